@@ -1,0 +1,11 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  // Type errors are caught by the `tsc --noEmit` step of `npm test`; ts-jest only transpiles, which keeps the suite fast.
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
+  },
+  snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.js'],
+};

@@ -1,0 +1,140 @@
+import { Duration } from 'aws-cdk-lib';
+import * as batch from 'aws-cdk-lib/aws-batch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Construct } from 'constructs';
+import { CapacityPlatform, ICapacity, PurchaseOption } from './capacity';
+import { fitOnFargate, FitResult, JobResources } from './fit';
+import { fail } from '../private/errors';
+import { defaultPrivateSubnets } from '../private/subnets';
+
+/** Props of `FargateCapacity`. */
+export interface FargateCapacityProps {
+  /** The VPC tasks run in. A private subnet needs a NAT gateway or VPC endpoints (ECR, Logs, S3) to pull images. */
+  readonly vpc: ec2.IVpc;
+
+  /**
+   * Fargate Spot or Fargate (On-Demand). Fargate Spot is x86_64 only and does not fall back to On-Demand by itself:
+   * put a Fargate capacity after it in the queue.
+   * @default PurchaseOption.SPOT
+   */
+  readonly purchaseOption?: PurchaseOption;
+
+  /**
+   * CPU architecture of the jobs this capacity runs (Fargate picks it per job definition; the queue checks that
+   * all its capacities agree).
+   * @default ec2.InstanceArchitecture.X86_64
+   */
+  readonly architecture?: ec2.InstanceArchitecture;
+
+  /**
+   * The most vCPUs of tasks running at once. The account's Fargate vCPU quota (small by default) may be lower.
+   * @default 256
+   */
+  readonly maxvCpus?: number;
+
+  /**
+   * Subnets tasks run in.
+   * @default - the VPC's private subnets with egress, or its isolated subnets when it has none; never public
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * Security groups of the tasks.
+   * @default - one new group with no inbound rules and all outbound
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+
+  /**
+   * How long an infrastructure update lets running jobs finish.
+   * @default Duration.minutes(30)
+   */
+  readonly updateTimeout?: Duration;
+
+  /**
+   * Physical name of the compute environment.
+   * @default - CloudFormation generates one
+   */
+  readonly computeEnvironmentName?: string;
+}
+
+// Props of EC2 capacity that mean nothing on Fargate; JavaScript callers (and object spreads) can still pass them.
+const EC2_ONLY_PROPS = [
+  'instanceTypes',
+  'instanceClasses',
+  'gpus',
+  'minvCpus',
+  'allocationStrategy',
+  'spotBidPercentage',
+  'launchTemplate',
+  'rootVolumeSize',
+  'scratchVolumeSize',
+  'instanceRole',
+];
+
+/**
+ * Fargate or Fargate Spot capacity for Batch jobs: no instances to manage, pay per task-second, nothing when idle.
+ * Job sizes must be valid Fargate vCPU/memory pairs; `fit()` names the nearest valid ones.
+ *
+ * @see https://docs.aws.amazon.com/batch/latest/userguide/fargate.html
+ */
+export class FargateCapacity extends Construct implements ICapacity {
+  public readonly computeEnvironment: batch.FargateComputeEnvironment;
+  public readonly platform = CapacityPlatform.FARGATE;
+  public readonly purchaseOption: PurchaseOption;
+  public readonly architecture: ec2.InstanceArchitecture;
+  public readonly maxvCpus: number;
+
+  constructor(scope: Construct, id: string, props: FargateCapacityProps) {
+    super(scope, id);
+    for (const key of EC2_ONLY_PROPS) {
+      if ((props as unknown as Record<string, unknown>)[key] !== undefined) {
+        fail(this, {
+          prop: key,
+          received: 'on Fargate capacity',
+          allowed: 'vpc, purchaseOption, architecture, maxvCpus, vpcSubnets, securityGroups, updateTimeout',
+          fix:
+            key === 'gpus'
+              ? 'Fargate has no GPUs: use Ec2Capacity with GPU instance types (g4dn, g5)'
+              : `remove ${key}, or use Ec2Capacity if you need to choose instances`,
+        });
+      }
+    }
+    this.purchaseOption = props.purchaseOption ?? PurchaseOption.SPOT;
+    this.architecture = props.architecture ?? ec2.InstanceArchitecture.X86_64;
+    if (this.purchaseOption === PurchaseOption.SPOT && this.architecture === ec2.InstanceArchitecture.ARM_64) {
+      fail(this, {
+        prop: 'architecture',
+        received: 'ARM_64 with Fargate Spot',
+        allowed: 'X86_64 for Fargate Spot (Fargate Spot runs x86_64 Linux only)',
+        fix: 'use purchaseOption: PurchaseOption.ON_DEMAND for arm64 jobs, or architecture X86_64',
+      });
+    }
+    this.maxvCpus = props.maxvCpus ?? 256;
+    if (!Number.isInteger(this.maxvCpus) || this.maxvCpus < 1) {
+      fail(this, {
+        prop: 'maxvCpus',
+        received: `${this.maxvCpus}`,
+        allowed: 'a whole number of at least 1',
+        fix: 'give the most vCPUs of tasks that may run at once',
+      });
+    }
+    this.computeEnvironment = new batch.FargateComputeEnvironment(this, 'Resource', {
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets ?? defaultPrivateSubnets(this, props.vpc),
+      securityGroups: props.securityGroups,
+      spot: this.purchaseOption === PurchaseOption.SPOT,
+      maxvCpus: this.maxvCpus,
+      replaceComputeEnvironment: false,
+      updateTimeout: props.updateTimeout ?? Duration.minutes(30),
+      computeEnvironmentName: props.computeEnvironmentName,
+    });
+  }
+
+  public fit(request: JobResources): FitResult {
+    const result = fitOnFargate(request);
+    if (result.fits && request.vcpus > this.maxvCpus) {
+      return { ...result, fits: false, reason: `needs ${request.vcpus} vCPUs but maxvCpus is ${this.maxvCpus}` };
+    }
+    return result;
+  }
+}

@@ -1,0 +1,39 @@
+import { IConstruct } from 'constructs';
+
+/** What a validation message is made of: every part a user needs to act on it. */
+export interface ProblemParts {
+  /** The prop whose value is wrong, e.g. `maxvCpus`. */
+  readonly prop: string;
+  /** The value received, rendered for a human. */
+  readonly received: string;
+  /** What is allowed. */
+  readonly allowed: string;
+  /** What to change. */
+  readonly fix: string;
+}
+
+/**
+ * Renders a problem as one line that names the construct path, the prop, the value received, what is allowed
+ * and the fix. Thrown errors and whole-tree validation messages use the same wording.
+ */
+export function describeProblem(scope: IConstruct, parts: ProblemParts): string {
+  return `${scope.node.path}: ${parts.prop} ${parts.received} is not allowed; allowed: ${parts.allowed}. Fix: ${parts.fix}`;
+}
+
+/**
+ * Thrown at construction when a construct of this library is given props that would not deploy, would leave
+ * jobs stuck, or would waste money. `constructPath` and `prop` let tools tell problems apart without parsing.
+ */
+export class BatchPipelinesValidationError extends Error {
+  /** Path of the construct whose props are wrong. */
+  public readonly constructPath: string;
+  /** The prop whose value is wrong. */
+  public readonly prop: string;
+
+  constructor(scope: IConstruct, parts: ProblemParts) {
+    super(describeProblem(scope, parts));
+    this.name = 'BatchPipelinesValidationError';
+    this.constructPath = scope.node.path;
+    this.prop = parts.prop;
+  }
+}
