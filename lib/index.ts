@@ -4,3 +4,7 @@ export * from './compute/instance-catalog';
 export * from './compute/fit';
 export * from './compute/ec2-capacity';
 export * from './compute/fargate-capacity';
+export * from './queues/job-queue';
+export * from './jobs/retry-policy';
+export * from './jobs/shared-job-resources';
+export * from './jobs/job';

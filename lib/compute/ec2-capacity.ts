@@ -264,12 +264,15 @@ export class Ec2Capacity extends Construct implements ICapacity {
     }
     const result = fitOnInstances(request, this.instanceTypeNames);
     if (!Token.isUnresolved(this.maxvCpus) && request.vcpus > this.maxvCpus) {
+      const reason = `needs ${request.vcpus} vCPUs but maxvCpus is ${this.maxvCpus}`;
       return {
         ...result,
         fits: false,
         placements: [],
         best: undefined,
-        reason: `needs ${request.vcpus} vCPUs but maxvCpus is ${this.maxvCpus}`,
+        misses: [...result.misses, ...result.placements.map((p) => ({ instanceType: p.instanceType, reason }))],
+        unknownInstanceTypes: [...this.unknownTypes],
+        reason,
       };
     }
     return { ...result, unknownInstanceTypes: [...this.unknownTypes] };

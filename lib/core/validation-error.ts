@@ -10,6 +10,11 @@ export interface ProblemParts {
   readonly allowed: string;
   /** What to change. */
   readonly fix: string;
+  /**
+   * What is wrong with the value, when "is not allowed" does not say it, e.g. `does not fit queue Standard`.
+   * @default 'is not allowed'
+   */
+  readonly problem?: string;
 }
 
 /**
@@ -17,7 +22,7 @@ export interface ProblemParts {
  * and the fix. Thrown errors and whole-tree validation messages use the same wording.
  */
 export function describeProblem(scope: IConstruct, parts: ProblemParts): string {
-  return `${scope.node.path}: ${parts.prop} ${parts.received} is not allowed; allowed: ${parts.allowed}. Fix: ${parts.fix}`;
+  return `${scope.node.path}: ${parts.prop} ${parts.received} ${parts.problem ?? 'is not allowed'}; allowed: ${parts.allowed}. Fix: ${parts.fix}`;
 }
 
 /**

@@ -72,3 +72,73 @@ function range(from: number, to: number, step: number): number[] {
   }
   return out;
 }
+
+/**
+ * Job-state time-limit actions (cancel jobs stuck in RUNNABLE): maxTime range in seconds.
+ * @see https://docs.aws.amazon.com/batch/latest/APIReference/API_JobStateTimeLimitAction.html
+ */
+export const MIN_STATE_TIME_LIMIT_SECONDS = 600;
+export const MAX_STATE_TIME_LIMIT_SECONDS = 86_400;
+
+/**
+ * Fair-share scheduling policy ranges.
+ * @see https://docs.aws.amazon.com/batch/latest/APIReference/API_FairsharePolicy.html
+ * @see https://docs.aws.amazon.com/batch/latest/APIReference/API_ShareAttributes.html
+ */
+export const MIN_WEIGHT_FACTOR = 0.0001;
+export const MAX_WEIGHT_FACTOR = 999.9999;
+export const MAX_SHARE_DECAY_SECONDS = 604_800;
+export const MAX_COMPUTE_RESERVATION = 99;
+export const MAX_SHARE_IDENTIFIER_LENGTH = 255;
+
+/**
+ * Names of jobs, job queues and job definitions: up to 128 letters, digits, hyphens and underscores.
+ * @see https://docs.aws.amazon.com/batch/latest/APIReference/API_SubmitJob.html
+ */
+export const BATCH_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+
+/**
+ * Retry strategy: attempts 1..10, at most 5 evaluateOnExit entries, patterns up to 512 characters with `*` only at
+ * the end; onExitCode digits only (optionally ending in `*`).
+ * @see https://docs.aws.amazon.com/batch/latest/APIReference/API_RetryStrategy.html
+ * @see https://docs.aws.amazon.com/batch/latest/APIReference/API_EvaluateOnExit.html
+ */
+export const MIN_RETRY_ATTEMPTS = 1;
+export const MAX_RETRY_ATTEMPTS = 10;
+export const MAX_EVALUATE_ON_EXIT = 5;
+export const MAX_RETRY_PATTERN_LENGTH = 512;
+
+/**
+ * Job timeout: at least 60 seconds; Fargate jobs are stopped after 14 days.
+ * @see https://docs.aws.amazon.com/batch/latest/userguide/job_timeouts.html
+ * @see https://docs.aws.amazon.com/batch/latest/userguide/fargate.html
+ */
+export const MIN_JOB_TIMEOUT_SECONDS = 60;
+export const FARGATE_MAX_JOB_SECONDS = 14 * 24 * 3600;
+
+/**
+ * Tags: at most 50 per resource; with propagateTags the job fails if job and definition tags exceed 50.
+ * @see https://docs.aws.amazon.com/batch/latest/userguide/using-tags.html
+ */
+export const MAX_TAGS = 50;
+
+/**
+ * Container memory: at least 4 MiB.
+ * @see https://docs.aws.amazon.com/batch/latest/APIReference/API_ResourceRequirement.html
+ */
+export const MIN_JOB_MEMORY_MIB = 4;
+
+/**
+ * Multi-node parallel jobs: at most 5 node ranges (node properties groups).
+ * @see https://docs.aws.amazon.com/batch/latest/userguide/multi-node-parallel-jobs.html
+ */
+export const MAX_NODE_RANGES = 5;
+
+/**
+ * AWS advises against Spot for jobs of an hour or more unless they checkpoint.
+ * @see https://docs.aws.amazon.com/batch/latest/userguide/bestpractice6.html
+ */
+export const LONG_SPOT_JOB_SECONDS = 3600;
+
+/** Environment variable names Batch reserves. */
+export const RESERVED_ENV_PREFIX = 'AWS_BATCH';

@@ -1,0 +1,681 @@
+import { Annotations, Duration, Fn, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
+import * as batch from 'aws-cdk-lib/aws-batch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as efs from 'aws-cdk-lib/aws-efs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { RetryPolicy } from './retry-policy';
+import { SharedJobResources } from './shared-job-resources';
+import { CapacityPlatform, ICapacity, PurchaseOption } from '../compute/capacity';
+import { JobResources } from '../compute/fit';
+import { describeProblem } from '../core/validation-error';
+import { JobQueue } from '../queues/job-queue';
+import { fail } from '../private/errors';
+import { checkFit } from '../private/fit-check';
+import {
+  FARGATE_MAX_EPHEMERAL_GIB,
+  FARGATE_MAX_JOB_SECONDS,
+  FARGATE_MIN_EPHEMERAL_GIB,
+  LONG_SPOT_JOB_SECONDS,
+  MAX_TAGS,
+  MIN_JOB_MEMORY_MIB,
+  MIN_JOB_TIMEOUT_SECONDS,
+  RESERVED_ENV_PREFIX,
+} from '../private/limits';
+import { checkBatchName } from '../private/names';
+
+/** Options of `Job.mountEfs`. */
+export interface EfsMountOptions {
+  /** Where the file system appears in the container. */
+  readonly containerPath: string;
+  /**
+   * Access point to mount through (enforces a POSIX user and root directory).
+   * @default - the file system root, with IAM authorization by the job role
+   */
+  readonly accessPoint?: efs.IAccessPoint;
+  /**
+   * Directory of the file system to mount. Must be left out (or `/`) with an access point, which sets its own.
+   * @default '/'
+   */
+  readonly rootDirectory?: string;
+  /**
+   * Mount read-only (and grant only ClientMount).
+   * @default false
+   */
+  readonly readOnly?: boolean;
+}
+
+/** Props of `Job`. */
+export interface JobProps {
+  /**
+   * Queues the job is submitted to; the first is where it normally runs, others (e.g. an On-Demand escalation
+   * queue) must be of the same platform. The platform (EC2 or Fargate) follows them.
+   */
+  readonly queues: JobQueue[];
+
+  /** The container image. */
+  readonly image: ecs.ContainerImage;
+
+  /**
+   * The command; `Ref::name` placeholders are replaced by submit-time parameters or `parameters` defaults.
+   * @default - the image's CMD
+   */
+  readonly command?: string[];
+
+  /**
+   * Default values of `Ref::` parameters used in `command`.
+   * @default - no defaults: every `Ref::` parameter must be passed at submit time
+   */
+  readonly parameters?: Record<string, string>;
+
+  /**
+   * Environment variables. Names starting with `AWS_BATCH` are reserved by Batch.
+   * @default - none
+   */
+  readonly environment?: Record<string, string>;
+
+  /**
+   * Secrets (Secrets Manager or SSM) exposed as environment variables; read access is granted to the execution role.
+   * @default - none
+   */
+  readonly secrets?: Record<string, batch.Secret>;
+
+  /** vCPUs per job: a whole number on EC2; 0.25, 0.5, 1, 2, 4, 8 or 16 on Fargate. */
+  readonly vcpus: number;
+
+  /** Memory per job. Must fit the usable memory of the queues' instance types (checked at synth). */
+  readonly memory: Size;
+
+  /**
+   * GPUs per job (EC2 only).
+   * @default 0
+   */
+  readonly gpus?: number;
+
+  /**
+   * How long one attempt may run before Batch stops it (at least 60 s; at most 14 days on Fargate).
+   * @default Duration.hours(24) - a hung job does not run (and cost) forever
+   */
+  readonly timeout?: Duration;
+
+  /**
+   * When Batch runs a failed attempt again.
+   * @default RetryPolicy.spotInterruptions(3) - retry Spot interruptions only, fail on anything else
+   */
+  readonly retryPolicy?: RetryPolicy;
+
+  /**
+   * Mount the EC2 capacity's scratch volume at this path in the container. Every EC2 capacity of the job's queues
+   * must have a scratch volume (`Ec2Capacity.scratchVolumeSize`).
+   * @default - no scratch mount
+   */
+  readonly scratchPath?: string;
+
+  /**
+   * Fargate only: ephemeral storage per task (21..200 GiB).
+   * @default - Fargate's 20 GiB
+   */
+  readonly ephemeralStorage?: Size;
+
+  /**
+   * Tags of the job definition, propagated to the jobs and their ECS tasks.
+   * @default - none
+   */
+  readonly tags?: Record<string, string>;
+
+  /**
+   * Name jobs of this definition are submitted with (up to 128 letters, digits, `-`, `_`).
+   * @default - the construct id
+   */
+  readonly jobName?: string;
+
+  /**
+   * Physical name of the job definition.
+   * @default - CloudFormation generates one
+   */
+  readonly jobDefinitionName?: string;
+
+  /**
+   * The log group, execution role and job role this job shares with the rest of the pipeline.
+   * @default - `SharedJobResources.of(this)`, one per stack
+   */
+  readonly shared?: SharedJobResources;
+
+  /**
+   * The role the container runs as. Give one to isolate this job's permissions from the pipeline's other jobs.
+   * @default - the shared job role
+   */
+  readonly jobRole?: iam.IRole;
+
+  /**
+   * The job runs as an array job: each child reads `AWS_BATCH_JOB_ARRAY_INDEX` (0-based) to pick its item. The size
+   * (2..10,000) is given at submit time.
+   * @default false
+   */
+  readonly arrayJob?: boolean;
+
+  /**
+   * The job saves progress and resumes from it when run again, so a Spot interruption loses little work. Silences
+   * the long-Spot-job warning.
+   * @default false
+   */
+  readonly checkpointing?: boolean;
+
+  /**
+   * Run the container privileged (EC2 only).
+   * @default false
+   */
+  readonly privileged?: boolean;
+
+  /**
+   * Packing efficiency (0..1) below which the fit check warns that the job wastes instances.
+   * @default 0.6
+   */
+  readonly packingThreshold?: number;
+}
+
+/**
+ * A Batch job definition bound to the queues it is submitted to, checked at synth against every capacity of those
+ * queues: it must fit (usable memory, vCPUs, GPUs, maxvCpus, Fargate sizes), should pack well, and retries only what
+ * is worth retrying.
+ */
+export class Job extends Construct {
+  /** Environment variable from which an array job's child reads its index (0-based). */
+  public static readonly ARRAY_INDEX_VARIABLE = 'AWS_BATCH_JOB_ARRAY_INDEX';
+
+  /** The aws-cdk-lib job definition underneath (escape hatch). */
+  public readonly jobDefinition: batch.EcsJobDefinition;
+  /** The container definition (EC2 or Fargate, following the queues). */
+  public readonly container: batch.EcsEc2ContainerDefinition | batch.EcsFargateContainerDefinition;
+  /** Name jobs are submitted with. */
+  public readonly jobName: string;
+  /** EC2 or Fargate. */
+  public readonly platform: CapacityPlatform;
+  /** What one job asks for. */
+  public readonly resources: JobResources;
+  /** Timeout of one attempt. */
+  public readonly timeout: Duration;
+  /** The retry policy. */
+  public readonly retryPolicy: RetryPolicy;
+  /** The role containers run as. */
+  public readonly jobRole: iam.IRole;
+  /** What the job shares with the rest of the pipeline. */
+  public readonly shared: SharedJobResources;
+  /** Whether the job runs as an array job. */
+  public readonly arrayJob: boolean;
+  /** Whether the job checkpoints (see `JobProps.checkpointing`). */
+  public checkpointing: boolean;
+  /** Names of the `Ref::` parameters the command uses. */
+  public readonly parameterNames: string[];
+  /** Defaults of `Ref::` parameters. */
+  public readonly parameterDefaults: Readonly<Record<string, string>>;
+  /** Environment variable names the job declares. */
+  public readonly environmentNames: string[];
+
+  private readonly _queues: JobQueue[] = [];
+  private readonly efsMounts: efs.IFileSystem[] = [];
+  private readonly scratchPath?: string;
+  private readonly packingThreshold: number;
+
+  constructor(scope: Construct, id: string, props: JobProps) {
+    super(scope, id);
+    if (props.queues.length === 0) {
+      fail(this, {
+        prop: 'queues',
+        received: '[]',
+        allowed: 'at least one JobQueue',
+        fix: 'pass the queue(s) this job is submitted to',
+      });
+    }
+    const platform = props.queues[0].platform;
+    if (platform === undefined) {
+      fail(this, {
+        prop: 'queues',
+        received: `[${props.queues[0].node.path}] (a queue with no capacity and no platform yet)`,
+        allowed: 'queues whose platform is known',
+        fix: 'create the queue with its capacities, or with `platform`, before binding jobs to it',
+      });
+    }
+    this.platform = platform;
+    this.jobName = props.jobName ?? id;
+    checkBatchName(this, props.jobName ? 'jobName' : 'jobName (from the construct id)', this.jobName);
+    if (props.jobDefinitionName !== undefined && !Token.isUnresolved(props.jobDefinitionName)) {
+      checkBatchName(this, 'jobDefinitionName', props.jobDefinitionName);
+    }
+    this.resources = { vcpus: props.vcpus, memory: props.memory, gpus: props.gpus ?? 0 };
+    this.validateResources(props);
+    this.timeout = this.validateTimeout(props.timeout ?? Duration.hours(24));
+    this.retryPolicy = props.retryPolicy ?? RetryPolicy.spotInterruptions(3);
+    this.retryPolicy._validate(this);
+    this.validateEnvironment(props.environment ?? {});
+    this.validateTags(props.tags ?? {});
+    this.parameterNames = refParameters(props.command ?? []);
+    this.parameterDefaults = { ...(props.parameters ?? {}) };
+    this.validateParameters();
+    this.environmentNames = Object.keys(props.environment ?? {});
+    this.arrayJob = props.arrayJob ?? false;
+    this.checkpointing = props.checkpointing ?? false;
+    this.scratchPath = props.scratchPath;
+    this.packingThreshold = props.packingThreshold ?? 0.6;
+
+    this.shared = props.shared ?? SharedJobResources.of(this);
+    this.jobRole = props.jobRole ?? this.shared.jobRole;
+
+    const common: batch.EcsContainerDefinitionProps = {
+      image: props.image,
+      cpu: props.vcpus,
+      memory: props.memory,
+      command: props.command,
+      environment: props.environment,
+      secrets: props.secrets,
+      executionRole: this.shared.executionRole,
+      jobRole: this.jobRole,
+      logging: ecs.LogDrivers.awsLogs({ logGroup: this.shared.logGroup, streamPrefix: this.jobName }),
+    };
+    if (platform === CapacityPlatform.EC2) {
+      if (props.ephemeralStorage) {
+        fail(this, {
+          prop: 'ephemeralStorage',
+          received: `${props.ephemeralStorage.toGibibytes({ rounding: SizeRoundingBehavior.NONE })} GiB on EC2`,
+          allowed: 'ephemeralStorage only on Fargate',
+          fix: 'on EC2 use the capacity scratch volume (Ec2Capacity.scratchVolumeSize) and scratchPath',
+        });
+      }
+      this.container = new batch.EcsEc2ContainerDefinition(this, 'Container', {
+        ...common,
+        gpu: props.gpus || undefined,
+        privileged: props.privileged,
+        volumes: props.scratchPath
+          ? [batch.EcsVolume.host({ name: 'scratch', containerPath: props.scratchPath, hostPath: '/scratch' })]
+          : undefined,
+      });
+    } else {
+      this.validateFargateOnly(props);
+      this.container = new batch.EcsFargateContainerDefinition(this, 'Container', {
+        ...common,
+        fargateCpuArchitecture:
+          props.queues[0].architecture === ec2.InstanceArchitecture.ARM_64
+            ? ecs.CpuArchitecture.ARM64
+            : ecs.CpuArchitecture.X86_64,
+        fargatePlatformVersion: ecs.FargatePlatformVersion.LATEST,
+        ephemeralStorageSize: props.ephemeralStorage,
+        assignPublicIp: false,
+      });
+    }
+
+    this.jobDefinition = new batch.EcsJobDefinition(this, 'Resource', {
+      container: this.container,
+      jobDefinitionName: props.jobDefinitionName,
+      parameters: props.parameters,
+      timeout: this.timeout,
+      retryAttempts: this.retryPolicy.attempts,
+      retryStrategies: this.retryPolicy.rules.map((r) =>
+        batch.RetryStrategy.of(
+          r.action === 'RETRY' ? batch.Action.RETRY : batch.Action.EXIT,
+          batch.Reason.custom({ onStatusReason: r.onStatusReason, onReason: r.onReason, onExitCode: r.onExitCode }),
+        ),
+      ),
+      propagateTags: true,
+    });
+    const cfn = this.jobDefinition.node.defaultChild as batch.CfnJobDefinition;
+    for (const [key, value] of Object.entries(props.tags ?? {})) {
+      cfn.tags.setTag(key, value);
+    }
+    if (this.retryPolicy.rules.length === 0) {
+      // The L2 renders an empty evaluateOnExit list; "never retry" is attempts 1 with no rules at all.
+      cfn.addPropertyOverride('RetryStrategy.EvaluateOnExit', undefined);
+    }
+
+    for (const q of props.queues) {
+      this.addQueue(q);
+    }
+    this.node.addValidation({ validate: () => this.validateOnQueues() });
+  }
+
+  /** The queues this job is submitted to; the first is its default. */
+  public get queues(): readonly JobQueue[] {
+    return [...this._queues];
+  }
+
+  /** The job definition's ARN (with revision). */
+  public get jobDefinitionArn(): string {
+    return this.jobDefinition.jobDefinitionArn;
+  }
+
+  /**
+   * ARN pattern of every revision of this job definition (`job-definition/<name>:*`), for IAM: a submit permission
+   * on one revision breaks at the next deploy.
+   */
+  public get jobDefinitionArnAllRevisions(): string {
+    // The definition's Ref is `arn:...:job-definition/<name>:<revision>`: keep the name.
+    const name = Fn.select(0, Fn.split(':', Fn.select(1, Fn.split('/', this.jobDefinitionArn))));
+    return Stack.of(this).formatArn({ service: 'batch', resource: 'job-definition', resourceName: `${name}:*` });
+  }
+
+  /** Binds the job to one more queue (e.g. an On-Demand escalation queue). Checked at synth like the others. */
+  public addQueue(queue: JobQueue): void {
+    if (queue.platform !== undefined && queue.platform !== this.platform) {
+      fail(this, {
+        prop: 'queues',
+        received: `${queue.node.path} (${queue.platform}) for a ${this.platform} job`,
+        allowed: `${this.platform} queues only (the job definition is built for ${this.platform})`,
+        fix: `define a separate ${queue.platform} job for that queue`,
+      });
+    }
+    if (!this._queues.includes(queue)) {
+      this._queues.push(queue);
+    }
+  }
+
+  /**
+   * Grants `grantee` permission to submit this job (every revision of its definition) to its queues.
+   */
+  public grantSubmit(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['batch:SubmitJob'],
+      resourceArns: [this.jobDefinitionArnAllRevisions, ...this._queues.map((q) => q.jobQueueArn)],
+    });
+  }
+
+  /**
+   * Lets the job read objects under `prefix` of `bucket` (GetObject, and ListBucket limited to the prefix), plus
+   * decrypt with the bucket's KMS key.
+   * @param prefix key prefix, e.g. `samples/`
+   * @default prefix - the whole bucket
+   */
+  public grantRead(bucket: s3.IBucket, prefix = ''): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({
+      grantee: this.jobRole,
+      actions: ['s3:GetObject'],
+      resourceArns: [bucket.arnForObjects(`${prefix}*`)],
+    });
+    this.jobRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+        conditions: prefix ? { StringLike: { 's3:prefix': [`${prefix}*`] } } : undefined,
+      }),
+    );
+    bucket.encryptionKey?.grantDecrypt(this.jobRole);
+    return grant;
+  }
+
+  /**
+   * Lets the job write objects under `prefix` of `bucket` (PutObject, AbortMultipartUpload), plus encrypt with the
+   * bucket's KMS key.
+   * @param prefix key prefix, e.g. `results/`
+   * @default prefix - the whole bucket
+   */
+  public grantWrite(bucket: s3.IBucket, prefix = ''): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({
+      grantee: this.jobRole,
+      actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+      resourceArns: [bucket.arnForObjects(`${prefix}*`)],
+    });
+    bucket.encryptionKey?.grantEncryptDecrypt(this.jobRole);
+    return grant;
+  }
+
+  /**
+   * Mounts an EFS file system into the job: transit encryption on, IAM authorization with the job role, ingress
+   * from every capacity of the job's queues on the NFS port.
+   */
+  public mountEfs(fileSystem: efs.IFileSystem, options: EfsMountOptions): void {
+    if (this.platform === CapacityPlatform.EC2 && !(this.container instanceof batch.EcsEc2ContainerDefinition)) {
+      return;
+    }
+    if (options.accessPoint && options.rootDirectory !== undefined && options.rootDirectory !== '/') {
+      fail(this, {
+        prop: 'mountEfs.rootDirectory',
+        received: `'${options.rootDirectory}' with an access point`,
+        allowed: "no rootDirectory (or '/') when mounting through an access point, which sets its own",
+        fix: 'remove rootDirectory, or set the directory on the access point',
+      });
+    }
+    this.container.addVolume(
+      batch.EcsVolume.efs({
+        name: `efs${this.efsMounts.length}`,
+        fileSystem,
+        containerPath: options.containerPath,
+        readonly: options.readOnly ?? false,
+        rootDirectory: options.accessPoint ? undefined : options.rootDirectory,
+        accessPointId: options.accessPoint?.accessPointId,
+        // IAM authorization and access points both require transit encryption.
+        enableTransitEncryption: true,
+        useJobRole: true,
+      }),
+    );
+    fileSystem.grant(
+      this.jobRole,
+      ...(options.readOnly
+        ? ['elasticfilesystem:ClientMount']
+        : ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite']),
+    );
+    this.efsMounts.push(fileSystem);
+    for (const q of this._queues) {
+      for (const c of q.capacities) {
+        fileSystem.connections.allowDefaultPortFrom(c.computeEnvironment, `NFS from Batch capacity ${c.node.path}`);
+      }
+    }
+  }
+
+  private validateOnQueues(): string[] {
+    const errors: string[] = [];
+    for (const queue of this._queues) {
+      if (queue.platform !== this.platform) {
+        errors.push(
+          describeProblem(this, {
+            prop: 'queues',
+            received: `${queue.node.path} (${queue.platform})`,
+            allowed: `${this.platform} queues only`,
+            fix: `define a separate ${queue.platform} job for that queue`,
+          }),
+        );
+        continue;
+      }
+      const found = checkFit(
+        { scope: this, resources: this.resources, packingThreshold: this.packingThreshold },
+        queue,
+      );
+      errors.push(...found.errors);
+      for (const w of found.warnings) {
+        Annotations.of(this).addWarningV2(w.id, w.message);
+      }
+      errors.push(...this.checkScratch(queue.capacities));
+      this.checkEfsIngress(queue.capacities);
+    }
+    this.warnLongSpot();
+    return errors;
+  }
+
+  private checkScratch(capacities: readonly ICapacity[]): string[] {
+    if (!this.scratchPath) {
+      return [];
+    }
+    return capacities
+      .filter(
+        (c) =>
+          c.platform === CapacityPlatform.EC2 && (c as { scratchMountPath?: string }).scratchMountPath !== '/scratch',
+      )
+      .map((c) =>
+        describeProblem(this, {
+          prop: 'scratchPath',
+          received: `'${this.scratchPath}'`,
+          problem: `needs a scratch volume mounted at /scratch on ${c.node.path}, which has none`,
+          allowed: 'scratchPath only when every EC2 capacity of the job has a scratch volume',
+          fix: `set scratchVolumeSize on ${c.node.path}, or remove scratchPath`,
+        }),
+      );
+  }
+
+  private checkEfsIngress(capacities: readonly ICapacity[]): void {
+    for (const fs of this.efsMounts) {
+      for (const c of capacities) {
+        // Capacity added to a queue after the mount: allow it too (idempotent per peer).
+        fs.connections.allowDefaultPortFrom(c.computeEnvironment, `NFS from Batch capacity ${c.node.path}`);
+      }
+    }
+  }
+
+  private warnLongSpot(): void {
+    const spot = this._queues.flatMap((q) => q.capacities).find((c) => c.purchaseOption === PurchaseOption.SPOT);
+    if (!spot || this.checkpointing || this.timeout.toSeconds() <= LONG_SPOT_JOB_SECONDS) {
+      return;
+    }
+    Annotations.of(this).addWarningV2(
+      'cdk-batch-pipelines:long-spot-job',
+      `${this.node.path}: may run up to ${this.timeout.toHumanString()} on Spot capacity ${spot.node.path} without ` +
+        'checkpointing; AWS advises against Spot for jobs of an hour or more that cannot resume, since an ' +
+        'interruption loses all work so far. Make the job resume from a checkpoint and set checkpointing: true, or ' +
+        "let the workflow's Spot escalation rerun it on the On-Demand queue.",
+    );
+  }
+
+  private validateResources(props: JobProps): void {
+    const { vcpus, memory } = props;
+    const gpus = props.gpus ?? 0;
+    if (!Token.isUnresolved(vcpus)) {
+      const whole = Number.isInteger(vcpus);
+      if (vcpus <= 0 || (this.platform === CapacityPlatform.EC2 && !whole)) {
+        fail(this, {
+          prop: 'vcpus',
+          received: `${vcpus}`,
+          allowed:
+            this.platform === CapacityPlatform.EC2
+              ? 'a whole number of at least 1 on EC2'
+              : '0.25, 0.5, 1, 2, 4, 8 or 16 on Fargate',
+          fix:
+            this.platform === CapacityPlatform.EC2
+              ? `use ${Math.max(1, Math.ceil(vcpus))}`
+              : 'use a valid Fargate vCPU count',
+        });
+      }
+    }
+    const mib = memory.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
+    if (!Number.isInteger(mib) || mib < MIN_JOB_MEMORY_MIB) {
+      fail(this, {
+        prop: 'memory',
+        received: `${mib} MiB`,
+        allowed: `whole MiB, at least ${MIN_JOB_MEMORY_MIB}`,
+        fix: 'give e.g. Size.gibibytes(30) or Size.mebibytes(512)',
+      });
+    }
+    if (!Number.isInteger(gpus) || gpus < 0) {
+      fail(this, {
+        prop: 'gpus',
+        received: `${gpus}`,
+        allowed: 'a whole number of at least 0',
+        fix: 'give the number of GPUs one job uses',
+      });
+    }
+  }
+
+  private validateTimeout(timeout: Duration): Duration {
+    const s = timeout.toSeconds();
+    if (s < MIN_JOB_TIMEOUT_SECONDS) {
+      fail(this, {
+        prop: 'timeout',
+        received: `${s} seconds`,
+        allowed: `at least ${MIN_JOB_TIMEOUT_SECONDS} seconds`,
+        fix: 'give Duration.minutes(1) or more',
+      });
+    }
+    if (this.platform === CapacityPlatform.FARGATE && s > FARGATE_MAX_JOB_SECONDS) {
+      fail(this, {
+        prop: 'timeout',
+        received: `${timeout.toHumanString()} on Fargate`,
+        allowed: 'at most 14 days (Fargate stops tasks after 14 days)',
+        fix: 'give Duration.days(14) or less, or run the job on EC2 capacity',
+      });
+    }
+    return timeout;
+  }
+
+  private validateEnvironment(env: Record<string, string>): void {
+    for (const name of Object.keys(env)) {
+      if (name.startsWith(RESERVED_ENV_PREFIX)) {
+        fail(this, {
+          prop: `environment.${name}`,
+          received: `'${name}'`,
+          allowed: `names not starting with ${RESERVED_ENV_PREFIX} (reserved by Batch)`,
+          fix: `rename it, e.g. '${name.replace(/^AWS_BATCH_?/, 'APP_')}'`,
+        });
+      }
+    }
+  }
+
+  private validateTags(tags: Record<string, string>): void {
+    const n = Object.keys(tags).length;
+    if (n > MAX_TAGS) {
+      fail(this, {
+        prop: 'tags',
+        received: `${n} tags`,
+        allowed: `at most ${MAX_TAGS} (with propagated tags, a job whose tags exceed 50 fails)`,
+        fix: 'drop tags, or tag at the stack level where they are not propagated to jobs',
+      });
+    }
+  }
+
+  private validateParameters(): void {
+    for (const name of Object.keys(this.parameterDefaults)) {
+      if (!this.parameterNames.includes(name)) {
+        fail(this, {
+          prop: `parameters.${name}`,
+          received: `'${name}' (not used as Ref::${name} in command)`,
+          allowed: `defaults for parameters the command uses: ${this.parameterNames.join(', ') || 'none'}`,
+          fix: `use Ref::${name} in the command, or remove the default (a typo here would be silently ignored by Batch)`,
+        });
+      }
+    }
+  }
+
+  private validateFargateOnly(props: JobProps): void {
+    const ec2Only: Array<[string, boolean]> = [
+      ['gpus', (props.gpus ?? 0) > 0],
+      ['privileged', props.privileged === true],
+      ['scratchPath', props.scratchPath !== undefined],
+    ];
+    for (const [prop, set] of ec2Only) {
+      if (set) {
+        fail(this, {
+          prop,
+          received: 'on a Fargate queue',
+          allowed: `${prop} only on EC2 capacity`,
+          fix:
+            prop === 'gpus'
+              ? 'Fargate has no GPUs: submit this job to a queue of Ec2Capacity with g4dn/g5 instance types'
+              : prop === 'scratchPath'
+                ? 'use ephemeralStorage on Fargate'
+                : `remove ${prop}, or submit the job to an EC2 queue`,
+        });
+      }
+    }
+    if (props.ephemeralStorage) {
+      const g = props.ephemeralStorage.toGibibytes({ rounding: SizeRoundingBehavior.NONE });
+      if (!Number.isInteger(g) || g < FARGATE_MIN_EPHEMERAL_GIB || g > FARGATE_MAX_EPHEMERAL_GIB) {
+        fail(this, {
+          prop: 'ephemeralStorage',
+          received: `${g} GiB`,
+          allowed: `whole GiB from ${FARGATE_MIN_EPHEMERAL_GIB} to ${FARGATE_MAX_EPHEMERAL_GIB}`,
+          fix: 'give e.g. Size.gibibytes(100)',
+        });
+      }
+    }
+  }
+}
+
+/** Names of `Ref::name` placeholders in a command, in order of first use. */
+export function refParameters(command: readonly string[]): string[] {
+  const names: string[] = [];
+  for (const arg of command) {
+    for (const m of arg.matchAll(/Ref::([A-Za-z0-9_]+)/g)) {
+      if (!names.includes(m[1])) {
+        names.push(m[1]);
+      }
+    }
+  }
+  return names;
+}

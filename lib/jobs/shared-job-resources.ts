@@ -1,0 +1,63 @@
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/** Props of `SharedJobResources`. */
+export interface SharedJobResourcesProps {
+  /**
+   * How long job logs are kept.
+   * @default logs.RetentionDays.ONE_MONTH - long enough to debug a weekly run, short enough not to pile up
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * What happens to the log group when the stack is deleted.
+   * @default RemovalPolicy.RETAIN - logs of past runs outlive the stack
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/**
+ * What the jobs of one pipeline share, so that adding a job adds about one CloudFormation resource (its job
+ * definition): one log group (not the account-wide `/aws/batch/job`), one execution role (pull images, write logs,
+ * read the jobs' secrets) and one job role (what the containers may call). Grants through `Job` helpers land on the
+ * shared job role unless a job has its own.
+ */
+export class SharedJobResources extends Construct {
+  /**
+   * The stack's default shared resources, created on first use under the stack (id `BatchPipelinesShared`).
+   */
+  public static of(scope: Construct): SharedJobResources {
+    const stack = Stack.of(scope);
+    const existing = stack.node.tryFindChild(SharedJobResources.DEFAULT_ID);
+    return existing instanceof SharedJobResources
+      ? existing
+      : new SharedJobResources(stack, SharedJobResources.DEFAULT_ID);
+  }
+
+  private static readonly DEFAULT_ID = 'BatchPipelinesShared';
+
+  /** The log group every job of the pipeline writes to. */
+  public readonly logGroup: logs.LogGroup;
+  /** The role ECS uses to start containers: pull images, write logs, read secrets. */
+  public readonly executionRole: iam.Role;
+  /** The role containers run as, shared by the jobs that do not bring their own. */
+  public readonly jobRole: iam.Role;
+
+  constructor(scope: Construct, id: string, props: SharedJobResourcesProps = {}) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    this.executionRole = new iam.Role(this, 'ExecutionRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: 'Starts Batch job containers: pulls images, writes logs, reads job secrets',
+    });
+    this.jobRole = new iam.Role(this, 'JobRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: 'Role Batch job containers run as',
+    });
+  }
+}

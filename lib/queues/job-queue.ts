@@ -1,0 +1,407 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import * as batch from 'aws-cdk-lib/aws-batch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { CapacityPlatform, ICapacity, PurchaseOption } from '../compute/capacity';
+import { describeProblem } from '../core/validation-error';
+import { fail } from '../private/errors';
+import { checkBatchName } from '../private/names';
+import {
+  MAX_COMPUTE_ENVIRONMENTS_PER_QUEUE,
+  MAX_COMPUTE_RESERVATION,
+  MAX_QUEUE_PRIORITY,
+  MAX_SHARE_DECAY_SECONDS,
+  MAX_SHARE_IDENTIFIER_LENGTH,
+  MAX_STATE_TIME_LIMIT_SECONDS,
+  MAX_WEIGHT_FACTOR,
+  MIN_QUEUE_PRIORITY,
+  MIN_STATE_TIME_LIMIT_SECONDS,
+  MIN_WEIGHT_FACTOR,
+} from '../private/limits';
+
+/** One share of a fair-share queue. */
+export interface FairShare {
+  /** The share identifier jobs are submitted with (up to 255 characters; may end in `*` to match a prefix). */
+  readonly shareIdentifier: string;
+  /** Relative weight: a lower weight gets more of the queue (0.0001..999.9999). */
+  readonly weightFactor: number;
+}
+
+/** Fair-share scheduling of a queue. */
+export interface FairShareOptions {
+  /** The shares and their weights. */
+  readonly shares: FairShare[];
+  /**
+   * Percentage (0..99) of the maximum vCPUs kept free for share identifiers that have no running jobs yet.
+   * @default 0
+   */
+  readonly computeReservation?: number;
+  /**
+   * Over how long past usage counts against a share (0..7 days).
+   * @default Duration.seconds(0) - only current usage counts
+   */
+  readonly shareDecay?: Duration;
+}
+
+/** Props of `JobQueue`. */
+export interface JobQueueProps {
+  /**
+   * Capacities in fallback order: Batch places jobs on the first with room, then the next. At most 3, all EC2 or all
+   * Fargate, one CPU architecture. More can be added with `addCapacity`.
+   * @default - none yet; add them with `addCapacity` before synth (give `platform` so jobs can be bound meanwhile)
+   */
+  readonly capacities?: ICapacity[];
+
+  /**
+   * EC2 or Fargate, for a queue created before its capacities. Must agree with the capacities when both are given.
+   * @default - the platform of the first capacity
+   */
+  readonly platform?: CapacityPlatform;
+
+  /**
+   * Scheduling priority among queues sharing capacity (0..1000, higher first).
+   * @default 10 - room above for urgent queues and below for backfill
+   */
+  readonly priority?: number;
+
+  /**
+   * Cancel a job that has sat at the head of the queue in RUNNABLE this long because it cannot ever run
+   * (`MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT`, `MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE`), instead of
+   * letting it block the queue silently (600 s..24 h).
+   * @default Duration.minutes(30)
+   */
+  readonly cancelUnrunnableAfter?: Duration;
+
+  /**
+   * Also cancel jobs stuck this long because every capacity reports insufficient instance capacity
+   * (`CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY`). Capacity shortages usually pass, so they wait by default.
+   * @default - jobs wait for capacity
+   */
+  readonly cancelOnInsufficientCapacityAfter?: Duration;
+
+  /**
+   * Fair-share scheduling. Jobs submitted to a fair-share queue must carry a share identifier.
+   * @default - first in, first out
+   */
+  readonly fairShare?: FairShareOptions;
+
+  /**
+   * Physical name of the queue.
+   * @default - CloudFormation generates one
+   */
+  readonly jobQueueName?: string;
+
+  /**
+   * Whether the queue accepts jobs.
+   * @default true
+   */
+  readonly enabled?: boolean;
+}
+
+/** Options of the queue presets. */
+export interface QueuePresetOptions {
+  /**
+   * Scheduling priority (0..1000).
+   * @default 10
+   */
+  readonly priority?: number;
+  /**
+   * See `JobQueueProps.cancelUnrunnableAfter`.
+   * @default Duration.minutes(30)
+   */
+  readonly cancelUnrunnableAfter?: Duration;
+}
+
+/**
+ * A prioritized Batch job queue over an ordered list of capacities, which cancels jobs that can never run instead
+ * of letting them wait silently, and checks at construction that its capacities can share a queue.
+ */
+export class JobQueue extends Construct {
+  /**
+   * Spot first, then On-Demand when Spot is short: the usual shape for interruptible batch work.
+   */
+  public static spotFirst(
+    scope: Construct,
+    id: string,
+    spot: ICapacity,
+    onDemand: ICapacity,
+    options: QueuePresetOptions = {},
+  ): JobQueue {
+    const q = new JobQueue(scope, id, { ...options, capacities: [spot, onDemand] });
+    q.expectPurchase('spot', spot, PurchaseOption.SPOT);
+    q.expectPurchase('onDemand', onDemand, PurchaseOption.ON_DEMAND);
+    return q;
+  }
+
+  /**
+   * Fargate Spot first, then Fargate: Fargate Spot never falls back to On-Demand by itself.
+   */
+  public static fargateSpotFirst(
+    scope: Construct,
+    id: string,
+    fargateSpot: ICapacity,
+    fargate: ICapacity,
+    options: QueuePresetOptions = {},
+  ): JobQueue {
+    const q = new JobQueue(scope, id, { ...options, capacities: [fargateSpot, fargate] });
+    for (const [name, c] of [
+      ['fargateSpot', fargateSpot],
+      ['fargate', fargate],
+    ] as const) {
+      if (c.platform !== CapacityPlatform.FARGATE) {
+        fail(q, {
+          prop: name,
+          received: `${c.node.path} (${c.platform})`,
+          allowed: 'FargateCapacity',
+          fix: 'pass FargateCapacity constructs, or use JobQueue.spotFirst for EC2 capacity',
+        });
+      }
+    }
+    q.expectPurchase('fargateSpot', fargateSpot, PurchaseOption.SPOT);
+    q.expectPurchase('fargate', fargate, PurchaseOption.ON_DEMAND);
+    return q;
+  }
+
+  /** The aws-cdk-lib job queue underneath (escape hatch). */
+  public readonly jobQueue: batch.JobQueue;
+  /** Scheduling priority. */
+  public readonly priority: number;
+  /** The fair-share policy, when one was asked for. */
+  public readonly schedulingPolicy?: batch.FairshareSchedulingPolicy;
+  private readonly _capacities: ICapacity[] = [];
+  private _platform?: CapacityPlatform;
+
+  constructor(scope: Construct, id: string, props: JobQueueProps = {}) {
+    super(scope, id);
+    this.priority = props.priority ?? 10;
+    if (
+      !Token.isUnresolved(this.priority) &&
+      (!Number.isInteger(this.priority) || this.priority < MIN_QUEUE_PRIORITY || this.priority > MAX_QUEUE_PRIORITY)
+    ) {
+      fail(this, {
+        prop: 'priority',
+        received: `${this.priority}`,
+        allowed: `a whole number from ${MIN_QUEUE_PRIORITY} to ${MAX_QUEUE_PRIORITY} (higher runs first)`,
+        fix: 'use e.g. 100 for urgent, 10 for standard, 1 for backfill',
+      });
+    }
+    if (props.jobQueueName !== undefined && !Token.isUnresolved(props.jobQueueName)) {
+      checkBatchName(this, 'jobQueueName', props.jobQueueName);
+    }
+    this._platform = props.platform;
+    this.schedulingPolicy = props.fairShare ? this.createFairShare(props.fairShare) : undefined;
+
+    this.jobQueue = new batch.JobQueue(this, 'Resource', {
+      priority: this.priority,
+      jobQueueName: props.jobQueueName,
+      enabled: props.enabled ?? true,
+      schedulingPolicy: this.schedulingPolicy,
+      jobStateTimeLimitActions: this.stuckJobActions(props),
+    });
+    for (const c of props.capacities ?? []) {
+      this.addCapacity(c);
+    }
+    this.node.addValidation({
+      validate: () =>
+        this._capacities.length > 0
+          ? []
+          : [
+              describeProblem(this, {
+                prop: 'capacities',
+                received: '[] (the queue has no capacity)',
+                allowed: `1 to ${MAX_COMPUTE_ENVIRONMENTS_PER_QUEUE} capacities`,
+                fix: 'pass capacities, or call addCapacity() before synth; jobs submitted here would never run',
+              }),
+            ],
+    });
+  }
+
+  /** The queue's ARN. */
+  public get jobQueueArn(): string {
+    return this.jobQueue.jobQueueArn;
+  }
+
+  /** Capacities in fallback order. */
+  public get capacities(): readonly ICapacity[] {
+    return [...this._capacities];
+  }
+
+  /** EC2 or Fargate, once known (from `platform` or the first capacity). */
+  public get platform(): CapacityPlatform | undefined {
+    return this._platform;
+  }
+
+  /** CPU architecture of the queue's capacities, once it has any. */
+  public get architecture(): ec2.InstanceArchitecture | undefined {
+    return this._capacities[0]?.architecture;
+  }
+
+  /** Whether jobs here need a share identifier when submitted. */
+  public get fairShare(): boolean {
+    return this.schedulingPolicy !== undefined;
+  }
+
+  /**
+   * Adds a capacity after the existing ones (it is tried last). Jobs already bound to the queue are checked against
+   * it at synth.
+   */
+  public addCapacity(capacity: ICapacity): void {
+    if (this._capacities.includes(capacity)) {
+      fail(this, {
+        prop: 'capacities',
+        received: `${capacity.node.path} twice`,
+        allowed: 'each capacity once, in fallback order',
+        fix: 'remove the duplicate',
+      });
+    }
+    if (this._capacities.length >= MAX_COMPUTE_ENVIRONMENTS_PER_QUEUE) {
+      fail(this, {
+        prop: 'capacities',
+        received: `${this._capacities.length + 1} capacities`,
+        allowed: `at most ${MAX_COMPUTE_ENVIRONMENTS_PER_QUEUE} per queue (AWS Batch quota)`,
+        fix: 'use fewer, larger capacities (more instance types each), or a second queue',
+      });
+    }
+    if (this._platform !== undefined && capacity.platform !== this._platform) {
+      fail(this, {
+        prop: 'capacities',
+        received: `${capacity.node.path} (${capacity.platform}) in a ${this._platform} queue`,
+        allowed: 'all EC2 or all Fargate capacities in one queue',
+        fix: `put ${capacity.platform} capacity in its own queue`,
+      });
+    }
+    const arch = this.architecture;
+    if (arch !== undefined && capacity.architecture !== arch) {
+      fail(this, {
+        prop: 'capacities',
+        received: `${capacity.node.path} (${capacity.architecture}) in a queue of ${arch} capacity`,
+        allowed: 'one CPU architecture per queue',
+        fix: `put ${capacity.architecture} capacity in its own queue, with job definitions built for it`,
+      });
+    }
+    this._platform = capacity.platform;
+    this._capacities.push(capacity);
+    this.jobQueue.addComputeEnvironment(capacity.computeEnvironment, this._capacities.length);
+  }
+
+  /** Grants `grantee` permission to submit jobs to this queue (with any job definition it is also granted). */
+  public grantSubmit(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions: ['batch:SubmitJob'], resourceArns: [this.jobQueueArn] });
+  }
+
+  private expectPurchase(prop: string, capacity: ICapacity, expected: PurchaseOption): void {
+    if (capacity.purchaseOption !== expected) {
+      fail(this, {
+        prop,
+        received: `${capacity.node.path} (${capacity.purchaseOption})`,
+        allowed: `${expected} capacity in this position`,
+        fix: 'swap the two capacities, or build the queue with new JobQueue({ capacities }) for another order',
+      });
+    }
+  }
+
+  private stuckJobActions(props: JobQueueProps): batch.JobStateTimeLimitAction[] {
+    const unrunnable = this.checkStateTime(
+      'cancelUnrunnableAfter',
+      props.cancelUnrunnableAfter ?? Duration.minutes(30),
+    );
+    const actions: batch.JobStateTimeLimitAction[] = [
+      batch.JobStateTimeLimitActionsReason.JOB_RESOURCE_REQUIREMENT,
+      batch.JobStateTimeLimitActionsReason.COMPUTE_ENVIRONMENT_MAX_RESOURCE,
+    ].map((reason) => ({
+      reason,
+      maxTime: unrunnable,
+      action: batch.JobStateTimeLimitActionsAction.CANCEL,
+      state: batch.JobStateTimeLimitActionsState.RUNNABLE,
+    }));
+    if (props.cancelOnInsufficientCapacityAfter) {
+      actions.push({
+        reason: batch.JobStateTimeLimitActionsReason.INSUFFICIENT_INSTANCE_CAPACITY,
+        maxTime: this.checkStateTime('cancelOnInsufficientCapacityAfter', props.cancelOnInsufficientCapacityAfter),
+        action: batch.JobStateTimeLimitActionsAction.CANCEL,
+        state: batch.JobStateTimeLimitActionsState.RUNNABLE,
+      });
+    }
+    return actions;
+  }
+
+  private checkStateTime(prop: string, d: Duration): Duration {
+    if (d.isUnresolved()) {
+      return d;
+    }
+    const s = d.toSeconds();
+    if (s < MIN_STATE_TIME_LIMIT_SECONDS || s > MAX_STATE_TIME_LIMIT_SECONDS) {
+      fail(this, {
+        prop,
+        received: `${s} seconds`,
+        allowed: `${MIN_STATE_TIME_LIMIT_SECONDS}..${MAX_STATE_TIME_LIMIT_SECONDS} seconds (10 minutes to 24 hours)`,
+        fix: 'give e.g. Duration.minutes(30)',
+      });
+    }
+    return d;
+  }
+
+  private createFairShare(options: FairShareOptions): batch.FairshareSchedulingPolicy {
+    if (options.shares.length === 0) {
+      fail(this, {
+        prop: 'fairShare.shares',
+        received: '[]',
+        allowed: 'at least one share',
+        fix: 'list the share identifiers jobs will be submitted with, or remove fairShare',
+      });
+    }
+    for (const s of options.shares) {
+      const id = s.shareIdentifier;
+      if (id.length === 0 || id.length > MAX_SHARE_IDENTIFIER_LENGTH || id.slice(0, -1).includes('*')) {
+        fail(this, {
+          prop: 'fairShare.shares.shareIdentifier',
+          received: `'${id}'`,
+          allowed: `1..${MAX_SHARE_IDENTIFIER_LENGTH} characters, '*' only at the end`,
+          fix: 'shorten the identifier or move the wildcard to the end',
+        });
+      }
+      if (s.weightFactor < MIN_WEIGHT_FACTOR || s.weightFactor > MAX_WEIGHT_FACTOR) {
+        fail(this, {
+          prop: `fairShare.shares['${id}'].weightFactor`,
+          received: `${s.weightFactor}`,
+          allowed: `${MIN_WEIGHT_FACTOR}..${MAX_WEIGHT_FACTOR} (lower gets more)`,
+          fix: 'use e.g. 1 for a normal share, 0.5 for a share that gets twice as much',
+        });
+      }
+    }
+    const ids = options.shares.map((s) => s.shareIdentifier);
+    const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+    if (dup !== undefined) {
+      fail(this, {
+        prop: 'fairShare.shares',
+        received: `'${dup}' twice`,
+        allowed: 'each share identifier once',
+        fix: 'remove the duplicate share',
+      });
+    }
+    const reservation = options.computeReservation ?? 0;
+    if (!Number.isInteger(reservation) || reservation < 0 || reservation > MAX_COMPUTE_RESERVATION) {
+      fail(this, {
+        prop: 'fairShare.computeReservation',
+        received: `${reservation}`,
+        allowed: `a whole percentage from 0 to ${MAX_COMPUTE_RESERVATION}`,
+        fix: 'use e.g. 10 to keep 10% of vCPUs for shares that have no jobs running yet',
+      });
+    }
+    const decay = options.shareDecay?.toSeconds() ?? 0;
+    if (decay < 0 || decay > MAX_SHARE_DECAY_SECONDS) {
+      fail(this, {
+        prop: 'fairShare.shareDecay',
+        received: `${decay} seconds`,
+        allowed: `0..${MAX_SHARE_DECAY_SECONDS} seconds (up to 7 days)`,
+        fix: 'give e.g. Duration.hours(1)',
+      });
+    }
+    return new batch.FairshareSchedulingPolicy(this, 'FairShare', {
+      shares: options.shares.map((s) => ({ shareIdentifier: s.shareIdentifier, weightFactor: s.weightFactor })),
+      computeReservation: reservation,
+      shareDecay: options.shareDecay ?? Duration.seconds(0),
+    });
+  }
+}

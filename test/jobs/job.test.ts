@@ -1,0 +1,626 @@
+import { CfnElement, Duration, Size, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as batch from 'aws-cdk-lib/aws-batch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as efs from 'aws-cdk-lib/aws-efs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import {
+  BatchPipelinesValidationError,
+  CapacityPlatform,
+  Ec2Capacity,
+  Job,
+  JobProps,
+  JobQueue,
+  PurchaseOption,
+  RetryAction,
+  RetryPolicy,
+} from '../../lib';
+import { capacities, errorOf } from '../support/capacity';
+import { stackWithVpc } from '../support/stacks';
+
+const image = ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:1.36');
+
+function setup() {
+  const { app, stack, vpc } = stackWithVpc();
+  const c = capacities(stack, vpc);
+  const queue = JobQueue.spotFirst(stack, 'Standard', c.spot, c.onDemand);
+  const fargateQueue = JobQueue.fargateSpotFirst(stack, 'FargateQueue', c.fargateSpot, c.fargate);
+  return { app, stack, vpc, c, queue, fargateQueue };
+}
+
+function job(scope: Stack, queue: JobQueue, extra: Partial<JobProps> = {}, id = 'Align'): Job {
+  return new Job(scope, id, { queues: [queue], image, vcpus: 4, memory: Size.gibibytes(30), ...extra });
+}
+
+function warnings(stack: Stack, id: string): string[] {
+  return Annotations.fromStack(stack)
+    .findWarning('*', Match.stringLikeRegexp(id))
+    .map((w) => String(w.entry.data));
+}
+
+describe('Job defaults on EC2', () => {
+  const { stack, queue } = setup();
+  const j = job(stack, queue, { command: ['align', 'Ref::sample'] });
+  const template = Template.fromStack(stack);
+
+  test('an EC2 job definition with the requested resources, from the queue platform', () => {
+    expect(j.platform).toBe(CapacityPlatform.EC2);
+    template.hasResourceProperties('AWS::Batch::JobDefinition', {
+      Type: 'container',
+      PlatformCapabilities: ['EC2'],
+      JobDefinitionName: Match.absent(),
+      ContainerProperties: Match.objectLike({
+        Command: ['align', 'Ref::sample'],
+        ResourceRequirements: [
+          { Type: 'MEMORY', Value: '30720' },
+          { Type: 'VCPU', Value: '4' },
+        ],
+      }),
+    });
+  });
+
+  test('retries Spot interruptions only, 3 attempts, ending with a catch-all EXIT', () => {
+    template.hasResourceProperties('AWS::Batch::JobDefinition', {
+      RetryStrategy: {
+        Attempts: 3,
+        EvaluateOnExit: [
+          { Action: 'RETRY', OnStatusReason: 'Host EC2*' },
+          { Action: 'EXIT', OnReason: '*' },
+        ],
+      },
+    });
+  });
+
+  test('times out after 24 hours and propagates tags', () => {
+    template.hasResourceProperties('AWS::Batch::JobDefinition', {
+      Timeout: { AttemptDurationSeconds: 86400 },
+      PropagateTags: true,
+    });
+    expect(j.timeout.toHours()).toBe(24);
+  });
+
+  test('logs to the pipeline log group (30 days, retained), not /aws/batch/job', () => {
+    const logGroupId = stack.getLogicalId(j.shared.logGroup.node.defaultChild as CfnElement);
+    template.hasResourceProperties('AWS::Batch::JobDefinition', {
+      ContainerProperties: Match.objectLike({
+        LogConfiguration: {
+          LogDriver: 'awslogs',
+          Options: Match.objectLike({ 'awslogs-group': { Ref: logGroupId }, 'awslogs-stream-prefix': 'Align' }),
+        },
+      }),
+    });
+    template.hasResource('AWS::Logs::LogGroup', {
+      Properties: { RetentionInDays: 30 },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+    expect(JSON.stringify(template.toJSON())).not.toContain('/aws/batch/job');
+  });
+
+  test('runs with the shared execution and job roles', () => {
+    const role = (r: iam.IRole) => ({ 'Fn::GetAtt': [stack.getLogicalId(r.node.defaultChild as CfnElement), 'Arn'] });
+    template.hasResourceProperties('AWS::Batch::JobDefinition', {
+      ContainerProperties: Match.objectLike({
+        ExecutionRoleArn: role(j.shared.executionRole),
+        JobRoleArn: role(j.shared.jobRole),
+      }),
+    });
+  });
+
+  test('the submit name is the construct id', () => {
+    expect(j.jobName).toBe('Align');
+    expect(j.parameterNames).toEqual(['sample']);
+    expect(j.arrayJob).toBe(false);
+    expect(j.checkpointing).toBe(false);
+  });
+});
+
+describe('sharing keeps a pipeline small', () => {
+  test('each extra job adds exactly one resource: its job definition', () => {
+    const count = (n: number) => {
+      const { stack, queue } = setup();
+      for (let i = 0; i < n; i++) {
+        job(stack, queue, {}, `Job${i}`);
+      }
+      return Object.keys(Template.fromStack(stack).toJSON().Resources).length;
+    };
+    const one = count(1);
+    expect(count(11) - one).toBe(10);
+  });
+
+  test('two jobs share one log group, one execution role and one job role', () => {
+    const { stack, queue } = setup();
+    const a = job(stack, queue, {}, 'A');
+    const b = job(stack, queue, {}, 'B');
+    expect(a.shared).toBe(b.shared);
+    const t = Template.fromStack(stack);
+    t.resourceCountIs('AWS::Logs::LogGroup', 1);
+    t.resourceCountIs('AWS::Batch::JobDefinition', 2);
+  });
+});
+
+describe('Job on Fargate', () => {
+  test('follows a Fargate queue: FARGATE capability, x86_64, latest platform, no public IP', () => {
+    const { stack, fargateQueue } = setup();
+    const j = job(stack, fargateQueue, { memory: Size.gibibytes(30) });
+    expect(j.platform).toBe(CapacityPlatform.FARGATE);
+    Template.fromStack(stack).hasResourceProperties('AWS::Batch::JobDefinition', {
+      PlatformCapabilities: ['FARGATE'],
+      ContainerProperties: Match.objectLike({
+        RuntimePlatform: { CpuArchitecture: 'X86_64' },
+        FargatePlatformConfiguration: { PlatformVersion: 'LATEST' },
+        NetworkConfiguration: { AssignPublicIp: 'DISABLED' },
+      }),
+    });
+  });
+
+  test('ephemeral storage reaches the definition', () => {
+    const { stack, fargateQueue } = setup();
+    job(stack, fargateQueue, { ephemeralStorage: Size.gibibytes(100) });
+    Template.fromStack(stack).hasResourceProperties('AWS::Batch::JobDefinition', {
+      ContainerProperties: Match.objectLike({ EphemeralStorage: { SizeInGiB: 100 } }),
+    });
+  });
+});
+
+describe('retry policies', () => {
+  test.each([
+    [
+      'spotInterruptionsAndImagePulls',
+      RetryPolicy.spotInterruptionsAndImagePulls(4),
+      {
+        Attempts: 4,
+        EvaluateOnExit: [
+          { Action: 'RETRY', OnStatusReason: 'Host EC2*' },
+          { Action: 'RETRY', OnReason: 'CannotPullContainerError:*' },
+          { Action: 'EXIT', OnReason: '*' },
+        ],
+      },
+    ],
+    ['never', RetryPolicy.never(), { Attempts: 1, EvaluateOnExit: Match.absent() }],
+    [
+      'custom',
+      RetryPolicy.custom(5, [
+        { action: RetryAction.RETRY, onExitCode: '75' },
+        { action: RetryAction.EXIT, onExitCode: '*' },
+      ]),
+      {
+        Attempts: 5,
+        EvaluateOnExit: [
+          { Action: 'RETRY', OnExitCode: '75' },
+          { Action: 'EXIT', OnExitCode: '*' },
+        ],
+      },
+    ],
+  ])('%s', (_name, retryPolicy, expected) => {
+    const { stack, queue } = setup();
+    job(stack, queue, { retryPolicy });
+    Template.fromStack(stack).hasResourceProperties('AWS::Batch::JobDefinition', { RetryStrategy: expected });
+  });
+
+  test('the preset says whether it retries Spot interruptions', () => {
+    expect(RetryPolicy.spotInterruptions().retriesSpotInterruptions).toBe(true);
+    expect(RetryPolicy.never().retriesSpotInterruptions).toBe(false);
+  });
+});
+
+describe('grants', () => {
+  test('grantSubmit covers every revision of the definition and the job queues', () => {
+    const { stack, queue } = setup();
+    const j = job(stack, queue);
+    const role = new iam.Role(stack, 'Submitter', { assumedBy: new iam.AccountRootPrincipal() });
+    j.grantSubmit(role);
+    const policy = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).find((p) =>
+      JSON.stringify(p.Properties.Roles).includes(stack.getLogicalId(role.node.defaultChild as CfnElement)),
+    )!;
+    const statement = policy.Properties.PolicyDocument.Statement[0];
+    expect(statement.Action).toBe('batch:SubmitJob');
+    const rendered = JSON.stringify(statement.Resource);
+    expect(rendered).toContain(':job-definition/');
+    expect(rendered).toContain(':*');
+    expect(rendered).toContain(stack.getLogicalId(queue.jobQueue.node.defaultChild as CfnElement));
+  });
+
+  test('grantRead / grantWrite give S3 object actions on the prefix only, no wildcard actions', () => {
+    const { stack, queue } = setup();
+    const role = new iam.Role(stack, 'AlignRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+    const j = job(stack, queue, { jobRole: role });
+    const bucket = new s3.Bucket(stack, 'Data');
+    j.grantRead(bucket, 'samples/');
+    j.grantWrite(bucket, 'results/');
+    const policy = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).find((p) =>
+      JSON.stringify(p.Properties.Roles).includes(stack.getLogicalId(role.node.defaultChild as CfnElement)),
+    )!;
+    const statements = policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>;
+    const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+    expect(actions.sort()).toEqual(['s3:AbortMultipartUpload', 's3:GetObject', 's3:ListBucket', 's3:PutObject']);
+    const text = JSON.stringify(statements);
+    expect(text).toContain('/samples/*');
+    expect(text).toContain('/results/*');
+    expect(text).toContain('"s3:prefix":["samples/*"]');
+  });
+
+  test('secrets are read by the execution role', () => {
+    const { stack, queue } = setup();
+    const secret = new secretsmanager.Secret(stack, 'Token');
+    const j = job(stack, queue, { secrets: { TOKEN: batch.Secret.fromSecretsManager(secret) } });
+    const policy = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).find((p) =>
+      JSON.stringify(p.Properties.Roles).includes(
+        stack.getLogicalId(j.shared.executionRole.node.defaultChild as CfnElement),
+      ),
+    )!;
+    expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('secretsmanager:GetSecretValue');
+  });
+});
+
+describe('options', () => {
+  test('tags are set on the definition and propagated', () => {
+    const { stack, queue } = setup();
+    job(stack, queue, { tags: { project: 'genomics' } });
+    Template.fromStack(stack).hasResourceProperties('AWS::Batch::JobDefinition', {
+      Tags: { project: 'genomics' },
+      PropagateTags: true,
+    });
+  });
+
+  test('array jobs read their index from AWS_BATCH_JOB_ARRAY_INDEX', () => {
+    const { stack, queue } = setup();
+    const j = job(stack, queue, { arrayJob: true });
+    expect(j.arrayJob).toBe(true);
+    expect(Job.ARRAY_INDEX_VARIABLE).toBe('AWS_BATCH_JOB_ARRAY_INDEX');
+  });
+
+  test('scratchPath mounts the capacity scratch volume', () => {
+    const { app, stack, vpc } = stackWithVpc();
+    const cap = new Ec2Capacity(stack, 'Spot', { vpc, scratchVolumeSize: Size.gibibytes(200) });
+    const q = new JobQueue(stack, 'Q', { capacities: [cap] });
+    job(stack, q, { scratchPath: '/data' });
+    app.synth();
+    Template.fromStack(stack).hasResourceProperties('AWS::Batch::JobDefinition', {
+      ContainerProperties: Match.objectLike({
+        Volumes: [{ Name: 'scratch', Host: { SourcePath: '/scratch' } }],
+        MountPoints: [{ ContainerPath: '/data', SourceVolume: 'scratch' }],
+      }),
+    });
+  });
+
+  test('scratchPath without a scratch volume on the capacity fails synth', () => {
+    const { app, stack, queue } = setup();
+    job(stack, queue, { scratchPath: '/data' });
+    expect(() => app.synth()).toThrow(
+      "Test/Align: scratchPath '/data' needs a scratch volume mounted at /scratch on Test/Spot, which has none",
+    );
+  });
+
+  test('mountEfs: access point, transit encryption, IAM auth, NFS ingress from the capacities, client grants', () => {
+    const { stack, vpc, queue, c } = setup();
+    const fileSystem = new efs.FileSystem(stack, 'Refs', { vpc });
+    const accessPoint = fileSystem.addAccessPoint('Ap', { path: '/refs' });
+    const j = job(stack, queue);
+    j.mountEfs(fileSystem, { containerPath: '/refs', accessPoint, readOnly: true });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::Batch::JobDefinition', {
+      ContainerProperties: Match.objectLike({
+        Volumes: [
+          {
+            Name: 'efs0',
+            EfsVolumeConfiguration: {
+              FileSystemId: { Ref: stack.getLogicalId(fileSystem.node.defaultChild as CfnElement) },
+              TransitEncryption: 'ENABLED',
+              AuthorizationConfig: {
+                AccessPointId: { Ref: stack.getLogicalId(accessPoint.node.defaultChild as CfnElement) },
+                Iam: 'ENABLED',
+              },
+            },
+          },
+        ],
+        MountPoints: [{ ContainerPath: '/refs', ReadOnly: true, SourceVolume: 'efs0' }],
+      }),
+    });
+    const sgId = (cap: Ec2Capacity) =>
+      stack.getLogicalId(cap.computeEnvironment.securityGroups[0].node.defaultChild as CfnElement);
+    for (const cap of [c.spot, c.onDemand]) {
+      t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+        FromPort: 2049,
+        ToPort: 2049,
+        SourceSecurityGroupId: { 'Fn::GetAtt': [sgId(cap), 'GroupId'] },
+      });
+    }
+    expect(JSON.stringify(t.toJSON())).toContain('elasticfilesystem:ClientMount');
+    expect(JSON.stringify(t.findResources('AWS::IAM::Policy'))).not.toContain('elasticfilesystem:ClientWrite');
+  });
+
+  test('mountEfs rejects a root directory together with an access point', () => {
+    const { stack, vpc, queue } = setup();
+    const fileSystem = new efs.FileSystem(stack, 'Refs', { vpc });
+    const accessPoint = fileSystem.addAccessPoint('Ap', { path: '/refs' });
+    const j = job(stack, queue);
+    expect(() => j.mountEfs(fileSystem, { containerPath: '/refs', accessPoint, rootDirectory: '/other' })).toThrow(
+      "Test/Align: mountEfs.rootDirectory '/other' with an access point is not allowed; allowed: no rootDirectory (or '/') when mounting through an access point, which sets its own. Fix: remove rootDirectory, or set the directory on the access point",
+    );
+  });
+
+  test('two jobs in one stack do not collide', () => {
+    const { stack, queue } = setup();
+    job(stack, queue, {}, 'A');
+    job(stack, queue, {}, 'B');
+    Template.fromStack(stack).resourceCountIs('AWS::Batch::JobDefinition', 2);
+  });
+});
+
+describe('the fit check at synth', () => {
+  function memoryQueue(stack: Stack, vpc: ec2.IVpc, types: string[], id = 'Mem') {
+    const cap = new Ec2Capacity(stack, `${id}Capacity`, {
+      vpc,
+      purchaseOption: PurchaseOption.ON_DEMAND,
+      instanceTypes: types.map((t) => new ec2.InstanceType(t)),
+    });
+    return new JobQueue(stack, id, { capacities: [cap] });
+  }
+
+  test('a 32 GiB job on a queue of 32 GiB instances fails synth, naming the largest usable size and the fix', () => {
+    const { app, stack, vpc } = stackWithVpc();
+    const q = memoryQueue(stack, vpc, ['r6i.xlarge', 'r7i.xlarge']);
+    job(stack, q, { memory: Size.gibibytes(32) });
+    expect(() => app.synth()).toThrow(
+      'Test/Align: memory 4 vCPU / 32 GiB does not fit any instance type of queue Test/Mem (capacity Test/MemCapacity); ' +
+        'allowed: at most 30.3 GiB memory (usable on r6i.xlarge), 4 vCPUs, 0 GPUs. ' +
+        'Fix: request at most 30 GiB, or add r6i.2xlarge to Test/MemCapacity; a job that fits nowhere waits in RUNNABLE until the queue cancels it',
+    );
+  });
+
+  test('a 30 GiB job fits the same queue, one per instance, with no warning', () => {
+    const { app, stack, vpc } = stackWithVpc();
+    const q = memoryQueue(stack, vpc, ['r6i.xlarge', 'r7i.xlarge']);
+    job(stack, q, { memory: Size.gibibytes(30) });
+    app.synth();
+    expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
+  });
+
+  test('32 GiB on 64 GiB instances warns of waste and names the better request', () => {
+    const { app, stack, vpc } = stackWithVpc();
+    const q = memoryQueue(stack, vpc, ['r6i.2xlarge']);
+    job(stack, q, { memory: Size.gibibytes(32) });
+    app.synth();
+    expect(warnings(stack, 'wasteful-fit')).toEqual([
+      'Test/Align: 4 vCPU / 32 GiB packs only 50% of r6i.2xlarge in Test/MemCapacity (1 per r6i.2xlarge), so Batch ' +
+        'may launch instances you pay for and leave partly idle. Request 30 GiB instead: it fits 2 per r6i.2xlarge ' +
+        '(at least 97% packed on every type). [ack: cdk-batch-pipelines:wasteful-fit]',
+    ]);
+  });
+
+  test('a job bound to a queue before its capacity is added is checked against that capacity', () => {
+    const { app, stack, vpc } = stackWithVpc();
+    const q = new JobQueue(stack, 'Late', { platform: CapacityPlatform.EC2 });
+    job(stack, q, { memory: Size.gibibytes(32) });
+    q.addCapacity(
+      new Ec2Capacity(stack, 'Small', {
+        vpc,
+        purchaseOption: PurchaseOption.ON_DEMAND,
+        instanceTypes: [new ec2.InstanceType('r6i.xlarge')],
+      }),
+    );
+    expect(() => app.synth()).toThrow(
+      'Test/Align: memory 4 vCPU / 32 GiB does not fit any instance type of queue Test/Late',
+    );
+  });
+
+  test('every problem is reported at once', () => {
+    const { app, stack, vpc } = stackWithVpc();
+    const q = memoryQueue(stack, vpc, ['r6i.xlarge']);
+    job(stack, q, { memory: Size.gibibytes(32) }, 'A');
+    job(stack, q, { memory: Size.gibibytes(64) }, 'B');
+    const error = errorOf(() => app.synth());
+    expect(error.message).toContain('Test/A: memory 4 vCPU / 32 GiB does not fit');
+    expect(error.message).toContain('Test/B: memory 4 vCPU / 64 GiB does not fit');
+  });
+
+  test('more vCPUs than maxvCpus fits nowhere', () => {
+    const { app, stack, vpc } = stackWithVpc();
+    const cap = new Ec2Capacity(stack, 'Tiny', { vpc, purchaseOption: PurchaseOption.ON_DEMAND, maxvCpus: 8 });
+    const q = new JobQueue(stack, 'Q', { capacities: [cap] });
+    job(stack, q, { vcpus: 16, memory: Size.gibibytes(8) });
+    expect(() => app.synth()).toThrow(
+      "Test/Align: vcpus 16 vCPU / 8 GiB does not fit queue Test/Q (capacity Test/Tiny): needs 16 vCPUs but maxvCpus is 8; allowed: at most 8 vCPUs (the capacity's maxvCpus). Fix: request at most 8 vCPUs, or raise maxvCpus of Test/Tiny",
+    );
+  });
+
+  test('a GPU job on a queue without GPUs names GPU instance types', () => {
+    const { app, stack, queue } = setup();
+    job(stack, queue, { gpus: 1, memory: Size.gibibytes(14) });
+    expect(() => app.synth()).toThrow(
+      'Test/Align: gpus 4 vCPU / 14 GiB, 1 GPU does not fit any instance type of queue Test/Standard (capacity Test/Spot); allowed: at most 121.5 GiB memory (usable on r5.4xlarge), 16 vCPUs, 0 GPUs. Fix: request at most 0 GPUs, or add g4dn.xlarge to Test/Spot',
+    );
+  });
+
+  test('an invalid Fargate size fails synth, naming the nearest valid sizes', () => {
+    const { app, stack, fargateQueue } = setup();
+    job(stack, fargateQueue, { memory: Size.gibibytes(32) });
+    expect(() => app.synth()).toThrow(
+      'Test/Align: memory 4 vCPU / 32 GiB does not fit Fargate queue Test/FargateQueue: 4 vCPU / 32768 MiB is not a valid Fargate size; nearest valid: 8 vCPU / 32768 MiB or 4 vCPU / 30720 MiB; allowed: valid Fargate vCPU/memory pairs (see the Fargate sizes table), no GPUs. Fix: request 8 vCPU / 32768 MiB or 4 vCPU / 30720 MiB',
+    );
+  });
+
+  test('fitting one capacity of a queue but not the other warns', () => {
+    const { app, stack, vpc } = stackWithVpc();
+    const big = new Ec2Capacity(stack, 'Big', { vpc, instanceTypes: [new ec2.InstanceType('r6i.2xlarge')] });
+    const small = new Ec2Capacity(stack, 'Small', {
+      vpc,
+      purchaseOption: PurchaseOption.ON_DEMAND,
+      instanceTypes: [new ec2.InstanceType('r6i.xlarge')],
+    });
+    const q = JobQueue.spotFirst(stack, 'Q', big, small);
+    job(stack, q, { memory: Size.gibibytes(60), vcpus: 8, checkpointing: true });
+    app.synth();
+    expect(warnings(stack, 'partial-fit')[0]).toContain(
+      'Test/Align: 8 vCPU / 60 GiB fits queue Test/Q but not its capacity Test/Small',
+    );
+    expect(warnings(stack, 'partial-fit')[0]).toContain('there is no On-Demand fallback for it');
+  });
+
+  test('a long job on Spot without checkpointing warns; checkpointing or On-Demand silences it', () => {
+    const { app, stack, vpc, queue } = setup();
+    job(stack, queue, { timeout: Duration.hours(6) }, 'Long');
+    job(stack, queue, { timeout: Duration.hours(6), checkpointing: true }, 'Checkpointed');
+    job(stack, queue, { timeout: Duration.minutes(50) }, 'Short');
+    job(stack, memoryQueue(stack, vpc, ['r6i.xlarge']), { timeout: Duration.hours(6) }, 'OnDemandOnly');
+    app.synth();
+    const found = warnings(stack, 'long-spot-job');
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^Test\/Long: may run up to 6 hours on Spot capacity Test\/Spot without checkpointing/);
+  });
+});
+
+describe('Job bad input', () => {
+  const cases: Array<[string, (s: ReturnType<typeof setup>) => unknown, string]> = [
+    [
+      'zero vCPUs',
+      ({ stack, queue }) => job(stack, queue, { vcpus: 0 }),
+      'Test/Align: vcpus 0 is not allowed; allowed: a whole number of at least 1 on EC2. Fix: use 1',
+    ],
+    [
+      'fractional vCPUs on EC2',
+      ({ stack, queue }) => job(stack, queue, { vcpus: 0.5 }),
+      'Test/Align: vcpus 0.5 is not allowed; allowed: a whole number of at least 1 on EC2. Fix: use 1',
+    ],
+    [
+      'memory below 4 MiB',
+      ({ stack, queue }) => job(stack, queue, { memory: Size.mebibytes(2) }),
+      'Test/Align: memory 2 MiB is not allowed; allowed: whole MiB, at least 4. Fix: give e.g. Size.gibibytes(30) or Size.mebibytes(512)',
+    ],
+    [
+      'timeout under 60 s',
+      ({ stack, queue }) => job(stack, queue, { timeout: Duration.seconds(30) }),
+      'Test/Align: timeout 30 seconds is not allowed; allowed: at least 60 seconds. Fix: give Duration.minutes(1) or more',
+    ],
+    [
+      'retry attempts of 11',
+      ({ stack, queue }) => job(stack, queue, { retryPolicy: RetryPolicy.spotInterruptions(11) }),
+      'Test/Align: retryPolicy (spotInterruptions).attempts 11 is not allowed; allowed: a whole number from 1 to 10 (total attempts, the first included). Fix: use e.g. 3; use RetryPolicy.never() for a single attempt',
+    ],
+    [
+      'retry attempts of 0',
+      ({ stack, queue }) =>
+        job(stack, queue, { retryPolicy: RetryPolicy.custom(0, [{ action: RetryAction.EXIT, onReason: '*' }]) }),
+      'Test/Align: retryPolicy (custom).attempts 0 is not allowed; allowed: a whole number from 1 to 10 (total attempts, the first included). Fix: use e.g. 3; use RetryPolicy.never() for a single attempt',
+    ],
+    [
+      'more than 5 retry rules',
+      ({ stack, queue }) =>
+        job(stack, queue, {
+          retryPolicy: RetryPolicy.custom(3, [
+            ...['1', '2', '3', '4', '5'].map((code) => ({ action: RetryAction.RETRY, onExitCode: code })),
+            { action: RetryAction.EXIT, onReason: '*' },
+          ]),
+        }),
+      'Test/Align: retryPolicy (custom).rules 6 rules is not allowed; allowed: at most 5 (AWS Batch evaluateOnExit limit), the last a catch-all. Fix: merge rules with a trailing * (e.g. Host EC2*), or drop the least important ones',
+    ],
+    [
+      'a pattern with * in the middle',
+      ({ stack, queue }) =>
+        job(stack, queue, {
+          retryPolicy: RetryPolicy.custom(3, [
+            { action: RetryAction.RETRY, onStatusReason: 'Host*terminated' },
+            { action: RetryAction.EXIT, onReason: '*' },
+          ]),
+        }),
+      "Test/Align: retryPolicy (custom).rules[0].onStatusReason 'Host*terminated' is not allowed; allowed: 1..512 characters: letters, digits, '.', ':' and spaces, '*' only at the end. Fix: move the * to the end, e.g. 'Host*'",
+    ],
+    [
+      'an exit code that is not digits',
+      ({ stack, queue }) =>
+        job(stack, queue, {
+          retryPolicy: RetryPolicy.custom(3, [
+            { action: RetryAction.RETRY, onExitCode: 'OOM' },
+            { action: RetryAction.EXIT, onReason: '*' },
+          ]),
+        }),
+      "Test/Align: retryPolicy (custom).rules[0].onExitCode 'OOM' is not allowed; allowed: 1..512 characters: digits only, '*' only at the end. Fix: remove the characters Batch does not accept",
+    ],
+    [
+      'custom rules with no catch-all',
+      ({ stack, queue }) =>
+        job(stack, queue, {
+          retryPolicy: RetryPolicy.custom(3, [{ action: RetryAction.RETRY, onStatusReason: 'Host EC2*' }]),
+        }),
+      "Test/Align: retryPolicy (custom).rules no catch-all rule is not allowed; allowed: rules ending with a catch-all, e.g. { action: RetryAction.EXIT, onReason: '*' }. Fix: add { action: RetryAction.EXIT, onReason: '*' } last: Batch retries any failure that matches no rule",
+    ],
+    [
+      'a catch-all before other rules',
+      ({ stack, queue }) =>
+        job(stack, queue, {
+          retryPolicy: RetryPolicy.custom(3, [
+            { action: RetryAction.EXIT, onReason: '*' },
+            { action: RetryAction.RETRY, onStatusReason: 'Host EC2*' },
+          ]),
+        }),
+      'Test/Align: retryPolicy (custom).rules[0] a catch-all before other rules is not allowed; allowed: the catch-all as the last rule (rules after it never match). Fix: move the catch-all rule to the end',
+    ],
+    [
+      'an environment variable starting with AWS_BATCH',
+      ({ stack, queue }) => job(stack, queue, { environment: { AWS_BATCH_SAMPLE: 'x' } }),
+      "Test/Align: environment.AWS_BATCH_SAMPLE 'AWS_BATCH_SAMPLE' is not allowed; allowed: names not starting with AWS_BATCH (reserved by Batch). Fix: rename it, e.g. 'APP_SAMPLE'",
+    ],
+    [
+      'more than 50 tags',
+      ({ stack, queue }) =>
+        job(stack, queue, { tags: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v'])) }),
+      'Test/Align: tags 51 tags is not allowed; allowed: at most 50 (with propagated tags, a job whose tags exceed 50 fails). Fix: drop tags, or tag at the stack level where they are not propagated to jobs',
+    ],
+    [
+      'a job bound to a queue of the other platform',
+      ({ stack, queue, fargateQueue }) =>
+        new Job(stack, 'Align', { queues: [queue, fargateQueue], image, vcpus: 4, memory: Size.gibibytes(30) }),
+      'Test/Align: queues Test/FargateQueue (FARGATE) for a EC2 job is not allowed; allowed: EC2 queues only (the job definition is built for EC2). Fix: define a separate FARGATE job for that queue',
+    ],
+    [
+      'an invalid job name',
+      ({ stack, queue }) => job(stack, queue, {}, 'call variants'),
+      "Test/call variants: jobName (from the construct id) 'call variants' is not allowed; allowed: up to 128 letters, digits, hyphens and underscores, starting with a letter or digit. Fix: use e.g. 'call-variants'",
+    ],
+    [
+      'an invalid job definition name',
+      ({ stack, queue }) => job(stack, queue, { jobDefinitionName: 'align.v2' }),
+      "Test/Align: jobDefinitionName 'align.v2' is not allowed; allowed: up to 128 letters, digits, hyphens and underscores, starting with a letter or digit. Fix: use e.g. 'align-v2'",
+    ],
+    [
+      'GPUs on Fargate',
+      ({ stack, fargateQueue }) => job(stack, fargateQueue, { gpus: 1 }),
+      'Test/Align: gpus on a Fargate queue is not allowed; allowed: gpus only on EC2 capacity. Fix: Fargate has no GPUs: submit this job to a queue of Ec2Capacity with g4dn/g5 instance types',
+    ],
+    [
+      'privileged on Fargate',
+      ({ stack, fargateQueue }) => job(stack, fargateQueue, { privileged: true }),
+      'Test/Align: privileged on a Fargate queue is not allowed; allowed: privileged only on EC2 capacity. Fix: remove privileged, or submit the job to an EC2 queue',
+    ],
+    [
+      'a Fargate timeout over 14 days',
+      ({ stack, fargateQueue }) => job(stack, fargateQueue, { timeout: Duration.days(15) }),
+      'Test/Align: timeout 15 days on Fargate is not allowed; allowed: at most 14 days (Fargate stops tasks after 14 days). Fix: give Duration.days(14) or less, or run the job on EC2 capacity',
+    ],
+    [
+      'a parameter default the command does not use',
+      ({ stack, queue }) => job(stack, queue, { command: ['align', 'Ref::sample'], parameters: { smaple: 'x' } }),
+      "Test/Align: parameters.smaple 'smaple' (not used as Ref::smaple in command) is not allowed; allowed: defaults for parameters the command uses: sample. Fix: use Ref::smaple in the command, or remove the default (a typo here would be silently ignored by Batch)",
+    ],
+    [
+      'no queues',
+      ({ stack }) => new Job(stack, 'Align', { queues: [], image, vcpus: 4, memory: Size.gibibytes(30) }),
+      'Test/Align: queues [] is not allowed; allowed: at least one JobQueue. Fix: pass the queue(s) this job is submitted to',
+    ],
+    [
+      'ephemeral storage on EC2',
+      ({ stack, queue }) => job(stack, queue, { ephemeralStorage: Size.gibibytes(50) }),
+      'Test/Align: ephemeralStorage 50 GiB on EC2 is not allowed; allowed: ephemeralStorage only on Fargate. Fix: on EC2 use the capacity scratch volume (Ec2Capacity.scratchVolumeSize) and scratchPath',
+    ],
+  ];
+
+  test.each(cases)('%s', (_name, build, message) => {
+    const error = errorOf(() => build(setup()));
+    expect(error).toBeInstanceOf(BatchPipelinesValidationError);
+    expect(error.message).toBe(message);
+  });
+});

@@ -1,0 +1,290 @@
+import { CfnElement, Duration } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { BatchPipelinesValidationError, CapacityPlatform, Ec2Capacity, JobQueue } from '../../lib';
+import { capacities, errorOf } from '../support/capacity';
+import { stackWithVpc } from '../support/stacks';
+
+describe('JobQueue defaults', () => {
+  const { stack, vpc } = stackWithVpc();
+  const { spot, onDemand } = capacities(stack, vpc);
+  const queue = JobQueue.spotFirst(stack, 'Standard', spot, onDemand);
+  const template = Template.fromStack(stack);
+
+  test('Spot first, then On-Demand, priority 10, enabled', () => {
+    const envId = (c: Ec2Capacity) => stack.getLogicalId(c.computeEnvironment.node.defaultChild as CfnElement);
+    template.hasResourceProperties('AWS::Batch::JobQueue', {
+      Priority: 10,
+      State: 'ENABLED',
+      ComputeEnvironmentOrder: [
+        { ComputeEnvironment: { 'Fn::GetAtt': [envId(spot), 'ComputeEnvironmentArn'] }, Order: 1 },
+        { ComputeEnvironment: { 'Fn::GetAtt': [envId(onDemand), 'ComputeEnvironmentArn'] }, Order: 2 },
+      ],
+      JobQueueName: Match.absent(),
+      SchedulingPolicyArn: Match.absent(),
+    });
+    expect(queue.platform).toBe(CapacityPlatform.EC2);
+    expect(queue.architecture).toBe(ec2.InstanceArchitecture.X86_64);
+  });
+
+  test('cancels jobs that can never run after 30 minutes; capacity shortages wait', () => {
+    template.hasResourceProperties('AWS::Batch::JobQueue', {
+      JobStateTimeLimitActions: [
+        {
+          Action: 'CANCEL',
+          MaxTimeSeconds: 1800,
+          Reason: 'MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT',
+          State: 'RUNNABLE',
+        },
+        {
+          Action: 'CANCEL',
+          MaxTimeSeconds: 1800,
+          Reason: 'MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE',
+          State: 'RUNNABLE',
+        },
+      ],
+    });
+  });
+});
+
+describe('JobQueue options', () => {
+  test('several queues of different priorities share capacity', () => {
+    const { stack, vpc } = stackWithVpc();
+    const { spot, onDemand } = capacities(stack, vpc);
+    new JobQueue(stack, 'Urgent', { capacities: [onDemand], priority: 100 });
+    JobQueue.spotFirst(stack, 'Standard', spot, onDemand, { priority: 10 });
+    new JobQueue(stack, 'Backfill', { capacities: [spot], priority: 1 });
+    const t = Template.fromStack(stack);
+    t.resourceCountIs('AWS::Batch::JobQueue', 3);
+    t.resourceCountIs('AWS::Batch::ComputeEnvironment', 4); // two EC2 + two Fargate from the helper
+    for (const p of [100, 10, 1]) {
+      t.hasResourceProperties('AWS::Batch::JobQueue', { Priority: p });
+    }
+  });
+
+  test('Fargate Spot first, then Fargate', () => {
+    const { stack, vpc } = stackWithVpc();
+    const { fargateSpot, fargate } = capacities(stack, vpc);
+    const q = JobQueue.fargateSpotFirst(stack, 'FargateQueue', fargateSpot, fargate);
+    expect(q.capacities).toEqual([fargateSpot, fargate]);
+    expect(q.platform).toBe(CapacityPlatform.FARGATE);
+  });
+
+  test('insufficient-capacity cancellation and a custom unrunnable time', () => {
+    const { stack, vpc } = stackWithVpc();
+    const { spot } = capacities(stack, vpc);
+    new JobQueue(stack, 'Q', {
+      capacities: [spot],
+      cancelUnrunnableAfter: Duration.minutes(10),
+      cancelOnInsufficientCapacityAfter: Duration.hours(4),
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::Batch::JobQueue', {
+      JobStateTimeLimitActions: [
+        Match.objectLike({ MaxTimeSeconds: 600, Reason: 'MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT' }),
+        Match.objectLike({ MaxTimeSeconds: 600, Reason: 'MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE' }),
+        Match.objectLike({ MaxTimeSeconds: 14400, Reason: 'CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY' }),
+      ],
+    });
+  });
+
+  test('fair share creates a scheduling policy with shares, reservation and decay', () => {
+    const { stack, vpc } = stackWithVpc();
+    const { spot } = capacities(stack, vpc);
+    const q = new JobQueue(stack, 'Q', {
+      capacities: [spot],
+      fairShare: {
+        shares: [
+          { shareIdentifier: 'labA', weightFactor: 1 },
+          { shareIdentifier: 'labB*', weightFactor: 0.5 },
+        ],
+        computeReservation: 10,
+        shareDecay: Duration.hours(1),
+      },
+    });
+    expect(q.fairShare).toBe(true);
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::Batch::SchedulingPolicy', {
+      FairsharePolicy: {
+        ComputeReservation: 10,
+        ShareDecaySeconds: 3600,
+        ShareDistribution: [
+          { ShareIdentifier: 'labA', WeightFactor: 1 },
+          { ShareIdentifier: 'labB*', WeightFactor: 0.5 },
+        ],
+      },
+    });
+    t.hasResourceProperties('AWS::Batch::JobQueue', { SchedulingPolicyArn: Match.anyValue() });
+  });
+
+  test('capacity added after construction joins the queue in order', () => {
+    const { stack, vpc } = stackWithVpc();
+    const { spot, onDemand } = capacities(stack, vpc);
+    const q = new JobQueue(stack, 'Q', { platform: CapacityPlatform.EC2 });
+    q.addCapacity(spot);
+    q.addCapacity(onDemand);
+    expect(q.capacities).toEqual([spot, onDemand]);
+    const order = Template.fromStack(stack).findResources('AWS::Batch::JobQueue');
+    expect(Object.values(order)[0].Properties.ComputeEnvironmentOrder.map((o: { Order: number }) => o.Order)).toEqual([
+      1, 2,
+    ]);
+  });
+
+  test('grantSubmit allows SubmitJob on this queue only', () => {
+    const { stack, vpc } = stackWithVpc();
+    const { spot } = capacities(stack, vpc);
+    const q = new JobQueue(stack, 'Q', { capacities: [spot] });
+    const role = new iam.Role(stack, 'Submitter', { assumedBy: new iam.AccountRootPrincipal() });
+    const grant = q.grantSubmit(role);
+    expect(grant.success).toBe(true);
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: 'batch:SubmitJob',
+            Effect: 'Allow',
+            Resource: { 'Fn::GetAtt': [stack.getLogicalId(q.jobQueue.node.defaultChild as CfnElement), 'JobQueueArn'] },
+          },
+        ],
+      },
+    });
+  });
+
+  test('two queues in one stack do not collide', () => {
+    const { stack, vpc } = stackWithVpc();
+    const { spot, onDemand } = capacities(stack, vpc);
+    JobQueue.spotFirst(stack, 'A', spot, onDemand);
+    JobQueue.spotFirst(stack, 'B', spot, onDemand);
+    Template.fromStack(stack).resourceCountIs('AWS::Batch::JobQueue', 2);
+  });
+});
+
+describe('JobQueue bad input', () => {
+  const cases: Array<[string, (t: ReturnType<typeof setup>) => unknown, string]> = [
+    [
+      'priority above 1000',
+      ({ stack, c }) => new JobQueue(stack, 'Bad', { capacities: [c.spot], priority: 1001 }),
+      'Test/Bad: priority 1001 is not allowed; allowed: a whole number from 0 to 1000 (higher runs first). Fix: use e.g. 100 for urgent, 10 for standard, 1 for backfill',
+    ],
+    [
+      'fractional priority',
+      ({ stack, c }) => new JobQueue(stack, 'Bad', { capacities: [c.spot], priority: 2.5 }),
+      'Test/Bad: priority 2.5 is not allowed; allowed: a whole number from 0 to 1000 (higher runs first). Fix: use e.g. 100 for urgent, 10 for standard, 1 for backfill',
+    ],
+    [
+      'more than 3 capacities',
+      ({ stack, vpc, c }) =>
+        new JobQueue(stack, 'Bad', {
+          capacities: [c.spot, c.onDemand, new Ec2Capacity(stack, 'X', { vpc }), new Ec2Capacity(stack, 'Y', { vpc })],
+        }),
+      'Test/Bad: capacities 4 capacities is not allowed; allowed: at most 3 per queue (AWS Batch quota). Fix: use fewer, larger capacities (more instance types each), or a second queue',
+    ],
+    [
+      'EC2 and Fargate in one queue',
+      ({ stack, c }) => new JobQueue(stack, 'Bad', { capacities: [c.spot, c.fargate] }),
+      'Test/Bad: capacities Test/Fargate (FARGATE) in a EC2 queue is not allowed; allowed: all EC2 or all Fargate capacities in one queue. Fix: put FARGATE capacity in its own queue',
+    ],
+    [
+      'mixed architectures',
+      ({ stack, vpc, c }) =>
+        new JobQueue(stack, 'Bad', {
+          capacities: [
+            c.spot,
+            new Ec2Capacity(stack, 'Arm', { vpc, instanceTypes: [new ec2.InstanceType('r7g.xlarge')] }),
+          ],
+        }),
+      'Test/Bad: capacities Test/Arm (arm64) in a queue of x86_64 capacity is not allowed; allowed: one CPU architecture per queue. Fix: put arm64 capacity in its own queue, with job definitions built for it',
+    ],
+    [
+      'the same capacity twice (duplicate order)',
+      ({ stack, c }) => new JobQueue(stack, 'Bad', { capacities: [c.spot, c.spot] }),
+      'Test/Bad: capacities Test/Spot twice is not allowed; allowed: each capacity once, in fallback order. Fix: remove the duplicate',
+    ],
+    [
+      'a platform that disagrees with the capacity',
+      ({ stack, c }) => new JobQueue(stack, 'Bad', { platform: CapacityPlatform.FARGATE, capacities: [c.spot] }),
+      'Test/Bad: capacities Test/Spot (EC2) in a FARGATE queue is not allowed; allowed: all EC2 or all Fargate capacities in one queue. Fix: put EC2 capacity in its own queue',
+    ],
+    [
+      'spotFirst with the capacities swapped',
+      ({ stack, c }) => JobQueue.spotFirst(stack, 'Bad', c.onDemand, c.spot),
+      'Test/Bad: spot Test/OnDemand (ON_DEMAND) is not allowed; allowed: SPOT capacity in this position. Fix: swap the two capacities, or build the queue with new JobQueue({ capacities }) for another order',
+    ],
+    [
+      'fargateSpotFirst with EC2 capacity',
+      ({ stack, c }) => JobQueue.fargateSpotFirst(stack, 'Bad', c.spot, c.onDemand),
+      'Test/Bad: fargateSpot Test/Spot (EC2) is not allowed; allowed: FargateCapacity. Fix: pass FargateCapacity constructs, or use JobQueue.spotFirst for EC2 capacity',
+    ],
+    [
+      'unrunnable cancellation below 10 minutes',
+      ({ stack, c }) =>
+        new JobQueue(stack, 'Bad', { capacities: [c.spot], cancelUnrunnableAfter: Duration.minutes(5) }),
+      'Test/Bad: cancelUnrunnableAfter 300 seconds is not allowed; allowed: 600..86400 seconds (10 minutes to 24 hours). Fix: give e.g. Duration.minutes(30)',
+    ],
+    [
+      'weight factor out of range',
+      ({ stack, c }) =>
+        new JobQueue(stack, 'Bad', {
+          capacities: [c.spot],
+          fairShare: { shares: [{ shareIdentifier: 'a', weightFactor: 1000 }] },
+        }),
+      "Test/Bad: fairShare.shares['a'].weightFactor 1000 is not allowed; allowed: 0.0001..999.9999 (lower gets more). Fix: use e.g. 1 for a normal share, 0.5 for a share that gets twice as much",
+    ],
+    [
+      'compute reservation of 100',
+      ({ stack, c }) =>
+        new JobQueue(stack, 'Bad', {
+          capacities: [c.spot],
+          fairShare: { shares: [{ shareIdentifier: 'a', weightFactor: 1 }], computeReservation: 100 },
+        }),
+      'Test/Bad: fairShare.computeReservation 100 is not allowed; allowed: a whole percentage from 0 to 99. Fix: use e.g. 10 to keep 10% of vCPUs for shares that have no jobs running yet',
+    ],
+    [
+      'share decay over a week',
+      ({ stack, c }) =>
+        new JobQueue(stack, 'Bad', {
+          capacities: [c.spot],
+          fairShare: { shares: [{ shareIdentifier: 'a', weightFactor: 1 }], shareDecay: Duration.days(8) },
+        }),
+      'Test/Bad: fairShare.shareDecay 691200 seconds is not allowed; allowed: 0..604800 seconds (up to 7 days). Fix: give e.g. Duration.hours(1)',
+    ],
+    [
+      'share identifier with a wildcard in the middle',
+      ({ stack, c }) =>
+        new JobQueue(stack, 'Bad', {
+          capacities: [c.spot],
+          fairShare: { shares: [{ shareIdentifier: 'a*b', weightFactor: 1 }] },
+        }),
+      "Test/Bad: fairShare.shares.shareIdentifier 'a*b' is not allowed; allowed: 1..255 characters, '*' only at the end. Fix: shorten the identifier or move the wildcard to the end",
+    ],
+    [
+      'no shares',
+      ({ stack, c }) => new JobQueue(stack, 'Bad', { capacities: [c.spot], fairShare: { shares: [] } }),
+      'Test/Bad: fairShare.shares [] is not allowed; allowed: at least one share. Fix: list the share identifiers jobs will be submitted with, or remove fairShare',
+    ],
+    [
+      'an invalid queue name',
+      ({ stack, c }) => new JobQueue(stack, 'Bad', { capacities: [c.spot], jobQueueName: 'my queue!' }),
+      "Test/Bad: jobQueueName 'my queue!' is not allowed; allowed: up to 128 letters, digits, hyphens and underscores, starting with a letter or digit. Fix: use e.g. 'my-queue-'",
+    ],
+  ];
+
+  function setup() {
+    const { stack, vpc } = stackWithVpc();
+    return { stack, vpc, c: capacities(stack, vpc) };
+  }
+
+  test.each(cases)('%s', (_name, build, message) => {
+    const error = errorOf(() => build(setup()));
+    expect(error).toBeInstanceOf(BatchPipelinesValidationError);
+    expect(error.message).toBe(message);
+  });
+
+  test('a queue left without capacity fails synth', () => {
+    const { app, stack } = stackWithVpc();
+    new JobQueue(stack, 'Empty', { platform: CapacityPlatform.EC2 });
+    expect(() => app.synth()).toThrow(
+      'Test/Empty: capacities [] (the queue has no capacity) is not allowed; allowed: 1 to 3 capacities. Fix: pass capacities, or call addCapacity() before synth',
+    );
+  });
+});
