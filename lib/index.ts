@@ -8,3 +8,4 @@ export * from './queues/job-queue';
 export * from './jobs/retry-policy';
 export * from './jobs/shared-job-resources';
 export * from './jobs/job';
+export * from './jobs/multi-node-job';

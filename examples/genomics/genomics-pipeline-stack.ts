@@ -1,7 +1,8 @@
-import { Size, Stack, StackProps } from 'aws-cdk-lib';
+import { Duration, Size, Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
-import { Ec2Capacity, PurchaseOption } from '../../lib';
+import { Ec2Capacity, Job, JobQueue, PurchaseOption, RetryPolicy } from '../../lib';
 
 /** Props of the genomics example stack. */
 export interface GenomicsPipelineStackProps extends StackProps {
@@ -23,6 +24,12 @@ export class GenomicsPipelineStack extends Stack {
   public readonly spotCapacity: Ec2Capacity;
   /** On-Demand capacity, the fallback when Spot is short or a job keeps being interrupted. */
   public readonly onDemandCapacity: Ec2Capacity;
+  /** Priority 10: Spot first, then On-Demand. Where samples normally run. */
+  public readonly standardQueue: JobQueue;
+  /** Priority 100: On-Demand only. For reruns that must not be interrupted again. */
+  public readonly urgentQueue: JobQueue;
+  /** The pipeline's jobs, by step. */
+  public readonly jobs: { align: Job; callVariants: Job; qc: Job; aggregate: Job };
 
   constructor(scope: Construct, id: string, props: GenomicsPipelineStackProps = {}) {
     super(scope, id, props);
@@ -49,5 +56,48 @@ export class GenomicsPipelineStack extends Stack {
       purchaseOption: PurchaseOption.ON_DEMAND,
       concurrentJobs: { jobs: maxConcurrentJobs, resources: sample },
     });
+
+    // Two queues share the same capacity: urgent work is scheduled first, on On-Demand only.
+    this.standardQueue = JobQueue.spotFirst(this, 'StandardQueue', this.spotCapacity, this.onDemandCapacity, {
+      priority: 10,
+    });
+    this.urgentQueue = new JobQueue(this, 'UrgentQueue', { capacities: [this.onDemandCapacity], priority: 100 });
+
+    const queues = [this.standardQueue, this.urgentQueue];
+    const image = (name: string) => ecs.ContainerImage.fromRegistry(`public.ecr.aws/docker/library/${name}`);
+    this.jobs = {
+      align: new Job(this, 'Align', {
+        queues,
+        image: image('busybox:1.36'),
+        command: ['sh', '-c', 'echo align Ref::sampleId'],
+        ...sample,
+        timeout: Duration.hours(6),
+        retryPolicy: RetryPolicy.spotInterruptions(3),
+      }),
+      callVariants: new Job(this, 'CallVariants', {
+        queues,
+        image: image('busybox:1.36'),
+        command: ['sh', '-c', 'echo call-variants Ref::sampleId'],
+        vcpus: 4,
+        memory: Size.gibibytes(15),
+        timeout: Duration.hours(4),
+      }),
+      qc: new Job(this, 'Qc', {
+        queues,
+        image: image('busybox:1.36'),
+        command: ['sh', '-c', 'echo qc Ref::sampleId'],
+        vcpus: 2,
+        memory: Size.gibibytes(7),
+        timeout: Duration.hours(1),
+      }),
+      aggregate: new Job(this, 'Aggregate', {
+        queues,
+        image: image('busybox:1.36'),
+        command: ['sh', '-c', 'echo aggregate'],
+        vcpus: 4,
+        memory: Size.gibibytes(30),
+        timeout: Duration.hours(2),
+      }),
+    };
   }
 }

@@ -1,4 +1,4 @@
-import { Annotations, Duration, Fn, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -12,18 +12,16 @@ import { CapacityPlatform, ICapacity, PurchaseOption } from '../compute/capacity
 import { JobResources } from '../compute/fit';
 import { describeProblem } from '../core/validation-error';
 import { JobQueue } from '../queues/job-queue';
+import { allRevisionsArn } from '../private/arns';
 import { fail } from '../private/errors';
 import { checkFit } from '../private/fit-check';
 import {
   FARGATE_MAX_EPHEMERAL_GIB,
-  FARGATE_MAX_JOB_SECONDS,
   FARGATE_MIN_EPHEMERAL_GIB,
   LONG_SPOT_JOB_SECONDS,
-  MAX_TAGS,
   MIN_JOB_MEMORY_MIB,
-  MIN_JOB_TIMEOUT_SECONDS,
-  RESERVED_ENV_PREFIX,
 } from '../private/limits';
+import { checkEnvironment, checkTags, checkTimeout } from '../private/job-checks';
 import { checkBatchName } from '../private/names';
 
 /** Options of `Job.mountEfs`. */
@@ -246,11 +244,11 @@ export class Job extends Construct {
     }
     this.resources = { vcpus: props.vcpus, memory: props.memory, gpus: props.gpus ?? 0 };
     this.validateResources(props);
-    this.timeout = this.validateTimeout(props.timeout ?? Duration.hours(24));
+    this.timeout = checkTimeout(this, this.platform, props.timeout ?? Duration.hours(24));
     this.retryPolicy = props.retryPolicy ?? RetryPolicy.spotInterruptions(3);
     this.retryPolicy._validate(this);
-    this.validateEnvironment(props.environment ?? {});
-    this.validateTags(props.tags ?? {});
+    checkEnvironment(this, props.environment ?? {});
+    checkTags(this, props.tags ?? {});
     this.parameterNames = refParameters(props.command ?? []);
     this.parameterDefaults = { ...(props.parameters ?? {}) };
     this.validateParameters();
@@ -349,9 +347,7 @@ export class Job extends Construct {
    * on one revision breaks at the next deploy.
    */
   public get jobDefinitionArnAllRevisions(): string {
-    // The definition's Ref is `arn:...:job-definition/<name>:<revision>`: keep the name.
-    const name = Fn.select(0, Fn.split(':', Fn.select(1, Fn.split('/', this.jobDefinitionArn))));
-    return Stack.of(this).formatArn({ service: 'batch', resource: 'job-definition', resourceName: `${name}:*` });
+    return allRevisionsArn(this, this.jobDefinitionArn);
   }
 
   /** Binds the job to one more queue (e.g. an On-Demand escalation queue). Checked at synth like the others. */
@@ -569,52 +565,6 @@ export class Job extends Construct {
         received: `${gpus}`,
         allowed: 'a whole number of at least 0',
         fix: 'give the number of GPUs one job uses',
-      });
-    }
-  }
-
-  private validateTimeout(timeout: Duration): Duration {
-    const s = timeout.toSeconds();
-    if (s < MIN_JOB_TIMEOUT_SECONDS) {
-      fail(this, {
-        prop: 'timeout',
-        received: `${s} seconds`,
-        allowed: `at least ${MIN_JOB_TIMEOUT_SECONDS} seconds`,
-        fix: 'give Duration.minutes(1) or more',
-      });
-    }
-    if (this.platform === CapacityPlatform.FARGATE && s > FARGATE_MAX_JOB_SECONDS) {
-      fail(this, {
-        prop: 'timeout',
-        received: `${timeout.toHumanString()} on Fargate`,
-        allowed: 'at most 14 days (Fargate stops tasks after 14 days)',
-        fix: 'give Duration.days(14) or less, or run the job on EC2 capacity',
-      });
-    }
-    return timeout;
-  }
-
-  private validateEnvironment(env: Record<string, string>): void {
-    for (const name of Object.keys(env)) {
-      if (name.startsWith(RESERVED_ENV_PREFIX)) {
-        fail(this, {
-          prop: `environment.${name}`,
-          received: `'${name}'`,
-          allowed: `names not starting with ${RESERVED_ENV_PREFIX} (reserved by Batch)`,
-          fix: `rename it, e.g. '${name.replace(/^AWS_BATCH_?/, 'APP_')}'`,
-        });
-      }
-    }
-  }
-
-  private validateTags(tags: Record<string, string>): void {
-    const n = Object.keys(tags).length;
-    if (n > MAX_TAGS) {
-      fail(this, {
-        prop: 'tags',
-        received: `${n} tags`,
-        allowed: `at most ${MAX_TAGS} (with propagated tags, a job whose tags exceed 50 fails)`,
-        fix: 'drop tags, or tag at the stack level where they are not propagated to jobs',
       });
     }
   }

@@ -38,6 +38,26 @@ describe('GenomicsPipelineStack', () => {
     }
   });
 
+  test('two queues of different priorities share the Spot and On-Demand capacity', () => {
+    const queues = Object.values(template.findResources('AWS::Batch::JobQueue'));
+    expect(queues.map((q) => q.Properties.Priority).sort((a, b) => a - b)).toEqual([10, 100]);
+    const standard = queues.find((q) => q.Properties.Priority === 10)!;
+    expect(standard.Properties.ComputeEnvironmentOrder).toHaveLength(2);
+  });
+
+  test('job definitions fit the 32 GiB instances, retry Spot interruptions and time out', () => {
+    const defs = Object.values(template.findResources('AWS::Batch::JobDefinition'));
+    expect(defs).toHaveLength(4);
+    for (const d of defs) {
+      const memory = Number(
+        d.Properties.ContainerProperties.ResourceRequirements.find((r: { Type: string }) => r.Type === 'MEMORY').Value,
+      );
+      expect(memory).toBeLessThanOrEqual(31129); // usable memory of a 32 GiB instance
+      expect(d.Properties.RetryStrategy.EvaluateOnExit[0]).toEqual({ Action: 'RETRY', OnStatusReason: 'Host EC2*' });
+      expect(d.Properties.Timeout.AttemptDurationSeconds).toBeGreaterThan(0);
+    }
+  });
+
   test('passes the CloudFormation validator and matches the reviewed snapshot', () => {
     expect(template.toJSON()).toMatchSnapshot();
   });

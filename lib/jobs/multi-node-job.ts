@@ -1,0 +1,290 @@
+import { Annotations, Duration, Size } from 'aws-cdk-lib';
+import * as batch from 'aws-cdk-lib/aws-batch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { RetryPolicy } from './retry-policy';
+import { SharedJobResources } from './shared-job-resources';
+import { CapacityPlatform, PurchaseOption } from '../compute/capacity';
+import { fitOnInstances } from '../compute/fit';
+import { describeProblem } from '../core/validation-error';
+import { JobQueue } from '../queues/job-queue';
+import { allRevisionsArn } from '../private/arns';
+import { fail } from '../private/errors';
+import { checkFit } from '../private/fit-check';
+import { checkEnvironment, checkTags, checkTimeout } from '../private/job-checks';
+import { MAX_NODE_RANGES } from '../private/limits';
+import { checkBatchName } from '../private/names';
+
+/** The container run on a range of nodes of a multi-node parallel job. */
+export interface NodeRange {
+  /** First node (0-based) of the range. */
+  readonly startNode: number;
+  /** Last node of the range, inclusive. */
+  readonly endNode: number;
+  /** The container image. */
+  readonly image: ecs.ContainerImage;
+  /**
+   * The command.
+   * @default - the image's CMD
+   */
+  readonly command?: string[];
+  /** vCPUs per node (whole number). */
+  readonly vcpus: number;
+  /** Memory per node. */
+  readonly memory: Size;
+  /**
+   * GPUs per node.
+   * @default 0
+   */
+  readonly gpus?: number;
+  /**
+   * Environment variables (names starting with `AWS_BATCH` are reserved).
+   * @default - none
+   */
+  readonly environment?: Record<string, string>;
+}
+
+/** Props of `MultiNodeJob`. */
+export interface MultiNodeJobProps {
+  /** Queues the job is submitted to: EC2 On-Demand capacity only (Batch runs no multi-node jobs on Spot or Fargate). */
+  readonly queues: JobQueue[];
+  /** Node ranges: together they cover nodes 0..N-1 with no gap or overlap; at most 5. */
+  readonly nodeRanges: NodeRange[];
+  /**
+   * The node that coordinates the others (e.g. runs `mpirun`).
+   * @default 0
+   */
+  readonly mainNode?: number;
+  /**
+   * Instance type every node runs on.
+   * @default - Batch picks from the queue's instance types
+   */
+  readonly instanceType?: ec2.InstanceType;
+  /**
+   * How long one attempt may run.
+   * @default Duration.hours(24)
+   */
+  readonly timeout?: Duration;
+  /**
+   * When Batch runs a failed attempt again.
+   * @default RetryPolicy.never() - a multi-node job runs on On-Demand capacity, where failures are not interruptions
+   */
+  readonly retryPolicy?: RetryPolicy;
+  /**
+   * Tags of the definition, propagated to the jobs.
+   * @default - none
+   */
+  readonly tags?: Record<string, string>;
+  /**
+   * Name jobs of this definition are submitted with.
+   * @default - the construct id
+   */
+  readonly jobName?: string;
+  /**
+   * Shared log group and roles.
+   * @default - `SharedJobResources.of(this)`
+   */
+  readonly shared?: SharedJobResources;
+  /**
+   * The role the containers run as.
+   * @default - the shared job role
+   */
+  readonly jobRole?: iam.IRole;
+}
+
+/**
+ * A multi-node parallel (MPI) job: gang-scheduled containers across N nodes, on EC2 On-Demand capacity, with node
+ * ranges checked at construction (no gaps or overlaps, main node in range) and each range's size checked against
+ * the queues at synth.
+ *
+ * @see https://docs.aws.amazon.com/batch/latest/userguide/multi-node-parallel-jobs.html
+ */
+export class MultiNodeJob extends Construct {
+  /** The aws-cdk-lib multi-node job definition underneath. */
+  public readonly jobDefinition: batch.MultiNodeJobDefinition;
+  /** Number of nodes. */
+  public readonly numNodes: number;
+  /** The coordinating node. */
+  public readonly mainNode: number;
+  /** Name jobs are submitted with. */
+  public readonly jobName: string;
+  /** Queues the job is submitted to. */
+  public readonly queues: readonly JobQueue[];
+
+  constructor(scope: Construct, id: string, props: MultiNodeJobProps) {
+    super(scope, id);
+    this.jobName = props.jobName ?? id;
+    checkBatchName(this, props.jobName ? 'jobName' : 'jobName (from the construct id)', this.jobName);
+    if (props.queues.length === 0) {
+      fail(this, {
+        prop: 'queues',
+        received: '[]',
+        allowed: 'at least one EC2 On-Demand JobQueue',
+        fix: 'pass the queue this job is submitted to',
+      });
+    }
+    for (const q of props.queues) {
+      if (q.platform === CapacityPlatform.FARGATE) {
+        fail(this, {
+          prop: 'queues',
+          received: `${q.node.path} (FARGATE)`,
+          allowed: 'EC2 queues only: Fargate does not run multi-node parallel jobs',
+          fix: 'submit the job to a queue of On-Demand Ec2Capacity',
+        });
+      }
+    }
+    this.queues = [...props.queues];
+    this.numNodes = this.checkRanges(props.nodeRanges);
+    this.mainNode = props.mainNode ?? 0;
+    if (!Number.isInteger(this.mainNode) || this.mainNode < 0 || this.mainNode >= this.numNodes) {
+      fail(this, {
+        prop: 'mainNode',
+        received: `${this.mainNode}`,
+        allowed: `a node index from 0 to ${this.numNodes - 1}`,
+        fix: 'use 0, or a node inside one of the ranges',
+      });
+    }
+    const timeout = checkTimeout(this, CapacityPlatform.EC2, props.timeout ?? Duration.hours(24));
+    const retryPolicy = props.retryPolicy ?? RetryPolicy.never();
+    retryPolicy._validate(this);
+    checkTags(this, props.tags ?? {});
+    props.nodeRanges.forEach((r) => checkEnvironment(this, r.environment ?? {}));
+    if (props.instanceType) {
+      for (const r of props.nodeRanges) {
+        const fit = fitOnInstances({ vcpus: r.vcpus, memory: r.memory, gpus: r.gpus }, [props.instanceType.toString()]);
+        if (fit.unknownInstanceTypes.length === 0 && !fit.fits) {
+          fail(this, {
+            prop: `nodeRanges[${r.startNode}..${r.endNode}]`,
+            received: `${r.vcpus} vCPU / ${r.memory.toMebibytes()} MiB`,
+            problem: `does not fit instanceType ${props.instanceType}`,
+            allowed: `what one ${props.instanceType} offers (${fit.reason})`,
+            fix: 'ask for less per node, or choose a larger instanceType',
+          });
+        }
+      }
+    }
+
+    const shared = props.shared ?? SharedJobResources.of(this);
+    const jobRole = props.jobRole ?? shared.jobRole;
+    this.jobDefinition = new batch.MultiNodeJobDefinition(this, 'Resource', {
+      mainNode: this.mainNode,
+      instanceType: props.instanceType,
+      timeout,
+      retryAttempts: retryPolicy.attempts,
+      retryStrategies: retryPolicy.rules.map((r) =>
+        batch.RetryStrategy.of(
+          r.action === 'RETRY' ? batch.Action.RETRY : batch.Action.EXIT,
+          batch.Reason.custom({ onStatusReason: r.onStatusReason, onReason: r.onReason, onExitCode: r.onExitCode }),
+        ),
+      ),
+      propagateTags: true,
+      containers: props.nodeRanges.map((r, i) => ({
+        startNode: r.startNode,
+        endNode: r.endNode,
+        container: new batch.EcsEc2ContainerDefinition(this, `Nodes${i}`, {
+          image: r.image,
+          command: r.command,
+          cpu: r.vcpus,
+          memory: r.memory,
+          gpu: r.gpus || undefined,
+          environment: r.environment,
+          executionRole: shared.executionRole,
+          jobRole,
+          logging: ecs.LogDrivers.awsLogs({ logGroup: shared.logGroup, streamPrefix: this.jobName }),
+        }),
+      })),
+    });
+    const cfn = this.jobDefinition.node.defaultChild as batch.CfnJobDefinition;
+    for (const [key, value] of Object.entries(props.tags ?? {})) {
+      cfn.tags.setTag(key, value);
+    }
+    if (retryPolicy.rules.length === 0) {
+      cfn.addPropertyOverride('RetryStrategy.EvaluateOnExit', undefined);
+    }
+
+    this.node.addValidation({
+      validate: () => {
+        const errors: string[] = [];
+        for (const q of this.queues) {
+          for (const c of q.capacities) {
+            if (c.purchaseOption === PurchaseOption.SPOT) {
+              errors.push(
+                describeProblem(this, {
+                  prop: 'queues',
+                  received: `${q.node.path} (capacity ${c.node.path} is Spot)`,
+                  allowed: 'queues of On-Demand EC2 capacity only: Batch does not run multi-node parallel jobs on Spot',
+                  fix: 'submit the job to a queue of On-Demand Ec2Capacity (ideally with a cluster placement group)',
+                }),
+              );
+            }
+          }
+          for (const r of props.nodeRanges) {
+            const found = checkFit(
+              { scope: this, resources: { vcpus: r.vcpus, memory: r.memory, gpus: r.gpus }, packingThreshold: 0 },
+              q,
+            );
+            errors.push(...found.errors);
+            found.warnings.forEach((w) => Annotations.of(this).addWarningV2(w.id, w.message));
+          }
+        }
+        return errors;
+      },
+    });
+  }
+
+  /** Grants `grantee` permission to submit this job to its queues. */
+  public grantSubmit(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['batch:SubmitJob'],
+      resourceArns: [
+        allRevisionsArn(this, this.jobDefinition.jobDefinitionArn),
+        ...this.queues.map((q) => q.jobQueueArn),
+      ],
+    });
+  }
+
+  private checkRanges(ranges: NodeRange[]): number {
+    if (ranges.length === 0 || ranges.length > MAX_NODE_RANGES) {
+      fail(this, {
+        prop: 'nodeRanges',
+        received: `${ranges.length} ranges`,
+        allowed: `1 to ${MAX_NODE_RANGES} node ranges`,
+        fix: 'merge ranges that run the same container',
+      });
+    }
+    const sorted = [...ranges].sort((a, b) => a.startNode - b.startNode);
+    let next = 0;
+    for (const r of sorted) {
+      const label = `nodeRanges[${r.startNode}..${r.endNode}]`;
+      if (!Number.isInteger(r.startNode) || !Number.isInteger(r.endNode) || r.endNode < r.startNode) {
+        fail(this, {
+          prop: label,
+          received: `start ${r.startNode}, end ${r.endNode}`,
+          allowed: 'whole node indexes with startNode <= endNode',
+          fix: 'give endNode at least startNode',
+        });
+      }
+      if (r.startNode > next) {
+        fail(this, {
+          prop: 'nodeRanges',
+          received: `a gap: nodes ${next}..${r.startNode - 1} have no range`,
+          allowed: 'ranges that cover nodes 0..N-1 with no gap',
+          fix: `start the next range at node ${next}, or extend the previous one`,
+        });
+      }
+      if (r.startNode < next) {
+        fail(this, {
+          prop: 'nodeRanges',
+          received: `an overlap: node ${r.startNode} is in two ranges`,
+          allowed: 'ranges that do not overlap',
+          fix: `start this range at node ${next}`,
+        });
+      }
+      next = r.endNode + 1;
+    }
+    return next;
+  }
+}

@@ -1,0 +1,54 @@
+import { Duration } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import { fail } from './errors';
+import { FARGATE_MAX_JOB_SECONDS, MAX_TAGS, MIN_JOB_TIMEOUT_SECONDS, RESERVED_ENV_PREFIX } from './limits';
+import { CapacityPlatform } from '../compute/capacity';
+
+/** Throws unless `timeout` is at least 60 s (and at most 14 days on Fargate). */
+export function checkTimeout(scope: IConstruct, platform: CapacityPlatform, timeout: Duration): Duration {
+  const s = timeout.toSeconds();
+  if (s < MIN_JOB_TIMEOUT_SECONDS) {
+    fail(scope, {
+      prop: 'timeout',
+      received: `${s} seconds`,
+      allowed: `at least ${MIN_JOB_TIMEOUT_SECONDS} seconds`,
+      fix: 'give Duration.minutes(1) or more',
+    });
+  }
+  if (platform === CapacityPlatform.FARGATE && s > FARGATE_MAX_JOB_SECONDS) {
+    fail(scope, {
+      prop: 'timeout',
+      received: `${timeout.toHumanString()} on Fargate`,
+      allowed: 'at most 14 days (Fargate stops tasks after 14 days)',
+      fix: 'give Duration.days(14) or less, or run the job on EC2 capacity',
+    });
+  }
+  return timeout;
+}
+
+/** Throws on environment variable names Batch reserves. */
+export function checkEnvironment(scope: IConstruct, env: Record<string, string>): void {
+  for (const name of Object.keys(env)) {
+    if (name.startsWith(RESERVED_ENV_PREFIX)) {
+      fail(scope, {
+        prop: `environment.${name}`,
+        received: `'${name}'`,
+        allowed: `names not starting with ${RESERVED_ENV_PREFIX} (reserved by Batch)`,
+        fix: `rename it, e.g. '${name.replace(/^AWS_BATCH_?/, 'APP_')}'`,
+      });
+    }
+  }
+}
+
+/** Throws on more tags than Batch accepts with propagation. */
+export function checkTags(scope: IConstruct, tags: Record<string, string>): void {
+  const n = Object.keys(tags).length;
+  if (n > MAX_TAGS) {
+    fail(scope, {
+      prop: 'tags',
+      received: `${n} tags`,
+      allowed: `at most ${MAX_TAGS} (with propagated tags, a job whose tags exceed 50 fails)`,
+      fix: 'drop tags, or tag at the stack level where they are not propagated to jobs',
+    });
+  }
+}

@@ -1,0 +1,106 @@
+import { Size } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { BatchPipelinesValidationError, JobQueue, MultiNodeJob, MultiNodeJobProps, NodeRange } from '../../lib';
+import { capacities, errorOf } from '../support/capacity';
+import { stackWithVpc } from '../support/stacks';
+
+const image = ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:1.36');
+const range = (startNode: number, endNode: number, extra: Partial<NodeRange> = {}): NodeRange => ({
+  startNode,
+  endNode,
+  image,
+  vcpus: 8,
+  memory: Size.gibibytes(28),
+  ...extra,
+});
+
+function setup() {
+  const { app, stack, vpc } = stackWithVpc();
+  const c = capacities(stack, vpc);
+  const onDemand = new JobQueue(stack, 'MpiQueue', { capacities: [c.onDemand], priority: 50 });
+  const spotQueue = new JobQueue(stack, 'SpotOnly', { capacities: [c.spot] });
+  const fargateQueue = new JobQueue(stack, 'FargateQueue', { capacities: [c.fargate] });
+  return { app, stack, vpc, onDemand, spotQueue, fargateQueue };
+}
+
+function mpi(s: ReturnType<typeof setup>, extra: Partial<MultiNodeJobProps> = {}) {
+  return new MultiNodeJob(s.stack, 'Mpi', {
+    queues: [s.onDemand],
+    nodeRanges: [range(0, 0, { command: ['mpirun', 'solver'] }), range(1, 3)],
+    ...extra,
+  });
+}
+
+describe('MultiNodeJob', () => {
+  test('renders node properties: 4 nodes, main node 0, two ranges, no retries by default', () => {
+    const s = setup();
+    const j = mpi(s);
+    s.app.synth();
+    expect(j.numNodes).toBe(4);
+    Template.fromStack(s.stack).hasResourceProperties('AWS::Batch::JobDefinition', {
+      Type: 'multinode',
+      PropagateTags: true,
+      RetryStrategy: { Attempts: 1, EvaluateOnExit: Match.absent() },
+      NodeProperties: Match.objectLike({
+        MainNode: 0,
+        NumNodes: 4,
+        NodeRangeProperties: [Match.objectLike({ TargetNodes: '0:0' }), Match.objectLike({ TargetNodes: '1:3' })],
+      }),
+    });
+  });
+
+  test('each node range is fit-checked against the queue', () => {
+    const s = setup();
+    mpi(s, { nodeRanges: [range(0, 1, { vcpus: 8, memory: Size.gibibytes(200) })] });
+    expect(() => s.app.synth()).toThrow(
+      'Test/Mpi: memory 8 vCPU / 200 GiB does not fit any instance type of queue Test/MpiQueue',
+    );
+  });
+
+  test.each([
+    [
+      'a gap between ranges',
+      (s: ReturnType<typeof setup>) => mpi(s, { nodeRanges: [range(0, 0), range(2, 3)] }),
+      'Test/Mpi: nodeRanges a gap: nodes 1..1 have no range is not allowed; allowed: ranges that cover nodes 0..N-1 with no gap. Fix: start the next range at node 1, or extend the previous one',
+    ],
+    [
+      'overlapping ranges',
+      (s: ReturnType<typeof setup>) => mpi(s, { nodeRanges: [range(0, 2), range(2, 3)] }),
+      'Test/Mpi: nodeRanges an overlap: node 2 is in two ranges is not allowed; allowed: ranges that do not overlap. Fix: start this range at node 3',
+    ],
+    [
+      'a main node outside the ranges',
+      (s: ReturnType<typeof setup>) => mpi(s, { mainNode: 4 }),
+      'Test/Mpi: mainNode 4 is not allowed; allowed: a node index from 0 to 3. Fix: use 0, or a node inside one of the ranges',
+    ],
+    [
+      'more than 5 node ranges',
+      (s: ReturnType<typeof setup>) => mpi(s, { nodeRanges: [0, 1, 2, 3, 4, 5].map((i) => range(i, i)) }),
+      'Test/Mpi: nodeRanges 6 ranges is not allowed; allowed: 1 to 5 node ranges. Fix: merge ranges that run the same container',
+    ],
+    [
+      'a Fargate queue',
+      (s: ReturnType<typeof setup>) => mpi(s, { queues: [s.fargateQueue] }),
+      'Test/Mpi: queues Test/FargateQueue (FARGATE) is not allowed; allowed: EC2 queues only: Fargate does not run multi-node parallel jobs. Fix: submit the job to a queue of On-Demand Ec2Capacity',
+    ],
+    [
+      'a node range larger than the instance type',
+      (s: ReturnType<typeof setup>) => mpi(s, { instanceType: new ec2.InstanceType('r6i.xlarge') }),
+      'Test/Mpi: nodeRanges[0..0] 8 vCPU / 28672 MiB does not fit instanceType r6i.xlarge; allowed: what one r6i.xlarge offers (r6i.xlarge: needs 8 vCPUs, has 4). Fix: ask for less per node, or choose a larger instanceType',
+    ],
+  ])('rejects %s', (_name, build, message) => {
+    const error = errorOf(() => build(setup()));
+    expect(error).toBeInstanceOf(BatchPipelinesValidationError);
+    expect(error.message).toBe(message);
+  });
+
+  test('a Spot queue fails synth: Batch runs no multi-node jobs on Spot', () => {
+    const s = setup();
+    mpi(s, { queues: [s.spotQueue] });
+    expect(() => s.app.synth()).toThrow(
+      'Test/Mpi: queues Test/SpotOnly (capacity Test/Spot is Spot) is not allowed; allowed: queues of On-Demand EC2 capacity only',
+    );
+  });
+});
