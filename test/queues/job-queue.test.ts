@@ -117,6 +117,22 @@ describe('JobQueue options', () => {
     t.hasResourceProperties('AWS::Batch::JobQueue', { SchedulingPolicyArn: Match.anyValue() });
   });
 
+  test('fair share defaults: no compute reservation, no share decay', () => {
+    const { stack, vpc } = stackWithVpc();
+    const { spot } = capacities(stack, vpc);
+    new JobQueue(stack, 'Q', {
+      capacities: [spot],
+      fairShare: { shares: [{ shareIdentifier: 'a', weightFactor: 1 }] },
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::Batch::SchedulingPolicy', {
+      FairsharePolicy: {
+        ComputeReservation: 0,
+        ShareDecaySeconds: 0,
+        ShareDistribution: [{ ShareIdentifier: 'a', WeightFactor: 1 }],
+      },
+    });
+  });
+
   test('capacity added after construction joins the queue in order', () => {
     const { stack, vpc } = stackWithVpc();
     const { spot, onDemand } = capacities(stack, vpc);
