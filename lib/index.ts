@@ -9,3 +9,5 @@ export * from './jobs/retry-policy';
 export * from './jobs/shared-job-resources';
 export * from './jobs/job';
 export * from './jobs/multi-node-job';
+export * from './workflow/step';
+export * from './workflow/workflow';

@@ -142,3 +142,19 @@ export const LONG_SPOT_JOB_SECONDS = 3600;
 
 /** Environment variable names Batch reserves. */
 export const RESERVED_ENV_PREFIX = 'AWS_BATCH';
+
+/**
+ * Step Functions: an inline Map runs at most 40 iterations at once; a Distributed Map up to 10,000 child executions;
+ * an execution's history holds at most 25,000 events; a definition at most 1,048,576 characters; state input and
+ * output at most 256 KiB; a Standard execution runs at most a year.
+ * @see https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html
+ * @see https://docs.aws.amazon.com/step-functions/latest/dg/state-map-inline.html
+ */
+export const INLINE_MAP_MAX_CONCURRENCY = 40;
+export const DISTRIBUTED_MAP_MAX_CONCURRENCY = 10_000;
+export const MAX_HISTORY_EVENTS = 25_000;
+export const MAX_DEFINITION_CHARS = 1_048_576;
+export const MAX_STATE_PAYLOAD_BYTES = 256 * 1024;
+export const MAX_EXECUTION_DAYS = 365;
+/** State names are at most 80 characters. */
+export const MAX_STATE_NAME_LENGTH = 80;

@@ -1,0 +1,208 @@
+import { Size } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Job } from '../jobs/job';
+import { JobQueue } from '../queues/job-queue';
+
+/** How a fan-out runs its items. */
+export enum FanOutMode {
+  /**
+   * Inline for small fan-outs (at most 40 at once and an estimated history well under 25,000 events), Distributed
+   * otherwise.
+   */
+  AUTO = 'AUTO',
+  /** Inline Map: at most 40 items at once, all items share the execution's 25,000-event history. */
+  INLINE = 'INLINE',
+  /** Distributed Map: each item runs as a child execution with its own history; up to 10,000 at once. */
+  DISTRIBUTED = 'DISTRIBUTED',
+}
+
+/** Options of a fan-out over the items of an input list. */
+export interface FanOutOptions {
+  /**
+   * Where the items are in the execution input.
+   * @default '$.samples'
+   */
+  readonly itemsPath?: string;
+  /**
+   * The item field that identifies an item in outcomes and checkpoint paths.
+   * @default 'sampleId'
+   */
+  readonly idField?: string;
+  /**
+   * Fields every item carries. Job parameters and environment overrides may read them; a job parameter with the
+   * same name as a field is filled from it.
+   * @default ['sampleId', 'inputUri', 'outputUri']
+   */
+  readonly itemFields?: string[];
+  /**
+   * How many items run at once.
+   * @default 50
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * How many items a run usually has: sizes the history estimate and the execution timeout.
+   * @default 500
+   */
+  readonly expectedItems?: number;
+  /**
+   * Inline or Distributed Map.
+   * @default FanOutMode.AUTO
+   */
+  readonly mode?: FanOutMode;
+  /**
+   * How many items may fail before the execution fails. Within it, the execution succeeds and its output lists the
+   * failed items.
+   * @default 0 - any failed item fails the execution, after every other item has run
+   */
+  readonly maxFailedItems?: number;
+}
+
+/** A stage that runs its steps once per item of an input list, then continues when every item is done. */
+export class FanOut {
+  /** Where the items are. */
+  public readonly itemsPath: string;
+  /** The identifying field. */
+  public readonly idField: string;
+  /** Fields every item carries. */
+  public readonly itemFields: readonly string[];
+  /** Items at once. */
+  public readonly maxConcurrency: number;
+  /** Usual number of items. */
+  public readonly expectedItems: number;
+  /** Requested mode. */
+  public readonly mode: FanOutMode;
+  /** Failed items tolerated. */
+  public readonly maxFailedItems: number;
+
+  /**
+   * @param name names the fan-out in the state machine and outputs (letters and digits)
+   */
+  constructor(
+    public readonly name: string,
+    options: FanOutOptions = {},
+  ) {
+    this.itemsPath = options.itemsPath ?? '$.samples';
+    this.idField = options.idField ?? 'sampleId';
+    this.itemFields = options.itemFields ?? ['sampleId', 'inputUri', 'outputUri'];
+    this.maxConcurrency = options.maxConcurrency ?? 50;
+    this.expectedItems = options.expectedItems ?? 500;
+    this.mode = options.mode ?? FanOutMode.AUTO;
+    this.maxFailedItems = options.maxFailedItems ?? 0;
+  }
+}
+
+/** Re-running a job that ran out of memory with more. */
+export interface MemoryEscalation {
+  /**
+   * Memory of the next attempt = memory of the previous one × factor (capped at `ceiling`).
+   * @default 1.5
+   */
+  readonly factor?: number;
+  /**
+   * How many times memory is raised.
+   * @default 2
+   */
+  readonly maxTimes?: number;
+  /**
+   * The most memory an attempt may ask for.
+   * @default - the largest memory that still fits an instance type of every queue the step uses
+   */
+  readonly ceiling?: Size;
+}
+
+/** Where a step's job keeps checkpoints so a retried or escalated attempt resumes. */
+export interface CheckpointLocation {
+  /** The bucket. */
+  readonly bucket: s3.IBucket;
+  /**
+   * Key prefix; each item's checkpoints go under `<prefix><item id>/<step>/`.
+   * @default 'checkpoints/'
+   */
+  readonly prefix?: string;
+}
+
+/** Options of a workflow step. */
+export interface WorkflowStepOptions {
+  /** The job the step runs. */
+  readonly job: Job;
+  /**
+   * The queue the step submits to.
+   * @default - the job's first queue
+   */
+  readonly queue?: JobQueue;
+  /**
+   * Steps that must succeed first.
+   * @default - none
+   */
+  readonly dependsOn?: WorkflowStep[];
+  /**
+   * Run the step once per item of this fan-out.
+   * @default - once per execution
+   */
+  readonly forEach?: FanOut;
+  /**
+   * Job parameters (`Ref::name`) filled from the state: parameter name -> JSONPath, e.g.
+   * `{ sampleId: '$.item.sampleId' }`. In a fan-out, parameters named like an item field are filled from it;
+   * outside, from the execution input field of the same name.
+   * @default - by name, as above
+   */
+  readonly parameters?: Record<string, string>;
+  /**
+   * Environment overrides filled from the state: variable name -> JSONPath.
+   * @default - none
+   */
+  readonly environment?: Record<string, string>;
+  /**
+   * When Spot interruptions exhaust the job's retries, rerun the step on `onDemandQueue`.
+   * @default - on when the job may run over an hour (timeout) and the queue has Spot capacity
+   */
+  readonly spotEscalation?: boolean;
+  /**
+   * The On-Demand queue Spot escalation submits to.
+   * @default - the first of the job's queues whose capacities are all On-Demand
+   */
+  readonly onDemandQueue?: JobQueue;
+  /**
+   * Rerun with more memory after an out-of-memory kill, or `false` to fail at once.
+   * @default - factor 1.5, at most 2 times, up to the largest size that fits
+   */
+  readonly memoryEscalation?: MemoryEscalation | false;
+  /**
+   * Checkpoint location passed to the job as `CHECKPOINT_URI`; its role may read and write only under the prefix.
+   * Declaring it marks the job as checkpointing (no long-Spot-job warning).
+   * @default - no checkpoints
+   */
+  readonly checkpoint?: CheckpointLocation;
+}
+
+/** One step of a workflow: a job, the queue it is submitted to, and the steps it waits for. */
+export class WorkflowStep {
+  private readonly deps: WorkflowStep[];
+
+  /**
+   * @param name the step's name in the state machine, outputs and diagrams
+   */
+  constructor(
+    public readonly name: string,
+    public readonly options: WorkflowStepOptions,
+  ) {
+    this.deps = [...(options.dependsOn ?? [])];
+  }
+
+  /** Steps this one waits for. */
+  public get dependencies(): readonly WorkflowStep[] {
+    return [...this.deps];
+  }
+
+  /** Makes this step wait for `step` too. */
+  public addDependency(step: WorkflowStep): void {
+    if (!this.deps.includes(step)) {
+      this.deps.push(step);
+    }
+  }
+
+  /** The fan-out this step runs in, if any. */
+  public get forEach(): FanOut | undefined {
+    return this.options.forEach;
+  }
+}

@@ -1,0 +1,912 @@
+import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { FanOut, FanOutMode, WorkflowStep } from './step';
+import { CapacityPlatform, PurchaseOption } from '../compute/capacity';
+import { InstanceCatalog } from '../compute/instance-catalog';
+import { describeProblem } from '../core/validation-error';
+import { JobQueue } from '../queues/job-queue';
+import { allRevisionsArn } from '../private/arns';
+import { fail, gib } from '../private/errors';
+import { findCycle, levelsOf } from '../private/graph';
+import {
+  DISTRIBUTED_MAP_MAX_CONCURRENCY,
+  FARGATE_SIZES,
+  INLINE_MAP_MAX_CONCURRENCY,
+  LONG_SPOT_JOB_SECONDS,
+  MAX_DEFINITION_CHARS,
+  MAX_EXECUTION_DAYS,
+  MAX_HISTORY_EVENTS,
+  MAX_STATE_PAYLOAD_BYTES,
+  RESERVED_ENV_PREFIX,
+} from '../private/limits';
+
+/** Props of `Workflow`. */
+export interface WorkflowProps {
+  /** The steps, in any order; dependencies are declared on the steps. */
+  readonly steps: WorkflowStep[];
+  /**
+   * What executions log to CloudWatch Logs.
+   * @default sfn.LogLevel.ERROR - failures with their causes, without execution data
+   */
+  readonly logLevel?: sfn.LogLevel;
+  /**
+   * Include state input and output in the logs (may contain sample metadata).
+   * @default false
+   */
+  readonly logExecutionData?: boolean;
+  /**
+   * How long execution logs are kept.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * AWS X-Ray tracing of executions.
+   * @default false
+   */
+  readonly tracing?: boolean;
+  /**
+   * How long an execution may run.
+   * @default - derived from the steps: each step's timeout × attempts × escalation levels, fan-outs in waves of
+   * `maxConcurrency` over `expectedItems`, capped at Step Functions' one year
+   */
+  readonly timeout?: Duration;
+  /**
+   * Physical name of the state machine.
+   * @default - CloudFormation generates one
+   */
+  readonly stateMachineName?: string;
+}
+
+/** A unit of the top-level graph: a step that runs once, or a fan-out with its steps. */
+type Unit = WorkflowStep | FanOut;
+
+/** Events one `.sync` Batch task adds to a history: entered, scheduled, started, submitted, succeeded, exited. */
+const EVENTS_PER_TASK = 6;
+/** Events of an escalation (failure caught, cause parsed, choice, resubmission) allowed per task in the estimate. */
+const EVENTS_PER_ESCALATION = 12;
+/** Step Functions errors of the Batch API worth retrying (throttling, service faults), not job failures. */
+const BATCH_API_ERRORS = ['Batch.AWSBatchException', 'Batch.ServerException', 'Batch.TooManyRequestsException'];
+const STEP_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,39}$/;
+/**
+ * Bytes one item takes in the execution state: the item itself in the input (~150) plus its outcome (id and status,
+ * ~60; a failed one adds the step error and Batch's one-line reason). Outcomes stay in the state so the execution
+ * output lists every item, which bounds items per execution.
+ */
+const OUTCOME_BYTES = 250;
+
+interface StepPlan {
+  readonly step: WorkflowStep;
+  readonly queue: JobQueue;
+  readonly onDemandQueue?: JobQueue;
+  readonly memoryLevelsMiB: number[];
+  readonly parameters: Record<string, string>;
+  readonly environment: Record<string, string>;
+}
+
+/**
+ * A Step Functions Standard workflow built from declared steps and dependencies: independent steps run in
+ * parallel branches, dependent ones in order, fan-outs run their steps once per item (Inline or Distributed Map).
+ * Each step submits its job with the `.sync` integration, retries Batch API throttling, reruns Spot-exhausted jobs
+ * on On-Demand and out-of-memory jobs with more memory, and one failed item never stops the others.
+ */
+export class Workflow extends Construct {
+  /** The state machine. */
+  public readonly stateMachine: sfn.StateMachine;
+  /** Where executions log. */
+  public readonly logGroup: logs.LogGroup;
+  /** The steps. */
+  public readonly steps: readonly WorkflowStep[];
+  /** The execution timeout. */
+  public readonly timeout: Duration;
+
+  private readonly plans = new Map<WorkflowStep, StepPlan>();
+  private readonly modes = new Map<FanOut, FanOutMode>();
+  private readonly fanOuts: FanOut[] = [];
+  private readonly policy = new Map<string, iam.PolicyStatement>();
+
+  constructor(scope: Construct, id: string, props: WorkflowProps) {
+    super(scope, id);
+    this.steps = [...props.steps];
+    this.validateGraph();
+    for (const step of this.steps) {
+      this.plans.set(step, this.planStep(step));
+    }
+    for (const f of this.fanOuts) {
+      this.modes.set(f, this.chooseMode(f));
+    }
+    this.timeout = props.timeout ?? this.deriveTimeout();
+
+    const units = this.units();
+    const definition = this.sequence(
+      units,
+      (u) => this.unitDeps(u),
+      (u) => this.buildUnit(u),
+    );
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(definition.start),
+      timeout: this.timeout,
+      tracingEnabled: props.tracing ?? false,
+      stateMachineName: props.stateMachineName,
+      logs: {
+        destination: this.logGroup,
+        level: props.logLevel ?? sfn.LogLevel.ERROR,
+        includeExecutionData: props.logExecutionData ?? false,
+      },
+    });
+    for (const statement of this.policy.values()) {
+      this.stateMachine.addToRolePolicy(statement);
+    }
+    // DescribeJobs has no resource-level permissions; TerminateJob lets a stopped execution stop its jobs.
+    // https://docs.aws.amazon.com/step-functions/latest/dg/batch-iam.html
+    this.stateMachine.addToRolePolicy(new iam.PolicyStatement({ actions: ['batch:DescribeJobs'], resources: ['*'] }));
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['batch:TerminateJob'],
+        resources: [Stack.of(this).formatArn({ service: 'batch', resource: 'job', resourceName: '*' })],
+      }),
+    );
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
+        resources: [
+          Stack.of(this).formatArn({
+            service: 'events',
+            resource: 'rule',
+            resourceName: 'StepFunctionsGetEventsForBatchJobsRule',
+          }),
+        ],
+      }),
+    );
+    this.node.addValidation({ validate: () => this.validateDefinitionSize() });
+  }
+
+  /** How a fan-out runs (AUTO resolved). */
+  public fanOutMode(fanOut: FanOut): FanOutMode {
+    const mode = this.modes.get(fanOut);
+    if (!mode) {
+      throw new Error(`fan-out ${fanOut.name} is not part of workflow ${this.node.path}`);
+    }
+    return mode;
+  }
+
+  /**
+   * Estimated history events one item of the fan-out adds: `.sync` tasks, the states around them, and an allowance
+   * of one escalation per step. Inline fan-outs add this per item to the execution's single 25,000-event history;
+   * Distributed ones to each child execution's own.
+   */
+  public estimatedEventsPerItem(fanOut: FanOut): number {
+    const steps = this.steps.filter((s) => s.forEach === fanOut);
+    const levels = levelsOf(steps, (s) => s.dependencies.filter((d) => d.forEach === fanOut));
+    const parallelLevels = levels.filter((l) => l.length > 1).length;
+    // Iteration start/end (2), item wrapper parallel (4) and its outcome pass (2), per level-parallel 4.
+    return 8 + parallelLevels * 4 + steps.length * (EVENTS_PER_TASK + EVENTS_PER_ESCALATION);
+  }
+
+  /** The memory (MiB) of each attempt the step may make: the job's, then escalated after out-of-memory kills. */
+  public memoryLevels(step: WorkflowStep): number[] {
+    return [...this.planOf(step).memoryLevelsMiB];
+  }
+
+  /** The On-Demand queue the step escalates to after Spot interruptions, if escalation is on. */
+  public onDemandQueueOf(step: WorkflowStep): JobQueue | undefined {
+    return this.planOf(step).onDemandQueue;
+  }
+
+  /** Lets `grantee` start executions. */
+  public grantStartExecution(grantee: iam.IGrantable): iam.Grant {
+    return this.stateMachine.grantStartExecution(grantee);
+  }
+
+  /**
+   * The declared graph as a Mermaid flowchart: fan-outs as subgraphs, one node per step with its job size.
+   */
+  public toMermaid(): string {
+    const id = (s: string) => s.replace(/[^A-Za-z0-9_]/g, '_');
+    const label = (s: WorkflowStep) => {
+      const r = s.options.job.resources;
+      return `${id(s.name)}["${s.name}<br/>${r.vcpus} vCPU, ${gib(r.memory.toMebibytes())}"]`;
+    };
+    const lines = ['flowchart TD'];
+    for (const f of this.fanOuts) {
+      const mode = this.fanOutMode(f) === FanOutMode.DISTRIBUTED ? 'Distributed Map' : 'Inline Map';
+      lines.push(`  subgraph ${id(f.name)}["for each item of ${f.itemsPath} (${mode}, ${f.maxConcurrency} at once)"]`);
+      for (const s of this.steps.filter((x) => x.forEach === f)) {
+        lines.push(`    ${label(s)}`);
+      }
+      lines.push('  end');
+    }
+    for (const s of this.steps.filter((x) => !x.forEach)) {
+      lines.push(`  ${label(s)}`);
+    }
+    const edges = new Set<string>();
+    for (const s of this.steps) {
+      for (const d of s.dependencies) {
+        const from = s.forEach && d.forEach === s.forEach ? d.name : d.forEach ? d.forEach.name : d.name;
+        const to = s.forEach && d.forEach !== s.forEach ? s.forEach.name : s.name;
+        edges.add(`  ${id(from)} --> ${id(to)}`);
+      }
+    }
+    lines.push(...edges);
+    return lines.join('\n');
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Validation and planning
+
+  private planOf(step: WorkflowStep): StepPlan {
+    const plan = this.plans.get(step);
+    if (!plan) {
+      throw new Error(`step ${step.name} is not part of workflow ${this.node.path}`);
+    }
+    return plan;
+  }
+
+  private validateGraph(): void {
+    if (this.steps.length === 0) {
+      fail(this, {
+        prop: 'steps',
+        received: '[]',
+        allowed: 'at least one step',
+        fix: 'pass the steps of the pipeline, e.g. [align, callVariants]',
+      });
+    }
+    const names = new Set<string>();
+    for (const s of this.steps) {
+      if (!STEP_NAME.test(s.name)) {
+        fail(this, {
+          prop: 'steps.name',
+          received: `'${s.name}'`,
+          allowed: 'up to 40 letters, digits, hyphens and underscores, starting with a letter',
+          fix: `rename the step, e.g. '${s.name.replace(/[^A-Za-z0-9_-]/g, '-').replace(/^[^A-Za-z]+/, '') || 'step'}'`,
+        });
+      }
+      if (names.has(s.name)) {
+        fail(this, {
+          prop: 'steps',
+          received: `two steps named '${s.name}'`,
+          allowed: 'unique step names',
+          fix: 'rename one of them',
+        });
+      }
+      names.add(s.name);
+      if (s.forEach && !this.fanOuts.includes(s.forEach)) {
+        this.fanOuts.push(s.forEach);
+      }
+    }
+    for (const s of this.steps) {
+      for (const d of s.dependencies) {
+        if (!this.steps.includes(d)) {
+          fail(this, {
+            prop: `steps['${s.name}'].dependsOn`,
+            received: `'${d.name}', which is not a step of this workflow`,
+            allowed: 'steps listed in `steps`',
+            fix: `add '${d.name}' to the workflow's steps, or remove the dependency`,
+          });
+        }
+        if (s.forEach && d.forEach && d.forEach !== s.forEach) {
+          fail(this, {
+            prop: `steps['${s.name}'].dependsOn`,
+            received: `'${d.name}', a step inside fan-out '${d.forEach.name}'`,
+            allowed: `steps of the same fan-out ('${s.forEach.name}') or steps outside any fan-out`,
+            fix: `move '${s.name}' out of its fan-out to run after all items of '${d.forEach.name}', or put both steps in one fan-out`,
+          });
+        }
+      }
+    }
+    const cycle = findCycle(this.steps, (s) => s.dependencies);
+    if (cycle) {
+      fail(this, {
+        prop: 'steps.dependsOn',
+        received: `a cycle: ${cycle.map((s) => s.name).join(' -> ')}`,
+        allowed: 'dependencies without cycles',
+        fix: 'remove one of the dependencies on that path',
+      });
+    }
+    for (const f of this.fanOuts) {
+      this.validateFanOut(f);
+    }
+  }
+
+  private validateFanOut(f: FanOut): void {
+    const at = `fanOut '${f.name}'`;
+    if (!/^[A-Za-z][A-Za-z0-9]{0,30}$/.test(f.name)) {
+      fail(this, {
+        prop: `${at}.name`,
+        received: `'${f.name}'`,
+        allowed: 'up to 31 letters and digits, starting with a letter',
+        fix: "use e.g. 'samples'",
+      });
+    }
+    if (!f.itemsPath.startsWith('$')) {
+      fail(this, {
+        prop: `${at}.itemsPath`,
+        received: `'${f.itemsPath}'`,
+        allowed: 'a JSONPath starting with $',
+        fix: "use e.g. '$.samples'",
+      });
+    }
+    if (!f.itemFields.includes(f.idField)) {
+      fail(this, {
+        prop: `${at}.idField`,
+        received: `'${f.idField}'`,
+        allowed: `one of the item fields (${f.itemFields.join(', ')})`,
+        fix: `add '${f.idField}' to itemFields`,
+      });
+    }
+    if (
+      !Number.isInteger(f.maxConcurrency) ||
+      f.maxConcurrency < 1 ||
+      f.maxConcurrency > DISTRIBUTED_MAP_MAX_CONCURRENCY
+    ) {
+      fail(this, {
+        prop: `${at}.maxConcurrency`,
+        received: `${f.maxConcurrency}`,
+        allowed: `a whole number from 1 to ${DISTRIBUTED_MAP_MAX_CONCURRENCY}`,
+        fix: 'give how many items may run at once, e.g. 50',
+      });
+    }
+    if (f.mode === FanOutMode.INLINE && f.maxConcurrency > INLINE_MAP_MAX_CONCURRENCY) {
+      fail(this, {
+        prop: `${at}.maxConcurrency`,
+        received: `${f.maxConcurrency} with mode INLINE`,
+        allowed: `at most ${INLINE_MAP_MAX_CONCURRENCY} items at once in an inline Map`,
+        fix: 'use FanOutMode.DISTRIBUTED (or AUTO) for more items at once',
+      });
+    }
+    if (!Number.isInteger(f.expectedItems) || f.expectedItems < 1) {
+      fail(this, {
+        prop: `${at}.expectedItems`,
+        received: `${f.expectedItems}`,
+        allowed: 'a whole number of at least 1',
+        fix: 'give the usual number of items per run',
+      });
+    }
+    if (!Number.isInteger(f.maxFailedItems) || f.maxFailedItems < 0) {
+      fail(this, {
+        prop: `${at}.maxFailedItems`,
+        received: `${f.maxFailedItems}`,
+        allowed: 'a whole number of at least 0',
+        fix: 'use 0 to fail the execution when any item fails',
+      });
+    }
+    const outputBytes = f.expectedItems * OUTCOME_BYTES;
+    if (outputBytes > MAX_STATE_PAYLOAD_BYTES) {
+      fail(this, {
+        prop: `${at}.expectedItems`,
+        received: `${f.expectedItems} (items and outcomes, ~${OUTCOME_BYTES} bytes each, would exceed the 256 KiB state limit)`,
+        allowed: `at most ${Math.floor(MAX_STATE_PAYLOAD_BYTES / OUTCOME_BYTES)} items per execution`,
+        fix: 'split the manifest into several executions',
+      });
+    }
+  }
+
+  private chooseMode(f: FanOut): FanOutMode {
+    const events = f.expectedItems * this.estimatedEventsPerItem(f);
+    if (f.mode === FanOutMode.INLINE && events > MAX_HISTORY_EVENTS) {
+      fail(this, {
+        prop: `fanOut '${f.name}'.mode`,
+        received: `INLINE for ${f.expectedItems} items (~${events} history events, ~${this.estimatedEventsPerItem(f)} per item)`,
+        allowed: `at most ${MAX_HISTORY_EVENTS} events in one execution's history (reaching it fails the execution)`,
+        fix: 'use FanOutMode.DISTRIBUTED (each item gets its own history) or fewer items per execution',
+      });
+    }
+    if (f.mode !== FanOutMode.AUTO) {
+      return f.mode;
+    }
+    // Inline only while far from the history limit, so retries and escalations cannot push a run over it.
+    return f.maxConcurrency <= INLINE_MAP_MAX_CONCURRENCY && events <= MAX_HISTORY_EVENTS / 2
+      ? FanOutMode.INLINE
+      : FanOutMode.DISTRIBUTED;
+  }
+
+  private planStep(step: WorkflowStep): StepPlan {
+    const job = step.options.job;
+    const queue = step.options.queue ?? job.queues[0];
+    if (!job.queues.includes(queue)) {
+      fail(this, {
+        prop: `steps['${step.name}'].queue`,
+        received: `${queue.node.path}, which job ${job.node.path} is not bound to`,
+        allowed: `one of the job's queues (${job.queues.map((q) => q.node.path).join(', ')})`,
+        fix: `add the queue to the job's queues so it is fit-checked, or use one of them`,
+      });
+    }
+    const hasSpot = queue.capacities.some((c) => c.purchaseOption === PurchaseOption.SPOT);
+    const wantsEscalation = step.options.spotEscalation ?? (hasSpot && job.timeout.toSeconds() > LONG_SPOT_JOB_SECONDS);
+    let onDemandQueue: JobQueue | undefined;
+    if (wantsEscalation) {
+      onDemandQueue =
+        step.options.onDemandQueue ??
+        job.queues.find(
+          (q) => q.capacities.length > 0 && q.capacities.every((c) => c.purchaseOption === PurchaseOption.ON_DEMAND),
+        );
+      if (!onDemandQueue) {
+        fail(this, {
+          prop: `steps['${step.name}'].spotEscalation`,
+          received: `on (job ${job.node.path} may run ${job.timeout.toHumanString()} on Spot) with no On-Demand queue`,
+          allowed: 'Spot escalation with a queue of On-Demand capacity among the job’s queues',
+          fix: 'bind the job to an On-Demand queue too (queues: [standard, onDemandOnly]), set onDemandQueue, or set spotEscalation: false',
+        });
+      }
+      if (!job.queues.includes(onDemandQueue)) {
+        fail(this, {
+          prop: `steps['${step.name}'].onDemandQueue`,
+          received: `${onDemandQueue.node.path}, which job ${job.node.path} is not bound to`,
+          allowed: "one of the job's queues, so the job is fit-checked against it",
+          fix: 'add the queue to the job’s queues',
+        });
+      }
+      const spotThere = onDemandQueue.capacities.find((c) => c.purchaseOption === PurchaseOption.SPOT);
+      if (spotThere) {
+        fail(this, {
+          prop: `steps['${step.name}'].onDemandQueue`,
+          received: `${onDemandQueue.node.path}, which has Spot capacity ${spotThere.node.path}`,
+          allowed: 'a queue of On-Demand capacity only',
+          fix: 'escalate to a queue whose capacities are all On-Demand',
+        });
+      }
+    }
+    if (step.options.checkpoint) {
+      const prefix = step.options.checkpoint.prefix ?? 'checkpoints/';
+      job.grantRead(step.options.checkpoint.bucket, prefix);
+      job.grantWrite(step.options.checkpoint.bucket, prefix);
+      job.checkpointing = true;
+    }
+    return {
+      step,
+      queue,
+      onDemandQueue,
+      memoryLevelsMiB: this.memoryLadder(step, [queue, ...(onDemandQueue ? [onDemandQueue] : [])]),
+      parameters: this.resolveParameters(step),
+      environment: this.resolveEnvironment(step),
+    };
+  }
+
+  private memoryLadder(step: WorkflowStep, queues: JobQueue[]): number[] {
+    const job = step.options.job;
+    const base = job.resources.memory.toMebibytes();
+    const options = step.options.memoryEscalation;
+    if (options === false) {
+      return [base];
+    }
+    const factor = options?.factor ?? 1.5;
+    const maxTimes = options?.maxTimes ?? 2;
+    if (!(factor > 1) || !Number.isInteger(maxTimes) || maxTimes < 0 || maxTimes > 5) {
+      fail(this, {
+        prop: `steps['${step.name}'].memoryEscalation`,
+        received: `factor ${factor}, maxTimes ${maxTimes}`,
+        allowed: 'a factor above 1 and 0..5 times',
+        fix: 'use e.g. { factor: 1.5, maxTimes: 2 }, or false to turn escalation off',
+      });
+    }
+    const fits = Math.min(...queues.map((q) => this.largestFittingMemory(q, step)));
+    const ceiling = options?.ceiling?.toMebibytes() ?? fits;
+    if (ceiling > fits) {
+      fail(this, {
+        prop: `steps['${step.name}'].memoryEscalation.ceiling`,
+        received: gib(ceiling),
+        allowed: `at most ${gib(fits)}, the largest ${job.resources.vcpus}-vCPU job every queue of the step can place`,
+        fix: 'lower the ceiling, or add larger instance types',
+      });
+    }
+    const levels = [base];
+    for (let i = 0; i < maxTimes; i++) {
+      const next = Math.min(Math.floor(levels[levels.length - 1] * factor), ceiling);
+      if (next <= levels[levels.length - 1]) {
+        break;
+      }
+      levels.push(next);
+    }
+    return levels;
+  }
+
+  /** The most memory (MiB) a job of the step's vCPUs/GPUs can get on some capacity of `queue`. */
+  private largestFittingMemory(queue: JobQueue, step: WorkflowStep): number {
+    const r = step.options.job.resources;
+    let best = 0;
+    for (const c of queue.capacities) {
+      if (c.platform === CapacityPlatform.FARGATE) {
+        const size = FARGATE_SIZES.find((s) => s.vcpus === r.vcpus);
+        best = Math.max(best, size ? Math.max(...size.memoryMiB) : 0);
+        continue;
+      }
+      const names = (c as { instanceTypeNames?: string[] }).instanceTypeNames ?? [];
+      for (const n of names) {
+        const i = InstanceCatalog.tryLookup(n);
+        if (i && i.vcpus >= r.vcpus && i.gpus >= (r.gpus ?? 0)) {
+          best = Math.max(best, i.usableMemoryMiB);
+        }
+      }
+    }
+    return best || r.memory.toMebibytes();
+  }
+
+  private resolveParameters(step: WorkflowStep): Record<string, string> {
+    const job = step.options.job;
+    const given = step.options.parameters ?? {};
+    for (const [name, path] of Object.entries(given)) {
+      if (!job.parameterNames.includes(name)) {
+        fail(this, {
+          prop: `steps['${step.name}'].parameters.${name}`,
+          received: `'${name}', which job ${job.node.path} does not use`,
+          allowed: `the job's Ref:: parameters: ${job.parameterNames.join(', ') || 'none'}`,
+          fix: `use Ref::${name} in the job's command, or remove it`,
+        });
+      }
+      checkPath(this, `steps['${step.name}'].parameters.${name}`, path);
+    }
+    const out: Record<string, string> = {};
+    for (const name of job.parameterNames) {
+      if (given[name]) {
+        out[name] = given[name];
+      } else if (step.forEach?.itemFields.includes(name)) {
+        out[name] = `$.item.${name}`;
+      } else if (!step.forEach && !(name in job.parameterDefaults)) {
+        out[name] = `$$.Execution.Input.${name}`;
+      } else if (!(name in job.parameterDefaults)) {
+        fail(this, {
+          prop: `steps['${step.name}'].parameters`,
+          received: `no value for Ref::${name} of job ${job.node.path}`,
+          allowed: `parameters filled by the step, by an item field (${step.forEach?.itemFields.join(', ')}), or by a job default`,
+          fix: `map it, e.g. parameters: { ${name}: '$.item.${name}' }, or add '${name}' to the fan-out's itemFields`,
+        });
+      }
+    }
+    return out;
+  }
+
+  private resolveEnvironment(step: WorkflowStep): Record<string, string> {
+    const env = { ...(step.options.environment ?? {}) };
+    for (const [name, path] of Object.entries(env)) {
+      if (name.startsWith(RESERVED_ENV_PREFIX)) {
+        fail(this, {
+          prop: `steps['${step.name}'].environment.${name}`,
+          received: `'${name}'`,
+          allowed: `names not starting with ${RESERVED_ENV_PREFIX} (reserved by Batch)`,
+          fix: 'rename the variable',
+        });
+      }
+      checkPath(this, `steps['${step.name}'].environment.${name}`, path);
+    }
+    return env;
+  }
+
+  private deriveTimeout(): Duration {
+    const worst = (s: WorkflowStep) => {
+      const plan = this.planOf(s);
+      const job = s.options.job;
+      return (
+        job.timeout.toSeconds() * job.retryPolicy.attempts * plan.memoryLevelsMiB.length * (plan.onDemandQueue ? 2 : 1)
+      );
+    };
+    const unitSeconds = (u: Unit): number => {
+      if (u instanceof WorkflowStep) {
+        return worst(u);
+      }
+      const steps = this.steps.filter((s) => s.forEach === u);
+      const levels = levelsOf(steps, (s) => s.dependencies.filter((d) => d.forEach === u));
+      const perItem = levels.reduce((sum, l) => sum + Math.max(...l.map(worst)), 0);
+      return Math.ceil(u.expectedItems / u.maxConcurrency) * perItem;
+    };
+    const levels = levelsOf(this.units(), (u) => this.unitDeps(u));
+    const seconds = levels.reduce((sum, l) => sum + Math.max(...l.map(unitSeconds)), 0);
+    return Duration.seconds(Math.min(seconds, MAX_EXECUTION_DAYS * 24 * 3600));
+  }
+
+  private validateDefinitionSize(): string[] {
+    const rendered = JSON.stringify(
+      Stack.of(this).resolve((this.stateMachine.node.defaultChild as sfn.CfnStateMachine).definitionString),
+    );
+    if (rendered.length <= MAX_DEFINITION_CHARS) {
+      return [];
+    }
+    return [
+      describeProblem(this, {
+        prop: 'steps',
+        received: `${this.steps.length} steps (definition ~${rendered.length} characters)`,
+        problem: 'make a state machine definition larger than Step Functions accepts',
+        allowed: `${MAX_DEFINITION_CHARS} characters`,
+        fix: 'split the pipeline into several workflows, or turn off escalations on short steps',
+      }),
+    ];
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Building the state machine
+
+  private units(): Unit[] {
+    const out: Unit[] = [];
+    for (const s of this.steps) {
+      const u = s.forEach ?? s;
+      if (!out.includes(u)) {
+        out.push(u);
+      }
+    }
+    return out;
+  }
+
+  private unitDeps(u: Unit): Unit[] {
+    const steps = u instanceof WorkflowStep ? [u] : this.steps.filter((s) => s.forEach === u);
+    const deps: Unit[] = [];
+    for (const s of steps) {
+      for (const d of s.dependencies) {
+        const du = d.forEach ?? d;
+        if (du !== u && !deps.includes(du)) {
+          deps.push(du);
+        }
+      }
+    }
+    return deps;
+  }
+
+  /**
+   * Chains nodes level by level: a level of one node runs alone, a level of several runs them as parallel branches
+   * (each branch keeps its input: tasks discard their results, so the state is the same everywhere).
+   */
+  private sequence<T>(nodes: T[], deps: (n: T) => T[], build: (n: T) => Fragment): Fragment {
+    let levels = levelsOf(nodes, deps);
+    // A fan-out records its outcomes in the state, which a parallel branch would discard: give it a level of its own.
+    levels = levels.flatMap((l) => (l.some((n) => n instanceof FanOut) && l.length > 1 ? l.map((n) => [n]) : [l]));
+    let first: Fragment | undefined;
+    let ends: sfn.INextable[] = [];
+    for (const level of levels) {
+      let frag: Fragment;
+      if (level.length === 1) {
+        frag = build(level[0]);
+      } else {
+        const names = level.map((n) => (n instanceof WorkflowStep ? n.name : (n as FanOut).name));
+        const parallel = new sfn.Parallel(this, `Run ${names.join(' + ')}`.slice(0, 80), {
+          resultPath: sfn.JsonPath.DISCARD,
+        });
+        for (const n of level) {
+          parallel.branch(build(n).start);
+        }
+        frag = { start: parallel, ends: [parallel] };
+      }
+      for (const e of ends) {
+        e.next(frag.start);
+      }
+      first ??= frag;
+      ends = frag.ends;
+    }
+    return { start: first!.start, ends };
+  }
+
+  private buildUnit(u: Unit): Fragment {
+    return u instanceof WorkflowStep ? this.buildStep(u) : this.buildFanOut(u);
+  }
+
+  private buildFanOut(f: FanOut): Fragment {
+    const n = f.name;
+    const steps = this.steps.filter((s) => s.forEach === f);
+    const body = this.sequence(
+      steps,
+      (s) => s.dependencies.filter((d) => d.forEach === f),
+      (s) => this.buildStep(s),
+    );
+    const item = new sfn.Parallel(this, `${n}: process item`, { resultPath: sfn.JsonPath.DISCARD });
+    item.branch(body.start);
+    const failed = new sfn.Pass(this, `${n}: item failed`, {
+      parameters: {
+        [`${f.idField}.$`]: `$.item.${f.idField}`,
+        status: 'FAILED',
+        'error.$': '$.itemFailure.Error',
+        'cause.$': '$.itemFailure.Cause',
+      },
+    });
+    item.addCatch(failed, { errors: [sfn.Errors.ALL], resultPath: '$.itemFailure' });
+    item.next(
+      new sfn.Pass(this, `${n}: item succeeded`, {
+        parameters: { [`${f.idField}.$`]: `$.item.${f.idField}`, status: 'SUCCEEDED' },
+      }),
+    );
+
+    const mapProps = {
+      itemsPath: f.itemsPath,
+      itemSelector: { 'item.$': '$$.Map.Item.Value' },
+      maxConcurrency: f.maxConcurrency,
+      resultPath: `$.${n}Outcomes`,
+    };
+    const map =
+      this.fanOutMode(f) === FanOutMode.DISTRIBUTED
+        ? new sfn.DistributedMap(this, `${n}: for each item`, {
+            ...mapProps,
+            mapExecutionType: sfn.StateMachineType.STANDARD,
+            label: n,
+          })
+        : new sfn.Map(this, `${n}: for each item`, mapProps);
+    map.itemProcessor(item);
+
+    // Filters and projections that match nothing are errors in some JSONPath engines, so every path below is
+    // guaranteed a match: items exist (checked before the map), and failures are collected only when there are some.
+    const statuses = new sfn.Pass(this, `${n}: statuses`, {
+      parameters: { 'values.$': `$.${n}Outcomes[*].status` },
+      resultPath: `$.${n}Statuses`,
+    });
+    const anyFailed = new sfn.Pass(this, `${n}: any failed`, {
+      parameters: { 'value.$': `States.ArrayContains($.${n}Statuses.values, 'FAILED')` },
+      resultPath: `$.${n}AnyFailed`,
+    });
+    const collect = new sfn.Pass(this, `${n}: collect failures`, {
+      parameters: { 'items.$': `$.${n}Outcomes[?(@.status == 'FAILED')]` },
+      resultPath: `$.${n}Failed`,
+    });
+    const count = new sfn.Pass(this, `${n}: count failures`, {
+      parameters: { 'value.$': `States.ArrayLength($.${n}Failed.items)` },
+      resultPath: `$.${n}FailedCount`,
+    });
+    const report = new sfn.Pass(this, `${n}: report failures`, {
+      parameters: { 'cause.$': `States.JsonToString($.${n}Failed.items)` },
+      resultPath: `$.${n}FailureReport`,
+    });
+    report.next(
+      new sfn.Fail(this, `${n}: too many items failed`, {
+        error: `${n}.ItemsFailed`,
+        causePath: `$.${n}FailureReport.cause`,
+      }),
+    );
+    const done = new sfn.Pass(this, `${n}: done`);
+    const check = new sfn.Choice(this, `${n}: too many failures?`)
+      .when(sfn.Condition.numberGreaterThan(`$.${n}FailedCount.value`, f.maxFailedItems), report)
+      .otherwise(done);
+    const anyFailedChoice = new sfn.Choice(this, `${n}: any failed?`)
+      .when(sfn.Condition.booleanEquals(`$.${n}AnyFailed.value`, true), collect)
+      .otherwise(done);
+    collect.next(count).next(check);
+    map.next(statuses).next(anyFailed).next(anyFailedChoice);
+    const anyItems = new sfn.Choice(this, `${n}: any items?`)
+      .when(sfn.Condition.isPresent(`${f.itemsPath}[0]`), map)
+      .otherwise(done);
+    return { start: anyItems, ends: [done] };
+  }
+
+  /**
+   * One step: submit on the step's queue; after an out-of-memory kill, submit again with the next memory level;
+   * after Spot interruptions exhaust the job's retries, submit the same memory on the On-Demand queue. Anything else
+   * fails the step with Batch's reason.
+   */
+  private buildStep(step: WorkflowStep): Fragment {
+    const plan = this.planOf(step);
+    const s = step.name;
+    const failedWithReason = new sfn.Pass(this, `${s}: why`, {
+      parameters: { 'reason.$': '$.failure.parsed.StatusReason' },
+      resultPath: '$.why',
+    });
+    failedWithReason.next(new sfn.Fail(this, `${s}: failed`, { error: `${s}.Failed`, causePath: '$.why.reason' }));
+    const failedOther = new sfn.Fail(this, `${s}: error`, { error: `${s}.Error`, causePath: '$.error.Cause' });
+
+    const ends: sfn.INextable[] = [];
+    const levels = plan.memoryLevelsMiB;
+    const spotSubmits: sfn.CustomState[] = [];
+    const odSubmits: sfn.CustomState[] = [];
+    levels.forEach((mem, i) => {
+      const suffix = i === 0 ? '' : ` (${gib(mem)})`;
+      spotSubmits.push(this.submit(plan, `${s}: submit${suffix}`, plan.queue, i === 0 ? undefined : mem));
+      if (plan.onDemandQueue) {
+        odSubmits.push(
+          this.submit(plan, `${s}: submit On-Demand${suffix}`, plan.onDemandQueue, i === 0 ? undefined : mem),
+        );
+      }
+    });
+    const oom = sfn.Condition.or(
+      sfn.Condition.and(
+        sfn.Condition.isPresent('$.failure.parsed.Container.Reason'),
+        sfn.Condition.stringMatches('$.failure.parsed.Container.Reason', 'OutOfMemoryError*'),
+      ),
+      sfn.Condition.and(
+        sfn.Condition.isPresent('$.failure.parsed.StatusReason'),
+        sfn.Condition.stringMatches('$.failure.parsed.StatusReason', 'OutOfMemoryError*'),
+      ),
+    );
+    const spotLost = sfn.Condition.and(
+      sfn.Condition.isPresent('$.failure.parsed.StatusReason'),
+      sfn.Condition.stringMatches('$.failure.parsed.StatusReason', 'Host EC2*'),
+    );
+    const hasReason = sfn.Condition.isPresent('$.failure.parsed.StatusReason');
+    const wire = (submits: sfn.CustomState[], kind: string, escalateSpot: boolean) => {
+      submits.forEach((submit, i) => {
+        ends.push(submit);
+        const parse = new sfn.Pass(this, `${s}: read failure${kind}${i ? ` ${i}` : ''}`, {
+          parameters: { 'parsed.$': 'States.StringToJson($.error.Cause)' },
+          resultPath: '$.failure',
+        });
+        submit.addCatch(parse, { errors: [sfn.Errors.TASKS_FAILED], resultPath: '$.error' });
+        submit.addCatch(failedOther, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+        const choice = new sfn.Choice(this, `${s}: retry?${kind}${i ? ` ${i}` : ''}`);
+        if (escalateSpot && odSubmits[i]) {
+          choice.when(spotLost, odSubmits[i], { comment: 'Spot interruptions used up the retries: run On-Demand' });
+        }
+        if (submits[i + 1]) {
+          choice.when(oom, submits[i + 1], { comment: 'Out of memory: run again with more memory' });
+        }
+        choice.when(hasReason, failedWithReason).otherwise(failedOther);
+        parse.next(choice);
+      });
+    };
+    wire(spotSubmits, '', true);
+    wire(odSubmits, ' (On-Demand)', false);
+    return { start: spotSubmits[0], ends };
+  }
+
+  private submit(plan: StepPlan, name: string, queue: JobQueue, memoryMiB: number | undefined): sfn.CustomState {
+    const job = plan.step.options.job;
+    const inFanOut = plan.step.forEach !== undefined;
+    const environment = Object.entries(plan.environment).map(([k, path]) => ({ Name: k, 'Value.$': path }));
+    if (plan.step.options.checkpoint) {
+      const prefix = plan.step.options.checkpoint.prefix ?? 'checkpoints/';
+      const idPath = inFanOut ? `$.item.${plan.step.forEach!.idField}` : '$$.Execution.Name';
+      environment.push({
+        Name: 'CHECKPOINT_URI',
+        'Value.$': `States.Format('s3://${plan.step.options.checkpoint.bucket.bucketName}/${prefix}{}/${plan.step.name}/', ${idPath})`,
+      });
+    }
+    const overrides: Record<string, unknown> = {};
+    if (memoryMiB !== undefined) {
+      overrides.ResourceRequirements = [{ Type: 'MEMORY', Value: `${memoryMiB}` }];
+    }
+    if (environment.length > 0) {
+      overrides.Environment = environment;
+    }
+    const parameters = Object.fromEntries(Object.entries(plan.parameters).map(([k, path]) => [`${k}.$`, path]));
+    const state = new sfn.CustomState(this, name, {
+      // aws-stepfunctions-tasks' BatchSubmitJob grants SubmitJob on every job definition (job-definition/*); a
+      // custom state lets the workflow grant exactly this definition's revisions and queue.
+      stateJson: {
+        Type: 'Task',
+        Resource: `arn:${Aws.PARTITION}:states:::batch:submitJob.sync`,
+        Parameters: {
+          JobName: job.jobName,
+          JobDefinition: job.jobDefinitionArn,
+          JobQueue: queue.jobQueueArn,
+          ...(Object.keys(parameters).length ? { Parameters: parameters } : {}),
+          ...(Object.keys(overrides).length ? { ContainerOverrides: overrides } : {}),
+          // No RetryStrategy here: one given at submit time replaces the job definition's retry rules.
+        },
+        ResultPath: null,
+      },
+    });
+    state.addRetry({
+      errors: BATCH_API_ERRORS,
+      interval: Duration.seconds(5),
+      backoffRate: 2,
+      maxAttempts: 6,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    const key = `${job.node.path}|${queue.node.path}`;
+    if (!this.policy.has(key)) {
+      this.policy.set(
+        key,
+        new iam.PolicyStatement({
+          actions: ['batch:SubmitJob'],
+          resources: [allRevisionsArn(this, job.jobDefinitionArn), queue.jobQueueArn],
+        }),
+      );
+    }
+    return state;
+  }
+}
+
+/** A piece of the state machine: where it starts and the states that continue to whatever comes next. */
+interface Fragment {
+  readonly start: sfn.State;
+  readonly ends: sfn.INextable[];
+}
+
+function checkPath(scope: Construct, prop: string, path: string): void {
+  if (!path.startsWith('$')) {
+    fail(scope, {
+      prop,
+      received: `'${path}'`,
+      allowed: "a JSONPath starting with '$' (state) or '$$' (context)",
+      fix: `use e.g. '$.item.${path}'`,
+    });
+  }
+}

@@ -1,0 +1,56 @@
+import { Template } from 'aws-cdk-lib/assertions';
+
+const ACCOUNT = '123456789012';
+const REGION = 'us-east-1';
+
+/** A placeholder for a CloudFormation reference, shaped like the ARN of the resource it points to. */
+function placeholder(resources: Record<string, { Type: string }>, logicalId: string, attribute?: string): string {
+  const type = resources[logicalId]?.Type;
+  const arn = (service: string, resource: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${resource}`;
+  switch (type) {
+    case 'AWS::Batch::JobQueue':
+      return arn('batch', `job-queue/${logicalId}`);
+    case 'AWS::Batch::JobDefinition':
+      return arn('batch', `job-definition/${logicalId}:1`);
+    case 'AWS::S3::Bucket':
+      return attribute === 'Arn' ? `arn:aws:s3:::${logicalId.toLowerCase()}` : logicalId.toLowerCase();
+    default:
+      return attribute ? `${logicalId}.${attribute}` : logicalId;
+  }
+}
+
+function render(value: unknown, resources: Record<string, { Type: string }>): string {
+  if (typeof value === 'string') {
+    return value;
+  }
+  const v = value as Record<string, unknown>;
+  if ('Ref' in v) {
+    const ref = v.Ref as string;
+    const pseudo: Record<string, string> = {
+      'AWS::Partition': 'aws',
+      'AWS::Region': REGION,
+      'AWS::AccountId': ACCOUNT,
+      'AWS::URLSuffix': 'amazonaws.com',
+    };
+    return pseudo[ref] ?? placeholder(resources, ref);
+  }
+  if ('Fn::GetAtt' in v) {
+    const [id, attr] = v['Fn::GetAtt'] as [string, string];
+    return placeholder(resources, id, attr);
+  }
+  if ('Fn::Join' in v) {
+    const [sep, parts] = v['Fn::Join'] as [string, unknown[]];
+    return parts.map((p) => render(p, resources)).join(sep);
+  }
+  throw new Error(`cannot render ${JSON.stringify(value)}`);
+}
+
+/**
+ * The plain Amazon States Language of the (only, or `index`th) state machine in a template: CloudFormation's
+ * DefinitionString joined, with references replaced by placeholder ARNs.
+ */
+export function aslOf(template: Template, index = 0): Record<string, unknown> {
+  const json = template.toJSON() as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+  const machines = Object.values(json.Resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
+  return JSON.parse(render(machines[index].Properties.DefinitionString, json.Resources));
+}
