@@ -2,7 +2,7 @@ import { Duration, Size, Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
-import { Ec2Capacity, Job, JobQueue, PurchaseOption, RetryPolicy } from '../../lib';
+import { Ec2Capacity, FanOut, Job, JobQueue, PurchaseOption, RetryPolicy, Workflow, WorkflowStep } from '../../lib';
 
 /** Props of the genomics example stack. */
 export interface GenomicsPipelineStackProps extends StackProps {
@@ -30,6 +30,8 @@ export class GenomicsPipelineStack extends Stack {
   public readonly urgentQueue: JobQueue;
   /** The pipeline's jobs, by step. */
   public readonly jobs: { align: Job; callVariants: Job; qc: Job; aggregate: Job };
+  /** Per sample: align, then call-variants and qc in parallel; after every sample, aggregate. */
+  public readonly workflow: Workflow;
 
   constructor(scope: Construct, id: string, props: GenomicsPipelineStackProps = {}) {
     super(scope, id, props);
@@ -99,5 +101,17 @@ export class GenomicsPipelineStack extends Stack {
         timeout: Duration.hours(2),
       }),
     };
+
+    // One execution per batch manifest: { "samples": [{ "sampleId", "inputUri", "outputUri" }, ...] }.
+    const samples = new FanOut('samples', { maxConcurrency: maxConcurrentJobs });
+    const align = new WorkflowStep('align', { job: this.jobs.align, forEach: samples });
+    const callVariants = new WorkflowStep('callVariants', {
+      job: this.jobs.callVariants,
+      forEach: samples,
+      dependsOn: [align],
+    });
+    const qc = new WorkflowStep('qc', { job: this.jobs.qc, forEach: samples, dependsOn: [align] });
+    const aggregate = new WorkflowStep('aggregate', { job: this.jobs.aggregate, dependsOn: [callVariants, qc] });
+    this.workflow = new Workflow(this, 'Workflow', { steps: [align, callVariants, qc, aggregate] });
   }
 }

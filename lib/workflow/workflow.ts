@@ -7,6 +7,7 @@ import { FanOut, FanOutMode, WorkflowStep } from './step';
 import { CapacityPlatform, PurchaseOption } from '../compute/capacity';
 import { InstanceCatalog } from '../compute/instance-catalog';
 import { describeProblem } from '../core/validation-error';
+import { Job } from '../jobs/job';
 import { JobQueue } from '../queues/job-queue';
 import { allRevisionsArn } from '../private/arns';
 import { fail, gib } from '../private/errors';
@@ -105,7 +106,8 @@ export class Workflow extends Construct {
   private readonly plans = new Map<WorkflowStep, StepPlan>();
   private readonly modes = new Map<FanOut, FanOutMode>();
   private readonly fanOuts: FanOut[] = [];
-  private readonly policy = new Map<string, iam.PolicyStatement>();
+  /** Queues each job is submitted to, for one narrow SubmitJob statement per job. */
+  private readonly submitTargets = new Map<Job, Set<JobQueue>>();
 
   constructor(scope: Construct, id: string, props: WorkflowProps) {
     super(scope, id);
@@ -142,8 +144,13 @@ export class Workflow extends Construct {
         includeExecutionData: props.logExecutionData ?? false,
       },
     });
-    for (const statement of this.policy.values()) {
-      this.stateMachine.addToRolePolicy(statement);
+    for (const [job, queues] of this.submitTargets) {
+      this.stateMachine.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['batch:SubmitJob'],
+          resources: [allRevisionsArn(this, job.jobDefinitionArn), ...[...queues].map((q) => q.jobQueueArn)],
+        }),
+      );
     }
     // DescribeJobs has no resource-level permissions; TerminateJob lets a stopped execution stop its jobs.
     // https://docs.aws.amazon.com/step-functions/latest/dg/batch-iam.html
@@ -880,16 +887,9 @@ export class Workflow extends Construct {
       maxAttempts: 6,
       jitterStrategy: sfn.JitterType.FULL,
     });
-    const key = `${job.node.path}|${queue.node.path}`;
-    if (!this.policy.has(key)) {
-      this.policy.set(
-        key,
-        new iam.PolicyStatement({
-          actions: ['batch:SubmitJob'],
-          resources: [allRevisionsArn(this, job.jobDefinitionArn), queue.jobQueueArn],
-        }),
-      );
-    }
+    const targets = this.submitTargets.get(job) ?? new Set<JobQueue>();
+    targets.add(queue);
+    this.submitTargets.set(job, targets);
     return state;
   }
 }

@@ -1,6 +1,11 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { GenomicsPipelineStack } from '../../examples/genomics/genomics-pipeline-stack';
+import { aslOf } from '../support/asl';
+import { runLocally, threeSamples } from '../support/pipeline';
 import { synthValidated, validatingApp } from '../support/synth';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const aslValidator = require('asl-validator') as (d: unknown) => { isValid: boolean };
 
 describe('GenomicsPipelineStack', () => {
   // Synthesized once, with the CloudFormation validator on, and shared by the assertions below.
@@ -56,6 +61,16 @@ describe('GenomicsPipelineStack', () => {
       expect(d.Properties.RetryStrategy.EvaluateOnExit[0]).toEqual({ Action: 'RETRY', OnStatusReason: 'Host EC2*' });
       expect(d.Properties.Timeout.AttemptDurationSeconds).toBeGreaterThan(0);
     }
+  });
+
+  test('the workflow: per sample align, then call-variants and qc in parallel; aggregate after all; 50 at once', async () => {
+    expect(stack.workflow.toMermaid()).toContain('Distributed Map, 50 at once');
+    const asl = aslOf(template);
+    expect(aslValidator(asl).isValid).toBe(true);
+    const run = await runLocally(stack, threeSamples);
+    expect(run.error).toBeUndefined();
+    expect(run.calls.map((c) => c.input.JobName).filter((n) => n === 'Align')).toHaveLength(3);
+    expect(run.calls[run.calls.length - 1].input.JobName).toBe('Aggregate');
   });
 
   test('passes the CloudFormation validator and matches the reviewed snapshot', () => {

@@ -50,7 +50,9 @@ function render(value: unknown, resources: Record<string, { Type: string }>): st
  * DefinitionString joined, with references replaced by placeholder ARNs.
  */
 export function aslOf(template: Template, index = 0): Record<string, unknown> {
-  const json = template.toJSON() as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+  const json = template.toJSON() as {
+    Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+  };
   const machines = Object.values(json.Resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
   return JSON.parse(render(machines[index].Properties.DefinitionString, json.Resources));
 }

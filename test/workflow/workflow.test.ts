@@ -1,0 +1,463 @@
+import { CfnElement, Duration, Size } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { BatchPipelinesValidationError, FanOut, FanOutMode, Job, JobQueue, Workflow, WorkflowStep } from '../../lib';
+import { aslOf } from '../support/asl';
+import { capacities, errorOf } from '../support/capacity';
+import { apiError, genomicsPipeline, jobFailure, runLocally, SubmitCall, threeSamples } from '../support/pipeline';
+import { stackWithVpc } from '../support/stacks';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const aslValidator = require('asl-validator') as (d: unknown) => { isValid: boolean; errorsText: () => string };
+
+const sampleOf = (c: SubmitCall) => c.input.Parameters?.sampleId;
+const memoryOf = (c: SubmitCall) =>
+  c.input.ContainerOverrides?.ResourceRequirements?.find((r) => r.Type === 'MEMORY')?.Value;
+
+describe('the generated state machine', () => {
+  const p = genomicsPipeline();
+  const template = Template.fromStack(p.stack);
+  const asl = aslOf(template);
+
+  test('is valid Amazon States Language', () => {
+    const result = aslValidator(asl);
+    expect(result.errorsText()).toBe('');
+    expect(result.isValid).toBe(true);
+  });
+
+  test('is a Standard workflow that logs errors, no tracing, with a timeout derived from the steps', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      LoggingConfiguration: Match.objectLike({ Level: 'ERROR', IncludeExecutionData: false }),
+      TracingConfiguration: { Enabled: false },
+    });
+    // Per sample: align 6 h, then max(call-variants 4 h, qc 1 h), each x 3 attempts x 3 memory levels x 2 (Spot
+    // escalation) = 108 h + 72 h = 180 h; 500 samples / 50 at once = 10 waves -> 1,800 h; aggregate 2 h x 3 x 3 x 2
+    // = 36 h. Total 1,836 h.
+    expect(p.workflow.timeout.toHours()).toBe(1836);
+    expect(asl.TimeoutSeconds).toBe(1836 * 3600);
+  });
+
+  test('fans out with a Distributed Map of Standard child workflows, 50 at once, by default', () => {
+    expect(p.workflow.fanOutMode(p.samples)).toBe(FanOutMode.DISTRIBUTED);
+    const map = (asl.States as Record<string, Record<string, unknown>>)['samples: for each item'];
+    expect(map).toMatchObject({
+      Type: 'Map',
+      MaxConcurrency: 50,
+      ItemsPath: '$.samples',
+      ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' } },
+    });
+  });
+
+  test('submits with .sync and never sets attempts (which would replace the job definition retry rules)', () => {
+    const text = JSON.stringify(asl);
+    expect(text).toContain('"Resource":"arn:aws:states:::batch:submitJob.sync"');
+    expect(text).not.toContain('RetryStrategy');
+    expect(text).not.toContain('"Attempts"');
+  });
+
+  test('retries Batch API throttling and service errors with backoff, not job failures', () => {
+    const processor = (
+      asl.States as Record<string, { ItemProcessor: { States: Record<string, Record<string, unknown>> } }>
+    )['samples: for each item'].ItemProcessor.States;
+    const branch = (
+      processor['samples: process item'] as unknown as { Branches: Array<{ States: Record<string, unknown> }> }
+    ).Branches[0].States as Record<string, { Retry: unknown[] }>;
+    expect(branch['align: submit'].Retry).toEqual([
+      {
+        ErrorEquals: ['Batch.AWSBatchException', 'Batch.ServerException', 'Batch.TooManyRequestsException'],
+        IntervalSeconds: 5,
+        MaxAttempts: 6,
+        BackoffRate: 2,
+        JitterStrategy: 'FULL',
+      },
+    ]);
+  });
+
+  test('the role may submit exactly these job definitions (every revision) to these queues, and stop them', () => {
+    const roleId = p.stack.getLogicalId(p.workflow.stateMachine.role.node.defaultChild as CfnElement);
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((r) =>
+      JSON.stringify(r.Properties.Roles).includes(roleId),
+    );
+    const statements = policies.flatMap((r) => r.Properties.PolicyDocument.Statement) as Array<{
+      Action: string | string[];
+      Resource: unknown;
+    }>;
+    const byAction = (a: string) => statements.filter((s) => ([] as string[]).concat(s.Action).includes(a));
+    const submit = JSON.stringify(byAction('batch:SubmitJob'));
+    expect(submit).toContain(':job-definition/');
+    expect(submit).toContain(':*');
+    expect(submit).not.toContain('job-definition/*"');
+    expect(byAction('batch:SubmitJob')).toHaveLength(4); // one per job: its definition and its queue
+    expect(byAction('batch:DescribeJobs')[0].Resource).toBe('*');
+    expect(JSON.stringify(byAction('batch:TerminateJob')[0].Resource)).toContain(':job/*');
+    expect(JSON.stringify(byAction('events:PutRule')[0].Resource)).toContain(
+      'rule/StepFunctionsGetEventsForBatchJobsRule',
+    );
+    for (const s of statements) {
+      expect(s.Action).not.toBe('*');
+    }
+  });
+
+  test('memory escalation levels: 30 GiB, then x1.5 twice, within what the queues can place', () => {
+    expect(p.workflow.memoryLevels(p.steps.align)).toEqual([30720, 46080, 69120]);
+    expect(p.workflow.onDemandQueueOf(p.steps.align)).toBe(p.urgent);
+    // qc runs an hour at most: no Spot escalation by default.
+    expect(p.workflow.onDemandQueueOf(p.steps.qc)).toBeUndefined();
+  });
+
+  test('renders the declared graph as Mermaid', () => {
+    expect(p.workflow.toMermaid()).toBe(
+      [
+        'flowchart TD',
+        '  subgraph samples["for each item of $.samples (Distributed Map, 50 at once)"]',
+        '    align["align<br/>4 vCPU, 30 GiB"]',
+        '    callVariants["callVariants<br/>4 vCPU, 15 GiB"]',
+        '    qc["qc<br/>4 vCPU, 7 GiB"]',
+        '  end',
+        '  aggregate["aggregate<br/>4 vCPU, 30 GiB"]',
+        '  align --> callVariants',
+        '  align --> qc',
+        '  samples --> aggregate',
+      ].join('\n'),
+    );
+  });
+});
+
+describe('running the workflow locally', () => {
+  test('runs every sample through align, then call-variants and qc, then aggregate once', async () => {
+    const p = genomicsPipeline();
+    const run = await runLocally(p.stack, threeSamples);
+    expect(run.error).toBeUndefined();
+    const order = run.calls.map((c) => `${c.input.JobName}:${sampleOf(c) ?? '*'}`);
+    for (const id of ['s1', 's2', 's3']) {
+      const align = order.indexOf(`Align:${id}`);
+      expect(align).toBeGreaterThanOrEqual(0);
+      expect(order.indexOf(`CallVariants:${id}`)).toBeGreaterThan(align);
+      expect(order.indexOf(`Qc:${id}`)).toBeGreaterThan(align);
+    }
+    expect(order.filter((o) => o.startsWith('Aggregate'))).toEqual(['Aggregate:*']);
+    expect(order[order.length - 1]).toBe('Aggregate:*');
+    expect(run.calls).toHaveLength(10);
+    expect(run.output!.samplesOutcomes).toEqual([
+      { sampleId: 's1', status: 'SUCCEEDED' },
+      { sampleId: 's2', status: 'SUCCEEDED' },
+      { sampleId: 's3', status: 'SUCCEEDED' },
+    ]);
+  });
+
+  test('item data reaches the job as parameters', async () => {
+    const p = genomicsPipeline();
+    const run = await runLocally(p.stack, threeSamples);
+    const align = run.calls.find((c) => c.input.JobName === 'Align' && sampleOf(c) === 's2')!;
+    expect(align.input.Parameters).toEqual({ sampleId: 's2', inputUri: 's3://in/s2.fq' });
+    expect(align.input.JobQueue).toContain('job-queue/Standard');
+  });
+
+  test('a job whose Spot retries were used up by interruptions is rerun on the On-Demand queue', async () => {
+    const p = genomicsPipeline();
+    const run = await runLocally(p.stack, threeSamples, (call) => {
+      if (call.state === 'align: submit' && sampleOf(call) === 's2') {
+        throw jobFailure('Host EC2 (instance i-0123456789abcdef0) terminated.');
+      }
+    });
+    expect(run.error).toBeUndefined();
+    const s2 = run.calls.filter((c) => sampleOf(c) === 's2' && c.input.JobName === 'Align');
+    expect(s2.map((c) => c.state)).toEqual(['align: submit', 'align: submit On-Demand']);
+    expect(s2[1].input.JobQueue).toContain('job-queue/Urgent');
+    expect(run.output!.samplesOutcomes).toContainEqual({ sampleId: 's2', status: 'SUCCEEDED' });
+  });
+
+  test('a job killed for memory is rerun with 1.5x the memory, then 1.5x again', async () => {
+    const p = genomicsPipeline();
+    const run = await runLocally(p.stack, threeSamples, (call, attempt) => {
+      if (call.input.JobName === 'Align' && sampleOf(call) === 's1' && attempt <= 2) {
+        throw jobFailure(
+          'Essential container in task exited',
+          'OutOfMemoryError: Container killed due to memory usage',
+        );
+      }
+    });
+    expect(run.error).toBeUndefined();
+    const s1 = run.calls.filter((c) => sampleOf(c) === 's1' && c.input.JobName === 'Align');
+    expect(s1.map((c) => c.state)).toEqual(['align: submit', 'align: submit (45 GiB)', 'align: submit (67.5 GiB)']);
+    expect(s1.map(memoryOf)).toEqual([undefined, '46080', '69120']);
+  });
+
+  test('an out-of-memory kill after Spot escalation climbs the On-Demand memory ladder', async () => {
+    const p = genomicsPipeline();
+    const run = await runLocally(p.stack, { samples: threeSamples.samples.slice(0, 1) }, (call) => {
+      if (call.state === 'align: submit') {
+        throw jobFailure('Host EC2 (instance i-1) terminated.');
+      }
+      if (call.state === 'align: submit On-Demand') {
+        throw jobFailure('OutOfMemoryError: Container killed due to memory usage');
+      }
+    });
+    expect(run.error).toBeUndefined();
+    const states = run.calls.filter((c) => c.input.JobName === 'Align').map((c) => c.state);
+    expect(states).toEqual(['align: submit', 'align: submit On-Demand', 'align: submit On-Demand (45 GiB)']);
+  });
+
+  test('Batch API throttling is retried, the job is submitted again', async () => {
+    const p = genomicsPipeline();
+    const run = await runLocally(p.stack, { samples: threeSamples.samples.slice(0, 1) }, (call, attempt) => {
+      if (call.input.JobName === 'Qc' && attempt === 1) {
+        throw apiError('Batch.AWSBatchException');
+      }
+    });
+    expect(run.error).toBeUndefined();
+    expect(run.calls.filter((c) => c.input.JobName === 'Qc').map((c) => c.state)).toEqual(['qc: submit', 'qc: submit']);
+  });
+
+  test('a failed sample does not stop the others; the execution fails after all ran, naming the failed sample', async () => {
+    const p = genomicsPipeline();
+    const run = await runLocally(p.stack, threeSamples, (call) => {
+      if (call.input.JobName === 'Align' && sampleOf(call) === 's2') {
+        throw jobFailure('Essential container in task exited');
+      }
+    });
+    // s1 and s3 went all the way through their per-sample steps.
+    for (const id of ['s1', 's3']) {
+      expect(run.calls.some((c) => c.input.JobName === 'CallVariants' && sampleOf(c) === id)).toBe(true);
+      expect(run.calls.some((c) => c.input.JobName === 'Qc' && sampleOf(c) === id)).toBe(true);
+    }
+    expect(run.calls.some((c) => c.input.JobName === 'CallVariants' && sampleOf(c) === 's2')).toBe(false);
+    // An application error is not retried by the workflow: one submit only.
+    expect(run.calls.filter((c) => c.input.JobName === 'Align' && sampleOf(c) === 's2')).toHaveLength(1);
+    // The execution fails with the fan-out's error; its cause lists the failed samples with Batch's reason.
+    const failure = run.error!.cause as Error;
+    expect(failure.name).toBe('samples.ItemsFailed');
+    expect(JSON.parse(failure.message)).toEqual([
+      { sampleId: 's2', status: 'FAILED', error: 'align.Failed', cause: 'Essential container in task exited' },
+    ]);
+    expect(run.calls.some((c) => c.input.JobName === 'Aggregate')).toBe(false);
+  });
+
+  test('within maxFailedItems the execution succeeds and its output lists the failed sample with the reason', async () => {
+    const p = genomicsPipeline({ maxFailedItems: 1 });
+    const run = await runLocally(p.stack, threeSamples, (call) => {
+      if (call.input.JobName === 'Align' && sampleOf(call) === 's2') {
+        throw jobFailure('Essential container in task exited');
+      }
+    });
+    expect(run.error).toBeUndefined();
+    expect(run.output!.samplesOutcomes).toEqual([
+      { sampleId: 's1', status: 'SUCCEEDED' },
+      { sampleId: 's2', status: 'FAILED', error: 'align.Failed', cause: 'Essential container in task exited' },
+      { sampleId: 's3', status: 'SUCCEEDED' },
+    ]);
+    expect(run.output!.samplesFailedCount).toEqual({ value: 1 });
+    expect(run.calls[run.calls.length - 1].input.JobName).toBe('Aggregate');
+  });
+
+  test('an empty sample list skips the fan-out and still aggregates', async () => {
+    const p = genomicsPipeline();
+    const run = await runLocally(p.stack, { samples: [] });
+    expect(run.error).toBeUndefined();
+    expect(run.calls.map((c) => c.input.JobName)).toEqual(['Aggregate']);
+  });
+
+  test('a small fan-out runs inline and behaves the same', async () => {
+    const p = genomicsPipeline({ maxConcurrency: 10, expectedItems: 20 });
+    expect(p.workflow.fanOutMode(p.samples)).toBe(FanOutMode.INLINE);
+    const processor = (
+      aslOf(Template.fromStack(p.stack)).States as Record<string, { ItemProcessor: { ProcessorConfig: unknown } }>
+    )['samples: for each item'].ItemProcessor.ProcessorConfig;
+    expect(processor).toEqual({ Mode: 'INLINE' });
+    const run = await runLocally(p.stack, threeSamples);
+    expect(run.error).toBeUndefined();
+    expect(run.calls).toHaveLength(10);
+  });
+});
+
+describe('options', () => {
+  test('checkpoints: the job gets CHECKPOINT_URI per item and its role reads and writes only under the prefix', async () => {
+    const { stack, vpc } = stackWithVpc();
+    const c = capacities(stack, vpc);
+    const standard = JobQueue.spotFirst(stack, 'Standard', c.spot, c.onDemand);
+    const urgent = new JobQueue(stack, 'Urgent', { capacities: [c.onDemand] });
+    const bucket = new s3.Bucket(stack, 'Work');
+    const job = new Job(stack, 'Align', {
+      queues: [standard, urgent],
+      image: ecs.ContainerImage.fromRegistry('busybox'),
+      vcpus: 4,
+      memory: Size.gibibytes(30),
+      timeout: Duration.hours(6),
+    });
+    const samples = new FanOut('samples');
+    new Workflow(stack, 'Wf', {
+      steps: [new WorkflowStep('align', { job, forEach: samples, checkpoint: { bucket, prefix: 'ckpt/' } })],
+    });
+    expect(job.checkpointing).toBe(true);
+    const run = await runLocally(stack, { samples: [{ sampleId: 'NA12878', inputUri: 'x', outputUri: 'y' }] });
+    const env = run.calls[0].input.ContainerOverrides?.Environment as Array<{ Name: string; Value: string }>;
+    expect(env).toHaveLength(1);
+    expect(env[0].Name).toBe('CHECKPOINT_URI');
+    // The bucket's name is its placeholder here (the lower-cased logical id).
+    expect(env[0].Value).toMatch(/^s3:\/\/work[0-9a-f]{8}\/ckpt\/NA12878\/align\/$/);
+    const policies = JSON.stringify(Template.fromStack(stack).findResources('AWS::IAM::Policy'));
+    expect(policies).toContain('/ckpt/*');
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('long-spot-job'))).toEqual([]);
+  });
+
+  test('log level, execution data and tracing are configurable', () => {
+    const { stack, vpc } = stackWithVpc();
+    const c = capacities(stack, vpc);
+    const q = new JobQueue(stack, 'Q', { capacities: [c.onDemand] });
+    const job = new Job(stack, 'J', {
+      queues: [q],
+      image: ecs.ContainerImage.fromRegistry('busybox'),
+      vcpus: 1,
+      memory: Size.gibibytes(2),
+    });
+    new Workflow(stack, 'Wf', {
+      steps: [new WorkflowStep('only', { job })],
+      logLevel: sfn.LogLevel.ALL,
+      logExecutionData: true,
+      tracing: true,
+      timeout: Duration.hours(3),
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: true }),
+      TracingConfiguration: { Enabled: true },
+    });
+  });
+
+  test('independent top-level steps run as parallel branches', async () => {
+    const { stack, vpc } = stackWithVpc();
+    const c = capacities(stack, vpc);
+    const q = new JobQueue(stack, 'Q', { capacities: [c.onDemand] });
+    const job = (id: string) =>
+      new Job(stack, id, {
+        queues: [q],
+        image: ecs.ContainerImage.fromRegistry('busybox'),
+        vcpus: 1,
+        memory: Size.gibibytes(2),
+      });
+    const a = new WorkflowStep('a', { job: job('A') });
+    const b = new WorkflowStep('b', { job: job('B') });
+    const d = new WorkflowStep('d', { job: job('D'), dependsOn: [a, b] });
+    new Workflow(stack, 'Wf', { steps: [a, b, d] });
+    const asl = aslOf(Template.fromStack(stack));
+    expect((asl.States as Record<string, { Type: string }>)['Run a + b'].Type).toBe('Parallel');
+    const run = await runLocally(stack, {});
+    expect(run.calls.map((x) => x.input.JobName).slice(-1)).toEqual(['D']);
+    expect(run.calls.map((x) => x.input.JobName).sort()).toEqual(['A', 'B', 'D']);
+  });
+});
+
+describe('Workflow bad input', () => {
+  const bad: Array<[string, () => unknown, string]> = [
+    [
+      'no steps',
+      () => new Workflow(stackWithVpc().stack, 'Wf', { steps: [] }),
+      'Test/Wf: steps [] is not allowed; allowed: at least one step. Fix: pass the steps of the pipeline, e.g. [align, callVariants]',
+    ],
+    [
+      'duplicate step names',
+      () => {
+        const p = genomicsPipeline();
+        return new Workflow(p.stack, 'Wf2', { steps: [p.steps.align, new WorkflowStep('align', { job: p.jobs.qc })] });
+      },
+      "Test/Wf2: steps two steps named 'align' is not allowed; allowed: unique step names. Fix: rename one of them",
+    ],
+    [
+      'a dependency on a step not in the workflow',
+      () => {
+        const p = genomicsPipeline();
+        return new Workflow(p.stack, 'Wf2', { steps: [p.steps.callVariants] });
+      },
+      "Test/Wf2: steps['callVariants'].dependsOn 'align', which is not a step of this workflow is not allowed; allowed: steps listed in `steps`. Fix: add 'align' to the workflow's steps, or remove the dependency",
+    ],
+    [
+      'a cycle',
+      () => {
+        const p = genomicsPipeline();
+        p.steps.align.addDependency(p.steps.qc);
+        return new Workflow(p.stack, 'Wf2', { steps: Object.values(p.steps) });
+      },
+      'Test/Wf2: steps.dependsOn a cycle: align -> qc -> align is not allowed; allowed: dependencies without cycles. Fix: remove one of the dependencies on that path',
+    ],
+    [
+      'a step depending on a step inside another fan-out',
+      () => {
+        const p = genomicsPipeline();
+        const other = new FanOut('batches');
+        const x = new WorkflowStep('x', { job: p.jobs.qc, forEach: other, dependsOn: [p.steps.align] });
+        return new Workflow(p.stack, 'Wf2', { steps: [...Object.values(p.steps), x] });
+      },
+      "Test/Wf2: steps['x'].dependsOn 'align', a step inside fan-out 'samples' is not allowed; allowed: steps of the same fan-out ('batches') or steps outside any fan-out. Fix: move 'x' out of its fan-out to run after all items of 'samples', or put both steps in one fan-out",
+    ],
+    [
+      'an invalid step name',
+      () => {
+        const p = genomicsPipeline();
+        return new Workflow(p.stack, 'Wf2', { steps: [new WorkflowStep('call variants', { job: p.jobs.qc })] });
+      },
+      "Test/Wf2: steps.name 'call variants' is not allowed; allowed: up to 40 letters, digits, hyphens and underscores, starting with a letter. Fix: rename the step, e.g. 'call-variants'",
+    ],
+    [
+      'a job parameter nothing fills',
+      () => {
+        const p = genomicsPipeline({ itemFields: ['sampleId'] });
+        return p;
+      },
+      "Test/Pipeline: steps['align'].parameters no value for Ref::inputUri of job Test/Align is not allowed; allowed: parameters filled by the step, by an item field (sampleId), or by a job default. Fix: map it, e.g. parameters: { inputUri: '$.item.inputUri' }, or add 'inputUri' to the fan-out's itemFields",
+    ],
+    [
+      'a parameter the job does not use',
+      () => genomicsPipeline({}, { qc: { parameters: { sample: '$.item.sampleId' } } }),
+      "Test/Pipeline: steps['qc'].parameters.sample 'sample', which job Test/Qc does not use is not allowed; allowed: the job's Ref:: parameters: sampleId. Fix: use Ref::sample in the job's command, or remove it",
+    ],
+    [
+      'an inline fan-out above 40 at once',
+      () => genomicsPipeline({ mode: FanOutMode.INLINE, maxConcurrency: 50 }),
+      "Test/Pipeline: fanOut 'samples'.maxConcurrency 50 with mode INLINE is not allowed; allowed: at most 40 items at once in an inline Map. Fix: use FanOutMode.DISTRIBUTED (or AUTO) for more items at once",
+    ],
+    [
+      'an inline fan-out whose history would exceed 25,000 events',
+      () => genomicsPipeline({ mode: FanOutMode.INLINE, maxConcurrency: 40, expectedItems: 500 }),
+      "Test/Pipeline: fanOut 'samples'.mode INLINE for 500 items (~33000 history events, ~66 per item) is not allowed; allowed: at most 25000 events in one execution's history (reaching it fails the execution). Fix: use FanOutMode.DISTRIBUTED (each item gets its own history) or fewer items per execution",
+    ],
+    [
+      'more items than the execution state holds',
+      () => genomicsPipeline({ expectedItems: 5000 }),
+      "Test/Pipeline: fanOut 'samples'.expectedItems 5000 (items and outcomes, ~250 bytes each, would exceed the 256 KiB state limit) is not allowed; allowed: at most 1048 items per execution. Fix: split the manifest into several executions",
+    ],
+    [
+      'Spot escalation with no On-Demand queue',
+      () => {
+        const { stack, vpc } = stackWithVpc();
+        const c = capacities(stack, vpc);
+        const q = JobQueue.spotFirst(stack, 'Standard', c.spot, c.onDemand);
+        const job = new Job(stack, 'Align', {
+          queues: [q],
+          image: ecs.ContainerImage.fromRegistry('busybox'),
+          vcpus: 4,
+          memory: Size.gibibytes(30),
+          timeout: Duration.hours(6),
+        });
+        return new Workflow(stack, 'Wf', { steps: [new WorkflowStep('align', { job })] });
+      },
+      "Test/Wf: steps['align'].spotEscalation on (job Test/Align may run 6 hours on Spot) with no On-Demand queue is not allowed; allowed: Spot escalation with a queue of On-Demand capacity among the job’s queues. Fix: bind the job to an On-Demand queue too (queues: [standard, onDemandOnly]), set onDemandQueue, or set spotEscalation: false",
+    ],
+    [
+      'a step queue the job is not bound to',
+      () => {
+        const p = genomicsPipeline();
+        const other = new JobQueue(p.stack, 'Other', { capacities: [p.urgent.capacities[0]] });
+        return new Workflow(p.stack, 'Wf2', { steps: [new WorkflowStep('qc2', { job: p.jobs.qc, queue: other })] });
+      },
+      "Test/Wf2: steps['qc2'].queue Test/Other, which job Test/Qc is not bound to is not allowed; allowed: one of the job's queues (Test/Standard, Test/Urgent). Fix: add the queue to the job's queues so it is fit-checked, or use one of them",
+    ],
+  ];
+
+  test.each(bad)('%s', (_name, build, message) => {
+    const error = errorOf(build);
+    expect(error).toBeInstanceOf(BatchPipelinesValidationError);
+    expect(error.message).toBe(message);
+  });
+});
