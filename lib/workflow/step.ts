@@ -16,8 +16,35 @@ export enum FanOutMode {
   DISTRIBUTED = 'DISTRIBUTED',
 }
 
+/** A JSON manifest in S3 that lists the items (a JSON array of objects), read by the Distributed Map itself. */
+export interface ManifestSource {
+  /** The bucket manifests are in; the workflow may read objects only under `prefix` of it. */
+  readonly bucket: s3.IBucket;
+  /**
+   * Key prefix of manifests.
+   * @default 'manifests/'
+   */
+  readonly prefix?: string;
+  /**
+   * Where the execution input names the manifest's bucket.
+   * @default '$.manifest.bucket'
+   */
+  readonly bucketPath?: string;
+  /**
+   * Where the execution input names the manifest's key.
+   * @default '$.manifest.key'
+   */
+  readonly keyPath?: string;
+}
+
 /** Options of a fan-out over the items of an input list. */
 export interface FanOutOptions {
+  /**
+   * Read the items from a JSON manifest in S3 instead of the execution input (Distributed Map only). The input
+   * then names the manifest: `{ "manifest": { "bucket": "...", "key": "manifests/batch-42.json" } }`.
+   * @default - items are in the execution input at `itemsPath`
+   */
+  readonly manifest?: ManifestSource;
   /**
    * Where the items are in the execution input.
    * @default '$.samples'
@@ -73,6 +100,8 @@ export class FanOut {
   public readonly mode: FanOutMode;
   /** Failed items tolerated. */
   public readonly maxFailedItems: number;
+  /** Where items come from when not from the input. */
+  public readonly manifest?: ManifestSource;
 
   /**
    * @param name names the fan-out in the state machine and outputs (letters and digits)
@@ -88,6 +117,7 @@ export class FanOut {
     this.expectedItems = options.expectedItems ?? 500;
     this.mode = options.mode ?? FanOutMode.AUTO;
     this.maxFailedItems = options.maxFailedItems ?? 0;
+    this.manifest = options.manifest;
   }
 }
 

@@ -1,9 +1,10 @@
 import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { FanOut, FanOutMode, WorkflowStep } from './step';
+import { FanOut, FanOutMode, ManifestSource, WorkflowStep } from './step';
 import { CapacityPlatform, PurchaseOption } from '../compute/capacity';
 import { InstanceCatalog } from '../compute/instance-catalog';
 import { describeProblem } from '../core/validation-error';
@@ -30,7 +31,8 @@ export interface WorkflowProps {
   readonly steps: WorkflowStep[];
   /**
    * What executions log to CloudWatch Logs.
-   * @default sfn.LogLevel.ERROR - failures with their causes, without execution data
+   * @default sfn.LogLevel.ALL - every state transition (a few thousand small events per run: cents a month), so a
+   * failed or slow run can be traced without the console's history; execution data stays out unless asked for
    */
   readonly logLevel?: sfn.LogLevel;
   /**
@@ -45,7 +47,8 @@ export interface WorkflowProps {
   readonly logRetention?: logs.RetentionDays;
   /**
    * AWS X-Ray tracing of executions.
-   * @default false
+   * @default true - one trace per execution or child execution: negligible at batch volumes, and it shows where a
+   * run spent its time
    */
   readonly tracing?: boolean;
   /**
@@ -106,6 +109,8 @@ export class Workflow extends Construct {
   private readonly plans = new Map<WorkflowStep, StepPlan>();
   private readonly modes = new Map<FanOut, FanOutMode>();
   private readonly fanOuts: FanOut[] = [];
+  private readonly manifestGrants: iam.PolicyStatement[] = [];
+  private readonly manifestKeys: kms.IKey[] = [];
   /** Queues each job is submitted to, for one narrow SubmitJob statement per job. */
   private readonly submitTargets = new Map<Job, Set<JobQueue>>();
 
@@ -136,14 +141,16 @@ export class Workflow extends Construct {
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromChainable(definition.start),
       timeout: this.timeout,
-      tracingEnabled: props.tracing ?? false,
+      tracingEnabled: props.tracing ?? true,
       stateMachineName: props.stateMachineName,
       logs: {
         destination: this.logGroup,
-        level: props.logLevel ?? sfn.LogLevel.ERROR,
+        level: props.logLevel ?? sfn.LogLevel.ALL,
         includeExecutionData: props.logExecutionData ?? false,
       },
     });
+    this.manifestGrants.forEach((statement) => this.stateMachine.addToRolePolicy(statement));
+    this.manifestKeys.forEach((key) => key.grantDecrypt(this.stateMachine));
     for (const [job, queues] of this.submitTargets) {
       this.stateMachine.addToRolePolicy(
         new iam.PolicyStatement({
@@ -405,6 +412,17 @@ export class Workflow extends Construct {
         allowed: `at most ${MAX_HISTORY_EVENTS} events in one execution's history (reaching it fails the execution)`,
         fix: 'use FanOutMode.DISTRIBUTED (each item gets its own history) or fewer items per execution',
       });
+    }
+    if (f.manifest) {
+      if (f.mode === FanOutMode.INLINE) {
+        fail(this, {
+          prop: `fanOut '${f.name}'.mode`,
+          received: 'INLINE with a manifest in S3',
+          allowed: 'DISTRIBUTED or AUTO: only a Distributed Map reads items from S3',
+          fix: 'remove mode (AUTO), or pass the items in the execution input instead of a manifest',
+        });
+      }
+      return FanOutMode.DISTRIBUTED;
     }
     if (f.mode !== FanOutMode.AUTO) {
       return f.mode;
@@ -717,7 +735,7 @@ export class Workflow extends Construct {
     );
 
     const mapProps = {
-      itemsPath: f.itemsPath,
+      itemsPath: f.manifest ? undefined : f.itemsPath,
       itemSelector: { 'item.$': '$$.Map.Item.Value' },
       maxConcurrency: f.maxConcurrency,
       resultPath: `$.${n}Outcomes`,
@@ -728,6 +746,7 @@ export class Workflow extends Construct {
             ...mapProps,
             mapExecutionType: sfn.StateMachineType.STANDARD,
             label: n,
+            itemReader: f.manifest ? this.manifestReader(f.manifest) : undefined,
           })
         : new sfn.Map(this, `${n}: for each item`, mapProps);
     map.itemProcessor(item);
@@ -769,10 +788,31 @@ export class Workflow extends Construct {
       .otherwise(done);
     collect.next(count).next(check);
     map.next(statuses).next(anyFailed).next(anyFailedChoice);
+    if (f.manifest) {
+      return { start: map, ends: [done] };
+    }
     const anyItems = new sfn.Choice(this, `${n}: any items?`)
       .when(sfn.Condition.isPresent(`${f.itemsPath}[0]`), map)
       .otherwise(done);
     return { start: anyItems, ends: [done] };
+  }
+
+  /**
+   * Reads the manifest named in the input. The bucket is passed by path so that aws-cdk-lib's reader does not grant
+   * GetObject on the whole bucket: the workflow grants it under the manifest prefix only.
+   */
+  private manifestReader(m: ManifestSource): sfn.S3JsonItemReader {
+    const prefix = m.prefix ?? 'manifests/';
+    this.manifestGrants.push(
+      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [m.bucket.arnForObjects(`${prefix}*`)] }),
+    );
+    if (m.bucket.encryptionKey) {
+      this.manifestKeys.push(m.bucket.encryptionKey);
+    }
+    return new sfn.S3JsonItemReader({
+      bucketNamePath: sfn.JsonPath.stringAt(m.bucketPath ?? '$.manifest.bucket'),
+      key: sfn.JsonPath.stringAt(m.keyPath ?? '$.manifest.key'),
+    });
   }
 
   /**

@@ -27,11 +27,11 @@ describe('the generated state machine', () => {
     expect(result.isValid).toBe(true);
   });
 
-  test('is a Standard workflow that logs errors, no tracing, with a timeout derived from the steps', () => {
+  test('is a Standard workflow that logs every event without data, traced, with a timeout derived from the steps', () => {
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       StateMachineType: 'STANDARD',
-      LoggingConfiguration: Match.objectLike({ Level: 'ERROR', IncludeExecutionData: false }),
-      TracingConfiguration: { Enabled: false },
+      LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: false }),
+      TracingConfiguration: { Enabled: true },
     });
     // Per sample: align 6 h, then max(call-variants 4 h, qc 1 h), each x 3 attempts x 3 memory levels x 2 (Spot
     // escalation) = 108 h + 72 h = 180 h; 500 samples / 50 at once = 10 waves -> 1,800 h; aggregate 2 h x 3 x 3 x 2
@@ -303,7 +303,46 @@ describe('options', () => {
     expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('long-spot-job'))).toEqual([]);
   });
 
-  test('log level, execution data and tracing are configurable', () => {
+  test('items from a JSON manifest in S3: the Distributed Map reads it, the role reads only under the prefix', () => {
+    const { stack, vpc } = stackWithVpc();
+    const c = capacities(stack, vpc);
+    const q = new JobQueue(stack, 'Q', { capacities: [c.onDemand] });
+    const bucket = new s3.Bucket(stack, 'Input');
+    const job = new Job(stack, 'J', {
+      queues: [q],
+      image: ecs.ContainerImage.fromRegistry('busybox'),
+      command: ['run', 'Ref::sampleId'],
+      vcpus: 1,
+      memory: Size.gibibytes(2),
+    });
+    const samples = new FanOut('samples', { manifest: { bucket } });
+    const wf = new Workflow(stack, 'Wf', { steps: [new WorkflowStep('only', { job, forEach: samples })] });
+    expect(wf.fanOutMode(samples)).toBe(FanOutMode.DISTRIBUTED);
+    const template = Template.fromStack(stack);
+    const map = (aslOf(template).States as Record<string, Record<string, unknown>>)['samples: for each item'];
+    expect(map.ItemReader).toEqual({
+      Resource: 'arn:aws:states:::s3:getObject',
+      ReaderConfig: { InputType: 'JSON' },
+      Parameters: { 'Bucket.$': '$.manifest.bucket', 'Key.$': '$.manifest.key' },
+    });
+    expect(map.ItemsPath).toBeUndefined();
+    const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+    expect(policies).toContain('/manifests/*');
+    expect(policies).not.toMatch(/"arn:",\{"Ref":"AWS::Partition"\},":s3:::",\{"Ref":"Input[0-9A-F]+"\},"\/\*"/);
+    expect(
+      () =>
+        new Workflow(stack, 'Inline', {
+          steps: [
+            new WorkflowStep('again', {
+              job,
+              forEach: new FanOut('more', { manifest: { bucket }, mode: FanOutMode.INLINE, maxConcurrency: 10 }),
+            }),
+          ],
+        }),
+    ).toThrow("Test/Inline: fanOut 'more'.mode INLINE with a manifest in S3 is not allowed");
+  });
+
+  test('log level, execution data, tracing and timeout are configurable', () => {
     const { stack, vpc } = stackWithVpc();
     const c = capacities(stack, vpc);
     const q = new JobQueue(stack, 'Q', { capacities: [c.onDemand] });
@@ -315,15 +354,17 @@ describe('options', () => {
     });
     new Workflow(stack, 'Wf', {
       steps: [new WorkflowStep('only', { job })],
-      logLevel: sfn.LogLevel.ALL,
+      logLevel: sfn.LogLevel.ERROR,
       logExecutionData: true,
-      tracing: true,
+      tracing: false,
       timeout: Duration.hours(3),
     });
     Template.fromStack(stack).hasResourceProperties('AWS::StepFunctions::StateMachine', {
-      LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: true }),
-      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: Match.objectLike({ Level: 'ERROR', IncludeExecutionData: true }),
+      TracingConfiguration: { Enabled: false },
     });
+    // An explicit timeout wins over the derived one.
+    expect(aslOf(Template.fromStack(stack)).TimeoutSeconds).toBe(3 * 3600);
   });
 
   test('independent top-level steps run as parallel branches', async () => {
