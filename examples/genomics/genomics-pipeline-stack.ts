@@ -1,8 +1,45 @@
-import { Duration, Size, Stack, StackProps } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { Ec2Capacity, FanOut, Job, JobQueue, PurchaseOption, RetryPolicy, Workflow, WorkflowStep } from '../../lib';
+import {
+  Ec2Capacity,
+  FanOut,
+  Job,
+  JobProps,
+  JobQueue,
+  PurchaseOption,
+  RetryPolicy,
+  SharedJobResources,
+  Workflow,
+  WorkflowStep,
+} from '../../lib';
+
+/** How the jobs' private subnets reach AWS services and container registries. */
+export enum NetworkMode {
+  /**
+   * One NAT gateway (~$32 a month plus $0.045 per GB) and a free S3 gateway endpoint: jobs can pull public images.
+   */
+  NAT = 'nat',
+  /**
+   * No NAT: an S3 gateway endpoint plus interface endpoints for ECR, CloudWatch Logs and ECS (~$7.30 a month each per
+   * Availability Zone, 12 in all here, plus $0.01 per GB). Images must be in your private ECR.
+   */
+  ENDPOINTS = 'endpoints',
+}
+
+/** Container images of the four steps. */
+export interface GenomicsImages {
+  readonly align: string;
+  readonly callVariants: string;
+  readonly qc: string;
+  readonly aggregate: string;
+}
 
 /** Props of the genomics example stack. */
 export interface GenomicsPipelineStackProps extends StackProps {
@@ -11,107 +48,283 @@ export interface GenomicsPipelineStackProps extends StackProps {
    * @default 50
    */
   readonly maxConcurrentJobs?: number;
+  /**
+   * Instance families of the capacity (memory-optimized x86, xlarge..4xlarge of each).
+   * @default ['r5', 'r6i', 'r7i']
+   */
+  readonly instanceFamilies?: string[];
+  /**
+   * Container images of the steps.
+   * @default - placeholder public images (`GenomicsPipelineStack.PLACEHOLDER_IMAGES`)
+   */
+  readonly images?: Partial<GenomicsImages>;
+  /**
+   * How long job and workflow logs are kept.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * How private subnets reach AWS.
+   * @default NetworkMode.NAT
+   */
+  readonly networkMode?: NetworkMode;
 }
 
 /**
- * The reference workload: ~500 DNA samples a week, each ~4 h at up to ~30 GiB, in bursts, results in S3, up to 50
- * jobs at once, nothing running when idle. Built only from the library's public API.
+ * The reference workload made real: ~500 DNA samples a week, each ~4 h at up to ~30 GiB, arriving in bursts as batch
+ * manifests, results in S3, up to 50 jobs at once, no instances running when idle. Built only from the library's
+ * public API plus aws-cdk-lib for the surrounding pieces.
  */
 export class GenomicsPipelineStack extends Stack {
+  /** Placeholder images: each prints what it would do. Replace them with your tools' images. */
+  public static readonly PLACEHOLDER_IMAGES: GenomicsImages = {
+    align: 'public.ecr.aws/docker/library/busybox:1.36',
+    callVariants: 'public.ecr.aws/docker/library/busybox:1.36',
+    qc: 'public.ecr.aws/docker/library/busybox:1.36',
+    aggregate: 'public.ecr.aws/docker/library/busybox:1.36',
+  };
+
   /** The VPC jobs run in. */
   public readonly vpc: ec2.Vpc;
+  /** Access logs of the other buckets. */
+  public readonly logBucket: s3.Bucket;
+  /** Samples land under `samples/`, batch manifests under `manifests/`. */
+  public readonly inputBucket: s3.Bucket;
+  /** Results (versioned) and checkpoints. */
+  public readonly resultsBucket: s3.Bucket;
   /** Spot capacity, tried first. */
   public readonly spotCapacity: Ec2Capacity;
   /** On-Demand capacity, the fallback when Spot is short or a job keeps being interrupted. */
   public readonly onDemandCapacity: Ec2Capacity;
   /** Priority 10: Spot first, then On-Demand. Where samples normally run. */
   public readonly standardQueue: JobQueue;
-  /** Priority 100: On-Demand only. For reruns that must not be interrupted again. */
+  /** Priority 100: On-Demand only. Escalations and the final aggregate, which must not be interrupted. */
   public readonly urgentQueue: JobQueue;
   /** The pipeline's jobs, by step. */
   public readonly jobs: { align: Job; callVariants: Job; qc: Job; aggregate: Job };
   /** Per sample: align, then call-variants and qc in parallel; after every sample, aggregate. */
   public readonly workflow: Workflow;
+  /** Starts one execution per manifest uploaded under `manifests/`. */
+  public readonly manifestTrigger: events.Rule;
 
   constructor(scope: Construct, id: string, props: GenomicsPipelineStackProps = {}) {
     super(scope, id, props);
+    // Access logs are delivered under a bucket policy, not ACLs, whatever the app's feature flags say.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     const maxConcurrentJobs = props.maxConcurrentJobs ?? 50;
+    const images = { ...GenomicsPipelineStack.PLACEHOLDER_IMAGES, ...props.images };
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    const networkMode = props.networkMode ?? NetworkMode.NAT;
 
-    this.vpc = new ec2.Vpc(this, 'Vpc', {
-      maxAzs: 2,
-      natGateways: 1,
-      subnetConfiguration: [
-        { name: 'public', subnetType: ec2.SubnetType.PUBLIC },
-        { name: 'jobs', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+    // Storage: ids of stateful resources are pinned by a test; renaming one would replace a bucket.
+    this.logBucket = new s3.Bucket(this, 'AccessLogs', {
+      ...secureBucket(),
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ expiration: Duration.days(365), abortIncompleteMultipartUploadAfter: Duration.days(7) }],
+    });
+    Validations.of(this.logBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the access-log bucket itself; logging it into itself would loop.',
+    });
+    this.inputBucket = new s3.Bucket(this, 'Input', {
+      ...secureBucket(),
+      serverAccessLogsBucket: this.logBucket,
+      serverAccessLogsPrefix: 'input/',
+      lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(7) }],
+    });
+    // Send object events to EventBridge. The L2's eventBridgeEnabled deploys a Lambda-backed custom resource to do
+    // this; the bucket's own NotificationConfiguration does it with no Lambda to run or patch.
+    (this.inputBucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
+      eventBridgeConfiguration: { eventBridgeEnabled: true },
+    };
+    this.resultsBucket = new s3.Bucket(this, 'Results', {
+      ...secureBucket(),
+      versioned: true,
+      serverAccessLogsBucket: this.logBucket,
+      serverAccessLogsPrefix: 'results/',
+      lifecycleRules: [
+        {
+          abortIncompleteMultipartUploadAfter: Duration.days(7),
+          noncurrentVersionExpiration: Duration.days(90),
+        },
+        // Checkpoints only matter while a run is going.
+        { prefix: 'checkpoints/', expiration: Duration.days(14) },
       ],
     });
 
-    // One sample: 4 vCPU and 30 GiB, which fits a 32 GiB r-family xlarge (a 32 GiB request would not).
+    this.vpc = this.createNetwork(networkMode);
+
+    // Capacity: one sample is 4 vCPU and 30 GiB, which fits a 32 GiB r-family xlarge (a 32 GiB request would not).
     const sample = { vcpus: 4, memory: Size.gibibytes(30) };
+    const families = props.instanceFamilies ?? ['r5', 'r6i', 'r7i'];
+    const instanceTypes = families.flatMap((f) =>
+      ['xlarge', '2xlarge', '4xlarge'].map((size) => new ec2.InstanceType(`${f}.${size}`)),
+    );
     this.spotCapacity = new Ec2Capacity(this, 'SpotCapacity', {
       vpc: this.vpc,
       purchaseOption: PurchaseOption.SPOT,
+      instanceTypes,
       concurrentJobs: { jobs: maxConcurrentJobs, resources: sample },
     });
     this.onDemandCapacity = new Ec2Capacity(this, 'OnDemandCapacity', {
       vpc: this.vpc,
       purchaseOption: PurchaseOption.ON_DEMAND,
+      instanceTypes,
       concurrentJobs: { jobs: maxConcurrentJobs, resources: sample },
     });
-
-    // Two queues share the same capacity: urgent work is scheduled first, on On-Demand only.
     this.standardQueue = JobQueue.spotFirst(this, 'StandardQueue', this.spotCapacity, this.onDemandCapacity, {
       priority: 10,
     });
     this.urgentQueue = new JobQueue(this, 'UrgentQueue', { capacities: [this.onDemandCapacity], priority: 100 });
 
+    // Jobs: each has a role of its own, limited to the prefixes its step reads and writes.
+    const shared = new SharedJobResources(this, 'JobResources', { logRetention });
     const queues = [this.standardQueue, this.urgentQueue];
-    const image = (name: string) => ecs.ContainerImage.fromRegistry(`public.ecr.aws/docker/library/${name}`);
-    this.jobs = {
-      align: new Job(this, 'Align', {
+    const job = (jobId: string, props2: Omit<JobProps, 'queues' | 'shared' | 'jobRole'>) =>
+      new Job(this, jobId, {
         queues,
-        image: image('busybox:1.36'),
-        command: ['sh', '-c', 'echo align Ref::sampleId'],
+        shared,
+        jobRole: new iam.Role(this, `${jobId}Role`, {
+          assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+          description: `Batch job ${jobId} of the genomics pipeline`,
+        }),
+        ...props2,
+      });
+    this.jobs = {
+      align: job('Align', {
+        image: ecs.ContainerImage.fromRegistry(images.align),
+        command: ['sh', '-c', 'echo align Ref::sampleId from Ref::inputUri to Ref::outputUri'],
         ...sample,
         timeout: Duration.hours(6),
         retryPolicy: RetryPolicy.spotInterruptions(3),
       }),
-      callVariants: new Job(this, 'CallVariants', {
-        queues,
-        image: image('busybox:1.36'),
-        command: ['sh', '-c', 'echo call-variants Ref::sampleId'],
+      callVariants: job('CallVariants', {
+        image: ecs.ContainerImage.fromRegistry(images.callVariants),
+        command: ['sh', '-c', 'echo call-variants Ref::sampleId into Ref::outputUri'],
         vcpus: 4,
         memory: Size.gibibytes(15),
         timeout: Duration.hours(4),
       }),
-      qc: new Job(this, 'Qc', {
-        queues,
-        image: image('busybox:1.36'),
+      qc: job('Qc', {
+        image: ecs.ContainerImage.fromRegistry(images.qc),
         command: ['sh', '-c', 'echo qc Ref::sampleId'],
         vcpus: 2,
         memory: Size.gibibytes(7),
         timeout: Duration.hours(1),
       }),
       aggregate: new Job(this, 'Aggregate', {
-        queues,
-        image: image('busybox:1.36'),
+        // One job after every sample: run it On-Demand, where an interruption cannot lose the whole run's tail.
+        queues: [this.urgentQueue],
+        shared,
+        jobRole: new iam.Role(this, 'AggregateRole', {
+          assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+          description: 'Batch job Aggregate of the genomics pipeline',
+        }),
+        image: ecs.ContainerImage.fromRegistry(images.aggregate),
         command: ['sh', '-c', 'echo aggregate'],
         vcpus: 4,
         memory: Size.gibibytes(30),
         timeout: Duration.hours(2),
       }),
     };
+    this.jobs.align.grantRead(this.inputBucket, 'samples/');
+    this.jobs.align.grantWrite(this.resultsBucket, 'aligned/');
+    this.jobs.callVariants.grantRead(this.resultsBucket, 'aligned/');
+    this.jobs.callVariants.grantWrite(this.resultsBucket, 'variants/');
+    this.jobs.qc.grantRead(this.resultsBucket, 'aligned/');
+    this.jobs.qc.grantWrite(this.resultsBucket, 'qc/');
+    this.jobs.aggregate.grantRead(this.resultsBucket, 'variants/');
+    this.jobs.aggregate.grantRead(this.resultsBucket, 'qc/');
+    this.jobs.aggregate.grantWrite(this.resultsBucket, 'cohort/');
 
-    // One execution per batch manifest: { "samples": [{ "sampleId", "inputUri", "outputUri" }, ...] }.
-    const samples = new FanOut('samples', { maxConcurrency: maxConcurrentJobs });
-    const align = new WorkflowStep('align', { job: this.jobs.align, forEach: samples });
+    // Workflow: one execution per manifest, a JSON array of { sampleId, inputUri, outputUri }.
+    const samples = new FanOut('samples', {
+      maxConcurrency: maxConcurrentJobs,
+      manifest: { bucket: this.inputBucket, prefix: 'manifests/' },
+    });
+    const checkpoint = { bucket: this.resultsBucket, prefix: 'checkpoints/' };
+    const align = new WorkflowStep('align', { job: this.jobs.align, forEach: samples, checkpoint });
     const callVariants = new WorkflowStep('callVariants', {
       job: this.jobs.callVariants,
       forEach: samples,
       dependsOn: [align],
+      checkpoint,
     });
     const qc = new WorkflowStep('qc', { job: this.jobs.qc, forEach: samples, dependsOn: [align] });
     const aggregate = new WorkflowStep('aggregate', { job: this.jobs.aggregate, dependsOn: [callVariants, qc] });
-    this.workflow = new Workflow(this, 'Workflow', { steps: [align, callVariants, qc, aggregate] });
+    this.workflow = new Workflow(this, 'Workflow', {
+      steps: [align, callVariants, qc, aggregate],
+      logRetention,
+    });
+
+    // Sporadic arrivals: a manifest uploaded under manifests/ starts one execution over its samples.
+    this.manifestTrigger = new events.Rule(this, 'ManifestUploaded', {
+      description: 'Starts the genomics workflow for each batch manifest uploaded under manifests/',
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created'],
+        detail: {
+          bucket: { name: [this.inputBucket.bucketName] },
+          object: { key: [{ wildcard: 'manifests/*.json' }] },
+        },
+      },
+    });
+    this.manifestTrigger.addTarget(
+      new targets.SfnStateMachine(this.workflow.stateMachine, {
+        input: events.RuleTargetInput.fromObject({
+          manifest: {
+            bucket: events.EventField.fromPath('$.detail.bucket.name'),
+            key: events.EventField.fromPath('$.detail.object.key'),
+          },
+        }),
+        retryAttempts: 3,
+      }),
+    );
   }
+
+  private createNetwork(mode: NetworkMode): ec2.Vpc {
+    const nat = mode === NetworkMode.NAT;
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: nat ? 1 : 0,
+      subnetConfiguration: nat
+        ? [
+            { name: 'public', subnetType: ec2.SubnetType.PUBLIC },
+            { name: 'jobs', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+          ]
+        : [{ name: 'jobs', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+      gatewayEndpoints: { S3: { service: ec2.GatewayVpcEndpointAwsService.S3 } },
+      // Nothing uses the default security group; locking it down would deploy a Lambda-backed custom resource.
+      restrictDefaultSecurityGroup: false,
+      flowLogs: {
+        rejected: {
+          destination: ec2.FlowLogDestination.toS3(this.logBucket, 'vpc-flow-logs/'),
+          trafficType: ec2.FlowLogTrafficType.REJECT,
+        },
+      },
+    });
+    if (!nat) {
+      for (const [name, service] of [
+        ['EcrApi', ec2.InterfaceVpcEndpointAwsService.ECR],
+        ['EcrDocker', ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER],
+        ['Logs', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS],
+        ['Ecs', ec2.InterfaceVpcEndpointAwsService.ECS],
+        ['EcsAgent', ec2.InterfaceVpcEndpointAwsService.ECS_AGENT],
+        ['EcsTelemetry', ec2.InterfaceVpcEndpointAwsService.ECS_TELEMETRY],
+      ] as const) {
+        vpc.addInterfaceEndpoint(name, { service });
+      }
+    }
+    return vpc;
+  }
+}
+
+/** Encrypted, private, TLS-only, kept when the stack is deleted. */
+function secureBucket(): s3.BucketProps {
+  return {
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    enforceSSL: true,
+    removalPolicy: RemovalPolicy.RETAIN,
+  };
 }

@@ -7,6 +7,7 @@ import { CapacityPlatform, ICapacity, PurchaseOption } from './capacity';
 import { fitOnInstances, FitResult, JobResources } from './fit';
 import { InstanceCatalog } from './instance-catalog';
 import { fail, gib } from '../private/errors';
+import { acknowledgeFinding } from '../private/nag';
 import { defaultPrivateSubnets } from '../private/subnets';
 import { ECS_AMI_MIN_ROOT_GIB, GP3_MAX_GIB, MAX_SPOT_BID_PERCENTAGE, MIN_SPOT_BID_PERCENTAGE } from '../private/limits';
 
@@ -108,7 +109,8 @@ export interface Ec2CapacityProps {
 
   /**
    * Role of the instances (ECS agent).
-   * @default - a new role with the ECS container-instance permissions
+   * @default - a new role with the permissions of AWS's AmazonEC2ContainerServiceforEC2Role, inline (an AWS managed
+   * policy can change under you; cdk-nag AwsSolutions-IAM4)
    */
   readonly instanceRole?: iam.IRole;
 
@@ -238,7 +240,7 @@ export class Ec2Capacity extends Construct implements ICapacity {
       minvCpus,
       allocationStrategy: props.allocationStrategy,
       spotBidPercentage: props.spotBidPercentage,
-      instanceRole: props.instanceRole,
+      instanceRole: props.instanceRole ?? this.createInstanceRole(),
       launchTemplate: this.launchTemplate,
       replaceComputeEnvironment: false,
       updateTimeout: props.updateTimeout ?? Duration.minutes(30),
@@ -276,6 +278,54 @@ export class Ec2Capacity extends Construct implements ICapacity {
       };
     }
     return { ...result, unknownInstanceTypes: [...this.unknownTypes] };
+  }
+
+  /**
+   * The ECS container-instance role: what AmazonEC2ContainerServiceforEC2Role grants, written out.
+   * @see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/instance_IAM_role.html
+   */
+  private createInstanceRole(): iam.Role {
+    const role = new iam.Role(this, 'InstanceRole', {
+      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+      description: 'ECS agent on Batch instances: register with the cluster, pull images, ship logs',
+      inlinePolicies: {
+        EcsContainerInstance: new iam.PolicyDocument({
+          statements: [
+            new iam.PolicyStatement({
+              actions: [
+                'ec2:DescribeTags',
+                'ecs:CreateCluster',
+                'ecs:DeregisterContainerInstance',
+                'ecs:DiscoverPollEndpoint',
+                'ecs:Poll',
+                'ecs:RegisterContainerInstance',
+                'ecs:StartTelemetrySession',
+                'ecs:UpdateContainerInstancesState',
+                'ecs:Submit*',
+                'ecr:GetAuthorizationToken',
+                'ecr:BatchCheckLayerAvailability',
+                'ecr:GetDownloadUrlForLayer',
+                'ecr:BatchGetImage',
+                'logs:CreateLogStream',
+                'logs:PutLogEvents',
+              ],
+              resources: ['*'],
+            }),
+          ],
+        }),
+      },
+    });
+    const reason =
+      'The ECS agent on Batch instances needs these actions on the cluster and container instances Batch creates ' +
+      '(names unknown at deploy) and ecr:GetAuthorizationToken/ecs:DiscoverPollEndpoint, which have no resource-level ' +
+      'permissions; this is AWS AmazonEC2ContainerServiceforEC2Role written out inline.';
+    acknowledgeFinding(role, 'AwsSolutions-IAM5[Resource::*]', reason);
+    acknowledgeFinding(
+      role,
+      'AwsSolutions-IAM5[Action::ecs:Submit*]',
+      `${reason} ecs:Submit* covers the agent's state reports.`,
+    );
+    return role;
   }
 
   private validateSpotOptions(props: Ec2CapacityProps, spot: boolean): void {

@@ -15,6 +15,7 @@ import { JobQueue } from '../queues/job-queue';
 import { allRevisionsArn } from '../private/arns';
 import { fail } from '../private/errors';
 import { checkFit } from '../private/fit-check';
+import { acknowledgeFinding, nagResource } from '../private/nag';
 import {
   FARGATE_MAX_EPHEMERAL_GIB,
   FARGATE_MIN_EPHEMERAL_GIB,
@@ -383,11 +384,13 @@ export class Job extends Construct {
    * @default prefix - the whole bucket
    */
   public grantRead(bucket: s3.IBucket, prefix = ''): iam.Grant {
+    const objects = bucket.arnForObjects(`${prefix}*`);
     const grant = iam.Grant.addToPrincipal({
       grantee: this.jobRole,
       actions: ['s3:GetObject'],
-      resourceArns: [bucket.arnForObjects(`${prefix}*`)],
+      resourceArns: [objects],
     });
+    this.acknowledgePrefix(objects);
     this.jobRole.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['s3:ListBucket'],
@@ -406,13 +409,24 @@ export class Job extends Construct {
    * @default prefix - the whole bucket
    */
   public grantWrite(bucket: s3.IBucket, prefix = ''): iam.Grant {
+    const objects = bucket.arnForObjects(`${prefix}*`);
     const grant = iam.Grant.addToPrincipal({
       grantee: this.jobRole,
       actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
-      resourceArns: [bucket.arnForObjects(`${prefix}*`)],
+      resourceArns: [objects],
     });
+    this.acknowledgePrefix(objects);
     bucket.encryptionKey?.grantEncryptDecrypt(this.jobRole);
     return grant;
+  }
+
+  /** A grant on the objects under a prefix is a wildcard by nature: acknowledge exactly that one for cdk-nag. */
+  private acknowledgePrefix(objectsArn: string): void {
+    acknowledgeFinding(
+      this.jobRole,
+      `AwsSolutions-IAM5[Resource::${nagResource(this, objectsArn)}]`,
+      'Objects under one key prefix of one bucket, whose names (per sample) exist only at run time.',
+    );
   }
 
   /**

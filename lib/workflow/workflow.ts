@@ -13,6 +13,7 @@ import { JobQueue } from '../queues/job-queue';
 import { allRevisionsArn } from '../private/arns';
 import { fail, gib } from '../private/errors';
 import { findCycle, levelsOf } from '../private/graph';
+import { acknowledgeWildcards } from '../private/nag';
 import {
   DISTRIBUTED_MAP_MAX_CONCURRENCY,
   FARGATE_SIZES,
@@ -180,7 +181,31 @@ export class Workflow extends Construct {
         ],
       }),
     );
+    this.acknowledgeOwnWildcards();
     this.node.addValidation({ validate: () => this.validateDefinitionSize() });
+  }
+
+  /** The wildcards this construct grants on purpose, acknowledged for cdk-nag with the reason for each. */
+  private acknowledgeOwnWildcards(): void {
+    const documents = [
+      (this.stateMachine.role.node.tryFindChild('DefaultPolicy') as iam.Policy | undefined)?.document,
+      (this.stateMachine.node.tryFindChild('DistributedMapPolicy') as iam.Policy | undefined)?.document,
+    ];
+    acknowledgeWildcards(this, documents, (actions) => {
+      if (actions.includes('batch:SubmitJob')) {
+        return 'SubmitJob on every revision of one job definition: executions started before a deploy keep submitting the revision they started with.';
+      }
+      if (actions.includes('batch:TerminateJob')) {
+        return 'TerminateJob on the jobs this workflow submits, whose ids exist only at run time; it lets a stopped execution stop its jobs.';
+      }
+      if (actions.some((a) => a.startsWith('states:'))) {
+        return 'Distributed Map child executions of this state machine, whose names Step Functions generates at run time.';
+      }
+      if (actions.includes('s3:GetObject')) {
+        return 'Manifests under the manifest prefix, named in each execution input.';
+      }
+      return 'batch:DescribeJobs, X-Ray trace writes and CloudWatch Logs delivery actions have no resource-level permissions.';
+    });
   }
 
   /** How a fan-out runs (AUTO resolved). */

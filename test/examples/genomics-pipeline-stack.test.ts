@@ -1,5 +1,9 @@
+import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { GenomicsPipelineStack } from '../../examples/genomics/genomics-pipeline-stack';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { IConstruct } from 'constructs';
+import { ContextError, genomicsPropsFromContext } from '../../examples/genomics/context';
+import { GenomicsPipelineStack, NetworkMode } from '../../examples/genomics/genomics-pipeline-stack';
 import { aslOf } from '../support/asl';
 import { runLocally, threeSamples } from '../support/pipeline';
 import { synthValidated, validatingApp } from '../support/synth';
@@ -7,11 +11,40 @@ import { synthValidated, validatingApp } from '../support/synth';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const aslValidator = require('asl-validator') as (d: unknown) => { isValid: boolean };
 
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string }>;
+
 describe('GenomicsPipelineStack', () => {
-  // Synthesized once, with the CloudFormation validator on, and shared by the assertions below.
+  // Synthesized once, with the CloudFormation validator (findings are errors) and cdk-nag's AWS Solutions checks on,
+  // and shared by the assertions below. Either finding anything fails the synth, and so this whole suite.
   const app = validatingApp();
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const stack = new GenomicsPipelineStack(app, 'Genomics');
   const template: Template = synthValidated(app, stack);
+  const resources = template.toJSON().Resources as Resources;
+  const ofType = (t: string) => Object.entries(resources).filter(([, r]) => r.Type === t);
+
+  test('passes cdk-nag AwsSolutions with every acknowledgement naming one finding and a reason', () => {
+    // The synth above ran cdk-nag and would have thrown on any unacknowledged finding.
+    const acks: Array<[string, string]> = [];
+    const visit = (c: IConstruct) => {
+      for (const m of c.node.metadata) {
+        if (m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY) {
+          acks.push(...(Object.entries(m.data as Record<string, string>) as Array<[string, string]>));
+        }
+      }
+      c.node.children.forEach(visit);
+    };
+    visit(stack);
+    const nag = acks
+      .map(([id, reason]) => [id.replace(/^[A-Za-z]+::/, ''), reason] as const)
+      .filter(([id]) => id.startsWith('AwsSolutions-'));
+    expect(nag.length).toBeGreaterThan(0);
+    for (const [id, reason] of nag) {
+      // A bare rule id only for a rule that reports no sub-findings (S1: the access-log bucket is not itself logged).
+      expect(id === 'AwsSolutions-S1' || /^AwsSolutions-IAM5\[(Resource|Action)::.+\]$/.test(id)).toBe(true);
+      expect(reason.length).toBeGreaterThan(30);
+    }
+  });
 
   test('has a Spot environment (price-capacity optimized, scales to zero) and an On-Demand one', () => {
     template.hasResourceProperties('AWS::Batch::ComputeEnvironment', {
@@ -24,56 +57,220 @@ describe('GenomicsPipelineStack', () => {
     template.hasResourceProperties('AWS::Batch::ComputeEnvironment', {
       ComputeResources: Match.objectLike({ Type: 'EC2', AllocationStrategy: 'BEST_FIT_PROGRESSIVE', MinvCpus: 0 }),
     });
+    const envs = ofType('AWS::Batch::ComputeEnvironment').map(([, r]) => r.Properties.ComputeResources as never);
+    expect(envs.map((e: { MaxvCpus: number }) => e.MaxvCpus)).toEqual([200, 200]); // 50 x 4 vCPU / 30 GiB
   });
 
-  test('both are sized for 50 concurrent 4 vCPU / 30 GiB samples', () => {
-    const envs = Object.values(template.findResources('AWS::Batch::ComputeEnvironment'));
-    expect(envs.map((e) => e.Properties.ComputeResources.MaxvCpus)).toEqual([200, 200]);
-  });
-
-  test('every launch template requires IMDSv2 and encrypts every volume', () => {
-    const lts = Object.values(template.findResources('AWS::EC2::LaunchTemplate'));
-    expect(lts).toHaveLength(2);
-    for (const lt of lts) {
-      const data = lt.Properties.LaunchTemplateData;
+  test('instances: IMDSv2 only, encrypted volumes, private subnets, no inbound rules', () => {
+    for (const [, lt] of ofType('AWS::EC2::LaunchTemplate')) {
+      const data = lt.Properties.LaunchTemplateData as {
+        MetadataOptions: { HttpTokens: string };
+        BlockDeviceMappings: Array<{ Ebs: { Encrypted: boolean } }>;
+        NetworkInterfaces?: unknown;
+      };
       expect(data.MetadataOptions.HttpTokens).toBe('required');
-      for (const bdm of data.BlockDeviceMappings) {
-        expect(bdm.Ebs.Encrypted).toBe(true);
+      data.BlockDeviceMappings.forEach((b) => expect(b.Ebs.Encrypted).toBe(true));
+      expect(data.NetworkInterfaces).toBeUndefined();
+    }
+    const privateSubnets = ofType('AWS::EC2::Subnet')
+      .filter(([, s]) => s.Properties.MapPublicIpOnLaunch === false)
+      .map(([id]) => id);
+    for (const [, ce] of ofType('AWS::Batch::ComputeEnvironment')) {
+      const subnets = (ce.Properties.ComputeResources as { Subnets: Array<{ Ref: string }> }).Subnets;
+      subnets.forEach((s) => expect(privateSubnets).toContain(s.Ref));
+    }
+    expect(ofType('AWS::EC2::SecurityGroupIngress')).toEqual([]);
+    for (const [, sg] of ofType('AWS::EC2::SecurityGroup')) {
+      expect(sg.Properties.SecurityGroupIngress).toBeUndefined();
+    }
+  });
+
+  test('IAM: no Action "*", and Resource "*" only in the statements that have no narrower resource', () => {
+    const statements = [...ofType('AWS::IAM::Policy'), ...ofType('AWS::IAM::Role')].flatMap(([, r]) => [
+      ...((r.Properties.PolicyDocument as { Statement: unknown[] } | undefined)?.Statement ?? []),
+      ...((r.Properties.Policies as Array<{ PolicyDocument: { Statement: unknown[] } }> | undefined) ?? []).flatMap(
+        (p) => p.PolicyDocument.Statement,
+      ),
+    ]) as Array<{ Action: string | string[]; Resource: unknown }>;
+    const allowedStar = [
+      'batch:DescribeJobs', // no resource-level permissions
+      'xray:PutTraceSegments',
+      'logs:CreateLogDelivery', // Step Functions log delivery
+      'ec2:DescribeTags', // ECS container-instance role (AmazonEC2ContainerServiceforEC2Role written out)
+    ];
+    for (const s of statements) {
+      const actions = ([] as string[]).concat(s.Action);
+      expect(actions).not.toContain('*');
+      if (s.Resource === '*') {
+        expect(actions.some((a) => allowedStar.includes(a))).toBe(true);
       }
     }
   });
 
-  test('two queues of different priorities share the Spot and On-Demand capacity', () => {
-    const queues = Object.values(template.findResources('AWS::Batch::JobQueue'));
-    expect(queues.map((q) => q.Properties.Priority).sort((a, b) => a - b)).toEqual([10, 100]);
-    const standard = queues.find((q) => q.Properties.Priority === 10)!;
-    expect(standard.Properties.ComputeEnvironmentOrder).toHaveLength(2);
+  test('buckets: encrypted, public access blocked, TLS only, retained, logged; results versioned with lifecycle', () => {
+    for (const id of ['Input49F21B70', 'Results25575328', 'AccessLogs8B620ECA']) {
+      const b = resources[id];
+      expect(b).toMatchObject({
+        Type: 'AWS::S3::Bucket',
+        DeletionPolicy: 'Retain',
+        Properties: {
+          BucketEncryption: {
+            ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+          },
+          PublicAccessBlockConfiguration: {
+            BlockPublicAcls: true,
+            BlockPublicPolicy: true,
+            IgnorePublicAcls: true,
+            RestrictPublicBuckets: true,
+          },
+        },
+      });
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: id },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    }
+    expect(resources.Input49F21B70.Properties.LoggingConfiguration).toMatchObject({ LogFilePrefix: 'input/' });
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      VersioningConfiguration: { Status: 'Enabled' },
+      LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'results/' }),
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+            NoncurrentVersionExpiration: { NoncurrentDays: 90 },
+          }),
+        ]),
+      },
+    });
   });
 
-  test('job definitions fit the 32 GiB instances, retry Spot interruptions and time out', () => {
-    const defs = Object.values(template.findResources('AWS::Batch::JobDefinition'));
-    expect(defs).toHaveLength(4);
-    for (const d of defs) {
-      const memory = Number(
-        d.Properties.ContainerProperties.ResourceRequirements.find((r: { Type: string }) => r.Type === 'MEMORY').Value,
-      );
-      expect(memory).toBeLessThanOrEqual(31129); // usable memory of a 32 GiB instance
-      expect(d.Properties.RetryStrategy.EvaluateOnExit[0]).toEqual({ Action: 'RETRY', OnStatusReason: 'Host EC2*' });
-      expect(d.Properties.Timeout.AttemptDurationSeconds).toBeGreaterThan(0);
+  test('stateful resources keep their logical ids (a rename would replace them)', () => {
+    const pinned: Record<string, string> = {
+      AccessLogs8B620ECA: 'AWS::S3::Bucket',
+      Input49F21B70: 'AWS::S3::Bucket',
+      Results25575328: 'AWS::S3::Bucket',
+      JobResourcesLogsF9F6FF90: 'AWS::Logs::LogGroup',
+      WorkflowLogs8B0907C7: 'AWS::Logs::LogGroup',
+    };
+    for (const [id, type] of Object.entries(pinned)) {
+      expect(resources[id]?.Type).toBe(type);
     }
+  });
+
+  test('a manifest uploaded under manifests/ starts one execution over its samples, with no Lambda', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.s3'],
+        'detail-type': ['Object Created'],
+        detail: { bucket: { name: [{ Ref: 'Input49F21B70' }] }, object: { key: [{ wildcard: 'manifests/*.json' }] } },
+      },
+      Targets: [
+        Match.objectLike({
+          InputTransformer: {
+            InputPathsMap: { 'detail-bucket-name': '$.detail.bucket.name', 'detail-object-key': '$.detail.object.key' },
+            InputTemplate: '{"manifest":{"bucket":<detail-bucket-name>,"key":<detail-object-key>}}',
+          },
+        }),
+      ],
+    });
+    expect(resources.Input49F21B70.Properties.NotificationConfiguration).toEqual({
+      EventBridgeConfiguration: { EventBridgeEnabled: true },
+    });
+    expect(ofType('AWS::Lambda::Function')).toEqual([]);
   });
 
   test('the workflow: per sample align, then call-variants and qc in parallel; aggregate after all; 50 at once', async () => {
     expect(stack.workflow.toMermaid()).toContain('Distributed Map, 50 at once');
     const asl = aslOf(template);
     expect(aslValidator(asl).isValid).toBe(true);
-    const run = await runLocally(stack, threeSamples);
+    const run = await runLocally(stack, {
+      manifest: { bucket: 'input', key: 'manifests/batch-1.json' },
+      manifestItems: threeSamples.samples,
+    });
     expect(run.error).toBeUndefined();
-    expect(run.calls.map((c) => c.input.JobName).filter((n) => n === 'Align')).toHaveLength(3);
+    expect(run.calls.filter((c) => c.input.JobName === 'Align')).toHaveLength(3);
     expect(run.calls[run.calls.length - 1].input.JobName).toBe('Aggregate');
+    expect(run.calls[run.calls.length - 1].input.JobQueue).toContain('UrgentQueue');
   });
 
-  test('passes the CloudFormation validator and matches the reviewed snapshot', () => {
+  test('matches the reviewed snapshot', () => {
     expect(template.toJSON()).toMatchSnapshot();
+  });
+});
+
+describe('GenomicsPipelineStack context', () => {
+  test('synthesizes with non-default values', () => {
+    const app = new App({
+      builtinCloudFormationValidation: false,
+      context: {
+        maxConcurrentJobs: '20',
+        instanceFamilies: 'r6i,r7i',
+        alignImage: '123456789012.dkr.ecr.us-east-1.amazonaws.com/bwa:0.7.17',
+        logRetentionDays: '90',
+        networkMode: 'endpoints',
+      },
+    });
+    const props = genomicsPropsFromContext(app);
+    expect(props).toMatchObject({
+      maxConcurrentJobs: 20,
+      instanceFamilies: ['r6i', 'r7i'],
+      networkMode: NetworkMode.ENDPOINTS,
+    });
+    const stack = new GenomicsPipelineStack(app, 'Custom', props);
+    const t = Template.fromStack(stack);
+    t.resourceCountIs('AWS::EC2::NatGateway', 0);
+    t.resourceCountIs('AWS::EC2::VPCEndpoint', 7); // S3 gateway + 6 interface endpoints
+    t.hasResourceProperties('AWS::Batch::ComputeEnvironment', {
+      ComputeResources: Match.objectLike({
+        MaxvCpus: 80,
+        InstanceTypes: Match.arrayWith(['r6i.xlarge', 'r7i.4xlarge']),
+      }),
+    });
+    t.hasResourceProperties('AWS::Batch::JobDefinition', {
+      ContainerProperties: Match.objectLike({ Image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/bwa:0.7.17' }),
+    });
+    t.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+  });
+
+  test.each([
+    [
+      'maxConcurrentJobs',
+      'many',
+      "cdk context maxConcurrentJobs: 'many' is not allowed; allowed: a whole number from 1 to 1000. Fix: e.g. -c maxConcurrentJobs=50",
+    ],
+    [
+      'maxConcurrentJobs',
+      '0',
+      "cdk context maxConcurrentJobs: '0' is not allowed; allowed: a whole number from 1 to 1000. Fix: e.g. -c maxConcurrentJobs=50",
+    ],
+    [
+      'instanceFamilies',
+      'r6i,c6i',
+      "cdk context instanceFamilies: 'c6i' is not allowed; allowed: comma-separated memory-optimized x86 families the catalog knows (r5, r6i, r7i). Fix: e.g. -c instanceFamilies=r6i,r7i",
+    ],
+    [
+      'logRetentionDays',
+      '31',
+      "cdk context logRetentionDays: '31' is not allowed; allowed: one of CloudWatch Logs retention periods in days (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, …). Fix: e.g. -c logRetentionDays=30",
+    ],
+    [
+      'networkMode',
+      'vpn',
+      "cdk context networkMode: 'vpn' is not allowed; allowed: 'nat' or 'endpoints'. Fix: e.g. -c networkMode=endpoints",
+    ],
+    [
+      'alignImage',
+      'not an image!',
+      "cdk context alignImage: 'not an image!' is not allowed; allowed: a container image reference. Fix: e.g. -c alignImage=123456789012.dkr.ecr.us-east-1.amazonaws.com/align:1.0",
+    ],
+  ])('rejects %s=%s', (key, value, message) => {
+    const app = new App({ context: { [key]: value } });
+    expect(() => genomicsPropsFromContext(app)).toThrow(ContextError);
+    expect(() => genomicsPropsFromContext(app)).toThrow(message);
   });
 });

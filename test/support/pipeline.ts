@@ -114,6 +114,14 @@ function taskStates(states: Record<string, Record<string, unknown>>, out: string
  */
 export async function runLocally(stack: Stack, input: unknown, simulate: JobSimulator = () => undefined) {
   const asl = aslOf(Template.fromStack(stack)) as Record<string, unknown>;
+  // aws-local-stepfunctions cannot read S3: a Distributed Map that reads its items from a manifest is handed the
+  // manifest's items from `$.manifestItems` of the input instead (the rest of the state machine runs unchanged).
+  for (const state of Object.values(asl.States as Record<string, Record<string, unknown>>)) {
+    if (state.ItemReader) {
+      delete state.ItemReader;
+      state.ItemsPath = '$.manifestItems';
+    }
+  }
   // The derived execution timeout is weeks long; the local runner's timer cannot hold it.
   delete asl.TimeoutSeconds;
   const machine = new StateMachine(asl as never, { validationOptions: { checkArn: false } });
