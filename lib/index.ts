@@ -11,3 +11,5 @@ export * from './jobs/job';
 export * from './jobs/multi-node-job';
 export * from './workflow/step';
 export * from './workflow/workflow';
+export * from './monitoring/job-metrics';
+export * from './monitoring/pipeline-monitoring';

@@ -18,7 +18,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as lib from '../../lib';
-const { Ec2Capacity, FargateCapacity, PurchaseOption, JobQueue, Job, RetryPolicy, FanOut, WorkflowStep, Workflow } = lib;
+const { Ec2Capacity, FargateCapacity, PurchaseOption, JobQueue, Job, RetryPolicy, FanOut, WorkflowStep, Workflow, PipelineMonitoring } = lib;
 declare const stack: Stack;
 declare const vpc: ec2.IVpc;
 declare const spot: lib.Ec2Capacity;
@@ -33,7 +33,8 @@ declare const alignJob: lib.Job;
 declare const callJob: lib.Job;
 declare const qcJob: lib.Job;
 declare const aggregateJob: lib.Job;
-void [Duration, Size, ecs, Ec2Capacity, FargateCapacity, PurchaseOption, JobQueue, Job, RetryPolicy, FanOut, WorkflowStep, Workflow];
+declare const workflow: lib.Workflow;
+void [Duration, Size, ecs, Ec2Capacity, FargateCapacity, PurchaseOption, JobQueue, Job, RetryPolicy, FanOut, WorkflowStep, Workflow, PipelineMonitoring];
 `;
 
 const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);

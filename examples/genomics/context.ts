@@ -14,6 +14,7 @@ export const CONTEXT_KEYS = {
   logRetentionDays:
     'one of CloudWatch Logs retention periods in days (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, …)',
   networkMode: "'nat' or 'endpoints'",
+  notificationEmail: 'an e-mail address',
 } as const;
 
 /** Thrown for a context value the example cannot use. */
@@ -116,6 +117,19 @@ export function genomicsPropsFromContext(scope: Construct): GenomicsPipelineStac
       throw new ContextError('networkMode', network, CONTEXT_KEYS.networkMode, 'e.g. -c networkMode=endpoints');
     }
     props.networkMode = network;
+  }
+
+  const email = get('notificationEmail');
+  if (email !== undefined) {
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
+      throw new ContextError(
+        'notificationEmail',
+        email,
+        CONTEXT_KEYS.notificationEmail,
+        'e.g. -c notificationEmail=ops@example.org',
+      );
+    }
+    props.notificationEmail = email;
   }
   return props;
 }

@@ -13,6 +13,7 @@ import {
   Job,
   JobProps,
   JobQueue,
+  PipelineMonitoring,
   PurchaseOption,
   RetryPolicy,
   SharedJobResources,
@@ -68,6 +69,11 @@ export interface GenomicsPipelineStackProps extends StackProps {
    * @default NetworkMode.NAT
    */
   readonly networkMode?: NetworkMode;
+  /**
+   * E-mail address that receives failure notifications and alarms.
+   * @default - none; subscribe to the monitoring topic yourself
+   */
+  readonly notificationEmail?: string;
 }
 
 /**
@@ -106,6 +112,8 @@ export class GenomicsPipelineStack extends Stack {
   public readonly workflow: Workflow;
   /** Starts one execution per manifest uploaded under `manifests/`. */
   public readonly manifestTrigger: events.Rule;
+  /** Notifications, alarms and the dashboard. */
+  public readonly monitoring: PipelineMonitoring;
 
   constructor(scope: Construct, id: string, props: GenomicsPipelineStackProps = {}) {
     super(scope, id, props);
@@ -280,6 +288,13 @@ export class GenomicsPipelineStack extends Stack {
         retryAttempts: 3,
       }),
     );
+
+    this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
+      queues: [this.standardQueue, this.urgentQueue],
+      workflow: this.workflow,
+      notificationEmail: props.notificationEmail,
+      logRetention,
+    });
   }
 
   private createNetwork(mode: NetworkMode): ec2.Vpc {

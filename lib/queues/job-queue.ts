@@ -1,10 +1,12 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { CapacityPlatform, ICapacity, PurchaseOption } from '../compute/capacity';
 import { describeProblem } from '../core/validation-error';
+import { JOB_METRICS_NAMESPACE, JobMetric } from '../monitoring/job-metrics';
 import { fail } from '../private/errors';
 import { checkBatchName } from '../private/names';
 import {
@@ -283,6 +285,37 @@ export class JobQueue extends Construct {
     this._platform = capacity.platform;
     this._capacities.push(capacity);
     this.jobQueue.addComputeEnvironment(capacity.computeEnvironment, this._capacities.length);
+  }
+
+  /**
+   * A job metric of this queue, derived from Batch job state changes by `PipelineMonitoring` (which must watch this
+   * queue for the metric to have data).
+   * @default props - sum over 5 minutes
+   */
+  public metricJobs(metric: JobMetric, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: JOB_METRICS_NAMESPACE,
+      metricName: metric,
+      dimensionsMap: { JobQueue: this.jobQueueArn },
+      statistic: cloudwatch.Stats.SUM,
+      period: Duration.minutes(5),
+      ...props,
+    });
+  }
+
+  /** Jobs that failed for good on this queue (see `metricJobs`). */
+  public metricJobsFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metricJobs(JobMetric.FAILED, props);
+  }
+
+  /** Jobs that succeeded on this queue (see `metricJobs`). */
+  public metricJobsSucceeded(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metricJobs(JobMetric.SUCCEEDED, props);
+  }
+
+  /** Attempts on this queue ended by a Spot reclaim (see `metricJobs`). */
+  public metricSpotInterruptions(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metricJobs(JobMetric.SPOT_INTERRUPTIONS, props);
   }
 
   /** Grants `grantee` permission to submit jobs to this queue (with any job definition it is also granted). */

@@ -1,4 +1,5 @@
 import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -238,6 +239,36 @@ export class Workflow extends Construct {
   /** The On-Demand queue the step escalates to after Spot interruptions, if escalation is on. */
   public onDemandQueueOf(step: WorkflowStep): JobQueue | undefined {
     return this.planOf(step).onDemandQueue;
+  }
+
+  /** Executions started. */
+  public metricStarted(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stateMachine.metricStarted(props);
+  }
+
+  /** Executions that succeeded. */
+  public metricSucceeded(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stateMachine.metricSucceeded(props);
+  }
+
+  /** Executions that failed. */
+  public metricFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stateMachine.metricFailed(props);
+  }
+
+  /** Executions that timed out. */
+  public metricTimedOut(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stateMachine.metricTimedOut(props);
+  }
+
+  /** Executions throttled. */
+  public metricThrottled(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stateMachine.metricThrottled(props);
+  }
+
+  /** How long executions take (ExecutionTime, milliseconds). */
+  public metricTime(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stateMachine.metricTime(props);
   }
 
   /** Lets `grantee` start executions. */

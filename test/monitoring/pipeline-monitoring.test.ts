@@ -1,0 +1,281 @@
+import { CfnElement, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { StateMachine } from 'aws-local-stepfunctions';
+import {
+  BatchPipelinesValidationError,
+  JOB_METRICS_NAMESPACE,
+  JobMetric,
+  PipelineMonitoring,
+  PipelineMonitoringProps,
+} from '../../lib';
+import { aslOf } from '../support/asl';
+import { errorOf } from '../support/capacity';
+import { genomicsPipeline } from '../support/pipeline';
+import * as samples from './sample-events';
+
+function monitored(extra: Partial<PipelineMonitoringProps> = {}) {
+  const p = genomicsPipeline();
+  const monitoring = new PipelineMonitoring(p.stack, 'Monitoring', {
+    queues: [p.standard, p.urgent],
+    workflow: p.workflow,
+    ...extra,
+  });
+  return { ...p, monitoring, template: Template.fromStack(p.stack) };
+}
+
+const ref = (stack: Stack, c: { node: { defaultChild?: unknown } }) =>
+  stack.getLogicalId(c.node.defaultChild as CfnElement);
+
+describe('PipelineMonitoring', () => {
+  const m = monitored({ notificationEmail: 'ops@example.org' });
+  const { template, stack } = m;
+  const queueArns = [m.standard, m.urgent].map((q) => ({ 'Fn::GetAtt': [ref(stack, q.jobQueue), 'JobQueueArn'] }));
+
+  test('notifications go to a KMS-encrypted, TLS-only SNS topic with the e-mail subscribed', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [ref(stack, m.monitoring.key), 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.org' });
+  });
+
+  test('every job state change of the pipeline queues is logged for metrics, with retention', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.batch'],
+        'detail-type': ['Batch Job State Change'],
+        detail: { jobQueue: queueArns },
+      },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [ref(stack, m.monitoring.jobEventsLogGroup), 'Arn'] } })],
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: Match.stringLikeRegexp('^/aws/events/'),
+      RetentionInDays: 30,
+    });
+    const policy = JSON.stringify(Object.values(template.findResources('AWS::Logs::ResourcePolicy'))[0].Properties);
+    expect(policy).toContain('\\"Service\\":[\\"events.amazonaws.com\\",\\"delivery.logs.amazonaws.com\\"]');
+    expect(policy).toContain('\\"Action\\":[\\"logs:CreateLogStream\\",\\"logs:PutLogEvents\\"]');
+  });
+
+  test('failed jobs and failed, timed-out or aborted executions notify through the notifier', () => {
+    const notifier = { Ref: ref(stack, m.monitoring.notifier) };
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.batch'],
+        'detail-type': ['Batch Job State Change'],
+        detail: { jobQueue: queueArns, status: ['FAILED'] },
+      },
+      Targets: [Match.objectLike({ Arn: notifier, RetryPolicy: { MaximumRetryAttempts: 3 } })],
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: {
+          stateMachineArn: [{ Ref: ref(stack, m.workflow.stateMachine) }],
+          status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+        },
+      },
+      Targets: [Match.objectLike({ Arn: notifier })],
+    });
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', { StateMachineType: 'EXPRESS' });
+  });
+
+  test('metric filters count job states and Spot interruptions per queue', () => {
+    const expected: Array<[JobMetric, string]> = [
+      [JobMetric.RUNNABLE, '{ $.detail.status = "RUNNABLE" }'],
+      [JobMetric.STARTING, '{ $.detail.status = "STARTING" }'],
+      [JobMetric.SUCCEEDED, '{ $.detail.status = "SUCCEEDED" }'],
+      [JobMetric.FAILED, '{ $.detail.status = "FAILED" }'],
+      [JobMetric.SPOT_INTERRUPTIONS, '{ $.detail.statusReason = "Host EC2*" }'],
+    ];
+    for (const [metric, pattern] of expected) {
+      template.hasResourceProperties('AWS::Logs::MetricFilter', {
+        FilterPattern: pattern,
+        MetricTransformations: [
+          {
+            MetricNamespace: JOB_METRICS_NAMESPACE,
+            MetricName: metric,
+            MetricValue: '1',
+            Dimensions: [{ Key: 'JobQueue', Value: '$.detail.jobQueue' }],
+          },
+        ],
+      });
+    }
+    expect(m.standard.metricJobsFailed().metricName).toBe('JobsFailed');
+    expect(m.standard.metricSpotInterruptions().namespace).toBe(JOB_METRICS_NAMESPACE);
+  });
+
+  test('stuck-queue alarm: jobs queued within an hour and none started', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmDescription: Match.stringLikeRegexp(
+        '^Jobs entered RUNNABLE on Test/Standard within 1 hour and none started',
+      ),
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'IF(FILL(runnable, 0) > 0 AND FILL(started, 0) == 0, 1, 0)' }),
+        Match.objectLike({
+          Id: 'runnable',
+          MetricStat: Match.objectLike({
+            Period: 3600,
+            Stat: 'Sum',
+            Metric: Match.objectLike({ MetricName: 'JobsRunnable' }),
+          }),
+        }),
+      ]),
+      AlarmActions: [{ Ref: ref(stack, m.monitoring.topic) }],
+    });
+  });
+
+  test('Spot interruption alarm: over 20% of started jobs in an hour, at least 3', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Threshold: 20,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'IF(FILL(spot, 0) >= 3, 100 * FILL(spot, 0) / MAX([FILL(started, 0), 1]), 0)' }),
+      ]),
+    });
+  });
+
+  test('workflow alarms on failed, timed-out and throttled executions notify the topic', () => {
+    for (const metricName of ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionThrottled']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: metricName,
+        Namespace: 'AWS/States',
+        Threshold: 1,
+        Period: 300,
+        AlarmActions: [{ Ref: ref(stack, m.monitoring.topic) }],
+      });
+    }
+    expect(Object.keys(m.monitoring.alarms).sort()).toEqual([
+      'StandardSpotInterruptions',
+      'StandardStuck',
+      'UrgentSpotInterruptions',
+      'UrgentStuck',
+      'WorkflowExecutionsFailed',
+      'WorkflowExecutionsThrottled',
+      'WorkflowExecutionsTimedOut',
+    ]);
+  });
+
+  test('a dashboard shows executions, durations, jobs by state, Spot interruptions and Logs Insights queries', () => {
+    const body = JSON.stringify(template.findResources('AWS::CloudWatch::Dashboard'));
+    for (const text of [
+      'Workflow executions',
+      'Workflow duration (p50, p90, p99)',
+      'Jobs by final state, per queue',
+      'Spot interruptions',
+      "filter detail.status = 'FAILED'",
+      'Errors in job logs',
+    ]) {
+      expect(body).toContain(text);
+    }
+  });
+
+  test('every log group it creates has a retention', () => {
+    for (const g of Object.values(template.findResources('AWS::Logs::LogGroup'))) {
+      expect(g.Properties.RetentionInDays).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('the notifier turns events into readable messages', () => {
+  const m = monitored();
+  const asl = aslOf(m.template, 1) as Record<string, unknown>;
+  const notify = async (event: unknown) => {
+    const published: Array<{ Subject: string; Message: string; TopicArn: string }> = [];
+    const handlers = Object.fromEntries(
+      Object.keys(asl.States as object)
+        .filter((s) => s.startsWith('Publish'))
+        .map((s) => [s, async (input: never) => (published.push(input), {})]),
+    );
+    await new StateMachine(asl as never, { validationOptions: { checkArn: false } }).run(event as never, {
+      overrides: { taskResourceLocalHandlers: handlers as never },
+    }).result;
+    return published;
+  };
+
+  test('a Spot interruption', async () => {
+    const [msg] = await notify(samples.spotInterrupted);
+    expect(msg.Subject).toBe('Batch job Align failed');
+    expect(msg.Message).toBe(
+      'Batch job Align (4c7599ae-0a82-49aa-ba5a-4727fcce14a8) FAILED on queue ' +
+        'arn:aws:batch:us-east-1:123456789012:job-queue/StandardQueue after 3 attempt(s); its container did not exit ' +
+        'by itself (e.g. the Spot instance was reclaimed).\n\n' +
+        'Reason: Host EC2 (instance i-0f8e1c2d3b4a59687) terminated.\n' +
+        'Log stream: Align/default/0a1b2c3d4e5f\n' +
+        'Job: https://us-east-1.console.aws.amazon.com/batch/home?region=us-east-1#jobs/detail/4c7599ae-0a82-49aa-ba5a-4727fcce14a8',
+    );
+  });
+
+  test('an out-of-memory kill', async () => {
+    const [msg] = await notify(samples.outOfMemory);
+    expect(msg.Subject).toBe('Batch job CallVariants failed');
+    expect(msg.Message).toContain(
+      'FAILED on queue arn:aws:batch:us-east-1:123456789012:job-queue/StandardQueue after 1 attempt(s).',
+    );
+    expect(msg.Message).toContain('Reason: OutOfMemoryError: Container killed due to memory usage\nExit code: 137\n');
+    expect(msg.Message).toContain('Log stream: CallVariants/default/9f8e7d6c');
+  });
+
+  test('an application failure', async () => {
+    const [msg] = await notify(samples.applicationError);
+    expect(msg.Message).toContain(
+      'Reason: Essential container in task exited\nExit code: 2\nLog stream: Qc/default/5a6b7c8d',
+    );
+  });
+
+  test('a job cancelled before it ran', async () => {
+    const [msg] = await notify(samples.cancelledWhileRunnable);
+    expect(msg.Message).toContain('after 0 attempt(s), before a container ran.');
+    expect(msg.Message).toContain('Reason: MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT - cancelled after 1800 seconds');
+  });
+
+  test('a failed and a timed-out workflow execution', async () => {
+    const [failed] = await notify(samples.executionFailed);
+    expect(failed.Subject).toBe('Workflow execution batch-42 FAILED');
+    expect(failed.Message).toContain('Error: samples.ItemsFailed\nCause: [{"sampleId":"NA12878"');
+    expect(failed.Message).toContain(
+      '#/v2/executions/details/arn:aws:states:us-east-1:123456789012:execution:Workflow:batch-42',
+    );
+    const [timedOut] = await notify(samples.executionTimedOut);
+    expect(timedOut.Subject).toBe('Workflow execution batch-42 TIMED_OUT');
+    expect(timedOut.Message).toContain('Error: (none)\nCause: (none)');
+  });
+});
+
+describe('PipelineMonitoring bad input', () => {
+  test.each([
+    [
+      { queues: [] },
+      'Test/Bad: queues [] is not allowed; allowed: at least one JobQueue. Fix: pass the queues of the pipeline',
+    ],
+    [
+      { stuckAfter: Duration.minutes(1) },
+      'Test/Bad: stuckAfter 60 seconds is not allowed; allowed: whole minutes from 5 minutes to 24 hours (a CloudWatch alarm period). Fix: give e.g. Duration.hours(1)',
+    ],
+    [
+      { spotInterruptionPercent: 0 },
+      'Test/Bad: spotInterruptionPercent 0 is not allowed; allowed: a percentage above 0 and at most 100. Fix: use e.g. 20',
+    ],
+    [
+      { notificationEmail: 'ops' },
+      "Test/Bad: notificationEmail 'ops' is not allowed; allowed: an e-mail address. Fix: give e.g. ops@example.org, or leave it out and subscribe to the topic yourself",
+    ],
+  ])('%p', (extra, message) => {
+    const p = genomicsPipeline();
+    const error = errorOf(() => new PipelineMonitoring(p.stack, 'Bad', { queues: [p.standard], ...(extra as object) }));
+    expect(error).toBeInstanceOf(BatchPipelinesValidationError);
+    expect(error.message).toBe(message);
+  });
+});

@@ -1,0 +1,120 @@
+/** Real-shaped EventBridge events, as AWS Batch and Step Functions emit them (fields trimmed to what matters). */
+
+const QUEUE = 'arn:aws:batch:us-east-1:123456789012:job-queue/StandardQueue';
+
+function batchFailure(jobName: string, statusReason: string, container: Record<string, unknown>, attempts: number) {
+  return {
+    version: '0',
+    id: 'c8f9c4b5-76e5-d76a-f980-7011e206042b',
+    'detail-type': 'Batch Job State Change',
+    source: 'aws.batch',
+    account: '123456789012',
+    time: '2026-11-20T10:12:30Z',
+    region: 'us-east-1',
+    resources: ['arn:aws:batch:us-east-1:123456789012:job/4c7599ae-0a82-49aa-ba5a-4727fcce14a8'],
+    detail: {
+      jobArn: 'arn:aws:batch:us-east-1:123456789012:job/4c7599ae-0a82-49aa-ba5a-4727fcce14a8',
+      jobName,
+      jobId: '4c7599ae-0a82-49aa-ba5a-4727fcce14a8',
+      jobQueue: QUEUE,
+      status: 'FAILED',
+      statusReason,
+      attempts: Array.from({ length: attempts }, () => ({
+        container: { ...container, taskArn: 'arn:aws:ecs:us-east-1:123456789012:task/AWSBatch-Spot/abc' },
+        startedAt: 1763633550000,
+        stoppedAt: 1763640750000,
+        statusReason,
+      })),
+      createdAt: 1763633400000,
+      retryStrategy: { attempts: 3, evaluateOnExit: [{ onStatusReason: 'Host EC2*', action: 'retry' }] },
+      startedAt: 1763633550000,
+      stoppedAt: 1763640750000,
+      dependsOn: [],
+      jobDefinition: 'arn:aws:batch:us-east-1:123456789012:job-definition/Align-abc:3',
+      parameters: { sampleId: 'NA12878' },
+      container: {
+        image: 'public.ecr.aws/docker/library/busybox:1.36',
+        command: ['sh', '-c', 'echo align NA12878'],
+        volumes: [],
+        environment: [],
+        mountPoints: [],
+        ulimits: [],
+        networkInterfaces: [],
+        resourceRequirements: [
+          { value: '4', type: 'VCPU' },
+          { value: '30720', type: 'MEMORY' },
+        ],
+        secrets: [],
+        ...container,
+      },
+      tags: {},
+      propagateTags: true,
+      platformCapabilities: ['EC2'],
+    },
+  };
+}
+
+/** Three attempts, each ended by a Spot reclaim: the container never exited by itself. */
+export const spotInterrupted = batchFailure(
+  'Align',
+  'Host EC2 (instance i-0f8e1c2d3b4a59687) terminated.',
+  { logStreamName: 'Align/default/0a1b2c3d4e5f' },
+  3,
+);
+
+/** Killed for memory: exit code 137 and the OutOfMemoryError reason. */
+export const outOfMemory = batchFailure(
+  'CallVariants',
+  'OutOfMemoryError: Container killed due to memory usage',
+  {
+    exitCode: 137,
+    reason: 'OutOfMemoryError: Container killed due to memory usage',
+    logStreamName: 'CallVariants/default/9f8e7d6c',
+  },
+  1,
+);
+
+/** The tool itself failed. */
+export const applicationError = batchFailure(
+  'Qc',
+  'Essential container in task exited',
+  { exitCode: 2, logStreamName: 'Qc/default/5a6b7c8d' },
+  1,
+);
+
+/** Cancelled by the queue's stuck-job action before it ever ran. */
+export const cancelledWhileRunnable = {
+  ...batchFailure('Aggregate', 'MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT - cancelled after 1800 seconds', {}, 0),
+};
+
+function execution(status: string, error: string | null, cause: string | null) {
+  return {
+    version: '0',
+    id: '315c1398-40ff-a850-213b-158f73e60175',
+    'detail-type': 'Step Functions Execution Status Change',
+    source: 'aws.states',
+    account: '123456789012',
+    time: '2026-11-20T18:00:00Z',
+    region: 'us-east-1',
+    resources: ['arn:aws:states:us-east-1:123456789012:execution:Workflow:batch-42'],
+    detail: {
+      executionArn: 'arn:aws:states:us-east-1:123456789012:execution:Workflow:batch-42',
+      stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:Workflow',
+      name: 'batch-42',
+      status,
+      startDate: 1763632800000,
+      stopDate: 1763661600000,
+      input: '{}',
+      output: null,
+      error,
+      cause,
+    },
+  };
+}
+
+export const executionFailed = execution(
+  'FAILED',
+  'samples.ItemsFailed',
+  '[{"sampleId":"NA12878","status":"FAILED","error":"align.Failed","cause":"Essential container in task exited"}]',
+);
+export const executionTimedOut = execution('TIMED_OUT', null, null);
