@@ -13,3 +13,5 @@ export * from './workflow/step';
 export * from './workflow/workflow';
 export * from './monitoring/job-metrics';
 export * from './monitoring/pipeline-monitoring';
+export * from './cost/cost-model';
+export * from './cost/cost-report';

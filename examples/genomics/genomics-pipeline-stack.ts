@@ -8,6 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import {
+  CostReport,
   Ec2Capacity,
   FanOut,
   Job,
@@ -114,6 +115,8 @@ export class GenomicsPipelineStack extends Stack {
   public readonly manifestTrigger: events.Rule;
   /** Notifications, alarms and the dashboard. */
   public readonly monitoring: PipelineMonitoring;
+  /** What the reference workload costs on this capacity, printed at synth and kept in the assembly. */
+  public readonly cost: CostReport;
 
   constructor(scope: Construct, id: string, props: GenomicsPipelineStackProps = {}) {
     super(scope, id, props);
@@ -294,6 +297,13 @@ export class GenomicsPipelineStack extends Stack {
       workflow: this.workflow,
       notificationEmail: props.notificationEmail,
       logRetention,
+    });
+
+    // 500 samples a week (2,167 a month), 4 h each, at the configured concurrency; jobs checkpoint.
+    this.cost = new CostReport(this, 'CostEstimate', {
+      workload: { itemsPerMonth: (500 * 52) / 12, hoursPerItem: 4, ...sample, maxConcurrency: maxConcurrentJobs },
+      capacity: this.spotCapacity,
+      assumptions: { checkpointing: true },
     });
   }
 

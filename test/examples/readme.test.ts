@@ -1,6 +1,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { App } from 'aws-cdk-lib';
+import { App, Size } from 'aws-cdk-lib';
+import { estimateCost } from '../../lib';
 import { GenomicsPipelineStack } from '../../examples/genomics/genomics-pipeline-stack';
 
 const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
@@ -11,6 +12,23 @@ describe('README', () => {
     expect(block).not.toBeNull();
     const stack = new GenomicsPipelineStack(new App({ builtinCloudFormationValidation: false }), 'Readme');
     expect(block![1]).toBe(stack.workflow.toMermaid());
+  });
+
+  test("the cost table holds the model's numbers", () => {
+    const workload = { itemsPerMonth: (500 * 52) / 12, hoursPerItem: 4, vcpus: 4, maxConcurrency: 50 };
+    const scenario = estimateCost(
+      { ...workload, memory: Size.gibibytes(32) },
+      { instanceTypes: ['r5.2xlarge'], spotDiscount: 0.7, spotRerunOverhead: 0.15 },
+    );
+    const rightSized = estimateCost({ ...workload, memory: Size.gibibytes(30) });
+    const usd = (v: number) => `$${Math.round(v).toLocaleString('en-US')}`;
+    const rows = readme.split('\n').map((r) => r.replace(/\s+/g, ' '));
+    const pairs = [...scenario.lines, scenario.floor].map((l, i) => [l, [...rightSized.lines, rightSized.floor][i]]);
+    for (const [a, b] of pairs) {
+      const row = rows.find((r) => r.startsWith(`| ${a.option}`));
+      expect(row).toBeDefined();
+      expect(row).toContain(`| ${usd(a.monthlyUsd)} | ${usd(b.monthlyUsd)} |`);
+    }
   });
 
   test('states exactly the two set-up commands', () => {
