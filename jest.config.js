@@ -8,5 +8,7 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
   },
   setupFiles: ['<rootDir>/test/support/setup.ts'],
+  // Child-process tests start tsx (~0.5 s each); the default 5 s leaves no room on a loaded 2-core machine.
+  testTimeout: 30_000,
   snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.js'],
 };

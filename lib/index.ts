@@ -15,3 +15,4 @@ export * from './monitoring/job-metrics';
 export * from './monitoring/pipeline-monitoring';
 export * from './cost/cost-model';
 export * from './cost/cost-report';
+export * from './client/pipeline-client';

@@ -1,19 +1,44 @@
 import { ESTIMATE_HELP, estimateCommand } from './estimate-command';
 import { CliUsageError, CommandIO, ExitCode } from './io';
+import {
+  AwsCommandError,
+  CANCEL_HELP,
+  cancelCommand,
+  DIAGNOSE_HELP,
+  diagnoseCommand,
+  START_HELP,
+  startCommand,
+  SUBMIT_HELP,
+  submitCommand,
+  WATCH_HELP,
+  watchCommand,
+} from './work-commands';
 
 export const MAIN_HELP = `Usage: batch-pipelines <command> [options]
 
 Commands:
+  submit     submit a run's items as Batch jobs (array jobs, idempotent on retry)
+  start      start a workflow execution over a manifest in S3
+  watch      follow a run until it is done
+  diagnose   explain jobs stuck in RUNNABLE and how to fix them
+  cancel     cancel a run's queued jobs and terminate its running ones
   estimate   what a workload costs a month and how long a burst takes (no AWS calls)
 
 Run batch-pipelines <command> --help for a command's options.
 
-Exit codes: 0 success; 1 AWS or runtime error; 2 invalid arguments; 3 watched jobs failed.
+Exit codes: 0 success; 1 AWS or runtime error; 2 invalid arguments; 3 watched jobs failed or stuck jobs found.
+
+Region, profile and credentials come from the standard AWS SDK configuration chain (AWS_REGION, AWS_PROFILE, ...).
 `;
 
 type Command = (args: string[], io: CommandIO) => number | Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; help: string }> = {
+  submit: { run: (a, io) => submitCommand(a, io), help: SUBMIT_HELP },
+  start: { run: (a, io) => startCommand(a, io), help: START_HELP },
+  watch: { run: (a, io) => watchCommand(a, io), help: WATCH_HELP },
+  diagnose: { run: (a, io) => diagnoseCommand(a, io), help: DIAGNOSE_HELP },
+  cancel: { run: (a, io) => cancelCommand(a, io), help: CANCEL_HELP },
   estimate: { run: estimateCommand, help: ESTIMATE_HELP },
 };
 
@@ -37,7 +62,9 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
       io.err(`batch-pipelines ${name}: ${error.message}`);
       return ExitCode.USAGE;
     }
-    io.err(`batch-pipelines ${name}: ${error.message}`);
+    io.err(
+      `batch-pipelines ${name}: ${error instanceof AwsCommandError ? error.message : `${error.name}: ${error.message}`}`,
+    );
     return ExitCode.FAILED;
   }
 }

@@ -1,19 +1,43 @@
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import { join } from 'path';
 
 const root = join(__dirname, '..', '..');
+const tsx = join(root, 'node_modules', '.bin', 'tsx');
+const bin = join(root, 'bin', 'batch-pipelines.ts');
+
+function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    // Never let the SDK look for credentials off this machine (instance metadata): tests talk to 127.0.0.1 only.
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_PROFILE: '',
+    AWS_ACCESS_KEY_ID: '',
+    AWS_SECRET_ACCESS_KEY: '',
+    ...env,
+  };
+}
 
 /** Runs `batch-pipelines` as a child process, as a user would (through tsx, so no build step is needed). */
 export function runCli(args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(
-    join(root, 'node_modules', '.bin', 'tsx'),
-    [join(root, 'bin', 'batch-pipelines.ts'), ...args],
-    {
-      cwd: root,
-      encoding: 'utf8',
-      env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', ...env },
-      timeout: 60_000,
-    },
-  );
+  const result = spawnSync(tsx, [bin, ...args], { cwd: root, encoding: 'utf8', env: childEnv(env), timeout: 60_000 });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Like `runCli`, without blocking this process: needed when the child talks to a server running in this process. */
+export function runCliAsync(args: string[], env: Record<string, string> = {}) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(tsx, [bin, ...args], { cwd: root, env: childEnv(env) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill(), 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
 }

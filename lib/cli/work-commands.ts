@@ -1,0 +1,328 @@
+import { readFileSync } from 'fs';
+import { parseArgs } from 'util';
+import { BatchClient } from '@aws-sdk/client-batch';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { describeAwsError } from './aws-errors';
+import { CliUsageError, CommandIO, ExitCode } from './io';
+import { ClientInputError, PipelineClient, StatusCounts, SubmitStage } from '../client/pipeline-client';
+
+const COMMON_OPTIONS = {
+  region: { type: 'string' },
+  profile: { type: 'string' },
+  endpoint: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const COMMON_HELP = `AWS:
+  --region R               region (default: the AWS SDK configuration chain, e.g. AWS_REGION)
+  --profile P              profile (default: AWS_PROFILE or default)
+  --endpoint URL           a different Batch/Step Functions endpoint (a local test server)
+Output:
+  --json                   machine-readable output
+  -h, --help               this help`;
+
+export const SUBMIT_HELP = `Usage: batch-pipelines submit --queue Q --stage NAME=DEFINITION [--stage ...] --items FILE --run-id ID [options]
+
+Submits every stage over every item of FILE (a JSON array of objects). Re-running the same command submits
+nothing twice: jobs are named <run-id>-<stage>-<item id or chunk> and an existing name is reused.
+
+  --queue Q                job queue (name or ARN)
+  --stage NAME=DEF         a stage and its job definition; repeat in order (later stages wait for earlier ones)
+  --items FILE             the items, a JSON array of objects
+  --run-id ID              names the run (letters, digits, '-', '_')
+  --id-field F             the item field that identifies it (default sampleId)
+  --manifest-uri S3URI     submit array jobs (up to 10,000 children each); children read their item from this copy
+                           of FILE at index BATCH_PIPELINES_OFFSET + AWS_BATCH_JOB_ARRAY_INDEX
+${COMMON_HELP}
+
+Exit codes: 0 submitted; 1 AWS error; 2 invalid arguments or items.
+`;
+
+export const START_HELP = `Usage: batch-pipelines start --state-machine-arn ARN --bucket B --key K [options]
+
+Starts a workflow execution over a manifest already in S3 ({"manifest": {"bucket", "key"}}, the genomics example's
+input). The execution is named after the key, so starting the same manifest twice does not start a second run.
+
+  --state-machine-arn ARN  the workflow
+  --bucket B --key K       the manifest
+${COMMON_HELP}
+
+Exit codes: 0 started; 1 AWS error; 2 invalid arguments.
+`;
+
+export const WATCH_HELP = `Usage: batch-pipelines watch --queue Q --run-id ID [options]
+       batch-pipelines watch --job-id ID [--job-id ID ...] [options]
+
+Polls until every job of the run is done, counting array children by status. A progress bar on a terminal, one line
+per poll otherwise, JSON lines with --json. The interval starts at --interval seconds and grows to a minute.
+
+  --queue Q --run-id ID    the run's jobs
+  --job-id ID              or these jobs (repeatable)
+  --interval S             first polling interval in seconds (default 5)
+${COMMON_HELP}
+
+Exit codes: 0 all succeeded; 1 AWS error; 2 invalid arguments; 3 some jobs failed.
+`;
+
+export const DIAGNOSE_HELP = `Usage: batch-pipelines diagnose --queue Q [--older-than MINUTES] [options]
+
+Lists jobs RUNNABLE for longer than MINUTES (default 30) with Batch's reason translated into a fix, checking the
+job's size against the queue's instance types.
+
+  --queue Q                job queue (name or ARN)
+  --older-than M           minutes in RUNNABLE (default 30)
+${COMMON_HELP}
+
+Exit codes: 0 nothing stuck; 1 AWS error; 2 invalid arguments; 3 stuck jobs found.
+`;
+
+export const CANCEL_HELP = `Usage: batch-pipelines cancel --queue Q --run-id ID [options]
+
+Cancels the run's queued jobs and terminates its started ones.
+
+  --queue Q --run-id ID    the run
+  --reason TEXT            recorded on each job (default: Cancelled with batch-pipelines cancel)
+${COMMON_HELP}
+
+Exit codes: 0 done; 1 AWS error; 2 invalid arguments.
+`;
+
+/** A client configured from the common flags; tests may inject one. */
+export type ClientFactory = (flags: { region?: string; profile?: string; endpoint?: string }) => PipelineClient;
+
+export const defaultClientFactory: ClientFactory = (flags) => {
+  if (flags.profile) {
+    process.env.AWS_PROFILE = flags.profile;
+  }
+  // The PipelineClient retries throttling itself; one SDK attempt each keeps the two from multiplying.
+  const config = { region: flags.region, endpoint: flags.endpoint, maxAttempts: 1 };
+  return new PipelineClient({ batch: new BatchClient(config), sfn: new SFNClient(config) });
+};
+
+function required(values: Record<string, unknown>, names: string[], help: string): void {
+  for (const n of names) {
+    if (values[n] === undefined) {
+      throw new CliUsageError(`--${n} is required; see ${help}`);
+    }
+  }
+}
+
+async function aws<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof ClientInputError) {
+      throw new CliUsageError(e.message);
+    }
+    throw new AwsCommandError(describeAwsError(e));
+  }
+}
+
+/** An AWS error already turned into one readable line. */
+export class AwsCommandError extends Error {}
+
+export async function submitCommand(args: string[], io: CommandIO, factory = defaultClientFactory): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      ...COMMON_OPTIONS,
+      queue: { type: 'string' },
+      stage: { type: 'string', multiple: true },
+      items: { type: 'string' },
+      'run-id': { type: 'string' },
+      'id-field': { type: 'string' },
+      'manifest-uri': { type: 'string' },
+    },
+  });
+  if (values.help) {
+    io.out(SUBMIT_HELP);
+    return ExitCode.OK;
+  }
+  required(values, ['queue', 'stage', 'items', 'run-id'], 'batch-pipelines submit --help');
+  const stages: SubmitStage[] = values.stage!.map((s) => {
+    const [name, jobDefinition] = s.split('=');
+    if (!name || !jobDefinition) {
+      throw new CliUsageError(
+        `--stage '${s}' is not allowed; allowed: NAME=JOB_DEFINITION, e.g. --stage align=genomics-align`,
+      );
+    }
+    return { name, jobDefinition, jobQueue: values.queue! };
+  });
+  let items: Array<Record<string, string>>;
+  try {
+    items = JSON.parse(readFileSync(values.items!, 'utf8'));
+  } catch (e) {
+    throw new CliUsageError(`--items ${values.items}: ${(e as Error).message}; allowed: a JSON array of objects`);
+  }
+  if (!Array.isArray(items) || items.some((i) => typeof i !== 'object' || i === null)) {
+    throw new CliUsageError(`--items ${values.items} is not allowed; allowed: a JSON array of objects`);
+  }
+  const client = factory(values);
+  const jobs = await aws(() =>
+    client.submit({
+      runId: values['run-id']!,
+      items,
+      idField: values['id-field'],
+      stages,
+      manifestUri: values['manifest-uri'],
+    }),
+  );
+  if (values.json) {
+    io.out(JSON.stringify(jobs, null, 2));
+  } else {
+    for (const j of jobs) {
+      const what = j.arraySize
+        ? `array of ${j.arraySize}, items ${j.items[0]}..${j.items[1]}`
+        : j.items[0] === j.items[1]
+          ? `item ${j.items[0]}`
+          : `items ${j.items[0]}..${j.items[1]}`;
+      io.out(`${j.submitted ? 'submitted' : 'exists   '} ${j.jobName} ${j.jobId} (${what})`);
+    }
+    io.out(
+      `${jobs.filter((j) => j.submitted).length} submitted, ${jobs.filter((j) => !j.submitted).length} already there`,
+    );
+  }
+  return ExitCode.OK;
+}
+
+export async function startCommand(args: string[], io: CommandIO, factory = defaultClientFactory): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      ...COMMON_OPTIONS,
+      'state-machine-arn': { type: 'string' },
+      bucket: { type: 'string' },
+      key: { type: 'string' },
+    },
+  });
+  if (values.help) {
+    io.out(START_HELP);
+    return ExitCode.OK;
+  }
+  required(values, ['state-machine-arn', 'bucket', 'key'], 'batch-pipelines start --help');
+  const client = factory(values);
+  const out = await aws(() =>
+    client.startExecution(values['state-machine-arn']!, { bucket: values.bucket!, key: values.key! }),
+  );
+  io.out(values.json ? JSON.stringify(out) : `started ${out.name}: ${out.executionArn}`);
+  return ExitCode.OK;
+}
+
+function bar(counts: StatusCounts, width = 30): string {
+  const total = Object.values(counts).reduce((a, b) => a + b, 0) || 1;
+  const done = counts.SUCCEEDED + counts.FAILED;
+  const filled = Math.round((done / total) * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`;
+}
+
+function line(counts: StatusCounts): string {
+  return Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${s} ${n}`)
+    .join(', ');
+}
+
+export async function watchCommand(args: string[], io: CommandIO, factory = defaultClientFactory): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      ...COMMON_OPTIONS,
+      queue: { type: 'string' },
+      'run-id': { type: 'string' },
+      'job-id': { type: 'string', multiple: true },
+      interval: { type: 'string' },
+    },
+  });
+  if (values.help) {
+    io.out(WATCH_HELP);
+    return ExitCode.OK;
+  }
+  if (!values['job-id'] && !(values.queue && values['run-id'])) {
+    throw new CliUsageError('give --queue and --run-id, or --job-id; see batch-pipelines watch --help');
+  }
+  const interval = values.interval === undefined ? 5 : Number(values.interval);
+  if (!(interval > 0)) {
+    throw new CliUsageError(`--interval '${values.interval}' is not allowed; allowed: seconds above 0`);
+  }
+  const client = factory(values);
+  const ids =
+    values['job-id'] ?? (await aws(() => client.listRun(values.queue!, values['run-id']!))).map((j) => j.jobId!);
+  if (ids.length === 0) {
+    throw new CliUsageError(`no jobs named ${values['run-id']}-* on ${values.queue}; check --run-id and --queue`);
+  }
+  const final = await aws(() =>
+    client.watch(
+      ids,
+      (counts) => {
+        if (values.json) {
+          io.out(JSON.stringify({ time: new Date().toISOString(), ...counts }));
+        } else if (io.isTTY) {
+          io.out(`\r${bar(counts)} ${line(counts)}`);
+        } else {
+          io.out(`${new Date().toISOString().slice(11, 19)} ${line(counts)}`);
+        }
+      },
+      { initialMs: interval * 1000 },
+    ),
+  );
+  if (!values.json) {
+    io.out(
+      final.FAILED > 0
+        ? `done: ${final.FAILED} failed, ${final.SUCCEEDED} succeeded`
+        : `done: all ${final.SUCCEEDED} succeeded`,
+    );
+  }
+  return final.FAILED > 0 ? ExitCode.JOBS_FAILED : ExitCode.OK;
+}
+
+export async function diagnoseCommand(args: string[], io: CommandIO, factory = defaultClientFactory): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { ...COMMON_OPTIONS, queue: { type: 'string' }, 'older-than': { type: 'string' } },
+  });
+  if (values.help) {
+    io.out(DIAGNOSE_HELP);
+    return ExitCode.OK;
+  }
+  required(values, ['queue'], 'batch-pipelines diagnose --help');
+  const minutes = values['older-than'] === undefined ? 30 : Number(values['older-than']);
+  if (!(minutes >= 0)) {
+    throw new CliUsageError(`--older-than '${values['older-than']}' is not allowed; allowed: minutes >= 0`);
+  }
+  const client = factory(values);
+  const stuck = await aws(() => client.diagnose(values.queue!, minutes));
+  if (values.json) {
+    io.out(JSON.stringify(stuck, null, 2));
+  } else if (stuck.length === 0) {
+    io.out(`no job RUNNABLE for more than ${minutes} minutes on ${values.queue}`);
+  } else {
+    for (const s of stuck) {
+      io.out(
+        `${s.jobName} (${s.jobId}), RUNNABLE for ${s.minutesRunnable} min${s.statusReason ? `: ${s.statusReason}` : ''}`,
+      );
+      io.out(`  → ${s.diagnosis}`);
+    }
+  }
+  return stuck.length > 0 ? ExitCode.JOBS_FAILED : ExitCode.OK;
+}
+
+export async function cancelCommand(args: string[], io: CommandIO, factory = defaultClientFactory): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { ...COMMON_OPTIONS, queue: { type: 'string' }, 'run-id': { type: 'string' }, reason: { type: 'string' } },
+  });
+  if (values.help) {
+    io.out(CANCEL_HELP);
+    return ExitCode.OK;
+  }
+  required(values, ['queue', 'run-id'], 'batch-pipelines cancel --help');
+  const client = factory(values);
+  const out = await aws(() => client.cancelRun(values.queue!, values['run-id']!, values.reason));
+  io.out(
+    values.json
+      ? JSON.stringify(out)
+      : `cancelled ${out.cancelled} queued job(s), terminated ${out.terminated} running`,
+  );
+  return ExitCode.OK;
+}

@@ -1,0 +1,197 @@
+import { writeFileSync, mkdtempSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { BatchClient } from '@aws-sdk/client-batch';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { PipelineClient } from '../../lib';
+import { describeAwsError } from '../../lib/cli/aws-errors';
+import { BatchServer } from '../support/batch-server';
+import { runCli, runCliAsync } from '../support/cli';
+
+// The real AWS SDK over HTTP against a Batch stand-in on 127.0.0.1: serialization, signing, retries and error
+// mapping are exercised for real.
+const credentials = { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-test-secret' };
+process.env.AWS_EC2_METADATA_DISABLED = 'true';
+
+function sdkClient(endpoint: string) {
+  return new PipelineClient({
+    batch: new BatchClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1 }),
+    sfn: new SFNClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1 }),
+    sleep: async () => undefined,
+  });
+}
+
+const cliEnv = {
+  AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+  AWS_REGION: 'us-east-1',
+};
+
+describe('PipelineClient against a local Batch endpoint', () => {
+  let server: BatchServer;
+  let endpoint: string;
+  beforeEach(async () => {
+    server = new BatchServer({ throttleFirstSubmits: 2 });
+    endpoint = await server.start();
+  });
+  afterEach(() => server.stop());
+
+  test('submits through throttling, once; a retried submit submits nothing; watch follows it to the end', async () => {
+    const c = sdkClient(endpoint);
+    const request = {
+      runId: 'run42',
+      items: Array.from({ length: 120 }, (_, i) => ({ sampleId: `S${i}` })),
+      stages: [
+        { name: 'align', jobDefinition: 'genomics-align', jobQueue: 'standard' },
+        { name: 'call', jobDefinition: 'genomics-call', jobQueue: 'standard' },
+      ],
+      manifestUri: 's3://input/manifests/run42.json',
+    };
+    const first = await c.submit(request);
+    expect(first.map((j) => [j.jobName, j.arraySize, j.submitted])).toEqual([
+      ['run42-align-0', 120, true],
+      ['run42-call-0', 120, true],
+    ]);
+    // Two 429s, then the submit went through: three SubmitJob requests for the first job, one for the second.
+    expect(server.calls.filter((c2) => c2.op === 'submitjob')).toHaveLength(4);
+    expect(server.jobs[1].dependsOn).toEqual([{ jobId: server.jobs[0].jobId, type: 'N_TO_N' }]);
+
+    const again = await c.submit(request);
+    expect(again.every((j) => !j.submitted)).toBe(true);
+    expect(server.jobs).toHaveLength(2);
+
+    const seen: number[] = [];
+    const final = await c.watch(
+      again.map((j) => j.jobId),
+      (counts) => seen.push(counts.SUCCEEDED),
+    );
+    expect(final.SUCCEEDED).toBe(240);
+    expect(seen[seen.length - 1]).toBe(240);
+  });
+
+  test('AWS errors become one readable line with the fix', async () => {
+    const c = sdkClient(endpoint);
+    let error: unknown;
+    try {
+      await c.submit({
+        runId: 'r',
+        items: [{ sampleId: 'A' }],
+        stages: [{ name: 'align', jobDefinition: 'd', jobQueue: 'nope' }],
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(describeAwsError(error)).toBe(
+      'queue not found: JobQueue nope does not exist. Fix: check --queue (name or ARN) and the region',
+    );
+  });
+});
+
+describe('batch-pipelines against a local Batch endpoint (child process)', () => {
+  let server: BatchServer;
+  let endpoint: string;
+  let dir: string;
+  beforeAll(async () => {
+    server = new BatchServer({
+      failChildren: 0,
+      stuck: {
+        namePrefix: 'stuck-',
+        statusReason: 'MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT - The job resource requirement (memory) is not met',
+        memoryMiB: 32768,
+      },
+    });
+    endpoint = await server.start();
+    dir = mkdtempSync(join(tmpdir(), 'bp-'));
+    writeFileSync(
+      join(dir, 'batch-42.json'),
+      JSON.stringify(Array.from({ length: 3 }, (_, i) => ({ sampleId: `NA1287${i}` }))),
+    );
+  });
+  afterAll(() => server.stop());
+
+  test('submit, then watch to the end (plain lines off a terminal)', async () => {
+    const submit = await runCliAsync(
+      [
+        'submit',
+        '--endpoint',
+        endpoint,
+        '--queue',
+        'standard',
+        '--stage',
+        'align=genomics-align',
+        '--items',
+        join(dir, 'batch-42.json'),
+        '--run-id',
+        'batch-42',
+      ],
+      cliEnv,
+    );
+    expect(submit.code).toBe(0);
+    expect(submit.stdout).toContain('submitted batch-42-align-NA12870');
+    expect(submit.stdout).toContain('3 submitted, 0 already there');
+    const watch = await runCliAsync(
+      ['watch', '--endpoint', endpoint, '--queue', 'standard', '--run-id', 'batch-42', '--interval', '0.01'],
+      cliEnv,
+    );
+    expect(watch.code).toBe(0);
+    expect(watch.stdout).toMatch(/\d\d:\d\d:\d\d RUNNABLE 3/);
+    expect(watch.stdout).toContain('done: all 3 succeeded');
+  });
+
+  test('diagnose explains a job stuck for its memory', async () => {
+    await runCliAsync(
+      [
+        'submit',
+        '--endpoint',
+        endpoint,
+        '--queue',
+        'standard',
+        '--stage',
+        'align=genomics-align',
+        '--items',
+        join(dir, 'batch-42.json'),
+        '--run-id',
+        'stuck-1',
+      ],
+      cliEnv,
+    );
+    const r = await runCliAsync(
+      ['diagnose', '--endpoint', endpoint, '--queue', 'standard', '--older-than', '60'],
+      cliEnv,
+    );
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain('stuck-1-align-NA12870');
+    expect(r.stdout).toContain('RUNNABLE for 95 min: MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT');
+    expect(r.stdout).toContain('Ask for at most 30 GiB, or add r6i.2xlarge.');
+  });
+
+  test('a missing queue and missing credentials are one line each, exit 1', async () => {
+    const missing = await runCliAsync(['cancel', '--endpoint', endpoint, '--queue', 'nope', '--run-id', 'x'], cliEnv);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim()).toBe(
+      'batch-pipelines cancel: queue not found: JobQueue nope does not exist. Fix: check --queue (name or ARN) and the region',
+    );
+    const noCreds = await runCliAsync([
+      'cancel',
+      '--endpoint',
+      endpoint,
+      '--queue',
+      'standard',
+      '--run-id',
+      'x',
+      '--region',
+      'us-east-1',
+    ]);
+    expect(noCreds.code).toBe(1);
+    expect(noCreds.stderr).toContain('no AWS credentials found. Fix: set AWS_PROFILE (or --profile)');
+  });
+
+  test('every command has --help', () => {
+    for (const command of ['submit', 'start', 'watch', 'diagnose', 'cancel']) {
+      const r = runCli([command, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`Usage: batch-pipelines ${command}`);
+      expect(r.stdout).toContain('Exit codes:');
+    }
+  });
+});
