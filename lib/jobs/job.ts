@@ -24,6 +24,7 @@ import {
 } from '../private/limits';
 import { checkEnvironment, checkTags, checkTimeout } from '../private/job-checks';
 import { checkBatchName } from '../private/names';
+import { ensureStackLimitChecks } from '../private/stack-limits';
 
 /** Options of `Job.mountEfs`. */
 export interface EfsMountOptions {
@@ -331,6 +332,7 @@ export class Job extends Construct {
       this.addQueue(q);
     }
     this.node.addValidation({ validate: () => this.validateOnQueues() });
+    ensureStackLimitChecks(this);
   }
 
   /** The queues this job is submitted to; the first is its default. */

@@ -158,3 +158,10 @@ export const MAX_STATE_PAYLOAD_BYTES = 256 * 1024;
 export const MAX_EXECUTION_DAYS = 365;
 /** State names are at most 80 characters. */
 export const MAX_STATE_NAME_LENGTH = 80;
+
+/**
+ * CloudFormation: at most 500 resources per stack; a template at most 1 MB (from S3; 51,200 bytes inline).
+ * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html
+ */
+export const MAX_STACK_RESOURCES = 500;
+export const MAX_TEMPLATE_BYTES = 1_048_576;

@@ -15,6 +15,7 @@ import { allRevisionsArn } from '../private/arns';
 import { fail, gib } from '../private/errors';
 import { findCycle, levelsOf } from '../private/graph';
 import { acknowledgeWildcards } from '../private/nag';
+import { ensureStackLimitChecks } from '../private/stack-limits';
 import {
   DISTRIBUTED_MAP_MAX_CONCURRENCY,
   FARGATE_SIZES,
@@ -184,6 +185,7 @@ export class Workflow extends Construct {
     );
     this.acknowledgeOwnWildcards();
     this.node.addValidation({ validate: () => this.validateDefinitionSize() });
+    ensureStackLimitChecks(this);
   }
 
   /** The wildcards this construct grants on purpose, acknowledged for cdk-nag with the reason for each. */
@@ -879,11 +881,12 @@ export class Workflow extends Construct {
   private buildStep(step: WorkflowStep): Fragment {
     const plan = this.planOf(step);
     const s = step.name;
-    const failedWithReason = new sfn.Pass(this, `${s}: why`, {
-      parameters: { 'reason.$': '$.failure.parsed.StatusReason' },
-      resultPath: '$.why',
+    // A failed Batch job always carries a status reason; it becomes the step's cause, one line instead of the job's
+    // whole description.
+    const failedWithReason = new sfn.Fail(this, `${s}: failed`, {
+      error: `${s}.Failed`,
+      causePath: '$.failure.parsed.StatusReason',
     });
-    failedWithReason.next(new sfn.Fail(this, `${s}: failed`, { error: `${s}.Failed`, causePath: '$.why.reason' }));
     const failedOther = new sfn.Fail(this, `${s}: error`, { error: `${s}.Error`, causePath: '$.error.Cause' });
 
     const ends: sfn.INextable[] = [];
@@ -913,7 +916,6 @@ export class Workflow extends Construct {
       sfn.Condition.isPresent('$.failure.parsed.StatusReason'),
       sfn.Condition.stringMatches('$.failure.parsed.StatusReason', 'Host EC2*'),
     );
-    const hasReason = sfn.Condition.isPresent('$.failure.parsed.StatusReason');
     const wire = (submits: sfn.CustomState[], kind: string, escalateSpot: boolean) => {
       submits.forEach((submit, i) => {
         ends.push(submit);
@@ -923,6 +925,12 @@ export class Workflow extends Construct {
         });
         submit.addCatch(parse, { errors: [sfn.Errors.TASKS_FAILED], resultPath: '$.error' });
         submit.addCatch(failedOther, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+        const canEscalate = (escalateSpot && odSubmits[i]) || submits[i + 1];
+        if (!canEscalate) {
+          // Nothing to escalate to: fail with Batch's reason, without a choice state (keeps long pipelines small).
+          parse.next(failedWithReason);
+          return;
+        }
         const choice = new sfn.Choice(this, `${s}: retry?${kind}${i ? ` ${i}` : ''}`);
         if (escalateSpot && odSubmits[i]) {
           choice.when(spotLost, odSubmits[i], { comment: 'Spot interruptions used up the retries: run On-Demand' });
@@ -930,7 +938,7 @@ export class Workflow extends Construct {
         if (submits[i + 1]) {
           choice.when(oom, submits[i + 1], { comment: 'Out of memory: run again with more memory' });
         }
-        choice.when(hasReason, failedWithReason).otherwise(failedOther);
+        choice.otherwise(failedWithReason);
         parse.next(choice);
       });
     };
