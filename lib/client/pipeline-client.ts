@@ -107,8 +107,11 @@ export interface SubmitRequest {
 
 /** One submitted job. */
 export interface SubmittedJob {
+  /** The stage it belongs to. */
   readonly stage: string;
+  /** Its deterministic name. */
   readonly jobName: string;
+  /** Batch's job id. */
   readonly jobId: string;
   /** Array size, for array jobs. */
   readonly arraySize?: number;
@@ -118,14 +121,36 @@ export interface SubmittedJob {
   readonly submitted: boolean;
 }
 
+/** A started workflow execution. */
+export interface StartedExecution {
+  /** Its ARN. */
+  readonly executionArn: string;
+  /** Its name (from the manifest key). */
+  readonly name: string;
+  /** When it started. */
+  readonly startDate?: Date;
+}
+
+/** What `cancelRun` did. */
+export interface CancelResult {
+  /** Queued jobs cancelled. */
+  readonly cancelled: number;
+  /** Started jobs terminated. */
+  readonly terminated: number;
+}
+
 /** Counts per status across jobs and array children. */
 export type StatusCounts = Record<JobStatus, number>;
 
 /** A job stuck in RUNNABLE, and what to do about it. */
 export interface StuckJob {
+  /** Batch's job id. */
   readonly jobId: string;
+  /** The job's name. */
   readonly jobName: string;
+  /** Minutes since it was created. */
   readonly minutesRunnable: number;
+  /** Batch's status reason, if it gave one. */
   readonly statusReason?: string;
   /** Batch's reason translated into a fix. */
   readonly diagnosis: string;
@@ -161,7 +186,9 @@ function isRetryable(e: unknown): boolean {
  * JavaScript v3. Region, profile and credentials come from the SDK's standard configuration chain.
  */
 export class PipelineClient {
+  /** The Batch client in use. */
   public readonly batch: BatchClient;
+  /** The Step Functions client in use. */
   public readonly sfn: SFNClient;
   private readonly sleep: Sleep;
   private readonly now: () => number;
@@ -248,7 +275,11 @@ export class PipelineClient {
    * Starts a workflow execution over a manifest in S3 (the genomics example's input shape). The execution is named
    * after the manifest key, so starting the same manifest twice returns the running execution instead of a second.
    */
-  public async startExecution(stateMachineArn: string, manifest: { bucket: string; key: string }, name?: string) {
+  public async startExecution(
+    stateMachineArn: string,
+    manifest: { bucket: string; key: string },
+    name?: string,
+  ): Promise<StartedExecution> {
     const executionName = (name ?? manifest.key.replace(/\.json$/, '')).replace(/[^A-Za-z0-9_-]/g, '-').slice(-80);
     const out = await this.sfn.send(
       new StartExecutionCommand({ stateMachineArn, name: executionName, input: JSON.stringify({ manifest }) }),
@@ -348,7 +379,11 @@ export class PipelineClient {
   }
 
   /** Cancels queued jobs and terminates started ones of a run. Returns how many of each. */
-  public async cancelRun(jobQueue: string, runId: string, reason = 'Cancelled with batch-pipelines cancel') {
+  public async cancelRun(
+    jobQueue: string,
+    runId: string,
+    reason = 'Cancelled with batch-pipelines cancel',
+  ): Promise<CancelResult> {
     const jobs = await this.listRun(jobQueue, runId);
     let cancelled = 0;
     let terminated = 0;

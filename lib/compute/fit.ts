@@ -17,8 +17,11 @@ export interface JobResources {
 
 /** Which resource stops another job from fitting on the same instance. */
 export enum FitLimit {
+  /** vCPUs run out first. */
   VCPUS = 'vcpus',
+  /** Usable memory runs out first. */
   MEMORY = 'memory',
+  /** GPUs run out first. */
   GPUS = 'gpus',
 }
 

@@ -10,7 +10,15 @@ export const HOURS_PER_MONTH = 730;
  * Fargate Linux/x86 prices in us-east-1, per vCPU-hour and per GB-hour.
  * @see https://aws.amazon.com/fargate/pricing/
  */
-export const FARGATE_PRICE = { vcpuHourUsd: 0.04048, gbHourUsd: 0.004445 } as const;
+export const FARGATE_PRICE: FargatePrice = { vcpuHourUsd: 0.04048, gbHourUsd: 0.004445 };
+
+/** Fargate's price per vCPU-hour and per GB-hour. */
+export interface FargatePrice {
+  /** USD per vCPU-hour. */
+  readonly vcpuHourUsd: number;
+  /** USD per GB-hour of memory. */
+  readonly gbHourUsd: number;
+}
 
 /** What the pipeline runs. */
 export interface Workload {
@@ -121,9 +129,60 @@ export interface CostLine {
 
 /** What limits how fast a burst finishes. */
 export enum MakespanLimit {
+  /** The burst is smaller than the concurrency: one wave. */
   ITEMS = 'items',
+  /** The workflow's fan-out concurrency. */
   WORKFLOW_CONCURRENCY = 'workflow maxConcurrency',
+  /** The compute environment's maxvCpus. */
   MAX_VCPUS = 'compute environment maxvCpus',
+}
+
+/** Spot's overhead on a workload. */
+export interface SpotOverhead {
+  /** Expected interruptions per job. */
+  readonly interruptionsPerJob: number;
+  /** Re-run overhead as a fraction of job-hours. */
+  readonly rerunOverhead: number;
+  /** Share of jobs whose Spot attempts are all interrupted, so they run again On-Demand. */
+  readonly onDemandEscalationShare: number;
+}
+
+/** How long a burst takes. */
+export interface Makespan {
+  /** Items in the burst. */
+  readonly burstSize: number;
+  /** Jobs running at once. */
+  readonly concurrency: number;
+  /** Waves of `concurrency` jobs. */
+  readonly waves: number;
+  /** Hours until every item is done (waves × hours per item). */
+  readonly hours: number;
+  /** What caps the concurrency. */
+  readonly limitedBy: MakespanLimit;
+}
+
+/** The assumptions an estimate used, defaults filled in. */
+export interface ResolvedAssumptions {
+  /** EC2 instance types. */
+  readonly instanceTypes: string[];
+  /** The compute environment's maxvCpus, if given. */
+  readonly maxvCpus?: number;
+  /** Spot discount (0..1). */
+  readonly spotDiscount: number;
+  /** Fargate Spot discount (0..1). */
+  readonly fargateSpotDiscount: number;
+  /** Spot interruptions per instance-hour. */
+  readonly spotInterruptionsPerHour: number;
+  /** Whether jobs checkpoint. */
+  readonly checkpointing: boolean;
+  /** Fraction of a job lost per interruption. */
+  readonly lostFractionPerInterruption: number;
+  /** Re-run overhead given instead of derived, if any. */
+  readonly spotRerunOverhead?: number;
+  /** Spot attempts before On-Demand. */
+  readonly spotAttempts: number;
+  /** Utilization of an always-on fleet. */
+  readonly dedicatedUtilization: number;
 }
 
 /** The estimate. */
@@ -144,14 +203,11 @@ export interface CostEstimate {
   /** The floor: the cheapest fitting capacity × job-hours, no overhead. */
   readonly floor: CostLine;
   /** Spot: interruptions per job, re-run overhead, and the share of jobs escalated to On-Demand. */
-  readonly spot: { interruptionsPerJob: number; rerunOverhead: number; onDemandEscalationShare: number };
+  readonly spot: SpotOverhead;
   /** A burst: hours until every item is done, the concurrency reached, and what limits it. */
-  readonly makespan: { burstSize: number; concurrency: number; waves: number; hours: number; limitedBy: MakespanLimit };
+  readonly makespan: Makespan;
   /** The assumptions used, with defaults filled in. */
-  readonly assumptions: Required<
-    Omit<CostAssumptions, 'maxvCpus' | 'spotRerunOverhead' | 'lostFractionPerInterruption'>
-  > &
-    Pick<CostAssumptions, 'maxvCpus' | 'spotRerunOverhead'> & { lostFractionPerInterruption: number };
+  readonly assumptions: ResolvedAssumptions;
 }
 
 /** Thrown for a workload or assumption the model cannot price. */

@@ -213,7 +213,9 @@ export class WorkflowStep {
    * @param name the step's name in the state machine, outputs and diagrams
    */
   constructor(
+    /** The step's name in the state machine, outputs and diagrams. */
     public readonly name: string,
+    /** What the step runs and how. */
     public readonly options: WorkflowStepOptions,
   ) {
     this.deps = [...(options.dependsOn ?? [])];

@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+// The path a user takes: pack the library, install the tarball into a fresh CDK app (aws-cdk-lib, constructs and the
+// CDK CLI from the npm cache), import it by its package name, build a small pipeline and synthesize it with the CLI.
+// Run by .ci/run as `npm run test:consumer`.
+const { execFileSync } = require('child_process');
+const { mkdtempSync, writeFileSync, readFileSync, readdirSync, rmSync } = require('fs');
+const { tmpdir } = require('os');
+const { join } = require('path');
+
+const root = join(__dirname, '..');
+const version = (pkg) => JSON.parse(readFileSync(join(root, 'node_modules', pkg, 'package.json'), 'utf8')).version;
+const run = (cmd, args, cwd) => {
+  console.log(`$ ${cmd} ${args.join(' ')}`);
+  return execFileSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, CDK_DISABLE_VERSION_CHECK: 'true' },
+  });
+};
+
+const work = mkdtempSync(join(tmpdir(), 'cdk-batch-pipelines-consumer-'));
+try {
+  run('npm', ['pack', '--silent', '--pack-destination', work], root);
+  const tarball = join(
+    work,
+    readdirSync(work).find((f) => f.endsWith('.tgz')),
+  );
+  const app = join(work, 'app');
+  execFileSync('mkdir', ['-p', app]);
+  writeFileSync(
+    join(app, 'package.json'),
+    JSON.stringify({ name: 'consumer-app', private: true, version: '0.0.0' }, null, 2),
+  );
+  writeFileSync(join(app, 'cdk.json'), JSON.stringify({ app: 'node app.js' }, null, 2));
+  run(
+    'npm',
+    [
+      'install',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      tarball,
+      `aws-cdk-lib@${version('aws-cdk-lib')}`,
+      `constructs@${version('constructs')}`,
+      `aws-cdk@${version('aws-cdk')}`,
+      `typescript@${version('typescript')}`,
+      `@types/node@${version('@types/node')}`,
+    ],
+    app,
+  );
+  writeFileSync(
+    join(app, 'app.ts'),
+    `import { App, Duration, Size, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { Ec2Capacity, Job, JobQueue, PurchaseOption, Workflow, WorkflowStep } from 'cdk-batch-pipelines';
+
+const app = new App();
+const stack = new Stack(app, 'ConsumerPipeline');
+const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 });
+const spot = new Ec2Capacity(stack, 'Spot', { vpc, purchaseOption: PurchaseOption.SPOT });
+const queue = new JobQueue(stack, 'Queue', { capacities: [spot] });
+const job = (id: string) =>
+  new Job(stack, id, {
+    queues: [queue],
+    image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:1.36'),
+    command: ['echo', id],
+    vcpus: 2,
+    memory: Size.gibibytes(7),
+    timeout: Duration.minutes(30),
+  });
+const first = new WorkflowStep('first', { job: job('First') });
+const second = new WorkflowStep('second', { job: job('Second'), dependsOn: [first] });
+new Workflow(stack, 'Workflow', { steps: [first, second] });
+app.synth();
+`,
+  );
+  run(
+    join(app, 'node_modules', '.bin', 'tsc'),
+    [
+      '--strict',
+      '--target',
+      'ES2022',
+      '--module',
+      'commonjs',
+      '--moduleResolution',
+      'node',
+      '--esModuleInterop',
+      '--skipLibCheck',
+      'app.ts',
+    ],
+    app,
+  );
+  run(join(app, 'node_modules', '.bin', 'cdk'), ['synth', '-q'], app);
+  const template = JSON.parse(readFileSync(join(app, 'cdk.out', 'ConsumerPipeline.template.json'), 'utf8'));
+  const types = Object.values(template.Resources).map((r) => r.Type);
+  for (const t of [
+    'AWS::Batch::ComputeEnvironment',
+    'AWS::Batch::JobQueue',
+    'AWS::Batch::JobDefinition',
+    'AWS::StepFunctions::StateMachine',
+  ]) {
+    if (!types.includes(t)) {
+      throw new Error(`the consumer's template has no ${t}`);
+    }
+  }
+  const help = run(join(app, 'node_modules', '.bin', 'batch-pipelines'), ['--help'], app);
+  if (!help.includes('Usage: batch-pipelines <command>')) {
+    throw new Error('the installed batch-pipelines command did not print its help');
+  }
+  console.log(
+    `consumer test: the packed library installed, imported by name, synthesized ${types.length} resources; batch-pipelines runs`,
+  );
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
