@@ -108,9 +108,8 @@ describe('batch-pipelines against a local Batch endpoint (child process)', () =>
     );
   });
   afterAll(() => server.stop());
-
-  test('submit, then watch to the end (plain lines off a terminal)', async () => {
-    const submit = await runCliAsync(
+  const submitRun = (runId: string) =>
+    runCliAsync(
       [
         'submit',
         '--endpoint',
@@ -122,10 +121,13 @@ describe('batch-pipelines against a local Batch endpoint (child process)', () =>
         '--items',
         join(dir, 'batch-42.json'),
         '--run-id',
-        'batch-42',
+        runId,
       ],
       cliEnv,
     );
+
+  test('submit, then watch to the end (plain lines off a terminal)', async () => {
+    const submit = await submitRun('batch-42');
     expect(submit.code).toBe(0);
     expect(submit.stdout).toContain('submitted batch-42-align-NA12870');
     expect(submit.stdout).toContain('3 submitted, 0 already there');
@@ -139,22 +141,7 @@ describe('batch-pipelines against a local Batch endpoint (child process)', () =>
   });
 
   test('diagnose explains a job stuck for its memory', async () => {
-    await runCliAsync(
-      [
-        'submit',
-        '--endpoint',
-        endpoint,
-        '--queue',
-        'standard',
-        '--stage',
-        'align=genomics-align',
-        '--items',
-        join(dir, 'batch-42.json'),
-        '--run-id',
-        'stuck-1',
-      ],
-      cliEnv,
-    );
+    await submitRun('stuck-1');
     const r = await runCliAsync(
       ['diagnose', '--endpoint', endpoint, '--queue', 'standard', '--older-than', '60'],
       cliEnv,
