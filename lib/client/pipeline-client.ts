@@ -16,15 +16,22 @@ import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { Size } from 'aws-cdk-lib';
 import { fitOnInstances } from '../compute/fit';
 import { InstanceCatalog } from '../compute/instance-catalog';
+import {
+  BATCH_NAME_PATTERN,
+  DESCRIBE_JOBS_PER_CALL,
+  MAX_ARRAY_SIZE,
+  MIN_ARRAY_SIZE,
+  SUBMIT_JOB_CALLS_PER_SECOND,
+} from '../private/limits';
 
 /** Batch's limits the client works within. @see https://docs.aws.amazon.com/batch/latest/userguide/service_limits.html */
 export const CLIENT_LIMITS = {
   /** Children of one array job. */
-  maxArraySize: 10_000,
+  maxArraySize: MAX_ARRAY_SIZE,
   /** SubmitJob calls per second per account. */
-  submitPerSecond: 50,
+  submitPerSecond: SUBMIT_JOB_CALLS_PER_SECOND,
   /** Job ids per DescribeJobs call. */
-  describeBatch: 100,
+  describeBatch: DESCRIBE_JOBS_PER_CALL,
 } as const;
 
 /** Environment variables an array child reads to find its item in the manifest. */
@@ -157,7 +164,6 @@ export interface StuckJob {
 }
 
 const ALL_STATUSES: JobStatus[] = ['SUBMITTED', 'PENDING', 'RUNNABLE', 'STARTING', 'RUNNING', 'SUCCEEDED', 'FAILED'];
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 
 /** Thrown for a request the client will not send. */
 export class ClientInputError extends Error {
@@ -229,14 +235,14 @@ export class PipelineClient {
           const size = last - first + 1;
           const jobName = `${request.runId}-${stage.name}-${i}`;
           const dependsOn = previous[i]
-            ? [{ jobId: previous[i].jobId, type: size >= 2 ? ('N_TO_N' as const) : undefined }]
+            ? [{ jobId: previous[i].jobId, type: size >= MIN_ARRAY_SIZE ? ('N_TO_N' as const) : undefined }]
             : undefined;
           const input: SubmitJobCommandInput = {
             jobName,
             jobQueue: stage.jobQueue,
             jobDefinition: stage.jobDefinition,
             // Batch rejects an array of size 1: a one-item chunk is a plain job at offset `first`.
-            arrayProperties: size >= 2 ? { size } : undefined,
+            arrayProperties: size >= MIN_ARRAY_SIZE ? { size } : undefined,
             dependsOn,
             containerOverrides: {
               environment: Object.entries({
@@ -246,7 +252,9 @@ export class PipelineClient {
               }).map(([name, value]) => ({ name, value })),
             },
           };
-          current.push(await this.submitOnce(input, stage.name, [first, last], size >= 2 ? size : undefined));
+          current.push(
+            await this.submitOnce(input, stage.name, [first, last], size >= MIN_ARRAY_SIZE ? size : undefined),
+          );
         }
       } else {
         for (const [i, item] of request.items.entries()) {
@@ -400,7 +408,7 @@ export class PipelineClient {
   }
 
   private validate(request: SubmitRequest, idField: string, arrays: boolean): void {
-    if (!NAME.test(request.runId) || request.runId.length > 60) {
+    if (!BATCH_NAME_PATTERN.test(request.runId) || request.runId.length > 60) {
       throw new ClientInputError(
         `runId '${request.runId}' is not allowed; allowed: up to 60 letters, digits, '-' and '_' (it starts every job name)`,
       );
@@ -409,7 +417,7 @@ export class PipelineClient {
       throw new ClientInputError('stages [] is not allowed; allowed: at least one stage (job definition and queue)');
     }
     for (const s of request.stages) {
-      if (!NAME.test(s.name)) {
+      if (!BATCH_NAME_PATTERN.test(s.name)) {
         throw new ClientInputError(`stage name '${s.name}' is not allowed; allowed: letters, digits, '-' and '_'`);
       }
     }
@@ -420,7 +428,7 @@ export class PipelineClient {
       const ids = new Set<string>();
       for (const [i, item] of request.items.entries()) {
         const id = item[idField];
-        if (!id || !NAME.test(id)) {
+        if (!id || !BATCH_NAME_PATTERN.test(id)) {
           throw new ClientInputError(
             `item ${i}: ${idField} '${id ?? ''}' is not allowed; allowed: letters, digits, '-' and '_' (it names the job). ` +
               'Fix the id, or submit array jobs with manifestUri',

@@ -218,9 +218,9 @@ export class CostModelError extends Error {
   }
 }
 
-function check(ok: boolean, what: string, received: unknown, allowed: string): void {
+function check(ok: boolean, what: string, received: unknown, allowed: string, fix: string): void {
   if (!ok) {
-    throw new CostModelError(`${what}: ${String(received)} is not allowed; allowed: ${allowed}`);
+    throw new CostModelError(`${what}: ${String(received)} is not allowed; allowed: ${allowed}. Fix: ${fix}`);
   }
 }
 
@@ -230,14 +230,21 @@ function check(ok: boolean, what: string, received: unknown, allowed: string): v
  */
 export function estimateCost(workload: Workload, assumptions: CostAssumptions = {}): CostEstimate {
   const w = workload;
-  check(Number.isFinite(w.itemsPerMonth) && w.itemsPerMonth >= 0, 'itemsPerMonth', w.itemsPerMonth, 'a number >= 0');
-  check(w.hoursPerItem > 0, 'hoursPerItem', w.hoursPerItem, 'a number > 0');
-  check(w.vcpus > 0, 'vcpus', w.vcpus, 'a number > 0');
+  check(
+    Number.isFinite(w.itemsPerMonth) && w.itemsPerMonth >= 0,
+    'itemsPerMonth',
+    w.itemsPerMonth,
+    'a number >= 0',
+    'give the items per month, e.g. 2167',
+  );
+  check(w.hoursPerItem > 0, 'hoursPerItem', w.hoursPerItem, 'a number > 0', 'give how long one job runs, e.g. 4');
+  check(w.vcpus > 0, 'vcpus', w.vcpus, 'a number > 0', 'give the vCPUs of one job, e.g. 4');
   check(
     Number.isInteger(w.maxConcurrency) && w.maxConcurrency >= 1,
     'maxConcurrency',
     w.maxConcurrency,
     'a whole number >= 1',
+    'give how many jobs run at once, e.g. 50',
   );
   const a = {
     instanceTypes: assumptions.instanceTypes ?? [...Ec2Capacity.DEFAULT_INSTANCE_TYPES],
@@ -256,15 +263,22 @@ export function estimateCost(workload: Workload, assumptions: CostAssumptions = 
     ['fargateSpotDiscount', a.fargateSpotDiscount],
     ['lostFractionPerInterruption', a.lostFractionPerInterruption],
   ] as const) {
-    check(v >= 0 && v < 1, name, v, 'a fraction from 0 to below 1');
+    check(v >= 0 && v < 1, name, v, 'a fraction from 0 to below 1', 'give e.g. 0.65 for 65%');
   }
   check(
     a.dedicatedUtilization > 0 && a.dedicatedUtilization <= 1,
     'dedicatedUtilization',
     a.dedicatedUtilization,
     'a fraction above 0, at most 1',
+    'give e.g. 0.85',
   );
-  check(a.spotInterruptionsPerHour >= 0, 'spotInterruptionsPerHour', a.spotInterruptionsPerHour, 'a number >= 0');
+  check(
+    a.spotInterruptionsPerHour >= 0,
+    'spotInterruptionsPerHour',
+    a.spotInterruptionsPerHour,
+    'a number >= 0',
+    'give e.g. 0.03',
+  );
 
   const unknown = a.instanceTypes.filter((t) => !InstanceCatalog.tryLookup(t));
   check(
@@ -272,6 +286,7 @@ export function estimateCost(workload: Workload, assumptions: CostAssumptions = 
     'instanceTypes',
     unknown.join(', '),
     `types the catalog knows (${InstanceCatalog.all().length} of them)`,
+    'use types from InstanceCatalog.all(), e.g. r6i.xlarge',
   );
 
   const resources = { vcpus: w.vcpus, memory: w.memory, gpus: w.gpus ?? 0 };

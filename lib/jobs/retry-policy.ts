@@ -5,6 +5,7 @@ import {
   MAX_RETRY_ATTEMPTS,
   MAX_RETRY_PATTERN_LENGTH,
   MIN_RETRY_ATTEMPTS,
+  SPOT_RECLAIM_REASON_PATTERN,
 } from '../private/limits';
 
 /** What Batch does when a retry rule matches. */
@@ -36,7 +37,7 @@ export interface RetryRule {
   readonly onExitCode?: string;
 }
 
-const SPOT_RULE: RetryRule = { action: RetryAction.RETRY, onStatusReason: 'Host EC2*' };
+const SPOT_RULE: RetryRule = { action: RetryAction.RETRY, onStatusReason: SPOT_RECLAIM_REASON_PATTERN };
 const PULL_RULE: RetryRule = { action: RetryAction.RETRY, onReason: 'CannotPullContainerError:*' };
 const EXIT_ALL: RetryRule = { action: RetryAction.EXIT, onReason: '*' };
 
@@ -91,7 +92,8 @@ export class RetryPolicy {
   /** Whether the policy retries Spot interruptions. */
   public get retriesSpotInterruptions(): boolean {
     return (
-      this.attempts > 1 && this.rules.some((r) => r.action === RetryAction.RETRY && r.onStatusReason === 'Host EC2*')
+      this.attempts > 1 &&
+      this.rules.some((r) => r.action === RetryAction.RETRY && r.onStatusReason === SPOT_RECLAIM_REASON_PATTERN)
     );
   }
 

@@ -13,6 +13,7 @@ import { Construct } from 'constructs';
 import { JOB_METRICS_NAMESPACE, JobMetric } from './job-metrics';
 import { JobQueue } from '../queues/job-queue';
 import { fail } from '../private/errors';
+import { MAX_ALARM_WINDOW_SECONDS, MIN_ALARM_WINDOW_SECONDS, SPOT_RECLAIM_REASON_PATTERN } from '../private/limits';
 import { acknowledgeWildcards } from '../private/nag';
 import { Workflow } from '../workflow/workflow';
 
@@ -93,7 +94,7 @@ export class PipelineMonitoring extends Construct {
     }
     const stuckAfter = props.stuckAfter ?? Duration.hours(1);
     const stuckSeconds = stuckAfter.toSeconds();
-    if (stuckSeconds < 300 || stuckSeconds % 60 !== 0 || stuckSeconds > 86_400) {
+    if (stuckSeconds < MIN_ALARM_WINDOW_SECONDS || stuckSeconds % 60 !== 0 || stuckSeconds > MAX_ALARM_WINDOW_SECONDS) {
       fail(this, {
         prop: 'stuckAfter',
         received: `${stuckSeconds} seconds`,
@@ -337,7 +338,7 @@ export class PipelineMonitoring extends Construct {
       [JobMetric.SUCCEEDED, '{ $.detail.status = "SUCCEEDED" }'],
       [JobMetric.FAILED, '{ $.detail.status = "FAILED" }'],
       // A Spot reclaim ends the attempt with this status reason, whether the job is then retried or fails.
-      [JobMetric.SPOT_INTERRUPTIONS, '{ $.detail.statusReason = "Host EC2*" }'],
+      [JobMetric.SPOT_INTERRUPTIONS, `{ $.detail.statusReason = "${SPOT_RECLAIM_REASON_PATTERN}" }`],
     ];
     for (const [metric, pattern] of filters) {
       new logs.MetricFilter(this, `${metric}Filter`, {

@@ -47,7 +47,7 @@ export function checkTags(scope: IConstruct, tags: Record<string, string>): void
     fail(scope, {
       prop: 'tags',
       received: `${n} tags`,
-      allowed: `at most ${MAX_TAGS} (with propagated tags, a job whose tags exceed 50 fails)`,
+      allowed: `at most ${MAX_TAGS} (with propagated tags, a job whose tags exceed ${MAX_TAGS} fails)`,
       fix: 'drop tags, or tag at the stack level where they are not propagated to jobs',
     });
   }

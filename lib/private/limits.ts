@@ -165,3 +165,29 @@ export const MAX_STATE_NAME_LENGTH = 80;
  */
 export const MAX_STACK_RESOURCES = 500;
 export const MAX_TEMPLATE_BYTES = 1_048_576;
+
+/**
+ * Status-reason patterns Batch uses: a Spot reclaim ends an attempt with `Host EC2 (instance i-…) terminated.`; an
+ * out-of-memory kill with `OutOfMemoryError: Container killed due to memory usage`.
+ * @see https://docs.aws.amazon.com/batch/latest/userguide/job_retries.html
+ * @see https://docs.aws.amazon.com/batch/latest/userguide/troubleshooting.html
+ */
+export const SPOT_RECLAIM_REASON_PATTERN = 'Host EC2*';
+export const OUT_OF_MEMORY_REASON_PATTERN = 'OutOfMemoryError*';
+
+/**
+ * Array jobs: 2..10,000 children. SubmitJob: 50 calls per second per account. DescribeJobs: 100 ids per call.
+ * @see https://docs.aws.amazon.com/batch/latest/userguide/service_limits.html
+ * @see https://docs.aws.amazon.com/batch/latest/APIReference/API_DescribeJobs.html
+ */
+export const MIN_ARRAY_SIZE = 2;
+export const MAX_ARRAY_SIZE = 10_000;
+export const SUBMIT_JOB_CALLS_PER_SECOND = 50;
+export const DESCRIBE_JOBS_PER_CALL = 100;
+
+/**
+ * CloudWatch alarms: a period of whole minutes (60 s and up here), and period × evaluation periods at most one day.
+ * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
+ */
+export const MIN_ALARM_WINDOW_SECONDS = 300;
+export const MAX_ALARM_WINDOW_SECONDS = 86_400;

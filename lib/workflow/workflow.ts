@@ -25,6 +25,8 @@ import {
   MAX_EXECUTION_DAYS,
   MAX_HISTORY_EVENTS,
   MAX_STATE_PAYLOAD_BYTES,
+  OUT_OF_MEMORY_REASON_PATTERN,
+  SPOT_RECLAIM_REASON_PATTERN,
   RESERVED_ENV_PREFIX,
 } from '../private/limits';
 
@@ -454,7 +456,7 @@ export class Workflow extends Construct {
     if (outputBytes > MAX_STATE_PAYLOAD_BYTES) {
       fail(this, {
         prop: `${at}.expectedItems`,
-        received: `${f.expectedItems} (items and outcomes, ~${OUTCOME_BYTES} bytes each, would exceed the 256 KiB state limit)`,
+        received: `${f.expectedItems} (items and outcomes, ~${OUTCOME_BYTES} bytes each, would exceed the ${MAX_STATE_PAYLOAD_BYTES / 1024} KiB state limit)`,
         allowed: `at most ${Math.floor(MAX_STATE_PAYLOAD_BYTES / OUTCOME_BYTES)} items per execution`,
         fix: 'split the manifest into several executions',
       });
@@ -905,16 +907,16 @@ export class Workflow extends Construct {
     const oom = sfn.Condition.or(
       sfn.Condition.and(
         sfn.Condition.isPresent('$.failure.parsed.Container.Reason'),
-        sfn.Condition.stringMatches('$.failure.parsed.Container.Reason', 'OutOfMemoryError*'),
+        sfn.Condition.stringMatches('$.failure.parsed.Container.Reason', OUT_OF_MEMORY_REASON_PATTERN),
       ),
       sfn.Condition.and(
         sfn.Condition.isPresent('$.failure.parsed.StatusReason'),
-        sfn.Condition.stringMatches('$.failure.parsed.StatusReason', 'OutOfMemoryError*'),
+        sfn.Condition.stringMatches('$.failure.parsed.StatusReason', OUT_OF_MEMORY_REASON_PATTERN),
       ),
     );
     const spotLost = sfn.Condition.and(
       sfn.Condition.isPresent('$.failure.parsed.StatusReason'),
-      sfn.Condition.stringMatches('$.failure.parsed.StatusReason', 'Host EC2*'),
+      sfn.Condition.stringMatches('$.failure.parsed.StatusReason', SPOT_RECLAIM_REASON_PATTERN),
     );
     const wire = (submits: sfn.CustomState[], kind: string, escalateSpot: boolean) => {
       submits.forEach((submit, i) => {

@@ -1,4 +1,5 @@
-import { App, Validations } from 'aws-cdk-lib';
+import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
@@ -272,5 +273,23 @@ describe('GenomicsPipelineStack context', () => {
     const app = new App({ context: { [key]: value } });
     expect(() => genomicsPropsFromContext(app)).toThrow(ContextError);
     expect(() => genomicsPropsFromContext(app)).toThrow(message);
+  });
+});
+
+describe('the checks the example passes are live', () => {
+  // Without these, "the example passes cdk-nag and the validator" could mean the plugins never ran.
+  test('cdk-nag, set up as above, fails synth on a finding', () => {
+    const app = validatingApp();
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    const stack = new Stack(app, 'Unsafe');
+    new s3.Bucket(stack, 'NoLogsNoTls');
+    expect(() => app.synth()).toThrow(/AwsSolutions-S1/);
+  });
+
+  test('the CloudFormation validator, set up as above, fails synth on an invalid template', () => {
+    const app = validatingApp();
+    const stack = new Stack(app, 'Invalid');
+    new CfnResource(stack, 'Queue', { type: 'AWS::Batch::JobQueue', properties: { Priority: 'high', Bogus: 1 } });
+    expect(() => app.synth()).toThrow(/Bogus/);
   });
 });
