@@ -1,4 +1,4 @@
-import { Annotations, Duration, Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -23,7 +23,7 @@ import {
   MIN_JOB_MEMORY_MIB,
 } from '../private/limits';
 import { checkEnvironment, checkTags, checkTimeout } from '../private/job-checks';
-import { checkBatchName } from '../private/names';
+import { checkBatchName, defaultJobDefinitionName } from '../private/names';
 import { ensureStackLimitChecks } from '../private/stack-limits';
 
 /** Options of `Job.mountEfs`. */
@@ -126,14 +126,16 @@ export interface JobProps {
   readonly tags?: Record<string, string>;
 
   /**
-   * Name jobs of this definition are submitted with (up to 128 letters, digits, `-`, `_`).
+   * Name jobs of this definition are submitted with (up to 128 letters, digits, `-`, `_`), and the prefix of their
+   * log streams. A `Workflow` names the jobs it submits after its steps instead.
    * @default - the construct id
    */
   readonly jobName?: string;
 
   /**
    * Physical name of the job definition.
-   * @default - CloudFormation generates one
+   * @default - `<stack name>_<construct path below the stack>`: every job definition of a stack shares the
+   * `<stack name>_` prefix, so a workflow's submit permission is one resource pattern however many jobs it runs
    */
   readonly jobDefinitionName?: string;
 
@@ -189,8 +191,10 @@ export class Job extends Construct {
   public readonly jobDefinition: batch.EcsJobDefinition;
   /** The container definition (EC2 or Fargate, following the queues). */
   public readonly container: batch.EcsEc2ContainerDefinition | batch.EcsFargateContainerDefinition;
-  /** Name jobs are submitted with. */
+  /** Name jobs are submitted with (a workflow names the jobs it submits after its steps). */
   public readonly jobName: string;
+  /** Physical name of the job definition. */
+  public readonly jobDefinitionName: string;
   /** EC2 or Fargate. */
   public readonly platform: CapacityPlatform;
   /** What one job asks for. */
@@ -244,6 +248,7 @@ export class Job extends Construct {
     if (props.jobDefinitionName !== undefined && !Token.isUnresolved(props.jobDefinitionName)) {
       checkBatchName(this, 'jobDefinitionName', props.jobDefinitionName);
     }
+    this.jobDefinitionName = props.jobDefinitionName ?? defaultJobDefinitionName(this);
     this.resources = { vcpus: props.vcpus, memory: props.memory, gpus: props.gpus ?? 0 };
     this.validateResources(props);
     this.timeout = checkTimeout(this, this.platform, props.timeout ?? Duration.hours(24));
@@ -307,7 +312,7 @@ export class Job extends Construct {
 
     this.jobDefinition = new batch.EcsJobDefinition(this, 'Resource', {
       container: this.container,
-      jobDefinitionName: props.jobDefinitionName,
+      jobDefinitionName: this.jobDefinitionName,
       parameters: props.parameters,
       timeout: this.timeout,
       retryAttempts: this.retryPolicy.attempts,
@@ -322,6 +327,19 @@ export class Job extends Construct {
     const cfn = this.jobDefinition.node.defaultChild as batch.CfnJobDefinition;
     for (const [key, value] of Object.entries(props.tags ?? {})) {
       cfn.tags.setTag(key, value);
+    }
+    // Defaults the L2 writes out anyway: leaving them out keeps each job definition smaller in the template, which
+    // bounds how many steps one stack holds.
+    if (Object.keys(props.environment ?? {}).length === 0) {
+      cfn.addPropertyDeletionOverride('ContainerProperties.Environment');
+    }
+    cfn.addPropertyDeletionOverride('ContainerProperties.ReadonlyRootFilesystem');
+    // awslogs sends to the job's own Region when none is given:
+    // https://docs.aws.amazon.com/batch/latest/userguide/using_awslogs.html
+    cfn.addPropertyDeletionOverride('ContainerProperties.LogConfiguration.Options.awslogs-region');
+    if (platform === CapacityPlatform.EC2) {
+      // EC2 is the default platform: https://docs.aws.amazon.com/batch/latest/APIReference/API_RegisterJobDefinition.html
+      cfn.addPropertyDeletionOverride('PlatformCapabilities');
     }
     if (this.retryPolicy.rules.length === 0) {
       // The L2 renders an empty evaluateOnExit list; "never retry" is attempts 1 with no rules at all.
@@ -350,7 +368,14 @@ export class Job extends Construct {
    * on one revision breaks at the next deploy.
    */
   public get jobDefinitionArnAllRevisions(): string {
-    return allRevisionsArn(this, this.jobDefinitionArn);
+    if (Token.isUnresolved(this.jobDefinitionName)) {
+      return allRevisionsArn(this.jobDefinitionArn);
+    }
+    return Stack.of(this).formatArn({
+      service: 'batch',
+      resource: 'job-definition',
+      resourceName: `${this.jobDefinitionName}:*`,
+    });
   }
 
   /** Binds the job to one more queue (e.g. an On-Demand escalation queue). Checked at synth like the others. */

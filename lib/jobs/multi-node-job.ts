@@ -239,10 +239,7 @@ export class MultiNodeJob extends Construct {
     return iam.Grant.addToPrincipal({
       grantee,
       actions: ['batch:SubmitJob'],
-      resourceArns: [
-        allRevisionsArn(this, this.jobDefinition.jobDefinitionArn),
-        ...this.queues.map((q) => q.jobQueueArn),
-      ],
+      resourceArns: [allRevisionsArn(this.jobDefinition.jobDefinitionArn), ...this.queues.map((q) => q.jobQueueArn)],
     });
   }
 

@@ -1,4 +1,6 @@
-import { Construct } from 'constructs';
+import { createHash } from 'crypto';
+import { Stack, Token } from 'aws-cdk-lib';
+import { Construct, IConstruct } from 'constructs';
 import { fail } from './errors';
 import { BATCH_NAME_PATTERN } from './limits';
 
@@ -12,4 +14,43 @@ export function checkBatchName(scope: Construct, prop: string, name: string): vo
       fix: `use e.g. '${name.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 128) || 'my-job'}'`,
     });
   }
+}
+
+const hash8 = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 8);
+
+/**
+ * The part of job definition names that identifies their stack: the stack name (a stack name cannot contain `_`, so
+ * `<stack>_` is a prefix no other stack's job definitions share), shortened with a hash when long or not known at
+ * synth (nested stacks).
+ */
+export function stackNamePart(stack: Stack): string {
+  if (Token.isUnresolved(stack.stackName)) {
+    return `${stack.node.id.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 40)}-${hash8(stack.node.path)}`;
+  }
+  return stack.stackName.length <= 60 ? stack.stackName : `${stack.stackName.slice(0, 51)}-${hash8(stack.stackName)}`;
+}
+
+/**
+ * The default physical name of a job definition: `<stack>_<path of the construct below the stack>`. Every job
+ * definition of a stack shares the `<stack>_` prefix, so one IAM resource pattern covers all of them however many
+ * there are.
+ */
+export function defaultJobDefinitionName(scope: IConstruct): string {
+  const stack = Stack.of(scope);
+  const prefix = `${stackNamePart(stack)}_`;
+  const scopes = scope.node.scopes;
+  const relative = scopes
+    .slice(scopes.indexOf(stack) + 1)
+    .map((s) => s.node.id)
+    .join('-');
+  let part = relative.replace(/[^A-Za-z0-9_-]/g, '-');
+  if (part !== relative || prefix.length + part.length > 128) {
+    part = `${part.slice(0, 128 - prefix.length - 9)}-${hash8(scope.node.path)}`;
+  }
+  return prefix + part;
+}
+
+/** IAM resource pattern of every revision of every job definition named by `defaultJobDefinitionName` in `stack`. */
+export function stackJobDefinitionsArn(stack: Stack): string {
+  return stack.formatArn({ service: 'batch', resource: 'job-definition', resourceName: `${stackNamePart(stack)}_*` });
 }

@@ -1,4 +1,4 @@
-import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -11,10 +11,10 @@ import { InstanceCatalog } from '../compute/instance-catalog';
 import { describeProblem } from '../core/validation-error';
 import { Job } from '../jobs/job';
 import { JobQueue } from '../queues/job-queue';
-import { allRevisionsArn } from '../private/arns';
 import { fail, gib } from '../private/errors';
 import { findCycle, levelsOf } from '../private/graph';
 import { acknowledgeWildcards } from '../private/nag';
+import { stackJobDefinitionsArn, stackNamePart } from '../private/names';
 import { ensureStackLimitChecks } from '../private/stack-limits';
 import {
   DISTRIBUTED_MAP_MAX_CONCURRENCY,
@@ -85,6 +85,8 @@ const STEP_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,39}$/;
  * output lists every item, which bounds items per execution.
  */
 const OUTCOME_BYTES = 250;
+/** Characters a CloudFormation reference is counted as when sizing the definition: a job queue or definition ARN. */
+const REFERENCE_CHARS = 128;
 
 interface StepPlan {
   readonly step: WorkflowStep;
@@ -116,8 +118,11 @@ export class Workflow extends Construct {
   private readonly fanOuts: FanOut[] = [];
   private readonly manifestGrants: iam.PolicyStatement[] = [];
   private readonly manifestKeys: kms.IKey[] = [];
-  /** Queues each job is submitted to, for one narrow SubmitJob statement per job. */
-  private readonly submitTargets = new Map<Job, Set<JobQueue>>();
+  /** The jobs and queues the state machine submits to, for one SubmitJob statement. */
+  private readonly submitJobs = new Set<Job>();
+  private readonly submitQueues = new Set<JobQueue>();
+  /** DefinitionSubstitutions: placeholder key to value (an ARN or name token). */
+  private readonly substitutions: Record<string, string> = {};
 
   constructor(scope: Construct, id: string, props: WorkflowProps) {
     super(scope, id);
@@ -135,7 +140,8 @@ export class Workflow extends Construct {
     const definition = this.sequence(
       units,
       (u) => this.unitDeps(u),
-      (u) => this.buildUnit(u),
+      (u, scope) => this.buildUnit(u, scope),
+      new StepScope(this, ''),
     );
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
@@ -145,6 +151,7 @@ export class Workflow extends Construct {
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromChainable(definition.start),
+      definitionSubstitutions: this.substitutions,
       timeout: this.timeout,
       tracingEnabled: props.tracing ?? true,
       stateMachineName: props.stateMachineName,
@@ -156,14 +163,26 @@ export class Workflow extends Construct {
     });
     this.manifestGrants.forEach((statement) => this.stateMachine.addToRolePolicy(statement));
     this.manifestKeys.forEach((key) => key.grantDecrypt(this.stateMachine));
-    for (const [job, queues] of this.submitTargets) {
-      this.stateMachine.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['batch:SubmitJob'],
-          resources: [allRevisionsArn(this, job.jobDefinitionArn), ...[...queues].map((q) => q.jobQueueArn)],
-        }),
-      );
+    // One statement, and one resource pattern per stack for job definitions named `<stack>_...` (the default): an
+    // ARN per job would outgrow IAM's policy size limits (10,240 characters inline, 6,144 per managed policy, 10
+    // managed policies per role) at a few dozen jobs.
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
+    const definitions = new Map<string, string>();
+    for (const job of this.submitJobs) {
+      const stack = Stack.of(job);
+      const prefix = `${stackNamePart(stack)}_`;
+      if (!Token.isUnresolved(job.jobDefinitionName) && job.jobDefinitionName.startsWith(prefix)) {
+        definitions.set(`${stack.node.path}/${prefix}`, stackJobDefinitionsArn(stack));
+      } else {
+        definitions.set(job.node.path, job.jobDefinitionArnAllRevisions);
+      }
     }
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['batch:SubmitJob'],
+        resources: [...definitions.values(), ...[...this.submitQueues].map((q) => q.jobQueueArn)],
+      }),
+    );
     // DescribeJobs has no resource-level permissions; TerminateJob lets a stopped execution stop its jobs.
     // https://docs.aws.amazon.com/step-functions/latest/dg/batch-iam.html
     this.stateMachine.addToRolePolicy(new iam.PolicyStatement({ actions: ['batch:DescribeJobs'], resources: ['*'] }));
@@ -198,7 +217,7 @@ export class Workflow extends Construct {
     ];
     acknowledgeWildcards(this, documents, (actions) => {
       if (actions.includes('batch:SubmitJob')) {
-        return 'SubmitJob on every revision of one job definition: executions started before a deploy keep submitting the revision they started with.';
+        return "SubmitJob on every revision of the stack's job definitions (named '<stack>_<job>'): one pattern instead of an ARN per job keeps the role within IAM's policy size limits, and executions started before a deploy keep submitting the revision they started with.";
       }
       if (actions.includes('batch:TerminateJob')) {
         return 'TerminateJob on the jobs this workflow submits, whose ids exist only at run time; it lets a stopped execution stop its jobs.';
@@ -686,17 +705,45 @@ export class Workflow extends Construct {
     return Duration.seconds(Math.min(seconds, MAX_EXECUTION_DAYS * 24 * 3600));
   }
 
+  /**
+   * Characters of the state machine definition as Step Functions receives it, after CloudFormation fills in
+   * references and DefinitionSubstitutions (each reference counted as a 128-character ARN).
+   */
+  public estimatedDefinitionChars(): number {
+    const stack = Stack.of(this);
+    const cfn = this.stateMachine.node.defaultChild as sfn.CfnStateMachine;
+    const pieces: string[] = [];
+    let references = 0;
+    const walk = (v: unknown): void => {
+      if (typeof v === 'string') {
+        pieces.push(v);
+      } else if (v && typeof v === 'object' && 'Fn::Join' in v) {
+        (v['Fn::Join'] as [string, unknown[]])[1].forEach(walk);
+      } else {
+        references++;
+      }
+    };
+    walk(stack.resolve(cfn.definitionString));
+    const text = pieces.join('');
+    let chars = text.length + references * REFERENCE_CHARS;
+    for (const [key, value] of Object.entries(this.substitutions)) {
+      const uses = text.split(`\${${key}}`).length - 1;
+      const resolved = stack.resolve(value);
+      const length = typeof resolved === 'string' ? resolved.length : REFERENCE_CHARS;
+      chars += uses * (length - key.length - 3);
+    }
+    return chars;
+  }
+
   private validateDefinitionSize(): string[] {
-    const rendered = JSON.stringify(
-      Stack.of(this).resolve((this.stateMachine.node.defaultChild as sfn.CfnStateMachine).definitionString),
-    );
-    if (rendered.length <= MAX_DEFINITION_CHARS) {
+    const chars = this.estimatedDefinitionChars();
+    if (chars <= MAX_DEFINITION_CHARS) {
       return [];
     }
     return [
       describeProblem(this, {
         prop: 'steps',
-        received: `${this.steps.length} steps (definition ~${rendered.length} characters)`,
+        received: `${this.steps.length} steps (definition ~${chars} characters)`,
         problem: 'make a state machine definition larger than Step Functions accepts',
         allowed: `${MAX_DEFINITION_CHARS} characters`,
         fix: 'split the pipeline into several workflows, or turn off escalations on short steps',
@@ -736,7 +783,12 @@ export class Workflow extends Construct {
    * Chains nodes level by level: a level of one node runs alone, a level of several runs them as parallel branches
    * (each branch keeps its input: tasks discard their results, so the state is the same everywhere).
    */
-  private sequence<T>(nodes: T[], deps: (n: T) => T[], build: (n: T) => Fragment): Fragment {
+  private sequence<T>(
+    nodes: T[],
+    deps: (n: T) => T[],
+    build: (n: T, scope: StepScope) => Fragment,
+    scope: StepScope,
+  ): Fragment {
     let levels = levelsOf(nodes, deps);
     // A fan-out records its outcomes in the state, which a parallel branch would discard: give it a level of its own.
     levels = levels.flatMap((l) => (l.some((n) => n instanceof FanOut) && l.length > 1 ? l.map((n) => [n]) : [l]));
@@ -745,14 +797,15 @@ export class Workflow extends Construct {
     for (const level of levels) {
       let frag: Fragment;
       if (level.length === 1) {
-        frag = build(level[0]);
+        frag = build(level[0], scope);
       } else {
         const names = level.map((n) => (n instanceof WorkflowStep ? n.name : (n as FanOut).name));
         const parallel = new sfn.Parallel(this, `Run ${names.join(' + ')}`.slice(0, 80), {
           resultPath: sfn.JsonPath.DISCARD,
         });
         for (const n of level) {
-          parallel.branch(build(n).start);
+          const name = n instanceof WorkflowStep ? n.name : (n as FanOut).name;
+          parallel.branch(build(n, new StepScope(this, `${name} branch: `)).start);
         }
         frag = { start: parallel, ends: [parallel] };
       }
@@ -765,8 +818,8 @@ export class Workflow extends Construct {
     return { start: first!.start, ends };
   }
 
-  private buildUnit(u: Unit): Fragment {
-    return u instanceof WorkflowStep ? this.buildStep(u) : this.buildFanOut(u);
+  private buildUnit(u: Unit, scope: StepScope): Fragment {
+    return u instanceof WorkflowStep ? this.buildStep(u, scope) : this.buildFanOut(u);
   }
 
   private buildFanOut(f: FanOut): Fragment {
@@ -775,7 +828,8 @@ export class Workflow extends Construct {
     const body = this.sequence(
       steps,
       (s) => s.dependencies.filter((d) => d.forEach === f),
-      (s) => this.buildStep(s),
+      (s, scope) => this.buildStep(s, scope),
+      new StepScope(this, `${n} item: `),
     );
     const item = new sfn.Parallel(this, `${n}: process item`, { resultPath: sfn.JsonPath.DISCARD });
     item.branch(body.start);
@@ -876,109 +930,80 @@ export class Workflow extends Construct {
   }
 
   /**
-   * One step: submit on the step's queue; after an out-of-memory kill, submit again with the next memory level;
-   * after Spot interruptions exhaust the job's retries, submit the same memory on the On-Demand queue. Anything else
-   * fails the step with Batch's reason.
+   * One step: a `.sync` submit of the step's job. Steps without escalation submit a fixed request. A step with
+   * escalation first records its attempt in `$.attempt` (queue, memory ladder); the submit reads the queue and memory
+   * from there, and the scope's shared escalation states update it and come back through the resubmit router: after
+   * Spot interruptions use up the job's retries the same memory runs on the On-Demand queue, after an out-of-memory
+   * kill the next memory level runs. Any other job failure fails the step with Batch's one-line reason.
    */
-  private buildStep(step: WorkflowStep): Fragment {
+  private buildStep(step: WorkflowStep, scope: StepScope): Fragment {
     const plan = this.planOf(step);
-    const s = step.name;
-    // A failed Batch job always carries a status reason; it becomes the step's cause, one line instead of the job's
-    // whole description.
-    const failedWithReason = new sfn.Fail(this, `${s}: failed`, {
-      error: `${s}.Failed`,
-      causePath: '$.failure.parsed.StatusReason',
-    });
-    const failedOther = new sfn.Fail(this, `${s}: error`, { error: `${s}.Error`, causePath: '$.error.Cause' });
-
-    const ends: sfn.INextable[] = [];
     const levels = plan.memoryLevelsMiB;
-    const spotSubmits: sfn.CustomState[] = [];
-    const odSubmits: sfn.CustomState[] = [];
-    levels.forEach((mem, i) => {
-      const suffix = i === 0 ? '' : ` (${gib(mem)})`;
-      spotSubmits.push(this.submit(plan, `${s}: submit${suffix}`, plan.queue, i === 0 ? undefined : mem));
-      if (plan.onDemandQueue) {
-        odSubmits.push(
-          this.submit(plan, `${s}: submit On-Demand${suffix}`, plan.onDemandQueue, i === 0 ? undefined : mem),
-        );
-      }
+    const escalates = plan.onDemandQueue !== undefined || levels.length > 1;
+    const submit = this.submit(plan, scope, escalates);
+    if (!escalates) {
+      return { start: submit, ends: [submit] };
+    }
+    const attempt = new sfn.Pass(this, `${step.name}: plan`, {
+      result: sfn.Result.fromObject({
+        step: step.name,
+        queue: this.substitution(plan.queue.jobQueueArn, plan.queue.node.id),
+        // The same queue when there is no Spot escalation: "run On-Demand" is then never chosen.
+        onDemand: this.substitution(
+          (plan.onDemandQueue ?? plan.queue).jobQueueArn,
+          (plan.onDemandQueue ?? plan.queue).node.id,
+        ),
+        memory: `${levels[0]}`,
+        levels: levels.map((l) => `${l}`),
+        level: 0,
+        last: levels.length - 1,
+      }),
+      resultPath: '$.attempt',
     });
-    const oom = sfn.Condition.or(
-      sfn.Condition.and(
-        sfn.Condition.isPresent('$.failure.parsed.Container.Reason'),
-        sfn.Condition.stringMatches('$.failure.parsed.Container.Reason', OUT_OF_MEMORY_REASON_PATTERN),
-      ),
-      sfn.Condition.and(
-        sfn.Condition.isPresent('$.failure.parsed.StatusReason'),
-        sfn.Condition.stringMatches('$.failure.parsed.StatusReason', OUT_OF_MEMORY_REASON_PATTERN),
-      ),
-    );
-    const spotLost = sfn.Condition.and(
-      sfn.Condition.isPresent('$.failure.parsed.StatusReason'),
-      sfn.Condition.stringMatches('$.failure.parsed.StatusReason', SPOT_RECLAIM_REASON_PATTERN),
-    );
-    const wire = (submits: sfn.CustomState[], kind: string, escalateSpot: boolean) => {
-      submits.forEach((submit, i) => {
-        ends.push(submit);
-        const parse = new sfn.Pass(this, `${s}: read failure${kind}${i ? ` ${i}` : ''}`, {
-          parameters: { 'parsed.$': 'States.StringToJson($.error.Cause)' },
-          resultPath: '$.failure',
-        });
-        submit.addCatch(parse, { errors: [sfn.Errors.TASKS_FAILED], resultPath: '$.error' });
-        submit.addCatch(failedOther, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
-        const canEscalate = (escalateSpot && odSubmits[i]) || submits[i + 1];
-        if (!canEscalate) {
-          // Nothing to escalate to: fail with Batch's reason, without a choice state (keeps long pipelines small).
-          parse.next(failedWithReason);
-          return;
-        }
-        const choice = new sfn.Choice(this, `${s}: retry?${kind}${i ? ` ${i}` : ''}`);
-        if (escalateSpot && odSubmits[i]) {
-          choice.when(spotLost, odSubmits[i], { comment: 'Spot interruptions used up the retries: run On-Demand' });
-        }
-        if (submits[i + 1]) {
-          choice.when(oom, submits[i + 1], { comment: 'Out of memory: run again with more memory' });
-        }
-        choice.otherwise(failedWithReason);
-        parse.next(choice);
-      });
-    };
-    wire(spotSubmits, '', true);
-    wire(odSubmits, ' (On-Demand)', false);
-    return { start: spotSubmits[0], ends };
+    attempt.next(submit);
+    scope.resubmitTo(step.name, submit);
+    return { start: attempt, ends: [submit] };
   }
 
-  private submit(plan: StepPlan, name: string, queue: JobQueue, memoryMiB: number | undefined): sfn.CustomState {
-    const job = plan.step.options.job;
-    const inFanOut = plan.step.forEach !== undefined;
+  private submit(plan: StepPlan, scope: StepScope, escalates: boolean): sfn.CustomState {
+    const step = plan.step;
+    const job = step.options.job;
+    const inFanOut = step.forEach !== undefined;
     const environment = Object.entries(plan.environment).map(([k, path]) => ({ Name: k, 'Value.$': path }));
-    if (plan.step.options.checkpoint) {
-      const prefix = plan.step.options.checkpoint.prefix ?? 'checkpoints/';
-      const idPath = inFanOut ? `$.item.${plan.step.forEach!.idField}` : '$$.Execution.Name';
+    if (step.options.checkpoint) {
+      const prefix = step.options.checkpoint.prefix ?? 'checkpoints/';
+      const idPath = inFanOut ? `$.item.${step.forEach!.idField}` : '$$.Execution.Name';
+      const bucket = step.options.checkpoint.bucket;
+      const bucketName = this.substitution(bucket.bucketName, bucket.node.id);
       environment.push({
         Name: 'CHECKPOINT_URI',
-        'Value.$': `States.Format('s3://${plan.step.options.checkpoint.bucket.bucketName}/${prefix}{}/${plan.step.name}/', ${idPath})`,
+        'Value.$': `States.Format('s3://${bucketName}/${prefix}{}/${step.name}/', ${idPath})`,
       });
     }
     const overrides: Record<string, unknown> = {};
-    if (memoryMiB !== undefined) {
-      overrides.ResourceRequirements = [{ Type: 'MEMORY', Value: `${memoryMiB}` }];
+    if (escalates && plan.memoryLevelsMiB.length > 1) {
+      overrides.ResourceRequirements = [{ Type: 'MEMORY', 'Value.$': '$.attempt.memory' }];
     }
     if (environment.length > 0) {
       overrides.Environment = environment;
     }
     const parameters = Object.fromEntries(Object.entries(plan.parameters).map(([k, path]) => [`${k}.$`, path]));
-    const state = new sfn.CustomState(this, name, {
+    // The submit state is named after the step: it is the step in the console's graph and history.
+    const state = new sfn.CustomState(this, step.name, {
       // aws-stepfunctions-tasks' BatchSubmitJob grants SubmitJob on every job definition (job-definition/*); a
-      // custom state lets the workflow grant exactly this definition's revisions and queue.
+      // custom state lets the workflow grant exactly its own definitions and queues. ARNs go through
+      // DefinitionSubstitutions: inline tokens would split the definition into a Fn::Join of many pieces, several
+      // times larger in the template.
       stateJson: {
         Type: 'Task',
-        Resource: `arn:${Aws.PARTITION}:states:::batch:submitJob.sync`,
+        Resource: `arn:${this.substitution(Aws.PARTITION, 'Partition')}:states:::batch:submitJob.sync`,
         Parameters: {
-          JobName: job.jobName,
-          JobDefinition: job.jobDefinitionArn,
-          JobQueue: queue.jobQueueArn,
+          // Named after the step: a failed job's description carries its name, which names the step's error.
+          JobName: step.name,
+          JobDefinition: this.substitution(job.jobDefinitionArn, job.node.id),
+          ...(escalates
+            ? { 'JobQueue.$': '$.attempt.queue' }
+            : { JobQueue: this.substitution(plan.queue.jobQueueArn, plan.queue.node.id) }),
           ...(Object.keys(parameters).length ? { Parameters: parameters } : {}),
           ...(Object.keys(overrides).length ? { ContainerOverrides: overrides } : {}),
           // No RetryStrategy here: one given at submit time replaces the job definition's retry rules.
@@ -989,14 +1014,163 @@ export class Workflow extends Construct {
     state.addRetry({
       errors: BATCH_API_ERRORS,
       interval: Duration.seconds(5),
-      backoffRate: 2,
-      maxAttempts: 6,
+      maxAttempts: 6, // backing off 2x each time, Step Functions' default rate
       jitterStrategy: sfn.JitterType.FULL,
     });
-    const targets = this.submitTargets.get(job) ?? new Set<JobQueue>();
-    targets.add(queue);
-    this.submitTargets.set(job, targets);
+    // Other errors (the Batch API failing after these retries, a missing input path) propagate with their own name.
+    state.addCatch(escalates ? scope.escalation() : scope.failure(), {
+      errors: [sfn.Errors.TASKS_FAILED],
+      resultPath: '$.error',
+    });
+    this.submitJobs.add(job);
+    this.submitQueues.add(plan.queue);
+    if (plan.onDemandQueue) {
+      this.submitQueues.add(plan.onDemandQueue);
+    }
     return state;
+  }
+
+  /**
+   * A `${key}` placeholder for `value` in the definition, filled by CloudFormation from DefinitionSubstitutions.
+   * The same value always gets the same key.
+   */
+  private substitution(value: string, hint: string): string {
+    for (const [key, v] of Object.entries(this.substitutions)) {
+      if (v === value) {
+        return `\${${key}}`;
+      }
+    }
+    const base = hint.replace(/[^A-Za-z0-9_]/g, '_');
+    let key = base;
+    for (let i = 2; key in this.substitutions; i++) {
+      key = `${base}_${i}`;
+    }
+    this.substitutions[key] = value;
+    return `\${${key}}`;
+  }
+}
+
+/**
+ * The states a group of steps shares for failure handling: the top level, each parallel branch and each fan-out
+ * item have their own (a state belongs to exactly one of them). Shared states keep a step to one or two states of
+ * its own, which is what lets a long pipeline fit in one definition.
+ */
+class StepScope {
+  private failed?: sfn.Pass;
+  private nameFailure?: sfn.Pass;
+  private escalate?: sfn.Pass;
+  private router?: sfn.Choice;
+
+  constructor(
+    private readonly workflow: Construct,
+    private readonly label: string,
+  ) {}
+
+  /** Where a job failure without escalation goes: parse Batch's job description, fail as `<step>.Failed`. */
+  public failure(): sfn.IChainable {
+    if (!this.failed) {
+      this.failed = new sfn.Pass(this.workflow, `${this.label}read failure`, {
+        parameters: { 'parsed.$': 'States.StringToJson($.error.Cause)' },
+        resultPath: '$.failure',
+      });
+      this.failed.next(this.named());
+    }
+    return this.failed;
+  }
+
+  /**
+   * Fails the step from a parsed failure. A failed Batch job always carries a status reason: it becomes the cause,
+   * one line instead of the job's whole description. The job is named after its step, so the error names the step.
+   */
+  private named(): sfn.Pass {
+    if (!this.nameFailure) {
+      this.nameFailure = new sfn.Pass(this.workflow, `${this.label}name failure`, {
+        parameters: {
+          'error.$': "States.Format('{}.Failed', $.failure.parsed.JobName)",
+          'cause.$': '$.failure.parsed.StatusReason',
+        },
+        resultPath: '$.failed',
+      });
+      this.nameFailure.next(
+        new sfn.Fail(this.workflow, `${this.label}step failed`, {
+          errorPath: '$.failed.error',
+          causePath: '$.failed.cause',
+        }),
+      );
+    }
+    return this.nameFailure;
+  }
+
+  /**
+   * Where a job failure of an escalating step goes: after Spot interruptions, On-Demand with the same memory; after
+   * an out-of-memory kill, the next memory level; otherwise the step fails.
+   */
+  public escalation(): sfn.IChainable {
+    if (!this.escalate) {
+      const w = this.workflow;
+      const read = new sfn.Pass(w, `${this.label}read failure, escalate?`, {
+        parameters: { 'parsed.$': 'States.StringToJson($.error.Cause)' },
+        resultPath: '$.failure',
+      });
+      // The attempt record with some fields changed (a Pass state replaces the whole record).
+      const copy = (overrides: Record<string, unknown>) => {
+        const fields = ['step', 'queue', 'onDemand', 'memory', 'levels', 'level', 'last'];
+        const changed = Object.keys(overrides).map((k) => k.replace(/\.\$$/, ''));
+        return {
+          ...Object.fromEntries(fields.filter((f) => !changed.includes(f)).map((f) => [`${f}.$`, `$.attempt.${f}`])),
+          ...overrides,
+        };
+      };
+      const onDemandQueue = new sfn.Pass(w, `${this.label}run On-Demand`, {
+        parameters: copy({ 'queue.$': '$.attempt.onDemand' }),
+        resultPath: '$.attempt',
+      });
+      const moreMemory = new sfn.Pass(w, `${this.label}add memory`, {
+        parameters: copy({
+          'level.$': 'States.MathAdd($.attempt.level, 1)',
+          'memory.$': 'States.ArrayGetItem($.attempt.levels, States.MathAdd($.attempt.level, 1))',
+        }),
+        resultPath: '$.attempt',
+      });
+      const oom = sfn.Condition.and(
+        sfn.Condition.numberLessThanJsonPath('$.attempt.level', '$.attempt.last'),
+        sfn.Condition.or(
+          sfn.Condition.and(
+            sfn.Condition.isPresent('$.failure.parsed.Container.Reason'),
+            sfn.Condition.stringMatches('$.failure.parsed.Container.Reason', OUT_OF_MEMORY_REASON_PATTERN),
+          ),
+          sfn.Condition.and(
+            sfn.Condition.isPresent('$.failure.parsed.StatusReason'),
+            sfn.Condition.stringMatches('$.failure.parsed.StatusReason', OUT_OF_MEMORY_REASON_PATTERN),
+          ),
+        ),
+      );
+      const spotLost = sfn.Condition.and(
+        sfn.Condition.not(sfn.Condition.stringEqualsJsonPath('$.attempt.queue', '$.attempt.onDemand')),
+        sfn.Condition.isPresent('$.failure.parsed.StatusReason'),
+        sfn.Condition.stringMatches('$.failure.parsed.StatusReason', SPOT_RECLAIM_REASON_PATTERN),
+      );
+      // A failure that is not escalated is named and reported like any other.
+      const nameOnly = this.named();
+      read.next(
+        new sfn.Choice(w, `${this.label}escalate?`)
+          .when(spotLost, onDemandQueue, { comment: 'Spot interruptions used up the retries: run On-Demand' })
+          .when(oom, moreMemory, { comment: 'Out of memory: run again with more memory' })
+          .otherwise(nameOnly),
+      );
+      this.router = new sfn.Choice(w, `${this.label}resubmit`);
+      onDemandQueue.next(this.router);
+      moreMemory.next(this.router);
+      this.router.otherwise(nameOnly);
+      this.escalate = read;
+    }
+    return this.escalate;
+  }
+
+  /** Makes the resubmit router send `step`'s escalated attempts back to its submit state. */
+  public resubmitTo(step: string, submit: sfn.State): void {
+    this.escalation();
+    this.router!.when(sfn.Condition.stringEquals('$.attempt.step', step), submit);
   }
 }
 

@@ -194,8 +194,9 @@ describe('GenomicsPipelineStack', () => {
       manifestItems: threeSamples.samples,
     });
     expect(run.error).toBeUndefined();
-    expect(run.calls.filter((c) => c.input.JobName === 'Align')).toHaveLength(3);
-    expect(run.calls[run.calls.length - 1].input.JobName).toBe('Aggregate');
+    // Jobs are named after their steps.
+    expect(run.calls.filter((c) => c.input.JobName === 'align')).toHaveLength(3);
+    expect(run.calls[run.calls.length - 1].input.JobName).toBe('aggregate');
     expect(run.calls[run.calls.length - 1].input.JobQueue).toContain('UrgentQueue');
   });
 

@@ -7,6 +7,7 @@ import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
 import {
   BatchPipelinesValidationError,
   CapacityPlatform,
@@ -50,8 +51,8 @@ describe('Job defaults on EC2', () => {
     expect(j.platform).toBe(CapacityPlatform.EC2);
     template.hasResourceProperties('AWS::Batch::JobDefinition', {
       Type: 'container',
-      PlatformCapabilities: ['EC2'],
-      JobDefinitionName: Match.absent(),
+      // EC2 is the platform Batch assumes when none is given.
+      PlatformCapabilities: Match.absent(),
       ContainerProperties: Match.objectLike({
         Command: ['align', 'Ref::sample'],
         ResourceRequirements: [
@@ -59,6 +60,31 @@ describe('Job defaults on EC2', () => {
           { Type: 'VCPU', Value: '4' },
         ],
       }),
+    });
+  });
+
+  test('is named <stack>_<construct path>, the prefix every job definition of the stack shares', () => {
+    expect(j.jobDefinitionName).toBe('Test_Align');
+    template.hasResourceProperties('AWS::Batch::JobDefinition', { JobDefinitionName: 'Test_Align' });
+    const other = setup();
+    const nested = new Job(new Construct(other.stack, 'Genomics.v2'), 'Align', {
+      queues: [other.queue],
+      image: ecs.ContainerImage.fromRegistry('busybox'),
+      vcpus: 1,
+      memory: Size.gibibytes(2),
+    });
+    // Characters Batch does not allow are replaced, and a hash of the path keeps the name unique.
+    expect(nested.jobDefinitionName).toMatch(/^Test_Genomics-v2-Align-[0-9a-f]{8}$/);
+  });
+
+  test('leaves out what the job definition would only repeat of the defaults (keeps large pipelines in one stack)', () => {
+    const props = Object.values(template.findResources('AWS::Batch::JobDefinition'))[0].Properties;
+    // No environment, a writable root file system, and logs in the job's own Region.
+    expect(props.ContainerProperties.Environment).toBeUndefined();
+    expect(props.ContainerProperties.ReadonlyRootFilesystem).toBeUndefined();
+    expect(props.ContainerProperties.LogConfiguration.Options).toEqual({
+      'awslogs-group': expect.anything(),
+      'awslogs-stream-prefix': 'Align',
     });
   });
 

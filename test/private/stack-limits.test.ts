@@ -25,7 +25,7 @@ describe('stack limits checked at synth', () => {
     const p = genomicsPipeline();
     let previous: WorkflowStep | undefined;
     const steps: WorkflowStep[] = [];
-    for (let i = 0; i < 120; i++) {
+    for (let i = 0; i < 1000; i++) {
       previous = new WorkflowStep(`s${i}`, { job: p.jobs.align, dependsOn: previous ? [previous] : [] });
       steps.push(previous);
     }

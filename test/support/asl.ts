@@ -38,6 +38,12 @@ function render(value: unknown, resources: Record<string, { Type: string }>): st
     const [id, attr] = v['Fn::GetAtt'] as [string, string];
     return placeholder(resources, id, attr);
   }
+  if ('Fn::Sub' in v) {
+    const [text, vars] = v['Fn::Sub'] as [string, Record<string, unknown>];
+    return text.replace(/\$\{([^}]+)\}/g, (_, name: string) =>
+      name in vars ? render(vars[name], resources) : render({ Ref: name }, resources),
+    );
+  }
   if ('Fn::Join' in v) {
     const [sep, parts] = v['Fn::Join'] as [string, unknown[]];
     return parts.map((p) => render(p, resources)).join(sep);
@@ -47,12 +53,21 @@ function render(value: unknown, resources: Record<string, { Type: string }>): st
 
 /**
  * The plain Amazon States Language of the (only, or `index`th) state machine in a template: CloudFormation's
- * DefinitionString joined, with references replaced by placeholder ARNs.
+ * DefinitionString joined and its DefinitionSubstitutions filled in, as CloudFormation does, with references
+ * replaced by placeholder ARNs. A placeholder without a substitution is an error, as it is at deploy.
  */
 export function aslOf(template: Template, index = 0): Record<string, unknown> {
   const json = template.toJSON() as {
     Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
   };
   const machines = Object.values(json.Resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
-  return JSON.parse(render(machines[index].Properties.DefinitionString, json.Resources));
+  const props = machines[index].Properties;
+  const substitutions = (props.DefinitionSubstitutions ?? {}) as Record<string, unknown>;
+  const text = render(props.DefinitionString, json.Resources).replace(/\$\{([^}]+)\}/g, (_, key: string) => {
+    if (!(key in substitutions)) {
+      throw new Error(`the definition uses \${${key}}, which DefinitionSubstitutions does not define`);
+    }
+    return render(substitutions[key], json.Resources);
+  });
+  return JSON.parse(text);
 }

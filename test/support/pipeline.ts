@@ -73,7 +73,6 @@ export type JobSimulator = (call: SubmitCall, attempt: number) => void;
 export function jobFailure(statusReason: string, containerReason?: string): Error {
   const e = new Error(
     JSON.stringify({
-      JobName: 'x',
       Status: 'FAILED',
       StatusReason: statusReason,
       Attempts: [{ StatusReason: statusReason }],
@@ -137,7 +136,21 @@ export async function runLocally(stack: Stack, input: unknown, simulate: JobSimu
       const key = `${call.input.JobName}|${JSON.stringify(call.input.Parameters ?? {})}`;
       const attempt = (attempts.get(key) ?? 0) + 1;
       attempts.set(key, attempt);
-      simulate(call, attempt);
+      try {
+        simulate(call, attempt);
+      } catch (e) {
+        // Batch's description of a failed job carries the name and queue it was submitted with.
+        const error = e as Error;
+        if (error.name === 'States.TaskFailed') {
+          const description = JSON.parse(error.message);
+          error.message = JSON.stringify({
+            ...description,
+            JobName: call.input.JobName,
+            JobQueue: call.input.JobQueue,
+          });
+        }
+        throw error;
+      }
       return { JobId: `job-${calls.length}`, Status: 'SUCCEEDED' };
     };
   }

@@ -13,6 +13,11 @@ import { stackWithVpc } from '../support/stacks';
 const aslValidator = require('asl-validator') as (d: unknown) => { isValid: boolean; errorsText: () => string };
 
 const sampleOf = (c: SubmitCall) => c.input.Parameters?.sampleId;
+// Queue placeholders are the queue's logical id: its construct id and an 8-character hash.
+const queueOf = (c: SubmitCall) =>
+  c.input.JobQueue.split('/')
+    .pop()!
+    .replace(/[0-9A-F]{8}$/, '');
 const memoryOf = (c: SubmitCall) =>
   c.input.ContainerOverrides?.ResourceRequirements?.find((r) => r.Type === 'MEMORY')?.Value;
 
@@ -65,18 +70,18 @@ describe('the generated state machine', () => {
     const branch = (
       processor['samples: process item'] as unknown as { Branches: Array<{ States: Record<string, unknown> }> }
     ).Branches[0].States as Record<string, { Retry: unknown[] }>;
-    expect(branch['align: submit'].Retry).toEqual([
+    // No BackoffRate: Step Functions doubles the interval by default.
+    expect(branch.align.Retry).toEqual([
       {
         ErrorEquals: ['Batch.AWSBatchException', 'Batch.ServerException', 'Batch.TooManyRequestsException'],
         IntervalSeconds: 5,
         MaxAttempts: 6,
-        BackoffRate: 2,
         JitterStrategy: 'FULL',
       },
     ]);
   });
 
-  test('the role may submit exactly these job definitions (every revision) to these queues, and stop them', () => {
+  test("the role may submit the stack's job definitions (every revision) to these queues, and stop them", () => {
     const roleId = p.stack.getLogicalId(p.workflow.stateMachine.role.node.defaultChild as CfnElement);
     const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((r) =>
       JSON.stringify(r.Properties.Roles).includes(roleId),
@@ -86,11 +91,13 @@ describe('the generated state machine', () => {
       Resource: unknown;
     }>;
     const byAction = (a: string) => statements.filter((s) => ([] as string[]).concat(s.Action).includes(a));
-    const submit = JSON.stringify(byAction('batch:SubmitJob'));
-    expect(submit).toContain(':job-definition/');
-    expect(submit).toContain(':*');
-    expect(submit).not.toContain('job-definition/*"');
-    expect(byAction('batch:SubmitJob')).toHaveLength(4); // one per job: its definition and its queue
+    // One statement: the stack's job definitions by their shared name prefix, and the two queues.
+    expect(byAction('batch:SubmitJob')).toHaveLength(1);
+    const resources = byAction('batch:SubmitJob')[0].Resource as unknown[];
+    expect(resources).toHaveLength(3);
+    expect(JSON.stringify(resources[0])).toContain(':job-definition/Test_*');
+    expect(JSON.stringify(resources.slice(1))).toContain('JobQueueArn');
+    expect(p.jobs.align.jobDefinitionName).toBe('Test_Align');
     expect(byAction('batch:DescribeJobs')[0].Resource).toBe('*');
     expect(JSON.stringify(byAction('batch:TerminateJob')[0].Resource)).toContain(':job/*');
     expect(JSON.stringify(byAction('events:PutRule')[0].Resource)).toContain(
@@ -133,13 +140,13 @@ describe('running the workflow locally', () => {
     expect(run.error).toBeUndefined();
     const order = run.calls.map((c) => `${c.input.JobName}:${sampleOf(c) ?? '*'}`);
     for (const id of ['s1', 's2', 's3']) {
-      const align = order.indexOf(`Align:${id}`);
+      const align = order.indexOf(`align:${id}`);
       expect(align).toBeGreaterThanOrEqual(0);
-      expect(order.indexOf(`CallVariants:${id}`)).toBeGreaterThan(align);
-      expect(order.indexOf(`Qc:${id}`)).toBeGreaterThan(align);
+      expect(order.indexOf(`callVariants:${id}`)).toBeGreaterThan(align);
+      expect(order.indexOf(`qc:${id}`)).toBeGreaterThan(align);
     }
-    expect(order.filter((o) => o.startsWith('Aggregate'))).toEqual(['Aggregate:*']);
-    expect(order[order.length - 1]).toBe('Aggregate:*');
+    expect(order.filter((o) => o.startsWith('aggregate'))).toEqual(['aggregate:*']);
+    expect(order[order.length - 1]).toBe('aggregate:*');
     expect(run.calls).toHaveLength(10);
     expect(run.output!.samplesOutcomes).toEqual([
       { sampleId: 's1', status: 'SUCCEEDED' },
@@ -151,7 +158,7 @@ describe('running the workflow locally', () => {
   test('item data reaches the job as parameters', async () => {
     const p = genomicsPipeline();
     const run = await runLocally(p.stack, threeSamples);
-    const align = run.calls.find((c) => c.input.JobName === 'Align' && sampleOf(c) === 's2')!;
+    const align = run.calls.find((c) => c.input.JobName === 'align' && sampleOf(c) === 's2')!;
     expect(align.input.Parameters).toEqual({ sampleId: 's2', inputUri: 's3://in/s2.fq' });
     expect(align.input.JobQueue).toContain('job-queue/Standard');
   });
@@ -159,21 +166,24 @@ describe('running the workflow locally', () => {
   test('a job whose Spot retries were used up by interruptions is rerun on the On-Demand queue', async () => {
     const p = genomicsPipeline();
     const run = await runLocally(p.stack, threeSamples, (call) => {
-      if (call.state === 'align: submit' && sampleOf(call) === 's2') {
+      if (call.input.JobName === 'align' && queueOf(call) === 'Standard' && sampleOf(call) === 's2') {
         throw jobFailure('Host EC2 (instance i-0123456789abcdef0) terminated.');
       }
     });
     expect(run.error).toBeUndefined();
-    const s2 = run.calls.filter((c) => sampleOf(c) === 's2' && c.input.JobName === 'Align');
-    expect(s2.map((c) => c.state)).toEqual(['align: submit', 'align: submit On-Demand']);
-    expect(s2[1].input.JobQueue).toContain('job-queue/Urgent');
+    const s2 = run.calls.filter((c) => sampleOf(c) === 's2' && c.input.JobName === 'align');
+    // Same memory, On-Demand queue.
+    expect(s2.map((c) => [c.state, queueOf(c), memoryOf(c)])).toEqual([
+      ['align', 'Standard', '30720'],
+      ['align', 'Urgent', '30720'],
+    ]);
     expect(run.output!.samplesOutcomes).toContainEqual({ sampleId: 's2', status: 'SUCCEEDED' });
   });
 
   test('a job killed for memory is rerun with 1.5x the memory, then 1.5x again', async () => {
     const p = genomicsPipeline();
     const run = await runLocally(p.stack, threeSamples, (call, attempt) => {
-      if (call.input.JobName === 'Align' && sampleOf(call) === 's1' && attempt <= 2) {
+      if (call.input.JobName === 'align' && sampleOf(call) === 's1' && attempt <= 2) {
         throw jobFailure(
           'Essential container in task exited',
           'OutOfMemoryError: Container killed due to memory usage',
@@ -181,65 +191,72 @@ describe('running the workflow locally', () => {
       }
     });
     expect(run.error).toBeUndefined();
-    const s1 = run.calls.filter((c) => sampleOf(c) === 's1' && c.input.JobName === 'Align');
-    expect(s1.map((c) => c.state)).toEqual(['align: submit', 'align: submit (45 GiB)', 'align: submit (67.5 GiB)']);
-    expect(s1.map(memoryOf)).toEqual([undefined, '46080', '69120']);
+    const s1 = run.calls.filter((c) => sampleOf(c) === 's1' && c.input.JobName === 'align');
+    expect(s1.map((c) => [queueOf(c), memoryOf(c)])).toEqual([
+      ['Standard', '30720'],
+      ['Standard', '46080'],
+      ['Standard', '69120'],
+    ]);
   });
 
   test('an out-of-memory kill after Spot escalation climbs the On-Demand memory ladder', async () => {
     const p = genomicsPipeline();
-    const run = await runLocally(p.stack, { samples: threeSamples.samples.slice(0, 1) }, (call) => {
-      if (call.state === 'align: submit') {
+    const run = await runLocally(p.stack, { samples: threeSamples.samples.slice(0, 1) }, (call, attempt) => {
+      if (call.input.JobName === 'align' && queueOf(call) === 'Standard') {
         throw jobFailure('Host EC2 (instance i-1) terminated.');
       }
-      if (call.state === 'align: submit On-Demand') {
+      if (call.input.JobName === 'align' && attempt === 2) {
         throw jobFailure('OutOfMemoryError: Container killed due to memory usage');
       }
     });
     expect(run.error).toBeUndefined();
-    const states = run.calls.filter((c) => c.input.JobName === 'Align').map((c) => c.state);
-    expect(states).toEqual(['align: submit', 'align: submit On-Demand', 'align: submit On-Demand (45 GiB)']);
+    const align = run.calls.filter((c) => c.input.JobName === 'align').map((c) => [queueOf(c), memoryOf(c)]);
+    expect(align).toEqual([
+      ['Standard', '30720'],
+      ['Urgent', '30720'],
+      ['Urgent', '46080'],
+    ]);
   });
 
   test('Batch API throttling is retried, the job is submitted again', async () => {
     const p = genomicsPipeline();
     const run = await runLocally(p.stack, { samples: threeSamples.samples.slice(0, 1) }, (call, attempt) => {
-      if (call.input.JobName === 'Qc' && attempt === 1) {
+      if (call.input.JobName === 'qc' && attempt === 1) {
         throw apiError('Batch.AWSBatchException');
       }
     });
     expect(run.error).toBeUndefined();
-    expect(run.calls.filter((c) => c.input.JobName === 'Qc').map((c) => c.state)).toEqual(['qc: submit', 'qc: submit']);
+    expect(run.calls.filter((c) => c.input.JobName === 'qc').map((c) => c.state)).toEqual(['qc', 'qc']);
   });
 
   test('a failed sample does not stop the others; the execution fails after all ran, naming the failed sample', async () => {
     const p = genomicsPipeline();
     const run = await runLocally(p.stack, threeSamples, (call) => {
-      if (call.input.JobName === 'Align' && sampleOf(call) === 's2') {
+      if (call.input.JobName === 'align' && sampleOf(call) === 's2') {
         throw jobFailure('Essential container in task exited');
       }
     });
     // s1 and s3 went all the way through their per-sample steps.
     for (const id of ['s1', 's3']) {
-      expect(run.calls.some((c) => c.input.JobName === 'CallVariants' && sampleOf(c) === id)).toBe(true);
-      expect(run.calls.some((c) => c.input.JobName === 'Qc' && sampleOf(c) === id)).toBe(true);
+      expect(run.calls.some((c) => c.input.JobName === 'callVariants' && sampleOf(c) === id)).toBe(true);
+      expect(run.calls.some((c) => c.input.JobName === 'qc' && sampleOf(c) === id)).toBe(true);
     }
-    expect(run.calls.some((c) => c.input.JobName === 'CallVariants' && sampleOf(c) === 's2')).toBe(false);
+    expect(run.calls.some((c) => c.input.JobName === 'callVariants' && sampleOf(c) === 's2')).toBe(false);
     // An application error is not retried by the workflow: one submit only.
-    expect(run.calls.filter((c) => c.input.JobName === 'Align' && sampleOf(c) === 's2')).toHaveLength(1);
+    expect(run.calls.filter((c) => c.input.JobName === 'align' && sampleOf(c) === 's2')).toHaveLength(1);
     // The execution fails with the fan-out's error; its cause lists the failed samples with Batch's reason.
     const failure = run.error!.cause as Error;
     expect(failure.name).toBe('samples.ItemsFailed');
     expect(JSON.parse(failure.message)).toEqual([
       { sampleId: 's2', status: 'FAILED', error: 'align.Failed', cause: 'Essential container in task exited' },
     ]);
-    expect(run.calls.some((c) => c.input.JobName === 'Aggregate')).toBe(false);
+    expect(run.calls.some((c) => c.input.JobName === 'aggregate')).toBe(false);
   });
 
   test('within maxFailedItems the execution succeeds and its output lists the failed sample with the reason', async () => {
     const p = genomicsPipeline({ maxFailedItems: 1 });
     const run = await runLocally(p.stack, threeSamples, (call) => {
-      if (call.input.JobName === 'Align' && sampleOf(call) === 's2') {
+      if (call.input.JobName === 'align' && sampleOf(call) === 's2') {
         throw jobFailure('Essential container in task exited');
       }
     });
@@ -250,14 +267,14 @@ describe('running the workflow locally', () => {
       { sampleId: 's3', status: 'SUCCEEDED' },
     ]);
     expect(run.output!.samplesFailedCount).toEqual({ value: 1 });
-    expect(run.calls[run.calls.length - 1].input.JobName).toBe('Aggregate');
+    expect(run.calls[run.calls.length - 1].input.JobName).toBe('aggregate');
   });
 
   test('an empty sample list skips the fan-out and still aggregates', async () => {
     const p = genomicsPipeline();
     const run = await runLocally(p.stack, { samples: [] });
     expect(run.error).toBeUndefined();
-    expect(run.calls.map((c) => c.input.JobName)).toEqual(['Aggregate']);
+    expect(run.calls.map((c) => c.input.JobName)).toEqual(['aggregate']);
   });
 
   test('a small fan-out runs inline and behaves the same', async () => {
@@ -270,6 +287,98 @@ describe('running the workflow locally', () => {
     const run = await runLocally(p.stack, threeSamples);
     expect(run.error).toBeUndefined();
     expect(run.calls).toHaveLength(10);
+  });
+});
+
+describe('steps sharing failure handling', () => {
+  /** A chain a -> b -> c at the top level: a and b escalate (6-hour Spot jobs), c does not. */
+  function chain() {
+    const { stack, vpc } = stackWithVpc();
+    const c = capacities(stack, vpc);
+    const standard = JobQueue.spotFirst(stack, 'Standard', c.spot, c.onDemand);
+    const urgent = new JobQueue(stack, 'Urgent', { capacities: [c.onDemand] });
+    const job = (id: string, hours: number) =>
+      new Job(stack, id, {
+        queues: [standard, urgent],
+        image: ecs.ContainerImage.fromRegistry('busybox'),
+        vcpus: 4,
+        memory: Size.gibibytes(15),
+        timeout: Duration.hours(hours),
+        checkpointing: true,
+      });
+    const a = new WorkflowStep('a', { job: job('A', 6) });
+    const b = new WorkflowStep('b', { job: job('B', 6), dependsOn: [a] });
+    const last = new WorkflowStep('c', { job: job('C', 1), dependsOn: [b], memoryEscalation: false });
+    new Workflow(stack, 'Wf', { steps: [a, b, last] });
+    return stack;
+  }
+
+  test('an escalation reruns the step that failed, not another step of the same branch', async () => {
+    const run = await runLocally(chain(), {}, (call, attempt) => {
+      if (call.input.JobName === 'b' && attempt === 1) {
+        throw jobFailure('OutOfMemoryError: Container killed due to memory usage');
+      }
+    });
+    expect(run.error).toBeUndefined();
+    expect(run.calls.map((c) => [c.input.JobName, queueOf(c), memoryOf(c)])).toEqual([
+      ['a', 'Standard', '15360'],
+      ['b', 'Standard', '15360'],
+      ['b', 'Standard', '23040'],
+      ['c', 'Standard', undefined],
+    ]);
+  });
+
+  test('a step without escalation fails with its own name, after escalating steps ran in the same branch', async () => {
+    const run = await runLocally(chain(), {}, (call) => {
+      if (call.input.JobName === 'c') {
+        throw jobFailure('OutOfMemoryError: Container killed due to memory usage');
+      }
+    });
+    expect(run.calls.map((c) => c.input.JobName)).toEqual(['a', 'b', 'c']);
+    const failure = run.error!.cause as Error;
+    expect(failure.name).toBe('c.Failed');
+    expect(failure.message).toBe('OutOfMemoryError: Container killed due to memory usage');
+  });
+
+  test('an escalating step that runs out of levels fails with the last reason', async () => {
+    const run = await runLocally(chain(), {}, (call) => {
+      if (call.input.JobName === 'a') {
+        throw jobFailure('OutOfMemoryError: Container killed due to memory usage');
+      }
+    });
+    // 15 GiB, then 1.5x twice; the third kill has nowhere to go.
+    expect(run.calls.map(memoryOf)).toEqual(['15360', '23040', '34560']);
+    expect((run.error!.cause as Error).name).toBe('a.Failed');
+  });
+
+  test("the submit permission is one pattern for the stack's job definitions, however many jobs there are", () => {
+    const submitStatement = (jobs: number, named?: string) => {
+      const { stack, vpc } = stackWithVpc();
+      const q = new JobQueue(stack, 'Q', { capacities: [capacities(stack, vpc).onDemand] });
+      const steps = Array.from({ length: jobs }, (_, i) => {
+        const job = new Job(stack, `J${i}`, {
+          queues: [q],
+          image: ecs.ContainerImage.fromRegistry('busybox'),
+          vcpus: 1,
+          memory: Size.gibibytes(2),
+          jobDefinitionName: i === 0 ? named : undefined,
+        });
+        return new WorkflowStep(`s${i}`, { job });
+      });
+      new Workflow(stack, 'Wf', { steps });
+      const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy');
+      const statements = Object.values(policies).flatMap((r) => r.Properties.PolicyDocument.Statement) as Array<{
+        Action: unknown;
+        Resource: unknown[];
+      }>;
+      return statements.filter((s) => s.Action === 'batch:SubmitJob');
+    };
+    expect(submitStatement(30)).toEqual(submitStatement(2));
+    expect(submitStatement(2)[0].Resource).toHaveLength(2); // the stack's job definitions and the queue
+    // A job definition named outside the pattern is listed by its own ARN (every revision).
+    const custom = submitStatement(2, 'legacy-align');
+    expect(custom[0].Resource).toHaveLength(3);
+    expect(JSON.stringify(custom[0].Resource)).toContain(':job-definition/legacy-align:*');
   });
 });
 
@@ -385,8 +494,8 @@ describe('options', () => {
     const asl = aslOf(Template.fromStack(stack));
     expect((asl.States as Record<string, { Type: string }>)['Run a + b'].Type).toBe('Parallel');
     const run = await runLocally(stack, {});
-    expect(run.calls.map((x) => x.input.JobName).slice(-1)).toEqual(['D']);
-    expect(run.calls.map((x) => x.input.JobName).sort()).toEqual(['A', 'B', 'D']);
+    expect(run.calls.map((x) => x.input.JobName).slice(-1)).toEqual(['d']);
+    expect(run.calls.map((x) => x.input.JobName).sort()).toEqual(['a', 'b', 'd']);
   });
 });
 
