@@ -1,18 +1,5 @@
-import {
-  BatchClient,
-  CancelJobCommand,
-  DescribeComputeEnvironmentsCommand,
-  DescribeJobQueuesCommand,
-  DescribeJobsCommand,
-  JobDetail,
-  JobStatus,
-  JobSummary,
-  ListJobsCommand,
-  SubmitJobCommand,
-  SubmitJobCommandInput,
-  TerminateJobCommand,
-} from '@aws-sdk/client-batch';
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { BatchClient, JobDetail, JobStatus, JobSummary, SubmitJobCommandInput } from '@aws-sdk/client-batch';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import { Size } from 'aws-cdk-lib';
 import { fitOnInstances } from '../compute/fit';
 import { InstanceCatalog } from '../compute/instance-catalog';
@@ -23,6 +10,15 @@ import {
   MIN_ARRAY_SIZE,
   SUBMIT_JOB_CALLS_PER_SECOND,
 } from '../private/limits';
+
+/**
+ * The AWS SDK, loaded when a client is first made: a CDK app imports this library to synthesize and should not pay
+ * for loading the SDK (tens of milliseconds on every `cdk synth`).
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const batchSdk = (): typeof import('@aws-sdk/client-batch') => require('@aws-sdk/client-batch');
+const sfnSdk = (): typeof import('@aws-sdk/client-sfn') => require('@aws-sdk/client-sfn');
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** Batch's limits the client works within. @see https://docs.aws.amazon.com/batch/latest/userguide/service_limits.html */
 export const CLIENT_LIMITS = {
@@ -201,10 +197,11 @@ export class PipelineClient {
   private readonly minInterval: number;
   private readonly maxThrottleRetries: number;
   private nextSubmitAt = 0;
+  private readonly api = { batch: batchSdk(), sfn: sfnSdk() };
 
   constructor(options: PipelineClientOptions = {}) {
-    this.batch = options.batch ?? new BatchClient({ maxAttempts: 1 });
-    this.sfn = options.sfn ?? new SFNClient({ maxAttempts: 1 });
+    this.batch = options.batch ?? new this.api.batch.BatchClient({ maxAttempts: 1 });
+    this.sfn = options.sfn ?? new this.api.sfn.SFNClient({ maxAttempts: 1 });
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.now = options.now ?? Date.now;
     this.minInterval = 1000 / (options.submitPerSecond ?? CLIENT_LIMITS.submitPerSecond);
@@ -290,7 +287,11 @@ export class PipelineClient {
   ): Promise<StartedExecution> {
     const executionName = (name ?? manifest.key.replace(/\.json$/, '')).replace(/[^A-Za-z0-9_-]/g, '-').slice(-80);
     const out = await this.sfn.send(
-      new StartExecutionCommand({ stateMachineArn, name: executionName, input: JSON.stringify({ manifest }) }),
+      new this.api.sfn.StartExecutionCommand({
+        stateMachineArn,
+        name: executionName,
+        input: JSON.stringify({ manifest }),
+      }),
     );
     return { executionArn: out.executionArn!, name: executionName, startDate: out.startDate };
   }
@@ -302,7 +303,11 @@ export class PipelineClient {
     do {
       const page = await this.call(() =>
         this.batch.send(
-          new ListJobsCommand({ jobQueue, filters: [{ name: 'JOB_NAME', values: [`${runId}-*`] }], nextToken }),
+          new this.api.batch.ListJobsCommand({
+            jobQueue,
+            filters: [{ name: 'JOB_NAME', values: [`${runId}-*`] }],
+            nextToken,
+          }),
         ),
       );
       out.push(...(page.jobSummaryList ?? []));
@@ -316,7 +321,9 @@ export class PipelineClient {
     const out: JobDetail[] = [];
     for (let i = 0; i < jobIds.length; i += CLIENT_LIMITS.describeBatch) {
       const page = await this.call(() =>
-        this.batch.send(new DescribeJobsCommand({ jobs: jobIds.slice(i, i + CLIENT_LIMITS.describeBatch) })),
+        this.batch.send(
+          new this.api.batch.DescribeJobsCommand({ jobs: jobIds.slice(i, i + CLIENT_LIMITS.describeBatch) }),
+        ),
       );
       out.push(...(page.jobs ?? []));
     }
@@ -361,7 +368,7 @@ export class PipelineClient {
     let nextToken: string | undefined;
     do {
       const page = await this.call(() =>
-        this.batch.send(new ListJobsCommand({ jobQueue, jobStatus: 'RUNNABLE', nextToken })),
+        this.batch.send(new this.api.batch.ListJobsCommand({ jobQueue, jobStatus: 'RUNNABLE', nextToken })),
       );
       summaries.push(...(page.jobSummaryList ?? []));
       nextToken = page.nextToken;
@@ -397,10 +404,10 @@ export class PipelineClient {
     let terminated = 0;
     for (const job of jobs) {
       if (job.status === 'SUBMITTED' || job.status === 'PENDING' || job.status === 'RUNNABLE') {
-        await this.call(() => this.batch.send(new CancelJobCommand({ jobId: job.jobId!, reason })));
+        await this.call(() => this.batch.send(new this.api.batch.CancelJobCommand({ jobId: job.jobId!, reason })));
         cancelled++;
       } else if (job.status === 'STARTING' || job.status === 'RUNNING') {
-        await this.call(() => this.batch.send(new TerminateJobCommand({ jobId: job.jobId!, reason })));
+        await this.call(() => this.batch.send(new this.api.batch.TerminateJobCommand({ jobId: job.jobId!, reason })));
         terminated++;
       }
     }
@@ -451,7 +458,10 @@ export class PipelineClient {
   ): Promise<SubmittedJob> {
     const existing = await this.call(() =>
       this.batch.send(
-        new ListJobsCommand({ jobQueue: input.jobQueue, filters: [{ name: 'JOB_NAME', values: [input.jobName!] }] }),
+        new this.api.batch.ListJobsCommand({
+          jobQueue: input.jobQueue,
+          filters: [{ name: 'JOB_NAME', values: [input.jobName!] }],
+        }),
       ),
     );
     const found = (existing.jobSummaryList ?? []).find((j) => j.jobName === input.jobName);
@@ -463,7 +473,7 @@ export class PipelineClient {
       await this.sleep(wait);
     }
     this.nextSubmitAt = Math.max(this.now(), this.nextSubmitAt) + this.minInterval;
-    const out = await this.call(() => this.batch.send(new SubmitJobCommand(input)));
+    const out = await this.call(() => this.batch.send(new this.api.batch.SubmitJobCommand(input)));
     return { stage, jobName: input.jobName!, jobId: out.jobId!, arraySize, items, submitted: true };
   }
 
@@ -485,13 +495,15 @@ export class PipelineClient {
   private async queueInstanceTypes(
     jobQueue: string,
   ): Promise<{ types: string[]; maxvCpus: number[]; states: string[] }> {
-    const queues = await this.call(() => this.batch.send(new DescribeJobQueuesCommand({ jobQueues: [jobQueue] })));
+    const queues = await this.call(() =>
+      this.batch.send(new this.api.batch.DescribeJobQueuesCommand({ jobQueues: [jobQueue] })),
+    );
     const ces = (queues.jobQueues?.[0]?.computeEnvironmentOrder ?? []).map((o) => o.computeEnvironment!);
     if (ces.length === 0) {
       return { types: [], maxvCpus: [], states: [] };
     }
     const described = await this.call(() =>
-      this.batch.send(new DescribeComputeEnvironmentsCommand({ computeEnvironments: ces })),
+      this.batch.send(new this.api.batch.DescribeComputeEnvironmentsCommand({ computeEnvironments: ces })),
     );
     const envs = described.computeEnvironments ?? [];
     return {
