@@ -37,6 +37,20 @@ export interface ManifestSource {
   readonly keyPath?: string;
 }
 
+/**
+ * Where a Distributed Map writes each item's outcome, instead of keeping it in the execution state (which holds about
+ * a thousand). Needed for runs of thousands of items.
+ */
+export interface ResultsDestination {
+  /** The bucket; the workflow may write objects only under `prefix` of it. */
+  readonly bucket: s3.IBucket;
+  /**
+   * Key prefix: each run writes `<prefix><map run id>/manifest.json` and the outcome files it lists.
+   * @default 'results/'
+   */
+  readonly prefix?: string;
+}
+
 /** Options of a fan-out over the items of an input list. */
 export interface FanOutOptions {
   /**
@@ -45,6 +59,14 @@ export interface FanOutOptions {
    * @default - items are in the execution input at `itemsPath`
    */
   readonly manifest?: ManifestSource;
+  /**
+   * Write each item's outcome to S3 instead of the execution output (Distributed Map only). The execution state then
+   * holds no per-item data, so a run is not limited to about a thousand items; with `manifest` a run can have tens
+   * of thousands. Failed items beyond `maxFailedItems` stop the run (Step Functions' tolerated-failure threshold)
+   * instead of letting every other item finish first.
+   * @default - outcomes are listed in the execution output
+   */
+  readonly results?: ResultsDestination;
   /**
    * Where the items are in the execution input.
    * @default '$.samples'
@@ -102,6 +124,8 @@ export class FanOut {
   public readonly maxFailedItems: number;
   /** Where items come from when not from the input. */
   public readonly manifest?: ManifestSource;
+  /** Where outcomes go when not to the execution output. */
+  public readonly results?: ResultsDestination;
 
   /**
    * @param name names the fan-out in the state machine and outputs (letters and digits)
@@ -118,6 +142,7 @@ export class FanOut {
     this.mode = options.mode ?? FanOutMode.AUTO;
     this.maxFailedItems = options.maxFailedItems ?? 0;
     this.manifest = options.manifest;
+    this.results = options.results;
   }
 }
 

@@ -5,7 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { FanOut, FanOutMode, ManifestSource, WorkflowStep } from './step';
+import { FanOut, FanOutMode, ManifestSource, ResultsDestination, WorkflowStep } from './step';
 import { CapacityPlatform, PurchaseOption } from '../compute/capacity';
 import { InstanceCatalog } from '../compute/instance-catalog';
 import { describeProblem } from '../core/validation-error';
@@ -79,12 +79,13 @@ const EVENTS_PER_ESCALATION = 12;
 /** Step Functions errors of the Batch API worth retrying (throttling, service faults), not job failures. */
 const BATCH_API_ERRORS = ['Batch.AWSBatchException', 'Batch.ServerException', 'Batch.TooManyRequestsException'];
 const STEP_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,39}$/;
+/** Bytes one item takes in the execution input when the items are passed in the input (not a manifest). */
+const ITEM_BYTES = 150;
 /**
- * Bytes one item takes in the execution state: the item itself in the input (~150) plus its outcome (id and status,
- * ~60; a failed one adds the step error and Batch's one-line reason). Outcomes stay in the state so the execution
- * output lists every item, which bounds items per execution.
+ * Bytes one item's outcome takes in the execution state when outcomes are kept there (id and status, ~60; a failed
+ * one adds the step error and Batch's one-line reason).
  */
-const OUTCOME_BYTES = 250;
+const OUTCOME_BYTES = 100;
 /** Characters a CloudFormation reference is counted as when sizing the definition: a job queue or definition ARN. */
 const REFERENCE_CHARS = 128;
 
@@ -118,6 +119,7 @@ export class Workflow extends Construct {
   private readonly fanOuts: FanOut[] = [];
   private readonly manifestGrants: iam.PolicyStatement[] = [];
   private readonly manifestKeys: kms.IKey[] = [];
+  private readonly resultKeys: kms.IKey[] = [];
   /** The jobs and queues the state machine submits to, for one SubmitJob statement. */
   private readonly submitJobs = new Set<Job>();
   private readonly submitQueues = new Set<JobQueue>();
@@ -163,6 +165,7 @@ export class Workflow extends Construct {
     });
     this.manifestGrants.forEach((statement) => this.stateMachine.addToRolePolicy(statement));
     this.manifestKeys.forEach((key) => key.grantDecrypt(this.stateMachine));
+    this.resultKeys.forEach((key) => key.grantEncryptDecrypt(this.stateMachine));
     // One statement, and one resource pattern per stack for job definitions named `<stack>_...` (the default): an
     // ARN per job would outgrow IAM's policy size limits (10,240 characters inline, 6,144 per managed policy, 10
     // managed policies per role) at a few dozen jobs.
@@ -224,6 +227,9 @@ export class Workflow extends Construct {
       }
       if (actions.some((a) => a.startsWith('states:'))) {
         return 'Distributed Map child executions of this state machine, whose names Step Functions generates at run time.';
+      }
+      if (actions.includes('s3:PutObject')) {
+        return 'Outcome files under the results prefix, named by each map run at run time.';
       }
       if (actions.includes('s3:GetObject')) {
         return 'Manifests under the manifest prefix, named in each execution input.';
@@ -471,13 +477,23 @@ export class Workflow extends Construct {
         fix: 'use 0 to fail the execution when any item fails',
       });
     }
-    const outputBytes = f.expectedItems * OUTCOME_BYTES;
-    if (outputBytes > MAX_STATE_PAYLOAD_BYTES) {
+    // Items passed in the input and outcomes kept in the state both count against the 256 KiB state limit.
+    const perItem = (f.manifest ? 0 : ITEM_BYTES) + (f.results ? 0 : OUTCOME_BYTES);
+    if (perItem > 0 && f.expectedItems * perItem > MAX_STATE_PAYLOAD_BYTES) {
+      const kept = [f.manifest ? undefined : 'items in the input', f.results ? undefined : 'outcomes in the state']
+        .filter(Boolean)
+        .join(' and ');
       fail(this, {
         prop: `${at}.expectedItems`,
-        received: `${f.expectedItems} (items and outcomes, ~${OUTCOME_BYTES} bytes each, would exceed the ${MAX_STATE_PAYLOAD_BYTES / 1024} KiB state limit)`,
-        allowed: `at most ${Math.floor(MAX_STATE_PAYLOAD_BYTES / OUTCOME_BYTES)} items per execution`,
-        fix: 'split the manifest into several executions',
+        received: `${f.expectedItems} (${kept}, ~${perItem} bytes each, would exceed the ${MAX_STATE_PAYLOAD_BYTES / 1024} KiB state limit)`,
+        allowed: `at most ${Math.floor(MAX_STATE_PAYLOAD_BYTES / perItem)} items per execution this way`,
+        fix: [
+          f.manifest ? undefined : 'read the items from a manifest in S3 (manifest)',
+          f.results ? undefined : 'write outcomes to S3 (results)',
+        ]
+          .filter(Boolean)
+          .join(' and ')
+          .concat(', or split the items into several executions'),
       });
     }
   }
@@ -491,6 +507,19 @@ export class Workflow extends Construct {
         allowed: `at most ${MAX_HISTORY_EVENTS} events in one execution's history (reaching it fails the execution)`,
         fix: 'use FanOutMode.DISTRIBUTED (each item gets its own history) or fewer items per execution',
       });
+    }
+    if (f.results) {
+      if (f.mode === FanOutMode.INLINE) {
+        fail(this, {
+          prop: `fanOut '${f.name}'.mode`,
+          received: 'INLINE with results written to S3',
+          allowed: 'DISTRIBUTED or AUTO: only a Distributed Map writes results to S3',
+          fix: 'remove mode (AUTO), or remove results to keep outcomes in the execution output',
+        });
+      }
+      if (!f.manifest) {
+        return FanOutMode.DISTRIBUTED;
+      }
     }
     if (f.manifest) {
       if (f.mode === FanOutMode.INLINE) {
@@ -823,6 +852,9 @@ export class Workflow extends Construct {
   }
 
   private buildFanOut(f: FanOut): Fragment {
+    if (f.results) {
+      return this.buildFanOutWithResults(f, f.results);
+    }
     const n = f.name;
     const steps = this.steps.filter((s) => s.forEach === f);
     const body = this.sequence(
@@ -909,6 +941,62 @@ export class Workflow extends Construct {
       .when(sfn.Condition.isPresent(`${f.itemsPath}[0]`), map)
       .otherwise(done);
     return { start: anyItems, ends: [done] };
+  }
+
+  /**
+   * A Distributed Map whose items' outcomes go to S3 (ResultWriter) instead of the state: an item that fails fails
+   * its child execution, and more failures than `maxFailedItems` fail the map (Step Functions' tolerated-failure
+   * threshold), which the workflow reports as `<fan-out>.ItemsFailed`.
+   */
+  private buildFanOutWithResults(f: FanOut, results: ResultsDestination): Fragment {
+    const n = f.name;
+    const steps = this.steps.filter((s) => s.forEach === f);
+    const body = this.sequence(
+      steps,
+      (s) => s.dependencies.filter((d) => d.forEach === f),
+      (s, scope) => this.buildStep(s, scope),
+      new StepScope(this, `${n} item: `),
+    );
+    const succeeded = new sfn.Pass(this, `${n}: item succeeded`, {
+      parameters: { [`${f.idField}.$`]: `$.item.${f.idField}`, status: 'SUCCEEDED' },
+    });
+    body.ends.forEach((e) => e.next(succeeded));
+    const prefix = results.prefix ?? 'results/';
+    // The bucket is given by name rather than as an IBucket so that aws-cdk-lib does not grant writes to the whole
+    // bucket: the workflow grants them under the prefix only.
+    this.manifestGrants.push(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'],
+        resources: [results.bucket.arnForObjects(`${prefix}*`)],
+      }),
+    );
+    if (results.bucket.encryptionKey) {
+      this.resultKeys.push(results.bucket.encryptionKey);
+    }
+    // https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html
+    const writer = {
+      Resource: `arn:${this.substitution(Aws.PARTITION, 'Partition')}:states:::s3:putObject`,
+      Parameters: { Bucket: this.substitution(results.bucket.bucketName, results.bucket.node.id), Prefix: prefix },
+    };
+    const map = new ResultWritingMap(this, `${n}: for each item`, writer, {
+      itemsPath: f.manifest ? undefined : f.itemsPath,
+      itemSelector: { 'item.$': '$$.Map.Item.Value' },
+      maxConcurrency: f.maxConcurrency,
+      resultPath: `$.${n}Results`,
+      mapExecutionType: sfn.StateMachineType.STANDARD,
+      label: n,
+      itemReader: f.manifest ? this.manifestReader(f.manifest) : undefined,
+      toleratedFailureCount: f.maxFailedItems,
+    });
+    map.itemProcessor(body.start);
+    map.addCatch(
+      new sfn.Fail(this, `${n}: too many items failed`, {
+        error: `${n}.ItemsFailed`,
+        causePath: `$.${n}Failure.Cause`,
+      }),
+      { errors: ['States.ExceedToleratedFailureThreshold'], resultPath: `$.${n}Failure` },
+    );
+    return { start: map, ends: [map] };
   }
 
   /**
@@ -1047,6 +1135,25 @@ export class Workflow extends Construct {
     }
     this.substitutions[key] = value;
     return `\${${key}}`;
+  }
+}
+
+/**
+ * A Distributed Map with a ResultWriter given as plain ASL: aws-cdk-lib's `ResultWriterV2` renders only under a
+ * feature flag of the app, and its `ResultWriter` grants writes to the whole bucket.
+ */
+class ResultWritingMap extends sfn.DistributedMap {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly writer: Record<string, unknown>,
+    props: sfn.DistributedMapProps,
+  ) {
+    super(scope, id, props);
+  }
+
+  public override toStateJson(...args: Parameters<sfn.DistributedMap['toStateJson']>): object {
+    return { ...super.toStateJson(...args), ResultWriter: this.writer };
   }
 }
 

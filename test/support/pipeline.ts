@@ -120,6 +120,9 @@ export async function runLocally(stack: Stack, input: unknown, simulate: JobSimu
       delete state.ItemReader;
       state.ItemsPath = '$.manifestItems';
     }
+    // Nor write to S3, nor apply a tolerated-failure threshold: the map's result stays the list of item outputs.
+    delete state.ResultWriter;
+    delete state.ToleratedFailureCount;
   }
   // The derived execution timeout is weeks long; the local runner's timer cannot hold it.
   delete asl.TimeoutSeconds;

@@ -451,6 +451,65 @@ describe('options', () => {
     ).toThrow("Test/Inline: fanOut 'more'.mode INLINE with a manifest in S3 is not allowed");
   });
 
+  test('outcomes to S3: 10,000 items from a manifest, written under a prefix, failures tolerated up to maxFailedItems', async () => {
+    const { stack, vpc } = stackWithVpc();
+    const c = capacities(stack, vpc);
+    const q = new JobQueue(stack, 'Q', { capacities: [c.onDemand] });
+    const input = new s3.Bucket(stack, 'Input');
+    const results = new s3.Bucket(stack, 'Results');
+    const job = new Job(stack, 'Resize', {
+      queues: [q],
+      image: ecs.ContainerImage.fromRegistry('busybox'),
+      command: ['resize', 'Ref::sampleId'],
+      vcpus: 1,
+      memory: Size.gibibytes(2),
+    });
+    const photos = new FanOut('photos', {
+      manifest: { bucket: input },
+      results: { bucket: results },
+      expectedItems: 10_000,
+      maxConcurrency: 500,
+      maxFailedItems: 20,
+    });
+    const wf = new Workflow(stack, 'Wf', { steps: [new WorkflowStep('resize', { job, forEach: photos })] });
+    expect(wf.fanOutMode(photos)).toBe(FanOutMode.DISTRIBUTED);
+    const template = Template.fromStack(stack);
+    const asl = aslOf(template);
+    expect(aslValidator(asl).errorsText()).toBe('');
+    const map = (asl.States as Record<string, Record<string, unknown>>)['photos: for each item'];
+    expect(map).toMatchObject({
+      ToleratedFailureCount: 20,
+      ResultPath: '$.photosResults',
+      ResultWriter: {
+        Resource: 'arn:aws:states:::s3:putObject',
+        Parameters: { Bucket: expect.stringMatching(/^results[0-9a-f]{8}$/), Prefix: 'results/' },
+      },
+      Catch: [
+        {
+          ErrorEquals: ['States.ExceedToleratedFailureThreshold'],
+          ResultPath: '$.photosFailure',
+          Next: 'photos: too many items failed',
+        },
+      ],
+    });
+    // The role writes outcomes only under the prefix (aws-cdk-lib's own ResultWriter grant is bucket-wide).
+    const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+    expect(policies).toContain('/results/*');
+    expect(policies).not.toMatch(/Results[0-9A-F]{8}","Arn"\]\},"\/\*"/);
+    // Locally (no S3 and no tolerated-failure threshold in aws-local-stepfunctions), items run and each child ends
+    // with its outcome.
+    const run = await runLocally(stack, {
+      manifest: { bucket: 'input', key: 'manifests/photos.json' },
+      manifestItems: [{ sampleId: 'p1' }, { sampleId: 'p2' }],
+    });
+    expect(run.error).toBeUndefined();
+    expect(run.calls.map((x) => x.input.Parameters?.sampleId)).toEqual(['p1', 'p2']);
+    expect(run.output!.photosResults).toEqual([
+      { sampleId: 'p1', status: 'SUCCEEDED' },
+      { sampleId: 'p2', status: 'SUCCEEDED' },
+    ]);
+  });
+
   test('log level, execution data, tracing and timeout are configurable', () => {
     const { stack, vpc } = stackWithVpc();
     const c = capacities(stack, vpc);
@@ -575,7 +634,15 @@ describe('Workflow bad input', () => {
     [
       'more items than the execution state holds',
       () => genomicsPipeline({ expectedItems: 5000 }),
-      "Test/Pipeline: fanOut 'samples'.expectedItems 5000 (items and outcomes, ~250 bytes each, would exceed the 256 KiB state limit) is not allowed; allowed: at most 1048 items per execution. Fix: split the manifest into several executions",
+      "Test/Pipeline: fanOut 'samples'.expectedItems 5000 (items in the input and outcomes in the state, ~250 bytes each, would exceed the 256 KiB state limit) is not allowed; allowed: at most 1048 items per execution this way. Fix: read the items from a manifest in S3 (manifest) and write outcomes to S3 (results), or split the items into several executions",
+    ],
+    [
+      'more items in the input than it holds, outcomes in S3',
+      () => {
+        const { stack } = stackWithVpc();
+        return genomicsPipeline({ expectedItems: 5000, results: { bucket: new s3.Bucket(stack, 'R') } });
+      },
+      "Test/Pipeline: fanOut 'samples'.expectedItems 5000 (items in the input, ~150 bytes each, would exceed the 256 KiB state limit) is not allowed; allowed: at most 1747 items per execution this way. Fix: read the items from a manifest in S3 (manifest), or split the items into several executions",
     ],
     [
       'Spot escalation with no On-Demand queue',
