@@ -123,12 +123,15 @@ export class Workflow extends Construct {
   /** The jobs and queues the state machine submits to, for one SubmitJob statement. */
   private readonly submitJobs = new Set<Job>();
   private readonly submitQueues = new Set<JobQueue>();
+  /** Parent of the states, so that state names (step names among them) cannot clash with the other children. */
+  private readonly states: Construct;
   /** DefinitionSubstitutions: placeholder key to value (an ARN or name token). */
   private readonly substitutions: Record<string, string> = {};
 
   constructor(scope: Construct, id: string, props: WorkflowProps) {
     super(scope, id);
     this.steps = [...props.steps];
+    this.states = new Construct(this, 'States');
     this.validateGraph();
     for (const step of this.steps) {
       this.plans.set(step, this.planStep(step));
@@ -143,7 +146,7 @@ export class Workflow extends Construct {
       units,
       (u) => this.unitDeps(u),
       (u, scope) => this.buildUnit(u, scope),
-      new StepScope(this, ''),
+      new StepScope(this.states, ''),
     );
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
@@ -829,12 +832,12 @@ export class Workflow extends Construct {
         frag = build(level[0], scope);
       } else {
         const names = level.map((n) => (n instanceof WorkflowStep ? n.name : (n as FanOut).name));
-        const parallel = new sfn.Parallel(this, `Run ${names.join(' + ')}`.slice(0, 80), {
+        const parallel = new sfn.Parallel(this.states, `Run ${names.join(' + ')}`.slice(0, 80), {
           resultPath: sfn.JsonPath.DISCARD,
         });
         for (const n of level) {
           const name = n instanceof WorkflowStep ? n.name : (n as FanOut).name;
-          parallel.branch(build(n, new StepScope(this, `${name} branch: `)).start);
+          parallel.branch(build(n, new StepScope(this.states, `${name} branch: `)).start);
         }
         frag = { start: parallel, ends: [parallel] };
       }
@@ -861,11 +864,11 @@ export class Workflow extends Construct {
       steps,
       (s) => s.dependencies.filter((d) => d.forEach === f),
       (s, scope) => this.buildStep(s, scope),
-      new StepScope(this, `${n} item: `),
+      new StepScope(this.states, `${n} item: `),
     );
-    const item = new sfn.Parallel(this, `${n}: process item`, { resultPath: sfn.JsonPath.DISCARD });
+    const item = new sfn.Parallel(this.states, `${n}: process item`, { resultPath: sfn.JsonPath.DISCARD });
     item.branch(body.start);
-    const failed = new sfn.Pass(this, `${n}: item failed`, {
+    const failed = new sfn.Pass(this.states, `${n}: item failed`, {
       parameters: {
         [`${f.idField}.$`]: `$.item.${f.idField}`,
         status: 'FAILED',
@@ -875,7 +878,7 @@ export class Workflow extends Construct {
     });
     item.addCatch(failed, { errors: [sfn.Errors.ALL], resultPath: '$.itemFailure' });
     item.next(
-      new sfn.Pass(this, `${n}: item succeeded`, {
+      new sfn.Pass(this.states, `${n}: item succeeded`, {
         parameters: { [`${f.idField}.$`]: `$.item.${f.idField}`, status: 'SUCCEEDED' },
       }),
     );
@@ -888,48 +891,48 @@ export class Workflow extends Construct {
     };
     const map =
       this.fanOutMode(f) === FanOutMode.DISTRIBUTED
-        ? new sfn.DistributedMap(this, `${n}: for each item`, {
+        ? new sfn.DistributedMap(this.states, `${n}: for each item`, {
             ...mapProps,
             mapExecutionType: sfn.StateMachineType.STANDARD,
             label: n,
             itemReader: f.manifest ? this.manifestReader(f.manifest) : undefined,
           })
-        : new sfn.Map(this, `${n}: for each item`, mapProps);
+        : new sfn.Map(this.states, `${n}: for each item`, mapProps);
     map.itemProcessor(item);
 
     // Filters and projections that match nothing are errors in some JSONPath engines, so every path below is
     // guaranteed a match: items exist (checked before the map), and failures are collected only when there are some.
-    const statuses = new sfn.Pass(this, `${n}: statuses`, {
+    const statuses = new sfn.Pass(this.states, `${n}: statuses`, {
       parameters: { 'values.$': `$.${n}Outcomes[*].status` },
       resultPath: `$.${n}Statuses`,
     });
-    const anyFailed = new sfn.Pass(this, `${n}: any failed`, {
+    const anyFailed = new sfn.Pass(this.states, `${n}: any failed`, {
       parameters: { 'value.$': `States.ArrayContains($.${n}Statuses.values, 'FAILED')` },
       resultPath: `$.${n}AnyFailed`,
     });
-    const collect = new sfn.Pass(this, `${n}: collect failures`, {
+    const collect = new sfn.Pass(this.states, `${n}: collect failures`, {
       parameters: { 'items.$': `$.${n}Outcomes[?(@.status == 'FAILED')]` },
       resultPath: `$.${n}Failed`,
     });
-    const count = new sfn.Pass(this, `${n}: count failures`, {
+    const count = new sfn.Pass(this.states, `${n}: count failures`, {
       parameters: { 'value.$': `States.ArrayLength($.${n}Failed.items)` },
       resultPath: `$.${n}FailedCount`,
     });
-    const report = new sfn.Pass(this, `${n}: report failures`, {
+    const report = new sfn.Pass(this.states, `${n}: report failures`, {
       parameters: { 'cause.$': `States.JsonToString($.${n}Failed.items)` },
       resultPath: `$.${n}FailureReport`,
     });
     report.next(
-      new sfn.Fail(this, `${n}: too many items failed`, {
+      new sfn.Fail(this.states, `${n}: too many items failed`, {
         error: `${n}.ItemsFailed`,
         causePath: `$.${n}FailureReport.cause`,
       }),
     );
-    const done = new sfn.Pass(this, `${n}: done`);
-    const check = new sfn.Choice(this, `${n}: too many failures?`)
+    const done = new sfn.Pass(this.states, `${n}: done`);
+    const check = new sfn.Choice(this.states, `${n}: too many failures?`)
       .when(sfn.Condition.numberGreaterThan(`$.${n}FailedCount.value`, f.maxFailedItems), report)
       .otherwise(done);
-    const anyFailedChoice = new sfn.Choice(this, `${n}: any failed?`)
+    const anyFailedChoice = new sfn.Choice(this.states, `${n}: any failed?`)
       .when(sfn.Condition.booleanEquals(`$.${n}AnyFailed.value`, true), collect)
       .otherwise(done);
     collect.next(count).next(check);
@@ -937,7 +940,7 @@ export class Workflow extends Construct {
     if (f.manifest) {
       return { start: map, ends: [done] };
     }
-    const anyItems = new sfn.Choice(this, `${n}: any items?`)
+    const anyItems = new sfn.Choice(this.states, `${n}: any items?`)
       .when(sfn.Condition.isPresent(`${f.itemsPath}[0]`), map)
       .otherwise(done);
     return { start: anyItems, ends: [done] };
@@ -955,9 +958,9 @@ export class Workflow extends Construct {
       steps,
       (s) => s.dependencies.filter((d) => d.forEach === f),
       (s, scope) => this.buildStep(s, scope),
-      new StepScope(this, `${n} item: `),
+      new StepScope(this.states, `${n} item: `),
     );
-    const succeeded = new sfn.Pass(this, `${n}: item succeeded`, {
+    const succeeded = new sfn.Pass(this.states, `${n}: item succeeded`, {
       parameters: { [`${f.idField}.$`]: `$.item.${f.idField}`, status: 'SUCCEEDED' },
     });
     body.ends.forEach((e) => e.next(succeeded));
@@ -978,7 +981,7 @@ export class Workflow extends Construct {
       Resource: `arn:${this.substitution(Aws.PARTITION, 'Partition')}:states:::s3:putObject`,
       Parameters: { Bucket: this.substitution(results.bucket.bucketName, results.bucket.node.id), Prefix: prefix },
     };
-    const map = new ResultWritingMap(this, `${n}: for each item`, writer, {
+    const map = new ResultWritingMap(this.states, `${n}: for each item`, writer, {
       itemsPath: f.manifest ? undefined : f.itemsPath,
       itemSelector: { 'item.$': '$$.Map.Item.Value' },
       maxConcurrency: f.maxConcurrency,
@@ -990,7 +993,7 @@ export class Workflow extends Construct {
     });
     map.itemProcessor(body.start);
     map.addCatch(
-      new sfn.Fail(this, `${n}: too many items failed`, {
+      new sfn.Fail(this.states, `${n}: too many items failed`, {
         error: `${n}.ItemsFailed`,
         causePath: `$.${n}Failure.Cause`,
       }),
@@ -1032,7 +1035,7 @@ export class Workflow extends Construct {
     if (!escalates) {
       return { start: submit, ends: [submit] };
     }
-    const attempt = new sfn.Pass(this, `${step.name}: plan`, {
+    const attempt = new sfn.Pass(this.states, `${step.name}: plan`, {
       result: sfn.Result.fromObject({
         step: step.name,
         queue: this.substitution(plan.queue.jobQueueArn, plan.queue.node.id),
@@ -1077,7 +1080,7 @@ export class Workflow extends Construct {
     }
     const parameters = Object.fromEntries(Object.entries(plan.parameters).map(([k, path]) => [`${k}.$`, path]));
     // The submit state is named after the step: it is the step in the console's graph and history.
-    const state = new sfn.CustomState(this, step.name, {
+    const state = new sfn.CustomState(this.states, step.name, {
       // aws-stepfunctions-tasks' BatchSubmitJob grants SubmitJob on every job definition (job-definition/*); a
       // custom state lets the workflow grant exactly its own definitions and queues. ARNs go through
       // DefinitionSubstitutions: inline tokens would split the definition into a Fn::Join of many pieces, several
@@ -1265,7 +1268,7 @@ class StepScope {
           .when(oom, moreMemory, { comment: 'Out of memory: run again with more memory' })
           .otherwise(nameOnly),
       );
-      this.router = new sfn.Choice(w, `${this.label}resubmit`);
+      this.router = new sfn.Choice(w, `${this.label}rerun the step`);
       onDemandQueue.next(this.router);
       moreMemory.next(this.router);
       this.router.otherwise(nameOnly);

@@ -351,6 +351,35 @@ describe('steps sharing failure handling', () => {
     expect((run.error!.cause as Error).name).toBe('a.Failed');
   });
 
+  test("step names never clash with the workflow's own states and children", async () => {
+    const { stack, vpc } = stackWithVpc();
+    const c = capacities(stack, vpc);
+    const standard = JobQueue.spotFirst(stack, 'Standard', c.spot, c.onDemand);
+    const urgent = new JobQueue(stack, 'Urgent', { capacities: [c.onDemand] });
+    const job = new Job(stack, 'J', {
+      queues: [standard, urgent],
+      image: ecs.ContainerImage.fromRegistry('busybox'),
+      vcpus: 4,
+      memory: Size.gibibytes(15),
+      timeout: Duration.hours(6),
+      checkpointing: true,
+    });
+    const logs = new WorkflowStep('Logs', { job });
+    const machine = new WorkflowStep('StateMachine', { job, dependsOn: [logs] });
+    new Workflow(stack, 'Wf', { steps: [logs, machine] });
+    const run = await runLocally(stack, {}, (call, attempt) => {
+      if (call.input.JobName === 'StateMachine' && attempt === 1) {
+        throw jobFailure('OutOfMemoryError: Container killed due to memory usage');
+      }
+    });
+    expect(run.error).toBeUndefined();
+    expect(run.calls.map((x) => [x.state, memoryOf(x)])).toEqual([
+      ['Logs', '15360'],
+      ['StateMachine', '15360'],
+      ['StateMachine', '23040'],
+    ]);
+  });
+
   test("the submit permission is one pattern for the stack's job definitions, however many jobs there are", () => {
     const submitStatement = (jobs: number, named?: string) => {
       const { stack, vpc } = stackWithVpc();
