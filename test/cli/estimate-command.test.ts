@@ -1,4 +1,4 @@
-import { runCli } from '../support/cli';
+import { runCli, runMain } from '../support/cli';
 
 describe('batch-pipelines (child process)', () => {
   test('--help lists the commands and exit codes', () => {
@@ -15,17 +15,29 @@ describe('batch-pipelines (child process)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("batch-pipelines: unknown command 'launch'");
   });
+});
 
-  test('estimate prints the table for the reference workload', () => {
-    const r = runCli(['estimate', '--items-per-week', '500', '--hours', '4', '--vcpus', '4', '--memory-gib', '30']);
+describe('batch-pipelines estimate', () => {
+  test('estimate prints the table for the reference workload', async () => {
+    const r = await runMain([
+      'estimate',
+      '--items-per-week',
+      '500',
+      '--hours',
+      '4',
+      '--vcpus',
+      '4',
+      '--memory-gib',
+      '30',
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Job lands on r5.xlarge: 1 per instance, 97% packed');
     expect(r.stdout).toMatch(/Batch Spot\s+\$\d/);
     expect(r.stdout).toContain('Burst of 500: 10 wave(s) of 50 → 40 h');
   });
 
-  test('estimate --json is machine-readable and reproduces the scenario', () => {
-    const r = runCli([
+  test('estimate --json is machine-readable and reproduces the scenario', async () => {
+    const r = await runMain([
       'estimate',
       '--items-per-week',
       '500',
@@ -49,8 +61,8 @@ describe('batch-pipelines (child process)', () => {
     expect(Math.round(spot.monthlyUsd)).toBe(1507);
   });
 
-  test('estimate --help documents every flag', () => {
-    const r = runCli(['estimate', '--help']);
+  test('estimate --help documents every flag', async () => {
+    const r = await runMain(['estimate', '--help']);
     expect(r.code).toBe(0);
     for (const flag of ['--items-per-week', '--hours', '--vcpus', '--memory-gib', '--spot-discount', '--json']) {
       expect(r.stdout).toContain(flag);
@@ -68,8 +80,8 @@ describe('batch-pipelines (child process)', () => {
       ['--items-per-week', '5', '--hours', '4', '--vcpus', '4', '--memory-gib', '30', '--colour'],
       "Unknown option '--colour'",
     ],
-  ])('invalid input %p exits 2 with a clear message', (args, message) => {
-    const r = runCli(['estimate', ...args]);
+  ])('invalid input %p exits 2 with a clear message', async (args, message) => {
+    const r = await runMain(['estimate', ...args]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(message);
   });

@@ -6,7 +6,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { PipelineClient } from '../../lib';
 import { describeAwsError } from '../../lib/cli/aws-errors';
 import { BatchServer } from '../support/batch-server';
-import { runCli, runCliAsync } from '../support/cli';
+import { runCliAsync, runMain } from '../support/cli';
 
 // The real AWS SDK over HTTP against a Batch stand-in on 127.0.0.1: serialization, signing, retries and error
 // mapping are exercised for real.
@@ -173,9 +173,9 @@ describe('batch-pipelines against a local Batch endpoint (child process)', () =>
     expect(noCreds.stderr).toContain('no AWS credentials found. Fix: set AWS_PROFILE (or --profile)');
   });
 
-  test('every command has --help', () => {
+  test('every command has --help', async () => {
     for (const command of ['submit', 'start', 'watch', 'diagnose', 'cancel']) {
-      const r = runCli([command, '--help']);
+      const r = await runMain([command, '--help']);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain(`Usage: batch-pipelines ${command}`);
       expect(r.stdout).toContain('Exit codes:');

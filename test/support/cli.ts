@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'child_process';
 import { join } from 'path';
+import { main } from '../../lib/cli/main';
 
 const root = join(__dirname, '..', '..');
 const tsx = join(root, 'node_modules', '.bin', 'tsx');
@@ -40,4 +41,22 @@ export function runCliAsync(args: string[], env: Record<string, string> = {}) {
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/**
+ * Runs `batch-pipelines` in this process (what `bin/batch-pipelines.ts` does, without a child process): for the many
+ * argument and output cases; a few tests above run the real command as a user would.
+ */
+export async function runMain(args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const line = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);
+  let code: number;
+  try {
+    code = await main(args, { out: (t) => (stdout += line(t)), err: (t) => (stderr += line(t)), isTTY: false });
+  } catch (error) {
+    stderr += `batch-pipelines: ${(error as Error).message}\n`;
+    code = 1;
+  }
+  return { code, stdout, stderr };
 }
