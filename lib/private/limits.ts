@@ -167,6 +167,14 @@ export const MAX_STACK_RESOURCES = 500;
 export const MAX_TEMPLATE_BYTES = 1_048_576;
 
 /**
+ * IAM: at most 10 managed policies attached to a role by default (20 on request). aws-cdk-lib moves what does not
+ * fit a role's 10,240-character inline policy into managed policies of 6,144 characters each, so a role granted
+ * access to many buckets or prefixes one by one reaches this quota at deploy.
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
+ */
+export const MAX_MANAGED_POLICIES_PER_ROLE = 10;
+
+/**
  * Status-reason patterns Batch uses: a Spot reclaim ends an attempt with `Host EC2 (instance i-…) terminated.`; an
  * out-of-memory kill with `OutOfMemoryError: Container killed due to memory usage`.
  * @see https://docs.aws.amazon.com/batch/latest/userguide/job_retries.html

@@ -778,7 +778,7 @@ export class Workflow extends Construct {
         received: `${this.steps.length} steps (definition ~${chars} characters)`,
         problem: 'make a state machine definition larger than Step Functions accepts',
         allowed: `${MAX_DEFINITION_CHARS} characters`,
-        fix: 'split the pipeline into several workflows, or turn off escalations on short steps',
+        fix: 'split the pipeline into several workflows (a state machine each), e.g. one per stage',
       }),
     ];
   }
