@@ -859,13 +859,7 @@ export class Workflow extends Construct {
       return this.buildFanOutWithResults(f, f.results);
     }
     const n = f.name;
-    const steps = this.steps.filter((s) => s.forEach === f);
-    const body = this.sequence(
-      steps,
-      (s) => s.dependencies.filter((d) => d.forEach === f),
-      (s, scope) => this.buildStep(s, scope),
-      new StepScope(this.states, `${n} item: `),
-    );
+    const body = this.itemBody(f);
     const item = new sfn.Parallel(this.states, `${n}: process item`, { resultPath: sfn.JsonPath.DISCARD });
     item.branch(body.start);
     const failed = new sfn.Pass(this.states, `${n}: item failed`, {
@@ -883,19 +877,12 @@ export class Workflow extends Construct {
       }),
     );
 
-    const mapProps = {
-      itemsPath: f.manifest ? undefined : f.itemsPath,
-      itemSelector: { 'item.$': '$$.Map.Item.Value' },
-      maxConcurrency: f.maxConcurrency,
-      resultPath: `$.${n}Outcomes`,
-    };
+    const mapProps = { ...this.mapProps(f), resultPath: `$.${n}Outcomes` };
     const map =
       this.fanOutMode(f) === FanOutMode.DISTRIBUTED
         ? new sfn.DistributedMap(this.states, `${n}: for each item`, {
             ...mapProps,
-            mapExecutionType: sfn.StateMachineType.STANDARD,
-            label: n,
-            itemReader: f.manifest ? this.manifestReader(f.manifest) : undefined,
+            ...this.distributedProps(f),
           })
         : new sfn.Map(this.states, `${n}: for each item`, mapProps);
     map.itemProcessor(item);
@@ -946,6 +933,34 @@ export class Workflow extends Construct {
     return { start: anyItems, ends: [done] };
   }
 
+  /** The steps of a fan-out, in the order of their dependencies: what runs for each item. */
+  private itemBody(f: FanOut): Fragment {
+    return this.sequence(
+      this.steps.filter((s) => s.forEach === f),
+      (s) => s.dependencies.filter((d) => d.forEach === f),
+      (s, scope) => this.buildStep(s, scope),
+      new StepScope(this.states, `${f.name} item: `),
+    );
+  }
+
+  /** What every fan-out's Map state has: its items, each item as `$.item`, and how many run at once. */
+  private mapProps(f: FanOut) {
+    return {
+      itemsPath: f.manifest ? undefined : f.itemsPath,
+      itemSelector: { 'item.$': '$$.Map.Item.Value' },
+      maxConcurrency: f.maxConcurrency,
+    };
+  }
+
+  /** What a Distributed Map adds: Standard child executions, a label, and the manifest reader if any. */
+  private distributedProps(f: FanOut) {
+    return {
+      mapExecutionType: sfn.StateMachineType.STANDARD,
+      label: f.name,
+      itemReader: f.manifest ? this.manifestReader(f.manifest) : undefined,
+    };
+  }
+
   /**
    * A Distributed Map whose items' outcomes go to S3 (ResultWriter) instead of the state: an item that fails fails
    * its child execution, and more failures than `maxFailedItems` fail the map (Step Functions' tolerated-failure
@@ -953,13 +968,7 @@ export class Workflow extends Construct {
    */
   private buildFanOutWithResults(f: FanOut, results: ResultsDestination): Fragment {
     const n = f.name;
-    const steps = this.steps.filter((s) => s.forEach === f);
-    const body = this.sequence(
-      steps,
-      (s) => s.dependencies.filter((d) => d.forEach === f),
-      (s, scope) => this.buildStep(s, scope),
-      new StepScope(this.states, `${n} item: `),
-    );
+    const body = this.itemBody(f);
     const succeeded = new sfn.Pass(this.states, `${n}: item succeeded`, {
       parameters: { [`${f.idField}.$`]: `$.item.${f.idField}`, status: 'SUCCEEDED' },
     });
@@ -982,13 +991,9 @@ export class Workflow extends Construct {
       Parameters: { Bucket: this.substitution(results.bucket.bucketName, results.bucket.node.id), Prefix: prefix },
     };
     const map = new ResultWritingMap(this.states, `${n}: for each item`, writer, {
-      itemsPath: f.manifest ? undefined : f.itemsPath,
-      itemSelector: { 'item.$': '$$.Map.Item.Value' },
-      maxConcurrency: f.maxConcurrency,
+      ...this.mapProps(f),
+      ...this.distributedProps(f),
       resultPath: `$.${n}Results`,
-      mapExecutionType: sfn.StateMachineType.STANDARD,
-      label: n,
-      itemReader: f.manifest ? this.manifestReader(f.manifest) : undefined,
       toleratedFailureCount: f.maxFailedItems,
     });
     map.itemProcessor(body.start);
@@ -1179,10 +1184,7 @@ class StepScope {
   /** Where a job failure without escalation goes: parse Batch's job description, fail as `<step>.Failed`. */
   public failure(): sfn.IChainable {
     if (!this.failed) {
-      this.failed = new sfn.Pass(this.workflow, `${this.label}read failure`, {
-        parameters: { 'parsed.$': 'States.StringToJson($.error.Cause)' },
-        resultPath: '$.failure',
-      });
+      this.failed = this.readFailure('read failure');
       this.failed.next(this.named());
     }
     return this.failed;
@@ -1218,10 +1220,7 @@ class StepScope {
   public escalation(): sfn.IChainable {
     if (!this.escalate) {
       const w = this.workflow;
-      const read = new sfn.Pass(w, `${this.label}read failure, escalate?`, {
-        parameters: { 'parsed.$': 'States.StringToJson($.error.Cause)' },
-        resultPath: '$.failure',
-      });
+      const read = this.readFailure('read failure, escalate?');
       // The attempt record with some fields changed (a Pass state replaces the whole record).
       const copy = (overrides: Record<string, unknown>) => {
         const fields = ['step', 'queue', 'onDemand', 'memory', 'levels', 'level', 'last'];
@@ -1275,6 +1274,14 @@ class StepScope {
       this.escalate = read;
     }
     return this.escalate;
+  }
+
+  /** Parses Batch's description of the failed job (the `.sync` error's cause) into `$.failure.parsed`. */
+  private readFailure(name: string): sfn.Pass {
+    return new sfn.Pass(this.workflow, `${this.label}${name}`, {
+      parameters: { 'parsed.$': 'States.StringToJson($.error.Cause)' },
+      resultPath: '$.failure',
+    });
   }
 
   /** Makes the resubmit router send `step`'s escalated attempts back to its submit state. */
