@@ -1,8 +1,11 @@
-import { CfnElement, Duration, Size } from 'aws-cdk-lib';
+import { readFileSync } from 'fs';
+import { App, CfnElement, Duration, Size, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { BatchPipelinesValidationError, FanOut, FanOutMode, Job, JobQueue, Workflow, WorkflowStep } from '../../lib';
 import { aslOf } from '../support/asl';
 import { capacities, errorOf } from '../support/capacity';
@@ -537,6 +540,39 @@ describe('options', () => {
       { sampleId: 'p1', status: 'SUCCEEDED' },
       { sampleId: 'p2', status: 'SUCCEEDED' },
     ]);
+  });
+
+  test("cdk-nag finds nothing unacknowledged on a fan-out's workflow with its manifest and results in S3", () => {
+    const app = new App({ builtinCloudFormationValidation: false });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    const stack = new Stack(app, 'Nag');
+    const q = new JobQueue(stack, 'Q', { capacities: [capacities(stack, new ec2.Vpc(stack, 'Vpc')).onDemand] });
+    const job = new Job(stack, 'Resize', {
+      queues: [q],
+      image: ecs.ContainerImage.fromRegistry('busybox'),
+      command: ['resize', 'Ref::sampleId'],
+      vcpus: 1,
+      memory: Size.gibibytes(2),
+    });
+    const photos = new FanOut('photos', {
+      manifest: { bucket: new s3.Bucket(stack, 'Input') },
+      results: { bucket: new s3.Bucket(stack, 'Results') },
+      expectedItems: 10_000,
+    });
+    new Workflow(stack, 'Wf', { steps: [new WorkflowStep('resize', { job, forEach: photos })] });
+    // The bare VPC and buckets of this test have findings of their own; the library's constructs must have none.
+    const report = errorOf(() => app.synth()).message.match(/found in: (\S+)/)![1];
+    const flagged = (
+      JSON.parse(readFileSync(report, 'utf8')) as {
+        pluginReports: Array<{
+          violations: Array<{ ruleName: string; violatingConstructs: Array<{ constructPath: string }> }>;
+        }>;
+      }
+    ).pluginReports.flatMap((r) =>
+      r.violations.flatMap((v) => v.violatingConstructs.map((c) => `${v.ruleName} ${c.constructPath}`)),
+    );
+    expect(flagged.length).toBeGreaterThan(0);
+    expect(flagged.filter((f) => !/ Nag\/(Vpc|Input|Results)\//.test(f))).toEqual([]);
   });
 
   test('log level, execution data, tracing and timeout are configurable', () => {
