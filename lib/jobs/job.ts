@@ -12,7 +12,7 @@ import { CapacityPlatform, ICapacity, PurchaseOption } from '../compute/capacity
 import { JobResources } from '../compute/fit';
 import { describeProblem } from '../core/validation-error';
 import { JobQueue } from '../queues/job-queue';
-import { allRevisionsArn } from '../private/arns';
+import { allRevisionsArn, jobDefinitionArnPattern } from '../private/arns';
 import { fail } from '../private/errors';
 import { checkFit } from '../private/fit-check';
 import { acknowledgeFinding, nagResource } from '../private/nag';
@@ -371,11 +371,7 @@ export class Job extends Construct {
     if (Token.isUnresolved(this.jobDefinitionName)) {
       return allRevisionsArn(this.jobDefinitionArn);
     }
-    return Stack.of(this).formatArn({
-      service: 'batch',
-      resource: 'job-definition',
-      resourceName: `${this.jobDefinitionName}:*`,
-    });
+    return jobDefinitionArnPattern(Stack.of(this), `${this.jobDefinitionName}:*`);
   }
 
   /** Binds the job to one more queue (e.g. an On-Demand escalation queue). Checked at synth like the others. */

@@ -1,4 +1,4 @@
-import { Fn, Token } from 'aws-cdk-lib';
+import { Fn, Stack, Token } from 'aws-cdk-lib';
 
 /**
  * ARN pattern of every revision of a job definition (`job-definition/<name>:*`) from the ARN of one revision
@@ -14,4 +14,9 @@ export function allRevisionsArn(jobDefinitionArn: string): string {
   return Fn.sub('arn:${AWS::Partition}:batch:${AWS::Region}:${AWS::AccountId}:${Name}:*', {
     Name: Fn.select(5, Fn.split(':', jobDefinitionArn)),
   });
+}
+
+/** IAM resource pattern `job-definition/<pattern>` in `stack`'s partition, Region and account. */
+export function jobDefinitionArnPattern(stack: Stack, pattern: string): string {
+  return stack.formatArn({ service: 'batch', resource: 'job-definition', resourceName: pattern });
 }

@@ -173,6 +173,8 @@ export const MAX_TEMPLATE_BYTES = 1_048_576;
  * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
  */
 export const MAX_MANAGED_POLICIES_PER_ROLE = 10;
+/** The most an account can raise that quota to. */
+export const MAX_RAISED_MANAGED_POLICIES_PER_ROLE = 20;
 
 /**
  * Status-reason patterns Batch uses: a Spot reclaim ends an attempt with `Host EC2 (instance i-…) terminated.`; an

@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
 import { Stack, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
+import { jobDefinitionArnPattern } from './arns';
 import { fail } from './errors';
 import { BATCH_NAME_PATTERN } from './limits';
 
@@ -52,5 +53,5 @@ export function defaultJobDefinitionName(scope: IConstruct): string {
 
 /** IAM resource pattern of every revision of every job definition named by `defaultJobDefinitionName` in `stack`. */
 export function stackJobDefinitionsArn(stack: Stack): string {
-  return stack.formatArn({ service: 'batch', resource: 'job-definition', resourceName: `${stackNamePart(stack)}_*` });
+  return jobDefinitionArnPattern(stack, `${stackNamePart(stack)}_*`);
 }

@@ -1,6 +1,11 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
-import { MAX_MANAGED_POLICIES_PER_ROLE, MAX_STACK_RESOURCES, MAX_TEMPLATE_BYTES } from './limits';
+import {
+  MAX_MANAGED_POLICIES_PER_ROLE,
+  MAX_RAISED_MANAGED_POLICIES_PER_ROLE,
+  MAX_STACK_RESOURCES,
+  MAX_TEMPLATE_BYTES,
+} from './limits';
 
 const ID = 'BatchPipelinesStackLimits';
 /** Context key for an account whose managed-policies-per-role quota was raised. */
@@ -75,10 +80,11 @@ function managedPolicyErrors(stack: Stack, template: Template): string[] {
   }
   const given = stack.node.tryGetContext(MANAGED_POLICIES_CONTEXT);
   const quota = given === undefined ? MAX_MANAGED_POLICIES_PER_ROLE : Number(given);
-  if (!Number.isInteger(quota) || quota < 1 || quota > 20) {
+  if (!Number.isInteger(quota) || quota < 1 || quota > MAX_RAISED_MANAGED_POLICIES_PER_ROLE) {
     return [
       `${stack.node.path}: context ${MANAGED_POLICIES_CONTEXT} '${String(given)}' is not allowed; allowed: a whole ` +
-        "number from 1 to 20 (IAM's managed policies per role). Fix: set it to your account's quota, or remove it " +
+        `number from 1 to ${MAX_RAISED_MANAGED_POLICIES_PER_ROLE} (IAM's managed policies per role). Fix: set it to ` +
+        "your account's quota, or remove it " +
         `for the default of ${MAX_MANAGED_POLICIES_PER_ROLE}.`,
     ];
   }
@@ -94,6 +100,6 @@ function managedPolicyErrors(stack: Stack, template: Template): string[] {
         `${stack.node.path}: role ${pathOf(id)} has ${count} managed policies attached (its grants overflow the ` +
         `inline policy), over IAM's quota of ${quota} per role. Fix: grant a shared prefix once instead of one ` +
         'bucket or prefix per job, or give groups of jobs their own SharedJobResources (a role each); if your ' +
-        `account's quota was raised (up to 20), set the context value ${MANAGED_POLICIES_CONTEXT} to it.`,
+        `account's quota was raised (up to ${MAX_RAISED_MANAGED_POLICIES_PER_ROLE}), set the context value ${MANAGED_POLICIES_CONTEXT} to it.`,
     );
 }

@@ -170,9 +170,7 @@ export class Workflow extends Construct {
     this.manifestKeys.forEach((key) => key.grantDecrypt(this.stateMachine));
     this.resultKeys.forEach((key) => key.grantEncryptDecrypt(this.stateMachine));
     // One statement, and one resource pattern per stack for job definitions named `<stack>_...` (the default): an
-    // ARN per job would outgrow IAM's policy size limits (10,240 characters inline, 6,144 per managed policy, 10
-    // managed policies per role) at a few dozen jobs.
-    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
+    // ARN per job would outgrow IAM's policy size limits at a few dozen jobs (see MAX_MANAGED_POLICIES_PER_ROLE).
     const definitions = new Map<string, string>();
     for (const job of this.submitJobs) {
       const stack = Stack.of(job);
