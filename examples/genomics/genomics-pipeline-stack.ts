@@ -1,4 +1,6 @@
 import { Duration, RemovalPolicy, Size, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -6,6 +8,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   CostReport,
@@ -113,6 +116,8 @@ export class GenomicsPipelineStack extends Stack {
   public readonly workflow: Workflow;
   /** Starts one execution per manifest uploaded under `manifests/`. */
   public readonly manifestTrigger: events.Rule;
+  /** Manifest uploads whose execution could not be started after a day of retries (the trigger's dead letters). */
+  public readonly undeliveredManifests: sqs.Queue;
   /** Notifications, alarms and the dashboard. */
   public readonly monitoring: PipelineMonitoring;
   /** What the reference workload costs on this capacity, printed at synth and kept in the assembly. */
@@ -248,10 +253,13 @@ export class GenomicsPipelineStack extends Stack {
     this.jobs.aggregate.grantRead(this.resultsBucket, 'qc/');
     this.jobs.aggregate.grantWrite(this.resultsBucket, 'cohort/');
 
-    // Workflow: one execution per manifest, a JSON array of { sampleId, inputUri, outputUri }.
+    // Workflow: one execution per manifest, a JSON array of { sampleId, inputUri, outputUri }. Every sample's outcome
+    // goes to S3 under runs/ (the result files list failed samples with their reasons); the cohort step runs over the
+    // samples that succeeded unless more than 10% failed (the default policy), and reads which from SAMPLES_RESULTS.
     const samples = new FanOut('samples', {
       maxConcurrency: maxConcurrentJobs,
       manifest: { bucket: this.inputBucket, prefix: 'manifests/' },
+      results: { bucket: this.resultsBucket, prefix: 'runs/' },
     });
     const checkpoint = { bucket: this.resultsBucket, prefix: 'checkpoints/' };
     const align = new WorkflowStep('align', { job: this.jobs.align, forEach: samples, checkpoint });
@@ -268,6 +276,16 @@ export class GenomicsPipelineStack extends Stack {
       logRetention,
     });
 
+    // Manifest uploads whose run could not be started, kept 14 days for a person to look at.
+    this.undeliveredManifests = new sqs.Queue(this, 'UndeliveredManifests', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.undeliveredManifests).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the manifest trigger.',
+    });
     // Sporadic arrivals: a manifest uploaded under manifests/ starts one execution over its samples.
     this.manifestTrigger = new events.Rule(this, 'ManifestUploaded', {
       description: 'Starts the genomics workflow for each batch manifest uploaded under manifests/',
@@ -288,7 +306,12 @@ export class GenomicsPipelineStack extends Stack {
             key: events.EventField.fromPath('$.detail.object.key'),
           },
         }),
-        retryAttempts: 3,
+        // EventBridge retries a failed start (throttling, a deploy in progress) for up to a day; what still fails
+        // lands in the dead-letter queue, which the monitoring alarms on, instead of vanishing.
+        // https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_RetryPolicy.html
+        retryAttempts: 185,
+        maxEventAge: Duration.hours(24),
+        deadLetterQueue: this.undeliveredManifests,
       }),
     );
 
@@ -298,6 +321,15 @@ export class GenomicsPipelineStack extends Stack {
       notificationEmail: props.notificationEmail,
       logRetention,
     });
+    // A manifest whose run never started is a lost week of samples: alarm on the first dead letter.
+    new cloudwatch.Alarm(this, 'ManifestNotStarted', {
+      alarmDescription: 'A manifest upload did not start a workflow run (see the UndeliveredManifests queue)',
+      metric: this.undeliveredManifests.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(new cloudwatchActions.SnsAction(this.monitoring.topic));
 
     // 500 samples a week (2,167 a month), 4 h each, at the configured concurrency; jobs checkpoint.
     this.cost = new CostReport(this, 'CostEstimate', {

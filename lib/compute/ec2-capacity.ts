@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { CapacityPlatform, ICapacity, PurchaseOption } from './capacity';
 import { fitOnInstances, FitResult, JobResources } from './fit';
 import { InstanceCatalog } from './instance-catalog';
+import { updateTimeoutMinutes } from '../private/job-timeouts';
 import { fail, gib } from '../private/errors';
 import { acknowledgeFinding } from '../private/nag';
 import { defaultPrivateSubnets } from '../private/subnets';
@@ -117,7 +118,8 @@ export interface Ec2CapacityProps {
   /**
    * How long a deploy that changes the environment's infrastructure (e.g. the launch template) lets running jobs
    * finish before their instances are replaced.
-   * @default Duration.minutes(30) - Batch's own default
+   * @default - as long as the longest timeout of the jobs bound to queues of this capacity (at least 30 minutes,
+   * Batch's default; at most 7,200, Batch's maximum), so a deploy never ends a job that is within its timeout
    */
   readonly updateTimeout?: Duration;
 
@@ -243,7 +245,7 @@ export class Ec2Capacity extends Construct implements ICapacity {
       instanceRole: props.instanceRole ?? this.createInstanceRole(),
       launchTemplate: this.launchTemplate,
       replaceComputeEnvironment: false,
-      updateTimeout: props.updateTimeout ?? Duration.minutes(30),
+      updateTimeout: props.updateTimeout ?? Duration.minutes(updateTimeoutMinutes(this)),
       terminateOnUpdate: props.terminateOnUpdate ?? false,
       computeEnvironmentName: props.computeEnvironmentName,
     });

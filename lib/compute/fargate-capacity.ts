@@ -4,6 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { CapacityPlatform, ICapacity, PurchaseOption } from './capacity';
 import { fitOnFargate, FitResult, JobResources } from './fit';
+import { updateTimeoutMinutes } from '../private/job-timeouts';
 import { fail } from '../private/errors';
 import { defaultPrivateSubnets } from '../private/subnets';
 
@@ -46,7 +47,8 @@ export interface FargateCapacityProps {
 
   /**
    * How long an infrastructure update lets running jobs finish.
-   * @default Duration.minutes(30)
+   * @default - as long as the longest timeout of the jobs bound to queues of this capacity (at least 30 minutes,
+   * Batch's default; at most 7,200, Batch's maximum), so a deploy never ends a job that is within its timeout
    */
   readonly updateTimeout?: Duration;
 
@@ -125,7 +127,7 @@ export class FargateCapacity extends Construct implements ICapacity {
       spot: this.purchaseOption === PurchaseOption.SPOT,
       maxvCpus: this.maxvCpus,
       replaceComputeEnvironment: false,
-      updateTimeout: props.updateTimeout ?? Duration.minutes(30),
+      updateTimeout: props.updateTimeout ?? Duration.minutes(updateTimeoutMinutes(this)),
       computeEnvironmentName: props.computeEnvironmentName,
     });
   }

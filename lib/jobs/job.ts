@@ -13,6 +13,7 @@ import { JobResources } from '../compute/fit';
 import { describeProblem } from '../core/validation-error';
 import { JobQueue } from '../queues/job-queue';
 import { allRevisionsArn, jobDefinitionArnPattern } from '../private/arns';
+import { noteJobTimeout } from '../private/job-timeouts';
 import { fail } from '../private/errors';
 import { checkFit } from '../private/fit-check';
 import { acknowledgeFinding, nagResource } from '../private/nag';
@@ -323,6 +324,11 @@ export class Job extends Construct {
         ),
       ),
       propagateTags: true,
+      // A deploy registers a new revision; the old one stays active, so a workflow run that started before the deploy
+      // (and submits the revision it started with) keeps working. Without it CloudFormation deregisters the old
+      // revision and every job such a run has yet to submit fails ("is not in ACTIVE status").
+      // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-batch-jobdefinition-resourceretentionpolicy.html
+      skipDeregisterOnUpdate: true,
     });
     const cfn = this.jobDefinition.node.defaultChild as batch.CfnJobDefinition;
     for (const [key, value] of Object.entries(props.tags ?? {})) {
@@ -387,6 +393,7 @@ export class Job extends Construct {
     if (!this._queues.includes(queue)) {
       this._queues.push(queue);
     }
+    noteJobTimeout(queue, this.timeout.toSeconds());
   }
 
   /**

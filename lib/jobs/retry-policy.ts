@@ -5,6 +5,7 @@ import {
   MAX_RETRY_ATTEMPTS,
   MAX_RETRY_PATTERN_LENGTH,
   MIN_RETRY_ATTEMPTS,
+  FARGATE_SPOT_REASON_PATTERN,
   SPOT_RECLAIM_REASON_PATTERN,
 } from '../private/limits';
 
@@ -38,6 +39,7 @@ export interface RetryRule {
 }
 
 const SPOT_RULE: RetryRule = { action: RetryAction.RETRY, onStatusReason: SPOT_RECLAIM_REASON_PATTERN };
+const FARGATE_SPOT_RULE: RetryRule = { action: RetryAction.RETRY, onStatusReason: FARGATE_SPOT_REASON_PATTERN };
 const PULL_RULE: RetryRule = { action: RetryAction.RETRY, onReason: 'CannotPullContainerError:*' };
 const EXIT_ALL: RetryRule = { action: RetryAction.EXIT, onReason: '*' };
 
@@ -49,13 +51,14 @@ const EXIT_ALL: RetryRule = { action: RetryAction.EXIT, onReason: '*' };
  */
 export class RetryPolicy {
   /**
-   * Retry only when the Spot instance was taken back (`Host EC2*`), and fail on anything else: an application error
-   * or an out-of-memory kill is not retried unchanged. AWS's recommended custom retry for Spot.
+   * Retry only when Spot capacity was taken back (EC2 `Host EC2*`, Fargate `Your Spot Task was interrupted*`), and fail
+   * on anything else: an application error or an out-of-memory kill is not retried unchanged. AWS's recommended
+   * custom retry for Spot, with the Fargate Spot reason added.
    * @param attempts total attempts, 1..10 (default 3)
    * @see https://docs.aws.amazon.com/batch/latest/userguide/bestpractice6.html
    */
   public static spotInterruptions(attempts = 3): RetryPolicy {
-    return new RetryPolicy('spotInterruptions', attempts, [SPOT_RULE, EXIT_ALL]);
+    return new RetryPolicy('spotInterruptions', attempts, [SPOT_RULE, FARGATE_SPOT_RULE, EXIT_ALL]);
   }
 
   /**
@@ -63,7 +66,12 @@ export class RetryPolicy {
    * @param attempts total attempts, 1..10 (default 3)
    */
   public static spotInterruptionsAndImagePulls(attempts = 3): RetryPolicy {
-    return new RetryPolicy('spotInterruptionsAndImagePulls', attempts, [SPOT_RULE, PULL_RULE, EXIT_ALL]);
+    return new RetryPolicy('spotInterruptionsAndImagePulls', attempts, [
+      SPOT_RULE,
+      FARGATE_SPOT_RULE,
+      PULL_RULE,
+      EXIT_ALL,
+    ]);
   }
 
   /** Never retry: one attempt. */

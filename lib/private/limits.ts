@@ -177,13 +177,46 @@ export const MAX_MANAGED_POLICIES_PER_ROLE = 10;
 export const MAX_RAISED_MANAGED_POLICIES_PER_ROLE = 20;
 
 /**
- * Status-reason patterns Batch uses: a Spot reclaim ends an attempt with `Host EC2 (instance i-…) terminated.`; an
- * out-of-memory kill with `OutOfMemoryError: Container killed due to memory usage`.
+ * Reasons Batch reports, as patterns (`*` only at the end, as `evaluateOnExit` and Step Functions' StringMatches read
+ * them):
+ * - an EC2 Spot reclaim ends an attempt with status reason `Host EC2 (instance i-…) terminated.` (aws-cdk-lib's
+ *   `batch.Reason.SPOT_INSTANCE_RECLAIMED` is `Host EC2*`; captured outputs: awslabs/ec2-spot-workshops
+ *   rendering-with-batch/monitor/optional_fis.md);
+ * - a Fargate Spot reclaim with status reason `Your Spot Task was interrupted.` (ECS's stoppedReason for a reclaimed
+ *   Spot task, which Batch passes on: nextflow-io/nextflow#5786; no Batch page documents it);
+ * - an out-of-memory kill with container reason `OutOfMemoryError: Container killed due to memory usage` and job
+ *   status reason `Essential container in task exited` (captured event: spacetelescope/calcloud
+ *   tests/artifacts/events/batch-event-container-memory-error.json); the exit code is often 137 but not always;
+ * - a timeout with status reason `Job attempt duration exceeded timeout` (and exit code 137: calcloud
+ *   tests/artifacts/events/batch-event-timeout-error.json).
  * @see https://docs.aws.amazon.com/batch/latest/userguide/job_retries.html
- * @see https://docs.aws.amazon.com/batch/latest/userguide/troubleshooting.html
+ * @see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/out-of-memory.html
+ * @see https://docs.aws.amazon.com/batch/latest/userguide/job_timeouts.html
  */
 export const SPOT_RECLAIM_REASON_PATTERN = 'Host EC2*';
+export const FARGATE_SPOT_REASON_PATTERN = 'Your Spot Task was interrupted*';
 export const OUT_OF_MEMORY_REASON_PATTERN = 'OutOfMemoryError*';
+export const JOB_TIMEOUT_REASON_PATTERN = 'Job attempt duration exceeded timeout*';
+
+/**
+ * Errors a Step Functions Batch task raises when the Batch API fails (not the job): `Batch.<exception>` for the
+ * exceptions SubmitJob models (ClientException 400, ServerException 500), and `Batch.AWSBatchException` for unmodeled
+ * ones, among them throttling ("Too Many Requests (Service: AWSBatch; Status Code: 429; Error Code:
+ * TooManyRequestsException …)"). Throttling and server errors are worth retrying; a client error (a deleted queue, a
+ * bad parameter) is not.
+ * @see https://docs.aws.amazon.com/batch/latest/APIReference/API_SubmitJob.html
+ * @see https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
+ */
+export const BATCH_API_RETRYABLE_ERRORS = ['Batch.AWSBatchException', 'Batch.ServerException'];
+export const BATCH_API_ERRORS = [...BATCH_API_RETRYABLE_ERRORS, 'Batch.ClientException'];
+
+/**
+ * Step Functions: a Fail state's (and an execution's) cause holds at most 32,768 characters, its error 256.
+ * @see https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html
+ */
+export const MAX_CAUSE_CHARS = 32_768;
+/** How many failed items a fan-out's failure summary lists in full (the rest are counted, and where to find them said). */
+export const FAILURES_IN_SUMMARY = 10;
 
 /**
  * Array jobs: 2..10,000 children. SubmitJob: 50 calls per second per account. DescribeJobs: 100 ids per call.
@@ -201,3 +234,11 @@ export const DESCRIBE_JOBS_PER_CALL = 100;
  */
 export const MIN_ALARM_WINDOW_SECONDS = 300;
 export const MAX_ALARM_WINDOW_SECONDS = 86_400;
+
+/**
+ * Compute environment infrastructure updates: running jobs get `jobExecutionTimeoutMinutes` to finish (default 30,
+ * at most 7,200) unless `terminateJobsOnUpdate` is set.
+ * @see https://docs.aws.amazon.com/batch/latest/APIReference/API_UpdatePolicy.html
+ */
+export const DEFAULT_UPDATE_TIMEOUT_MINUTES = 30;
+export const MAX_UPDATE_TIMEOUT_MINUTES = 7_200;

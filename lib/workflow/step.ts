@@ -73,13 +73,14 @@ export interface FanOutOptions {
    */
   readonly itemsPath?: string;
   /**
-   * The item field that identifies an item in outcomes and checkpoint paths.
+   * The item field that identifies an item in outcomes, job names' console view and checkpoint paths.
    * @default 'sampleId'
    */
   readonly idField?: string;
   /**
-   * Fields every item carries. Job parameters and environment overrides may read them; a job parameter with the
-   * same name as a field is filled from it.
+   * Fields every item carries, each a string. Each item is checked for them before any of its jobs is submitted: an
+   * item that lacks one (a malformed manifest line) fails alone with `Item.Invalid`, the others run. Job parameters
+   * and environment overrides may read them; a job parameter with the same name as a field is filled from it.
    * @default ['sampleId', 'inputUri', 'outputUri']
    */
   readonly itemFields?: string[];
@@ -99,12 +100,25 @@ export interface FanOutOptions {
    */
   readonly mode?: FanOutMode;
   /**
-   * How many items may fail before the execution fails. Within it, the execution succeeds and its output lists the
-   * failed items.
-   * @default 0 - any failed item fails the execution, after every other item has run
+   * Partial success, as a count: when more items than this failed, the steps after the fan-out (the cohort step) do
+   * not run and the execution fails with `<fan-out>.TooManyItemsFailed`. Every item runs to its end either way, and
+   * every item has an outcome. Within the policy the later steps run, the execution succeeds, and its output says
+   * `PARTIAL` with the failed items.
+   * @default - no count limit when `maxFailedPercentage` applies; give 0 to stop at any failed item
    */
   readonly maxFailedItems?: number;
+  /**
+   * Partial success, as a share of the items (0..100): when more than this percentage of the items failed, the steps
+   * after the fan-out do not run and the execution fails.
+   * @default 10 when neither this nor `maxFailedItems` is given - a few failed samples (a bad input, a tool crash)
+   * still let the cohort step run over the rest, while a systemic failure (a broken image, a full disk) stops the run
+   * before it spends more; otherwise no percentage limit
+   */
+  readonly maxFailedPercentage?: number;
 }
+
+/** The default partial-success policy: more than 10% of the items failed stops the steps after the fan-out. */
+export const DEFAULT_MAX_FAILED_PERCENTAGE = 10;
 
 /** A stage that runs its steps once per item of an input list, then continues when every item is done. */
 export class FanOut {
@@ -120,8 +134,10 @@ export class FanOut {
   public readonly expectedItems: number;
   /** Requested mode. */
   public readonly mode: FanOutMode;
-  /** Failed items tolerated. */
-  public readonly maxFailedItems: number;
+  /** Failed items tolerated (count), if limited by count. */
+  public readonly maxFailedItems?: number;
+  /** Failed items tolerated (percentage of the items), if limited by share. */
+  public readonly maxFailedPercentage?: number;
   /** Where items come from when not from the input. */
   public readonly manifest?: ManifestSource;
   /** Where outcomes go when not to the execution output. */
@@ -140,7 +156,9 @@ export class FanOut {
     this.maxConcurrency = options.maxConcurrency ?? 50;
     this.expectedItems = options.expectedItems ?? 500;
     this.mode = options.mode ?? FanOutMode.AUTO;
-    this.maxFailedItems = options.maxFailedItems ?? 0;
+    this.maxFailedItems = options.maxFailedItems;
+    this.maxFailedPercentage =
+      options.maxFailedPercentage ?? (options.maxFailedItems === undefined ? DEFAULT_MAX_FAILED_PERCENTAGE : undefined);
     this.manifest = options.manifest;
     this.results = options.results;
   }
@@ -209,7 +227,8 @@ export interface WorkflowStepOptions {
   readonly environment?: Record<string, string>;
   /**
    * When Spot interruptions exhaust the job's retries, rerun the step on `onDemandQueue`.
-   * @default - on when the job may run over an hour (timeout) and the queue has Spot capacity
+   * @default - on whenever the step's queue has Spot capacity (EC2 Spot or Fargate Spot) and the job is bound to a
+   * queue of On-Demand capacity, whatever the job's length: an item is not lost to Spot
    */
   readonly spotEscalation?: boolean;
   /**
@@ -222,6 +241,23 @@ export interface WorkflowStepOptions {
    * @default - factor 1.5, at most 2 times, up to the largest size that fits
    */
   readonly memoryEscalation?: MemoryEscalation | false;
+  /**
+   * The fair-share identifier jobs are submitted with: a literal (`'lab_a'`) or a JSONPath read from the state
+   * (`'$.item.lab'`). Required when the step's queue (or its On-Demand queue) has a fair-share policy: Batch refuses
+   * a job without one there, and refuses one on any other queue.
+   * @default - none; a step on a fair-share queue without one fails synth
+   */
+  readonly shareIdentifier?: string;
+  /**
+   * Children of an array job (the job was created with `arrayJob: true`): 2..10,000.
+   * @default - required for an array job (this or `arraySizePath`), not allowed for others
+   */
+  readonly arraySize?: number;
+  /**
+   * Where the state holds the number of children of an array job, e.g. `'$.item.chunks'` (a number, 2..10,000).
+   * @default - `arraySize`
+   */
+  readonly arraySizePath?: string;
   /**
    * Checkpoint location passed to the job as `CHECKPOINT_URI`; its role may read and write only under the prefix.
    * Declaring it marks the job as checkpointing (no long-Spot-job warning).

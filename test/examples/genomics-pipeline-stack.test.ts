@@ -41,8 +41,13 @@ describe('GenomicsPipelineStack', () => {
       .filter(([id]) => id.startsWith('AwsSolutions-'));
     expect(nag.length).toBeGreaterThan(0);
     for (const [id, reason] of nag) {
-      // A bare rule id only for a rule that reports no sub-findings (S1: the access-log bucket is not itself logged).
-      expect(id === 'AwsSolutions-S1' || /^AwsSolutions-IAM5\[(Resource|Action)::.+\]$/.test(id)).toBe(true);
+      // A bare rule id only for a rule that reports no sub-findings (S1: the access-log bucket is not itself logged;
+      // SQS3: the dead-letter queue has none of its own).
+      expect(
+        id === 'AwsSolutions-S1' ||
+          id === 'AwsSolutions-SQS3' ||
+          /^AwsSolutions-IAM5\[(Resource|Action)::.+\]$/.test(id),
+      ).toBe(true);
       expect(reason.length).toBeGreaterThan(30);
     }
   });
@@ -194,10 +199,48 @@ describe('GenomicsPipelineStack', () => {
       manifestItems: threeSamples.samples,
     });
     expect(run.error).toBeUndefined();
-    // Jobs are named after their steps.
-    expect(run.calls.filter((c) => c.input.JobName === 'align')).toHaveLength(3);
-    expect(run.calls[run.calls.length - 1].input.JobName).toBe('aggregate');
-    expect(run.calls[run.calls.length - 1].input.JobQueue).toContain('UrgentQueue');
+    // Jobs are named after the run, their step and their sample's index.
+    expect(run.calls.filter((c) => c.state === 'align').map((c) => c.input.JobName)).toEqual([
+      'run-1-align-0',
+      'run-1-align-1',
+      'run-1-align-2',
+    ]);
+    const aggregate = run.calls[run.calls.length - 1];
+    expect(aggregate.input.JobName).toBe('run-1-aggregate');
+    expect(aggregate.input.JobQueue).toContain('UrgentQueue');
+    // The cohort step is told where the samples' outcomes are.
+    expect(aggregate.input.ContainerOverrides?.Environment).toEqual([
+      { Name: 'SAMPLES_RESULTS', Value: 's3://results-bucket/results/local-run/manifest.json' },
+    ]);
+    expect(run.output!.samplesSummary).toMatchObject({ status: 'SUCCEEDED', items: 3, failed: 0, succeeded: 3 });
+  });
+
+  test('deploys leave running work alone: old job definition revisions stay, compute updates wait out the longest job', () => {
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-batch-jobdefinition-resourceretentionpolicy.html
+    for (const [, definition] of ofType('AWS::Batch::JobDefinition')) {
+      expect(definition.Properties.ResourceRetentionPolicy).toEqual({ SkipDeregisterOnUpdate: true });
+    }
+    // align may run 6 hours: an infrastructure update lets running jobs finish for 360 minutes, not Batch's 30.
+    // https://docs.aws.amazon.com/batch/latest/userguide/updating-compute-environments.html
+    for (const [, environment] of ofType('AWS::Batch::ComputeEnvironment')) {
+      expect(environment.Properties.UpdatePolicy).toEqual({
+        JobExecutionTimeoutMinutes: 360,
+        TerminateJobsOnUpdate: false,
+      });
+    }
+  });
+
+  test('a manifest whose run cannot start is retried for a day, then kept in a dead-letter queue that alarms', () => {
+    const [, rule] = ofType('AWS::Events::Rule').find(([id]) => id.startsWith('ManifestUploaded'))!;
+    expect(rule.Properties.Targets[0]).toMatchObject({
+      RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+      DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/^UndeliveredManifests/), 'Arn'] } },
+    });
+    expect(
+      ofType('AWS::CloudWatch::Alarm').some(([, a]) =>
+        JSON.stringify(a.Properties.Dimensions ?? []).includes('UndeliveredManifests'),
+      ),
+    ).toBe(true);
   });
 
   test('matches the reviewed snapshot', () => {

@@ -88,15 +88,23 @@ describe('Job defaults on EC2', () => {
     });
   });
 
-  test('retries Spot interruptions only, 3 attempts, ending with a catch-all EXIT', () => {
+  test('retries Spot interruptions (EC2 and Fargate Spot reasons) only, 3 attempts, ending with a catch-all EXIT', () => {
     template.hasResourceProperties('AWS::Batch::JobDefinition', {
       RetryStrategy: {
         Attempts: 3,
         EvaluateOnExit: [
           { Action: 'RETRY', OnStatusReason: 'Host EC2*' },
+          { Action: 'RETRY', OnStatusReason: 'Your Spot Task was interrupted*' },
           { Action: 'EXIT', OnReason: '*' },
         ],
       },
+    });
+  });
+
+  test('keeps earlier revisions registered on update, so running workflows can still submit them', () => {
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-batch-jobdefinition-resourceretentionpolicy.html
+    template.hasResourceProperties('AWS::Batch::JobDefinition', {
+      ResourceRetentionPolicy: { SkipDeregisterOnUpdate: true },
     });
   });
 
@@ -201,6 +209,7 @@ describe('retry policies', () => {
         Attempts: 4,
         EvaluateOnExit: [
           { Action: 'RETRY', OnStatusReason: 'Host EC2*' },
+          { Action: 'RETRY', OnStatusReason: 'Your Spot Task was interrupted*' },
           { Action: 'RETRY', OnReason: 'CannotPullContainerError:*' },
           { Action: 'EXIT', OnReason: '*' },
         ],

@@ -8,6 +8,7 @@ type Json = Parameters<Handlers[string]>[0];
 import { capacities } from './capacity';
 import { aslOf } from './asl';
 import { stackWithVpc } from './stacks';
+import { JobDescription } from './batch-failures';
 import { FanOut, FanOutOptions, Job, JobQueue, Workflow, WorkflowStep, WorkflowStepOptions } from '../../lib';
 
 const image = ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:1.36');
@@ -36,7 +37,8 @@ export function genomicsPipeline(
     qc: job('Qc', ['qc', 'Ref::sampleId'], 7, 1),
     aggregate: job('Aggregate', ['aggregate'], 30, 2),
   };
-  const samples = new FanOut('samples', fanOutOptions);
+  // 200 samples: outcomes kept in the execution state hold at most ~220 items (every one may fail with a full record).
+  const samples = new FanOut('samples', { expectedItems: 200, ...fanOutOptions });
   const align = new WorkflowStep('align', { job: jobs.align, forEach: samples, ...stepOptions.align });
   const callVariants = new WorkflowStep('callVariants', {
     job: jobs.callVariants,
@@ -66,41 +68,38 @@ export interface SubmitCall {
   };
 }
 
-/** Decides what a simulated Batch job does: return to succeed, throw to fail. */
+/** Decides what a simulated Batch job does: return to succeed, throw (`jobFailure`, `apiError`) to fail. */
 export type JobSimulator = (call: SubmitCall, attempt: number) => void;
 
-/** A Batch job failure as Step Functions reports it (`States.TaskFailed`, cause = the job description). */
-export function jobFailure(statusReason: string, containerReason?: string): Error {
-  const e = new Error(
-    JSON.stringify({
-      Status: 'FAILED',
-      StatusReason: statusReason,
-      Attempts: [{ StatusReason: statusReason }],
-      ...(containerReason ? { Container: { Reason: containerReason, ExitCode: 137 } } : {}),
-    }),
-  );
+/**
+ * A Batch job failure as Step Functions reports it: `States.TaskFailed`, the job description as cause (fixtures in
+ * ./batch-failures, each with its source).
+ */
+export function jobFailure(description: JobDescription): Error {
+  const e = new Error(JSON.stringify(description));
   e.name = 'States.TaskFailed';
   return e;
 }
 
-/** A Batch API error as Step Functions reports it. */
-export function apiError(name: string): Error {
-  const e = new Error(`${name}: Rate exceeded`);
-  e.name = name;
+/** A Batch API error as Step Functions reports it (fixtures in ./batch-failures). */
+export function apiError(error: { name: string; message: string }): Error {
+  const e = new Error(error.message);
+  e.name = error.name;
   return e;
 }
 
-function taskStates(states: Record<string, Record<string, unknown>>, out: string[] = []): string[] {
+type States = Record<string, Record<string, unknown>>;
+
+function taskStates(states: States, out: string[] = []): string[] {
   for (const [name, s] of Object.entries(states)) {
     if (s.Type === 'Task') {
       out.push(name);
     }
-    const processor = (s.ItemProcessor ?? s.Iterator) as
-      { States: Record<string, Record<string, unknown>> } | undefined;
+    const processor = (s.ItemProcessor ?? s.Iterator) as { States: States } | undefined;
     if (processor) {
       taskStates(processor.States, out);
     }
-    for (const b of (s.Branches as Array<{ States: Record<string, Record<string, unknown>> }>) ?? []) {
+    for (const b of (s.Branches as Array<{ States: States }>) ?? []) {
       taskStates(b.States, out);
     }
   }
@@ -108,22 +107,73 @@ function taskStates(states: Record<string, Record<string, unknown>>, out: string
 }
 
 /**
- * Runs the stack's state machine locally (aws-local-stepfunctions), every Batch submit state handled by `simulate`.
- * Returns the output (or the error) and the submit calls in the order they were made.
+ * Where aws-local-stepfunctions falls short of Step Functions, the definition is adapted before the run (the rest
+ * runs unchanged):
+ * - it cannot read S3: a Distributed Map that reads its items from a manifest is handed the manifest's items from
+ *   `$.manifestItems` of the input instead;
+ * - it has neither ResultWriter nor tolerated-failure thresholds: a map that writes results to S3 keeps them in the
+ *   state instead (`outcomes`, beside a local `MapRunArn`), its items end in a Pass instead of their Fail (so the
+ *   map goes on, as with ToleratedFailurePercentage 100), and the following DescribeMapRun call (handled locally) is
+ *   handed those outcomes to count, as Step Functions' Map Run would.
  */
-export async function runLocally(stack: Stack, input: unknown, simulate: JobSimulator = () => undefined) {
-  const asl = aslOf(Template.fromStack(stack)) as Record<string, unknown>;
-  // aws-local-stepfunctions cannot read S3: a Distributed Map that reads its items from a manifest is handed the
-  // manifest's items from `$.manifestItems` of the input instead (the rest of the state machine runs unchanged).
-  for (const state of Object.values(asl.States as Record<string, Record<string, unknown>>)) {
+function adaptForLocalRun(asl: Record<string, unknown>): void {
+  for (const state of Object.values(asl.States as States)) {
     if (state.ItemReader) {
       delete state.ItemReader;
       state.ItemsPath = '$.manifestItems';
     }
-    // Nor write to S3, nor apply a tolerated-failure threshold: the map's result stays the list of item outputs.
-    delete state.ResultWriter;
-    delete state.ToleratedFailureCount;
+    if (state.ResultWriter) {
+      delete state.ResultWriter;
+      delete state.ToleratedFailurePercentage;
+      state.ResultSelector = {
+        MapRunArn: 'arn:aws:states:us-east-1:123456789012:mapRun:local/run:1',
+        'outcomes.$': '$',
+        ResultWriterDetails: { Bucket: 'results-bucket', Key: 'results/local-run/manifest.json' },
+      };
+      const count = (asl.States as States)[state.Next as string];
+      const parameters = count.Parameters as Record<string, string>;
+      parameters['outcomes.$'] = parameters['MapRunArn.$'].replace(/MapRunArn$/, 'outcomes');
+      const processor = (state.ItemProcessor as { States: States }).States;
+      for (const [name, s] of Object.entries(processor)) {
+        if (s.Type === 'Fail' && name.endsWith(': item failed')) {
+          processor[name] = { Type: 'Pass', End: true };
+        }
+      }
+    }
   }
+}
+
+/** DescribeMapRun's ItemCounts for the outcomes a locally run map produced (see `adaptForLocalRun`). */
+function describeLocalMapRun(input: { MapRunArn: string; outcomes: Array<{ cause?: string; status?: string }> }) {
+  const outcomes = input.outcomes;
+  const failed = outcomes.filter((o) => o.cause !== undefined || o.status === 'FAILED').length;
+  return {
+    MapRunArn: 'arn:aws:states:us-east-1:123456789012:mapRun:local/samples:1',
+    ItemCounts: {
+      Total: outcomes.length,
+      Succeeded: outcomes.length - failed,
+      Failed: failed,
+      TimedOut: 0,
+      Aborted: 0,
+      Pending: 0,
+      Running: 0,
+      ResultsWritten: outcomes.length,
+    },
+  };
+}
+
+/**
+ * Runs the stack's state machine locally (aws-local-stepfunctions), every Batch submit state handled by `simulate`.
+ * Returns the output (or the error) and the submit calls in the order they were made.
+ */
+export async function runLocally(
+  stack: Stack,
+  input: unknown,
+  simulate: JobSimulator = () => undefined,
+  executionName = 'run-1',
+) {
+  const asl = aslOf(Template.fromStack(stack)) as Record<string, unknown>;
+  adaptForLocalRun(asl);
   // The derived execution timeout is weeks long; the local runner's timer cannot hold it.
   delete asl.TimeoutSeconds;
   const machine = new StateMachine(asl as never, { validationOptions: { checkArn: false } });
@@ -131,35 +181,42 @@ export async function runLocally(stack: Stack, input: unknown, simulate: JobSimu
   const attempts = new Map<string, number>();
   const handlers: Record<string, (input: Json) => Promise<Json>> = {};
   const retryIntervalOverrides: Record<string, number> = {};
-  for (const state of taskStates(asl.States as Record<string, Record<string, unknown>>)) {
+  for (const state of taskStates(asl.States as States)) {
     retryIntervalOverrides[state] = 0;
+    if (state.endsWith(': count outcomes')) {
+      handlers[state] = async (taskInput: Json) => describeLocalMapRun(taskInput as never) as unknown as Json;
+      continue;
+    }
     handlers[state] = async (taskInput: Json) => {
       const call = { state, input: taskInput as unknown as SubmitCall['input'] };
       calls.push(call);
-      const key = `${call.input.JobName}|${JSON.stringify(call.input.Parameters ?? {})}`;
+      const key = `${call.state}|${JSON.stringify(call.input.Parameters ?? {})}|${call.input.JobName}`;
       const attempt = (attempts.get(key) ?? 0) + 1;
       attempts.set(key, attempt);
+      const jobId = `job-${calls.length}`;
       try {
         simulate(call, attempt);
       } catch (e) {
-        // Batch's description of a failed job carries the name and queue it was submitted with.
+        // Batch's description of a failed job carries the name, queue and id it was submitted with.
         const error = e as Error;
         if (error.name === 'States.TaskFailed') {
           const description = JSON.parse(error.message);
           error.message = JSON.stringify({
             ...description,
+            JobId: jobId,
             JobName: call.input.JobName,
             JobQueue: call.input.JobQueue,
           });
         }
         throw error;
       }
-      return { JobId: `job-${calls.length}`, Status: 'SUCCEEDED' };
+      return { JobId: jobId, JobName: call.input.JobName, Status: 'SUCCEEDED' };
     };
   }
   try {
     const output = await machine.run(input as never, {
       overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides },
+      context: { Execution: { Name: executionName, Input: input as never } } as never,
     }).result;
     return { output: output as Record<string, unknown>, error: undefined, calls };
   } catch (e) {

@@ -8,6 +8,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { BatchPipelinesValidationError, FanOut, FanOutMode, Job, JobQueue, Workflow, WorkflowStep } from '../../lib';
 import { aslOf } from '../support/asl';
+import { applicationError, BATCH_API_ERRORS, outOfMemory, spotReclaimed } from '../support/batch-failures';
 import { capacities, errorOf } from '../support/capacity';
 import { apiError, genomicsPipeline, jobFailure, runLocally, SubmitCall, threeSamples } from '../support/pipeline';
 import { stackWithVpc } from '../support/stacks';
@@ -42,10 +43,10 @@ describe('the generated state machine', () => {
       TracingConfiguration: { Enabled: true },
     });
     // Per sample: align 6 h, then max(call-variants 4 h, qc 1 h), each x 3 attempts x 3 memory levels x 2 (Spot
-    // escalation) = 108 h + 72 h = 180 h; 500 samples / 50 at once = 10 waves -> 1,800 h; aggregate 2 h x 3 x 3 x 2
-    // = 36 h. Total 1,836 h.
-    expect(p.workflow.timeout.toHours()).toBe(1836);
-    expect(asl.TimeoutSeconds).toBe(1836 * 3600);
+    // escalation) = 108 h + 72 h = 180 h; 200 samples / 50 at once = 4 waves -> 720 h; aggregate 2 h x 3 x 3 x 2
+    // = 36 h. Total 756 h.
+    expect(p.workflow.timeout.toHours()).toBe(756);
+    expect(asl.TimeoutSeconds).toBe(756 * 3600);
   });
 
   test('fans out with a Distributed Map of Standard child workflows, 50 at once, by default', () => {
@@ -63,7 +64,6 @@ describe('the generated state machine', () => {
     const text = JSON.stringify(asl);
     expect(text).toContain('"Resource":"arn:aws:states:::batch:submitJob.sync"');
     expect(text).not.toContain('RetryStrategy');
-    expect(text).not.toContain('"Attempts"');
   });
 
   test('retries Batch API throttling and service errors with backoff, not job failures', () => {
@@ -76,7 +76,7 @@ describe('the generated state machine', () => {
     // No BackoffRate: Step Functions doubles the interval by default.
     expect(branch.align.Retry).toEqual([
       {
-        ErrorEquals: ['Batch.AWSBatchException', 'Batch.ServerException', 'Batch.TooManyRequestsException'],
+        ErrorEquals: ['Batch.AWSBatchException', 'Batch.ServerException'],
         IntervalSeconds: 5,
         MaxAttempts: 6,
         JitterStrategy: 'FULL',
@@ -114,8 +114,8 @@ describe('the generated state machine', () => {
   test('memory escalation levels: 30 GiB, then x1.5 twice, within what the queues can place', () => {
     expect(p.workflow.memoryLevels(p.steps.align)).toEqual([30720, 46080, 69120]);
     expect(p.workflow.onDemandQueueOf(p.steps.align)).toBe(p.urgent);
-    // qc runs an hour at most: no Spot escalation by default.
-    expect(p.workflow.onDemandQueueOf(p.steps.qc)).toBeUndefined();
+    // qc runs an hour at most, and still escalates: a sample is not lost to Spot however short its step.
+    expect(p.workflow.onDemandQueueOf(p.steps.qc)).toBe(p.urgent);
   });
 
   test('renders the declared graph as Mermaid', () => {
@@ -141,7 +141,7 @@ describe('running the workflow locally', () => {
     const p = genomicsPipeline();
     const run = await runLocally(p.stack, threeSamples);
     expect(run.error).toBeUndefined();
-    const order = run.calls.map((c) => `${c.input.JobName}:${sampleOf(c) ?? '*'}`);
+    const order = run.calls.map((c) => `${c.state}:${sampleOf(c) ?? '*'}`);
     for (const id of ['s1', 's2', 's3']) {
       const align = order.indexOf(`align:${id}`);
       expect(align).toBeGreaterThanOrEqual(0);
@@ -152,16 +152,29 @@ describe('running the workflow locally', () => {
     expect(order[order.length - 1]).toBe('aggregate:*');
     expect(run.calls).toHaveLength(10);
     expect(run.output!.samplesOutcomes).toEqual([
-      { sampleId: 's1', status: 'SUCCEEDED' },
-      { sampleId: 's2', status: 'SUCCEEDED' },
-      { sampleId: 's3', status: 'SUCCEEDED' },
+      { index: 0, sampleId: 's1', status: 'SUCCEEDED' },
+      { index: 1, sampleId: 's2', status: 'SUCCEEDED' },
+      { index: 2, sampleId: 's3', status: 'SUCCEEDED' },
     ]);
+    expect(run.output!.samplesSummary).toEqual({ status: 'SUCCEEDED', items: 3, failed: 0 });
+  });
+
+  test('jobs are named after the run, the step and the item, within Batch name rules', async () => {
+    const p = genomicsPipeline();
+    const run = await runLocally(p.stack, threeSamples, undefined, 'weekly-2026-48');
+    const names = run.calls.map((c) => c.input.JobName);
+    expect(names).toContain('weekly-2026-48-align-1');
+    expect(names).toContain('weekly-2026-48-qc-2');
+    expect(names[names.length - 1]).toBe('weekly-2026-48-aggregate');
+    for (const n of names) {
+      expect(n).toMatch(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/);
+    }
   });
 
   test('item data reaches the job as parameters', async () => {
     const p = genomicsPipeline();
     const run = await runLocally(p.stack, threeSamples);
-    const align = run.calls.find((c) => c.input.JobName === 'align' && sampleOf(c) === 's2')!;
+    const align = run.calls.find((c) => c.state === 'align' && sampleOf(c) === 's2')!;
     expect(align.input.Parameters).toEqual({ sampleId: 's2', inputUri: 's3://in/s2.fq' });
     expect(align.input.JobQueue).toContain('job-queue/Standard');
   });
@@ -169,32 +182,29 @@ describe('running the workflow locally', () => {
   test('a job whose Spot retries were used up by interruptions is rerun on the On-Demand queue', async () => {
     const p = genomicsPipeline();
     const run = await runLocally(p.stack, threeSamples, (call) => {
-      if (call.input.JobName === 'align' && queueOf(call) === 'Standard' && sampleOf(call) === 's2') {
-        throw jobFailure('Host EC2 (instance i-0123456789abcdef0) terminated.');
+      if (call.state === 'align' && queueOf(call) === 'Standard' && sampleOf(call) === 's2') {
+        throw jobFailure(spotReclaimed('i-0123456789abcdef0'));
       }
     });
     expect(run.error).toBeUndefined();
-    const s2 = run.calls.filter((c) => sampleOf(c) === 's2' && c.input.JobName === 'align');
+    const s2 = run.calls.filter((c) => sampleOf(c) === 's2' && c.state === 'align');
     // Same memory, On-Demand queue.
     expect(s2.map((c) => [c.state, queueOf(c), memoryOf(c)])).toEqual([
       ['align', 'Standard', '30720'],
       ['align', 'Urgent', '30720'],
     ]);
-    expect(run.output!.samplesOutcomes).toContainEqual({ sampleId: 's2', status: 'SUCCEEDED' });
+    expect(run.output!.samplesOutcomes).toContainEqual({ index: 1, sampleId: 's2', status: 'SUCCEEDED' });
   });
 
   test('a job killed for memory is rerun with 1.5x the memory, then 1.5x again', async () => {
     const p = genomicsPipeline();
     const run = await runLocally(p.stack, threeSamples, (call, attempt) => {
-      if (call.input.JobName === 'align' && sampleOf(call) === 's1' && attempt <= 2) {
-        throw jobFailure(
-          'Essential container in task exited',
-          'OutOfMemoryError: Container killed due to memory usage',
-        );
+      if (call.state === 'align' && sampleOf(call) === 's1' && attempt <= 2) {
+        throw jobFailure(outOfMemory());
       }
     });
     expect(run.error).toBeUndefined();
-    const s1 = run.calls.filter((c) => sampleOf(c) === 's1' && c.input.JobName === 'align');
+    const s1 = run.calls.filter((c) => sampleOf(c) === 's1' && c.state === 'align');
     expect(s1.map((c) => [queueOf(c), memoryOf(c)])).toEqual([
       ['Standard', '30720'],
       ['Standard', '46080'],
@@ -205,15 +215,15 @@ describe('running the workflow locally', () => {
   test('an out-of-memory kill after Spot escalation climbs the On-Demand memory ladder', async () => {
     const p = genomicsPipeline();
     const run = await runLocally(p.stack, { samples: threeSamples.samples.slice(0, 1) }, (call, attempt) => {
-      if (call.input.JobName === 'align' && queueOf(call) === 'Standard') {
-        throw jobFailure('Host EC2 (instance i-1) terminated.');
+      if (call.state === 'align' && queueOf(call) === 'Standard') {
+        throw jobFailure(spotReclaimed());
       }
-      if (call.input.JobName === 'align' && attempt === 2) {
-        throw jobFailure('OutOfMemoryError: Container killed due to memory usage');
+      if (call.state === 'align' && attempt === 2) {
+        throw jobFailure(outOfMemory());
       }
     });
     expect(run.error).toBeUndefined();
-    const align = run.calls.filter((c) => c.input.JobName === 'align').map((c) => [queueOf(c), memoryOf(c)]);
+    const align = run.calls.filter((c) => c.state === 'align').map((c) => [queueOf(c), memoryOf(c)]);
     expect(align).toEqual([
       ['Standard', '30720'],
       ['Urgent', '30720'],
@@ -224,60 +234,88 @@ describe('running the workflow locally', () => {
   test('Batch API throttling is retried, the job is submitted again', async () => {
     const p = genomicsPipeline();
     const run = await runLocally(p.stack, { samples: threeSamples.samples.slice(0, 1) }, (call, attempt) => {
-      if (call.input.JobName === 'qc' && attempt === 1) {
-        throw apiError('Batch.AWSBatchException');
+      if (call.state === 'qc' && attempt === 1) {
+        throw apiError(BATCH_API_ERRORS.throttled);
       }
     });
     expect(run.error).toBeUndefined();
-    expect(run.calls.filter((c) => c.input.JobName === 'qc').map((c) => c.state)).toEqual(['qc', 'qc']);
+    expect(run.calls.filter((c) => c.state === 'qc').map((c) => c.state)).toEqual(['qc', 'qc']);
   });
 
-  test('a failed sample does not stop the others; the execution fails after all ran, naming the failed sample', async () => {
+  test('beyond the failure policy (default: more than 10% of items) the cohort step does not run; the cause is a bounded summary', async () => {
     const p = genomicsPipeline();
     const run = await runLocally(p.stack, threeSamples, (call) => {
-      if (call.input.JobName === 'align' && sampleOf(call) === 's2') {
-        throw jobFailure('Essential container in task exited');
+      if (call.state === 'align' && sampleOf(call) === 's2') {
+        throw jobFailure(applicationError());
       }
     });
     // s1 and s3 went all the way through their per-sample steps.
     for (const id of ['s1', 's3']) {
-      expect(run.calls.some((c) => c.input.JobName === 'callVariants' && sampleOf(c) === id)).toBe(true);
-      expect(run.calls.some((c) => c.input.JobName === 'qc' && sampleOf(c) === id)).toBe(true);
+      expect(run.calls.some((c) => c.state === 'callVariants' && sampleOf(c) === id)).toBe(true);
+      expect(run.calls.some((c) => c.state === 'qc' && sampleOf(c) === id)).toBe(true);
     }
-    expect(run.calls.some((c) => c.input.JobName === 'callVariants' && sampleOf(c) === 's2')).toBe(false);
+    expect(run.calls.some((c) => c.state === 'callVariants' && sampleOf(c) === 's2')).toBe(false);
     // An application error is not retried by the workflow: one submit only.
-    expect(run.calls.filter((c) => c.input.JobName === 'align' && sampleOf(c) === 's2')).toHaveLength(1);
-    // The execution fails with the fan-out's error; its cause lists the failed samples with Batch's reason.
+    expect(run.calls.filter((c) => c.state === 'align' && sampleOf(c) === 's2')).toHaveLength(1);
+    // 1 of 3 is 33%: the execution fails with the fan-out's error; its cause summarizes and lists the failure.
     const failure = run.error!.cause as Error;
-    expect(failure.name).toBe('samples.ItemsFailed');
-    expect(JSON.parse(failure.message)).toEqual([
-      { sampleId: 's2', status: 'FAILED', error: 'align.Failed', cause: 'Essential container in task exited' },
+    expect(failure.name).toBe('samples.TooManyItemsFailed');
+    const summary = JSON.parse(failure.message);
+    expect(summary).toMatchObject({ status: 'FAILED', items: 3, failed: 1 });
+    expect(summary.firstFailures).toEqual([
+      expect.objectContaining({
+        index: 1,
+        sampleId: 's2',
+        step: 'align',
+        error: 'align.ApplicationError',
+        exitCode: 1,
+        logStream: 'Test_Align/default/0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d',
+        reason:
+          'the container exited with code 1; its output is in log stream Test_Align/default/0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d',
+      }),
     ]);
-    expect(run.calls.some((c) => c.input.JobName === 'aggregate')).toBe(false);
+    expect(run.calls.some((c) => c.state === 'aggregate')).toBe(false);
   });
 
-  test('within maxFailedItems the execution succeeds and its output lists the failed sample with the reason', async () => {
+  test('within the policy the cohort step runs over the rest; the output says PARTIAL and lists the failed sample', async () => {
     const p = genomicsPipeline({ maxFailedItems: 1 });
     const run = await runLocally(p.stack, threeSamples, (call) => {
-      if (call.input.JobName === 'align' && sampleOf(call) === 's2') {
-        throw jobFailure('Essential container in task exited');
+      if (call.state === 'align' && sampleOf(call) === 's2') {
+        throw jobFailure(applicationError());
       }
     });
     expect(run.error).toBeUndefined();
-    expect(run.output!.samplesOutcomes).toEqual([
-      { sampleId: 's1', status: 'SUCCEEDED' },
-      { sampleId: 's2', status: 'FAILED', error: 'align.Failed', cause: 'Essential container in task exited' },
-      { sampleId: 's3', status: 'SUCCEEDED' },
-    ]);
-    expect(run.output!.samplesFailedCount).toEqual({ value: 1 });
-    expect(run.calls[run.calls.length - 1].input.JobName).toBe('aggregate');
+    const outcomes = run.output!.samplesOutcomes as Array<Record<string, unknown>>;
+    expect(outcomes[0]).toEqual({ index: 0, sampleId: 's1', status: 'SUCCEEDED' });
+    expect(outcomes[1]).toEqual({
+      index: 1,
+      sampleId: 's2',
+      status: 'FAILED',
+      step: 'align',
+      error: 'align.ApplicationError',
+      kind: 'ApplicationError',
+      reason:
+        'the container exited with code 1; its output is in log stream Test_Align/default/0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d',
+      exitCode: 1,
+      containerReason: '',
+      statusReason: 'Essential container in task exited',
+      logStream: 'Test_Align/default/0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d',
+      jobId: 'job-2',
+      attempts: 1,
+      queue: expect.stringContaining('job-queue/Standard'),
+      memoryMiB: 30720,
+    });
+    expect(run.output!.samplesSummary).toMatchObject({ status: 'PARTIAL', items: 3, failed: 1 });
+    expect(run.calls[run.calls.length - 1].state).toBe('aggregate');
   });
 
-  test('an empty sample list skips the fan-out and still aggregates', async () => {
+  test('an empty sample list fails at once with a clear error, before any job', async () => {
     const p = genomicsPipeline();
-    const run = await runLocally(p.stack, { samples: [] });
-    expect(run.error).toBeUndefined();
-    expect(run.calls.map((c) => c.input.JobName)).toEqual(['aggregate']);
+    for (const input of [{ samples: [] }, {}]) {
+      const run = await runLocally(p.stack, input);
+      expect((run.error!.cause as Error).name).toBe('samples.NoItems');
+      expect(run.calls).toEqual([]);
+    }
   });
 
   test('a small fan-out runs inline and behaves the same', async () => {
@@ -318,12 +356,12 @@ describe('steps sharing failure handling', () => {
 
   test('an escalation reruns the step that failed, not another step of the same branch', async () => {
     const run = await runLocally(chain(), {}, (call, attempt) => {
-      if (call.input.JobName === 'b' && attempt === 1) {
-        throw jobFailure('OutOfMemoryError: Container killed due to memory usage');
+      if (call.state === 'b' && attempt === 1) {
+        throw jobFailure(outOfMemory());
       }
     });
     expect(run.error).toBeUndefined();
-    expect(run.calls.map((c) => [c.input.JobName, queueOf(c), memoryOf(c)])).toEqual([
+    expect(run.calls.map((c) => [c.state, queueOf(c), memoryOf(c)])).toEqual([
       ['a', 'Standard', '15360'],
       ['b', 'Standard', '15360'],
       ['b', 'Standard', '23040'],
@@ -333,25 +371,31 @@ describe('steps sharing failure handling', () => {
 
   test('a step without escalation fails with its own name, after escalating steps ran in the same branch', async () => {
     const run = await runLocally(chain(), {}, (call) => {
-      if (call.input.JobName === 'c') {
-        throw jobFailure('OutOfMemoryError: Container killed due to memory usage');
+      if (call.state === 'c') {
+        throw jobFailure(outOfMemory());
       }
     });
-    expect(run.calls.map((c) => c.input.JobName)).toEqual(['a', 'b', 'c']);
+    expect(run.calls.map((c) => c.state)).toEqual(['a', 'b', 'c']);
     const failure = run.error!.cause as Error;
-    expect(failure.name).toBe('c.Failed');
-    expect(failure.message).toBe('OutOfMemoryError: Container killed due to memory usage');
+    expect(failure.name).toBe('c.OutOfMemory');
+    expect(JSON.parse(failure.message)).toMatchObject({
+      step: 'c',
+      kind: 'OutOfMemory',
+      exitCode: 137,
+      containerReason: 'OutOfMemoryError: Container killed due to memory usage',
+      memoryMiB: 15360,
+    });
   });
 
   test('an escalating step that runs out of levels fails with the last reason', async () => {
     const run = await runLocally(chain(), {}, (call) => {
-      if (call.input.JobName === 'a') {
-        throw jobFailure('OutOfMemoryError: Container killed due to memory usage');
+      if (call.state === 'a') {
+        throw jobFailure(outOfMemory());
       }
     });
     // 15 GiB, then 1.5x twice; the third kill has nowhere to go.
     expect(run.calls.map(memoryOf)).toEqual(['15360', '23040', '34560']);
-    expect((run.error!.cause as Error).name).toBe('a.Failed');
+    expect((run.error!.cause as Error).name).toBe('a.OutOfMemory');
   });
 
   test("step names never clash with the workflow's own states and children", async () => {
@@ -371,8 +415,8 @@ describe('steps sharing failure handling', () => {
     const machine = new WorkflowStep('StateMachine', { job, dependsOn: [logs] });
     new Workflow(stack, 'Wf', { steps: [logs, machine] });
     const run = await runLocally(stack, {}, (call, attempt) => {
-      if (call.input.JobName === 'StateMachine' && attempt === 1) {
-        throw jobFailure('OutOfMemoryError: Container killed due to memory usage');
+      if (call.state === 'StateMachine' && attempt === 1) {
+        throw jobFailure(outOfMemory());
       }
     });
     expect(run.error).toBeUndefined();
@@ -428,7 +472,7 @@ describe('options', () => {
       memory: Size.gibibytes(30),
       timeout: Duration.hours(6),
     });
-    const samples = new FanOut('samples');
+    const samples = new FanOut('samples', { expectedItems: 100 });
     new Workflow(stack, 'Wf', {
       steps: [new WorkflowStep('align', { job, forEach: samples, checkpoint: { bucket, prefix: 'ckpt/' } })],
     });
@@ -456,7 +500,7 @@ describe('options', () => {
       vcpus: 1,
       memory: Size.gibibytes(2),
     });
-    const samples = new FanOut('samples', { manifest: { bucket } });
+    const samples = new FanOut('samples', { manifest: { bucket }, expectedItems: 200 });
     const wf = new Workflow(stack, 'Wf', { steps: [new WorkflowStep('only', { job, forEach: samples })] });
     expect(wf.fanOutMode(samples)).toBe(FanOutMode.DISTRIBUTED);
     const template = Template.fromStack(stack);
@@ -476,14 +520,19 @@ describe('options', () => {
           steps: [
             new WorkflowStep('again', {
               job,
-              forEach: new FanOut('more', { manifest: { bucket }, mode: FanOutMode.INLINE, maxConcurrency: 10 }),
+              forEach: new FanOut('more', {
+                manifest: { bucket },
+                mode: FanOutMode.INLINE,
+                maxConcurrency: 10,
+                expectedItems: 100,
+              }),
             }),
           ],
         }),
     ).toThrow("Test/Inline: fanOut 'more'.mode INLINE with a manifest in S3 is not allowed");
   });
 
-  test('outcomes to S3: 10,000 items from a manifest, written under a prefix, failures tolerated up to maxFailedItems', async () => {
+  test('outcomes to S3: 10,000 items from a manifest, every item runs, failures counted from the Map Run against the policy', async () => {
     const { stack, vpc } = stackWithVpc();
     const c = capacities(stack, vpc);
     const q = new JobQueue(stack, 'Q', { capacities: [c.onDemand] });
@@ -502,6 +551,7 @@ describe('options', () => {
       expectedItems: 10_000,
       maxConcurrency: 500,
       maxFailedItems: 20,
+      itemFields: ['sampleId'],
     });
     const wf = new Workflow(stack, 'Wf', { steps: [new WorkflowStep('resize', { job, forEach: photos })] });
     expect(wf.fanOutMode(photos)).toBe(FanOutMode.DISTRIBUTED);
@@ -509,37 +559,50 @@ describe('options', () => {
     const asl = aslOf(template);
     expect(aslValidator(asl).errorsText()).toBe('');
     const map = (asl.States as Record<string, Record<string, unknown>>)['photos: for each item'];
+    // Every item runs to its end (no early stop): the policy is applied to the Map Run's counts afterwards.
     expect(map).toMatchObject({
-      ToleratedFailureCount: 20,
+      ToleratedFailurePercentage: 100,
       ResultPath: '$.photosResults',
       ResultWriter: {
         Resource: 'arn:aws:states:::s3:putObject',
         Parameters: { Bucket: expect.stringMatching(/^results[0-9a-f]{8}$/), Prefix: 'results/' },
       },
-      Catch: [
-        {
-          ErrorEquals: ['States.ExceedToleratedFailureThreshold'],
-          ResultPath: '$.photosFailure',
-          Next: 'photos: too many items failed',
-        },
-      ],
+      Catch: [{ ErrorEquals: ['States.ItemReaderFailed'], Next: 'photos: manifest unreadable' }],
+      Next: 'photos: count outcomes',
+    });
+    expect((asl.States as Record<string, Record<string, unknown>>)['photos: count outcomes']).toMatchObject({
+      Resource: 'arn:aws:states:::aws-sdk:sfn:describeMapRun',
+      Parameters: { 'MapRunArn.$': '$.photosResults.MapRunArn' },
     });
     // The role writes outcomes only under the prefix (aws-cdk-lib's own ResultWriter grant is bucket-wide).
     const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'));
     expect(policies).toContain('/results/*');
     expect(policies).not.toMatch(/Results[0-9A-F]{8}","Arn"\]\},"\/\*"/);
-    // Locally (no S3 and no tolerated-failure threshold in aws-local-stepfunctions), items run and each child ends
-    // with its outcome.
-    const run = await runLocally(stack, {
-      manifest: { bucket: 'input', key: 'manifests/photos.json' },
-      manifestItems: [{ sampleId: 'p1' }, { sampleId: 'p2' }],
-    });
+    // The role may describe this state machine's map runs only.
+    expect(policies).toMatch(/:mapRun:",\{"Fn::GetAtt":\["WfStateMachine[0-9A-F]+","Name"\]\},"\/\*"/);
+    // Locally (see runLocally for what stands in for S3 and the Map Run), one of three photos fails: within 20 the
+    // summary is PARTIAL and points at the result files.
+    const run = await runLocally(
+      stack,
+      {
+        manifest: { bucket: 'input', key: 'manifests/photos.json' },
+        manifestItems: [{ sampleId: 'p1' }, { sampleId: 'p2' }, { sampleId: 'p3' }],
+      },
+      (call) => {
+        if (call.input.Parameters?.sampleId === 'p2') {
+          throw jobFailure(applicationError(3));
+        }
+      },
+    );
     expect(run.error).toBeUndefined();
-    expect(run.calls.map((x) => x.input.Parameters?.sampleId)).toEqual(['p1', 'p2']);
-    expect(run.output!.photosResults).toEqual([
-      { sampleId: 'p1', status: 'SUCCEEDED' },
-      { sampleId: 'p2', status: 'SUCCEEDED' },
-    ]);
+    expect(run.calls.map((x) => x.input.Parameters?.sampleId)).toEqual(['p1', 'p2', 'p3']);
+    expect(run.output!.photosSummary).toEqual({
+      status: 'PARTIAL',
+      items: 3,
+      failed: 1,
+      succeeded: 2,
+      results: 's3://results-bucket/results/local-run/manifest.json',
+    });
   });
 
   test("cdk-nag finds nothing unacknowledged on a fan-out's workflow with its manifest and results in S3", () => {
@@ -618,8 +681,8 @@ describe('options', () => {
     const asl = aslOf(Template.fromStack(stack));
     expect((asl.States as Record<string, { Type: string }>)['Run a + b'].Type).toBe('Parallel');
     const run = await runLocally(stack, {});
-    expect(run.calls.map((x) => x.input.JobName).slice(-1)).toEqual(['d']);
-    expect(run.calls.map((x) => x.input.JobName).sort()).toEqual(['a', 'b', 'd']);
+    expect(run.calls.map((x) => x.state).slice(-1)).toEqual(['d']);
+    expect(run.calls.map((x) => x.state).sort()).toEqual(['a', 'b', 'd']);
   });
 });
 
@@ -693,13 +756,29 @@ describe('Workflow bad input', () => {
     ],
     [
       'an inline fan-out whose history would exceed 25,000 events',
-      () => genomicsPipeline({ mode: FanOutMode.INLINE, maxConcurrency: 40, expectedItems: 500 }),
-      "Test/Pipeline: fanOut 'samples'.mode INLINE for 500 items (~33000 history events, ~66 per item) is not allowed; allowed: at most 25000 events in one execution's history (reaching it fails the execution). Fix: use FanOutMode.DISTRIBUTED (each item gets its own history) or fewer items per execution",
+      () => {
+        const { stack, vpc } = stackWithVpc();
+        const q = new JobQueue(stack, 'Q', { capacities: [capacities(stack, vpc).onDemand] });
+        const job = new Job(stack, 'J', {
+          queues: [q],
+          image: ecs.ContainerImage.fromRegistry('busybox'),
+          vcpus: 1,
+          memory: Size.gibibytes(2),
+        });
+        const f = new FanOut('samples', { mode: FanOutMode.INLINE, maxConcurrency: 40, expectedItems: 200 });
+        let previous: WorkflowStep | undefined;
+        const steps = Array.from({ length: 6 }, (_, i) => {
+          previous = new WorkflowStep(`s${i}`, { job, forEach: f, dependsOn: previous ? [previous] : [] });
+          return previous;
+        });
+        return new Workflow(stack, 'Pipeline', { steps });
+      },
+      "Test/Pipeline: fanOut 'samples'.mode INLINE for 200 items (~28400 history events, ~142 per item) is not allowed; allowed: at most 25000 events in one execution's history (reaching it fails the execution). Fix: use FanOutMode.DISTRIBUTED (each item gets its own history) or fewer items per execution",
     ],
     [
       'more items than the execution state holds',
       () => genomicsPipeline({ expectedItems: 5000 }),
-      "Test/Pipeline: fanOut 'samples'.expectedItems 5000 (items in the input and outcomes in the state, ~250 bytes each, would exceed the 256 KiB state limit) is not allowed; allowed: at most 1048 items per execution this way. Fix: read the items from a manifest in S3 (manifest) and write outcomes to S3 (results), or split the items into several executions",
+      "Test/Pipeline: fanOut 'samples'.expectedItems 5000 (items in the input and outcomes in the state, up to ~1174 bytes each, would exceed the 256 KiB state limit) is not allowed; allowed: at most 223 items per execution this way. Fix: read the items from a manifest in S3 (manifest) and write outcomes to S3 (results), or split the items into several executions",
     ],
     [
       'more items in the input than it holds, outcomes in S3',
@@ -707,7 +786,7 @@ describe('Workflow bad input', () => {
         const { stack } = stackWithVpc();
         return genomicsPipeline({ expectedItems: 5000, results: { bucket: new s3.Bucket(stack, 'R') } });
       },
-      "Test/Pipeline: fanOut 'samples'.expectedItems 5000 (items in the input, ~150 bytes each, would exceed the 256 KiB state limit) is not allowed; allowed: at most 1747 items per execution this way. Fix: read the items from a manifest in S3 (manifest), or split the items into several executions",
+      "Test/Pipeline: fanOut 'samples'.expectedItems 5000 (items in the input, up to ~150 bytes each, would exceed the 256 KiB state limit) is not allowed; allowed: at most 1747 items per execution this way. Fix: read the items from a manifest in S3 (manifest), or split the items into several executions",
     ],
     [
       'Spot escalation with no On-Demand queue',

@@ -1,0 +1,393 @@
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { Fragment } from './failure-states';
+import { FailureKind, OutcomeStatus } from './outcome';
+import { FanOut, FanOutMode, ManifestSource } from './step';
+import { Substitutions } from './step-states';
+import { FAILURES_IN_SUMMARY } from '../private/limits';
+
+const C = sfn.Condition;
+
+/** Where a fan-out keeps its data in the execution state: `$.<fan-out><suffix>`. */
+export const fanOutPaths = (f: FanOut) => ({
+  outcomes: `$.${f.name}Outcomes`,
+  results: `$.${f.name}Results`,
+  counts: `$.${f.name}Counts`,
+  summary: `$.${f.name}Summary`,
+});
+
+/** What building a fan-out needs from the workflow. */
+export interface FanOutContext {
+  readonly states: Construct;
+  readonly substitutions: Substitutions;
+  readonly mode: FanOutMode;
+  /** The item's steps, starting from the item in `$.item`, `$.index` and `$.run`. */
+  readonly body: Fragment;
+  /** Reads the manifest named in the input (Distributed Map with a manifest). */
+  readonly itemReader?: sfn.IItemReader;
+  /** The ResultWriter (results in S3). */
+  readonly resultWriter?: Record<string, unknown>;
+}
+
+/**
+ * A fan-out: each item is checked, runs its steps, and ends with exactly one outcome record; then the fan-out counts
+ * the failures and applies its partial-success policy. Within the policy the steps after it run (over the succeeded
+ * items: the failed ones are listed) and the summary says PARTIAL; beyond it the execution fails with
+ * `<fan-out>.TooManyItemsFailed` and a bounded summary (counts, the first failures, where the rest are).
+ *
+ * Outcomes stay in the state (`$.<fan-out>Outcomes`) unless the fan-out writes results to S3: then a failed item
+ * fails its child execution with its record as cause, so that Step Functions' result files list it under FAILED and
+ * the Map Run counts it, and the map tolerates every failure so that all items run to their end.
+ */
+export function buildFanOut(f: FanOut, ctx: FanOutContext): Fragment {
+  const n = f.name;
+  const paths = fanOutPaths(f);
+  const item = itemProcessor(f, ctx);
+  const mapProps = {
+    itemsPath: f.manifest ? undefined : f.itemsPath,
+    // The run's name comes from here: a Distributed Map's child execution has its own.
+    itemSelector: { 'item.$': '$$.Map.Item.Value', 'index.$': '$$.Map.Item.Index', 'run.$': '$$.Execution.Name' },
+    maxConcurrency: f.maxConcurrency,
+  };
+  let map: sfn.Map | sfn.DistributedMap;
+  if (ctx.mode === FanOutMode.DISTRIBUTED) {
+    const props: sfn.DistributedMapProps = {
+      ...mapProps,
+      mapExecutionType: sfn.StateMachineType.STANDARD,
+      label: n,
+      itemReader: ctx.itemReader,
+      resultPath: f.results ? paths.results : paths.outcomes,
+      // Every item runs to its end, whatever fails: the policy is applied once all have an outcome.
+      toleratedFailurePercentage: f.results ? 100 : undefined,
+    };
+    map = ctx.resultWriter
+      ? new ResultWritingMap(ctx.states, `${n}: for each item`, ctx.resultWriter, props)
+      : new sfn.DistributedMap(ctx.states, `${n}: for each item`, props);
+  } else {
+    map = new sfn.Map(ctx.states, `${n}: for each item`, { ...mapProps, resultPath: paths.outcomes });
+  }
+  map.itemProcessor(item);
+
+  const done = new sfn.Pass(ctx.states, `${n}: done`);
+  const noItems = new sfn.Fail(ctx.states, `${n}: no items`, {
+    error: `${n}.NoItems`,
+    cause: f.manifest
+      ? 'The manifest lists no items: nothing to run. Upload a JSON array of items.'
+      : `The input has no items at ${f.itemsPath}: nothing to run. Pass a non-empty JSON array there.`,
+  });
+  if (f.manifest) {
+    map.addCatch(
+      new sfn.Fail(ctx.states, `${n}: manifest unreadable`, {
+        error: `${n}.ManifestUnreadable`,
+        causePath: `$.${n}Error.Cause`,
+      }),
+      { errors: ['States.ItemReaderFailed'], resultPath: `$.${n}Error` },
+    );
+  }
+  const policy = applyPolicy(f, ctx.states, done);
+  if (f.results) {
+    map.next(countResults(f, ctx, noItems, policy));
+  } else {
+    map.next(
+      new sfn.Choice(ctx.states, `${n}: any outcomes?`)
+        .when(C.isPresent(`${paths.outcomes}[0]`), countOutcomes(f, ctx.states, policy, done))
+        .otherwise(noItems),
+    );
+  }
+  // Paths read before the map are checked first: a missing one would fail the whole execution uncatchably.
+  const start = f.manifest
+    ? new sfn.Choice(ctx.states, `${n}: manifest named?`).when(manifestNamed(f.manifest), map).otherwise(
+        new sfn.Fail(ctx.states, `${n}: no manifest`, {
+          error: `${n}.NoManifest`,
+          cause: `The input does not name a manifest: pass { "manifest": { "bucket": "…", "key": "…" } } (${f.manifest.bucketPath ?? '$.manifest.bucket'}, ${f.manifest.keyPath ?? '$.manifest.key'}).`,
+        }),
+      )
+    : new sfn.Choice(ctx.states, `${n}: any items?`).when(C.isPresent(`${f.itemsPath}[0]`), map).otherwise(noItems);
+  return { start, ends: [done] };
+}
+
+function manifestNamed(m: ManifestSource): sfn.Condition {
+  const bucket = m.bucketPath ?? '$.manifest.bucket';
+  const key = m.keyPath ?? '$.manifest.key';
+  return C.and(C.isPresent(bucket), C.isString(bucket), C.isPresent(key), C.isString(key));
+}
+
+/**
+ * What runs for one item: a check of its declared fields (each present and a string), then its steps inside a
+ * parallel wrapper whose catch turns any failure into the item's outcome record.
+ */
+function itemProcessor(f: FanOut, ctx: FanOutContext): sfn.IChainable {
+  const n = f.name;
+  const id = { [`${f.idField}.$`]: `$.item.${f.idField}` };
+  const wrapper = new sfn.Parallel(ctx.states, `${n}: process item`, { resultPath: sfn.JsonPath.DISCARD });
+  wrapper.branch(ctx.body.start);
+  const succeeded = new sfn.Pass(ctx.states, `${n}: item succeeded`, {
+    parameters: { 'index.$': '$.index', ...id, status: OutcomeStatus.SUCCEEDED },
+  });
+  wrapper.next(succeeded);
+
+  // A failure ends as the record the step's failure states made (the cause, as JSON), or, for an error that did not
+  // come through them, a record of the error as it is.
+  const end = f.results
+    ? (() => {
+        const asCause = new sfn.Pass(ctx.states, `${n}: item outcome as cause`, {
+          parameters: { 'error.$': '$.error', 'cause.$': 'States.JsonToString($)' },
+        });
+        asCause.next(new sfn.Fail(ctx.states, `${n}: item failed`, { errorPath: '$.error', causePath: '$.cause' }));
+        return asCause;
+      })()
+    : undefined;
+  const finish = (pass: sfn.Pass) => (end ? pass.next(end) : pass);
+  const fromRecord = finish(
+    new sfn.Pass(ctx.states, `${n}: item failure`, {
+      parameters: { 'outcome.$': 'States.StringToJson($.itemError.Cause)' },
+      outputPath: '$.outcome',
+    }),
+  );
+  const fromError = finish(
+    new sfn.Pass(ctx.states, `${n}: item error`, {
+      parameters: {
+        'index.$': '$.index',
+        ...id,
+        status: OutcomeStatus.FAILED,
+        'error.$': '$.itemError.Error',
+        kind: FailureKind.WORKFLOW_ERROR,
+        'reason.$': "States.Format('{}: {}', $.itemError.Error, $.itemError.Cause)",
+      },
+    }),
+  );
+  wrapper.addCatch(
+    new sfn.Choice(ctx.states, `${n}: outcome in the cause?`)
+      .when(
+        C.and(
+          C.isPresent('$.itemError.Cause'),
+          C.isString('$.itemError.Cause'),
+          C.stringMatches('$.itemError.Cause', '{*'),
+        ),
+        fromRecord,
+      )
+      .when(C.and(C.isPresent('$.itemError.Cause'), C.isString('$.itemError.Cause')), fromError)
+      .otherwise(
+        finish(
+          new sfn.Pass(ctx.states, `${n}: item error without cause`, {
+            parameters: {
+              'index.$': '$.index',
+              ...id,
+              status: OutcomeStatus.FAILED,
+              'error.$': '$.itemError.Error',
+              kind: FailureKind.WORKFLOW_ERROR,
+              'reason.$': '$.itemError.Error',
+            },
+          }),
+        ),
+      ),
+    { errors: [sfn.Errors.ALL], resultPath: '$.itemError' },
+  );
+
+  const fields = f.itemFields.map((field) => `$.item.${field}`);
+  const invalid = finish(
+    new sfn.Pass(ctx.states, `${n}: item invalid`, {
+      parameters: {
+        'index.$': '$.index',
+        status: OutcomeStatus.FAILED,
+        error: 'Item.Invalid',
+        kind: FailureKind.INVALID_ITEM,
+        'reason.$': `States.Format('item {} is not an object with the string fields ${f.itemFields.join(' ')}; fix the manifest line and rerun', $.index)`,
+        'item.$': '$.item',
+      },
+    }),
+  );
+  return new sfn.Choice(ctx.states, `${n}: item valid?`)
+    .when(C.and(...fields.flatMap((p) => [C.isPresent(p), C.isString(p)])), wrapper)
+    .otherwise(invalid);
+}
+
+/** Counts the outcomes kept in the state: items, failed, and the failed records (only when some failed). */
+function countOutcomes(f: FanOut, states: Construct, policy: sfn.IChainable, done: sfn.Pass): sfn.IChainable {
+  const n = f.name;
+  const paths = fanOutPaths(f);
+  // Filters that match nothing are errors in some JSONPath engines: failures are collected only when there are some.
+  const statuses = new sfn.Pass(states, `${n}: statuses`, {
+    parameters: {
+      'values.$': `${paths.outcomes}[*].status`,
+      'items.$': `States.ArrayLength(${paths.outcomes})`,
+    },
+    resultPath: paths.counts,
+  });
+  const allSucceeded = new sfn.Pass(states, `${n}: all succeeded`, {
+    parameters: { status: OutcomeStatus.SUCCEEDED, 'items.$': `${paths.counts}.items`, failed: 0 },
+    resultPath: paths.summary,
+  });
+  allSucceeded.next(done);
+  const collect = new sfn.Pass(states, `${n}: collect failures`, {
+    parameters: {
+      'items.$': `${paths.counts}.items`,
+      'failures.$': `${paths.outcomes}[?(@.status == 'FAILED')]`,
+    },
+    resultPath: paths.counts,
+  });
+  const count = new sfn.Pass(states, `${n}: count failures`, {
+    parameters: {
+      'items.$': `${paths.counts}.items`,
+      'failed.$': `States.ArrayLength(${paths.counts}.failures)`,
+      [`first.$`]: `${paths.counts}.failures[0:${FAILURES_IN_SUMMARY}]`,
+      where: `every outcome is in ${paths.outcomes.slice(2)} (the execution output, or the output of state '${n}: for each item' in its history)`,
+    },
+    resultPath: paths.counts,
+  });
+  // Choice rules cannot call intrinsics: the check is computed first.
+  const anyFailed = new sfn.Pass(states, `${n}: failed?`, {
+    parameters: {
+      'items.$': `${paths.counts}.items`,
+      'anyFailed.$': `States.ArrayContains(${paths.counts}.values, 'FAILED')`,
+    },
+    resultPath: paths.counts,
+  });
+  statuses
+    .next(anyFailed)
+    .next(
+      new sfn.Choice(states, `${n}: any failed?`)
+        .when(C.booleanEquals(`${paths.counts}.anyFailed`, true), collect)
+        .otherwise(allSucceeded),
+    );
+  collect.next(count).next(policy);
+  return statuses;
+}
+
+/** Counts the outcomes written to S3: the Map Run's item counts (timed-out and aborted children count as failed). */
+function countResults(f: FanOut, ctx: FanOutContext, noItems: sfn.IChainable, policy: sfn.IChainable): sfn.IChainable {
+  const n = f.name;
+  const paths = fanOutPaths(f);
+  // https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeMapRun.html
+  const describe = new sfn.CustomState(ctx.states, `${n}: count outcomes`, {
+    stateJson: {
+      Type: 'Task',
+      Resource: `arn:${ctx.substitutions.partition()}:states:::aws-sdk:sfn:describeMapRun`,
+      Parameters: { 'MapRunArn.$': `${paths.results}.MapRunArn` },
+      ResultSelector: {
+        'items.$': '$.ItemCounts.Total',
+        'succeeded.$': '$.ItemCounts.Succeeded',
+        'failed.$': 'States.MathAdd(States.MathAdd($.ItemCounts.Failed, $.ItemCounts.TimedOut), $.ItemCounts.Aborted)',
+      },
+      ResultPath: paths.counts,
+    },
+  });
+  describe.addRetry({ errors: ['Sfn.ThrottlingException', 'Sfn.SfnException'], maxAttempts: 6 });
+  describe.addCatch(
+    new sfn.Fail(ctx.states, `${n}: outcomes not counted`, {
+      error: `${n}.OutcomesNotCounted`,
+      causePath: `$.${n}Error.Cause`,
+    }),
+    { errors: [sfn.Errors.ALL], resultPath: `$.${n}Error` },
+  );
+  return describe.next(
+    new sfn.Choice(ctx.states, `${n}: any outcomes?`)
+      .when(C.numberEquals(`${paths.counts}.items`, 0), noItems)
+      .otherwise(policy),
+  );
+}
+
+/** `path` × `k` with the only arithmetic intrinsic there is (States.MathAdd), by doubling. */
+export function times(path: string, k: number): string {
+  if (k === 1) {
+    return path;
+  }
+  const half = times(path, Math.floor(k / 2));
+  const doubled = `States.MathAdd(${half}, ${half})`;
+  return k % 2 === 0 ? doubled : `States.MathAdd(${doubled}, ${path})`;
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+/**
+ * The partial-success policy on `$.<fan-out>Counts` ({ items, failed }): no failure, within the policy (PARTIAL, the
+ * later steps run), or beyond it (the execution fails with a bounded summary).
+ */
+function applyPolicy(f: FanOut, states: Construct, done: sfn.Pass): sfn.IChainable {
+  const n = f.name;
+  const paths = fanOutPaths(f);
+  const summary = (status: OutcomeStatus) => ({
+    status,
+    'items.$': `${paths.counts}.items`,
+    'failed.$': `${paths.counts}.failed`,
+    ...(f.results
+      ? {
+          'succeeded.$': `${paths.counts}.succeeded`,
+          // The Map's output with a ResultWriter names the manifest of its result files.
+          // https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html
+          'results.$': `States.Format('s3://{}/{}', ${paths.results}.ResultWriterDetails.Bucket, ${paths.results}.ResultWriterDetails.Key)`,
+        }
+      : { 'firstFailures.$': `${paths.counts}.first`, 'where.$': `${paths.counts}.where` }),
+  });
+  const partial = new sfn.Pass(states, `${n}: some failed`, {
+    parameters: summary(OutcomeStatus.PARTIAL),
+    resultPath: paths.summary,
+  });
+  partial.next(done);
+  const tooMany = new sfn.Pass(states, `${n}: too many failed`, {
+    parameters: { 'cause.$': `States.JsonToString(${paths.summary})` },
+    resultPath: `$.${n}Failure`,
+  });
+  const failedSummary = new sfn.Pass(states, `${n}: summarize failure`, {
+    parameters: summary(OutcomeStatus.FAILED),
+    resultPath: paths.summary,
+  });
+  failedSummary
+    .next(tooMany)
+    .next(new sfn.Fail(states, `${n}: stop`, { error: `${n}.TooManyItemsFailed`, causePath: `$.${n}Failure.cause` }));
+  const rules: sfn.Condition[] = [];
+  if (f.maxFailedItems !== undefined) {
+    rules.push(C.numberGreaterThan(`${paths.counts}.failed`, f.maxFailedItems));
+  }
+  let scale: sfn.Pass | undefined;
+  if (f.maxFailedPercentage === 0) {
+    rules.push(C.numberGreaterThan(`${paths.counts}.failed`, 0));
+  } else if (f.maxFailedPercentage !== undefined) {
+    // failed / items > p / 100  <=>  failed × (100/g) > items × (p/g), g = gcd(100, p): whole numbers only.
+    const g = gcd(100, f.maxFailedPercentage);
+    scale = new sfn.Pass(states, `${n}: scale counts`, {
+      parameters: {
+        'failed.$': times(`${paths.counts}.failed`, 100 / g),
+        'items.$': times(`${paths.counts}.items`, f.maxFailedPercentage / g),
+      },
+      resultPath: `$.${n}Scaled`,
+    });
+    rules.push(C.numberGreaterThanJsonPath(`$.${n}Scaled.failed`, `$.${n}Scaled.items`));
+  }
+  const check = new sfn.Choice(states, `${n}: within the failure policy?`);
+  if (rules.length > 0) {
+    check.when(rules.length === 1 ? rules[0] : C.or(...rules), failedSummary);
+  }
+  check.otherwise(partial);
+  const none = new sfn.Choice(states, `${n}: none failed?`)
+    .when(
+      C.numberEquals(`${paths.counts}.failed`, 0),
+      new sfn.Pass(states, `${n}: none failed`, {
+        parameters: summary(OutcomeStatus.SUCCEEDED),
+        resultPath: paths.summary,
+      }).next(done),
+    )
+    .otherwise(scale ? scale.next(check) : check);
+  return none;
+}
+
+/**
+ * A Distributed Map with a ResultWriter given as plain ASL: aws-cdk-lib's `ResultWriterV2` renders only under a
+ * feature flag of the app, and its `ResultWriter` grants writes to the whole bucket.
+ */
+class ResultWritingMap extends sfn.DistributedMap {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly writer: Record<string, unknown>,
+    props: sfn.DistributedMapProps,
+  ) {
+    super(scope, id, props);
+  }
+
+  public override toStateJson(...args: Parameters<sfn.DistributedMap['toStateJson']>): object {
+    return { ...super.toStateJson(...args), ResultWriter: this.writer };
+  }
+}

@@ -1,0 +1,151 @@
+import { ArnFormat, Stack, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { FanOut } from './step';
+import { Job } from '../jobs/job';
+import { JobQueue } from '../queues/job-queue';
+import { acknowledgeWildcards } from '../private/nag';
+import { stackJobDefinitionsArn, stackNamePart } from '../private/names';
+
+/** What the state machine's role needs: what it submits where, and the fan-outs' manifests and results. */
+export interface WorkflowAccess {
+  readonly jobs: Iterable<Job>;
+  readonly queues: Iterable<JobQueue>;
+  readonly fanOuts: readonly FanOut[];
+}
+
+/**
+ * Grants the state machine's role exactly what its states call: SubmitJob on the stack's job definitions and the
+ * workflow's queues, the `.sync` integration's DescribeJobs, TerminateJob and managed rule, reads of manifests and
+ * writes of results under their prefixes (and their keys), and DescribeMapRun for fan-outs that count results in S3.
+ */
+export function grantWorkflowAccess(scope: Construct, machine: sfn.StateMachine, access: WorkflowAccess): void {
+  const stack = Stack.of(scope);
+  // One statement, and one resource pattern per stack for job definitions named `<stack>_...` (the default): an ARN
+  // per job would outgrow IAM's policy size limits at a few dozen jobs (see MAX_MANAGED_POLICIES_PER_ROLE).
+  const definitions = new Map<string, string>();
+  for (const job of access.jobs) {
+    const jobStack = Stack.of(job);
+    const prefix = `${stackNamePart(jobStack)}_`;
+    if (!Token.isUnresolved(job.jobDefinitionName) && job.jobDefinitionName.startsWith(prefix)) {
+      definitions.set(`${jobStack.node.path}/${prefix}`, stackJobDefinitionsArn(jobStack));
+    } else {
+      definitions.set(job.node.path, job.jobDefinitionArnAllRevisions);
+    }
+  }
+  machine.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['batch:SubmitJob'],
+      resources: [...definitions.values(), ...[...access.queues].map((q) => q.jobQueueArn)],
+    }),
+  );
+  // DescribeJobs has no resource-level permissions; TerminateJob lets a stopped execution stop its jobs.
+  // https://docs.aws.amazon.com/step-functions/latest/dg/batch-iam.html
+  machine.addToRolePolicy(new iam.PolicyStatement({ actions: ['batch:DescribeJobs'], resources: ['*'] }));
+  machine.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['batch:TerminateJob'],
+      resources: [stack.formatArn({ service: 'batch', resource: 'job', resourceName: '*' })],
+    }),
+  );
+  machine.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
+      resources: [
+        stack.formatArn({
+          service: 'events',
+          resource: 'rule',
+          resourceName: 'StepFunctionsGetEventsForBatchJobsRule',
+        }),
+      ],
+    }),
+  );
+  const keys = new Map<kms.IKey, 'read' | 'write'>();
+  for (const f of access.fanOuts) {
+    if (f.manifest) {
+      const prefix = f.manifest.prefix ?? 'manifests/';
+      machine.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:GetObject'],
+          resources: [f.manifest.bucket.arnForObjects(`${prefix}*`)],
+        }),
+      );
+      if (f.manifest.bucket.encryptionKey && !keys.has(f.manifest.bucket.encryptionKey)) {
+        keys.set(f.manifest.bucket.encryptionKey, 'read');
+      }
+    }
+    if (f.results) {
+      // Only under the prefix: aws-cdk-lib's own ResultWriter grants writes to the whole bucket.
+      machine.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'],
+          resources: [f.results.bucket.arnForObjects(`${f.results.prefix ?? 'results/'}*`)],
+        }),
+      );
+      if (f.results.bucket.encryptionKey) {
+        keys.set(f.results.bucket.encryptionKey, 'write');
+      }
+    }
+  }
+  for (const [key, use] of keys) {
+    if (use === 'read') {
+      key.grantDecrypt(machine);
+    } else {
+      key.grantEncryptDecrypt(machine);
+    }
+  }
+  if (access.fanOuts.some((f) => f.results)) {
+    // Map runs of this state machine, named at run time. A policy of its own, not the role's default one: the state
+    // machine depends on that, and naming the state machine in it would be a cycle.
+    // https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html
+    new iam.Policy(machine, 'CountResultsPolicy', {
+      roles: [machine.role],
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['states:DescribeMapRun'],
+          resources: [
+            stack.formatArn({
+              service: 'states',
+              resource: 'mapRun',
+              resourceName: `${machine.stateMachineName}/*`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ],
+        }),
+      ],
+    });
+  }
+  acknowledgeOwnWildcards(scope, machine);
+}
+
+/** The wildcards the workflow grants on purpose, acknowledged for cdk-nag with the reason for each. */
+function acknowledgeOwnWildcards(scope: Construct, machine: sfn.StateMachine): void {
+  const documents = [
+    (machine.role.node.tryFindChild('DefaultPolicy') as iam.Policy | undefined)?.document,
+    (machine.node.tryFindChild('DistributedMapPolicy') as iam.Policy | undefined)?.document,
+    (machine.node.tryFindChild('CountResultsPolicy') as iam.Policy | undefined)?.document,
+  ];
+  acknowledgeWildcards(scope, documents, (actions) => {
+    if (actions.includes('batch:SubmitJob')) {
+      return "SubmitJob on every revision of the stack's job definitions (named '<stack>_<job>'): one pattern instead of an ARN per job keeps the role within IAM's policy size limits, and executions started before a deploy keep submitting the revision they started with.";
+    }
+    if (actions.includes('batch:TerminateJob')) {
+      return 'TerminateJob on the jobs this workflow submits, whose ids exist only at run time; it lets a stopped execution stop its jobs.';
+    }
+    if (actions.includes('states:DescribeMapRun')) {
+      return "Map runs of this state machine, whose ids Step Functions generates at run time: the workflow counts each fan-out's outcomes.";
+    }
+    if (actions.some((a) => a.startsWith('states:'))) {
+      return 'Distributed Map child executions of this state machine, whose names Step Functions generates at run time.';
+    }
+    if (actions.includes('s3:PutObject')) {
+      return 'Outcome files under the results prefix, named by each map run at run time.';
+    }
+    if (actions.includes('s3:GetObject')) {
+      return 'Manifests under the manifest prefix, named in each execution input.';
+    }
+    return 'batch:DescribeJobs, X-Ray trace writes and CloudWatch Logs delivery actions have no resource-level permissions.';
+  });
+}

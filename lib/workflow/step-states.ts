@@ -1,0 +1,152 @@
+import { Aws, Duration } from 'aws-cdk-lib';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { FailureScope, Fragment } from './failure-states';
+import { StepPlan } from './plan';
+import { FanOut, FanOutMode, WorkflowStep } from './step';
+import { BATCH_API_RETRYABLE_ERRORS } from '../private/limits';
+
+/**
+ * DefinitionSubstitutions of a state machine: ARNs and names go in as `${key}` placeholders that CloudFormation fills
+ * in, so the definition stays one string instead of a `Fn::Join` of many pieces.
+ */
+export class Substitutions {
+  public readonly values: Record<string, string> = {};
+
+  /** A `${key}` placeholder for `value`; the same value always gets the same key. */
+  public of(value: string, hint: string): string {
+    for (const [key, v] of Object.entries(this.values)) {
+      if (v === value) {
+        return `\${${key}}`;
+      }
+    }
+    const base = hint.replace(/[^A-Za-z0-9_]/g, '_');
+    let key = base;
+    for (let i = 2; key in this.values; i++) {
+      key = `${base}_${i}`;
+    }
+    this.values[key] = value;
+    return `\${${key}}`;
+  }
+
+  public partition(): string {
+    return this.of(Aws.PARTITION, 'Partition');
+  }
+}
+
+/** What the step builder needs from the workflow beyond the step's plan. */
+export interface StepContext {
+  readonly states: Construct;
+  readonly substitutions: Substitutions;
+  /** Environment variables a step gets from the fan-outs it follows: name -> JSONPath or intrinsic. */
+  readonly inheritedEnvironment: (step: WorkflowStep) => Record<string, string>;
+  readonly modeOf: (fanOut: FanOut) => FanOutMode;
+}
+
+/**
+ * One step: a plan state that records the attempt in `$.attempt` (step, queue, On-Demand queue, memory ladder), then
+ * a `.sync` submit of the step's job. A step that escalates submits to the queue and memory in `$.attempt`, which the
+ * scope's shared escalation states update before sending the attempt back to this submit state; any other failure is
+ * recorded as the step's outcome by the scope's shared failure states.
+ */
+export function buildStep(plan: StepPlan, scope: FailureScope, ctx: StepContext, escalates: boolean): Fragment {
+  const step = plan.step;
+  const s = ctx.substitutions;
+  const levels = plan.memoryLevelsMiB;
+  const queue = s.of(plan.queue.jobQueueArn, plan.queue.node.id);
+  const onDemand = plan.onDemandQueue ? s.of(plan.onDemandQueue.jobQueueArn, plan.onDemandQueue.node.id) : queue;
+  // Every attempt field is present for every step, so the shared failure states never read a missing path.
+  const attempt = new sfn.Pass(ctx.states, `${step.name}: plan`, {
+    result: sfn.Result.fromObject({
+      step: step.name,
+      queue,
+      // The same queue when there is no Spot escalation: "run On-Demand" is then never chosen.
+      onDemand,
+      memory: `${levels[0]}`,
+      levels: levels.map((l) => `${l}`),
+      level: 0,
+      last: levels.length - 1,
+    }),
+    resultPath: '$.attempt',
+  });
+  const submit = submitState(plan, scope, ctx, escalates);
+  attempt.next(submit);
+  if (escalates) {
+    scope.resubmitTo(step.name, submit);
+  }
+  return { start: attempt, ends: [submit] };
+}
+
+function submitState(plan: StepPlan, scope: FailureScope, ctx: StepContext, escalates: boolean): sfn.CustomState {
+  const step = plan.step;
+  const job = step.options.job;
+  const s = ctx.substitutions;
+  const fanOut = step.forEach;
+  const environment = Object.entries({ ...ctx.inheritedEnvironment(step), ...plan.environment }).map(([k, path]) => ({
+    Name: k,
+    'Value.$': path,
+  }));
+  if (step.options.checkpoint) {
+    const prefix = step.options.checkpoint.prefix ?? 'checkpoints/';
+    const idPath = fanOut ? `$.item.${fanOut.idField}` : '$$.Execution.Name';
+    const bucket = step.options.checkpoint.bucket;
+    environment.push({
+      Name: 'CHECKPOINT_URI',
+      'Value.$': `States.Format('s3://${s.of(bucket.bucketName, bucket.node.id)}/${prefix}{}/${step.name}/', ${idPath})`,
+    });
+  }
+  const overrides: Record<string, unknown> = {};
+  if (escalates && plan.memoryLevelsMiB.length > 1) {
+    overrides.ResourceRequirements = [{ Type: 'MEMORY', 'Value.$': '$.attempt.memory' }];
+  }
+  if (environment.length > 0) {
+    overrides.Environment = environment;
+  }
+  const parameters = Object.fromEntries(Object.entries(plan.parameters).map(([k, path]) => [`${k}.$`, path]));
+  const share = step.options.shareIdentifier;
+  // Job names say which run, step and item a job is (the console, `watch`, `cancel` and `diagnose` find them by the
+  // run's prefix): `<execution name>-<step>-<item index>`. A Distributed Map's child execution has a name of its own,
+  // so the run's name comes from the item selector. https://docs.aws.amazon.com/batch/latest/APIReference/API_SubmitJob.html
+  const jobName = fanOut
+    ? `States.Format('{}-${step.name}-{}', $.run, $.index)`
+    : `States.Format('{}-${step.name}', $$.Execution.Name)`;
+  // The submit state is named after the step: it is the step in the console's graph and history.
+  const state = new sfn.CustomState(ctx.states, step.name, {
+    // aws-stepfunctions-tasks' BatchSubmitJob grants SubmitJob on every job definition (job-definition/*); a custom
+    // state lets the workflow grant exactly its own definitions and queues.
+    stateJson: {
+      Type: 'Task',
+      Resource: `arn:${s.partition()}:states:::batch:submitJob.sync`,
+      Parameters: {
+        'JobName.$': jobName,
+        JobDefinition: s.of(job.jobDefinitionArn, job.node.id),
+        ...(escalates
+          ? { 'JobQueue.$': '$.attempt.queue' }
+          : { JobQueue: s.of(plan.queue.jobQueueArn, plan.queue.node.id) }),
+        ...(share === undefined
+          ? {}
+          : share.startsWith('$')
+            ? { 'ShareIdentifier.$': share }
+            : { ShareIdentifier: share }),
+        ...(step.options.arraySize !== undefined ? { ArrayProperties: { Size: step.options.arraySize } } : {}),
+        ...(step.options.arraySizePath !== undefined
+          ? { ArrayProperties: { 'Size.$': step.options.arraySizePath } }
+          : {}),
+        ...(Object.keys(parameters).length ? { Parameters: parameters } : {}),
+        ...(Object.keys(overrides).length ? { ContainerOverrides: overrides } : {}),
+        // No RetryStrategy here: one given at submit time replaces the job definition's retry rules.
+      },
+      ResultPath: null,
+    },
+  });
+  // Throttling and server errors of the Batch API, backing off 2x each time (Step Functions' default rate); client
+  // errors are not retried (a deleted queue stays deleted).
+  state.addRetry({
+    errors: BATCH_API_RETRYABLE_ERRORS,
+    interval: Duration.seconds(5),
+    maxAttempts: 6,
+    jitterStrategy: sfn.JitterType.FULL,
+  });
+  scope.handle(state, escalates);
+  return state;
+}
