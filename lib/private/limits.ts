@@ -215,7 +215,7 @@ export const BATCH_API_ERRORS = [...BATCH_API_RETRYABLE_ERRORS, 'Batch.ClientExc
  * @see https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html
  */
 export const MAX_CAUSE_CHARS = 32_768;
-/** How many failed items a fan-out's failure summary lists in full (the rest are counted, and where to find them said). */
+/** How many failed items a fan-out's failure summary lists in full (the rest are counted, and where they are said). */
 export const FAILURES_IN_SUMMARY = 10;
 
 /**

@@ -111,7 +111,7 @@ export class WorkflowPlan {
     const steps = this.stepsOf(fanOut);
     const levels = levelsOf(steps, (s) => s.dependencies.filter((d) => d.forEach === fanOut));
     const parallelLevels = levels.filter((l) => l.length > 1).length;
-    // Iteration start/end (2), item check (2), item wrapper parallel (4) and its outcome pass (2), per level-parallel 4.
+    // Iteration start/end (2), item check (2), item wrapper parallel (4), its outcome pass (2), per level-parallel 4.
     return 10 + parallelLevels * 4 + steps.length * (EVENTS_PER_PLAN + EVENTS_PER_TASK + EVENTS_PER_ESCALATION);
   }
 

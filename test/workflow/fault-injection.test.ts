@@ -1,0 +1,215 @@
+import { App } from 'aws-cdk-lib';
+import { GenomicsPipelineStack } from '../../examples/genomics/genomics-pipeline-stack';
+import { applicationError, bareFailure, BATCH_API_ERRORS, outOfMemory, spotReclaimed } from '../support/batch-failures';
+import { apiError, genomicsPipeline, jobFailure, runLocally, SubmitCall } from '../support/pipeline';
+
+/**
+ * A bad week, seeded: the example's own state machine runs locally over 500 samples while Batch misbehaves the way AWS
+ * reports it (fixtures in ../support/batch-failures, each with its source). Figures are in docs/fault-injection.md.
+ */
+
+/** A small seeded generator (mulberry32), so a failing run can be replayed. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SEED = 20261129;
+const ITEMS = 500;
+/** Batch's own attempts per job (RetryPolicy.spotInterruptions(3)): Spot must take all three to fail the job. */
+const BATCH_ATTEMPTS = 3;
+const SPOT_RATE = 0.2;
+const THROTTLE_RATE = 0.05;
+/** Events one submit of a step can add to an item's history: plan 2, task 6, failure reading and escalation 14. */
+const EVENTS_PER_SUBMIT = 22;
+const EVENTS_PER_ITEM_FIXED = 10 + 4;
+
+const indexOf = (c: SubmitCall) => Number(c.input.JobName.split('-').pop());
+const queueOf = (c: SubmitCall) => (c.input.JobQueue.includes('UrgentQueue') ? 'OnDemand' : 'Spot');
+const memoryOf = (c: SubmitCall) =>
+  c.input.ContainerOverrides?.ResourceRequirements?.find((r) => r.Type === 'MEMORY')?.Value;
+
+function manifest() {
+  const items: unknown[] = Array.from({ length: ITEMS }, (_, i) => ({
+    sampleId: `S${String(i).padStart(4, '0')}`,
+    inputUri: `s3://in/S${i}.fq`,
+    outputUri: `s3://out/S${i}/`,
+  }));
+  // Malformed lines: a missing field, a number where a string belongs, not an object at all.
+  items[17] = { sampleId: 'S0017', outputUri: 's3://out/S17/' };
+  items[230] = { sampleId: 230, inputUri: 's3://in/S230.fq', outputUri: 's3://out/S230/' };
+  items[401] = 'S0401,s3://in/S401.fq';
+  // A duplicated sample id: both run, each with its own index (and job names).
+  items[499] = { ...(items[12] as object) };
+  return items;
+}
+
+describe('a seeded bad week over the example state machine', () => {
+  const stack = new GenomicsPipelineStack(new App(), 'Genomics');
+  const items = manifest();
+  const rand = random(SEED);
+  const oomOnce = new Set(Array.from({ length: ITEMS }, (_, i) => i).filter(() => rand() < 0.03));
+  const brokenSamples = new Set(Array.from({ length: ITEMS }, (_, i) => i).filter(() => rand() < 0.02));
+  let spotFailures = 0;
+  let throttled = 0;
+  let run: Awaited<ReturnType<typeof runLocally>>;
+
+  beforeAll(async () => {
+    run = await runLocally(
+      stack,
+      { manifest: { bucket: 'input', key: 'manifests/week-48.json' }, manifestItems: items },
+      (call, attempt) => {
+        if (rand() < THROTTLE_RATE) {
+          throttled++;
+          throw apiError(BATCH_API_ERRORS.throttled);
+        }
+        const index = call.state === 'aggregate' ? -1 : indexOf(call);
+        if (
+          queueOf(call) === 'Spot' &&
+          Array.from({ length: BATCH_ATTEMPTS }, () => rand()).every((r) => r < SPOT_RATE)
+        ) {
+          spotFailures++;
+          throw jobFailure(spotReclaimed());
+        }
+        if (call.state === 'align' && oomOnce.has(index) && memoryOf(call) === '30720') {
+          throw jobFailure(outOfMemory());
+        }
+        if (call.state === 'callVariants' && brokenSamples.has(index)) {
+          throw jobFailure(applicationError(2));
+        }
+        void attempt;
+      },
+      'week-48',
+    );
+  }, 120_000);
+
+  const outcomes = () => {
+    const results = run.output!.samplesResults as { outcomes: Array<Record<string, unknown>> };
+    return results.outcomes.map((o) => (typeof o.cause === 'string' ? JSON.parse(o.cause) : o)) as Array<{
+      index: number;
+      status: string;
+      kind?: string;
+      reason?: string;
+      error?: string;
+    }>;
+  };
+
+  test('no item is lost: every item has exactly one outcome', () => {
+    expect(run.error).toBeUndefined();
+    const seen = outcomes()
+      .map((o) => o.index)
+      .sort((a, b) => a - b);
+    expect(seen).toEqual(Array.from({ length: ITEMS }, (_, i) => i));
+  });
+
+  test('every failed item is reported with a reason a person can act on', () => {
+    const failed = outcomes().filter((o) => o.status === 'FAILED');
+    const invalid = failed.filter((o) => o.kind === 'InvalidItem').map((o) => o.index);
+    expect(invalid.sort((a, b) => a - b)).toEqual([17, 230, 401]);
+    const broken = [...brokenSamples].filter((i) => ![17, 230, 401].includes(i));
+    for (const i of broken) {
+      const o = failed.find((x) => x.index === i)!;
+      expect(o).toMatchObject({ error: 'callVariants.ApplicationError', kind: 'ApplicationError' });
+      expect(o.reason).toMatch(/^the container exited with code 2; its output is in log stream \S+$/);
+    }
+    // Nothing else failed: Spot, out-of-memory kills and throttling were all recovered.
+    expect(failed).toHaveLength(invalid.length + broken.length);
+    figures.failed = failed.length;
+    figures.succeeded = ITEMS - failed.length;
+  });
+
+  test('the cohort step runs exactly once, after every sample, over the rest (the policy allows 10%)', () => {
+    const aggregate = run.calls.filter((c) => c.state === 'aggregate');
+    // Submitted again only after throttling; one job name, the last call of the run.
+    expect(new Set(aggregate.map((c) => c.input.JobName))).toEqual(new Set(['week-48-aggregate']));
+    expect(run.calls[run.calls.length - 1].state).toBe('aggregate');
+    expect(run.output!.samplesSummary).toMatchObject({ status: 'PARTIAL', items: ITEMS });
+    figures.cohortRuns = 1;
+  });
+
+  test('escalations: Spot-exhausted jobs rerun On-Demand with the same memory, out-of-memory ones with the next level', () => {
+    const byJob = new Map<string, SubmitCall[]>();
+    for (const c of run.calls) {
+      byJob.set(c.input.JobName, [...(byJob.get(c.input.JobName) ?? []), c]);
+    }
+    let spotEscalations = 0;
+    let memoryEscalations = 0;
+    for (const calls of byJob.values()) {
+      for (let i = 1; i < calls.length; i++) {
+        const [before, after] = [calls[i - 1], calls[i]];
+        if (queueOf(before) === 'Spot' && queueOf(after) === 'OnDemand') {
+          expect(memoryOf(after)).toBe(memoryOf(before));
+          spotEscalations++;
+        } else if (memoryOf(before) !== memoryOf(after)) {
+          expect([memoryOf(before), memoryOf(after)]).toEqual(['30720', '46080']);
+          memoryEscalations++;
+        }
+      }
+    }
+    expect(spotEscalations).toBeGreaterThan(0);
+    expect(memoryEscalations).toBe([...oomOnce].filter((i) => ![17, 230, 401].includes(i)).length);
+    Object.assign(figures, { spotEscalations, memoryEscalations, spotFailures, throttled, submits: run.calls.length });
+  });
+
+  test("the largest item's history stays far below 25,000 events", () => {
+    const perItem = new Map<number, number>();
+    for (const c of run.calls.filter((x) => x.state !== 'aggregate')) {
+      perItem.set(indexOf(c), (perItem.get(indexOf(c)) ?? 0) + 1);
+    }
+    const largest = EVENTS_PER_ITEM_FIXED + Math.max(...perItem.values()) * EVENTS_PER_SUBMIT;
+    expect(largest).toBeLessThan(1000);
+    figures.largestItemEvents = largest;
+  });
+
+  test('an empty manifest fails at once, saying so, with no job submitted', async () => {
+    const empty = await runLocally(stack, {
+      manifest: { bucket: 'input', key: 'manifests/empty.json' },
+      manifestItems: [],
+    });
+    expect((empty.error!.cause as Error).name).toBe('samples.NoItems');
+    expect(empty.calls).toEqual([]);
+  });
+
+  afterAll(() => {
+    // The figures docs/fault-injection.md reports, for a reader re-running the test.
+    process.stdout.write(`fault-injection figures: ${JSON.stringify(figures)}\n`);
+  });
+});
+
+const figures: Record<string, number> = {};
+
+describe('a systemic failure (a broken image) stops the run with a bounded summary', () => {
+  test('200 samples all failing: the cause names the count and the first failures, under 32,768 characters', async () => {
+    const p = genomicsPipeline();
+    const samples = Array.from({ length: 200 }, (_, i) => ({
+      sampleId: `sample-with-a-long-identifier-${i}`,
+      inputUri: `s3://in/${i}.fq`,
+      outputUri: `s3://out/${i}/`,
+    }));
+    const run = await runLocally(p.stack, { samples }, () => {
+      throw jobFailure(applicationError(127));
+    });
+    const failure = run.error!.cause as Error;
+    expect(failure.name).toBe('samples.TooManyItemsFailed');
+    expect(failure.message.length).toBeLessThan(32_768);
+    const summary = JSON.parse(failure.message);
+    expect(summary).toMatchObject({ status: 'FAILED', items: 200, failed: 200 });
+    expect(summary.firstFailures).toHaveLength(10);
+    expect(summary.where).toContain('samplesOutcomes');
+    expect(run.calls.some((c) => c.state === 'aggregate')).toBe(false);
+  }, 60_000);
+
+  test('a step whose job description lacks a status reason fails with a record, not States.Runtime', async () => {
+    const p = genomicsPipeline();
+    const run = await runLocally(p.stack, { samples: [{ sampleId: 'a', inputUri: 'x', outputUri: 'y' }] }, () => {
+      throw jobFailure(bareFailure());
+    });
+    const summary = JSON.parse((run.error!.cause as Error).message);
+    expect(summary.firstFailures[0]).toMatchObject({ kind: 'JobFailed', statusReason: '', exitCode: null });
+  });
+});
