@@ -232,7 +232,7 @@ describe('GenomicsPipelineStack', () => {
 
   test('a manifest whose run cannot start is retried for a day, then kept in a dead-letter queue that alarms', () => {
     const [, rule] = ofType('AWS::Events::Rule').find(([id]) => id.startsWith('ManifestUploaded'))!;
-    expect(rule.Properties.Targets[0]).toMatchObject({
+    expect((rule.Properties.Targets as unknown[])[0]).toMatchObject({
       RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
       DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/^UndeliveredManifests/), 'Arn'] } },
     });
