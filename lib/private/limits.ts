@@ -242,3 +242,9 @@ export const MAX_ALARM_WINDOW_SECONDS = 86_400;
  */
 export const DEFAULT_UPDATE_TIMEOUT_MINUTES = 30;
 export const MAX_UPDATE_TIMEOUT_MINUTES = 7_200;
+
+/**
+ * Step Functions evaluates at most 10 intrinsic functions nested in one field.
+ * @see https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html
+ */
+export const MAX_NESTED_INTRINSICS = 10;

@@ -193,7 +193,6 @@ function itemProcessor(f: FanOut, ctx: FanOutContext): sfn.IChainable {
         error: 'Item.Invalid',
         kind: FailureKind.INVALID_ITEM,
         'reason.$': `States.Format('item {} is not an object with the string fields ${f.itemFields.join(' ')}; fix the manifest line and rerun', $.index)`,
-        'item.$': '$.item',
       },
     }),
   );
@@ -285,6 +284,11 @@ function countResults(f: FanOut, ctx: FanOutContext, noItems: sfn.IChainable, po
       .when(C.numberEquals(`${paths.counts}.items`, 0), noItems)
       .otherwise(policy),
   );
+}
+
+/** How many intrinsic calls `times(path, k)` makes. */
+export function timesCalls(k: number): number {
+  return (times('x', k).match(/States\.MathAdd/g) ?? []).length;
 }
 
 /** `path` × `k` with the only arithmetic intrinsic there is (States.MathAdd), by doubling. */

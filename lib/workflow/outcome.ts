@@ -64,6 +64,4 @@ export interface ItemOutcome {
   readonly queue?: string;
   /** Memory of the last submission (MiB). */
   readonly memoryMiB?: number;
-  /** The item itself, for an invalid one. */
-  readonly item?: unknown;
 }

@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { timesCalls } from './fan-out-states';
 import { FanOut, FanOutMode, WorkflowStep } from './step';
 import { CapacityPlatform, PurchaseOption } from '../compute/capacity';
 import { InstanceCatalog } from '../compute/instance-catalog';
@@ -15,6 +16,7 @@ import {
   MAX_ARRAY_SIZE,
   MAX_EXECUTION_DAYS,
   MAX_HISTORY_EVENTS,
+  MAX_NESTED_INTRINSICS,
   MAX_SHARE_IDENTIFIER_LENGTH,
   MAX_STATE_PAYLOAD_BYTES,
   MIN_ARRAY_SIZE,
@@ -291,6 +293,15 @@ export class WorkflowPlan {
         received: `${f.maxFailedPercentage}`,
         allowed: 'a whole number from 0 to 100',
         fix: 'use e.g. 10 to stop the steps after the fan-out when more than 10% of the items failed',
+      });
+    }
+    if (f.maxFailedPercentage !== undefined && f.maxFailedPercentage > 0 && !percentageFits(f.maxFailedPercentage)) {
+      const allowed = Array.from({ length: 100 }, (_, i) => i + 1).filter(percentageFits);
+      fail(this.scope, {
+        prop: `${at}.maxFailedPercentage`,
+        received: `${f.maxFailedPercentage} (the run-time check would nest more than ${MAX_NESTED_INTRINSICS} intrinsic functions)`,
+        allowed: `0 or one of ${allowed.join(', ')}`,
+        fix: `use the nearest allowed percentage, e.g. ${allowed.reduce((a, b) => (Math.abs(b - f.maxFailedPercentage!) < Math.abs(a - f.maxFailedPercentage!) ? b : a))}, or maxFailedItems for an exact count`,
       });
     }
     // Items passed in the input and outcomes kept in the state both count against the 256 KiB state limit.
@@ -648,6 +659,16 @@ export class WorkflowPlan {
     const seconds = levels.reduce((sum, l) => sum + Math.max(...l.map(unitSeconds)), 0);
     return Duration.seconds(Math.min(seconds, MAX_EXECUTION_DAYS * 24 * 3600));
   }
+}
+
+/**
+ * Whether the check `failed × 100/g > items × p/g` (g = gcd(100, p)) stays within Step Functions' nesting limit of
+ * intrinsic functions, doubling with States.MathAdd being the only way to multiply.
+ */
+function percentageFits(p: number): boolean {
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  const g = gcd(100, p);
+  return timesCalls(100 / g) <= MAX_NESTED_INTRINSICS && timesCalls(p / g) <= MAX_NESTED_INTRINSICS;
 }
 
 /** The most memory (MiB) a job of `job`'s vCPUs/GPUs can get on some capacity of `queue`. */

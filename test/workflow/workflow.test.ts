@@ -686,6 +686,30 @@ describe('options', () => {
   });
 });
 
+describe('fair share and array jobs as steps', () => {
+  test('the share identifier (from the item) and the array size reach SubmitJob', async () => {
+    const { stack, vpc } = stackWithVpc();
+    const q = new JobQueue(stack, 'Fair', {
+      capacities: [capacities(stack, vpc).onDemand],
+      fairShare: { shares: [{ shareIdentifier: 'lab_a', weightFactor: 1 }] },
+    });
+    const job = new Job(stack, 'Tiles', {
+      queues: [q],
+      image: ecs.ContainerImage.fromRegistry('busybox'),
+      vcpus: 1,
+      memory: Size.gibibytes(2),
+      arrayJob: true,
+    });
+    const f = new FanOut('slides', { itemFields: ['sampleId', 'lab'], expectedItems: 10 });
+    new Workflow(stack, 'Wf', {
+      steps: [new WorkflowStep('tiles', { job, forEach: f, shareIdentifier: '$.item.lab', arraySize: 100 })],
+    });
+    const run = await runLocally(stack, { samples: [{ sampleId: 's1', lab: 'lab_a' }] });
+    expect(run.error).toBeUndefined();
+    expect(run.calls[0].input).toMatchObject({ ShareIdentifier: 'lab_a', ArrayProperties: { Size: 100 } });
+  });
+});
+
 describe('Workflow bad input', () => {
   const bad: Array<[string, () => unknown, string]> = [
     [
@@ -813,6 +837,50 @@ describe('Workflow bad input', () => {
         return new Workflow(p.stack, 'Wf2', { steps: [new WorkflowStep('qc2', { job: p.jobs.qc, queue: other })] });
       },
       "Test/Wf2: steps['qc2'].queue Test/Other, which job Test/Qc is not bound to is not allowed; allowed: one of the job's queues (Test/Standard, Test/Urgent). Fix: add the queue to the job's queues so it is fit-checked, or use one of them",
+    ],
+    [
+      'a failure percentage whose run-time check Step Functions cannot evaluate',
+      () => genomicsPipeline({ maxFailedPercentage: 7 }),
+      "Test/Pipeline: fanOut 'samples'.maxFailedPercentage 7 (the run-time check would nest more than 10 intrinsic functions) is not allowed; allowed: 0 or one of 10, 20, 25, 30, 40, 50, 60, 70, 75, 80, 90, 100. Fix: use the nearest allowed percentage, e.g. 10, or maxFailedItems for an exact count",
+    ],
+    [
+      'a step on a fair-share queue without a share identifier',
+      () => {
+        const { stack, vpc } = stackWithVpc();
+        const q = new JobQueue(stack, 'Fair', {
+          capacities: [capacities(stack, vpc).onDemand],
+          fairShare: { shares: [{ shareIdentifier: 'lab_a', weightFactor: 1 }] },
+        });
+        const job = new Job(stack, 'J', {
+          queues: [q],
+          image: ecs.ContainerImage.fromRegistry('busybox'),
+          vcpus: 1,
+          memory: Size.gibibytes(2),
+        });
+        return new Workflow(stack, 'Wf', { steps: [new WorkflowStep('only', { job })] });
+      },
+      "Test/Wf: steps['only'].shareIdentifier none, for fair-share queue Test/Fair is not allowed; allowed: a share identifier on every step that submits to a fair-share queue (Batch refuses the job without one). Fix: set shareIdentifier, e.g. 'default' or '$.item.lab' to read it from each item",
+    ],
+    [
+      'an array job as a step without a size',
+      () => {
+        const { stack, vpc } = stackWithVpc();
+        const q = new JobQueue(stack, 'Q', { capacities: [capacities(stack, vpc).onDemand] });
+        const job = new Job(stack, 'Tiles', {
+          queues: [q],
+          image: ecs.ContainerImage.fromRegistry('busybox'),
+          vcpus: 1,
+          memory: Size.gibibytes(2),
+          arrayJob: true,
+        });
+        return new Workflow(stack, 'Wf', { steps: [new WorkflowStep('tiles', { job })] });
+      },
+      "Test/Wf: steps['tiles'].arraySize none, for array job Test/Tiles is not allowed; allowed: the number of children (2..10000), fixed or read from the state. Fix: set arraySize: 100, or arraySizePath: '$.item.chunks'",
+    ],
+    [
+      'an array size on a job that is not an array job',
+      () => genomicsPipeline({}, { qc: { arraySize: 10 } }),
+      "Test/Pipeline: steps['qc'].arraySize 10, for job Test/Qc, which is not an array job is not allowed; allowed: arraySize only for jobs created with arrayJob: true. Fix: create the job with arrayJob: true, or remove arraySize",
     ],
   ];
 
