@@ -144,18 +144,21 @@ function itemProcessor(f: FanOut, ctx: FanOutContext): sfn.IChainable {
       outputPath: '$.outcome',
     }),
   );
-  const fromError = finish(
-    new sfn.Pass(ctx.states, `${n}: item error`, {
-      parameters: {
-        'index.$': '$.index',
-        ...id,
-        status: OutcomeStatus.FAILED,
-        'error.$': '$.itemError.Error',
-        kind: FailureKind.WORKFLOW_ERROR,
-        'reason.$': "States.Format('{}: {}', $.itemError.Error, $.itemError.Cause)",
-      },
-    }),
-  );
+  // An error that did not come through the step failure states, recorded as it is.
+  const errorRecord = (name: string, reason: string) =>
+    finish(
+      new sfn.Pass(ctx.states, `${n}: ${name}`, {
+        parameters: {
+          'index.$': '$.index',
+          ...id,
+          status: OutcomeStatus.FAILED,
+          'error.$': '$.itemError.Error',
+          kind: FailureKind.WORKFLOW_ERROR,
+          'reason.$': reason,
+        },
+      }),
+    );
+  const fromError = errorRecord('item error', "States.Format('{}: {}', $.itemError.Error, $.itemError.Cause)");
   wrapper.addCatch(
     new sfn.Choice(ctx.states, `${n}: outcome in the cause?`)
       .when(
@@ -167,20 +170,7 @@ function itemProcessor(f: FanOut, ctx: FanOutContext): sfn.IChainable {
         fromRecord,
       )
       .when(C.and(C.isPresent('$.itemError.Cause'), C.isString('$.itemError.Cause')), fromError)
-      .otherwise(
-        finish(
-          new sfn.Pass(ctx.states, `${n}: item error without cause`, {
-            parameters: {
-              'index.$': '$.index',
-              ...id,
-              status: OutcomeStatus.FAILED,
-              'error.$': '$.itemError.Error',
-              kind: FailureKind.WORKFLOW_ERROR,
-              'reason.$': '$.itemError.Error',
-            },
-          }),
-        ),
-      ),
+      .otherwise(errorRecord('item error without cause', '$.itemError.Error')),
     { errors: [sfn.Errors.ALL], resultPath: '$.itemError' },
   );
 
@@ -301,7 +291,7 @@ export function times(path: string, k: number): string {
   return k % 2 === 0 ? doubled : `States.MathAdd(${doubled}, ${path})`;
 }
 
-function gcd(a: number, b: number): number {
+export function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
 }
 

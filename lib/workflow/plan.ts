@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { timesCalls } from './fan-out-states';
+import { gcd, timesCalls } from './fan-out-states';
 import { FanOut, FanOutMode, WorkflowStep } from './step';
 import { CapacityPlatform, PurchaseOption } from '../compute/capacity';
 import { InstanceCatalog } from '../compute/instance-catalog';
@@ -666,7 +666,6 @@ export class WorkflowPlan {
  * intrinsic functions, doubling with States.MathAdd being the only way to multiply.
  */
 function percentageFits(p: number): boolean {
-  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
   const g = gcd(100, p);
   return timesCalls(100 / g) <= MAX_NESTED_INTRINSICS && timesCalls(p / g) <= MAX_NESTED_INTRINSICS;
 }
