@@ -1,14 +1,9 @@
 import { Duration, RemovalPolicy, Size, Stack, StackProps, Validations } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   CostReport,
@@ -17,6 +12,7 @@ import {
   Job,
   JobProps,
   JobQueue,
+  ManifestTrigger,
   PipelineMonitoring,
   PurchaseOption,
   RetryPolicy,
@@ -114,10 +110,8 @@ export class GenomicsPipelineStack extends Stack {
   public readonly jobs: { align: Job; callVariants: Job; qc: Job; aggregate: Job };
   /** Per sample: align, then call-variants and qc in parallel; after every sample, aggregate. */
   public readonly workflow: Workflow;
-  /** Starts one execution per manifest uploaded under `manifests/`. */
-  public readonly manifestTrigger: events.Rule;
-  /** Manifest uploads whose execution could not be started after a day of retries (the trigger's dead letters). */
-  public readonly undeliveredManifests: sqs.Queue;
+  /** Starts one execution per manifest uploaded under `manifests/` (named after the manifest, so only once). */
+  public readonly manifestTrigger: ManifestTrigger;
   /** Notifications, alarms and the dashboard. */
   public readonly monitoring: PipelineMonitoring;
   /** What the reference workload costs on this capacity, printed at synth and kept in the assembly. */
@@ -276,60 +270,19 @@ export class GenomicsPipelineStack extends Stack {
       logRetention,
     });
 
-    // Manifest uploads whose run could not be started, kept 14 days for a person to look at.
-    this.undeliveredManifests = new sqs.Queue(this, 'UndeliveredManifests', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.undeliveredManifests).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the manifest trigger.',
-    });
-    // Sporadic arrivals: a manifest uploaded under manifests/ starts one execution over its samples.
-    this.manifestTrigger = new events.Rule(this, 'ManifestUploaded', {
-      description: 'Starts the genomics workflow for each batch manifest uploaded under manifests/',
-      eventPattern: {
-        source: ['aws.s3'],
-        detailType: ['Object Created'],
-        detail: {
-          bucket: { name: [this.inputBucket.bucketName] },
-          object: { key: [{ wildcard: 'manifests/*.json' }] },
-        },
-      },
-    });
-    this.manifestTrigger.addTarget(
-      new targets.SfnStateMachine(this.workflow.stateMachine, {
-        input: events.RuleTargetInput.fromObject({
-          manifest: {
-            bucket: events.EventField.fromPath('$.detail.bucket.name'),
-            key: events.EventField.fromPath('$.detail.object.key'),
-          },
-        }),
-        // EventBridge retries a failed start (throttling, a deploy in progress) for up to a day; what still fails
-        // lands in the dead-letter queue, which the monitoring alarms on, instead of vanishing.
-        // https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_RetryPolicy.html
-        retryAttempts: 185,
-        maxEventAge: Duration.hours(24),
-        deadLetterQueue: this.undeliveredManifests,
-      }),
-    );
-
     this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
       queues: [this.standardQueue, this.urgentQueue],
       workflow: this.workflow,
       notificationEmail: props.notificationEmail,
       logRetention,
     });
-    // A manifest whose run never started is a lost week of samples: alarm on the first dead letter.
-    new cloudwatch.Alarm(this, 'ManifestNotStarted', {
-      alarmDescription: 'A manifest upload did not start a workflow run (see the UndeliveredManifests queue)',
-      metric: this.undeliveredManifests.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    }).addAlarmAction(new cloudwatchActions.SnsAction(this.monitoring.topic));
+    // Sporadic arrivals: a manifest uploaded under manifests/ starts one run over its samples, once per upload even
+    // when S3 delivers the event twice; a manifest whose run cannot be started is kept and alarmed on.
+    this.manifestTrigger = new ManifestTrigger(this, 'ManifestTrigger', {
+      workflow: this.workflow,
+      alarmTopic: this.monitoring.topic,
+      logRetention,
+    });
 
     // 500 samples a week (2,167 a month), 4 h each, at the configured concurrency; jobs checkpoint.
     this.cost = new CostReport(this, 'CostEstimate', {

@@ -6,6 +6,8 @@ import {
   cancelCommand,
   DIAGNOSE_HELP,
   diagnoseCommand,
+  RERUN_HELP,
+  rerunCommand,
   START_HELP,
   startCommand,
   SUBMIT_HELP,
@@ -18,7 +20,8 @@ export const MAIN_HELP = `Usage: batch-pipelines <command> [options]
 
 Commands:
   submit     submit a run's items as Batch jobs (array jobs, idempotent on retry)
-  start      start a workflow execution over a manifest in S3
+  start      start a workflow execution over a manifest in S3 (once per manifest)
+  rerun      start a new run over the items of a finished run that failed
   watch      follow a run until it is done
   diagnose   explain jobs stuck in RUNNABLE and how to fix them
   cancel     cancel a run's queued jobs and terminate its running ones
@@ -36,6 +39,7 @@ type Command = (args: string[], io: CommandIO) => number | Promise<number>;
 const COMMANDS: Record<string, { run: Command; help: string }> = {
   submit: { run: (a, io) => submitCommand(a, io), help: SUBMIT_HELP },
   start: { run: (a, io) => startCommand(a, io), help: START_HELP },
+  rerun: { run: (a, io) => rerunCommand(a, io), help: RERUN_HELP },
   watch: { run: (a, io) => watchCommand(a, io), help: WATCH_HELP },
   diagnose: { run: (a, io) => diagnoseCommand(a, io), help: DIAGNOSE_HELP },
   cancel: { run: (a, io) => cancelCommand(a, io), help: CANCEL_HELP },

@@ -1,10 +1,18 @@
 import { readFileSync } from 'fs';
 import { parseArgs } from 'util';
 import { BatchClient } from '@aws-sdk/client-batch';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { describeAwsError } from './aws-errors';
 import { CliUsageError, CommandIO, ExitCode } from './io';
-import { ClientInputError, PipelineClient, StatusCounts, SubmitStage } from '../client/pipeline-client';
+import {
+  ClientInputError,
+  PipelineClient,
+  StartedExecution,
+  StatusCounts,
+  SubmitStage,
+} from '../client/pipeline-client';
+import { FailedItem } from '../client/run-outcomes';
 
 const COMMON_OPTIONS = {
   region: { type: 'string' },
@@ -41,14 +49,32 @@ Exit codes: 0 submitted; 1 AWS error; 2 invalid arguments or items.
 
 export const START_HELP = `Usage: batch-pipelines start --state-machine-arn ARN --bucket B --key K [options]
 
-Starts a workflow execution over a manifest already in S3 ({"manifest": {"bucket", "key"}}, the genomics example's
-input). The execution is named after the key, so starting the same manifest twice does not start a second run.
+Starts a workflow execution over a manifest already in S3 ({"manifest": {"bucket", "key", "etag"}}, the input the
+ManifestTrigger gives). The execution is named as the trigger names it, after the manifest's bucket, key and ETag:
+starting a manifest that already ran (or that the trigger started) starts nothing and says so; a new upload of the
+key runs again.
 
   --state-machine-arn ARN  the workflow
   --bucket B --key K       the manifest
+  --name N                 name the execution yourself (to run the same manifest again)
 ${COMMON_HELP}
 
-Exit codes: 0 started; 1 AWS error; 2 invalid arguments.
+Exit codes: 0 started (or already started); 1 AWS error; 2 invalid arguments.
+`;
+
+export const RERUN_HELP = `Usage: batch-pipelines rerun --execution-arn ARN [--dry-run] [options]
+
+Starts a new run over only the items of a finished run that failed or never ran. Reads the run's outcomes (its
+output, its failure summary, its history or its result files in S3), writes those items as a manifest next to the
+original (<key>.rerun-<run>.json) and starts the workflow on it. Rerunning twice starts one run. Items that failed
+because they are malformed (Item.Invalid) are listed, not rerun: fix them in the manifest.
+
+  --execution-arn ARN      the finished run
+  --dry-run                list what would be rerun; write and start nothing
+${COMMON_HELP}
+
+Exit codes: 0 rerun started, already started, or nothing to rerun; 1 AWS error; 2 invalid arguments (e.g. the run is
+still going).
 `;
 
 export const WATCH_HELP = `Usage: batch-pipelines watch --queue Q --run-id ID [options]
@@ -97,7 +123,12 @@ export const defaultClientFactory: ClientFactory = (flags) => {
   }
   // The PipelineClient retries throttling itself; one SDK attempt each keeps the two from multiplying.
   const config = { region: flags.region, endpoint: flags.endpoint, maxAttempts: 1 };
-  return new PipelineClient({ batch: new BatchClient(config), sfn: new SFNClient(config) });
+  // A local endpoint (moto, LocalStack) serves buckets at its own path, not as <bucket>.<host>.
+  return new PipelineClient({
+    batch: new BatchClient(config),
+    sfn: new SFNClient(config),
+    s3: new S3Client({ ...config, forcePathStyle: flags.endpoint !== undefined }),
+  });
 };
 
 function required(values: Record<string, unknown>, names: string[], help: string): void {
@@ -194,6 +225,7 @@ export async function startCommand(args: string[], io: CommandIO, factory = defa
       'state-machine-arn': { type: 'string' },
       bucket: { type: 'string' },
       key: { type: 'string' },
+      name: { type: 'string' },
     },
   });
   if (values.help) {
@@ -201,11 +233,70 @@ export async function startCommand(args: string[], io: CommandIO, factory = defa
     return ExitCode.OK;
   }
   required(values, ['state-machine-arn', 'bucket', 'key'], 'batch-pipelines start --help');
+  if (values.name !== undefined && !EXECUTION_NAME_PATTERN.test(values.name)) {
+    throw new CliUsageError(
+      `--name '${values.name}' is not allowed; allowed: 1 to 80 letters, digits, '-' and '_'. Fix: e.g. --name week-48-again`,
+    );
+  }
   const client = factory(values);
   const out = await aws(() =>
-    client.startExecution(values['state-machine-arn']!, { bucket: values.bucket!, key: values.key! }),
+    client.startExecution(
+      values['state-machine-arn']!,
+      { bucket: values.bucket!, key: values.key! },
+      { name: values.name },
+    ),
   );
-  io.out(values.json ? JSON.stringify(out) : `started ${out.name}: ${out.executionArn}`);
+  io.out(values.json ? JSON.stringify(out) : describeStart(out));
+  return ExitCode.OK;
+}
+
+/** Step Functions execution names (ASCII letters, digits, '-' and '_' keep them usable in CloudWatch Logs). */
+const EXECUTION_NAME_PATTERN = /^[A-Za-z0-9_-]{1,80}$/;
+
+function describeStart(out: StartedExecution): string {
+  return out.alreadyStarted
+    ? `already started: s3://${out.manifest.bucket}/${out.manifest.key} (ETag ${out.manifest.etag}) ran as ${out.name}, ` +
+        `${out.status}: ${out.executionArn}. To run it again, pass --name`
+    : `started ${out.name}: ${out.executionArn}`;
+}
+
+export async function rerunCommand(args: string[], io: CommandIO, factory = defaultClientFactory): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { ...COMMON_OPTIONS, 'execution-arn': { type: 'string' }, 'dry-run': { type: 'boolean' } },
+  });
+  if (values.help) {
+    io.out(RERUN_HELP);
+    return ExitCode.OK;
+  }
+  required(values, ['execution-arn'], 'batch-pipelines rerun --help');
+  const client = factory(values);
+  const out = await aws(() => client.rerun(values['execution-arn']!, { dryRun: values['dry-run'] }));
+  if (values.json) {
+    io.out(JSON.stringify(out, null, 2));
+    return ExitCode.OK;
+  }
+  const label = (f: FailedItem) => `${f.id ?? `item ${f.index}`} (#${f.index})`;
+  io.out(
+    `${out.name} ${out.status}: ${out.failed.length + out.invalid.length} item(s) did not succeed (outcomes: ${out.outcomes})`,
+  );
+  for (const f of out.failed) {
+    io.out(`  ${label(f)} ${f.error}: ${f.reason}`);
+  }
+  if (out.invalid.length > 0) {
+    io.out(`not rerun, fix these in s3://${out.manifest?.bucket}/${out.manifest?.key} first:`);
+    for (const f of out.invalid) {
+      io.out(`  ${label(f)} ${f.error}: ${f.reason}`);
+    }
+  }
+  if (out.failed.length === 0) {
+    io.out('nothing to rerun');
+  } else if (!out.started) {
+    io.out(`dry run: would rerun ${out.failed.length} item(s)`);
+  } else {
+    io.out(`rerunning ${out.failed.length} item(s) from ${out.rerunManifest}`);
+    io.out(describeStart(out.started));
+  }
   return ExitCode.OK;
 }
 

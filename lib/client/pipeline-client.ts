@@ -1,6 +1,20 @@
 import type { BatchClient, JobDetail, JobStatus, JobSummary, SubmitJobCommandInput } from '@aws-sdk/client-batch';
-import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { HistoryEvent, SFNClient } from '@aws-sdk/client-sfn';
 import { Size } from 'aws-cdk-lib';
+import {
+  failedFromRecords,
+  failedFromResultFile,
+  FailedItem,
+  findOutcomes,
+  manifestOf,
+  OutcomeSource,
+  parseJson,
+  parseS3Uri,
+  rerunKey,
+  RunManifest,
+  stateOutputs,
+} from './run-outcomes';
 import { fitOnInstances } from '../compute/fit';
 import { InstanceCatalog } from '../compute/instance-catalog';
 import {
@@ -10,6 +24,7 @@ import {
   MIN_ARRAY_SIZE,
   SUBMIT_JOB_CALLS_PER_SECOND,
 } from '../private/limits';
+import { runNameFor, unquoteEtag } from '../private/run-names';
 
 /**
  * The AWS SDK, loaded when a client is first made: a CDK app imports this library to synthesize and should not pay
@@ -18,6 +33,7 @@ import {
 /* eslint-disable @typescript-eslint/no-require-imports */
 const batchSdk = (): typeof import('@aws-sdk/client-batch') => require('@aws-sdk/client-batch');
 const sfnSdk = (): typeof import('@aws-sdk/client-sfn') => require('@aws-sdk/client-sfn');
+const s3Sdk = (): typeof import('@aws-sdk/client-s3') => require('@aws-sdk/client-s3');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 /** Batch's limits the client works within. @see https://docs.aws.amazon.com/batch/latest/userguide/service_limits.html */
@@ -53,6 +69,11 @@ export interface PipelineClientOptions {
    * @default - a new SFNClient from the standard configuration chain
    */
   readonly sfn?: SFNClient;
+  /**
+   * The S3 client (manifests and result files).
+   * @default - a new S3Client from the standard configuration chain
+   */
+  readonly s3?: S3Client;
   /**
    * SubmitJob calls per second.
    * @default 50 - Batch's account limit
@@ -128,10 +149,44 @@ export interface SubmittedJob {
 export interface StartedExecution {
   /** Its ARN. */
   readonly executionArn: string;
-  /** Its name (from the manifest key). */
+  /** Its name: the SHA-1 of the manifest's bucket, key and ETag, unless one was given. */
   readonly name: string;
   /** When it started. */
   readonly startDate?: Date;
+  /** True when an execution of that name already existed (this manifest was started before): nothing new started. */
+  readonly alreadyStarted: boolean;
+  /** The existing execution's status, when it already existed. */
+  readonly status?: string;
+  /** The manifest, with the ETag it was started with. */
+  readonly manifest: Required<RunManifest>;
+}
+
+/** What a finished run left to rerun. */
+export interface RunFailures {
+  /** The execution read. */
+  readonly executionArn: string;
+  /** Its name. */
+  readonly name: string;
+  /** Its status. */
+  readonly status: string;
+  /** Its state machine. */
+  readonly stateMachineArn: string;
+  /** The manifest it read, when its input names one. */
+  readonly manifest?: RunManifest;
+  /** Where the outcomes were read. */
+  readonly outcomes: string;
+  /** Items that failed or never ran, and can run again unchanged. */
+  readonly failed: FailedItem[];
+  /** Items that failed for being malformed: fix them in the manifest (a rerun would fail them again). */
+  readonly invalid: FailedItem[];
+}
+
+/** What `rerun` did. */
+export interface RerunResult extends RunFailures {
+  /** Where the rerun's manifest (the failed items) was written; absent on a dry run or with nothing to rerun. */
+  readonly rerunManifest?: string;
+  /** The new run; absent on a dry run or with nothing to rerun. */
+  readonly started?: StartedExecution;
 }
 
 /** What `cancelRun` did. */
@@ -171,14 +226,22 @@ export class ClientInputError extends Error {
 
 /** Throttling, a server-side fault or a dropped connection: worth another try after a pause. */
 function isRetryable(e: unknown): boolean {
-  const err = e as { name?: string; code?: string; $metadata?: { httpStatusCode?: number }; message?: string };
-  const status = err?.$metadata?.httpStatusCode ?? 0;
+  const err = e as {
+    name?: string;
+    code?: string;
+    $metadata?: { httpStatusCode?: number };
+    $response?: { statusCode?: number };
+    message?: string;
+  };
+  const status = err?.$metadata?.httpStatusCode ?? err?.$response?.statusCode ?? 0;
   return (
     err?.name === 'TooManyRequestsException' ||
     err?.name === 'ThrottlingException' ||
     status === 429 ||
     status >= 500 ||
     err?.code === 'ECONNRESET' ||
+    // A 5xx page that is not JSON (a proxy's or load balancer's) fails deserialization before any status is read.
+    err?.name === 'SyntaxError' ||
     /too many requests|rate exceeded/i.test(err?.message ?? '')
   );
 }
@@ -192,16 +255,19 @@ export class PipelineClient {
   public readonly batch: BatchClient;
   /** The Step Functions client in use. */
   public readonly sfn: SFNClient;
+  /** The S3 client in use. */
+  public readonly s3: S3Client;
   private readonly sleep: Sleep;
   private readonly now: () => number;
   private readonly minInterval: number;
   private readonly maxThrottleRetries: number;
   private nextSubmitAt = 0;
-  private readonly api = { batch: batchSdk(), sfn: sfnSdk() };
+  private readonly api = { batch: batchSdk(), sfn: sfnSdk(), s3: s3Sdk() };
 
   constructor(options: PipelineClientOptions = {}) {
     this.batch = options.batch ?? new this.api.batch.BatchClient({ maxAttempts: 1 });
     this.sfn = options.sfn ?? new this.api.sfn.SFNClient({ maxAttempts: 1 });
+    this.s3 = options.s3 ?? new this.api.s3.S3Client({ maxAttempts: 1 });
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.now = options.now ?? Date.now;
     this.minInterval = 1000 / (options.submitPerSecond ?? CLIENT_LIMITS.submitPerSecond);
@@ -277,23 +343,231 @@ export class PipelineClient {
   }
 
   /**
-   * Starts a workflow execution over a manifest in S3 (the genomics example's input shape). The execution is named
-   * after the manifest key, so starting the same manifest twice returns the running execution instead of a second.
+   * Starts a workflow execution over a manifest in S3 (`{ "manifest": { bucket, key, etag } }`, the input the
+   * `ManifestTrigger` gives). The execution is named as the trigger names it, the SHA-1 of bucket, key and ETag, so a
+   * manifest runs once however often it is started or its upload event delivered; a new upload of the key (another
+   * ETag) runs again. An existing execution of that name is returned with `alreadyStarted`. Throttling and server
+   * errors are retried.
    */
   public async startExecution(
     stateMachineArn: string,
     manifest: { bucket: string; key: string },
-    name?: string,
+    options: { name?: string; etag?: string } = {},
   ): Promise<StartedExecution> {
-    const executionName = (name ?? manifest.key.replace(/\.json$/, '')).replace(/[^A-Za-z0-9_-]/g, '-').slice(-80);
-    const out = await this.sfn.send(
-      new this.api.sfn.StartExecutionCommand({
-        stateMachineArn,
-        name: executionName,
-        input: JSON.stringify({ manifest }),
-      }),
+    const etag =
+      options.etag ??
+      unquoteEtag(
+        (
+          await this.call(() =>
+            this.s3.send(new this.api.s3.HeadObjectCommand({ Bucket: manifest.bucket, Key: manifest.key })),
+          )
+        ).ETag ?? '',
+      );
+    const withEtag = { bucket: manifest.bucket, key: manifest.key, etag };
+    const name = options.name ?? runNameFor(withEtag);
+    try {
+      const out = await this.call(() =>
+        this.sfn.send(
+          new this.api.sfn.StartExecutionCommand({
+            stateMachineArn,
+            name,
+            input: JSON.stringify({ manifest: withEtag }),
+          }),
+        ),
+      );
+      return {
+        executionArn: out.executionArn!,
+        name,
+        startDate: out.startDate,
+        alreadyStarted: false,
+        manifest: withEtag,
+      };
+    } catch (e) {
+      if ((e as Error).name !== 'ExecutionAlreadyExists') {
+        throw e;
+      }
+      // https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html: a closed execution
+      // of the name, or an open one with another input.
+      const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+      const existing = await this.call(() =>
+        this.sfn.send(new this.api.sfn.DescribeExecutionCommand({ executionArn })),
+      );
+      return {
+        executionArn,
+        name,
+        startDate: existing.startDate,
+        alreadyStarted: true,
+        status: existing.status,
+        manifest: withEtag,
+      };
+    }
+  }
+
+  /**
+   * What a finished run left to rerun: every item that failed or never ran, from its outcomes (the execution output,
+   * its failure summary, its history, or the result files in S3). Items that failed for being malformed are listed
+   * apart: they need fixing, not rerunning.
+   */
+  public async runFailures(executionArn: string): Promise<RunFailures> {
+    const execution = await this.call(() => this.sfn.send(new this.api.sfn.DescribeExecutionCommand({ executionArn })));
+    const status = execution.status ?? 'UNKNOWN';
+    if (status === 'RUNNING' || status === 'PENDING_REDRIVE') {
+      throw new ClientInputError(
+        `execution ${execution.name} is ${status}: rerun reads a finished run. Wait for it to end, or stop it first ` +
+          `(aws stepfunctions stop-execution --execution-arn ${executionArn})`,
+      );
+    }
+    const source =
+      findOutcomes(parseJson(execution.output), 'the execution output') ??
+      findOutcomes(parseJson(execution.cause), 'the failure summary') ??
+      (await this.outcomesInHistory(executionArn));
+    if (!source) {
+      throw new ClientInputError(
+        `execution ${execution.name} (${status}${execution.error ? `: ${execution.error}` : ''}) has no item outcomes: ` +
+          'it stopped before its fan-out ended (or it has none). Start it again with batch-pipelines start --name <new name>',
+      );
+    }
+    let items: FailedItem[];
+    if (source.kind === 'records') {
+      items = failedFromRecords(source.records);
+    } else {
+      items = await this.failedFromResults(source.uri);
+    }
+    items.sort((a, b) => a.index - b.index);
+    return {
+      executionArn,
+      name: execution.name!,
+      status,
+      stateMachineArn: execution.stateMachineArn!,
+      manifest: manifestOf(parseJson(execution.input)),
+      outcomes: source.kind === 'results' ? `${source.uri} (${source.where})` : source.where,
+      failed: items.filter((i) => i.kind !== 'InvalidItem'),
+      invalid: items.filter((i) => i.kind === 'InvalidItem'),
+    };
+  }
+
+  /**
+   * Starts a new run over only the items of a finished run that failed or never ran: writes them as a manifest next
+   * to the original (`<key>.rerun-<run>.json`) and starts the workflow on it, named as any run over a manifest, so
+   * rerunning twice, or the manifest trigger seeing the new manifest, starts it once. With `dryRun`, only reads.
+   */
+  public async rerun(executionArn: string, options: { dryRun?: boolean } = {}): Promise<RerunResult> {
+    const failures = await this.runFailures(executionArn);
+    if (!failures.manifest) {
+      throw new ClientInputError(
+        `execution ${failures.name} read its items from its input, not from a manifest in S3: rerun writes the failed ` +
+          `items as a manifest. Failed items: ${failures.failed.map((f) => f.id ?? `#${f.index}`).join(', ') || 'none'}`,
+      );
+    }
+    if (options.dryRun || failures.failed.length === 0) {
+      return failures;
+    }
+    const manifest = failures.manifest;
+    let items: unknown[];
+    if (failures.failed.every((f) => f.item !== undefined)) {
+      items = failures.failed.map((f) => f.item);
+    } else {
+      const original = await this.readManifest(manifest);
+      items = failures.failed.map((f) => original[f.index]);
+    }
+    const key = rerunKey(manifest.key, failures.name);
+    const put = await this.call(() =>
+      this.s3.send(
+        new this.api.s3.PutObjectCommand({
+          Bucket: manifest.bucket,
+          Key: key,
+          Body: JSON.stringify(items, null, 1),
+          ContentType: 'application/json',
+        }),
+      ),
     );
-    return { executionArn: out.executionArn!, name: executionName, startDate: out.startDate };
+    const started = await this.startExecution(
+      failures.stateMachineArn,
+      { bucket: manifest.bucket, key },
+      { etag: unquoteEtag(put.ETag ?? '') },
+    );
+    return { ...failures, rerunManifest: `s3://${manifest.bucket}/${key}`, started };
+  }
+
+  /** The newest state output in the execution's history that holds outcomes. */
+  private async outcomesInHistory(executionArn: string): Promise<OutcomeSource | undefined> {
+    let nextToken: string | undefined;
+    // Outcomes are near the end: read newest first, at most 20 pages of 1,000 events.
+    for (let page = 0; page < 20; page++) {
+      const out = await this.call(() =>
+        this.sfn.send(
+          new this.api.sfn.GetExecutionHistoryCommand({
+            executionArn,
+            reverseOrder: true,
+            includeExecutionData: true,
+            maxResults: 1000,
+            nextToken,
+          }),
+        ),
+      );
+      for (const { name, output } of stateOutputs((out.events ?? []) as HistoryEvent[])) {
+        const found = findOutcomes(parseJson(output), `the output of state '${name}' in the execution history`);
+        if (found) {
+          return found;
+        }
+      }
+      nextToken = out.nextToken;
+      if (!nextToken) {
+        return undefined;
+      }
+    }
+    return undefined;
+  }
+
+  /** The failed and never-started items listed in a Distributed Map's result manifest. */
+  private async failedFromResults(uri: string): Promise<FailedItem[]> {
+    const location = parseS3Uri(uri);
+    const manifest = (await this.getJson(location.bucket, location.key)) as {
+      DestinationBucket?: string;
+      ResultFiles?: Record<string, Array<{ Key: string }>>;
+    };
+    const bucket = manifest.DestinationBucket ?? location.bucket;
+    const out: FailedItem[] = [];
+    for (const status of ['FAILED', 'PENDING']) {
+      for (const file of manifest.ResultFiles?.[status] ?? []) {
+        out.push(...failedFromResultFile(await this.getJson(bucket, file.Key), `s3://${bucket}/${file.Key}`));
+      }
+    }
+    return out;
+  }
+
+  /** The run's manifest as it was when the run started (refused if it changed since: other items, other indexes). */
+  private async readManifest(manifest: RunManifest): Promise<unknown[]> {
+    try {
+      const items = await this.getJson(manifest.bucket, manifest.key, manifest.etag);
+      if (!Array.isArray(items)) {
+        throw new ClientInputError(`s3://${manifest.bucket}/${manifest.key} is not a JSON array of items`);
+      }
+      return items;
+    } catch (e) {
+      if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412) {
+        throw new ClientInputError(
+          `s3://${manifest.bucket}/${manifest.key} changed since the run started (its ETag is no longer ` +
+            `${manifest.etag}): the outcomes' indexes no longer point at the same items. Rerun from a copy of the ` +
+            'manifest as it was, or start the new manifest with batch-pipelines start',
+        );
+      }
+      throw e;
+    }
+  }
+
+  private async getJson(bucket: string, key: string, ifMatch?: string): Promise<unknown> {
+    const out = await this.call(() =>
+      this.s3.send(
+        new this.api.s3.GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: ifMatch ? `"${ifMatch}"` : undefined }),
+      ),
+    );
+    const text = await out.Body!.transformToString();
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      throw new Error(`s3://${bucket}/${key} is not JSON: ${(e as Error).message}`);
+    }
   }
 
   /** Jobs whose names start with `<runId>-` on a queue, any status. */

@@ -174,7 +174,7 @@ describe('batch-pipelines against a local Batch endpoint (child process)', () =>
   });
 
   test('every command has --help', async () => {
-    for (const command of ['submit', 'start', 'watch', 'diagnose', 'cancel']) {
+    for (const command of ['submit', 'start', 'rerun', 'watch', 'diagnose', 'cancel']) {
       const r = await runMain([command, '--help']);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain(`Usage: batch-pipelines ${command}`);

@@ -8,7 +8,7 @@ import {
   SubmitJobCommand,
   TerminateJobCommand,
 } from '@aws-sdk/client-batch';
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ClientInputError, countStatuses, ITEM_ENV, PipelineClient } from '../../lib';
 
@@ -337,16 +337,4 @@ test('cancel: queued jobs are cancelled, started ones terminated', async () => {
   expect(batchMock.commandCalls(ListJobsCommand)[0].args[0].input.filters).toEqual([
     { name: 'JOB_NAME', values: ['r-*'] },
   ]);
-});
-
-test('start: an execution over a manifest, named after the key', async () => {
-  sfnMock.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec', startDate: new Date(0) });
-  const { c } = client();
-  const out = await c.startExecution('arn:sm', { bucket: 'in', key: 'manifests/batch-42.json' });
-  expect(out).toMatchObject({ executionArn: 'arn:exec', name: 'manifests-batch-42' });
-  expect(sfnMock.commandCalls(StartExecutionCommand)[0].args[0].input).toEqual({
-    stateMachineArn: 'arn:sm',
-    name: 'manifests-batch-42',
-    input: '{"manifest":{"bucket":"in","key":"manifests/batch-42.json"}}',
-  });
 });

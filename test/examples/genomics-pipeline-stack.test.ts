@@ -168,21 +168,15 @@ describe('GenomicsPipelineStack', () => {
     }
   });
 
-  test('a manifest uploaded under manifests/ starts one execution over its samples, with no Lambda', () => {
+  test('a manifest uploaded under manifests/ starts one run over its samples, through the named starter, with no Lambda', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.s3'],
         'detail-type': ['Object Created'],
         detail: { bucket: { name: [{ Ref: 'Input49F21B70' }] }, object: { key: [{ wildcard: 'manifests/*.json' }] } },
       },
-      Targets: [
-        Match.objectLike({
-          InputTransformer: {
-            InputPathsMap: { 'detail-bucket-name': '$.detail.bucket.name', 'detail-object-key': '$.detail.object.key' },
-            InputTemplate: '{"manifest":{"bucket":<detail-bucket-name>,"key":<detail-object-key>}}',
-          },
-        }),
-      ],
+      // The whole event goes to the starter, which names the run after bucket, key and ETag and starts the workflow.
+      Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^ManifestTriggerStarter') } })],
     });
     expect(resources.Input49F21B70.Properties.NotificationConfiguration).toEqual({
       EventBridgeConfiguration: { EventBridgeEnabled: true },
@@ -230,17 +224,20 @@ describe('GenomicsPipelineStack', () => {
     }
   });
 
-  test('a manifest whose run cannot start is retried for a day, then kept in a dead-letter queue that alarms', () => {
-    const [, rule] = ofType('AWS::Events::Rule').find(([id]) => id.startsWith('ManifestUploaded'))!;
+  test('a manifest whose run cannot start is retried for a day, then kept in a dead-letter queue that alarms to the topic', () => {
+    const [, rule] = ofType('AWS::Events::Rule').find(([id]) => id.startsWith('ManifestTriggerUploaded'))!;
     expect((rule.Properties.Targets as unknown[])[0]).toMatchObject({
       RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
-      DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/^UndeliveredManifests/), 'Arn'] } },
+      DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/^ManifestTriggerNotStarted/), 'Arn'] } },
     });
-    expect(
-      ofType('AWS::CloudWatch::Alarm').some(([, a]) =>
-        JSON.stringify(a.Properties.Dimensions ?? []).includes('UndeliveredManifests'),
-      ),
-    ).toBe(true);
+    const alarms = ofType('AWS::CloudWatch::Alarm').filter(([id]) => id.startsWith('ManifestTrigger'));
+    expect(alarms.map(([id]) => id.replace(/[0-9A-F]{8}$/, ''))).toEqual([
+      'ManifestTriggerManifestNotStarted',
+      'ManifestTriggerStarterFailed',
+    ]);
+    for (const [, alarm] of alarms) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^MonitoringTopic/) }]);
+    }
   });
 
   test('matches the reviewed snapshot', () => {

@@ -1,0 +1,162 @@
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
+
+/**
+ * Reading what a finished workflow run did to each item, from what Step Functions and S3 keep: the execution's
+ * output (outcomes kept in the state), its failure cause (the fan-out's bounded summary), its history (the state
+ * output the outcomes were in), or the Distributed Map's result files in S3.
+ */
+
+/** The manifest a run read its items from: the execution input `{ "manifest": { bucket, key, etag? } }`. */
+export interface RunManifest {
+  /** Its bucket. */
+  readonly bucket: string;
+  /** Its key. */
+  readonly key: string;
+  /** Its ETag when the run was started (by the manifest trigger or `batch-pipelines start`). */
+  readonly etag?: string;
+}
+
+/** One item of a run that did not succeed. */
+export interface FailedItem {
+  /** Its index in the manifest. */
+  readonly index: number;
+  /** Its id (the fan-out's `idField`), when the outcome names it. */
+  readonly id?: string;
+  /** The error name, e.g. `align.OutOfMemory`, `Item.Invalid`, or the child execution's status. */
+  readonly error: string;
+  /** What kind of failure (`FailureKind`), when the outcome says. */
+  readonly kind?: string;
+  /** The reason in words. */
+  readonly reason: string;
+  /** The item as the run read it, when the outcomes carry it (result files in S3). */
+  readonly item?: Record<string, unknown>;
+}
+
+/** Where outcomes were found in an execution. */
+export type OutcomeSource =
+  | { readonly kind: 'records'; readonly records: Array<Record<string, unknown>>; readonly where: string }
+  | { readonly kind: 'results'; readonly uri: string; readonly where: string };
+
+/** Outcome records kept in the state (`<fan-out>Outcomes`) or a result-file location (`<fan-out>Summary.results`). */
+export function findOutcomes(value: unknown, where: string): OutcomeSource | undefined {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    return undefined;
+  }
+  const v = value as Record<string, unknown>;
+  // A summary (the run's failure cause is one) names the result files when the outcomes are in S3.
+  if (typeof v.results === 'string' && v.results.startsWith('s3://') && typeof v.items === 'number') {
+    return { kind: 'results', uri: v.results, where };
+  }
+  for (const [key, field] of Object.entries(v)) {
+    if (key.endsWith('Outcomes') && Array.isArray(field) && field.every(isRecord)) {
+      return { kind: 'records', records: field as Array<Record<string, unknown>>, where: `${where} (${key})` };
+    }
+  }
+  for (const [key, field] of Object.entries(v)) {
+    if (key.endsWith('Summary') && isRecord(field)) {
+      const found = findOutcomes(field, `${where} (${key})`);
+      if (found) {
+        return found;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The failed records among outcome records kept in the state. */
+export function failedFromRecords(records: Array<Record<string, unknown>>): FailedItem[] {
+  return records
+    .filter((r) => r.status === 'FAILED' && typeof r.index === 'number')
+    .map((r) => ({
+      index: r.index as number,
+      id: typeof r.id === 'string' ? r.id : undefined,
+      error: String(r.error ?? 'FAILED'),
+      kind: typeof r.kind === 'string' ? r.kind : undefined,
+      reason: String(r.reason ?? ''),
+    }));
+}
+
+/**
+ * The items of a Distributed Map result file (FAILED_n.json or PENDING_n.json): each entry is a child execution
+ * whose `Input` is the child's input (`{ item, index, run }`, the fan-out's ItemSelector) and whose `Cause`, for a
+ * failed item, is its outcome record.
+ * @see https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html
+ */
+export function failedFromResultFile(entries: unknown, file: string): FailedItem[] {
+  if (!Array.isArray(entries)) {
+    throw new Error(`${file} is not a JSON array of child executions`);
+  }
+  return entries.map((entry, n) => {
+    const e = entry as Record<string, unknown>;
+    const input = parseJson(e.Input);
+    if (!isRecord(input) || typeof input.index !== 'number') {
+      throw new Error(`${file} entry ${n}: its Input is not a fan-out item ({ item, index, run })`);
+    }
+    const record = parseJson(e.Cause);
+    const outcome = isRecord(record) ? record : undefined;
+    // PENDING files are not documented with an example: only their entries' Input (and a status) is relied on.
+    const status = typeof e.Status === 'string' && e.Status ? e.Status : 'PENDING';
+    return {
+      index: input.index,
+      id: typeof outcome?.id === 'string' ? outcome.id : undefined,
+      error: String(outcome?.error || e.Error || status),
+      kind: typeof outcome?.kind === 'string' ? outcome.kind : undefined,
+      reason: String(
+        outcome?.reason ??
+          (status === 'PENDING' ? 'never started (the run stopped first)' : `${status}: ${String(e.Cause ?? '')}`),
+      ),
+      item: isRecord(input.item) ? input.item : undefined,
+    };
+  });
+}
+
+/** The state outputs of history events, newest first (as read with `reverseOrder`). */
+export function stateOutputs(events: HistoryEvent[]): Array<{ name: string; output: string }> {
+  const out: Array<{ name: string; output: string }> = [];
+  for (const e of events) {
+    const d = e.stateExitedEventDetails;
+    if (d?.output && !d.outputDetails?.truncated) {
+      out.push({ name: d.name ?? '', output: d.output });
+    }
+  }
+  return out;
+}
+
+/** `s3://bucket/key` → its parts. */
+export function parseS3Uri(uri: string): { bucket: string; key: string } {
+  const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+  if (!m) {
+    throw new Error(`'${uri}' is not an S3 URI (s3://bucket/key)`);
+  }
+  return { bucket: m[1], key: m[2] };
+}
+
+/** Where a rerun's manifest goes: next to the original, named after the run it reruns. */
+export function rerunKey(originalKey: string, executionName: string): string {
+  const base = originalKey.replace(/\.json$/, '');
+  return `${base}.rerun-${executionName.slice(0, 12)}.json`;
+}
+
+/** The run's manifest from its execution input, when it names one. */
+export function manifestOf(input: unknown): RunManifest | undefined {
+  const m = isRecord(input) ? input.manifest : undefined;
+  if (isRecord(m) && typeof m.bucket === 'string' && typeof m.key === 'string') {
+    return { bucket: m.bucket, key: m.key, etag: typeof m.etag === 'string' ? m.etag : undefined };
+  }
+  return undefined;
+}
+
+export function parseJson(text: unknown): unknown {
+  if (typeof text !== 'string') {
+    return undefined;
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

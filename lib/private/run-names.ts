@@ -1,0 +1,29 @@
+import { createHash } from 'crypto';
+
+/**
+ * The name of the workflow execution over a manifest: the SHA-1 (hex) of `<bucket>/<key>/<etag>`. The manifest
+ * trigger computes it in the state machine with `States.Hash` and the command line with Node's crypto, so both
+ * derive the same name: Step Functions refuses a second execution of that name (a duplicated event, a retried
+ * `start`), while a new upload of the key with other content (another ETag) runs. 40 characters: within Step
+ * Functions' 80 and leaving room in the Batch job names `<run>-<step>-<index>` (128).
+ * @see https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html
+ * @see https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html (States.Hash: hex digest, input up to 10,000 characters)
+ */
+export function runNameFor(manifest: { bucket: string; key: string; etag: string }): string {
+  return createHash('sha1').update(runNameSource(manifest)).digest('hex');
+}
+
+/** What is hashed. The ETag without the quotes S3's HeadObject and PutObject put around it (events carry none). */
+export function runNameSource(manifest: { bucket: string; key: string; etag: string }): string {
+  return `${manifest.bucket}/${manifest.key}/${unquoteEtag(manifest.etag)}`;
+}
+
+/** `"abc"` → `abc`: HeadObject returns the ETag quoted, S3's EventBridge events without quotes. */
+export function unquoteEtag(etag: string): string {
+  return etag.replace(/^"(.*)"$/, '$1');
+}
+
+/** The same derivation as a Step Functions intrinsic over the paths of an S3 event (or any input). */
+export function runNameIntrinsic(paths: { bucket: string; key: string; etag: string }): string {
+  return `States.Hash(States.Format('{}/{}/{}', ${paths.bucket}, ${paths.key}, ${paths.etag}), 'SHA-1')`;
+}
