@@ -1,4 +1,4 @@
-import { Aws, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -15,7 +15,14 @@ import { JobQueue } from '../queues/job-queue';
 import { fail } from '../private/errors';
 import { MAX_ALARM_WINDOW_SECONDS, MIN_ALARM_WINDOW_SECONDS, SPOT_RECLAIM_REASON_PATTERN } from '../private/limits';
 import { acknowledgeWildcards } from '../private/nag';
+import { vendedLogGroupName } from '../private/names';
 import { Workflow } from '../workflow/workflow';
+
+/**
+ * The subject of a failed-job notification. Fixed: SNS refuses subjects of 100 characters or more, and a Batch job
+ * name alone may have 128 (the name is in the message). https://docs.aws.amazon.com/sns/latest/api/API_Publish.html
+ */
+const JOB_FAILED_SUBJECT = 'Batch job failed';
 
 /** Props of `PipelineMonitoring`. */
 export interface PipelineMonitoringProps {
@@ -132,6 +139,19 @@ export class PipelineMonitoring extends Construct {
       masterKey: this.key,
       enforceSSL: true,
     });
+    // enforceSSL gives the topic a policy of its own, which replaces SNS's default one: without this statement the
+    // alarms' actions fail ("not authorized to perform SNS:Publish").
+    // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html
+    // https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+    );
     if (props.notificationEmail) {
       this.topic.addSubscription(new subscriptions.EmailSubscription(props.notificationEmail));
     }
@@ -169,7 +189,20 @@ export class PipelineMonitoring extends Construct {
     new events.Rule(this, 'JobStateChanges', {
       description: 'Every Batch job state change of the pipeline queues, for metrics and investigation',
       eventPattern: this.jobPattern(),
-      targets: [{ bind: () => ({ arn: group.logGroupArn }) }],
+      // The log group's own ARN ends in ':*'; an EventBridge target names the group without it, as aws-cdk-lib's
+      // CloudWatchLogGroup target does. https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html
+      targets: [
+        {
+          bind: () => ({
+            arn: Stack.of(this).formatArn({
+              service: 'logs',
+              resource: 'log-group',
+              resourceName: group.logGroupName,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          }),
+        },
+      ],
     });
     return group;
   }
@@ -207,7 +240,7 @@ export class PipelineMonitoring extends Construct {
     const jobLink = `'https://${region}.console.aws.amazon.com/batch/home?region=${region}#jobs/detail/{}'`;
     const jobWithLogs = new sfn.Pass(this, 'Job failed with logs', {
       parameters: {
-        'subject.$': "States.Format('Batch job {} failed', $.detail.jobName)",
+        subject: JOB_FAILED_SUBJECT,
         'message.$':
           "States.Format('Batch job {} ({}) FAILED on queue {} after {} attempt(s).\n\nReason: {}\nExit code: {}\n" +
           "Log stream: {}\nJob: {}', $.detail.jobName, $.detail.jobId, $.detail.jobQueue, " +
@@ -217,7 +250,7 @@ export class PipelineMonitoring extends Construct {
     });
     const jobWithoutExit = new sfn.Pass(this, 'Job failed without an exit code', {
       parameters: {
-        'subject.$': "States.Format('Batch job {} failed', $.detail.jobName)",
+        subject: JOB_FAILED_SUBJECT,
         'message.$':
           "States.Format('Batch job {} ({}) FAILED on queue {} after {} attempt(s); its container did not exit by " +
           "itself (e.g. the Spot instance was reclaimed).\n\nReason: {}\nLog stream: {}\nJob: {}', " +
@@ -227,7 +260,7 @@ export class PipelineMonitoring extends Construct {
     });
     const jobWithoutLogs = new sfn.Pass(this, 'Job failed before it ran', {
       parameters: {
-        'subject.$': "States.Format('Batch job {} failed', $.detail.jobName)",
+        subject: JOB_FAILED_SUBJECT,
         'message.$':
           "States.Format('Batch job {} ({}) FAILED on queue {} after {} attempt(s), before a container ran.\n\n" +
           "Reason: {}\nJob: {}', $.detail.jobName, $.detail.jobId, $.detail.jobQueue, " +
@@ -237,7 +270,9 @@ export class PipelineMonitoring extends Construct {
     const executionLink = `'https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/{}'`;
     const execution = new sfn.Pass(this, 'Workflow execution ended badly', {
       parameters: {
-        'subject.$': "States.Format('Workflow execution {} {}', $.detail.name, $.detail.status)",
+        // A fixed text and a status of at most 9 characters: SNS refuses subjects of 100 characters or more, and
+        // execution names alone may have 80. https://docs.aws.amazon.com/sns/latest/api/API_Publish.html
+        'subject.$': "States.Format('Workflow run {}', $.detail.status)",
         'message.$':
           "States.Format('Workflow execution {} ended {}.\n\nError: {}\nCause: {}\nExecution: {}', " +
           `$.detail.name, $.detail.status, $.errorText, $.causeText, States.Format(${executionLink}, $.detail.executionArn))`,
@@ -292,7 +327,11 @@ export class PipelineMonitoring extends Construct {
       timeout: Duration.minutes(1),
       tracingEnabled: true,
       logs: {
-        destination: new logs.LogGroup(this, 'NotifierLogs', { retention, removalPolicy: RemovalPolicy.DESTROY }),
+        destination: new logs.LogGroup(this, 'NotifierLogs', {
+          logGroupName: vendedLogGroupName(this, 'Notifier'),
+          retention,
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
         level: sfn.LogLevel.ALL,
         includeExecutionData: false,
       },
@@ -384,7 +423,9 @@ export class PipelineMonitoring extends Construct {
       add(
         `${label}SpotInterruptions`,
         new cloudwatch.MathExpression({
-          expression: 'IF(FILL(spot, 0) >= 3, 100 * FILL(spot, 0) / MAX([FILL(started, 0), 1]), 0)',
+          // MAX takes time series only (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html):
+          // the divisor is kept at 1 or more with IF instead.
+          expression: 'IF(FILL(spot, 0) >= 3, 100 * FILL(spot, 0) / IF(FILL(started, 0) > 1, FILL(started, 0), 1), 0)',
           usingMetrics: {
             spot: queue.metricJobs(JobMetric.SPOT_INTERRUPTIONS, { period: hour }),
             started: queue.metricJobs(JobMetric.STARTING, { period: hour }),

@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { Stack, Token } from 'aws-cdk-lib';
+import { Names, Stack, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { jobDefinitionArnPattern } from './arns';
 import { fail } from './errors';
@@ -54,4 +54,14 @@ export function defaultJobDefinitionName(scope: IConstruct): string {
 /** IAM resource pattern of every revision of every job definition named by `defaultJobDefinitionName` in `stack`. */
 export function stackJobDefinitionsArn(stack: Stack): string {
   return jobDefinitionArnPattern(stack, `${stackNamePart(stack)}_*`);
+}
+
+/**
+ * A log group name for Step Functions logs under `/aws/vendedlogs/states/`, unique in the account: Step Functions
+ * adds every other log group it logs to to the account's CloudWatch Logs resource policy (5,120 characters, 10 per
+ * region), until a deploy fails with "The CloudWatch Logs Resource Policy size was exceeded".
+ * https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html
+ */
+export function vendedLogGroupName(scope: IConstruct, what: string): string {
+  return `/aws/vendedlogs/states/${Names.uniqueResourceName(scope, { maxLength: 180, separator: '-' })}-${what}`;
 }

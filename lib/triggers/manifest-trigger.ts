@@ -1,4 +1,4 @@
-import { Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -14,6 +14,7 @@ import { Construct } from 'constructs';
 import { describeProblem } from '../core/validation-error';
 import { fail } from '../private/errors';
 import { acknowledgeFinding, acknowledgeWildcards } from '../private/nag';
+import { vendedLogGroupName } from '../private/names';
 import { runNameIntrinsic } from '../private/run-names';
 import { ManifestSource } from '../workflow/step';
 import { Workflow } from '../workflow/workflow';
@@ -96,10 +97,7 @@ export class ManifestTrigger extends Construct {
     );
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
-      // Step Functions' log delivery adds every log group not under /aws/vendedlogs/ to the account's CloudWatch Logs
-      // resource policy, which is limited in size.
-      // https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html
-      logGroupName: `/aws/vendedlogs/states/${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}`,
+      logGroupName: vendedLogGroupName(this, 'Starter'),
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.RETAIN,
     });

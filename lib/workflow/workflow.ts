@@ -15,6 +15,7 @@ import { Job } from '../jobs/job';
 import { JobQueue } from '../queues/job-queue';
 import { gib } from '../private/errors';
 import { levelsOf } from '../private/graph';
+import { vendedLogGroupName } from '../private/names';
 import { ensureStackLimitChecks } from '../private/stack-limits';
 import { MAX_DEFINITION_CHARS } from '../private/limits';
 
@@ -104,6 +105,7 @@ export class Workflow extends Construct {
     FailureScope.finishAll(this.scopes);
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: vendedLogGroupName(this, 'Workflow'),
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.RETAIN,
     });

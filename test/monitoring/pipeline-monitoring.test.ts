@@ -40,6 +40,14 @@ describe('PipelineMonitoring', () => {
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          // The topic policy replaces SNS's default one: CloudWatch alarms may publish only if it says so.
+          // https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          }),
         ]),
       },
     });
@@ -53,7 +61,27 @@ describe('PipelineMonitoring', () => {
         'detail-type': ['Batch Job State Change'],
         detail: { jobQueue: queueArns },
       },
-      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [ref(stack, m.monitoring.jobEventsLogGroup), 'Arn'] } })],
+      // The group's ARN without the ':*' its GetAtt Arn ends in: EventBridge delivers nothing to a ':*' target.
+      // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html
+      Targets: [
+        Match.objectLike({
+          Arn: {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':logs:',
+                { Ref: 'AWS::Region' },
+                ':',
+                { Ref: 'AWS::AccountId' },
+                ':log-group:',
+                { Ref: ref(stack, m.monitoring.jobEventsLogGroup) },
+              ],
+            ],
+          },
+        }),
+      ],
     });
     template.hasResourceProperties('AWS::Logs::LogGroup', {
       LogGroupName: Match.stringLikeRegexp('^/aws/events/'),
@@ -142,7 +170,10 @@ describe('PipelineMonitoring', () => {
       Threshold: 20,
       ComparisonOperator: 'GreaterThanThreshold',
       Metrics: Match.arrayWith([
-        Match.objectLike({ Expression: 'IF(FILL(spot, 0) >= 3, 100 * FILL(spot, 0) / MAX([FILL(started, 0), 1]), 0)' }),
+        // MAX takes time series only, not a number: the divisor is kept at 1 or more with IF.
+        Match.objectLike({
+          Expression: 'IF(FILL(spot, 0) >= 3, 100 * FILL(spot, 0) / IF(FILL(started, 0) > 1, FILL(started, 0), 1), 0)',
+        }),
       ]),
     });
   });
@@ -187,6 +218,16 @@ describe('PipelineMonitoring', () => {
       expect(g.Properties.RetentionInDays).toBeGreaterThan(0);
     }
   });
+
+  test('state machines log under /aws/vendedlogs/states/, which keeps the account log resource policy small', () => {
+    // https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html
+    const groups = template.findResources('AWS::Logs::LogGroup');
+    for (const machine of Object.values(template.findResources('AWS::StepFunctions::StateMachine'))) {
+      const arn = machine.Properties.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn;
+      const group = groups[arn['Fn::GetAtt'][0]];
+      expect(group.Properties.LogGroupName).toMatch(/^\/aws\/vendedlogs\/states\//);
+    }
+  });
 });
 
 describe('the notifier turns events into readable messages', () => {
@@ -207,7 +248,7 @@ describe('the notifier turns events into readable messages', () => {
 
   test('a Spot interruption', async () => {
     const [msg] = await notify(samples.spotInterrupted);
-    expect(msg.Subject).toBe('Batch job Align failed');
+    expect(msg.Subject).toBe('Batch job failed');
     expect(msg.Message).toBe(
       'Batch job Align (4c7599ae-0a82-49aa-ba5a-4727fcce14a8) FAILED on queue ' +
         'arn:aws:batch:us-east-1:123456789012:job-queue/StandardQueue after 3 attempt(s); its container did not exit ' +
@@ -220,7 +261,7 @@ describe('the notifier turns events into readable messages', () => {
 
   test('an out-of-memory kill', async () => {
     const [msg] = await notify(samples.outOfMemory);
-    expect(msg.Subject).toBe('Batch job CallVariants failed');
+    expect(msg.Subject).toBe('Batch job failed');
     expect(msg.Message).toContain(
       'FAILED on queue arn:aws:batch:us-east-1:123456789012:job-queue/StandardQueue after 1 attempt(s).',
     );
@@ -243,14 +284,27 @@ describe('the notifier turns events into readable messages', () => {
 
   test('a failed and a timed-out workflow execution', async () => {
     const [failed] = await notify(samples.executionFailed);
-    expect(failed.Subject).toBe('Workflow execution batch-42 FAILED');
+    expect(failed.Subject).toBe('Workflow run FAILED');
     expect(failed.Message).toContain('Error: samples.ItemsFailed\nCause: [{"sampleId":"NA12878"');
     expect(failed.Message).toContain(
       '#/v2/executions/details/arn:aws:states:us-east-1:123456789012:execution:Workflow:batch-42',
     );
     const [timedOut] = await notify(samples.executionTimedOut);
-    expect(timedOut.Subject).toBe('Workflow execution batch-42 TIMED_OUT');
+    expect(timedOut.Subject).toBe('Workflow run TIMED_OUT');
     expect(timedOut.Message).toContain('Error: (none)\nCause: (none)');
+  });
+
+  test('subjects stay under 100 characters with the longest names Batch and Step Functions allow', async () => {
+    // SNS refuses a subject of 100 characters or more: https://docs.aws.amazon.com/sns/latest/api/API_Publish.html
+    const job = samples.spotInterrupted as { detail: Record<string, unknown> };
+    const execution = samples.executionTimedOut as { detail: Record<string, unknown> };
+    const [jobMsg] = await notify({ ...job, detail: { ...job.detail, jobName: 'j'.repeat(128) } });
+    const [runMsg] = await notify({ ...execution, detail: { ...execution.detail, name: 'e'.repeat(80) } });
+    for (const msg of [jobMsg, runMsg]) {
+      expect(msg.Subject.length).toBeLessThan(100);
+    }
+    expect(jobMsg.Message).toContain('j'.repeat(128));
+    expect(runMsg.Message).toContain('e'.repeat(80));
   });
 });
 
