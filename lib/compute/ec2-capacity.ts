@@ -78,6 +78,17 @@ export interface Ec2CapacityProps {
   readonly spotBidPercentage?: number;
 
   /**
+   * Let job containers reach the instance metadata service (IMDSv2 hop limit 2 instead of 1). Containers on the
+   * bridge network are one hop further than the instance, so with hop limit 1 they cannot get an IMDSv2 token and
+   * cannot take the instance role's credentials (the ECS agent's, with ECR pulls and logs on `*`): each job keeps to
+   * its own job role, which reaches it through the ECS credentials endpoint, not IMDS. Turn it on only for a tool
+   * that must read instance metadata itself.
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-instance-metadata-options.html
+   * @default false - hop limit 1
+   */
+  readonly containerMetadataAccess?: boolean;
+
+  /**
    * Size of the encrypted gp3 root volume, which holds the OS and the container images.
    * @default Size.gibibytes(50) - the ECS AMI's 30 GiB plus room for large bioinformatics images
    */
@@ -215,7 +226,7 @@ export class Ec2Capacity extends Construct implements ICapacity {
       });
     }
 
-    this.launchTemplate = this.createLaunchTemplate(rootGib, scratchGib);
+    this.launchTemplate = this.createLaunchTemplate(rootGib, scratchGib, props.containerMetadataAccess ?? false);
 
     const hasGpu = this.instanceTypeNames.some((n) => (InstanceCatalog.tryLookup(n)?.gpus ?? 0) > 0);
     const allGpu = hasGpu && this.instanceTypeNames.every((n) => (InstanceCatalog.tryLookup(n)?.gpus ?? 0) > 0);
@@ -479,7 +490,11 @@ export class Ec2Capacity extends Construct implements ICapacity {
     return g;
   }
 
-  private createLaunchTemplate(rootGib: number, scratchGib: number | undefined): ec2.LaunchTemplate {
+  private createLaunchTemplate(
+    rootGib: number,
+    scratchGib: number | undefined,
+    containerMetadataAccess: boolean,
+  ): ec2.LaunchTemplate {
     // Batch requires MIME multipart user data so it can add its own part.
     // https://docs.aws.amazon.com/batch/latest/userguide/launch-templates.html
     const userData = new ec2.MultipartUserData();
@@ -521,8 +536,8 @@ export class Ec2Capacity extends Construct implements ICapacity {
       requireImdsv2: true,
       httpTokens: ec2.LaunchTemplateHttpTokens.REQUIRED,
       httpEndpoint: true,
-      // Hop limit 2 lets containers on the bridge network reach IMDS for the instance's credentials and metadata.
-      httpPutResponseHopLimit: 2,
+      // Hop limit 1 keeps IMDS (and the instance role) from containers on the bridge network; 2 lets them reach it.
+      httpPutResponseHopLimit: containerMetadataAccess ? 2 : 1,
       blockDevices,
       userData,
     });

@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { Names, Stack, Token } from 'aws-cdk-lib';
+import { Aws, Fn, Names, Stack, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { jobDefinitionArnPattern } from './arns';
 import { fail } from './errors';
@@ -63,5 +63,9 @@ export function stackJobDefinitionsArn(stack: Stack): string {
  * https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html
  */
 export function vendedLogGroupName(scope: IConstruct, what: string): string {
-  return `/aws/vendedlogs/states/${Names.uniqueResourceName(scope, { maxLength: 180, separator: '-' })}-${what}`;
+  // The stack id's UUID (new on every create) keeps a retained group of a deleted stack from blocking the next create
+  // of a stack of the same name with "already exists".
+  const stackUuid = Fn.select(2, Fn.split('/', Aws.STACK_ID));
+  const unique = Names.uniqueResourceName(scope, { maxLength: 140, separator: '-' });
+  return `/aws/vendedlogs/states/${unique}-${what}-${stackUuid}`;
 }

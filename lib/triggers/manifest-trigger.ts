@@ -58,8 +58,13 @@ export interface ManifestTriggerProps {
  * rule does not start the workflow itself: it starts a small Express state machine that names the run after the
  * manifest (the SHA-1 of bucket, key and ETag, as `batch-pipelines start` does) and starts it. A duplicated event or a
  * `start` of the same manifest is then refused by Step Functions instead of running every sample twice; a new upload
- * of the key with other content runs. What cannot be started after a day of retries (EventBridge's, then the
- * starter's) lands in a dead-letter queue with an alarm, instead of vanishing.
+ * of the key with other content runs (the same content does not: start it with `batch-pipelines start --name`).
+ * EventBridge retries starting the starter for a day; the starter retries starting the run for about three minutes
+ * (an Express execution lasts at most five); what still cannot start lands in a dead-letter queue with an alarm,
+ * instead of vanishing.
+ *
+ * The run reads the manifest's current content: overwrite a manifest only after its run has started. On a bucket
+ * encrypted with SSE-KMS or SSE-C, S3's ETags are not content hashes, so an upload of identical content starts a run.
  *
  * The manifest's bucket must send events to EventBridge (`eventBridgeEnabled: true`).
  */
@@ -148,11 +153,21 @@ export class ManifestTrigger extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    const period = Duration.minutes(5);
     const starterFailed = new cloudwatch.Alarm(this, 'StarterFailed', {
       alarmDescription:
-        'The manifest starter failed and could not even keep the event in its dead-letter queue: a manifest upload ' +
-        'may have no run. Its logs name the bucket and key; run batch-pipelines start --bucket B --key K.',
-      metric: this.starter.metricFailed({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+        'The manifest starter failed, timed out or was stopped without keeping the event in its dead-letter queue: ' +
+        'a manifest upload may have no run. Its logs name the bucket and key; run batch-pipelines start --bucket B --key K.',
+      metric: new cloudwatch.MathExpression({
+        expression: 'FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)',
+        usingMetrics: {
+          failed: this.starter.metricFailed({ period, statistic: cloudwatch.Stats.SUM }),
+          timedOut: this.starter.metricTimedOut({ period, statistic: cloudwatch.Stats.SUM }),
+          aborted: this.starter.metricAborted({ period, statistic: cloudwatch.Stats.SUM }),
+        },
+        period,
+        label: 'Manifest starter executions that ended badly',
+      }),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,

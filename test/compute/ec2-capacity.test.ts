@@ -6,6 +6,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { BatchPipelinesValidationError, Ec2Capacity, PurchaseOption } from '../../lib';
 import { stackWithVpc } from '../support/stacks';
 
+test('containerMetadataAccess lets job containers reach IMDS (hop limit 2), for tools that read instance metadata', () => {
+  const { stack, vpc } = stackWithVpc();
+  new Ec2Capacity(stack, 'Spot', { vpc, containerMetadataAccess: true });
+  Template.fromStack(stack).hasResourceProperties('AWS::EC2::LaunchTemplate', {
+    LaunchTemplateData: Match.objectLike({ MetadataOptions: Match.objectLike({ HttpPutResponseHopLimit: 2 }) }),
+  });
+});
+
 describe('Ec2Capacity defaults', () => {
   // GIVEN a Spot capacity with nothing but a VPC
   const { stack, vpc } = stackWithVpc();
@@ -46,10 +54,10 @@ describe('Ec2Capacity defaults', () => {
     expect(capacity.architecture).toBe(ec2.InstanceArchitecture.X86_64);
   });
 
-  test('owns a launch template requiring IMDSv2 (hop limit 2) with an encrypted 50 GiB gp3 root volume', () => {
+  test('owns a launch template requiring IMDSv2 (hop limit 1: containers cannot take the instance role) with an encrypted 50 GiB gp3 root volume', () => {
     template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
       LaunchTemplateData: Match.objectLike({
-        MetadataOptions: { HttpEndpoint: 'enabled', HttpTokens: 'required', HttpPutResponseHopLimit: 2 },
+        MetadataOptions: { HttpEndpoint: 'enabled', HttpTokens: 'required', HttpPutResponseHopLimit: 1 },
         BlockDeviceMappings: [
           {
             DeviceName: '/dev/xvda',

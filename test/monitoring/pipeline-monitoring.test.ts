@@ -225,7 +225,7 @@ describe('PipelineMonitoring', () => {
     for (const machine of Object.values(template.findResources('AWS::StepFunctions::StateMachine'))) {
       const arn = machine.Properties.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn;
       const group = groups[arn['Fn::GetAtt'][0]];
-      expect(group.Properties.LogGroupName).toMatch(/^\/aws\/vendedlogs\/states\//);
+      expect(group.Properties.LogGroupName['Fn::Join'][1][0]).toMatch(/^\/aws\/vendedlogs\/states\//);
     }
   });
 });
