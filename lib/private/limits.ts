@@ -211,6 +211,19 @@ export const BATCH_API_RETRYABLE_ERRORS = ['Batch.AWSBatchException', 'Batch.Ser
 export const BATCH_API_ERRORS = [...BATCH_API_RETRYABLE_ERRORS, 'Batch.ClientException'];
 
 /**
+ * Names a Step Functions Task state may report when `states:startExecution` is refused because an execution of that
+ * name exists. Captured output shows `StepFunctions.ExecutionAlreadyExistsException` (the integration names errors
+ * after the Java SDK's exception class); AWS documents no name, and the API's own code is `ExecutionAlreadyExists`, so
+ * that spelling is caught too: catching a name that never occurs costs nothing, missing the real one would keep every
+ * duplicated event in the dead-letter queue.
+ * @see https://docs.aws.amazon.com/step-functions/latest/dg/connect-stepfunctions.html
+ */
+export const START_EXECUTION_ALREADY_EXISTS_ERRORS = [
+  'StepFunctions.ExecutionAlreadyExistsException',
+  'StepFunctions.ExecutionAlreadyExists',
+];
+
+/**
  * Step Functions: a Fail state's (and an execution's) cause holds at most 32,768 characters, its error 256.
  * @see https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html
  */

@@ -15,22 +15,10 @@ import { describeProblem } from '../core/validation-error';
 import { fail } from '../private/errors';
 import { acknowledgeFinding, acknowledgeWildcards } from '../private/nag';
 import { vendedLogGroupName } from '../private/names';
+import { START_EXECUTION_ALREADY_EXISTS_ERRORS } from '../private/limits';
 import { runNameIntrinsic } from '../private/run-names';
 import { ManifestSource } from '../workflow/step';
 import { Workflow } from '../workflow/workflow';
-
-/**
- * Names a Step Functions Task state may report when `states:startExecution` is refused because an execution of that
- * name exists. Captured output shows `StepFunctions.ExecutionAlreadyExistsException` (the integration names errors
- * after the Java SDK's exception class); AWS documents no name, and the API's own code is `ExecutionAlreadyExists`, so
- * that spelling is caught too: catching a name that never occurs costs nothing, missing the real one would keep every
- * duplicated event in the dead-letter queue.
- * @see https://docs.aws.amazon.com/step-functions/latest/dg/connect-stepfunctions.html
- */
-export const START_EXECUTION_ALREADY_EXISTS_ERRORS = [
-  'StepFunctions.ExecutionAlreadyExistsException',
-  'StepFunctions.ExecutionAlreadyExists',
-];
 
 /** Props of `ManifestTrigger`. */
 export interface ManifestTriggerProps {

@@ -1,4 +1,3 @@
-import { BatchClient } from '@aws-sdk/client-batch';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   DescribeExecutionCommand,
@@ -7,10 +6,10 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { PipelineClient } from '../../lib';
 import { CommandIO } from '../../lib/cli/io';
 import { rerunCommand, startCommand } from '../../lib/cli/work-commands';
 import { describeExecutionSucceeded } from '../support/sfn-shapes';
+import { mockedPipelineClient } from '../support/clients';
 
 const sfnMock = mockClient(SFNClient);
 const s3Mock = mockClient(S3Client);
@@ -24,13 +23,7 @@ function io() {
   return { io: value, out, err };
 }
 
-const factory = () =>
-  new PipelineClient({
-    batch: new BatchClient({ region: 'us-east-1' }),
-    sfn: new SFNClient({ region: 'us-east-1' }),
-    s3: new S3Client({ region: 'us-east-1' }),
-    sleep: async () => undefined,
-  });
+const factory = mockedPipelineClient;
 
 beforeEach(() => {
   sfnMock.reset();

@@ -1,4 +1,3 @@
-import { BatchClient } from '@aws-sdk/client-batch';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   DescribeExecutionCommand,
@@ -8,7 +7,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ClientInputError, FailureKind, PipelineClient } from '../../lib';
+import { ClientInputError, FailureKind } from '../../lib';
 import { runNameFor } from '../../lib/private/run-names';
 import {
   describeExecutionFailed,
@@ -17,6 +16,7 @@ import {
   resultWriterManifest,
   stateExitedEvent,
 } from '../support/sfn-shapes';
+import { mockedPipelineClient } from '../support/clients';
 
 const sfnMock = mockClient(SFNClient);
 const s3Mock = mockClient(S3Client);
@@ -41,14 +41,7 @@ const record = (index: number, kind: FailureKind, error: string, reason: string)
 /** An S3 object body as the SDK returns it (only what the client reads). */
 const body = (value: unknown) => ({ Body: { transformToString: async () => JSON.stringify(value) } }) as never;
 
-function client() {
-  return new PipelineClient({
-    batch: new BatchClient({ region: 'us-east-1' }),
-    sfn: new SFNClient({ region: 'us-east-1' }),
-    s3: new S3Client({ region: 'us-east-1' }),
-    sleep: async () => undefined,
-  });
-}
+const client = mockedPipelineClient;
 
 beforeEach(() => {
   sfnMock.reset();
