@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { Fragment } from './failure-states';
 import { FailureKind, OutcomeStatus } from './outcome';
 import { FanOut, FanOutMode, ManifestSource } from './step';
+import { describeReads, readsPresent, StateRead } from './reads';
 import { Substitutions } from './step-states';
 import { FAILURES_IN_SUMMARY } from '../private/limits';
 
@@ -27,6 +28,8 @@ export interface FanOutContext {
   readonly itemReader?: sfn.IItemReader;
   /** The ResultWriter (results in S3). */
   readonly resultWriter?: Record<string, unknown>;
+  /** Every value the item's steps read from it: the item's check tests each before any step runs. */
+  readonly itemReads: StateRead[];
 }
 
 /**
@@ -174,7 +177,6 @@ function itemProcessor(f: FanOut, ctx: FanOutContext): sfn.IChainable {
     { errors: [sfn.Errors.ALL], resultPath: '$.itemError' },
   );
 
-  const fields = f.itemFields.map((field) => `$.item.${field}`);
   const invalid = finish(
     new sfn.Pass(ctx.states, `${n}: item invalid`, {
       parameters: {
@@ -182,12 +184,14 @@ function itemProcessor(f: FanOut, ctx: FanOutContext): sfn.IChainable {
         status: OutcomeStatus.FAILED,
         error: 'Item.Invalid',
         kind: FailureKind.INVALID_ITEM,
-        'reason.$': `States.Format('item {} is not an object with the string fields ${f.itemFields.join(' ')}; fix the manifest line and rerun', $.index)`,
+        'reason.$': `States.Format('item {} ${describeReads(ctx.itemReads, '$.item.')}; fix the manifest line and rerun', $.index)`,
       },
     }),
   );
   return new sfn.Choice(ctx.states, `${n}: item valid?`)
-    .when(C.and(...fields.flatMap((p) => [C.isPresent(p), C.isString(p)])), wrapper)
+    .when(readsPresent(ctx.itemReads), wrapper, {
+      comment: 'A missing path would raise States.Runtime, which no Catch handles: the item fails alone instead',
+    })
     .otherwise(invalid);
 }
 

@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { gcd, timesCalls } from './fan-out-states';
+import { StateRead } from './reads';
 import { FanOut, FanOutMode, WorkflowStep } from './step';
 import { CapacityPlatform, PurchaseOption } from '../compute/capacity';
 import { InstanceCatalog } from '../compute/instance-catalog';
@@ -34,7 +35,15 @@ export interface StepPlan {
   readonly memoryLevelsMiB: number[];
   readonly parameters: Record<string, string>;
   readonly environment: Record<string, string>;
+  /** Every value the step's submit state reads from the state or the execution's context. */
+  readonly reads: StateRead[];
 }
+
+/** A reference path (fields and indexes only), which a Choice rule can test with IsPresent. */
+const REFERENCE_PATH = /^\$\$?((\.[A-Za-z_][A-Za-z0-9_]*)|(\[[0-9]+\]))+$/;
+/** Keys of the execution state that the workflow itself writes (the rest are the execution input's). */
+const WORKFLOW_STATE_KEYS = ['attempt', 'failure', 'error', 'outcome', 'failed'];
+const FAN_OUT_STATE_SUFFIXES = ['Outcomes', 'Results', 'Counts', 'Summary', 'Error'];
 
 /** Events one `.sync` Batch task adds to a history: entered, scheduled, started, submitted, succeeded, exited. */
 const EVENTS_PER_TASK = 6;
@@ -391,14 +400,140 @@ export class WorkflowPlan {
       job.grantWrite(step.options.checkpoint.bucket, prefix);
       job.checkpointing = true;
     }
+    const parameters = this.resolveParameters(step);
+    const environment = this.resolveEnvironment(step);
+    const { shareIdentifier, arraySizePath } = step.options;
+    const at = `steps['${step.name}']`;
+    const reads: StateRead[] = [
+      ...Object.entries(parameters).map(([k, path]) => ({
+        path,
+        type: 'string' as const,
+        prop: `${at}.parameters.${k}`,
+      })),
+      ...Object.entries(environment).map(([k, path]) => ({
+        path,
+        type: 'string' as const,
+        prop: `${at}.environment.${k}`,
+      })),
+      ...(shareIdentifier?.startsWith('$')
+        ? [{ path: shareIdentifier, type: 'string' as const, prop: `${at}.shareIdentifier` }]
+        : []),
+      ...(arraySizePath !== undefined
+        ? [{ path: arraySizePath, type: 'number' as const, prop: `${at}.arraySizePath` }]
+        : []),
+    ];
+    for (const read of reads) {
+      this.checkRead(step, read);
+    }
     return {
       step,
       queue,
       onDemandQueue,
       memoryLevelsMiB: this.memoryLadder(step, [queue, ...(onDemandQueue ? [onDemandQueue] : [])]),
-      parameters: this.resolveParameters(step),
-      environment: this.resolveEnvironment(step),
+      parameters,
+      environment,
+      reads,
     };
+  }
+
+  /**
+   * Every value the fan-out's steps read from an item, each path once: the declared item fields (strings), then the
+   * paths the steps name (`$.item.lab`, `$.item.chunks`). The item's check tests them all.
+   */
+  public itemReads(f: FanOut): StateRead[] {
+    const declared = f.itemFields.map((field) => ({
+      path: `$.item.${field}`,
+      type: 'string' as const,
+      prop: `forEach '${f.name}'.itemFields`,
+    }));
+    const named = this.stepsOf(f).flatMap((s) => this.planOf(s).reads.filter((r) => r.path.startsWith('$.item')));
+    return this.distinctReads([...declared, ...named]);
+  }
+
+  /**
+   * The values steps outside any fan-out read from the execution input (`$$.Execution.Input.x` or `$.x`), as paths
+   * of the input (`$.x`), each once: the run checks them at its start, before any job runs. Paths under the keys the
+   * workflow writes itself (`$.<fan-out>Summary`…) are not input and are not checked.
+   */
+  public inputReads(): StateRead[] {
+    const written = [
+      ...WORKFLOW_STATE_KEYS,
+      ...this.fanOuts.flatMap((f) => FAN_OUT_STATE_SUFFIXES.map((suffix) => `${f.name}${suffix}`)),
+    ];
+    const reads = this.steps
+      .filter((s) => !s.forEach)
+      .flatMap((s) => this.planOf(s).reads)
+      .flatMap((r) => {
+        if (r.path.startsWith('$$.Execution.Input')) {
+          return [{ ...r, path: `$${r.path.slice('$$.Execution.Input'.length)}` }];
+        }
+        const key = /^\$\.([A-Za-z_][A-Za-z0-9_]*)/.exec(r.path)?.[1];
+        return key !== undefined && !written.includes(key) ? [r] : [];
+      })
+      .filter((r) => r.path !== '$');
+    return this.distinctReads(reads);
+  }
+
+  private distinctReads(reads: StateRead[]): StateRead[] {
+    const byPath = new Map<string, StateRead>();
+    for (const r of reads) {
+      const seen = byPath.get(r.path);
+      if (seen && seen.type !== r.type) {
+        fail(this.scope, {
+          prop: r.prop,
+          received: `'${r.path}', read as a ${r.type} here and as a ${seen.type} by ${seen.prop}`,
+          allowed: 'one type per path (parameters, environment and share identifiers are strings, array sizes numbers)',
+          fix: 'read the array size and the string from different fields',
+        });
+      }
+      byPath.set(r.path, seen ?? r);
+    }
+    return [...byPath.values()];
+  }
+
+  /**
+   * A path a step reads must be one the run can check first: a reference path, inside a fan-out one of the item's
+   * (the item's steps see only `$.item`, and in a Distributed Map `$$.Execution.Input` is the child execution's),
+   * outside one not an item's.
+   */
+  private checkRead(step: WorkflowStep, read: StateRead): void {
+    const { path, prop } = read;
+    if (!REFERENCE_PATH.test(path)) {
+      fail(this.scope, {
+        prop,
+        received: `'${path}'`,
+        allowed:
+          "a reference path of field names and indexes, e.g. '$.item.lab' or '$.item.files[0]' (no filters, wildcards or quoted names)",
+        fix: `name the field directly, e.g. '${step.forEach ? '$.item.lab' : '$$.Execution.Input.reference'}'`,
+      });
+    }
+    if (step.forEach) {
+      const field = /[A-Za-z0-9_]+$/.exec(path)?.[0] ?? 'field';
+      if (path.startsWith('$$.Execution.Input')) {
+        fail(this.scope, {
+          prop,
+          received: `'${path}', in fan-out '${step.forEach.name}'`,
+          allowed:
+            "item paths ('$.item.<field>'): in a Distributed Map each item runs as a child execution whose input is the item, not the workflow's",
+          fix: `put the value in each item and read '$.item.${field}', or give the job a default for it`,
+        });
+      }
+      if (path.startsWith('$.') && !path.startsWith('$.item.') && !path.startsWith('$.item[')) {
+        fail(this.scope, {
+          prop,
+          received: `'${path}', in fan-out '${step.forEach.name}'`,
+          allowed: "item paths ('$.item.<field>'): an item's steps see only the item",
+          fix: `read '$.item.${field}'`,
+        });
+      }
+    } else if (path.startsWith('$.item.') || path.startsWith('$.item[')) {
+      fail(this.scope, {
+        prop,
+        received: `'${path}', in step '${step.name}', which is not part of a fan-out`,
+        allowed: 'paths of the execution input outside a fan-out',
+        fix: `read it from the input, e.g. '$$.Execution.Input.${/[A-Za-z0-9_]+$/.exec(path)?.[0] ?? 'field'}', or set forEach`,
+      });
+    }
   }
 
   /**

@@ -78,9 +78,11 @@ export interface FanOutOptions {
    */
   readonly idField?: string;
   /**
-   * Fields every item carries, each a string. Each item is checked for them before any of its jobs is submitted: an
-   * item that lacks one (a malformed manifest line) fails alone with `Item.Invalid`, the others run. Job parameters
-   * and environment overrides may read them; a job parameter with the same name as a field is filled from it.
+   * Fields every item carries, each a string. Each item is checked for them, and for every other item path its
+   * steps read (`shareIdentifier: '$.item.lab'` a string, `arraySizePath: '$.item.chunks'` a number), before any of
+   * its jobs is submitted: an item that lacks one (a malformed manifest line) fails alone with `Item.Invalid`, the
+   * others run. Job parameters and environment overrides may read them; a job parameter with the same name as a field
+   * is filled from it.
    * @default ['sampleId', 'inputUri', 'outputUri']
    */
   readonly itemFields?: string[];
@@ -216,12 +218,15 @@ export interface WorkflowStepOptions {
   /**
    * Job parameters (`Ref::name`) filled from the state: parameter name -> JSONPath, e.g.
    * `{ sampleId: '$.item.sampleId' }`. In a fan-out, parameters named like an item field are filled from it;
-   * outside, from the execution input field of the same name.
+   * outside, from the execution input field of the same name. Paths are reference paths (fields and indexes); in a
+   * fan-out they read the item (`$.item.…`), outside it the input (`$$.Execution.Input.…` or `$.…`). Every path is
+   * checked before it is read: an item's by the item's check, the input's when the run starts
+   * (`Workflow.InvalidInput`, naming what is needed), so a missing value never raises `States.Runtime`.
    * @default - by name, as above
    */
   readonly parameters?: Record<string, string>;
   /**
-   * Environment overrides filled from the state: variable name -> JSONPath.
+   * Environment overrides filled from the state: variable name -> JSONPath (read and checked like `parameters`).
    * @default - none
    */
   readonly environment?: Record<string, string>;

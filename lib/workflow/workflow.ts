@@ -5,6 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { buildFanOut, fanOutPaths } from './fan-out-states';
+import { describeReads, readsPresent } from './reads';
 import { FailureScope, Fragment } from './failure-states';
 import { grantWorkflowAccess } from './grants';
 import { WorkflowPlan } from './plan';
@@ -103,6 +104,7 @@ export class Workflow extends Construct {
       new FailureScope(this.states, '', this.scopes),
     );
     FailureScope.finishAll(this.scopes);
+    const start = this.inputCheck(definition.start);
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName: vendedLogGroupName(this, 'Workflow'),
@@ -111,7 +113,7 @@ export class Workflow extends Construct {
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromChainable(definition.start),
+      definitionBody: sfn.DefinitionBody.fromChainable(start),
       definitionSubstitutions: this.substitutions.values,
       timeout: this.timeout,
       tracingEnabled: props.tracing ?? true,
@@ -310,6 +312,31 @@ export class Workflow extends Construct {
     return { start: first!.start, ends };
   }
 
+  /**
+   * The run's first state when steps outside a fan-out read the execution input: a missing or mistyped value fails
+   * the run at its start, with the values it needs, instead of raising States.Runtime (which no Catch handles) in the
+   * step that reads it, possibly after days of work.
+   */
+  private inputCheck(start: sfn.State): sfn.State {
+    const reads = this.plan.inputReads();
+    if (reads.length === 0) {
+      return start;
+    }
+    const example = Object.fromEntries(
+      reads
+        .filter((r) => /^\$\.[A-Za-z_][A-Za-z0-9_]*$/.test(r.path))
+        .map((r) => [r.path.slice(2), r.type === 'number' ? 10 : '…']),
+    );
+    return new sfn.Choice(this.states, 'input valid?').when(readsPresent(reads), start).otherwise(
+      new sfn.Fail(this.states, 'input invalid', {
+        error: 'Workflow.InvalidInput',
+        cause: `The execution input ${describeReads(reads, '$.')}. Start the run with them${
+          Object.keys(example).length ? `, e.g. ${JSON.stringify(example)}` : ''
+        }.`,
+      }),
+    );
+  }
+
   private buildStep(step: WorkflowStep, scope: FailureScope): Fragment {
     const plan = this.plan.planOf(step);
     this.submitJobs.add(step.options.job);
@@ -361,6 +388,7 @@ export class Workflow extends Construct {
       substitutions: s,
       mode: this.plan.modeOf(f),
       body,
+      itemReads: this.plan.itemReads(f),
       itemReader: f.manifest
         ? // The bucket is passed by path so that aws-cdk-lib's reader does not grant GetObject on the whole bucket:
           // the workflow grants it under the manifest prefix only.

@@ -144,7 +144,7 @@ describe('rerun', () => {
             status: 'FAILED',
             error: 'Item.Invalid',
             kind: 'InvalidItem',
-            reason: 'item 5 is not an object with the string fields sampleId',
+            reason: 'item 5 lacks or mistypes a value its steps read (they need the string fields sampleId)',
           }),
         }),
       ]),

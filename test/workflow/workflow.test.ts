@@ -710,6 +710,87 @@ describe('fair share and array jobs as steps', () => {
   });
 });
 
+describe('every path a step reads is checked before it is read', () => {
+  // A missing path raises States.Runtime, which no Catch handles: it would end the whole run. Each read path is
+  // checked first: an item's in the item's check (the item fails alone), the input's at the start of the run.
+  // https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
+  function fairShareTiles() {
+    const { stack, vpc } = stackWithVpc();
+    const q = new JobQueue(stack, 'Fair', {
+      capacities: [capacities(stack, vpc).onDemand],
+      fairShare: { shares: [{ shareIdentifier: 'lab_a', weightFactor: 1 }] },
+    });
+    const job = new Job(stack, 'Tiles', {
+      queues: [q],
+      image: ecs.ContainerImage.fromRegistry('busybox'),
+      vcpus: 1,
+      memory: Size.gibibytes(2),
+      arrayJob: true,
+    });
+    return { stack, q, job };
+  }
+
+  test('an item without the share identifier or with a text array size fails alone as Item.Invalid', async () => {
+    const { stack, job } = fairShareTiles();
+    const f = new FanOut('slides', { itemFields: ['sampleId'], expectedItems: 10 });
+    new Workflow(stack, 'Wf', {
+      steps: [
+        new WorkflowStep('tiles', { job, forEach: f, shareIdentifier: '$.item.lab', arraySizePath: '$.item.chunks' }),
+      ],
+    });
+    const run = await runLocally(stack, {
+      samples: [
+        { sampleId: 'ok', lab: 'lab_a', chunks: 4 },
+        { sampleId: 'no-lab', chunks: 4 },
+        { sampleId: 'text-chunks', lab: 'lab_a', chunks: '4' },
+      ],
+    });
+    // Only the valid item was submitted; 2 of 3 failed is beyond the default policy, and the summary lists both.
+    expect(run.calls.map((c) => c.input.ShareIdentifier)).toEqual(['lab_a']);
+    expect(run.calls[0].input).toMatchObject({ ArrayProperties: { Size: 4 } });
+    const summary = JSON.parse((run.error!.cause as Error).message);
+    expect(summary.failed).toBe(2);
+    const invalid = summary.firstFailures.filter((o: { error: string }) => o.error === 'Item.Invalid');
+    expect(invalid.map((o: { index: number }) => o.index)).toEqual([1, 2]);
+    expect(invalid[0].reason).toBe(
+      'item 1 lacks or mistypes a value its steps read (they need the string fields sampleId lab and the number field chunks); fix the manifest line and rerun',
+    );
+  });
+
+  test('a step outside a fan-out that reads the input: a run without it fails at once, naming what it needs', async () => {
+    const { stack, vpc } = stackWithVpc();
+    const q = new JobQueue(stack, 'Q', { capacities: [capacities(stack, vpc).onDemand] });
+    const job = new Job(stack, 'Merge', {
+      queues: [q],
+      image: ecs.ContainerImage.fromRegistry('busybox'),
+      command: ['merge', 'Ref::reference'],
+      vcpus: 1,
+      memory: Size.gibibytes(2),
+    });
+    new Workflow(stack, 'Wf', {
+      steps: [new WorkflowStep('merge', { job, environment: { COHORT: '$.cohort.name' } })],
+    });
+    expect(aslValidator(aslOf(Template.fromStack(stack))).isValid).toBe(true);
+    const missing = await runLocally(stack, { reference: 'hg38' });
+    expect(missing.calls).toEqual([]);
+    expect((missing.error!.cause as Error).name).toBe('Workflow.InvalidInput');
+    expect((missing.error!.cause as Error).message).toBe(
+      'The execution input lacks or mistypes a value its steps read (they need the string fields reference cohort.name). Start the run with them, e.g. {"reference":"…"}.',
+    );
+    const ok = await runLocally(stack, { reference: 'hg38', cohort: { name: 'c1' } });
+    expect(ok.error).toBeUndefined();
+    expect(ok.calls[0].input).toMatchObject({
+      Parameters: { reference: 'hg38' },
+      ContainerOverrides: { Environment: [{ Name: 'COHORT', Value: 'c1' }] },
+    });
+  });
+
+  test('paths the workflow writes itself (a fan-out summary) are not demanded of the input', () => {
+    const p = genomicsPipeline({}, { aggregate: { environment: { SAMPLES_STATUS: '$.samplesSummary.status' } } });
+    expect(aslOf(Template.fromStack(p.stack)).StartAt).toBe('samples: any items?');
+  });
+});
+
 describe('Workflow bad input', () => {
   const bad: Array<[string, () => unknown, string]> = [
     [
@@ -881,6 +962,26 @@ describe('Workflow bad input', () => {
       'an array size on a job that is not an array job',
       () => genomicsPipeline({}, { qc: { arraySize: 10 } }),
       "Test/Pipeline: steps['qc'].arraySize 10, for job Test/Qc, which is not an array job is not allowed; allowed: arraySize only for jobs created with arrayJob: true. Fix: create the job with arrayJob: true, or remove arraySize",
+    ],
+    [
+      'a path in a fan-out outside the item',
+      () => genomicsPipeline({}, { qc: { parameters: { sampleId: '$.sampleId' } } }),
+      "Test/Pipeline: steps['qc'].parameters.sampleId '$.sampleId', in fan-out 'samples' is not allowed; allowed: item paths ('$.item.<field>'): an item's steps see only the item. Fix: read '$.item.sampleId'",
+    ],
+    [
+      'the execution input read inside a fan-out',
+      () => genomicsPipeline({}, { qc: { parameters: { sampleId: '$$.Execution.Input.sampleId' } } }),
+      "Test/Pipeline: steps['qc'].parameters.sampleId '$$.Execution.Input.sampleId', in fan-out 'samples' is not allowed; allowed: item paths ('$.item.<field>'): in a Distributed Map each item runs as a child execution whose input is the item, not the workflow's. Fix: put the value in each item and read '$.item.sampleId', or give the job a default for it",
+    ],
+    [
+      'an item path outside a fan-out',
+      () => genomicsPipeline({}, { aggregate: { environment: { LAB: '$.item.lab' } } }),
+      "Test/Pipeline: steps['aggregate'].environment.LAB '$.item.lab', in step 'aggregate', which is not part of a fan-out is not allowed; allowed: paths of the execution input outside a fan-out. Fix: read it from the input, e.g. '$$.Execution.Input.lab', or set forEach",
+    ],
+    [
+      'a path with a filter, which no check can test',
+      () => genomicsPipeline({}, { qc: { parameters: { sampleId: '$.item.ids[?(@.main)]' } } }),
+      "Test/Pipeline: steps['qc'].parameters.sampleId '$.item.ids[?(@.main)]' is not allowed; allowed: a reference path of field names and indexes, e.g. '$.item.lab' or '$.item.files[0]' (no filters, wildcards or quoted names). Fix: name the field directly, e.g. '$.item.lab'",
     ],
   ];
 
