@@ -16,6 +16,7 @@ import { fail } from '../private/errors';
 import { MAX_ALARM_WINDOW_SECONDS, MIN_ALARM_WINDOW_SECONDS, SPOT_RECLAIM_REASON_PATTERN } from '../private/limits';
 import { acknowledgeWildcards } from '../private/nag';
 import { vendedLogGroupName } from '../private/names';
+import { fanOutPaths } from '../workflow/fan-out-states';
 import { Workflow } from '../workflow/workflow';
 
 /**
@@ -54,6 +55,13 @@ export interface PipelineMonitoringProps {
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Send one message when a workflow run succeeds too, with each fan-out's outcome (how many items failed, where the
+   * outcomes are, the command that lists and reruns the failed ones). Failed, timed-out and aborted runs always send
+   * one.
+   * @default true
+   */
+  readonly notifyRunSucceeded?: boolean;
 }
 
 /**
@@ -157,8 +165,8 @@ export class PipelineMonitoring extends Construct {
     }
 
     this.jobEventsLogGroup = this.createJobEventsLog(retention);
-    this.notifier = this.createNotifier(retention);
-    this.routeFailures(props.workflow);
+    this.notifier = this.createNotifier(retention, props.workflow);
+    this.routeFailures(props.workflow, props.notifyRunSucceeded ?? true);
     this.createMetricFilters();
     this.createAlarms(stuckAfter, percent, props.workflow);
     this.dashboard = this.createDashboard(props.workflow);
@@ -222,7 +230,7 @@ export class PipelineMonitoring extends Construct {
    * The notifier: formats a Batch job failure or a workflow execution failure as a short subject and a readable
    * message (job, queue, reason, attempts, where the logs are), then publishes it.
    */
-  private createNotifier(retention: logs.RetentionDays): sfn.StateMachine {
+  private createNotifier(retention: logs.RetentionDays, workflow: Workflow | undefined): sfn.StateMachine {
     const region = Aws.REGION;
     const publish = (id: string) =>
       new sfn.CustomState(this, id, {
@@ -289,7 +297,23 @@ export class PipelineMonitoring extends Construct {
     const noDetails = new sfn.Pass(this, 'No error or cause', {
       parameters: { 'detail.$': '$.detail', errorText: '(none)', causeText: '(none)' },
     });
+    const batch = sfn.Condition.stringEquals('$.source', 'aws.batch');
+    // Jobs a workflow submitted are named `<run>-<step>-<item index>` or `<run>-<step>`: the workflow recovers their
+    // Spot and out-of-memory failures itself and reports what it could not in its run's message, so a person gets one
+    // message per run instead of one per failed attempt. An array job's children fail with their parent, which
+    // reports once. https://docs.aws.amazon.com/batch/latest/userguide/array_jobs.html
+    const workflowJobs = workflowJobNamePatterns(workflow).map((pattern) =>
+      sfn.Condition.stringMatches('$.detail.jobName', pattern),
+    );
     const definition = new sfn.Choice(this, 'What happened?')
+      .when(
+        sfn.Condition.and(batch, sfn.Condition.isPresent('$.detail.arrayProperties.index')),
+        new sfn.Succeed(this, 'An array child: its parent job reports'),
+      )
+      .when(
+        sfn.Condition.and(batch, workflowJobs.length === 1 ? workflowJobs[0] : sfn.Condition.or(...workflowJobs)),
+        new sfn.Succeed(this, 'A workflow job: its run reports'),
+      )
       .when(
         sfn.Condition.and(
           sfn.Condition.stringEquals('$.source', 'aws.batch'),
@@ -308,6 +332,10 @@ export class PipelineMonitoring extends Construct {
       .when(
         sfn.Condition.stringEquals('$.source', 'aws.batch'),
         jobWithoutLogs.next(publish('Publish job failure (no logs)')),
+      )
+      .when(
+        sfn.Condition.stringEquals('$.detail.status', 'SUCCEEDED'),
+        this.runSucceeded(workflow, executionLink, publish('Publish run outcome')),
       )
       .when(
         sfn.Condition.and(
@@ -348,26 +376,107 @@ export class PipelineMonitoring extends Construct {
     return machine;
   }
 
-  private routeFailures(workflow: Workflow | undefined): void {
+  private routeFailures(workflow: Workflow | undefined, notifyRunSucceeded: boolean): void {
     new events.Rule(this, 'JobFailed', {
-      description: 'Notifies when a job of the pipeline fails for good (its retries used up)',
+      description:
+        'Notifies when a job of the pipeline fails for good (its retries used up), unless a workflow run reports it',
       eventPattern: this.jobPattern(['FAILED']),
       targets: [new targets.SfnStateMachine(this.notifier, { retryAttempts: 3 })],
     });
     if (workflow) {
-      new events.Rule(this, 'WorkflowFailed', {
-        description: 'Notifies when a workflow execution fails, times out or is aborted',
+      new events.Rule(this, 'WorkflowRunEnded', {
+        description: notifyRunSucceeded
+          ? 'Notifies once per workflow run: its outcome when it ends'
+          : 'Notifies when a workflow run fails, times out or is aborted',
         eventPattern: {
           source: ['aws.states'],
           detailType: ['Step Functions Execution Status Change'],
           detail: {
             stateMachineArn: [workflow.stateMachine.stateMachineArn],
-            status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+            status: [...(notifyRunSucceeded ? ['SUCCEEDED'] : []), 'FAILED', 'TIMED_OUT', 'ABORTED'],
           },
         },
         targets: [new targets.SfnStateMachine(this.notifier, { retryAttempts: 3 })],
       });
     }
+  }
+
+  /**
+   * The message of a run that succeeded: per fan-out its status (SUCCEEDED, or PARTIAL when items failed within the
+   * policy), how many items failed, where the outcomes are, and the command that lists and reruns the failed items.
+   * The event carries the execution's output as a string, or null when it is too large to include
+   * (https://docs.aws.amazon.com/step-functions/latest/dg/eventbridge-integration.html): every path is checked first.
+   */
+  private runSucceeded(workflow: Workflow | undefined, executionLink: string, publish: sfn.IChainable): sfn.State {
+    const C = sfn.Condition;
+    const fanOuts = [...new Set((workflow?.steps ?? []).flatMap((s) => (s.forEach ? [s.forEach] : [])))];
+    const parse = new sfn.Pass(this, 'Read run output', {
+      parameters: { 'detail.$': '$.detail', 'output.$': 'States.StringToJson($.detail.output)', text: '' },
+    });
+    const notIncluded = new sfn.Pass(this, 'Run output not included', {
+      parameters: {
+        'detail.$': '$.detail',
+        output: {},
+        text: '\n(The run output was too large for the event: see the execution.)',
+      },
+    });
+    const read = new sfn.Choice(this, 'Run output included?')
+      .when(C.and(C.isPresent('$.detail.output'), C.isString('$.detail.output')), parse)
+      .otherwise(notIncluded);
+    const message = new sfn.Pass(this, 'Run outcome', {
+      parameters: {
+        'subject.$': '$.subject',
+        'message.$':
+          "States.Format('Workflow execution {} ended SUCCEEDED.\n{}\n\nList the failed items and their reasons: " +
+          "batch-pipelines rerun --execution-arn {} --dry-run (without --dry-run it reruns them).\nExecution: {}', " +
+          `$.detail.name, $.text, $.detail.executionArn, States.Format(${executionLink}, $.detail.executionArn))`,
+      },
+    });
+    message.next(publish);
+    const subject = (id: string, text: string) =>
+      new sfn.Pass(this, id, { parameters: { 'detail.$': '$.detail', 'text.$': '$.text', subject: text } }).next(
+        message,
+      );
+    const partial = fanOuts.map((f) => {
+      const status = `$.output.${fanOutPaths(f).summary.slice(2)}.status`;
+      return C.and(C.isPresent(status), C.isString(status), C.stringEquals(status, 'PARTIAL'));
+    });
+    const allSucceeded = subject('All items succeeded', 'Workflow run SUCCEEDED');
+    // One line per fan-out, appended when its summary is in the output.
+    let next: sfn.IChainable =
+      partial.length === 0
+        ? allSucceeded
+        : new sfn.Choice(this, 'Any items failed?')
+            .when(
+              partial.length === 1 ? partial[0] : C.or(...partial),
+              subject('Some items failed', 'Workflow run SUCCEEDED, some items failed'),
+            )
+            .otherwise(allSucceeded);
+    for (const f of [...fanOuts].reverse()) {
+      const summary = `$.output.${fanOutPaths(f).summary.slice(2)}`;
+      const line = (id: string, format: string, args: string) =>
+        new sfn.Pass(this, `${f.name}: ${id}`, {
+          parameters: {
+            'detail.$': '$.detail',
+            'output.$': '$.output',
+            'text.$': `States.Format('{}\n${f.name}: {}, {} of {} items failed${format}', $.text, ${summary}.status, ${summary}.failed, ${summary}.items${args})`,
+          },
+        }).next(next);
+      const counted = C.and(
+        ...['status', 'failed', 'items'].map((k) => C.isPresent(`${summary}.${k}`)),
+        C.isString(`${summary}.status`),
+      );
+      next = new sfn.Choice(this, `${f.name}: summary in the output?`)
+        .when(
+          C.and(counted, C.isPresent(`${summary}.results`), C.isString(`${summary}.results`)),
+          line('line with results', '; outcomes: {}', `, ${summary}.results`),
+        )
+        .when(counted, line('line', '', ''))
+        .otherwise(next);
+    }
+    parse.next(next);
+    notIncluded.next(next);
+    return read;
   }
 
   private createMetricFilters(): void {
@@ -540,4 +649,15 @@ export class PipelineMonitoring extends Construct {
     }
     return dashboard;
   }
+}
+
+/**
+ * StringMatches patterns for the names of the jobs a workflow submits (`<run>-<step>-<item index>`, `<run>-<step>`),
+ * or one that matches no Batch job name (names have no spaces) when there is no workflow.
+ */
+function workflowJobNamePatterns(workflow: Workflow | undefined): string[] {
+  if (!workflow) {
+    return ['no workflow here'];
+  }
+  return workflow.steps.flatMap((s) => (s.forEach ? [`*-${s.name}-*`] : [`*-${s.name}`]));
 }

@@ -1,5 +1,6 @@
 import { CfnElement, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { StateMachine } from 'aws-local-stepfunctions';
 import {
   BatchPipelinesValidationError,
@@ -10,7 +11,9 @@ import {
 } from '../../lib';
 import { aslOf } from '../support/asl';
 import { errorOf } from '../support/capacity';
-import { genomicsPipeline } from '../support/pipeline';
+import { applicationError } from '../support/batch-failures';
+import { genomicsPipeline, jobFailure, runLocally, threeSamples } from '../support/pipeline';
+import { stackWithVpc } from '../support/stacks';
 import * as samples from './sample-events';
 
 function monitored(extra: Partial<PipelineMonitoringProps> = {}) {
@@ -92,7 +95,7 @@ describe('PipelineMonitoring', () => {
     expect(policy).toContain('\\"Action\\":[\\"logs:CreateLogStream\\",\\"logs:PutLogEvents\\"]');
   });
 
-  test('failed jobs and failed, timed-out or aborted executions notify through the notifier', () => {
+  test('failed jobs and every ended run (succeeded, failed, timed out, aborted) notify through the notifier', () => {
     const notifier = { Ref: ref(stack, m.monitoring.notifier) };
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
@@ -108,12 +111,21 @@ describe('PipelineMonitoring', () => {
         'detail-type': ['Step Functions Execution Status Change'],
         detail: {
           stateMachineArn: [{ Ref: ref(stack, m.workflow.stateMachine) }],
-          status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+          status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'],
         },
       },
       Targets: [Match.objectLike({ Arn: notifier })],
     });
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', { StateMachineType: 'EXPRESS' });
+  });
+
+  test('notifyRunSucceeded: false keeps only the runs that did not succeed', () => {
+    const quiet = monitored({ notifyRunSucceeded: false });
+    quiet.template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({
+        detail: Match.objectLike({ status: ['FAILED', 'TIMED_OUT', 'ABORTED'] }),
+      }),
+    });
   });
 
   test('metric filters count job states and Spot interruptions per queue', () => {
@@ -292,6 +304,62 @@ describe('the notifier turns events into readable messages', () => {
     const [timedOut] = await notify(samples.executionTimedOut);
     expect(timedOut.Subject).toBe('Workflow run TIMED_OUT');
     expect(timedOut.Message).toContain('Error: (none)\nCause: (none)');
+  });
+
+  test("a job the workflow submitted sends nothing: the workflow recovers it or reports it in its run's message", async () => {
+    // The workflow names its jobs <run>-<step>-<item index> (in a fan-out) or <run>-<step>.
+    const job = samples.spotInterrupted as { detail: Record<string, unknown> };
+    for (const jobName of ['0f3c9a1b2c3d4e5f60718293a4b5c6d7e8f90a1b-align-41', 'weekly-2026-48-aggregate']) {
+      expect(await notify({ ...job, detail: { ...job.detail, jobName } })).toEqual([]);
+    }
+    // A job of the same queues that the workflow did not submit (e.g. batch-pipelines submit) still notifies.
+    expect(await notify({ ...job, detail: { ...job.detail, jobName: 'photos-2026-11-resize' } })).toHaveLength(1);
+  });
+
+  test('a failed array child sends nothing: its parent fails and notifies once', async () => {
+    expect(await notify(samples.arrayChildFailed)).toEqual([]);
+  });
+
+  test('a run that succeeded with some items failed: one message with each fan-out outcome and the rerun command', async () => {
+    // The event carries the output the workflow really produced: one sample of three failed, within the policy.
+    const p = genomicsPipeline({ maxFailedItems: 1 });
+    const run = await runLocally(p.stack, threeSamples, (call) => {
+      if (call.state === 'align' && call.input.Parameters?.sampleId === 's2') {
+        throw jobFailure(applicationError());
+      }
+    });
+    const event = samples.executionSucceeded(JSON.stringify(run.output));
+    const [msg] = await notify(event);
+    expect(msg.Subject).toBe('Workflow run SUCCEEDED, some items failed');
+    expect(msg.Message).toBe(
+      'Workflow execution batch-42 ended SUCCEEDED.\n\nsamples: PARTIAL, 1 of 3 items failed\n\n' +
+        'List the failed items and their reasons: batch-pipelines rerun --execution-arn ' +
+        'arn:aws:states:us-east-1:123456789012:execution:Workflow:batch-42 --dry-run (without --dry-run it reruns them).\n' +
+        'Execution: https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/v2/executions/details/' +
+        'arn:aws:states:us-east-1:123456789012:execution:Workflow:batch-42',
+    );
+  });
+
+  test('with outcomes in S3, the message says where they are', async () => {
+    // An imported bucket: a name, no reference into the pipeline's own app.
+    const results = s3.Bucket.fromBucketName(stackWithVpc().stack, 'Results', 'results-bucket');
+    const p = genomicsPipeline({ maxFailedItems: 1, results: { bucket: results } });
+    const run = await runLocally(p.stack, threeSamples, (call) => {
+      if (call.state === 'align' && call.input.Parameters?.sampleId === 's2') {
+        throw jobFailure(applicationError());
+      }
+    });
+    expect(run.error).toBeUndefined();
+    const [msg] = await notify(samples.executionSucceeded(JSON.stringify(run.output)));
+    expect(msg.Message).toContain(
+      '\nsamples: PARTIAL, 1 of 3 items failed; outcomes: s3://results-bucket/results/local-run/manifest.json\n',
+    );
+  });
+
+  test('a run whose output was too large for the event still gets its message', async () => {
+    const [msg] = await notify(samples.executionSucceeded(null));
+    expect(msg.Subject).toBe('Workflow run SUCCEEDED');
+    expect(msg.Message).toContain('(The run output was too large for the event: see the execution.)');
   });
 
   test('subjects stay under 100 characters with the longest names Batch and Step Functions allow', async () => {

@@ -1,4 +1,15 @@
-/** Real-shaped EventBridge events, as AWS Batch and Step Functions emit them (fields trimmed to what matters). */
+/**
+ * EventBridge events as AWS Batch and Step Functions emit them (fields trimmed to what matters).
+ *
+ * - Batch: the "Job State Change Event" example of https://docs.aws.amazon.com/batch/latest/userguide/batch_job_events.html
+ *   (its `detail` is the DescribeJobs JobDetail: https://docs.aws.amazon.com/batch/latest/APIReference/API_JobDetail.html;
+ *   array children carry `arrayProperties.index`: https://docs.aws.amazon.com/batch/latest/APIReference/API_ArrayPropertiesDetail.html).
+ *   Status reasons: Spot reclaim "Host EC2 (instance i-…) terminated." and the OOM container reason are the ones
+ *   collected, with their sources, in test/support/batch-failures.ts.
+ * - Step Functions: "Execution Status Change" of https://docs.aws.amazon.com/step-functions/latest/dg/eventbridge-integration.html
+ *   (`detail` has the DescribeExecution fields; `output` is a JSON string, null when the execution did not succeed or
+ *   the output is too large to include, with `outputDetails.included` saying which).
+ */
 
 const QUEUE = 'arn:aws:batch:us-east-1:123456789012:job-queue/StandardQueue';
 
@@ -87,7 +98,7 @@ export const cancelledWhileRunnable = {
   ...batchFailure('Aggregate', 'MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT - cancelled after 1800 seconds', {}, 0),
 };
 
-function execution(status: string, error: string | null, cause: string | null) {
+function execution(status: string, error: string | null, cause: string | null, output: string | null = null) {
   return {
     version: '0',
     id: '315c1398-40ff-a850-213b-158f73e60175',
@@ -105,7 +116,9 @@ function execution(status: string, error: string | null, cause: string | null) {
       startDate: 1763632800000,
       stopDate: 1763661600000,
       input: '{}',
-      output: null,
+      inputDetails: { included: true },
+      output,
+      outputDetails: { included: output !== null },
       error,
       cause,
     },
@@ -118,3 +131,27 @@ export const executionFailed = execution(
   '[{"sampleId":"NA12878","status":"FAILED","error":"align.Failed","cause":"Essential container in task exited"}]',
 );
 export const executionTimedOut = execution('TIMED_OUT', null, null);
+
+/** A run that succeeded, with its output (null: too large to include in the event). */
+export const executionSucceeded = (output: string | null) => execution('SUCCEEDED', null, null, output);
+
+/**
+ * Child 7 of an array job, failed with its application's exit code (its parent's event follows). A child has its
+ * parent's name and the id `<parent id>:<index>`: https://docs.aws.amazon.com/batch/latest/userguide/array_jobs.html
+ */
+export const arrayChildFailed = (() => {
+  const child = batchFailure(
+    'resize-photos',
+    'Essential container in task exited',
+    { exitCode: 1, logStreamName: 'Resize/default/77aa' },
+    1,
+  );
+  return {
+    ...child,
+    detail: {
+      ...child.detail,
+      jobId: '4c7599ae-0a82-49aa-ba5a-4727fcce14a8:7',
+      arrayProperties: { index: 7 },
+    },
+  };
+})();

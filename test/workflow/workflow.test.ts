@@ -746,7 +746,7 @@ describe('every path a step reads is checked before it is read', () => {
       ],
     });
     // Only the valid item was submitted; 2 of 3 failed is beyond the default policy, and the summary lists both.
-    expect(run.calls.map((c) => c.input.ShareIdentifier)).toEqual(['lab_a']);
+    expect(run.calls.map((c) => (c.input as { ShareIdentifier?: string }).ShareIdentifier)).toEqual(['lab_a']);
     expect(run.calls[0].input).toMatchObject({ ArrayProperties: { Size: 4 } });
     const summary = JSON.parse((run.error!.cause as Error).message);
     expect(summary.failed).toBe(2);
