@@ -30,6 +30,8 @@ export interface FanOutContext {
   readonly resultWriter?: Record<string, unknown>;
   /** Every value the item's steps read from it: the item's check tests each before any step runs. */
   readonly itemReads: StateRead[];
+  /** The most items a run may pass when outcomes are kept in the state (checked before the map starts). */
+  readonly maxItems?: number;
 }
 
 /**
@@ -105,8 +107,35 @@ export function buildFanOut(f: FanOut, ctx: FanOutContext): Fragment {
           cause: `The input does not name a manifest: pass { "manifest": { "bucket": "…", "key": "…" } } (${f.manifest.bucketPath ?? '$.manifest.bucket'}, ${f.manifest.keyPath ?? '$.manifest.key'}).`,
         }),
       )
-    : new sfn.Choice(ctx.states, `${n}: any items?`).when(C.isPresent(`${f.itemsPath}[0]`), map).otherwise(noItems);
+    : new sfn.Choice(ctx.states, `${n}: any items?`)
+        .when(C.isPresent(`${f.itemsPath}[0]`), ctx.maxItems === undefined ? map : itemLimit(f, ctx, ctx.maxItems, map))
+        .otherwise(noItems);
   return { start, ends: [done] };
+}
+
+/**
+ * Outcomes kept in the state: a run with more items than they fit in fails before any job, naming the limit, instead
+ * of failing with States.DataLimitExceeded (which no Catch handles) once the outcomes outgrow 256 KiB.
+ * https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html
+ */
+function itemLimit(f: FanOut, ctx: FanOutContext, max: number, map: sfn.State): sfn.IChainable {
+  const n = f.name;
+  const count = new sfn.Pass(ctx.states, `${n}: count items`, {
+    parameters: { 'items.$': `States.ArrayLength(${f.itemsPath})` },
+    resultPath: `$.${n}Counts`,
+  });
+  return count.next(
+    new sfn.Choice(ctx.states, `${n}: items fit the state?`)
+      .when(C.numberLessThanEquals(`$.${n}Counts.items`, max), map)
+      .otherwise(
+        new sfn.Fail(ctx.states, `${n}: too many items`, {
+          error: `${n}.TooManyItems`,
+          cause:
+            `More than ${max} items: their outcomes would not fit the execution state (256 KiB). ` +
+            'Split the items into several runs, or give the fan-out results in S3 (results: { bucket }).',
+        }),
+      ),
+  );
 }
 
 function manifestNamed(m: ManifestSource): sfn.Condition {
@@ -184,7 +213,7 @@ function itemProcessor(f: FanOut, ctx: FanOutContext): sfn.IChainable {
         status: OutcomeStatus.FAILED,
         error: 'Item.Invalid',
         kind: FailureKind.INVALID_ITEM,
-        'reason.$': `States.Format('item {} ${describeReads(ctx.itemReads, '$.item.')}; fix the manifest line and rerun', $.index)`,
+        'reason.$': `States.Format('item {} ${describeReads(ctx.itemReads, ['$.item.'])}; fix the manifest line and rerun', $.index)`,
       },
     }),
   );

@@ -39,11 +39,31 @@ export interface StepPlan {
   readonly reads: StateRead[];
 }
 
-/** A reference path (fields and indexes only), which a Choice rule can test with IsPresent. */
+/**
+ * A reference path (fields and indexes only): it selects one value, which a Choice rule can test for presence and
+ * type; a filter or wildcard selects an array, the wrong type for SubmitJob's strings and numbers.
+ */
 const REFERENCE_PATH = /^\$\$?((\.[A-Za-z_][A-Za-z0-9_]*)|(\[[0-9]+\]))+$/;
 /** Keys of the execution state that the workflow itself writes (the rest are the execution input's). */
 const WORKFLOW_STATE_KEYS = ['attempt', 'failure', 'error', 'outcome', 'failed'];
-const FAN_OUT_STATE_SUFFIXES = ['Outcomes', 'Results', 'Counts', 'Summary', 'Error'];
+const FAN_OUT_STATE_SUFFIXES = ['Outcomes', 'Results', 'Counts', 'Summary', 'Error', 'Scaled', 'Failure'];
+/**
+ * Context paths a step may read: always present while a task runs. The execution input's fields are read (and checked
+ * at the run's start) outside fan-outs only.
+ * https://docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html
+ */
+const CONTEXT_PATHS = [
+  '$$.Execution.Id',
+  '$$.Execution.Name',
+  '$$.Execution.StartTime',
+  '$$.Execution.RoleArn',
+  '$$.StateMachine.Id',
+  '$$.StateMachine.Name',
+  '$$.State.Name',
+  '$$.State.EnteredTime',
+  '$$.State.RetryCount',
+];
+const INPUT_FIELD = /^\$\$\.Execution\.Input(\.[A-Za-z_][A-Za-z0-9_]*|\[[0-9]+\])+$/;
 
 /** Events one `.sync` Batch task adds to a history: entered, scheduled, started, submitted, succeeded, exited. */
 const EVENTS_PER_TASK = 6;
@@ -55,11 +75,13 @@ const STEP_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,39}$/;
 /** Bytes one item takes in the execution input when the items are passed in the input (not a manifest). */
 export const ITEM_BYTES = 150;
 /**
- * Bytes one item's outcome may take in the execution state when outcomes are kept there: a failed item's record
- * holds its step, error, Batch's status and container reasons, exit code, log stream, job id, queue and memory.
- * Sized for every item failing, since a run must be able to report that.
+ * Bytes one item's outcome may take in the execution state when outcomes are kept there, sized for every item
+ * failing with the longest record, since a run must be able to report that (a state over 256 KiB raises
+ * States.DataLimitExceeded, which no Catch handles): keys ~190, the reason ~400 (its text and a Batch reason or log
+ * stream), the container reason and Batch's status reason ~255 each, the log stream ~170, the queue ARN ~180, the
+ * job id 36, an id of up to 64 characters, step, error, kind and numbers ~150.
  */
-export const OUTCOME_BYTES = 1024;
+export const OUTCOME_BYTES = 1800;
 
 /**
  * The declared graph checked and planned: which fan-outs there are and how they run, what each step submits where,
@@ -105,6 +127,14 @@ export class WorkflowPlan {
   /** The steps of a fan-out. */
   public stepsOf(fanOut: FanOut): WorkflowStep[] {
     return this.steps.filter((s) => s.forEach === fanOut);
+  }
+
+  /**
+   * The most items a run of the fan-out can take when its outcomes are kept in the state (items in the input, no
+   * results in S3), checked at the start of each run; undefined when its outcomes go to S3.
+   */
+  public maxItemsInState(f: FanOut): number | undefined {
+    return f.results ? undefined : Math.floor(MAX_STATE_PAYLOAD_BYTES / (ITEM_BYTES + OUTCOME_BYTES));
   }
 
   /** Whether a step escalates (Spot to On-Demand, or more memory), so it keeps its attempt in the state. */
@@ -313,6 +343,15 @@ export class WorkflowPlan {
         fix: `use the nearest allowed percentage, e.g. ${allowed.reduce((a, b) => (Math.abs(b - f.maxFailedPercentage!) < Math.abs(a - f.maxFailedPercentage!) ? b : a))}, or maxFailedItems for an exact count`,
       });
     }
+    if (f.manifest && !f.results) {
+      fail(this.scope, {
+        prop: `${at}.results`,
+        received: 'none, with items from a manifest',
+        allowed:
+          'results in S3 whenever items come from a manifest: its length is known only at run time, and outcomes kept in the state fail the whole run uncatchably beyond 256 KiB',
+        fix: "write outcomes to S3: results: { bucket: resultsBucket, prefix: 'runs/' }",
+      });
+    }
     // Items passed in the input and outcomes kept in the state both count against the 256 KiB state limit.
     const perItem = (f.manifest ? 0 : ITEM_BYTES) + (f.results ? 0 : OUTCOME_BYTES);
     if (perItem > 0 && f.expectedItems * perItem > MAX_STATE_PAYLOAD_BYTES) {
@@ -344,26 +383,16 @@ export class WorkflowPlan {
         fix: 'use FanOutMode.DISTRIBUTED (each item gets its own history) or fewer items per execution',
       });
     }
+    // Only a Distributed Map reads items from S3 and writes results there (a manifest comes with results).
     if (f.results) {
       if (f.mode === FanOutMode.INLINE) {
         fail(this.scope, {
           prop: `fanOut '${f.name}'.mode`,
-          received: 'INLINE with results written to S3',
-          allowed: 'DISTRIBUTED or AUTO: only a Distributed Map writes results to S3',
-          fix: 'remove mode (AUTO), or remove results to keep outcomes in the execution output',
-        });
-      }
-      if (!f.manifest) {
-        return FanOutMode.DISTRIBUTED;
-      }
-    }
-    if (f.manifest) {
-      if (f.mode === FanOutMode.INLINE) {
-        fail(this.scope, {
-          prop: `fanOut '${f.name}'.mode`,
-          received: 'INLINE with a manifest in S3',
-          allowed: 'DISTRIBUTED or AUTO: only a Distributed Map reads items from S3',
-          fix: 'remove mode (AUTO), or pass the items in the execution input instead of a manifest',
+          received: f.manifest ? 'INLINE with items from a manifest in S3' : 'INLINE with results written to S3',
+          allowed: 'DISTRIBUTED or AUTO: only a Distributed Map reads items from S3 and writes results there',
+          fix: f.manifest
+            ? 'remove mode (AUTO)'
+            : 'remove mode (AUTO), or remove results to keep outcomes in the execution output',
         });
       }
       return FanOutMode.DISTRIBUTED;
@@ -451,9 +480,9 @@ export class WorkflowPlan {
   }
 
   /**
-   * The values steps outside any fan-out read from the execution input (`$$.Execution.Input.x` or `$.x`), as paths
-   * of the input (`$.x`), each once: the run checks them at its start, before any job runs. Paths under the keys the
-   * workflow writes itself (`$.<fan-out>Summary`…) are not input and are not checked.
+   * The values steps outside any fan-out read from the execution input (`$$.Execution.Input.x`, or `$.x`, which the
+   * run's first state sees as the input), each once: the run checks them at its start, before any job runs. Paths under
+   * the keys the workflow writes itself (`$.<fan-out>Summary`…) are not input and are not checked.
    */
   public inputReads(): StateRead[] {
     const written = [
@@ -463,14 +492,13 @@ export class WorkflowPlan {
     const reads = this.steps
       .filter((s) => !s.forEach)
       .flatMap((s) => this.planOf(s).reads)
-      .flatMap((r) => {
-        if (r.path.startsWith('$$.Execution.Input')) {
-          return [{ ...r, path: `$${r.path.slice('$$.Execution.Input'.length)}` }];
+      .filter((r) => {
+        if (r.path.startsWith('$$.')) {
+          return r.path.startsWith('$$.Execution.Input');
         }
         const key = /^\$\.([A-Za-z_][A-Za-z0-9_]*)/.exec(r.path)?.[1];
-        return key !== undefined && !written.includes(key) ? [r] : [];
-      })
-      .filter((r) => r.path !== '$');
+        return key !== undefined && !written.includes(key);
+      });
     return this.distinctReads(reads);
   }
 
@@ -507,8 +535,21 @@ export class WorkflowPlan {
         fix: `name the field directly, e.g. '${step.forEach ? '$.item.lab' : '$$.Execution.Input.reference'}'`,
       });
     }
+    // The field named in the fix: the path's last name (a made-up one when the path names the input itself).
+    const field = path === '$$.Execution.Input' ? 'reference' : (/[A-Za-z0-9_]+$/.exec(path)?.[0] ?? 'field');
+    const inputInFanOut = step.forEach !== undefined && path.startsWith('$$.Execution.Input');
+    const knownContext = CONTEXT_PATHS.includes(path) || (!step.forEach && INPUT_FIELD.test(path));
+    if (path.startsWith('$$') && !knownContext && !inputInFanOut) {
+      fail(this.scope, {
+        prop,
+        received: `'${path}'`,
+        allowed: `a field of the execution input ('$$.Execution.Input.<field>', outside fan-outs) or one of ${CONTEXT_PATHS.join(', ')}`,
+        fix: step.forEach
+          ? `read the item, e.g. '$.item.${field}'`
+          : `read an input field, e.g. '$$.Execution.Input.${field}'`,
+      });
+    }
     if (step.forEach) {
-      const field = /[A-Za-z0-9_]+$/.exec(path)?.[0] ?? 'field';
       if (path.startsWith('$$.Execution.Input')) {
         fail(this.scope, {
           prop,
@@ -531,7 +572,7 @@ export class WorkflowPlan {
         prop,
         received: `'${path}', in step '${step.name}', which is not part of a fan-out`,
         allowed: 'paths of the execution input outside a fan-out',
-        fix: `read it from the input, e.g. '$$.Execution.Input.${/[A-Za-z0-9_]+$/.exec(path)?.[0] ?? 'field'}', or set forEach`,
+        fix: `read it from the input, e.g. '$$.Execution.Input.${field}', or set forEach`,
       });
     }
   }

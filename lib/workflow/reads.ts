@@ -1,4 +1,5 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { MAX_ARRAY_SIZE, MIN_ARRAY_SIZE } from '../private/limits';
 
 const C = sfn.Condition;
 
@@ -17,10 +18,23 @@ export interface StateRead {
   readonly prop: string;
 }
 
-/** True when every path (at least one) is present with the type it is read as. */
+/**
+ * True when every path (at least one) is present with the type it is read as; a number (an array size) also within
+ * 2..10,000, which SubmitJob accepts. `And` stops at the first false rule, so a missing path is never compared.
+ * https://states-language.net/#choice-state https://docs.aws.amazon.com/batch/latest/APIReference/API_ArrayProperties.html
+ */
 export function readsPresent(reads: StateRead[]): sfn.Condition {
   return C.and(
-    ...reads.flatMap((r) => [C.isPresent(r.path), r.type === 'number' ? C.isNumeric(r.path) : C.isString(r.path)]),
+    ...reads.flatMap((r) =>
+      r.type === 'number'
+        ? [
+            C.isPresent(r.path),
+            C.isNumeric(r.path),
+            C.numberGreaterThanEquals(r.path, MIN_ARRAY_SIZE),
+            C.numberLessThanEquals(r.path, MAX_ARRAY_SIZE),
+          ]
+        : [C.isPresent(r.path), C.isString(r.path)],
+    ),
   );
 }
 
@@ -29,14 +43,21 @@ export function readsPresent(reads: StateRead[]): sfn.Condition {
  * sampleId lab and the number field chunks)`: text for States.Format, so without braces, quotes or backslashes, which
  * it would read as its own.
  */
-export function describeReads(reads: StateRead[], prefix: string): string {
-  const names = (type: string) =>
-    reads.filter((r) => r.type === type).map((r) => (r.path.startsWith(prefix) ? r.path.slice(prefix.length) : r.path));
+export function describeReads(reads: StateRead[], prefixes: string[]): string {
+  const strip = (path: string) => {
+    const prefix = prefixes.find((p) => path.startsWith(p));
+    return prefix ? path.slice(prefix.length) : path;
+  };
+  const names = (type: string) => reads.filter((r) => r.type === type).map((r) => strip(r.path));
   const strings = names('string');
   const numbers = names('number');
   const parts = [
     ...(strings.length ? [`string field${strings.length > 1 ? 's' : ''} ${strings.join(' ')}`] : []),
-    ...(numbers.length ? [`number field${numbers.length > 1 ? 's' : ''} ${numbers.join(' ')}`] : []),
+    ...(numbers.length
+      ? [
+          `whole number field${numbers.length > 1 ? 's' : ''} ${numbers.join(' ')} from ${MIN_ARRAY_SIZE} to ${MAX_ARRAY_SIZE}`,
+        ]
+      : []),
   ];
   return `lacks or mistypes a value its steps read (they need the ${parts.join(' and the ')})`.replace(/[{}'\\]/g, '');
 }

@@ -55,16 +55,18 @@ export interface ResultsDestination {
 export interface FanOutOptions {
   /**
    * Read the items from a JSON manifest in S3 instead of the execution input (Distributed Map only). The input
-   * then names the manifest: `{ "manifest": { "bucket": "...", "key": "manifests/batch-42.json" } }`.
+   * then names the manifest: `{ "manifest": { "bucket": "...", "key": "manifests/batch-42.json" } }`. Requires
+   * `results`: a manifest's length is known only at run time, and outcomes kept in the state would fail the run
+   * (uncatchably) beyond 256 KiB.
    * @default - items are in the execution input at `itemsPath`
    */
   readonly manifest?: ManifestSource;
   /**
    * Write each item's outcome to S3 instead of the execution output (Distributed Map only). The execution state then
-   * holds no per-item data, so a run is not limited to about a thousand items; with `manifest` a run can have tens
-   * of thousands. Failed items beyond `maxFailedItems` stop the run (Step Functions' tolerated-failure threshold)
-   * instead of letting every other item finish first.
-   * @default - outcomes are listed in the execution output
+   * holds no per-item data, so a run is not limited to the 134 items whose outcomes fit the state; with `manifest` a
+   * run can have tens of thousands. Every item runs to its end; then the failure policy is applied to the Map Run's
+   * counts.
+   * @default - outcomes are listed in the execution output (at most 134 items per run; required with `manifest`)
    */
   readonly results?: ResultsDestination;
   /**

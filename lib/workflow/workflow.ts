@@ -323,14 +323,15 @@ export class Workflow extends Construct {
       return start;
     }
     const example = Object.fromEntries(
-      reads
-        .filter((r) => /^\$\.[A-Za-z_][A-Za-z0-9_]*$/.test(r.path))
-        .map((r) => [r.path.slice(2), r.type === 'number' ? 10 : '…']),
+      reads.flatMap((r) => {
+        const field = /^(\$\$\.Execution\.Input|\$)\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(r.path)?.[2];
+        return field ? [[field, r.type === 'number' ? 10 : '…']] : [];
+      }),
     );
     return new sfn.Choice(this.states, 'input valid?').when(readsPresent(reads), start).otherwise(
       new sfn.Fail(this.states, 'input invalid', {
         error: 'Workflow.InvalidInput',
-        cause: `The execution input ${describeReads(reads, '$.')}. Start the run with them${
+        cause: `The execution input ${describeReads(reads, ['$$.Execution.Input.', '$.'])}. Start the run with them${
           Object.keys(example).length ? `, e.g. ${JSON.stringify(example)}` : ''
         }.`,
       }),
@@ -389,6 +390,7 @@ export class Workflow extends Construct {
       mode: this.plan.modeOf(f),
       body,
       itemReads: this.plan.itemReads(f),
+      maxItems: this.plan.maxItemsInState(f),
       itemReader: f.manifest
         ? // The bucket is passed by path so that aws-cdk-lib's reader does not grant GetObject on the whole bucket:
           // the workflow grants it under the manifest prefix only.

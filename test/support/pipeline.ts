@@ -37,8 +37,8 @@ export function genomicsPipeline(
     qc: job('Qc', ['qc', 'Ref::sampleId'], 7, 1),
     aggregate: job('Aggregate', ['aggregate'], 30, 2),
   };
-  // 200 samples: outcomes kept in the execution state hold at most ~220 items (every one may fail with a full record).
-  const samples = new FanOut('samples', { expectedItems: 200, ...fanOutOptions });
+  // 100 samples: outcomes kept in the execution state hold at most 134 items (every one may fail with a full record).
+  const samples = new FanOut('samples', { expectedItems: 100, ...fanOutOptions });
   const align = new WorkflowStep('align', { job: jobs.align, forEach: samples, ...stepOptions.align });
   const callVariants = new WorkflowStep('callVariants', {
     job: jobs.callVariants,

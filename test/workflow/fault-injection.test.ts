@@ -1,6 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { GenomicsPipelineStack } from '../../examples/genomics/genomics-pipeline-stack';
 import { applicationError, bareFailure, BATCH_API_ERRORS, outOfMemory, spotReclaimed } from '../support/batch-failures';
+import { OUTCOME_BYTES } from '../../lib/workflow/plan';
 import { apiError, genomicsPipeline, jobFailure, runLocally, SubmitCall } from '../support/pipeline';
 
 /**
@@ -184,9 +185,9 @@ describe('a seeded bad week over the example state machine', () => {
 const figures: Record<string, number> = {};
 
 describe('a systemic failure (a broken image) stops the run with a bounded summary', () => {
-  test('200 samples all failing: the cause names the count and the first failures, under 32,768 characters', async () => {
+  test('134 samples (the most the state holds) all failing: the cause names the count and the first failures, under 32,768 characters', async () => {
     const p = genomicsPipeline();
-    const samples = Array.from({ length: 200 }, (_, i) => ({
+    const samples = Array.from({ length: 134 }, (_, i) => ({
       sampleId: `sample-with-a-long-identifier-${i}`,
       inputUri: `s3://in/${i}.fq`,
       outputUri: `s3://out/${i}/`,
@@ -198,11 +199,53 @@ describe('a systemic failure (a broken image) stops the run with a bounded summa
     expect(failure.name).toBe('samples.TooManyItemsFailed');
     expect(failure.message.length).toBeLessThan(32_768);
     const summary = JSON.parse(failure.message);
-    expect(summary).toMatchObject({ status: 'FAILED', items: 200, failed: 200 });
+    expect(summary).toMatchObject({ status: 'FAILED', items: 134, failed: 134 });
     expect(summary.firstFailures).toHaveLength(10);
     expect(summary.where).toContain('samplesOutcomes');
     expect(run.calls.some((c) => c.state === 'aggregate')).toBe(false);
   }, 60_000);
+
+  test('one item more than the state holds: the run fails before any job, naming the limit', async () => {
+    const p = genomicsPipeline();
+    const samples = Array.from({ length: 135 }, (_, i) => ({ sampleId: `s${i}`, inputUri: 'x', outputUri: 'y' }));
+    const run = await runLocally(p.stack, { samples });
+    expect((run.error!.cause as Error).name).toBe('samples.TooManyItems');
+    expect((run.error!.cause as Error).message).toContain('More than 134 items');
+    expect(run.calls).toEqual([]);
+  });
+
+  test('the longest failure record stays within the bytes the state check allows per outcome', async () => {
+    // Reasons at Batch's longest (container reasons are cut at 255 characters by ECS), a 64-character id, the
+    // longest log stream and queue names: the size OUTCOME_BYTES reserves for every item.
+    const p = genomicsPipeline({ maxFailedItems: 1 });
+    const long = (c: string, n: number) => c.repeat(n);
+    const failure = applicationError(1);
+    const huge = {
+      ...failure,
+      StatusReason: long('s', 255),
+      Container: { ...failure.Container, Reason: long('r', 255), LogStreamName: long('l', 170) },
+    };
+    const sampleId = long('i', 64);
+    const run = await runLocally(
+      p.stack,
+      {
+        samples: [
+          { sampleId, inputUri: 'x', outputUri: 'y' },
+          { sampleId: 'b', inputUri: 'x', outputUri: 'y' },
+        ],
+      },
+      (call) => {
+        if (call.input.Parameters?.sampleId === sampleId && call.state === 'align') {
+          throw jobFailure({ ...huge, Container: { ...huge.Container, ExitCode: undefined } });
+        }
+      },
+    );
+    const record = (run.output!.samplesOutcomes as unknown[])[0];
+    expect(record).toMatchObject({ status: 'FAILED', kind: 'JobFailed' });
+    // The queue ARN in the local run is short; Batch queue names may have 128 characters (~180 with the ARN).
+    const bytes = Buffer.byteLength(JSON.stringify(record)) - (record as { queue: string }).queue.length + 180;
+    expect(bytes).toBeLessThanOrEqual(OUTCOME_BYTES);
+  });
 
   test('a step whose job description lacks a status reason fails with a record, not States.Runtime', async () => {
     const p = genomicsPipeline();

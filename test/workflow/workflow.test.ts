@@ -43,10 +43,10 @@ describe('the generated state machine', () => {
       TracingConfiguration: { Enabled: true },
     });
     // Per sample: align 6 h, then max(call-variants 4 h, qc 1 h), each x 3 attempts x 3 memory levels x 2 (Spot
-    // escalation) = 108 h + 72 h = 180 h; 200 samples / 50 at once = 4 waves -> 720 h; aggregate 2 h x 3 x 3 x 2
-    // = 36 h. Total 756 h.
-    expect(p.workflow.timeout.toHours()).toBe(756);
-    expect(asl.TimeoutSeconds).toBe(756 * 3600);
+    // escalation) = 108 h + 72 h = 180 h; 100 samples / 50 at once = 2 waves -> 360 h; aggregate 2 h x 3 x 3 x 2
+    // = 36 h. Total 396 h.
+    expect(p.workflow.timeout.toHours()).toBe(396);
+    expect(asl.TimeoutSeconds).toBe(396 * 3600);
   });
 
   test('fans out with a Distributed Map of Standard child workflows, 50 at once, by default', () => {
@@ -500,7 +500,7 @@ describe('options', () => {
       vcpus: 1,
       memory: Size.gibibytes(2),
     });
-    const samples = new FanOut('samples', { manifest: { bucket }, expectedItems: 200 });
+    const samples = new FanOut('samples', { manifest: { bucket }, results: { bucket }, expectedItems: 200 });
     const wf = new Workflow(stack, 'Wf', { steps: [new WorkflowStep('only', { job, forEach: samples })] });
     expect(wf.fanOutMode(samples)).toBe(FanOutMode.DISTRIBUTED);
     const template = Template.fromStack(stack);
@@ -522,6 +522,7 @@ describe('options', () => {
               job,
               forEach: new FanOut('more', {
                 manifest: { bucket },
+                results: { bucket },
                 mode: FanOutMode.INLINE,
                 maxConcurrency: 10,
                 expectedItems: 100,
@@ -529,7 +530,17 @@ describe('options', () => {
             }),
           ],
         }),
-    ).toThrow("Test/Inline: fanOut 'more'.mode INLINE with a manifest in S3 is not allowed");
+    ).toThrow(
+      "Test/Inline: fanOut 'more'.mode INLINE with items from a manifest in S3 is not allowed; allowed: DISTRIBUTED or AUTO: only a Distributed Map reads items from S3 and writes results there. Fix: remove mode (AUTO)",
+    );
+    expect(
+      () =>
+        new Workflow(stack, 'NoResults', {
+          steps: [new WorkflowStep('once', { job, forEach: new FanOut('few', { manifest: { bucket } }) })],
+        }),
+    ).toThrow(
+      "Test/NoResults: fanOut 'few'.results none, with items from a manifest is not allowed; allowed: results in S3 whenever items come from a manifest: its length is known only at run time, and outcomes kept in the state fail the whole run uncatchably beyond 256 KiB. Fix: write outcomes to S3: results: { bucket: resultsBucket, prefix: 'runs/' }",
+    );
   });
 
   test('outcomes to S3: 10,000 items from a manifest, every item runs, failures counted from the Map Run against the policy', async () => {
@@ -743,17 +754,19 @@ describe('every path a step reads is checked before it is read', () => {
         { sampleId: 'ok', lab: 'lab_a', chunks: 4 },
         { sampleId: 'no-lab', chunks: 4 },
         { sampleId: 'text-chunks', lab: 'lab_a', chunks: '4' },
+        { sampleId: 'one-chunk', lab: 'lab_a', chunks: 1 },
       ],
     });
-    // Only the valid item was submitted; 2 of 3 failed is beyond the default policy, and the summary lists both.
+    // Only the valid item was submitted (an array needs 2..10,000 children); 3 of 4 failed is beyond the default
+    // policy, and the summary lists them.
     expect(run.calls.map((c) => (c.input as { ShareIdentifier?: string }).ShareIdentifier)).toEqual(['lab_a']);
     expect(run.calls[0].input).toMatchObject({ ArrayProperties: { Size: 4 } });
     const summary = JSON.parse((run.error!.cause as Error).message);
-    expect(summary.failed).toBe(2);
+    expect(summary.failed).toBe(3);
     const invalid = summary.firstFailures.filter((o: { error: string }) => o.error === 'Item.Invalid');
-    expect(invalid.map((o: { index: number }) => o.index)).toEqual([1, 2]);
+    expect(invalid.map((o: { index: number }) => o.index)).toEqual([1, 2, 3]);
     expect(invalid[0].reason).toBe(
-      'item 1 lacks or mistypes a value its steps read (they need the string fields sampleId lab and the number field chunks); fix the manifest line and rerun',
+      'item 1 lacks or mistypes a value its steps read (they need the string fields sampleId lab and the whole number field chunks from 2 to 10000); fix the manifest line and rerun',
     );
   });
 
@@ -870,20 +883,20 @@ describe('Workflow bad input', () => {
           vcpus: 1,
           memory: Size.gibibytes(2),
         });
-        const f = new FanOut('samples', { mode: FanOutMode.INLINE, maxConcurrency: 40, expectedItems: 200 });
+        const f = new FanOut('samples', { mode: FanOutMode.INLINE, maxConcurrency: 40, expectedItems: 130 });
         let previous: WorkflowStep | undefined;
-        const steps = Array.from({ length: 6 }, (_, i) => {
+        const steps = Array.from({ length: 10 }, (_, i) => {
           previous = new WorkflowStep(`s${i}`, { job, forEach: f, dependsOn: previous ? [previous] : [] });
           return previous;
         });
         return new Workflow(stack, 'Pipeline', { steps });
       },
-      "Test/Pipeline: fanOut 'samples'.mode INLINE for 200 items (~28400 history events, ~142 per item) is not allowed; allowed: at most 25000 events in one execution's history (reaching it fails the execution). Fix: use FanOutMode.DISTRIBUTED (each item gets its own history) or fewer items per execution",
+      "Test/Pipeline: fanOut 'samples'.mode INLINE for 130 items (~29900 history events, ~230 per item) is not allowed; allowed: at most 25000 events in one execution's history (reaching it fails the execution). Fix: use FanOutMode.DISTRIBUTED (each item gets its own history) or fewer items per execution",
     ],
     [
       'more items than the execution state holds',
       () => genomicsPipeline({ expectedItems: 5000 }),
-      "Test/Pipeline: fanOut 'samples'.expectedItems 5000 (items in the input and outcomes in the state, up to ~1174 bytes each, would exceed the 256 KiB state limit) is not allowed; allowed: at most 223 items per execution this way. Fix: read the items from a manifest in S3 (manifest) and write outcomes to S3 (results), or split the items into several executions",
+      "Test/Pipeline: fanOut 'samples'.expectedItems 5000 (items in the input and outcomes in the state, up to ~1950 bytes each, would exceed the 256 KiB state limit) is not allowed; allowed: at most 134 items per execution this way. Fix: read the items from a manifest in S3 (manifest) and write outcomes to S3 (results), or split the items into several executions",
     ],
     [
       'more items in the input than it holds, outcomes in S3',
@@ -977,6 +990,16 @@ describe('Workflow bad input', () => {
       'an item path outside a fan-out',
       () => genomicsPipeline({}, { aggregate: { environment: { LAB: '$.item.lab' } } }),
       "Test/Pipeline: steps['aggregate'].environment.LAB '$.item.lab', in step 'aggregate', which is not part of a fan-out is not allowed; allowed: paths of the execution input outside a fan-out. Fix: read it from the input, e.g. '$$.Execution.Input.lab', or set forEach",
+    ],
+    [
+      'a context path that is not there while a task runs',
+      () => genomicsPipeline({}, { qc: { parameters: { sampleId: '$$.Map.Item.Value' } } }),
+      "Test/Pipeline: steps['qc'].parameters.sampleId '$$.Map.Item.Value' is not allowed; allowed: a field of the execution input ('$$.Execution.Input.<field>', outside fan-outs) or one of $$.Execution.Id, $$.Execution.Name, $$.Execution.StartTime, $$.Execution.RoleArn, $$.StateMachine.Id, $$.StateMachine.Name, $$.State.Name, $$.State.EnteredTime, $$.State.RetryCount. Fix: read the item, e.g. '$.item.Value'",
+    ],
+    [
+      'the whole execution input as a string',
+      () => genomicsPipeline({}, { aggregate: { environment: { INPUT: '$$.Execution.Input' } } }),
+      "Test/Pipeline: steps['aggregate'].environment.INPUT '$$.Execution.Input' is not allowed; allowed: a field of the execution input ('$$.Execution.Input.<field>', outside fan-outs) or one of $$.Execution.Id, $$.Execution.Name, $$.Execution.StartTime, $$.Execution.RoleArn, $$.StateMachine.Id, $$.StateMachine.Name, $$.State.Name, $$.State.EnteredTime, $$.State.RetryCount. Fix: read an input field, e.g. '$$.Execution.Input.reference'",
     ],
     [
       'a path with a filter, which no check can test',
