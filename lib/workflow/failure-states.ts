@@ -127,10 +127,13 @@ export class FailureScope {
             C.stringEquals('$.error.Error', 'States.TaskFailed'),
             C.isPresent('$.error.Cause'),
             C.isString('$.error.Cause'),
-            C.stringMatches('$.error.Cause', '{*'),
+            C.stringMatches('$.error.Cause', '{*}'),
           ),
           parse,
-          { comment: 'The .sync integration reports a failed job as States.TaskFailed with its description as cause' },
+          {
+            comment:
+              'The .sync integration reports a failed job as States.TaskFailed with its description as cause; a cause is at most 32,768 characters, so one cut short (not a whole object) is recorded as it is',
+          },
         )
         .otherwise(this.otherError());
     }

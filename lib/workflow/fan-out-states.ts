@@ -197,7 +197,7 @@ function itemProcessor(f: FanOut, ctx: FanOutContext): sfn.IChainable {
         C.and(
           C.isPresent('$.itemError.Cause'),
           C.isString('$.itemError.Cause'),
-          C.stringMatches('$.itemError.Cause', '{*'),
+          C.stringMatches('$.itemError.Cause', '{*}'),
         ),
         fromRecord,
       )

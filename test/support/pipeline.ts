@@ -199,7 +199,7 @@ export async function runLocally(
       } catch (e) {
         // Batch's description of a failed job carries the name, queue and id it was submitted with.
         const error = e as Error;
-        if (error.name === 'States.TaskFailed') {
+        if (error.name === 'States.TaskFailed' && error.message.endsWith('}')) {
           const description = JSON.parse(error.message);
           error.message = JSON.stringify({
             ...description,

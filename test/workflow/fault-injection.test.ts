@@ -247,6 +247,30 @@ describe('a systemic failure (a broken image) stops the run with a bounded summa
     expect(bytes).toBeLessThanOrEqual(OUTCOME_BYTES);
   });
 
+  test('a job description longer than a cause may be (cut short, not JSON) is recorded as it is, not parsed', async () => {
+    // An error's cause is at most 32,768 characters (TaskFailedEventDetails:
+    // https://docs.aws.amazon.com/step-functions/latest/apireference/API_TaskFailedEventDetails.html): a description
+    // with a long command cannot arrive whole. Parsing the rest would raise States.Runtime, which no Catch handles.
+    const p = genomicsPipeline();
+    const failure = applicationError(1);
+    const long = JSON.stringify({ ...failure, Container: { ...failure.Container, Command: ['x'.repeat(40_000)] } });
+    const cut = new Error(long.slice(0, 32_768));
+    cut.name = 'States.TaskFailed';
+    const run = await runLocally(p.stack, { samples: [{ sampleId: 'a', inputUri: 'x', outputUri: 'y' }] }, (call) => {
+      if (call.state === 'aggregate') {
+        throw cut;
+      }
+    });
+    // The cohort step fails with a record of the error as it is. (The record is read as text: the local runner's
+    // intrinsics drop every backslash from a string result, so its States.JsonToString of a text with quotes is not
+    // valid JSON there; Step Functions escapes them.)
+    const error = run.error!.cause as Error;
+    expect(error.name).toBe('aggregate.WorkflowError');
+    expect(error.message).toMatch(
+      /^\{"status":"FAILED","step":"aggregate","error":"aggregate.WorkflowError","kind":"WorkflowError","reason":"States.TaskFailed: \{"Status":"FAILED"/,
+    );
+  });
+
   test('a step whose job description lacks a status reason fails with a record, not States.Runtime', async () => {
     const p = genomicsPipeline();
     const run = await runLocally(p.stack, { samples: [{ sampleId: 'a', inputUri: 'x', outputUri: 'y' }] }, () => {
