@@ -313,6 +313,35 @@ export class GenomicsPipelineStack extends Stack {
         },
       },
     });
+    // VPC flow-log delivery writes with the log-delivery service. CloudFormation owns this bucket's policy: the
+    // statements the service adds on its own when the first flow log is created would be removed by the next update of
+    // the policy (a new log prefix, say), and flow logs would stop silently. So they are declared here, as the VPC
+    // docs give them. https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-permissions.html
+    const logDelivery = {
+      StringEquals: { 'aws:SourceAccount': this.account },
+      ArnLike: { 'aws:SourceArn': `arn:${this.partition}:logs:${this.region}:${this.account}:*` },
+    };
+    this.logBucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AWSLogDeliveryWrite',
+        principals: [new iam.ServicePrincipal('delivery.logs.amazonaws.com')],
+        actions: ['s3:PutObject'],
+        resources: [this.logBucket.arnForObjects(`vpc-flow-logs/AWSLogs/${this.account}/*`)],
+        conditions: {
+          ...logDelivery,
+          StringEquals: { ...logDelivery.StringEquals, 's3:x-amz-acl': 'bucket-owner-full-control' },
+        },
+      }),
+    );
+    this.logBucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AWSLogDeliveryAclCheck',
+        principals: [new iam.ServicePrincipal('delivery.logs.amazonaws.com')],
+        actions: ['s3:GetBucketAcl', 's3:ListBucket'],
+        resources: [this.logBucket.bucketArn],
+        conditions: logDelivery,
+      }),
+    );
     if (!nat) {
       for (const [name, service] of [
         ['EcrApi', ec2.InterfaceVpcEndpointAwsService.ECR],

@@ -155,6 +155,49 @@ describe('GenomicsPipelineStack', () => {
     });
   });
 
+  test('flow logs: the log-delivery statements are part of the bucket policy CloudFormation manages', () => {
+    // Without them the service's own statements would be dropped by the next policy update, and delivery would stop.
+    // https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-permissions.html
+    const [[flowLogId, flowLog]] = ofType('AWS::EC2::FlowLog');
+    expect(flowLog.Properties.LogDestinationType).toBe('s3');
+    const logBucket = flowLog.Properties.LogDestination['Fn::Join'][1][0]['Fn::GetAtt'][0];
+    const [[policyId, policy]] = ofType('AWS::S3::BucketPolicy').filter(
+      ([, p]) => p.Properties.Bucket.Ref === logBucket,
+    );
+    expect((flowLog as { DependsOn?: string[] }).DependsOn).toContain(policyId);
+    const statements = policy.Properties.PolicyDocument.Statement as Array<Record<string, any>>;
+    const source = {
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      ArnLike: {
+        'aws:SourceArn': {
+          'Fn::Join': [
+            '',
+            ['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':*'],
+          ],
+        },
+      },
+    };
+    expect(statements.find((st) => st.Sid === 'AWSLogDeliveryWrite')).toMatchObject({
+      Effect: 'Allow',
+      Principal: { Service: 'delivery.logs.amazonaws.com' },
+      Action: 's3:PutObject',
+      Condition: {
+        ...source,
+        StringEquals: { ...source.StringEquals, 's3:x-amz-acl': 'bucket-owner-full-control' },
+      },
+    });
+    expect(JSON.stringify(statements.find((st) => st.Sid === 'AWSLogDeliveryWrite')!.Resource)).toContain(
+      '/vpc-flow-logs/AWSLogs/',
+    );
+    expect(statements.find((st) => st.Sid === 'AWSLogDeliveryAclCheck')).toMatchObject({
+      Principal: { Service: 'delivery.logs.amazonaws.com' },
+      Action: ['s3:GetBucketAcl', 's3:ListBucket'],
+      Resource: { 'Fn::GetAtt': [logBucket, 'Arn'] },
+      Condition: source,
+    });
+    expect(flowLogId).toMatch(/FlowLog/);
+  });
+
   test('stateful resources keep their logical ids (a rename would replace them)', () => {
     const pinned: Record<string, string> = {
       AccessLogs8B620ECA: 'AWS::S3::Bucket',
