@@ -159,13 +159,17 @@ describe('GenomicsPipelineStack', () => {
     // Without them the service's own statements would be dropped by the next policy update, and delivery would stop.
     // https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-permissions.html
     const [[flowLogId, flowLog]] = ofType('AWS::EC2::FlowLog');
-    expect(flowLog.Properties.LogDestinationType).toBe('s3');
-    const logBucket = flowLog.Properties.LogDestination['Fn::Join'][1][0]['Fn::GetAtt'][0];
+    const destination = flowLog.Properties as {
+      LogDestinationType: string;
+      LogDestination: { 'Fn::Join': [string, [{ 'Fn::GetAtt': [string, string] }, string]] };
+    };
+    expect(destination.LogDestinationType).toBe('s3');
+    const logBucket = destination.LogDestination['Fn::Join'][1][0]['Fn::GetAtt'][0];
     const [[policyId, policy]] = ofType('AWS::S3::BucketPolicy').filter(
-      ([, p]) => p.Properties.Bucket.Ref === logBucket,
+      ([, p]) => (p.Properties.Bucket as { Ref: string }).Ref === logBucket,
     );
     expect((flowLog as { DependsOn?: string[] }).DependsOn).toContain(policyId);
-    const statements = policy.Properties.PolicyDocument.Statement as Array<Record<string, any>>;
+    const statements = (policy.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement;
     const source = {
       StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
       ArnLike: {
