@@ -14,6 +14,7 @@ export * from './workflow/outcome';
 export * from './workflow/workflow';
 export * from './monitoring/job-metrics';
 export * from './monitoring/pipeline-monitoring';
+export * from './monitoring/queue-probe';
 export * from './cost/cost-model';
 export * from './cost/cost-report';
 export * from './client/pipeline-client';

@@ -16,4 +16,14 @@ export enum JobMetric {
   FAILED = 'JobsFailed',
   /** Attempts ended by a Spot reclaim (`Host EC2*`). */
   SPOT_INTERRUPTIONS = 'SpotInterruptions',
+  /**
+   * Jobs waiting in RUNNABLE when the queue probe last looked (every 5 minutes; counts up to 100). A gauge: read it
+   * with the Minimum statistic ("waited the whole period") or Maximum, not Sum.
+   */
+  WAITING = 'JobsWaiting',
+  /**
+   * 1 when the queue probe saw a RUNNABLE job that Batch reports as blocking the queue (a `CAPACITY:` or
+   * `MISCONFIGURATION:` status reason), else 0. A gauge, like `WAITING`.
+   */
+  BLOCKED = 'QueueBlocked',
 }

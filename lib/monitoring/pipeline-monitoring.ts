@@ -11,6 +11,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { JOB_METRICS_NAMESPACE, JobMetric } from './job-metrics';
+import { QueueProbe } from './queue-probe';
 import { JobQueue } from '../queues/job-queue';
 import { fail } from '../private/errors';
 import { MAX_ALARM_WINDOW_SECONDS, MIN_ALARM_WINDOW_SECONDS, SPOT_RECLAIM_REASON_PATTERN } from '../private/limits';
@@ -40,7 +41,8 @@ export interface PipelineMonitoringProps {
    */
   readonly notificationEmail?: string;
   /**
-   * Alarm when jobs entered RUNNABLE in a window this long and none started.
+   * Alarm when jobs have waited in RUNNABLE for a window this long and none started, or Batch reported a job blocking
+   * the queue for the whole window (`CAPACITY:`/`MISCONFIGURATION:` reasons). The alarm stays on while that lasts.
    * @default Duration.hours(1)
    */
   readonly stuckAfter?: Duration;
@@ -83,6 +85,8 @@ export class PipelineMonitoring extends Construct {
   public readonly notifier: sfn.StateMachine;
   /** The dashboard. */
   public readonly dashboard: cloudwatch.Dashboard;
+  /** Looks at the queues every 5 minutes: jobs waiting in RUNNABLE, and whether one blocks the queue. */
+  public readonly probe: QueueProbe;
   /** Every alarm, by name. */
   public readonly alarms: Record<string, cloudwatch.Alarm> = {};
 
@@ -165,6 +169,7 @@ export class PipelineMonitoring extends Construct {
     }
 
     this.jobEventsLogGroup = this.createJobEventsLog(retention);
+    this.probe = new QueueProbe(this, 'QueueProbe', { queues: this.queues, logRetention: retention });
     this.notifier = this.createNotifier(retention, props.workflow);
     this.routeFailures(props.workflow, props.notifyRunSucceeded ?? true);
     this.createMetricFilters();
@@ -508,20 +513,23 @@ export class PipelineMonitoring extends Construct {
     };
     this.queues.forEach((queue, i) => {
       const label = queue.node.id;
-      const runnable = queue.metricJobs(JobMetric.RUNNABLE, { period: stuckAfter });
+      // Gauges from the probe (Minimum: true for the whole window) and started jobs from the events.
+      const waiting = queue.metricJobs(JobMetric.WAITING, { period: stuckAfter, statistic: cloudwatch.Stats.MINIMUM });
+      const blocked = queue.metricJobs(JobMetric.BLOCKED, { period: stuckAfter, statistic: cloudwatch.Stats.MINIMUM });
       const started = queue.metricJobs(JobMetric.STARTING, { period: stuckAfter });
       add(
         `${label}Stuck`,
         new cloudwatch.MathExpression({
-          expression: 'IF(FILL(runnable, 0) > 0 AND FILL(started, 0) == 0, 1, 0)',
-          usingMetrics: { runnable, started },
+          expression: 'IF((FILL(waiting, 0) > 0 AND FILL(started, 0) == 0) OR FILL(blocked, 0) > 0, 1, 0)',
+          usingMetrics: { waiting, started, blocked },
           period: stuckAfter,
-          label: `${label}: jobs queued, none started`,
+          label: `${label}: jobs waiting and none started, or the queue blocked`,
         }).createAlarm(this, `Stuck${i}`, {
           alarmDescription:
-            `Jobs entered RUNNABLE on ${queue.node.path} within ${stuckAfter.toHumanString()} and none started: ` +
-            'no capacity can place them (instance types, maxvCpus, Spot shortage or a vCPU quota). See the README, ' +
-            '"When something goes wrong".',
+            `Jobs waited in RUNNABLE on ${queue.node.path} for ${stuckAfter.toHumanString()} and none started, or ` +
+            'Batch reported a job blocking the queue all that time: no capacity can place them (instance types, ' +
+            'maxvCpus, Spot shortage or a vCPU quota). The alarm stays on while it lasts. See the README, "When ' +
+            'something goes wrong".',
           threshold: 1,
           evaluationPeriods: 1,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -552,6 +560,21 @@ export class PipelineMonitoring extends Construct {
         }),
       );
     });
+    // A probe that cannot look leaves the stuck-queue alarms blind: say so.
+    add(
+      'QueueProbeFailed',
+      this.probe.stateMachine
+        .metricFailed({ period: Duration.minutes(15), statistic: cloudwatch.Stats.SUM })
+        .createAlarm(this, 'QueueProbeFailed', {
+          alarmDescription:
+            'The queue probe could not list the queues or publish what it saw for 15 minutes: the stuck-queue alarms are blind. ' +
+            'Read the probe state machine executions for the error.',
+          threshold: 3,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+    );
     if (workflow) {
       const five = { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM };
       const alarms: Array<[string, cloudwatch.Metric, string]> = [
@@ -607,9 +630,14 @@ export class PipelineMonitoring extends Construct {
         width: 12,
       }),
       new cloudwatch.GraphWidget({
-        title: 'Queued vs started jobs, and Spot interruptions',
+        title: 'Queued, waiting and started jobs, and Spot interruptions',
         left: this.queues.flatMap((q) => [
           q.metricJobs(JobMetric.RUNNABLE, { ...hour, label: `${q.node.id} queued` }),
+          q.metricJobs(JobMetric.WAITING, {
+            ...hour,
+            statistic: cloudwatch.Stats.MAXIMUM,
+            label: `${q.node.id} waiting (most seen)`,
+          }),
           q.metricJobs(JobMetric.STARTING, { ...hour, label: `${q.node.id} started` }),
         ]),
         right: this.queues.map((q) =>

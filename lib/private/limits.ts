@@ -199,6 +199,15 @@ export const OUT_OF_MEMORY_REASON_PATTERN = 'OutOfMemoryError*';
 export const JOB_TIMEOUT_REASON_PATTERN = 'Job attempt duration exceeded timeout*';
 
 /**
+ * Status reasons Batch gives a RUNNABLE job that blocks the head of its queue (and cancels it for, after the queue's
+ * `jobStateTimeLimitActions`): `CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY - …`, `MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT
+ * - …`, `MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE - …`, `MISCONFIGURATION:SERVICE_ROLE_PERMISSIONS - …`. ListJobs
+ * and DescribeJobs report them in `statusReason`.
+ * @see https://docs.aws.amazon.com/batch/latest/userguide/job_stuck_in_runnable.html
+ */
+export const BLOCKED_REASON_PATTERNS = ['CAPACITY:*', 'MISCONFIGURATION:*'];
+
+/**
  * Errors a Step Functions Batch task raises when the Batch API fails (not the job): `Batch.<exception>` for the
  * exceptions SubmitJob models (ClientException 400, ServerException 500), and `Batch.AWSBatchException` for unmodeled
  * ones, among them throttling ("Too Many Requests (Service: AWSBatch; Status Code: 429; Error Code:

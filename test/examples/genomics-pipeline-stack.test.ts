@@ -100,6 +100,8 @@ describe('GenomicsPipelineStack', () => {
     ]) as Array<{ Action: string | string[]; Resource: unknown }>;
     const allowedStar = [
       'batch:DescribeJobs', // no resource-level permissions
+      'batch:ListJobs', // no resource-level permissions (the queue probe)
+      'cloudwatch:PutMetricData', // limited to the library's namespace by a condition (the queue probe)
       'xray:PutTraceSegments',
       'logs:CreateLogDelivery', // Step Functions log delivery
       'ec2:DescribeTags', // ECS container-instance role (AmazonEC2ContainerServiceforEC2Role written out)

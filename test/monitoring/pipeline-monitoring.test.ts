@@ -9,7 +9,7 @@ import {
   PipelineMonitoring,
   PipelineMonitoringProps,
 } from '../../lib';
-import { aslOf } from '../support/asl';
+import { aslOf, indexOfMachine } from '../support/asl';
 import { errorOf } from '../support/capacity';
 import { applicationError } from '../support/batch-failures';
 import { genomicsPipeline, jobFailure, runLocally, threeSamples } from '../support/pipeline';
@@ -153,27 +153,61 @@ describe('PipelineMonitoring', () => {
     expect(m.standard.metricSpotInterruptions().namespace).toBe(JOB_METRICS_NAMESPACE);
   });
 
-  test('stuck-queue alarm: jobs queued within an hour and none started', () => {
+  test('stuck-queue alarm: jobs waiting all hour and none started, or the queue blocked all hour; stays on while it lasts', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmDescription: Match.stringLikeRegexp(
-        '^Jobs entered RUNNABLE on Test/Standard within 1 hour and none started',
-      ),
+      AlarmDescription: Match.stringLikeRegexp('^Jobs waited in RUNNABLE on Test/Standard for 1 hour and none started'),
       Threshold: 1,
       EvaluationPeriods: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       TreatMissingData: 'notBreaching',
       Metrics: Match.arrayWith([
-        Match.objectLike({ Expression: 'IF(FILL(runnable, 0) > 0 AND FILL(started, 0) == 0, 1, 0)' }),
         Match.objectLike({
-          Id: 'runnable',
+          Expression: 'IF((FILL(waiting, 0) > 0 AND FILL(started, 0) == 0) OR FILL(blocked, 0) > 0, 1, 0)',
+        }),
+        // Gauges, read as their Minimum: above 0 for the whole hour.
+        Match.objectLike({
+          Id: 'waiting',
           MetricStat: Match.objectLike({
             Period: 3600,
-            Stat: 'Sum',
-            Metric: Match.objectLike({ MetricName: 'JobsRunnable' }),
+            Stat: 'Minimum',
+            Metric: Match.objectLike({ MetricName: 'JobsWaiting' }),
           }),
+        }),
+        Match.objectLike({
+          Id: 'started',
+          MetricStat: Match.objectLike({ Stat: 'Sum', Metric: Match.objectLike({ MetricName: 'JobsStarting' }) }),
+        }),
+        Match.objectLike({
+          Id: 'blocked',
+          MetricStat: Match.objectLike({ Stat: 'Minimum', Metric: Match.objectLike({ MetricName: 'QueueBlocked' }) }),
         }),
       ]),
       AlarmActions: [{ Ref: ref(stack, m.monitoring.topic) }],
+    });
+  });
+
+  test('the queue probe runs every 5 minutes over the watched queues, may only list jobs and publish its own metrics', () => {
+    const probe = { Ref: ref(stack, m.monitoring.probe.stateMachine) };
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Targets: [Match.objectLike({ Arn: probe })],
+    });
+    const [rule] = Object.values(
+      template.findResources('AWS::Events::Rule', { Properties: { ScheduleExpression: 'rate(5 minutes)' } }),
+    );
+    const input = JSON.stringify(rule.Properties.Targets[0].Input);
+    for (const q of [m.standard, m.urgent]) {
+      expect(input).toContain(ref(stack, q.jobQueue));
+    }
+    const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+    expect(policies).toContain('"Action":"batch:ListJobs","Effect":"Allow","Resource":"*"');
+    expect(policies).toContain(
+      '"Action":"cloudwatch:PutMetricData","Condition":{"StringEquals":{"cloudwatch:namespace":"CdkBatchPipelines/Jobs"}}',
+    );
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmDescription: Match.stringLikeRegexp('^The queue probe could not list'),
+      Dimensions: [{ Name: 'StateMachineArn', Value: probe }],
+      MetricName: 'ExecutionsFailed',
     });
   });
 
@@ -201,6 +235,7 @@ describe('PipelineMonitoring', () => {
       });
     }
     expect(Object.keys(m.monitoring.alarms).sort()).toEqual([
+      'QueueProbeFailed',
       'StandardSpotInterruptions',
       'StandardStuck',
       'UrgentSpotInterruptions',
@@ -244,7 +279,10 @@ describe('PipelineMonitoring', () => {
 
 describe('the notifier turns events into readable messages', () => {
   const m = monitored();
-  const asl = aslOf(m.template, 1) as Record<string, unknown>;
+  const asl = aslOf(m.template, indexOfMachine(m.template, ref(m.stack, m.monitoring.notifier))) as Record<
+    string,
+    unknown
+  >;
   const notify = async (event: unknown) => {
     const published: Array<{ Subject: string; Message: string; TopicArn: string }> = [];
     const handlers = Object.fromEntries(
@@ -373,6 +411,65 @@ describe('the notifier turns events into readable messages', () => {
     }
     expect(jobMsg.Message).toContain('j'.repeat(128));
     expect(runMsg.Message).toContain('e'.repeat(80));
+  });
+});
+
+describe('the queue probe', () => {
+  const m = monitored();
+  const probe = m.monitoring.probe.stateMachine;
+  const asl = aslOf(m.template, indexOfMachine(m.template, ref(m.stack, probe))) as Record<string, unknown>;
+  const QUEUE = 'arn:aws:batch:us-east-1:123456789012:job-queue/StandardQueue';
+  /**
+   * A ListJobs page as the Step Functions AWS SDK integration returns it (the API's fields in PascalCase:
+   * https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html; JobSummary fields:
+   * https://docs.aws.amazon.com/batch/latest/APIReference/API_JobSummary.html). The blocked job's reason is the one
+   * https://docs.aws.amazon.com/batch/latest/userguide/job_stuck_in_runnable_capacity.html gives.
+   */
+  const summary = (i: number, statusReason?: string) => ({
+    JobArn: `arn:aws:batch:us-east-1:123456789012:job/0000000${i}-0a82-49aa-ba5a-4727fcce14a8`,
+    JobId: `0000000${i}-0a82-49aa-ba5a-4727fcce14a8`,
+    JobName: `photos-2026-48-resize-${i}`,
+    CreatedAt: 1764400000000 + i,
+    Status: 'RUNNABLE',
+    ...(statusReason ? { StatusReason: statusReason } : {}),
+    JobDefinition: 'arn:aws:batch:us-east-1:123456789012:job-definition/Test_Resize:3',
+  });
+  const look = async (jobs: unknown[]) => {
+    const published: unknown[] = [];
+    await new StateMachine(asl as never, { validationOptions: { checkArn: false } }).run({ queues: [QUEUE] } as never, {
+      overrides: {
+        taskResourceLocalHandlers: {
+          'List waiting jobs': async () => ({ JobSummaryList: jobs }),
+          Publish: async (input: never) => (published.push(input), {}),
+        } as never,
+      },
+    }).result;
+    return published as Array<{ MetricData: Array<{ MetricName: string; Value: number; Dimensions: unknown[] }> }>;
+  };
+
+  test('an idle queue: nothing waits, nothing blocks', async () => {
+    const [call] = await look([]);
+    expect(call.MetricData.map((d) => [d.MetricName, d.Value])).toEqual([
+      ['JobsWaiting', 0],
+      ['QueueBlocked', 0],
+    ]);
+    expect(call.MetricData[0].Dimensions).toEqual([{ Name: 'JobQueue', Value: QUEUE }]);
+  });
+
+  test('jobs waiting their turn are counted, not blocked', async () => {
+    const [call] = await look([summary(1), summary(2), summary(3)]);
+    expect(call.MetricData.map((d) => d.Value)).toEqual([3, 0]);
+  });
+
+  test('a job Batch reports as blocking the queue marks it blocked', async () => {
+    const [call] = await look([
+      summary(1),
+      summary(
+        2,
+        'CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY - Service cannot fulfill the capacity requested for instance type r5.4xlarge',
+      ),
+    ]);
+    expect(call.MetricData.map((d) => d.Value)).toEqual([2, 1]);
   });
 });
 

@@ -71,3 +71,16 @@ export function aslOf(template: Template, index = 0): Record<string, unknown> {
   });
   return JSON.parse(text);
 }
+
+/** The index `aslOf` takes for the state machine with this logical id. */
+export function indexOfMachine(template: Template, logicalId: string): number {
+  const json = template.toJSON() as { Resources: Record<string, { Type: string }> };
+  const ids = Object.entries(json.Resources)
+    .filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine')
+    .map(([id]) => id);
+  const index = ids.indexOf(logicalId);
+  if (index < 0) {
+    throw new Error(`no state machine ${logicalId} in the template (${ids.join(', ')})`);
+  }
+  return index;
+}

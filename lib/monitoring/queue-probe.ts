@@ -1,0 +1,161 @@
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { JOB_METRICS_NAMESPACE, JobMetric } from './job-metrics';
+import { JobQueue } from '../queues/job-queue';
+import { acknowledgeWildcards } from '../private/nag';
+import { vendedLogGroupName } from '../private/names';
+import { BLOCKED_REASON_PATTERNS } from '../private/limits';
+
+/** Props of `QueueProbe`. */
+export interface QueueProbeProps {
+  /** The queues to look at. */
+  readonly queues: JobQueue[];
+  /** How long its logs are kept. */
+  readonly logRetention: logs.RetentionDays;
+}
+
+/** How often the probe looks. */
+export const PROBE_INTERVAL = Duration.minutes(5);
+
+/**
+ * Looks at each queue every 5 minutes and publishes what it sees as gauges: how many jobs wait in RUNNABLE
+ * (`JobMetric.WAITING`) and whether Batch reports one of them as blocking the queue (`JobMetric.BLOCKED`). Job
+ * state-change events say when jobs enter RUNNABLE, not that they are still there: a queue stuck for longer than an
+ * alarm's window sends no more events, and an alarm on them returns to OK while nothing runs. A gauge stays up as
+ * long as the jobs wait.
+ *
+ * An Express state machine calls ListJobs (first page, 100 jobs) and PutMetricData; it needs no Lambda. Its failures
+ * are its own (no Catch): a probe that cannot look fails its execution, which `PipelineMonitoring` alarms on, so a
+ * blind stuck-queue alarm does not pass for a quiet one.
+ * @see https://docs.aws.amazon.com/batch/latest/APIReference/API_ListJobs.html
+ * @see https://docs.aws.amazon.com/batch/latest/userguide/job_stuck_in_runnable.html
+ */
+export class QueueProbe extends Construct {
+  public readonly stateMachine: sfn.StateMachine;
+
+  constructor(scope: Construct, id: string, props: QueueProbeProps) {
+    super(scope, id);
+    const C = sfn.Condition;
+    const list = new sfn.CustomState(this, 'List waiting jobs', {
+      stateJson: {
+        Type: 'Task',
+        Resource: `arn:${Aws.PARTITION}:states:::aws-sdk:batch:listJobs`,
+        Parameters: { 'JobQueue.$': '$.queue', JobStatus: 'RUNNABLE', MaxResults: 100 },
+        ResultSelector: { 'jobs.$': '$.JobSummaryList' },
+        ResultPath: '$.listed',
+      },
+    });
+    list.addRetry({ errors: [sfn.Errors.ALL], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
+    const mark = new sfn.Map(this, 'Blocked?', { itemsPath: '$.listed.jobs', resultPath: '$.marks' });
+    mark.itemProcessor(
+      new sfn.Choice(this, 'Blocking the queue?')
+        .when(
+          C.and(
+            C.isPresent('$.StatusReason'),
+            C.isString('$.StatusReason'),
+            C.or(...BLOCKED_REASON_PATTERNS.map((p) => C.stringMatches('$.StatusReason', p))),
+          ),
+          new sfn.Pass(this, 'Blocking', { result: sfn.Result.fromString('blocked') }),
+        )
+        .otherwise(new sfn.Pass(this, 'Waiting', { result: sfn.Result.fromString('waiting') })),
+    );
+    const counted = (blocked: number) =>
+      new sfn.Pass(this, blocked ? 'Count (blocked)' : 'Count', {
+        parameters: { 'queue.$': '$.queue', 'waiting.$': 'States.ArrayLength($.listed.jobs)', blocked },
+      });
+    const publish = new sfn.CustomState(this, 'Publish', {
+      stateJson: {
+        Type: 'Task',
+        Resource: `arn:${Aws.PARTITION}:states:::aws-sdk:cloudwatch:putMetricData`,
+        Parameters: {
+          Namespace: JOB_METRICS_NAMESPACE,
+          MetricData: [
+            {
+              MetricName: JobMetric.WAITING,
+              Dimensions: [{ Name: 'JobQueue', 'Value.$': '$.queue' }],
+              'Value.$': '$.waiting',
+              Unit: 'Count',
+            },
+            {
+              MetricName: JobMetric.BLOCKED,
+              Dimensions: [{ Name: 'JobQueue', 'Value.$': '$.queue' }],
+              'Value.$': '$.blocked',
+              Unit: 'Count',
+            },
+          ],
+        },
+        End: true,
+      },
+    });
+    publish.addRetry({ errors: [sfn.Errors.ALL], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
+    const anyBlocked = new sfn.Pass(this, 'Any blocked?', {
+      parameters: {
+        'queue.$': '$.queue',
+        'listed.$': '$.listed',
+        'blocked.$': "States.ArrayContains($.marks, 'blocked')",
+      },
+    });
+    list
+      .next(mark)
+      .next(anyBlocked)
+      .next(
+        new sfn.Choice(this, 'Blocked')
+          .when(C.booleanEquals('$.blocked', true), counted(1).next(publish))
+          .otherwise(counted(0).next(publish)),
+      );
+    const eachQueue = new sfn.Map(this, 'Each queue', {
+      itemsPath: '$.queues',
+      itemSelector: { 'queue.$': '$$.Map.Item.Value' },
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    eachQueue.itemProcessor(list);
+
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineType: sfn.StateMachineType.EXPRESS,
+      definitionBody: sfn.DefinitionBody.fromChainable(eachQueue),
+      timeout: Duration.minutes(2),
+      tracingEnabled: true,
+      logs: {
+        destination: new logs.LogGroup(this, 'Logs', {
+          logGroupName: vendedLogGroupName(this, 'QueueProbe'),
+          retention: props.logRetention,
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
+        level: sfn.LogLevel.ALL,
+        includeExecutionData: false,
+      },
+    });
+    // ListJobs has no resource-level permissions; PutMetricData is limited to the library's namespace.
+    // https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsbatch.html
+    // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/iam-cw-condition-keys-namespace.html
+    this.stateMachine.addToRolePolicy(new iam.PolicyStatement({ actions: ['batch:ListJobs'], resources: ['*'] }));
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': JOB_METRICS_NAMESPACE } },
+      }),
+    );
+    acknowledgeWildcards(
+      this,
+      [(this.stateMachine.role.node.tryFindChild('DefaultPolicy') as iam.Policy | undefined)?.document],
+      () =>
+        'batch:ListJobs, cloudwatch:PutMetricData (limited to its namespace by condition), X-Ray and log delivery have no resource-level permissions.',
+    );
+    new events.Rule(this, 'Schedule', {
+      description: 'Looks at the pipeline queues every 5 minutes: jobs waiting in RUNNABLE, and whether one blocks',
+      schedule: events.Schedule.rate(PROBE_INTERVAL),
+      targets: [
+        new targets.SfnStateMachine(this.stateMachine, {
+          input: events.RuleTargetInput.fromObject({ queues: props.queues.map((q) => q.jobQueueArn) }),
+          retryAttempts: 2,
+        }),
+      ],
+    });
+  }
+}
