@@ -200,9 +200,9 @@ export const JOB_TIMEOUT_REASON_PATTERN = 'Job attempt duration exceeded timeout
 
 /**
  * Status reasons Batch gives a RUNNABLE job that blocks the head of its queue (and cancels it for, after the queue's
- * `jobStateTimeLimitActions`): `CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY - …`, `MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT
- * - …`, `MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE - …`, `MISCONFIGURATION:SERVICE_ROLE_PERMISSIONS - …`. ListJobs
- * and DescribeJobs report them in `statusReason`.
+ * `jobStateTimeLimitActions`): `CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY - …`,
+ * `MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT - …`, `MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE - …`,
+ * `MISCONFIGURATION:SERVICE_ROLE_PERMISSIONS - …`. ListJobs and DescribeJobs report them in `statusReason`.
  * @see https://docs.aws.amazon.com/batch/latest/userguide/job_stuck_in_runnable.html
  */
 export const BLOCKED_REASON_PATTERNS = ['CAPACITY:*', 'MISCONFIGURATION:*'];
