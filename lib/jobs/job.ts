@@ -27,6 +27,12 @@ import { checkEnvironment, checkTags, checkTimeout } from '../private/job-checks
 import { checkBatchName, defaultJobDefinitionName } from '../private/names';
 import { ensureStackLimitChecks } from '../private/stack-limits';
 
+/**
+ * EFS mounts per job role: what a job's credentials may do on a file system is decided by its role, which jobs may
+ * share, not by the mount's read-only flag.
+ */
+const EFS_MOUNTS = new WeakMap<iam.IRole, Array<{ job: Construct; fileSystem: efs.IFileSystem; readOnly: boolean }>>();
+
 /** Options of `Job.mountEfs`. */
 export interface EfsMountOptions {
   /** Where the file system appears in the container. */
@@ -42,7 +48,10 @@ export interface EfsMountOptions {
    */
   readonly rootDirectory?: string;
   /**
-   * Mount read-only (and grant only ClientMount).
+   * Mount read-only and grant the job role only ClientMount. With IAM authorization the role decides what the
+   * job may do on the file system, so a read-only mount on a role that another job mounts the same file system
+   * read-write with (the stack's shared job role, typically) fails synth: give one of the jobs its own `jobRole`.
+   * https://docs.aws.amazon.com/efs/latest/ug/iam-access-control-nfs-efs.html
    * @default false
    */
   readonly readOnly?: boolean;
@@ -495,11 +504,36 @@ export class Job extends Construct {
         : ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite']),
     );
     this.efsMounts.push(fileSystem);
+    const onRole = EFS_MOUNTS.get(this.jobRole) ?? [];
+    EFS_MOUNTS.set(this.jobRole, onRole);
+    onRole.push({ job: this, fileSystem, readOnly: options.readOnly ?? false });
+    if (options.readOnly) {
+      this.node.addValidation({ validate: () => this.validateReadOnlyMount(fileSystem) });
+    }
     for (const q of this._queues) {
       for (const c of q.capacities) {
         fileSystem.connections.allowDefaultPortFrom(c.computeEnvironment, `NFS from Batch capacity ${c.node.path}`);
       }
     }
+  }
+
+  /** A read-only mount holds only if no other job on the same role mounts the file system read-write. */
+  private validateReadOnlyMount(fileSystem: efs.IFileSystem): string[] {
+    const writer = (EFS_MOUNTS.get(this.jobRole) ?? []).find(
+      (m) => m.fileSystem === fileSystem && !m.readOnly && m.job !== this,
+    );
+    if (!writer) {
+      return [];
+    }
+    return [
+      describeProblem(this, {
+        prop: 'mountEfs.readOnly',
+        received: `true for ${fileSystem.node.path}, on job role ${this.jobRole.node.path}, which job ${writer.job.node.path} mounts it read-write with`,
+        allowed:
+          'a read-only mount on a role no job mounts the file system read-write with: the role, not the mount flag, decides what the job may write',
+        fix: "give one of the jobs its own role, e.g. jobRole: new iam.Role(this, 'ReaderRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') })",
+      }),
+    ];
   }
 
   private validateOnQueues(): string[] {

@@ -368,6 +368,43 @@ describe('options', () => {
     expect(JSON.stringify(t.findResources('AWS::IAM::Policy'))).not.toContain('elasticfilesystem:ClientWrite');
   });
 
+  test('a read-only mount holds: synth refuses it on a role another job mounts the file system read-write with', () => {
+    // With IAM authorization, the job role decides what a job may do on the file system; the mount flag only
+    // shapes the container's view. https://docs.aws.amazon.com/efs/latest/ug/iam-access-control-nfs-efs.html
+    const { app, stack, vpc, queue } = setup();
+    const fileSystem = new efs.FileSystem(stack, 'Refs', { vpc });
+    const reader = job(stack, queue);
+    reader.mountEfs(fileSystem, { containerPath: '/refs', readOnly: true });
+    const writer = new Job(stack, 'Index', {
+      queues: [queue],
+      image: ecs.ContainerImage.fromRegistry('busybox'),
+      vcpus: 1,
+      memory: Size.gibibytes(2),
+    });
+    writer.mountEfs(fileSystem, { containerPath: '/refs' });
+    expect(reader.jobRole).toBe(writer.jobRole);
+    expect(() => app.synth()).toThrow(
+      "Test/Align: mountEfs.readOnly true for Test/Refs, on job role Test/BatchPipelinesShared/JobRole, which job Test/Index mounts it read-write with is not allowed; allowed: a read-only mount on a role no job mounts the file system read-write with: the role, not the mount flag, decides what the job may write. Fix: give one of the jobs its own role, e.g. jobRole: new iam.Role(this, 'ReaderRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') })",
+    );
+  });
+
+  test('a read-only mount with its own role: that role may only mount', () => {
+    const { stack, vpc, queue } = setup();
+    const fileSystem = new efs.FileSystem(stack, 'Refs', { vpc });
+    const readerRole = new iam.Role(stack, 'ReaderRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+    });
+    const reader = job(stack, queue, { jobRole: readerRole });
+    reader.mountEfs(fileSystem, { containerPath: '/refs', readOnly: true });
+    job(stack, queue, {}, 'Index').mountEfs(fileSystem, { containerPath: '/refs' });
+    const t = Template.fromStack(stack);
+    const readerPolicy = Object.values(t.findResources('AWS::IAM::Policy')).find((p) =>
+      JSON.stringify(p.Properties.Roles).includes(stack.getLogicalId(readerRole.node.defaultChild as CfnElement)),
+    )!;
+    expect(JSON.stringify(readerPolicy)).toContain('elasticfilesystem:ClientMount');
+    expect(JSON.stringify(readerPolicy)).not.toContain('elasticfilesystem:ClientWrite');
+  });
+
   test('mountEfs rejects a root directory together with an access point', () => {
     const { stack, vpc, queue } = setup();
     const fileSystem = new efs.FileSystem(stack, 'Refs', { vpc });
