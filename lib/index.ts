@@ -9,6 +9,7 @@ export * from './jobs/retry-policy';
 export * from './jobs/shared-job-resources';
 export * from './jobs/job';
 export * from './jobs/multi-node-job';
+export type { EfsMountOptions } from './jobs/job-access';
 export * from './workflow/step';
 export * from './workflow/outcome';
 export * from './workflow/workflow';

@@ -6,6 +6,7 @@ import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { allowNfsFrom, EfsMountOptions, grantReadPrefix, grantWritePrefix, mountEfsVolume } from './job-access';
 import { RetryPolicy } from './retry-policy';
 import { SharedJobResources } from './shared-job-resources';
 import { CapacityPlatform, ICapacity, PurchaseOption } from '../compute/capacity';
@@ -16,7 +17,6 @@ import { allRevisionsArn, jobDefinitionArnPattern } from '../private/arns';
 import { noteJobTimeout } from '../private/job-timeouts';
 import { fail } from '../private/errors';
 import { checkFit } from '../private/fit-check';
-import { acknowledgeFinding, nagResource } from '../private/nag';
 import {
   FARGATE_MAX_EPHEMERAL_GIB,
   FARGATE_MIN_EPHEMERAL_GIB,
@@ -26,36 +26,6 @@ import {
 import { checkEnvironment, checkTags, checkTimeout } from '../private/job-checks';
 import { checkBatchName, defaultJobDefinitionName } from '../private/names';
 import { ensureStackLimitChecks } from '../private/stack-limits';
-
-/**
- * EFS mounts per job role: what a job's credentials may do on a file system is decided by its role, which jobs may
- * share, not by the mount's read-only flag.
- */
-const EFS_MOUNTS = new WeakMap<iam.IRole, Array<{ job: Construct; fileSystem: efs.IFileSystem; readOnly: boolean }>>();
-
-/** Options of `Job.mountEfs`. */
-export interface EfsMountOptions {
-  /** Where the file system appears in the container. */
-  readonly containerPath: string;
-  /**
-   * Access point to mount through (enforces a POSIX user and root directory).
-   * @default - the file system root, with IAM authorization by the job role
-   */
-  readonly accessPoint?: efs.IAccessPoint;
-  /**
-   * Directory of the file system to mount. Must be left out (or `/`) with an access point, which sets its own.
-   * @default '/'
-   */
-  readonly rootDirectory?: string;
-  /**
-   * Mount read-only and grant the job role only ClientMount. With IAM authorization the role decides what the
-   * job may do on the file system, so a read-only mount on a role that another job mounts the same file system
-   * read-write with (the stack's shared job role, typically) fails synth: give one of the jobs its own `jobRole`.
-   * https://docs.aws.amazon.com/efs/latest/ug/iam-access-control-nfs-efs.html
-   * @default false
-   */
-  readonly readOnly?: boolean;
-}
 
 /** Props of `Job`. */
 export interface JobProps {
@@ -423,22 +393,7 @@ export class Job extends Construct {
    * @default prefix - the whole bucket
    */
   public grantRead(bucket: s3.IBucket, prefix = ''): iam.Grant {
-    const objects = bucket.arnForObjects(`${prefix}*`);
-    const grant = iam.Grant.addToPrincipal({
-      grantee: this.jobRole,
-      actions: ['s3:GetObject'],
-      resourceArns: [objects],
-    });
-    this.acknowledgePrefix(objects);
-    this.jobRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:ListBucket'],
-        resources: [bucket.bucketArn],
-        conditions: prefix ? { StringLike: { 's3:prefix': [`${prefix}*`] } } : undefined,
-      }),
-    );
-    bucket.encryptionKey?.grantDecrypt(this.jobRole);
-    return grant;
+    return grantReadPrefix(this, this.jobRole, bucket, prefix);
   }
 
   /**
@@ -448,24 +403,7 @@ export class Job extends Construct {
    * @default prefix - the whole bucket
    */
   public grantWrite(bucket: s3.IBucket, prefix = ''): iam.Grant {
-    const objects = bucket.arnForObjects(`${prefix}*`);
-    const grant = iam.Grant.addToPrincipal({
-      grantee: this.jobRole,
-      actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
-      resourceArns: [objects],
-    });
-    this.acknowledgePrefix(objects);
-    bucket.encryptionKey?.grantEncryptDecrypt(this.jobRole);
-    return grant;
-  }
-
-  /** A grant on the objects under a prefix is a wildcard by nature: acknowledge exactly that one for cdk-nag. */
-  private acknowledgePrefix(objectsArn: string): void {
-    acknowledgeFinding(
-      this.jobRole,
-      `AwsSolutions-IAM5[Resource::${nagResource(this, objectsArn)}]`,
-      'Objects under one key prefix of one bucket, whose names (per sample) exist only at run time.',
-    );
+    return grantWritePrefix(this, this.jobRole, bucket, prefix);
   }
 
   /**
@@ -476,64 +414,18 @@ export class Job extends Construct {
     if (this.platform === CapacityPlatform.EC2 && !(this.container instanceof batch.EcsEc2ContainerDefinition)) {
       return;
     }
-    if (options.accessPoint && options.rootDirectory !== undefined && options.rootDirectory !== '/') {
-      fail(this, {
-        prop: 'mountEfs.rootDirectory',
-        received: `'${options.rootDirectory}' with an access point`,
-        allowed: "no rootDirectory (or '/') when mounting through an access point, which sets its own",
-        fix: 'remove rootDirectory, or set the directory on the access point',
-      });
-    }
-    this.container.addVolume(
-      batch.EcsVolume.efs({
-        name: `efs${this.efsMounts.length}`,
-        fileSystem,
-        containerPath: options.containerPath,
-        readonly: options.readOnly ?? false,
-        rootDirectory: options.accessPoint ? undefined : options.rootDirectory,
-        accessPointId: options.accessPoint?.accessPointId,
-        // IAM authorization and access points both require transit encryption.
-        enableTransitEncryption: true,
-        useJobRole: true,
-      }),
-    );
-    fileSystem.grant(
-      this.jobRole,
-      ...(options.readOnly
-        ? ['elasticfilesystem:ClientMount']
-        : ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite']),
+    mountEfsVolume(
+      {
+        job: this,
+        jobRole: this.jobRole,
+        containers: [this.container],
+        capacities: this._queues.flatMap((q) => q.capacities),
+        index: this.efsMounts.length,
+      },
+      fileSystem,
+      options,
     );
     this.efsMounts.push(fileSystem);
-    const onRole = EFS_MOUNTS.get(this.jobRole) ?? [];
-    EFS_MOUNTS.set(this.jobRole, onRole);
-    onRole.push({ job: this, fileSystem, readOnly: options.readOnly ?? false });
-    if (options.readOnly) {
-      this.node.addValidation({ validate: () => this.validateReadOnlyMount(fileSystem) });
-    }
-    for (const q of this._queues) {
-      for (const c of q.capacities) {
-        fileSystem.connections.allowDefaultPortFrom(c.computeEnvironment, `NFS from Batch capacity ${c.node.path}`);
-      }
-    }
-  }
-
-  /** A read-only mount holds only if no other job on the same role mounts the file system read-write. */
-  private validateReadOnlyMount(fileSystem: efs.IFileSystem): string[] {
-    const writer = (EFS_MOUNTS.get(this.jobRole) ?? []).find(
-      (m) => m.fileSystem === fileSystem && !m.readOnly && m.job !== this,
-    );
-    if (!writer) {
-      return [];
-    }
-    return [
-      describeProblem(this, {
-        prop: 'mountEfs.readOnly',
-        received: `true for ${fileSystem.node.path}, on job role ${this.jobRole.node.path}, which job ${writer.job.node.path} mounts it read-write with`,
-        allowed:
-          'a read-only mount on a role no job mounts the file system read-write with: the role, not the mount flag, decides what the job may write',
-        fix: "give one of the jobs its own role, e.g. jobRole: new iam.Role(this, 'ReaderRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') })",
-      }),
-    ];
   }
 
   private validateOnQueues(): string[] {
@@ -586,11 +478,9 @@ export class Job extends Construct {
   }
 
   private checkEfsIngress(capacities: readonly ICapacity[]): void {
+    // Capacity added to a queue after the mount: allow it too.
     for (const fs of this.efsMounts) {
-      for (const c of capacities) {
-        // Capacity added to a queue after the mount: allow it too (idempotent per peer).
-        fs.connections.allowDefaultPortFrom(c.computeEnvironment, `NFS from Batch capacity ${c.node.path}`);
-      }
+      allowNfsFrom(fs, capacities);
     }
   }
 

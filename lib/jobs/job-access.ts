@@ -1,0 +1,165 @@
+import * as batch from 'aws-cdk-lib/aws-batch';
+import * as efs from 'aws-cdk-lib/aws-efs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { ICapacity } from '../compute/capacity';
+import { describeProblem } from '../core/validation-error';
+import { fail } from '../private/errors';
+import { acknowledgeFinding, nagResource } from '../private/nag';
+
+/** Options of `Job.mountEfs` and `MultiNodeJob.mountEfs`. */
+export interface EfsMountOptions {
+  /** Where the file system appears in the container. */
+  readonly containerPath: string;
+  /**
+   * Access point to mount through (enforces a POSIX user and root directory).
+   * @default - the file system root, with IAM authorization by the job role
+   */
+  readonly accessPoint?: efs.IAccessPoint;
+  /**
+   * Directory of the file system to mount. Must be left out (or `/`) with an access point, which sets its own.
+   * @default '/'
+   */
+  readonly rootDirectory?: string;
+  /**
+   * Mount read-only and grant the job role only ClientMount. With IAM authorization the role decides what the
+   * job may do on the file system, so a read-only mount on a role that another job mounts the same file system
+   * read-write with (the stack's shared job role, typically) fails synth: give one of the jobs its own `jobRole`.
+   * https://docs.aws.amazon.com/efs/latest/ug/iam-access-control-nfs-efs.html
+   * @default false
+   */
+  readonly readOnly?: boolean;
+}
+
+/**
+ * EFS mounts per job role: what a job's credentials may do on a file system is decided by its role, which jobs may
+ * share, not by the mount's read-only flag.
+ */
+const EFS_MOUNTS = new WeakMap<iam.IRole, Array<{ job: Construct; fileSystem: efs.IFileSystem; readOnly: boolean }>>();
+
+/** What mounting a file system into a job needs to know about the job. */
+export interface EfsMountTarget {
+  /** The job (for messages and validation). */
+  readonly job: Construct;
+  /** The role the job's containers run as (IAM authorization). */
+  readonly jobRole: iam.IRole;
+  /** Every container of the job (one per node range for a multi-node job). */
+  readonly containers: batch.IEcsContainerDefinition[];
+  /** The capacities the job may run on: each gets NFS ingress. */
+  readonly capacities: readonly ICapacity[];
+  /** How many EFS volumes the job mounted before, for the volume's name. */
+  readonly index: number;
+}
+
+/**
+ * Mounts an EFS file system into every container of a job: transit encryption, IAM authorization with the job role
+ * (ClientMount, and ClientWrite unless read-only), NFS ingress from each capacity. A read-only mount is checked at
+ * synth against other jobs of the same role.
+ */
+export function mountEfsVolume(target: EfsMountTarget, fileSystem: efs.IFileSystem, options: EfsMountOptions): void {
+  if (options.accessPoint && options.rootDirectory !== undefined && options.rootDirectory !== '/') {
+    fail(target.job, {
+      prop: 'mountEfs.rootDirectory',
+      received: `'${options.rootDirectory}' with an access point`,
+      allowed: "no rootDirectory (or '/') when mounting through an access point, which sets its own",
+      fix: 'remove rootDirectory, or set the directory on the access point',
+    });
+  }
+  for (const container of target.containers) {
+    container.addVolume(
+      batch.EcsVolume.efs({
+        name: `efs${target.index}`,
+        fileSystem,
+        containerPath: options.containerPath,
+        readonly: options.readOnly ?? false,
+        rootDirectory: options.accessPoint ? undefined : options.rootDirectory,
+        accessPointId: options.accessPoint?.accessPointId,
+        // IAM authorization and access points both require transit encryption.
+        enableTransitEncryption: true,
+        useJobRole: true,
+      }),
+    );
+  }
+  fileSystem.grant(
+    target.jobRole,
+    ...(options.readOnly
+      ? ['elasticfilesystem:ClientMount']
+      : ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite']),
+  );
+  const onRole = EFS_MOUNTS.get(target.jobRole) ?? [];
+  EFS_MOUNTS.set(target.jobRole, onRole);
+  onRole.push({ job: target.job, fileSystem, readOnly: options.readOnly ?? false });
+  if (options.readOnly) {
+    target.job.node.addValidation({ validate: () => validateReadOnlyMount(target.job, target.jobRole, fileSystem) });
+  }
+  allowNfsFrom(fileSystem, target.capacities);
+}
+
+/** NFS ingress to the file system from each capacity (idempotent per peer). */
+export function allowNfsFrom(fileSystem: efs.IFileSystem, capacities: readonly ICapacity[]): void {
+  for (const c of capacities) {
+    fileSystem.connections.allowDefaultPortFrom(c.computeEnvironment, `NFS from Batch capacity ${c.node.path}`);
+  }
+}
+
+/** A read-only mount holds only if no other job on the same role mounts the file system read-write. */
+function validateReadOnlyMount(job: Construct, role: iam.IRole, fileSystem: efs.IFileSystem): string[] {
+  const writer = (EFS_MOUNTS.get(role) ?? []).find((m) => m.fileSystem === fileSystem && !m.readOnly && m.job !== job);
+  if (!writer) {
+    return [];
+  }
+  return [
+    describeProblem(job, {
+      prop: 'mountEfs.readOnly',
+      received: `true for ${fileSystem.node.path}, on job role ${role.node.path}, which job ${writer.job.node.path} mounts it read-write with`,
+      allowed:
+        'a read-only mount on a role no job mounts the file system read-write with: the role, not the mount flag, decides what the job may write',
+      fix: "give one of the jobs its own role, e.g. jobRole: new iam.Role(this, 'ReaderRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') })",
+    }),
+  ];
+}
+
+/**
+ * Lets `role` read objects under `prefix` of `bucket` (GetObject, and ListBucket limited to the prefix), plus decrypt
+ * with the bucket's KMS key; the prefix wildcard is acknowledged for cdk-nag.
+ */
+export function grantReadPrefix(scope: Construct, role: iam.IRole, bucket: s3.IBucket, prefix: string): iam.Grant {
+  const objects = bucket.arnForObjects(`${prefix}*`);
+  const grant = iam.Grant.addToPrincipal({ grantee: role, actions: ['s3:GetObject'], resourceArns: [objects] });
+  acknowledgePrefix(scope, role, objects);
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [bucket.bucketArn],
+      conditions: prefix ? { StringLike: { 's3:prefix': [`${prefix}*`] } } : undefined,
+    }),
+  );
+  bucket.encryptionKey?.grantDecrypt(role);
+  return grant;
+}
+
+/**
+ * Lets `role` write objects under `prefix` of `bucket` (PutObject, AbortMultipartUpload), plus encrypt with the
+ * bucket's KMS key; the prefix wildcard is acknowledged for cdk-nag.
+ */
+export function grantWritePrefix(scope: Construct, role: iam.IRole, bucket: s3.IBucket, prefix: string): iam.Grant {
+  const objects = bucket.arnForObjects(`${prefix}*`);
+  const grant = iam.Grant.addToPrincipal({
+    grantee: role,
+    actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+    resourceArns: [objects],
+  });
+  acknowledgePrefix(scope, role, objects);
+  bucket.encryptionKey?.grantEncryptDecrypt(role);
+  return grant;
+}
+
+/** A grant on the objects under a prefix is a wildcard by nature: acknowledge exactly that one for cdk-nag. */
+function acknowledgePrefix(scope: Construct, role: iam.IRole, objectsArn: string): void {
+  acknowledgeFinding(
+    role,
+    `AwsSolutions-IAM5[Resource::${nagResource(scope, objectsArn)}]`,
+    'Objects under one key prefix of one bucket, whose names (per sample) exist only at run time.',
+  );
+}
