@@ -16,9 +16,10 @@ const preamble = `/* eslint-disable */
 import { Duration, Size, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as efs from 'aws-cdk-lib/aws-efs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as lib from '../../lib';
-const { Ec2Capacity, FargateCapacity, PurchaseOption, JobQueue, Job, RetryPolicy, FanOut, WorkflowStep, Workflow, PipelineMonitoring } = lib;
+const { Ec2Capacity, FargateCapacity, PurchaseOption, JobQueue, Job, MultiNodeJob, RetryPolicy, FanOut, WorkflowStep, Workflow, PipelineMonitoring } = lib;
 declare const stack: Stack;
 declare const vpc: ec2.IVpc;
 declare const spot: lib.Ec2Capacity;
@@ -34,7 +35,7 @@ declare const callJob: lib.Job;
 declare const qcJob: lib.Job;
 declare const aggregateJob: lib.Job;
 declare const workflow: lib.Workflow;
-void [Duration, Size, ecs, Ec2Capacity, FargateCapacity, PurchaseOption, JobQueue, Job, RetryPolicy, FanOut, WorkflowStep, Workflow, PipelineMonitoring];
+void [Duration, Size, ecs, efs, Ec2Capacity, FargateCapacity, PurchaseOption, JobQueue, Job, MultiNodeJob, RetryPolicy, FanOut, WorkflowStep, Workflow, PipelineMonitoring];
 `;
 
 const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);

@@ -118,6 +118,13 @@ export interface Ec2CapacityProps {
    * @default - one new group with no inbound rules and all outbound (to pull images and reach S3)
    */
   readonly securityGroups?: ec2.ISecurityGroup[];
+  /**
+   * Placement group the instances launch in: a cluster group (`new ec2.PlacementGroup(this, 'Cluster', { strategy:
+   * ec2.PlacementGroupStrategy.CLUSTER })`) puts the nodes of a multi-node job close together, for low-latency
+   * MPI/NCCL traffic. https://docs.aws.amazon.com/batch/latest/userguide/multi-node-parallel-jobs.html
+   * @default - none
+   */
+  readonly placementGroup?: ec2.IPlacementGroup;
 
   /**
    * Role of the instances (ECS agent).
@@ -243,6 +250,7 @@ export class Ec2Capacity extends Construct implements ICapacity {
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets ?? defaultPrivateSubnets(this, props.vpc),
       securityGroups: props.securityGroups,
+      placementGroup: props.placementGroup,
       spot,
       instanceTypes: types,
       instanceClasses: classes,

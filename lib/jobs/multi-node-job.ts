@@ -1,12 +1,15 @@
-import { Annotations, Duration, Size } from 'aws-cdk-lib';
+import { Annotations, Duration, Size, Token } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { EfsMountOptions, grantReadPrefix, grantWritePrefix, mountEfsVolume } from './job-access';
 import { RetryPolicy } from './retry-policy';
 import { SharedJobResources } from './shared-job-resources';
-import { CapacityPlatform, PurchaseOption } from '../compute/capacity';
+import { CapacityPlatform, ICapacity, PurchaseOption } from '../compute/capacity';
 import { fitOnInstances } from '../compute/fit';
 import { describeProblem } from '../core/validation-error';
 import { JobQueue } from '../queues/job-queue';
@@ -15,7 +18,7 @@ import { fail } from '../private/errors';
 import { checkFit } from '../private/fit-check';
 import { checkEnvironment, checkTags, checkTimeout } from '../private/job-checks';
 import { MAX_NODE_RANGES } from '../private/limits';
-import { checkBatchName } from '../private/names';
+import { checkBatchName, defaultJobDefinitionName } from '../private/names';
 
 /** The container run on a range of nodes of a multi-node parallel job. */
 export interface NodeRange {
@@ -44,6 +47,11 @@ export interface NodeRange {
    * @default - none
    */
   readonly environment?: Record<string, string>;
+  /**
+   * Secrets (Secrets Manager or SSM) exposed as environment variables; read access is granted to the execution role.
+   * @default - none
+   */
+  readonly secrets?: Record<string, batch.Secret>;
 }
 
 /** Props of `MultiNodeJob`. */
@@ -58,7 +66,8 @@ export interface MultiNodeJobProps {
    */
   readonly mainNode?: number;
   /**
-   * Instance type every node runs on.
+   * Instance type every node runs on. It must be one the queues' capacities launch (checked at synth: otherwise the
+   * job waits in RUNNABLE forever).
    * @default - Batch picks from the queue's instance types
    */
   readonly instanceType?: ec2.InstanceType;
@@ -83,6 +92,11 @@ export interface MultiNodeJobProps {
    */
   readonly jobName?: string;
   /**
+   * Name of the job definition.
+   * @default - `<stack>_<construct path>`, as for `Job`: one IAM pattern covers every job definition of the stack
+   */
+  readonly jobDefinitionName?: string;
+  /**
    * Shared log group and roles.
    * @default - `SharedJobResources.of(this)`
    */
@@ -99,6 +113,12 @@ export interface MultiNodeJobProps {
  * ranges checked at construction (no gaps or overlaps, main node in range) and each range's size checked against
  * the queues at synth.
  *
+ * Nodes talk to each other: each node's network interface gets the compute environment's security groups, so the
+ * job adds one self-referencing rule to them (all traffic from the same group, nothing wider) for MPI/NCCL. For
+ * low-latency traffic give the capacity a cluster placement group (`Ec2Capacity.placementGroup`). Like `Job`, it
+ * mounts EFS (`mountEfs`), reads and writes S3 prefixes (`grantRead`/`grantWrite`), takes secrets, is named
+ * `<stack>_<path>` and keeps earlier revisions registered on deploy. It is not a workflow step.
+ *
  * @see https://docs.aws.amazon.com/batch/latest/userguide/multi-node-parallel-jobs.html
  */
 export class MultiNodeJob extends Construct {
@@ -112,6 +132,13 @@ export class MultiNodeJob extends Construct {
   public readonly jobName: string;
   /** Queues the job is submitted to. */
   public readonly queues: readonly JobQueue[];
+  /** Name of the job definition. */
+  public readonly jobDefinitionName: string;
+  /** The role the containers run as. */
+  public readonly jobRole: iam.IRole;
+
+  private readonly containers: batch.EcsEc2ContainerDefinition[] = [];
+  private efsMounts = 0;
 
   constructor(scope: Construct, id: string, props: MultiNodeJobProps) {
     super(scope, id);
@@ -166,9 +193,18 @@ export class MultiNodeJob extends Construct {
       }
     }
 
+    if (props.jobDefinitionName !== undefined && !Token.isUnresolved(props.jobDefinitionName)) {
+      checkBatchName(this, 'jobDefinitionName', props.jobDefinitionName);
+    }
+    this.jobDefinitionName = props.jobDefinitionName ?? defaultJobDefinitionName(this);
     const shared = props.shared ?? SharedJobResources.of(this);
     const jobRole = props.jobRole ?? shared.jobRole;
+    this.jobRole = jobRole;
     this.jobDefinition = new batch.MultiNodeJobDefinition(this, 'Resource', {
+      jobDefinitionName: this.jobDefinitionName,
+      // As for Job: a deploy keeps the earlier revision registered, so a job submitted with it still runs.
+      // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-batch-jobdefinition-resourceretentionpolicy.html
+      skipDeregisterOnUpdate: true,
       mainNode: this.mainNode,
       instanceType: props.instanceType,
       timeout,
@@ -180,22 +216,32 @@ export class MultiNodeJob extends Construct {
         ),
       ),
       propagateTags: true,
-      containers: props.nodeRanges.map((r, i) => ({
-        startNode: r.startNode,
-        endNode: r.endNode,
-        container: new batch.EcsEc2ContainerDefinition(this, `Nodes${i}`, {
+      containers: props.nodeRanges.map((r, i) => {
+        const container = new batch.EcsEc2ContainerDefinition(this, `Nodes${i}`, {
           image: r.image,
           command: r.command,
           cpu: r.vcpus,
           memory: r.memory,
           gpu: r.gpus || undefined,
           environment: r.environment,
+          secrets: r.secrets,
           executionRole: shared.executionRole,
           jobRole,
           logging: ecs.LogDrivers.awsLogs({ logGroup: shared.logGroup, streamPrefix: this.jobName }),
-        }),
-      })),
+        });
+        this.containers.push(container);
+        return { startNode: r.startNode, endNode: r.endNode, container };
+      }),
     });
+    // Node-to-node traffic (MPI, NCCL): each node's interface carries the compute environment's security groups,
+    // which admit nothing by default. One self-referencing rule per group, no wider.
+    // https://docs.aws.amazon.com/batch/latest/userguide/multi-node-parallel-jobs.html
+    for (const c of this.capacities()) {
+      // Another multi-node job on the same group adds the same rule: aws-cdk-lib keeps one.
+      for (const sg of c.computeEnvironment.connections.securityGroups) {
+        sg.addIngressRule(sg, ec2.Port.allTraffic(), 'Multi-node parallel jobs: traffic between the nodes of a job');
+      }
+    }
     const cfn = this.jobDefinition.node.defaultChild as batch.CfnJobDefinition;
     for (const [key, value] of Object.entries(props.tags ?? {})) {
       cfn.tags.setTag(key, value);
@@ -220,6 +266,9 @@ export class MultiNodeJob extends Construct {
               );
             }
           }
+          if (props.instanceType) {
+            errors.push(...this.checkInstanceType(q, props.instanceType.toString()));
+          }
           for (const r of props.nodeRanges) {
             const found = checkFit(
               { scope: this, resources: { vcpus: r.vcpus, memory: r.memory, gpus: r.gpus }, packingThreshold: 0 },
@@ -234,6 +283,43 @@ export class MultiNodeJob extends Construct {
     });
   }
 
+  /**
+   * Lets the nodes read objects under `prefix` of `bucket` (GetObject, and ListBucket limited to the prefix), plus
+   * decrypt with the bucket's KMS key.
+   * @default prefix - the whole bucket
+   */
+  public grantRead(bucket: s3.IBucket, prefix = ''): iam.Grant {
+    return grantReadPrefix(this, this.jobRole, bucket, prefix);
+  }
+
+  /**
+   * Lets the nodes write objects under `prefix` of `bucket` (PutObject, AbortMultipartUpload), plus encrypt with the
+   * bucket's KMS key.
+   * @default prefix - the whole bucket
+   */
+  public grantWrite(bucket: s3.IBucket, prefix = ''): iam.Grant {
+    return grantWritePrefix(this, this.jobRole, bucket, prefix);
+  }
+
+  /**
+   * Mounts an EFS file system into every node (e.g. for checkpoints): transit encryption on, IAM authorization with
+   * the job role, NFS ingress from every capacity of the job's queues.
+   */
+  public mountEfs(fileSystem: efs.IFileSystem, options: EfsMountOptions): void {
+    mountEfsVolume(
+      {
+        job: this,
+        jobRole: this.jobRole,
+        containers: this.containers,
+        capacities: this.capacities(),
+        index: this.efsMounts,
+      },
+      fileSystem,
+      options,
+    );
+    this.efsMounts += 1;
+  }
+
   /** Grants `grantee` permission to submit this job to its queues. */
   public grantSubmit(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({
@@ -241,6 +327,33 @@ export class MultiNodeJob extends Construct {
       actions: ['batch:SubmitJob'],
       resourceArns: [allRevisionsArn(this.jobDefinition.jobDefinitionArn), ...this.queues.map((q) => q.jobQueueArn)],
     });
+  }
+
+  private capacities(): ICapacity[] {
+    return [...new Set(this.queues.flatMap((q) => q.capacities))];
+  }
+
+  /**
+   * A job pinned to an instance type that none of a queue's capacities launches waits in RUNNABLE forever. Types and
+   * families (`p4d.24xlarge`, or the family `p4d`) the capacity names count.
+   */
+  private checkInstanceType(queue: JobQueue, instanceType: string): string[] {
+    const family = instanceType.split('.')[0];
+    return queue.capacities
+      .filter((c) => c.platform === CapacityPlatform.EC2)
+      .filter((c) => {
+        const names = (c as { instanceTypeNames?: string[] }).instanceTypeNames;
+        return names !== undefined && !names.includes(instanceType) && !names.includes(family);
+      })
+      .map((c) =>
+        describeProblem(this, {
+          prop: 'instanceType',
+          received: `${instanceType}`,
+          problem: `is not launched by capacity ${c.node.path} of queue ${queue.node.path} (${(c as { instanceTypeNames?: string[] }).instanceTypeNames!.join(', ')}): the job would wait in RUNNABLE forever`,
+          allowed: 'an instance type (or family) every EC2 capacity of the queues launches',
+          fix: `add ${instanceType} to the instanceTypes of ${c.node.path}, or choose one of its types`,
+        }),
+      );
   }
 
   private checkRanges(ranges: NodeRange[]): number {

@@ -20,7 +20,7 @@ describe('Ec2Capacity defaults', () => {
   const capacity = new Ec2Capacity(stack, 'Spot', { vpc });
   const template = Template.fromStack(stack);
 
-  test('is Spot with SPOT_PRICE_CAPACITY_OPTIMIZED, scales to zero, 256 vCPUs max, AL2023 ECS AMI', () => {
+  test('is Spot with SPOT_PRICE_CAPACITY_OPTIMIZED, scales to zero, 256 vCPUs max, AL2023 ECS AMI, no placement group', () => {
     template.hasResourceProperties('AWS::Batch::ComputeEnvironment', {
       Type: 'managed',
       ComputeResources: Match.objectLike({
@@ -30,6 +30,8 @@ describe('Ec2Capacity defaults', () => {
         MaxvCpus: 256,
         Ec2Configuration: [{ ImageType: 'ECS_AL2023' }],
         BidPercentage: Match.absent(),
+        // No placement group unless given (a cluster group is for multi-node jobs).
+        PlacementGroup: Match.absent(),
       }),
     });
     expect(capacity.purchaseOption).toBe(PurchaseOption.SPOT);

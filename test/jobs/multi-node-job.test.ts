@@ -1,8 +1,19 @@
-import { Size } from 'aws-cdk-lib';
+import { CfnElement, Size } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import { BatchPipelinesValidationError, JobQueue, MultiNodeJob, MultiNodeJobProps, NodeRange } from '../../lib';
+import * as efs from 'aws-cdk-lib/aws-efs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import {
+  BatchPipelinesValidationError,
+  Ec2Capacity,
+  JobQueue,
+  MultiNodeJob,
+  MultiNodeJobProps,
+  NodeRange,
+  PurchaseOption,
+} from '../../lib';
 import { capacities, errorOf } from '../support/capacity';
 import { stackWithVpc } from '../support/stacks';
 
@@ -102,5 +113,116 @@ describe('MultiNodeJob', () => {
     expect(() => s.app.synth()).toThrow(
       'Test/Mpi: queues Test/SpotOnly (capacity Test/Spot is Spot) is not allowed; allowed: queues of On-Demand EC2 capacity only',
     );
+  });
+
+  test('a node pinned to an instance type its queue does not launch fails synth (it would wait in RUNNABLE forever)', () => {
+    const s = setup();
+    mpi(s, { instanceType: new ec2.InstanceType('r6i.8xlarge') });
+    expect(() => s.app.synth()).toThrow(
+      'Test/Mpi: instanceType r6i.8xlarge is not launched by capacity Test/OnDemand of queue Test/MpiQueue',
+    );
+  });
+});
+
+describe('a four-node GPU training job', () => {
+  // The README's training stack: 4 x g5.12xlarge (4 GPUs each) in a cluster placement group, checkpoints on EFS.
+  function training() {
+    const { app, stack, vpc } = stackWithVpc();
+    const cluster = new ec2.PlacementGroup(stack, 'Cluster', { strategy: ec2.PlacementGroupStrategy.CLUSTER });
+    const gpus = new Ec2Capacity(stack, 'Gpus', {
+      vpc,
+      purchaseOption: PurchaseOption.ON_DEMAND,
+      instanceTypes: [new ec2.InstanceType('g5.12xlarge')],
+      maxvCpus: 192,
+      placementGroup: cluster,
+    });
+    const queue = new JobQueue(stack, 'Training', { capacities: [gpus] });
+    const checkpoints = new efs.FileSystem(stack, 'Checkpoints', { vpc });
+    const wandb = new secretsmanager.Secret(stack, 'WandbKey');
+    const job = new MultiNodeJob(stack, 'Train', {
+      queues: [queue],
+      instanceType: new ec2.InstanceType('g5.12xlarge'),
+      nodeRanges: [
+        {
+          startNode: 0,
+          endNode: 3,
+          image,
+          command: ['torchrun', '--nnodes', '4', 'train.py'],
+          vcpus: 44,
+          memory: Size.gibibytes(160),
+          gpus: 4,
+          secrets: { WANDB_API_KEY: batch.Secret.fromSecretsManager(wandb) },
+        },
+      ],
+    });
+    job.mountEfs(checkpoints, { containerPath: '/checkpoints' });
+    app.synth();
+    return { stack, gpus, job, checkpoints, cluster, template: Template.fromStack(stack) };
+  }
+
+  test('nodes may talk to each other through one self-referencing rule on the compute environment group', () => {
+    // Each node's network interface carries the compute environment's security groups:
+    // https://docs.aws.amazon.com/batch/latest/userguide/multi-node-parallel-jobs.html
+    const { stack, gpus, template } = training();
+    const sg = stack.getLogicalId(
+      gpus.computeEnvironment.connections.securityGroups[0].node.defaultChild as CfnElement,
+    );
+    const ingress = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress')).filter(
+      (r) => JSON.stringify(r.Properties.GroupId) === JSON.stringify({ 'Fn::GetAtt': [sg, 'GroupId'] }),
+    );
+    expect(ingress.map((r) => r.Properties)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          IpProtocol: '-1',
+          SourceSecurityGroupId: { 'Fn::GetAtt': [sg, 'GroupId'] },
+          Description: 'Multi-node parallel jobs: traffic between the nodes of a job',
+        }),
+      ]),
+    );
+    // Nothing from outside the group, other than NFS to the file system (which is the file system's own group).
+    const group = template.findResources('AWS::EC2::SecurityGroup')[sg];
+    expect(group.Properties.SecurityGroupIngress).toBeUndefined();
+  });
+
+  test('the capacity launches in the cluster placement group', () => {
+    const { stack, cluster, template } = training();
+    template.hasResourceProperties('AWS::Batch::ComputeEnvironment', {
+      ComputeResources: Match.objectLike({
+        PlacementGroup: { 'Fn::GetAtt': [stack.getLogicalId(cluster.node.defaultChild as CfnElement), 'GroupName'] },
+      }),
+    });
+  });
+
+  test('checkpoints on EFS in every node, secrets, the stack naming pattern and kept revisions, as a Job has', () => {
+    const { stack, job, checkpoints, template } = training();
+    template.hasResourceProperties('AWS::Batch::JobDefinition', {
+      Type: 'multinode',
+      JobDefinitionName: 'Test_Train',
+      ResourceRetentionPolicy: { SkipDeregisterOnUpdate: true },
+      NodeProperties: Match.objectLike({
+        NumNodes: 4,
+        NodeRangeProperties: [
+          Match.objectLike({
+            TargetNodes: '0:3',
+            Container: Match.objectLike({
+              Volumes: [
+                Match.objectLike({
+                  EfsVolumeConfiguration: Match.objectLike({
+                    FileSystemId: { Ref: stack.getLogicalId(checkpoints.node.defaultChild as CfnElement) },
+                    TransitEncryption: 'ENABLED',
+                    AuthorizationConfig: { Iam: 'ENABLED' },
+                  }),
+                }),
+              ],
+              MountPoints: [Match.objectLike({ ContainerPath: '/checkpoints', ReadOnly: false })],
+              Secrets: [Match.objectLike({ Name: 'WANDB_API_KEY' })],
+            }),
+          }),
+        ],
+      }),
+    });
+    const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+    expect(policies).toContain('elasticfilesystem:ClientWrite');
+    expect(job.jobDefinitionName).toBe('Test_Train');
   });
 });
