@@ -20,3 +20,4 @@ export * from './cost/cost-model';
 export * from './cost/cost-report';
 export * from './client/pipeline-client';
 export * from './triggers/manifest-trigger';
+export * from './compliance/compliance-controls';

@@ -13,13 +13,14 @@ fs.mkdirSync(outDir, { recursive: true });
 // Names README snippets may use without defining them.
 const preamble = `/* eslint-disable */
 // Generated from README.md by scripts/readme-snippets.js: do not edit.
-import { Duration, Size, Stack } from 'aws-cdk-lib';
+import { Aspects, Duration, Size, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as efs from 'aws-cdk-lib/aws-efs';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as lib from '../../lib';
-const { Ec2Capacity, FargateCapacity, PurchaseOption, JobQueue, Job, MultiNodeJob, RetryPolicy, FanOut, WorkflowStep, Workflow, PipelineMonitoring } = lib;
+const { Ec2Capacity, FargateCapacity, PurchaseOption, JobQueue, Job, MultiNodeJob, RetryPolicy, FanOut, WorkflowStep, Workflow, PipelineMonitoring, ComplianceControls } = lib;
 declare const stack: Stack;
 declare const vpc: ec2.IVpc;
 declare const spot: lib.Ec2Capacity;
@@ -35,7 +36,7 @@ declare const callJob: lib.Job;
 declare const qcJob: lib.Job;
 declare const aggregateJob: lib.Job;
 declare const workflow: lib.Workflow;
-void [Duration, Size, ecs, efs, Ec2Capacity, FargateCapacity, PurchaseOption, JobQueue, Job, MultiNodeJob, RetryPolicy, FanOut, WorkflowStep, Workflow, PipelineMonitoring];
+void [Aspects, kms, Duration, Size, ecs, efs, ComplianceControls, Ec2Capacity, FargateCapacity, PurchaseOption, JobQueue, Job, MultiNodeJob, RetryPolicy, FanOut, WorkflowStep, Workflow, PipelineMonitoring];
 `;
 
 const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);

@@ -15,6 +15,7 @@ export const CONTEXT_KEYS = {
     'one of CloudWatch Logs retention periods in days (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, …)',
   networkMode: "'nat' or 'endpoints'",
   notificationEmail: 'an e-mail address',
+  compliance: "'true' or 'false'",
 } as const;
 
 /** Thrown for a context value the example cannot use. */
@@ -130,6 +131,14 @@ export function genomicsPropsFromContext(scope: Construct): GenomicsPipelineStac
       );
     }
     props.notificationEmail = email;
+  }
+
+  const compliance = get('compliance');
+  if (compliance !== undefined) {
+    if (compliance !== 'true' && compliance !== 'false') {
+      throw new ContextError('compliance', compliance, CONTEXT_KEYS.compliance, 'e.g. -c compliance=false');
+    }
+    props.compliance = compliance === 'true';
   }
   return props;
 }

@@ -1,12 +1,14 @@
-import { Duration, RemovalPolicy, Size, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { Aspects, Duration, RemovalPolicy, Size, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import {
   CostReport,
+  ComplianceControls,
   Ec2Capacity,
   FanOut,
   Job,
@@ -60,10 +62,18 @@ export interface GenomicsPipelineStackProps extends StackProps {
    */
   readonly images?: Partial<GenomicsImages>;
   /**
-   * How long job and workflow logs are kept.
-   * @default logs.RetentionDays.ONE_MONTH
+   * How long job and workflow logs are kept (at least a year with `compliance`).
+   * @default - logs.RetentionDays.ONE_YEAR with `compliance`, else ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * The controls a lab handling human DNA is asked about: a customer-managed key (rotated yearly) encrypts the input
+   * and results buckets and every log group, logs are kept a year, every bucket is versioned, and instances get
+   * detailed monitoring (`ComplianceControls`). It costs about $1 a month for the key plus detailed monitoring per
+   * instance-hour.
+   * @default true
+   */
+  readonly compliance?: boolean;
   /**
    * How private subnets reach AWS.
    * @default NetworkMode.NAT
@@ -94,6 +104,8 @@ export class GenomicsPipelineStack extends Stack {
   public readonly vpc: ec2.Vpc;
   /** Access logs of the other buckets. */
   public readonly logBucket: s3.Bucket;
+  /** The customer-managed key of the buckets and logs, with `compliance`. */
+  public readonly dataKey?: kms.Key;
   /** Samples land under `samples/`, batch manifests under `manifests/`. */
   public readonly inputBucket: s3.Bucket;
   /** Results (versioned) and checkpoints. */
@@ -123,24 +135,54 @@ export class GenomicsPipelineStack extends Stack {
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     const maxConcurrentJobs = props.maxConcurrentJobs ?? 50;
     const images = { ...GenomicsPipelineStack.PLACEHOLDER_IMAGES, ...props.images };
-    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    const compliance = props.compliance ?? true;
+    if (compliance && props.logRetention !== undefined && props.logRetention < logs.RetentionDays.ONE_YEAR) {
+      throw new Error(
+        `${this.node.path}: logRetention ${props.logRetention} days with compliance is not allowed; allowed: at least 365 days (compliance keeps logs a year). Fix: set logRetention to logs.RetentionDays.ONE_YEAR or longer, or compliance: false`,
+      );
+    }
+    const logRetention =
+      props.logRetention ?? (compliance ? logs.RetentionDays.ONE_YEAR : logs.RetentionDays.ONE_MONTH);
+    if (compliance) {
+      this.dataKey = new kms.Key(this, 'DataKey', {
+        enableKeyRotation: true,
+        description: 'Encrypts the genomics pipeline input and results buckets and its logs',
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      Aspects.of(this).add(new ComplianceControls({ encryptionKey: this.dataKey, minLogRetention: logRetention }));
+    }
     const networkMode = props.networkMode ?? NetworkMode.NAT;
 
     // Storage: ids of stateful resources are pinned by a test; renaming one would replace a bucket.
     this.logBucket = new s3.Bucket(this, 'AccessLogs', {
+      // S3-managed keys: the log-delivery services (S3 server access logs, VPC flow logs) write here without a key
+      // policy of their own, and the logs hold request metadata, not sample data.
       ...secureBucket(),
+      versioned: compliance || undefined,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ expiration: Duration.days(365), abortIncompleteMultipartUploadAfter: Duration.days(7) }],
+      lifecycleRules: [
+        {
+          expiration: Duration.days(365),
+          abortIncompleteMultipartUploadAfter: Duration.days(7),
+          noncurrentVersionExpiration: compliance ? Duration.days(30) : undefined,
+        },
+      ],
     });
     Validations.of(this.logBucket).acknowledge({
       id: 'AwsSolutions-S1',
       reason: 'This is the access-log bucket itself; logging it into itself would loop.',
     });
     this.inputBucket = new s3.Bucket(this, 'Input', {
-      ...secureBucket(),
+      ...secureBucket(this.dataKey),
+      versioned: compliance || undefined,
       serverAccessLogsBucket: this.logBucket,
       serverAccessLogsPrefix: 'input/',
-      lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(7) }],
+      lifecycleRules: [
+        {
+          abortIncompleteMultipartUploadAfter: Duration.days(7),
+          noncurrentVersionExpiration: compliance ? Duration.days(90) : undefined,
+        },
+      ],
     });
     // Send object events to EventBridge. The L2's eventBridgeEnabled deploys a Lambda-backed custom resource to do
     // this; the bucket's own NotificationConfiguration does it with no Lambda to run or patch.
@@ -148,7 +190,7 @@ export class GenomicsPipelineStack extends Stack {
       eventBridgeConfiguration: { eventBridgeEnabled: true },
     };
     this.resultsBucket = new s3.Bucket(this, 'Results', {
-      ...secureBucket(),
+      ...secureBucket(this.dataKey),
       versioned: true,
       serverAccessLogsBucket: this.logBucket,
       serverAccessLogsPrefix: 'results/',
@@ -299,7 +341,8 @@ export class GenomicsPipelineStack extends Stack {
       natGateways: nat ? 1 : 0,
       subnetConfiguration: nat
         ? [
-            { name: 'public', subnetType: ec2.SubnetType.PUBLIC },
+            // Only the NAT gateways live here, on their own Elastic IPs: nothing gets a public address by default.
+            { name: 'public', subnetType: ec2.SubnetType.PUBLIC, mapPublicIpOnLaunch: false },
             { name: 'jobs', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
           ]
         : [{ name: 'jobs', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
@@ -359,9 +402,12 @@ export class GenomicsPipelineStack extends Stack {
 }
 
 /** Encrypted, private, TLS-only, kept when the stack is deleted. */
-function secureBucket(): s3.BucketProps {
+function secureBucket(key?: kms.IKey): s3.BucketProps {
   return {
-    encryption: s3.BucketEncryption.S3_MANAGED,
+    ...(key
+      ? // Bucket keys cut the KMS requests (and their cost) of many small objects.
+        { encryption: s3.BucketEncryption.KMS, encryptionKey: key, bucketKeyEnabled: true }
+      : { encryption: s3.BucketEncryption.S3_MANAGED }),
     blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
     enforceSSL: true,
     removalPolicy: RemovalPolicy.RETAIN,

@@ -87,6 +87,13 @@ export interface Ec2CapacityProps {
    * @default false - hop limit 1
    */
   readonly containerMetadataAccess?: boolean;
+  /**
+   * Detailed (1-minute) CloudWatch monitoring of the instances. Costs extra per instance-hour (CloudWatch pricing
+   * for detailed monitoring metrics); `ComplianceControls` turns it on for a whole app.
+   * https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/manage-detailed-monitoring.html
+   * @default false - 5-minute basic monitoring, which costs nothing
+   */
+  readonly detailedMonitoring?: boolean;
 
   /**
    * Size of the encrypted gp3 root volume, which holds the OS and the container images.
@@ -233,7 +240,12 @@ export class Ec2Capacity extends Construct implements ICapacity {
       });
     }
 
-    this.launchTemplate = this.createLaunchTemplate(rootGib, scratchGib, props.containerMetadataAccess ?? false);
+    this.launchTemplate = this.createLaunchTemplate(
+      rootGib,
+      scratchGib,
+      props.containerMetadataAccess ?? false,
+      props.detailedMonitoring ?? false,
+    );
 
     const hasGpu = this.instanceTypeNames.some((n) => (InstanceCatalog.tryLookup(n)?.gpus ?? 0) > 0);
     const allGpu = hasGpu && this.instanceTypeNames.every((n) => (InstanceCatalog.tryLookup(n)?.gpus ?? 0) > 0);
@@ -502,6 +514,7 @@ export class Ec2Capacity extends Construct implements ICapacity {
     rootGib: number,
     scratchGib: number | undefined,
     containerMetadataAccess: boolean,
+    detailedMonitoring: boolean,
   ): ec2.LaunchTemplate {
     // Batch requires MIME multipart user data so it can add its own part.
     // https://docs.aws.amazon.com/batch/latest/userguide/launch-templates.html
@@ -546,6 +559,7 @@ export class Ec2Capacity extends Construct implements ICapacity {
       httpEndpoint: true,
       // Hop limit 1 keeps IMDS (and the instance role) from containers on the bridge network; 2 lets them reach it.
       httpPutResponseHopLimit: containerMetadataAccess ? 2 : 1,
+      detailedMonitoring: detailedMonitoring || undefined,
       blockDevices,
       userData,
     });

@@ -14,6 +14,7 @@ import { JOB_METRICS_NAMESPACE, JobMetric } from './job-metrics';
 import { QueueProbe } from './queue-probe';
 import { JobQueue } from '../queues/job-queue';
 import { fail } from '../private/errors';
+import { denyGrantsExceptForAwsServices } from '../private/kms';
 import { MAX_ALARM_WINDOW_SECONDS, MIN_ALARM_WINDOW_SECONDS, SPOT_RECLAIM_REASON_PATTERN } from '../private/limits';
 import { acknowledgeWildcards } from '../private/nag';
 import { vendedLogGroupName } from '../private/names';
@@ -146,6 +147,7 @@ export class PipelineMonitoring extends Construct {
         conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
       }),
     );
+    denyGrantsExceptForAwsServices(this.key);
     this.topic = new sns.Topic(this, 'Topic', {
       displayName: 'Batch pipeline notifications',
       masterKey: this.key,

@@ -1,6 +1,7 @@
 import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { ContextError, genomicsPropsFromContext } from '../../examples/genomics/context';
@@ -115,16 +116,26 @@ describe('GenomicsPipelineStack', () => {
     }
   });
 
-  test('buckets: encrypted, public access blocked, TLS only, retained, logged; results versioned with lifecycle', () => {
-    for (const id of ['Input49F21B70', 'Results25575328', 'AccessLogs8B620ECA']) {
+  test('buckets: encrypted, public access blocked, TLS only, retained, logged, versioned; data under the lab key', () => {
+    const [[dataKeyId]] = ofType('AWS::KMS::Key').filter(([id]) => id.startsWith('DataKey'));
+    const byKey = {
+      ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [dataKeyId, 'Arn'] } },
+      BucketKeyEnabled: true,
+    };
+    const s3Managed = { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } };
+    for (const [id, encryption] of [
+      ['Input49F21B70', byKey],
+      ['Results25575328', byKey],
+      // The log-delivery services write the access-log bucket without a key policy of their own.
+      ['AccessLogs8B620ECA', s3Managed],
+    ] as const) {
       const b = resources[id];
       expect(b).toMatchObject({
         Type: 'AWS::S3::Bucket',
         DeletionPolicy: 'Retain',
         Properties: {
-          BucketEncryption: {
-            ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
-          },
+          BucketEncryption: { ServerSideEncryptionConfiguration: [encryption] },
+          VersioningConfiguration: { Status: 'Enabled' },
           PublicAccessBlockConfiguration: {
             BlockPublicAcls: true,
             BlockPublicPolicy: true,
@@ -144,7 +155,6 @@ describe('GenomicsPipelineStack', () => {
     }
     expect(resources.Input49F21B70.Properties.LoggingConfiguration).toMatchObject({ LogFilePrefix: 'input/' });
     template.hasResourceProperties('AWS::S3::Bucket', {
-      VersioningConfiguration: { Status: 'Enabled' },
       LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'results/' }),
       LifecycleConfiguration: {
         Rules: Match.arrayWith([
@@ -155,6 +165,50 @@ describe('GenomicsPipelineStack', () => {
         ]),
       },
     });
+  });
+
+  test('compliance: every log group under the lab key and kept a year; instances with detailed monitoring', () => {
+    const [[dataKeyId, dataKey]] = ofType('AWS::KMS::Key').filter(([id]) => id.startsWith('DataKey'));
+    const groups = ofType('AWS::Logs::LogGroup');
+    expect(groups.length).toBeGreaterThanOrEqual(6);
+    for (const [, g] of groups) {
+      expect(g.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [dataKeyId, 'Arn'] });
+      expect(g.Properties.RetentionInDays).toBe(365);
+    }
+    // CloudWatch Logs may use the key for log groups of this account and Region only.
+    // https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
+    const statements = (dataKey.Properties.KeyPolicy as { Statement: Array<Record<string, unknown>> }).Statement;
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Sid: 'CloudWatchLogsEncryptLogGroups',
+          Principal: { Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+          Condition: {
+            ArnLike: {
+              'kms:EncryptionContext:aws:logs:arn': {
+                'Fn::Join': [
+                  '',
+                  [
+                    'arn:',
+                    { Ref: 'AWS::Partition' },
+                    ':logs:',
+                    { Ref: 'AWS::Region' },
+                    ':',
+                    { Ref: 'AWS::AccountId' },
+                    ':log-group:*',
+                  ],
+                ],
+              },
+            },
+          },
+        }),
+        expect.objectContaining({ Sid: 'GrantsOnlyForAwsServices', Effect: 'Deny', Action: 'kms:CreateGrant' }),
+      ]),
+    );
+    expect(dataKey.Properties.EnableKeyRotation).toBe(true);
+    for (const [, lt] of ofType('AWS::EC2::LaunchTemplate')) {
+      expect((lt.Properties.LaunchTemplateData as { Monitoring?: unknown }).Monitoring).toEqual({ Enabled: true });
+    }
   });
 
   test('flow logs: the log-delivery statements are part of the bucket policy CloudFormation manages', () => {
@@ -304,6 +358,7 @@ describe('GenomicsPipelineStack context', () => {
         alignImage: '123456789012.dkr.ecr.us-east-1.amazonaws.com/bwa:0.7.17',
         logRetentionDays: '90',
         networkMode: 'endpoints',
+        compliance: 'false',
       },
     });
     const props = genomicsPropsFromContext(app);
@@ -326,6 +381,19 @@ describe('GenomicsPipelineStack context', () => {
       ContainerProperties: Match.objectLike({ Image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/bwa:0.7.17' }),
     });
     t.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+    // Without compliance: S3-managed keys, no customer-managed key for data.
+    t.resourceCountIs('AWS::KMS::Key', 1); // the monitoring topic's
+    t.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+    });
+  });
+
+  test('compliance with logs kept less than a year is refused, naming both ways out', () => {
+    expect(() => new GenomicsPipelineStack(new App(), 'Short', { logRetention: logs.RetentionDays.ONE_MONTH })).toThrow(
+      'Short: logRetention 30 days with compliance is not allowed; allowed: at least 365 days (compliance keeps logs a year). Fix: set logRetention to logs.RetentionDays.ONE_YEAR or longer, or compliance: false',
+    );
   });
 
   test.each([
