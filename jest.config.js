@@ -8,6 +8,9 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
   },
   setupFiles: ['<rootDir>/test/support/setup.ts'],
+  // cfn-lint over every template the tests inspected (test/support/templates-global.ts).
+  globalSetup: '<rootDir>/test/support/templates-global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/templates-global-teardown.ts',
   // Child-process tests start tsx (~0.5 s each); the default 5 s leaves no room on a loaded 2-core machine.
   testTimeout: 30_000,
   snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.js'],

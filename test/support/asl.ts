@@ -72,6 +72,34 @@ export function aslOf(template: Template, index = 0): Record<string, unknown> {
   return JSON.parse(text);
 }
 
+/**
+ * A copy of a template whose state machines carry their definition as CloudFormation will see it: substitutions
+ * applied, references replaced by placeholder ARNs (as `aslOf` does). cfn-lint validates a definition but does not
+ * apply DefinitionSubstitutions, so `arn:${Partition}:states:::…` would read as an invalid ARN to it.
+ */
+export function withRenderedDefinitions(json: Record<string, unknown>): Record<string, unknown> {
+  const copy = JSON.parse(JSON.stringify(json)) as {
+    Resources?: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+  };
+  const resources = copy.Resources ?? {};
+  for (const r of Object.values(resources)) {
+    if (r.Type !== 'AWS::StepFunctions::StateMachine' || r.Properties.DefinitionString === undefined) {
+      continue;
+    }
+    const substitutions = (r.Properties.DefinitionSubstitutions ?? {}) as Record<string, unknown>;
+    try {
+      r.Properties.DefinitionString = render(r.Properties.DefinitionString, resources).replace(
+        /\$\{([^}]+)\}/g,
+        (whole, key: string) => (key in substitutions ? render(substitutions[key], resources) : whole),
+      );
+      delete r.Properties.DefinitionSubstitutions;
+    } catch {
+      // A reference render() does not know: leave the definition as it is.
+    }
+  }
+  return copy as Record<string, unknown>;
+}
+
 /** The index `aslOf` takes for the state machine with this logical id. */
 export function indexOfMachine(template: Template, logicalId: string): number {
   const json = template.toJSON() as { Resources: Record<string, { Type: string }> };

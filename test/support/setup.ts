@@ -1,3 +1,9 @@
+import { createHash } from 'crypto';
+import { writeFileSync } from 'fs';
+import { join } from 'path';
+import { Template } from 'aws-cdk-lib/assertions';
+import { withRenderedDefinitions } from './asl';
+
 // aws-local-stepfunctions uses Promise.withResolvers, which Node.js 20 lacks.
 interface Resolvers<T> {
   promise: Promise<T>;
@@ -15,4 +21,19 @@ if (typeof P.withResolvers !== 'function') {
     });
     return { promise, resolve, reject };
   };
+}
+
+// Every template a test inspects is kept (once per distinct content) for cfn-lint, which `npm test` runs on them all
+// at the end (test/support/lint-templates.ts). CFN_TEMPLATES_DIR is set by that global setup.
+
+const templatesDir = process.env.CFN_TEMPLATES_DIR;
+if (templatesDir) {
+  const fromStack = Template.fromStack.bind(Template);
+  Template.fromStack = ((...args: Parameters<typeof Template.fromStack>) => {
+    const template = fromStack(...args);
+    const text = JSON.stringify(withRenderedDefinitions(template.toJSON()));
+    const name = `${createHash('sha1').update(text).digest('hex').slice(0, 16)}.json`;
+    writeFileSync(join(templatesDir, name), text);
+    return template;
+  }) as typeof Template.fromStack;
 }
