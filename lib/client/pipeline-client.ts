@@ -24,7 +24,9 @@ import {
   MIN_ARRAY_SIZE,
   SUBMIT_JOB_CALLS_PER_SECOND,
 } from '../private/limits';
-import { runNameFor, unquoteEtag } from '../private/run-names';
+import { RUN_TAG, runNameFor, unquoteEtag } from '../private/run-names';
+
+export { RUN_TAG };
 
 /**
  * The AWS SDK, loaded when a client is first made: a CDK app imports this library to synthesize and should not pay
@@ -304,6 +306,7 @@ export class PipelineClient {
             jobName,
             jobQueue: stage.jobQueue,
             jobDefinition: stage.jobDefinition,
+            tags: { [RUN_TAG]: request.runId },
             // Batch rejects an array of size 1: a one-item chunk is a plain job at offset `first`.
             arrayProperties: size >= MIN_ARRAY_SIZE ? { size } : undefined,
             dependsOn,
@@ -327,6 +330,7 @@ export class PipelineClient {
             jobName,
             jobQueue: stage.jobQueue,
             jobDefinition: stage.jobDefinition,
+            tags: { [RUN_TAG]: request.runId },
             parameters: item,
             dependsOn,
             containerOverrides: stage.environment
@@ -570,9 +574,12 @@ export class PipelineClient {
     }
   }
 
-  /** Jobs whose names start with `<runId>-` on a queue, any status. */
+  /**
+   * The jobs of a run on a queue, any status: named `<runId>-…` and tagged with the run (`RUN_TAG`). Jobs submitted
+   * without the tag (before this version) are not found.
+   */
   public async listRun(jobQueue: string, runId: string): Promise<JobSummary[]> {
-    const out: JobSummary[] = [];
+    const named: JobSummary[] = [];
     let nextToken: string | undefined;
     do {
       const page = await this.call(() =>
@@ -584,10 +591,14 @@ export class PipelineClient {
           }),
         ),
       );
-      out.push(...(page.jobSummaryList ?? []));
+      named.push(...(page.jobSummaryList ?? []));
       nextToken = page.nextToken;
     } while (nextToken);
-    return out;
+    // The name filter is a prefix: run `run1` would also find run `run1-b`. The run tag decides.
+    const ofRun = new Set(
+      (await this.describe(named.map((j) => j.jobId!))).filter((d) => d.tags?.[RUN_TAG] === runId).map((d) => d.jobId),
+    );
+    return named.filter((j) => ofRun.has(j.jobId));
   }
 
   /** Describes jobs 100 ids at a time. */

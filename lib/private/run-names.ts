@@ -1,6 +1,14 @@
 import { createHash } from 'crypto';
 
 /**
+ * The tag every job of a run carries (the client's and the workflow's), with the run id as value. Job names only start
+ * with the run id, and run ids may contain '-': the name prefix `run1-*` also matches run `run1-b`. The tag tells them
+ * apart, and propagates to the jobs' ECS tasks for cost allocation per run.
+ * https://docs.aws.amazon.com/batch/latest/userguide/tag-resources.html
+ */
+export const RUN_TAG = 'batch-pipelines:run';
+
+/**
  * The name of the workflow execution over a manifest: the SHA-1 (hex) of `<bucket>/<key>/<etag>`. The manifest
  * trigger computes it in the state machine with `States.Hash` and the command line with Node's crypto, so both
  * derive the same name: Step Functions refuses a second execution of that name (a duplicated event, a retried

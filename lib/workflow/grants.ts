@@ -8,6 +8,7 @@ import { Job } from '../jobs/job';
 import { JobQueue } from '../queues/job-queue';
 import { acknowledgeWildcards } from '../private/nag';
 import { stackJobDefinitionsArn, stackNamePart } from '../private/names';
+import { RUN_TAG } from '../private/run-names';
 
 /** What the state machine's role needs: what it submits where, and the fan-outs' manifests and results. */
 export interface WorkflowAccess {
@@ -44,6 +45,16 @@ export function grantWorkflowAccess(scope: Construct, machine: sfn.StateMachine,
   // DescribeJobs has no resource-level permissions; TerminateJob lets a stopped execution stop its jobs.
   // https://docs.aws.amazon.com/step-functions/latest/dg/batch-iam.html
   machine.addToRolePolicy(new iam.PolicyStatement({ actions: ['batch:DescribeJobs'], resources: ['*'] }));
+  // The submit tags each job with its run. Tagging on creation may be authorized as TagResource on the new job, and a
+  // job whose tags cannot be applied is not created: allow exactly that tag.
+  // https://docs.aws.amazon.com/batch/latest/userguide/tag-resources.html
+  machine.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['batch:TagResource'],
+      resources: [stack.formatArn({ service: 'batch', resource: 'job', resourceName: '*' })],
+      conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [RUN_TAG] } },
+    }),
+  );
   machine.addToRolePolicy(
     new iam.PolicyStatement({
       actions: ['batch:TerminateJob'],

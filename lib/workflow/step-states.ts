@@ -5,6 +5,7 @@ import { FailureScope, Fragment } from './failure-states';
 import { StepPlan } from './plan';
 import { FanOut, FanOutMode, WorkflowStep } from './step';
 import { BATCH_API_RETRYABLE_ERRORS } from '../private/limits';
+import { RUN_TAG } from '../private/run-names';
 
 /**
  * DefinitionSubstitutions of a state machine: ARNs and names go in as `${key}` placeholders that CloudFormation fills
@@ -120,6 +121,8 @@ function submitState(plan: StepPlan, scope: FailureScope, ctx: StepContext, esca
       Parameters: {
         'JobName.$': jobName,
         JobDefinition: s.of(job.jobDefinitionArn, job.node.id),
+        // The run's tag: `watch`/`cancel --run-id` tell this run's jobs from those of a run whose name it prefixes.
+        Tags: { [`${RUN_TAG}.$`]: fanOut ? '$.run' : '$$.Execution.Name' },
         ...(escalates
           ? { 'JobQueue.$': '$.attempt.queue' }
           : { JobQueue: s.of(plan.queue.jobQueueArn, plan.queue.node.id) }),

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-batch';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ClientInputError, countStatuses, ITEM_ENV, PipelineClient } from '../../lib';
+import { ClientInputError, countStatuses, ITEM_ENV, PipelineClient, RUN_TAG } from '../../lib';
 
 const batchMock = mockClient(BatchClient);
 const sfnMock = mockClient(SFNClient);
@@ -328,6 +328,10 @@ test('cancel: queued jobs are cancelled, started ones terminated', async () => {
       { jobId: 'c', jobName: 'r-align-2', status: 'SUCCEEDED' },
     ],
   });
+  // DescribeJobs returns the run tag each job was submitted with (JobDetail.tags).
+  batchMock.on(DescribeJobsCommand).resolves({
+    jobs: ['a', 'b', 'c'].map((jobId) => ({ jobId, tags: { [RUN_TAG]: 'r' } }) as never),
+  });
   batchMock.on(CancelJobCommand).resolves({});
   batchMock.on(TerminateJobCommand).resolves({});
   const { c } = client();
@@ -337,4 +341,36 @@ test('cancel: queued jobs are cancelled, started ones terminated', async () => {
   expect(batchMock.commandCalls(ListJobsCommand)[0].args[0].input.filters).toEqual([
     { name: 'JOB_NAME', values: ['r-*'] },
   ]);
+});
+
+test('runs whose ids share a prefix stay apart: cancel --run-id run1 leaves run run1-b alone', async () => {
+  // The name filter is a prefix (https://docs.aws.amazon.com/batch/latest/APIReference/API_KeyValuesPair.html):
+  // `run1-*` lists run1-b's jobs too. Each job's run tag (JobDetail.tags) tells them apart.
+  batchMock.on(ListJobsCommand).resolves({
+    jobSummaryList: [
+      { jobId: 'a', jobName: 'run1-align-S1', status: 'RUNNABLE' },
+      { jobId: 'b', jobName: 'run1-b-align-S1', status: 'RUNNABLE' },
+    ],
+  });
+  batchMock.on(DescribeJobsCommand).resolves({
+    jobs: [
+      { jobId: 'a', tags: { [RUN_TAG]: 'run1' } },
+      { jobId: 'b', tags: { [RUN_TAG]: 'run1-b' } },
+    ] as never,
+  });
+  batchMock.on(CancelJobCommand).resolves({});
+  const { c } = client();
+  expect((await c.listRun('standard', 'run1')).map((j) => j.jobId)).toEqual(['a']);
+  expect(await c.cancelRun('standard', 'run1')).toEqual({ cancelled: 1, terminated: 0 });
+  expect(batchMock.commandCalls(CancelJobCommand).map((call) => call.args[0].input.jobId)).toEqual(['a']);
+});
+
+test('every job a run submits carries the run tag', async () => {
+  batchMock.on(ListJobsCommand).resolves({ jobSummaryList: [] });
+  batchMock.on(SubmitJobCommand).callsFake((input) => ({ jobId: `${input.jobName}-id` }));
+  const { c } = client();
+  await c.submit({ runId: 'w48', items: items(2), stages });
+  await c.submit({ runId: 'w48-arrays', items: items(3), stages, arrayJobs: true, manifestUri: 's3://in/m.json' });
+  const tags = batchMock.commandCalls(SubmitJobCommand).map((call) => call.args[0].input.tags);
+  expect(tags).toEqual([...Array(4).fill({ [RUN_TAG]: 'w48' }), ...Array(2).fill({ [RUN_TAG]: 'w48-arrays' })]);
 });

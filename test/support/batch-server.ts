@@ -17,6 +17,8 @@ export interface FakeJob {
   arraySize?: number;
   dependsOn?: Array<{ jobId: string; type?: string }>;
   parameters?: Record<string, string>;
+  /** Tags given at submit (JobDetail.tags). */
+  tags?: Record<string, string>;
   memoryMiB?: number;
   /** Children that will fail (array jobs) or whether the job fails. */
   failChildren?: number;
@@ -105,6 +107,7 @@ export class BatchServer {
           arraySize: (body.arrayProperties as { size?: number } | undefined)?.size,
           dependsOn: body.dependsOn as FakeJob['dependsOn'],
           parameters: body.parameters as Record<string, string>,
+          tags: body.tags as Record<string, string> | undefined,
           memoryMiB: stuck ? this.options.stuck!.memoryMiB : 30720,
           failChildren: this.options.failChildren,
         };
@@ -213,6 +216,7 @@ export class BatchServer {
       jobDefinition: job.jobDefinition,
       status: job.status,
       statusReason: job.statusReason,
+      ...(job.tags ? { tags: job.tags } : {}),
       createdAt: job.createdAt,
       startedAt: job.createdAt,
       container: {

@@ -169,6 +169,11 @@ describe('running the workflow locally', () => {
     for (const n of names) {
       expect(n).toMatch(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/);
     }
+    // Each job carries the run's tag, which tells it from a run whose name only starts the same.
+    const tags = run.calls.map((c) => (c.input as { Tags?: Record<string, string> }).Tags);
+    expect(new Set(tags.map((t) => JSON.stringify(t)))).toEqual(
+      new Set([JSON.stringify({ 'batch-pipelines:run': 'weekly-2026-48' })]),
+    );
   });
 
   test('item data reaches the job as parameters', async () => {
