@@ -4,7 +4,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ICapacity } from '../compute/capacity';
-import { describeProblem } from '../core/validation-error';
 import { fail } from '../private/errors';
 import { acknowledgeFinding, nagResource } from '../private/nag';
 
@@ -23,20 +22,16 @@ export interface EfsMountOptions {
    */
   readonly rootDirectory?: string;
   /**
-   * Mount read-only and grant the job role only ClientMount. With IAM authorization the role decides what the
-   * job may do on the file system, so a read-only mount on a role that another job mounts the same file system
-   * read-write with (the stack's shared job role, typically) fails synth: give one of the jobs its own `jobRole`.
+   * Mount read-only: the container runtime mounts the volume read-only, which holds whatever the role may do, and the
+   * job role is granted only ClientMount. IAM does not add to that by itself: EFS allows an action when the identity
+   * policy or the file-system policy allows it, and aws-cdk-lib's `FileSystem` policy lets clients that come through a
+   * mount target write. To stop writes at the file system too, give it a policy that denies ClientWrite to the
+   * readers' roles.
    * https://docs.aws.amazon.com/efs/latest/ug/iam-access-control-nfs-efs.html
    * @default false
    */
   readonly readOnly?: boolean;
 }
-
-/**
- * EFS mounts per job role: what a job's credentials may do on a file system is decided by its role, which jobs may
- * share, not by the mount's read-only flag.
- */
-const EFS_MOUNTS = new WeakMap<iam.IRole, Array<{ job: Construct; fileSystem: efs.IFileSystem; readOnly: boolean }>>();
 
 /** What mounting a file system into a job needs to know about the job. */
 export interface EfsMountTarget {
@@ -54,8 +49,7 @@ export interface EfsMountTarget {
 
 /**
  * Mounts an EFS file system into every container of a job: transit encryption, IAM authorization with the job role
- * (ClientMount, and ClientWrite unless read-only), NFS ingress from each capacity. A read-only mount is checked at
- * synth against other jobs of the same role.
+ * (ClientMount, and ClientWrite unless read-only), NFS ingress from each capacity.
  */
 export function mountEfsVolume(target: EfsMountTarget, fileSystem: efs.IFileSystem, options: EfsMountOptions): void {
   if (options.accessPoint && options.rootDirectory !== undefined && options.rootDirectory !== '/') {
@@ -87,12 +81,6 @@ export function mountEfsVolume(target: EfsMountTarget, fileSystem: efs.IFileSyst
       ? ['elasticfilesystem:ClientMount']
       : ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite']),
   );
-  const onRole = EFS_MOUNTS.get(target.jobRole) ?? [];
-  EFS_MOUNTS.set(target.jobRole, onRole);
-  onRole.push({ job: target.job, fileSystem, readOnly: options.readOnly ?? false });
-  if (options.readOnly) {
-    target.job.node.addValidation({ validate: () => validateReadOnlyMount(target.job, target.jobRole, fileSystem) });
-  }
   allowNfsFrom(fileSystem, target.capacities);
 }
 
@@ -101,23 +89,6 @@ export function allowNfsFrom(fileSystem: efs.IFileSystem, capacities: readonly I
   for (const c of capacities) {
     fileSystem.connections.allowDefaultPortFrom(c.computeEnvironment, `NFS from Batch capacity ${c.node.path}`);
   }
-}
-
-/** A read-only mount holds only if no other job on the same role mounts the file system read-write. */
-function validateReadOnlyMount(job: Construct, role: iam.IRole, fileSystem: efs.IFileSystem): string[] {
-  const writer = (EFS_MOUNTS.get(role) ?? []).find((m) => m.fileSystem === fileSystem && !m.readOnly && m.job !== job);
-  if (!writer) {
-    return [];
-  }
-  return [
-    describeProblem(job, {
-      prop: 'mountEfs.readOnly',
-      received: `true for ${fileSystem.node.path}, on job role ${role.node.path}, which job ${writer.job.node.path} mounts it read-write with`,
-      allowed:
-        'a read-only mount on a role no job mounts the file system read-write with: the role, not the mount flag, decides what the job may write',
-      fix: "give one of the jobs its own role, e.g. jobRole: new iam.Role(this, 'ReaderRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') })",
-    }),
-  ];
 }
 
 /**
