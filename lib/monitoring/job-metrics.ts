@@ -21,6 +21,8 @@ export enum JobMetric {
    * with the Minimum statistic ("waited the whole period") or Maximum, not Sum.
    */
   WAITING = 'JobsWaiting',
+  /** Jobs RUNNING when the queue probe last looked (counts up to 100). A gauge, like `WAITING`. */
+  RUNNING = 'JobsRunning',
   /**
    * 1 when the queue probe saw a RUNNABLE job that Batch reports as blocking the queue (a `CAPACITY:` or
    * `MISCONFIGURATION:` status reason), else 0. A gauge, like `WAITING`.

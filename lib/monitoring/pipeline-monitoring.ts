@@ -11,7 +11,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { JOB_METRICS_NAMESPACE, JobMetric } from './job-metrics';
-import { QueueProbe } from './queue-probe';
+import { PROBE_INTERVAL, QueueProbe } from './queue-probe';
 import { JobQueue } from '../queues/job-queue';
 import { fail } from '../private/errors';
 import { denyGrantsExceptForAwsServices } from '../private/kms';
@@ -42,8 +42,9 @@ export interface PipelineMonitoringProps {
    */
   readonly notificationEmail?: string;
   /**
-   * Alarm when jobs have waited in RUNNABLE for a window this long and none started, or Batch reported a job blocking
-   * the queue for the whole window (`CAPACITY:`/`MISCONFIGURATION:` reasons). The alarm stays on while that lasts.
+   * Alarm when jobs have waited in RUNNABLE for a window this long while none ran or started, or Batch reported a job
+   * blocking the queue for the whole window (`CAPACITY:`/`MISCONFIGURATION:` reasons). The alarm stays on while that
+   * lasts. At least 15 minutes (three looks of the queue probe).
    * @default Duration.hours(1)
    */
   readonly stuckAfter?: Duration;
@@ -114,11 +115,13 @@ export class PipelineMonitoring extends Construct {
     }
     const stuckAfter = props.stuckAfter ?? Duration.hours(1);
     const stuckSeconds = stuckAfter.toSeconds();
-    if (stuckSeconds < MIN_ALARM_WINDOW_SECONDS || stuckSeconds % 60 !== 0 || stuckSeconds > MAX_ALARM_WINDOW_SECONDS) {
+    // At least three looks of the queue probe, so that every window has samples of the gauges.
+    const minStuck = Math.max(MIN_ALARM_WINDOW_SECONDS, 3 * PROBE_INTERVAL.toSeconds());
+    if (stuckSeconds < minStuck || stuckSeconds % 60 !== 0 || stuckSeconds > MAX_ALARM_WINDOW_SECONDS) {
       fail(this, {
         prop: 'stuckAfter',
         received: `${stuckSeconds} seconds`,
-        allowed: 'whole minutes from 5 minutes to 24 hours (a CloudWatch alarm period)',
+        allowed: `whole minutes from ${minStuck / 60} minutes (three looks of the queue probe) to 24 hours (a CloudWatch alarm period)`,
         fix: 'give e.g. Duration.hours(1)',
       });
     }
@@ -519,16 +522,19 @@ export class PipelineMonitoring extends Construct {
       const waiting = queue.metricJobs(JobMetric.WAITING, { period: stuckAfter, statistic: cloudwatch.Stats.MINIMUM });
       const blocked = queue.metricJobs(JobMetric.BLOCKED, { period: stuckAfter, statistic: cloudwatch.Stats.MINIMUM });
       const started = queue.metricJobs(JobMetric.STARTING, { period: stuckAfter });
+      // Maximum: something ran at some point of the window, so the waiting jobs were taking their turn.
+      const running = queue.metricJobs(JobMetric.RUNNING, { period: stuckAfter, statistic: cloudwatch.Stats.MAXIMUM });
       add(
         `${label}Stuck`,
         new cloudwatch.MathExpression({
-          expression: 'IF((FILL(waiting, 0) > 0 AND FILL(started, 0) == 0) OR FILL(blocked, 0) > 0, 1, 0)',
-          usingMetrics: { waiting, started, blocked },
+          expression:
+            'IF((FILL(waiting, 0) > 0 AND FILL(running, 0) == 0 AND FILL(started, 0) == 0) OR FILL(blocked, 0) > 0, 1, 0)',
+          usingMetrics: { waiting, running, started, blocked },
           period: stuckAfter,
-          label: `${label}: jobs waiting and none started, or the queue blocked`,
+          label: `${label}: jobs waiting with none running or starting, or the queue blocked`,
         }).createAlarm(this, `Stuck${i}`, {
           alarmDescription:
-            `Jobs waited in RUNNABLE on ${queue.node.path} for ${stuckAfter.toHumanString()} and none started, or ` +
+            `Jobs waited in RUNNABLE on ${queue.node.path} for ${stuckAfter.toHumanString()} while none ran or started, or ` +
             'Batch reported a job blocking the queue all that time: no capacity can place them (instance types, ' +
             'maxvCpus, Spot shortage or a vCPU quota). The alarm stays on while it lasts. See the README, "When ' +
             'something goes wrong".',

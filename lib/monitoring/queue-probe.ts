@@ -24,7 +24,10 @@ export const PROBE_INTERVAL = Duration.minutes(5);
 
 /**
  * Looks at each queue every 5 minutes and publishes what it sees as gauges: how many jobs wait in RUNNABLE
- * (`JobMetric.WAITING`) and whether Batch reports one of them as blocking the queue (`JobMetric.BLOCKED`). Job
+ * (`JobMetric.WAITING`), how many run (`JobMetric.RUNNING`), and whether Batch reports a waiting job as blocking the
+ * queue (`JobMetric.BLOCKED`). It reads the first 100 of each (ListJobs does not say in which order), so counts stop
+ * at 100 and a blocked job at the head of a longer queue may be missed. Array jobs are seen through their children
+ * only when Batch lists them on the queue (a parent waits in PENDING). Job
  * state-change events say when jobs enter RUNNABLE, not that they are still there: a queue stuck for longer than an
  * alarm's window sends no more events, and an alarm on them returns to OK while nothing runs. A gauge stays up as
  * long as the jobs wait.
@@ -66,8 +69,24 @@ export class QueueProbe extends Construct {
     );
     const counted = (blocked: number) =>
       new sfn.Pass(this, blocked ? 'Count (blocked)' : 'Count', {
-        parameters: { 'queue.$': '$.queue', 'waiting.$': 'States.ArrayLength($.listed.jobs)', blocked },
+        parameters: {
+          'queue.$': '$.queue',
+          'waiting.$': 'States.ArrayLength($.listed.jobs)',
+          'running.$': 'States.ArrayLength($.running.jobs)',
+          blocked,
+        },
       });
+    // Jobs running now: waiting jobs behind running ones are taking their turn, not stuck.
+    const running = new sfn.CustomState(this, 'List running jobs', {
+      stateJson: {
+        Type: 'Task',
+        Resource: `arn:${Aws.PARTITION}:states:::aws-sdk:batch:listJobs`,
+        Parameters: { 'JobQueue.$': '$.queue', JobStatus: 'RUNNING', MaxResults: 100 },
+        ResultSelector: { 'jobs.$': '$.JobSummaryList' },
+        ResultPath: '$.running',
+      },
+    });
+    running.addRetry({ errors: [sfn.Errors.ALL], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
     const publish = new sfn.CustomState(this, 'Publish', {
       stateJson: {
         Type: 'Task',
@@ -87,6 +106,12 @@ export class QueueProbe extends Construct {
               'Value.$': '$.blocked',
               Unit: 'Count',
             },
+            {
+              MetricName: JobMetric.RUNNING,
+              Dimensions: [{ Name: 'JobQueue', 'Value.$': '$.queue' }],
+              'Value.$': '$.running',
+              Unit: 'Count',
+            },
           ],
         },
         End: true,
@@ -103,6 +128,7 @@ export class QueueProbe extends Construct {
     list
       .next(mark)
       .next(anyBlocked)
+      .next(running)
       .next(
         new sfn.Choice(this, 'Blocked')
           .when(C.booleanEquals('$.blocked', true), counted(1).next(publish))

@@ -153,16 +153,19 @@ describe('PipelineMonitoring', () => {
     expect(m.standard.metricSpotInterruptions().namespace).toBe(JOB_METRICS_NAMESPACE);
   });
 
-  test('stuck-queue alarm: jobs waiting all hour and none started, or the queue blocked all hour; stays on while it lasts', () => {
+  test('stuck-queue alarm: jobs waiting all hour while none ran or started, or the queue blocked all hour; stays on while it lasts', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmDescription: Match.stringLikeRegexp('^Jobs waited in RUNNABLE on Test/Standard for 1 hour and none started'),
+      AlarmDescription: Match.stringLikeRegexp(
+        '^Jobs waited in RUNNABLE on Test/Standard for 1 hour while none ran or started',
+      ),
       Threshold: 1,
       EvaluationPeriods: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       TreatMissingData: 'notBreaching',
       Metrics: Match.arrayWith([
         Match.objectLike({
-          Expression: 'IF((FILL(waiting, 0) > 0 AND FILL(started, 0) == 0) OR FILL(blocked, 0) > 0, 1, 0)',
+          Expression:
+            'IF((FILL(waiting, 0) > 0 AND FILL(running, 0) == 0 AND FILL(started, 0) == 0) OR FILL(blocked, 0) > 0, 1, 0)',
         }),
         // Gauges, read as their Minimum: above 0 for the whole hour.
         Match.objectLike({
@@ -172,6 +175,11 @@ describe('PipelineMonitoring', () => {
             Stat: 'Minimum',
             Metric: Match.objectLike({ MetricName: 'JobsWaiting' }),
           }),
+        }),
+        // Jobs waiting behind running ones are taking their turn: any running job in the hour clears it.
+        Match.objectLike({
+          Id: 'running',
+          MetricStat: Match.objectLike({ Stat: 'Maximum', Metric: Match.objectLike({ MetricName: 'JobsRunning' }) }),
         }),
         Match.objectLike({
           Id: 'started',
@@ -434,12 +442,13 @@ describe('the queue probe', () => {
     ...(statusReason ? { StatusReason: statusReason } : {}),
     JobDefinition: 'arn:aws:batch:us-east-1:123456789012:job-definition/Test_Resize:3',
   });
-  const look = async (jobs: unknown[]) => {
+  const look = async (jobs: unknown[], running: unknown[] = []) => {
     const published: unknown[] = [];
     await new StateMachine(asl as never, { validationOptions: { checkArn: false } }).run({ queues: [QUEUE] } as never, {
       overrides: {
         taskResourceLocalHandlers: {
           'List waiting jobs': async () => ({ JobSummaryList: jobs }),
+          'List running jobs': async () => ({ JobSummaryList: running }),
           Publish: async (input: never) => (published.push(input), {}),
         } as never,
       },
@@ -452,13 +461,14 @@ describe('the queue probe', () => {
     expect(call.MetricData.map((d) => [d.MetricName, d.Value])).toEqual([
       ['JobsWaiting', 0],
       ['QueueBlocked', 0],
+      ['JobsRunning', 0],
     ]);
     expect(call.MetricData[0].Dimensions).toEqual([{ Name: 'JobQueue', Value: QUEUE }]);
   });
 
   test('jobs waiting their turn are counted, not blocked', async () => {
-    const [call] = await look([summary(1), summary(2), summary(3)]);
-    expect(call.MetricData.map((d) => d.Value)).toEqual([3, 0]);
+    const [call] = await look([summary(1), summary(2), summary(3)], [{ ...summary(4), Status: 'RUNNING' }]);
+    expect(call.MetricData.map((d) => d.Value)).toEqual([3, 0, 1]);
   });
 
   test('a job Batch reports as blocking the queue marks it blocked', async () => {
@@ -469,7 +479,7 @@ describe('the queue probe', () => {
         'CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY - Service cannot fulfill the capacity requested for instance type r5.4xlarge',
       ),
     ]);
-    expect(call.MetricData.map((d) => d.Value)).toEqual([2, 1]);
+    expect(call.MetricData.map((d) => d.Value)).toEqual([2, 1, 0]);
   });
 });
 
@@ -481,7 +491,7 @@ describe('PipelineMonitoring bad input', () => {
     ],
     [
       { stuckAfter: Duration.minutes(1) },
-      'Test/Bad: stuckAfter 60 seconds is not allowed; allowed: whole minutes from 5 minutes to 24 hours (a CloudWatch alarm period). Fix: give e.g. Duration.hours(1)',
+      'Test/Bad: stuckAfter 60 seconds is not allowed; allowed: whole minutes from 15 minutes (three looks of the queue probe) to 24 hours (a CloudWatch alarm period). Fix: give e.g. Duration.hours(1)',
     ],
     [
       { spotInterruptionPercent: 0 },
