@@ -18,6 +18,7 @@ import { denyGrantsExceptForAwsServices } from '../private/kms';
 import { MAX_ALARM_WINDOW_SECONDS, MIN_ALARM_WINDOW_SECONDS, SPOT_RECLAIM_REASON_PATTERN } from '../private/limits';
 import { acknowledgeWildcards } from '../private/nag';
 import { vendedLogGroupName } from '../private/names';
+import { WORKFLOW_TAG } from '../private/run-names';
 import { fanOutPaths } from '../workflow/fan-out-states';
 import { Workflow } from '../workflow/workflow';
 
@@ -60,9 +61,9 @@ export interface PipelineMonitoringProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * Send one message when a workflow run succeeds too, with each fan-out's outcome (how many items failed, where the
-   * outcomes are, the command that lists and reruns the failed ones). Failed, timed-out and aborted runs always send
-   * one.
+   * Send one message when a workflow run succeeds with every item, too. A run that succeeded with some items failed
+   * (PARTIAL: each fan-out's outcome, where the outcomes are, the command that lists and reruns the failed ones), and
+   * failed, timed-out and aborted runs, always send one.
    * @default true
    */
   readonly notifyRunSucceeded?: boolean;
@@ -175,8 +176,8 @@ export class PipelineMonitoring extends Construct {
 
     this.jobEventsLogGroup = this.createJobEventsLog(retention);
     this.probe = new QueueProbe(this, 'QueueProbe', { queues: this.queues, logRetention: retention });
-    this.notifier = this.createNotifier(retention, props.workflow);
-    this.routeFailures(props.workflow, props.notifyRunSucceeded ?? true);
+    this.notifier = this.createNotifier(retention, props.workflow, props.notifyRunSucceeded ?? true);
+    this.routeFailures(props.workflow);
     this.createMetricFilters();
     this.createAlarms(stuckAfter, percent, props.workflow);
     this.dashboard = this.createDashboard(props.workflow);
@@ -240,7 +241,11 @@ export class PipelineMonitoring extends Construct {
    * The notifier: formats a Batch job failure or a workflow execution failure as a short subject and a readable
    * message (job, queue, reason, attempts, where the logs are), then publishes it.
    */
-  private createNotifier(retention: logs.RetentionDays, workflow: Workflow | undefined): sfn.StateMachine {
+  private createNotifier(
+    retention: logs.RetentionDays,
+    workflow: Workflow | undefined,
+    notifyRunSucceeded: boolean,
+  ): sfn.StateMachine {
     const region = Aws.REGION;
     const publish = (id: string) =>
       new sfn.CustomState(this, id, {
@@ -308,21 +313,34 @@ export class PipelineMonitoring extends Construct {
       parameters: { 'detail.$': '$.detail', errorText: '(none)', causeText: '(none)' },
     });
     const batch = sfn.Condition.stringEquals('$.source', 'aws.batch');
-    // Jobs a workflow submitted are named `<run>-<step>-<item index>` or `<run>-<step>`: the workflow recovers their
-    // Spot and out-of-memory failures itself and reports what it could not in its run's message, so a person gets one
-    // message per run instead of one per failed attempt. An array job's children fail with their parent, which
-    // reports once. https://docs.aws.amazon.com/batch/latest/userguide/array_jobs.html
-    const workflowJobs = workflowJobNamePatterns(workflow).map((pattern) =>
-      sfn.Condition.stringMatches('$.detail.jobName', pattern),
-    );
+    // The jobs a workflow submits carry its tag: the workflow recovers their Spot and out-of-memory failures itself and
+    // reports what it could not in its run's message, so a person gets one message per run instead of one per failed
+    // attempt. (The event's detail is the job's JobDetail, tags included; without them a job is reported as any
+    // other.) An array job's children fail with their parent, which reports once.
+    // https://docs.aws.amazon.com/batch/latest/userguide/batch_job_events.html
+    // https://docs.aws.amazon.com/batch/latest/userguide/array_jobs.html
+    const arrayParent = new sfn.Pass(this, 'Array job failed', {
+      parameters: {
+        subject: JOB_FAILED_SUBJECT,
+        'message.$':
+          "States.Format('Array job {} ({}) FAILED on queue {}: children by status {}.\n\nEach child has its own " +
+          "reason and log stream: open the job and its child jobs.\nJob: {}', $.detail.jobName, $.detail.jobId, " +
+          '$.detail.jobQueue, States.JsonToString($.detail.arrayProperties.statusSummary), ' +
+          `States.Format(${jobLink}, $.detail.jobId))`,
+      },
+    });
     const definition = new sfn.Choice(this, 'What happened?')
       .when(
         sfn.Condition.and(batch, sfn.Condition.isPresent('$.detail.arrayProperties.index')),
         new sfn.Succeed(this, 'An array child: its parent job reports'),
       )
       .when(
-        sfn.Condition.and(batch, workflowJobs.length === 1 ? workflowJobs[0] : sfn.Condition.or(...workflowJobs)),
+        sfn.Condition.and(batch, sfn.Condition.isPresent(`$.detail.tags.${WORKFLOW_TAG}`)),
         new sfn.Succeed(this, 'A workflow job: its run reports'),
+      )
+      .when(
+        sfn.Condition.and(batch, sfn.Condition.isPresent('$.detail.arrayProperties.statusSummary')),
+        arrayParent.next(publish('Publish array job failure')),
       )
       .when(
         sfn.Condition.and(
@@ -345,7 +363,7 @@ export class PipelineMonitoring extends Construct {
       )
       .when(
         sfn.Condition.stringEquals('$.detail.status', 'SUCCEEDED'),
-        this.runSucceeded(workflow, executionLink, publish('Publish run outcome')),
+        this.runSucceeded(workflow, executionLink, publish('Publish run outcome'), notifyRunSucceeded),
       )
       .when(
         sfn.Condition.and(
@@ -386,7 +404,7 @@ export class PipelineMonitoring extends Construct {
     return machine;
   }
 
-  private routeFailures(workflow: Workflow | undefined, notifyRunSucceeded: boolean): void {
+  private routeFailures(workflow: Workflow | undefined): void {
     new events.Rule(this, 'JobFailed', {
       description:
         'Notifies when a job of the pipeline fails for good (its retries used up), unless a workflow run reports it',
@@ -395,15 +413,13 @@ export class PipelineMonitoring extends Construct {
     });
     if (workflow) {
       new events.Rule(this, 'WorkflowRunEnded', {
-        description: notifyRunSucceeded
-          ? 'Notifies once per workflow run: its outcome when it ends'
-          : 'Notifies when a workflow run fails, times out or is aborted',
+        description: 'Notifies once per workflow run: its outcome when it ends',
         eventPattern: {
           source: ['aws.states'],
           detailType: ['Step Functions Execution Status Change'],
           detail: {
             stateMachineArn: [workflow.stateMachine.stateMachineArn],
-            status: [...(notifyRunSucceeded ? ['SUCCEEDED'] : []), 'FAILED', 'TIMED_OUT', 'ABORTED'],
+            status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'],
           },
         },
         targets: [new targets.SfnStateMachine(this.notifier, { retryAttempts: 3 })],
@@ -417,7 +433,12 @@ export class PipelineMonitoring extends Construct {
    * The event carries the execution's output as a string, or null when it is too large to include
    * (https://docs.aws.amazon.com/step-functions/latest/dg/eventbridge-integration.html): every path is checked first.
    */
-  private runSucceeded(workflow: Workflow | undefined, executionLink: string, publish: sfn.IChainable): sfn.State {
+  private runSucceeded(
+    workflow: Workflow | undefined,
+    executionLink: string,
+    publish: sfn.IChainable,
+    notifyRunSucceeded: boolean,
+  ): sfn.State {
     const C = sfn.Condition;
     const fanOuts = [...new Set((workflow?.steps ?? []).flatMap((s) => (s.forEach ? [s.forEach] : [])))];
     const parse = new sfn.Pass(this, 'Read run output', {
@@ -451,7 +472,11 @@ export class PipelineMonitoring extends Construct {
       const status = `$.output.${fanOutPaths(f).summary.slice(2)}.status`;
       return C.and(C.isPresent(status), C.isString(status), C.stringEquals(status, 'PARTIAL'));
     });
-    const allSucceeded = subject('All items succeeded', 'Workflow run SUCCEEDED');
+    // notifyRunSucceeded: false keeps quiet only when nothing failed: a PARTIAL run's failed items are reported nowhere
+    // else (the notifier leaves workflow jobs to the run's message).
+    const allSucceeded = notifyRunSucceeded
+      ? subject('All items succeeded', 'Workflow run SUCCEEDED')
+      : new sfn.Succeed(this, 'All items succeeded: no message asked for');
     // One line per fan-out, appended when its summary is in the output.
     let next: sfn.IChainable =
       partial.length === 0
@@ -685,15 +710,4 @@ export class PipelineMonitoring extends Construct {
     }
     return dashboard;
   }
-}
-
-/**
- * StringMatches patterns for the names of the jobs a workflow submits (`<run>-<step>-<item index>`, `<run>-<step>`),
- * or one that matches no Batch job name (names have no spaces) when there is no workflow.
- */
-function workflowJobNamePatterns(workflow: Workflow | undefined): string[] {
-  if (!workflow) {
-    return ['no workflow here'];
-  }
-  return workflow.steps.flatMap((s) => (s.forEach ? [`*-${s.name}-*`] : [`*-${s.name}`]));
 }

@@ -9,6 +9,12 @@ import { createHash } from 'crypto';
 export const RUN_TAG = 'batch-pipelines:run';
 
 /**
+ * The tag the jobs a workflow submits carry (its construct path as value): the notifier leaves them to the run's
+ * message. A key without '-' or ':', so that a Choice rule can read it as `$.detail.tags.BatchPipelinesWorkflow`.
+ */
+export const WORKFLOW_TAG = 'BatchPipelinesWorkflow';
+
+/**
  * The name of the workflow execution over a manifest: the SHA-1 (hex) of `<bucket>/<key>/<etag>`. The manifest
  * trigger computes it in the state machine with `States.Hash` and the command line with Node's crypto, so both
  * derive the same name: Step Functions refuses a second execution of that name (a duplicated event, a retried

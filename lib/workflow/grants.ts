@@ -8,7 +8,7 @@ import { Job } from '../jobs/job';
 import { JobQueue } from '../queues/job-queue';
 import { acknowledgeWildcards } from '../private/nag';
 import { stackJobDefinitionsArn, stackNamePart } from '../private/names';
-import { RUN_TAG } from '../private/run-names';
+import { RUN_TAG, WORKFLOW_TAG } from '../private/run-names';
 
 /** What the state machine's role needs: what it submits where, and the fan-outs' manifests and results. */
 export interface WorkflowAccess {
@@ -46,13 +46,13 @@ export function grantWorkflowAccess(scope: Construct, machine: sfn.StateMachine,
   // https://docs.aws.amazon.com/step-functions/latest/dg/batch-iam.html
   machine.addToRolePolicy(new iam.PolicyStatement({ actions: ['batch:DescribeJobs'], resources: ['*'] }));
   // The submit tags each job with its run. Tagging on creation may be authorized as TagResource on the new job, and a
-  // job whose tags cannot be applied is not created: allow exactly that tag.
+  // job whose tags cannot be applied is not created: allow exactly those tags.
   // https://docs.aws.amazon.com/batch/latest/userguide/tag-resources.html
   machine.addToRolePolicy(
     new iam.PolicyStatement({
       actions: ['batch:TagResource'],
       resources: [stack.formatArn({ service: 'batch', resource: 'job', resourceName: '*' })],
-      conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [RUN_TAG] } },
+      conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [RUN_TAG, WORKFLOW_TAG] } },
     }),
   );
   machine.addToRolePolicy(

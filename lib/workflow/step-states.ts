@@ -5,7 +5,7 @@ import { FailureScope, Fragment } from './failure-states';
 import { StepPlan } from './plan';
 import { FanOut, FanOutMode, WorkflowStep } from './step';
 import { BATCH_API_RETRYABLE_ERRORS } from '../private/limits';
-import { RUN_TAG } from '../private/run-names';
+import { RUN_TAG, WORKFLOW_TAG } from '../private/run-names';
 
 /**
  * DefinitionSubstitutions of a state machine: ARNs and names go in as `${key}` placeholders that CloudFormation fills
@@ -42,6 +42,8 @@ export interface StepContext {
   /** Environment variables a step gets from the fan-outs it follows: name -> JSONPath or intrinsic. */
   readonly inheritedEnvironment: (step: WorkflowStep) => Record<string, string>;
   readonly modeOf: (fanOut: FanOut) => FanOutMode;
+  /** The value of the workflow tag on every job it submits (its construct path, at most 256 characters). */
+  readonly workflowPath: string;
 }
 
 /**
@@ -122,7 +124,7 @@ function submitState(plan: StepPlan, scope: FailureScope, ctx: StepContext, esca
         'JobName.$': jobName,
         JobDefinition: s.of(job.jobDefinitionArn, job.node.id),
         // The run's tag: `watch`/`cancel --run-id` tell this run's jobs from those of a run whose name it prefixes.
-        Tags: { [`${RUN_TAG}.$`]: fanOut ? '$.run' : '$$.Execution.Name' },
+        Tags: { [`${RUN_TAG}.$`]: fanOut ? '$.run' : '$$.Execution.Name', [WORKFLOW_TAG]: ctx.workflowPath },
         ...(escalates
           ? { 'JobQueue.$': '$.attempt.queue' }
           : { JobQueue: s.of(plan.queue.jobQueueArn, plan.queue.node.id) }),

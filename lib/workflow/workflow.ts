@@ -354,6 +354,8 @@ export class Workflow extends Construct {
       substitutions: this.substitutions,
       modeOf: (f) => this.plan.modeOf(f),
       inheritedEnvironment: (step) => this.resultsEnvironment(step),
+      // Tag values: at most 256 characters. https://docs.aws.amazon.com/batch/latest/APIReference/API_TagResource.html
+      workflowPath: this.node.path.slice(0, 256),
     };
   }
 

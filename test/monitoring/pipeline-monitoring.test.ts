@@ -119,13 +119,29 @@ describe('PipelineMonitoring', () => {
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', { StateMachineType: 'EXPRESS' });
   });
 
-  test('notifyRunSucceeded: false keeps only the runs that did not succeed', () => {
+  test('notifyRunSucceeded: false keeps quiet when every item succeeded, still reports a run with failed items', async () => {
     const quiet = monitored({ notifyRunSucceeded: false });
-    quiet.template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: Match.objectLike({
-        detail: Match.objectLike({ status: ['FAILED', 'TIMED_OUT', 'ABORTED'] }),
-      }),
-    });
+    const asl = aslOf(
+      quiet.template,
+      indexOfMachine(quiet.template, ref(quiet.stack, quiet.monitoring.notifier)),
+    ) as Record<string, unknown>;
+    const published: unknown[] = [];
+    const run = (event: unknown) =>
+      new StateMachine(asl as never, { validationOptions: { checkArn: false } }).run(event as never, {
+        overrides: {
+          taskResourceLocalHandlers: Object.fromEntries(
+            Object.keys(asl.States as object)
+              .filter((st) => st.startsWith('Publish'))
+              .map((st) => [st, async (input: never) => (published.push(input), {})]),
+          ) as never,
+        },
+      }).result;
+    const output = (status: string) =>
+      JSON.stringify({ samplesSummary: { status, items: 3, failed: status === 'PARTIAL' ? 1 : 0 } });
+    await run(samples.executionSucceeded(output('SUCCEEDED')));
+    expect(published).toEqual([]);
+    await run(samples.executionSucceeded(output('PARTIAL')));
+    expect(published).toHaveLength(1);
   });
 
   test('metric filters count job states and Spot interruptions per queue', () => {
@@ -353,17 +369,34 @@ describe('the notifier turns events into readable messages', () => {
   });
 
   test("a job the workflow submitted sends nothing: the workflow recovers it or reports it in its run's message", async () => {
-    // The workflow names its jobs <run>-<step>-<item index> (in a fan-out) or <run>-<step>.
+    // The workflow tags its jobs; the event's detail is the job's JobDetail, tags included.
     const job = samples.spotInterrupted as { detail: Record<string, unknown> };
-    for (const jobName of ['0f3c9a1b2c3d4e5f60718293a4b5c6d7e8f90a1b-align-41', 'weekly-2026-48-aggregate']) {
-      expect(await notify({ ...job, detail: { ...job.detail, jobName } })).toEqual([]);
+    const tagged = {
+      ...job,
+      detail: {
+        ...job.detail,
+        jobName: '0f3c9a1b2c3d4e5f60718293a4b5c6d7e8f90a1b-align-41',
+        tags: {
+          'batch-pipelines:run': '0f3c9a1b2c3d4e5f60718293a4b5c6d7e8f90a1b',
+          BatchPipelinesWorkflow: 'Test/Pipeline',
+        },
+      },
+    };
+    expect(await notify(tagged)).toEqual([]);
+    // A job of the same queues that no workflow submitted (e.g. batch-pipelines submit), whatever its name, notifies.
+    for (const jobName of ['nightly-align', 'photos-2026-11-resize-7']) {
+      const untagged = { ...job, detail: { ...job.detail, jobName, tags: { 'batch-pipelines:run': 'nightly' } } };
+      expect(await notify(untagged)).toHaveLength(1);
     }
-    // A job of the same queues that the workflow did not submit (e.g. batch-pipelines submit) still notifies.
-    expect(await notify({ ...job, detail: { ...job.detail, jobName: 'photos-2026-11-resize' } })).toHaveLength(1);
   });
 
-  test('a failed array child sends nothing: its parent fails and notifies once', async () => {
+  test('a failed array child sends nothing: its parent fails and notifies once, with its children by status', async () => {
     expect(await notify(samples.arrayChildFailed)).toEqual([]);
+    const [msg] = await notify(samples.arrayParentFailed);
+    expect(msg.Subject).toBe('Batch job failed');
+    expect(msg.Message).toContain(
+      'Array job resize-photos (4c7599ae-0a82-49aa-ba5a-4727fcce14a8) FAILED on queue arn:aws:batch:us-east-1:123456789012:job-queue/StandardQueue: children by status {"SUCCEEDED":7,"FAILED":3}.',
+    );
   });
 
   test('a run that succeeded with some items failed: one message with each fan-out outcome and the rerun command', async () => {

@@ -155,3 +155,19 @@ export const arrayChildFailed = (() => {
     },
   };
 })();
+
+/**
+ * An array job's parent, failed because some children failed: its detail has `arrayProperties.statusSummary` and
+ * `size`, and no container of its own (https://docs.aws.amazon.com/batch/latest/APIReference/API_ArrayPropertiesDetail.html).
+ * Its status reason "Array Child Job failed" is the one public Lambda handlers of Batch job events skip parents by
+ * (seen in public GitHub code alongside "Dependent Job failed").
+ */
+export const arrayParentFailed = (() => {
+  const parent = batchFailure('resize-photos', 'Array Child Job failed', {}, 0);
+  const { container: _container, ...detail } = parent.detail;
+  void _container;
+  return {
+    ...parent,
+    detail: { ...detail, arrayProperties: { size: 10, statusSummary: { SUCCEEDED: 7, FAILED: 3 } } },
+  };
+})();

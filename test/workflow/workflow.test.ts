@@ -172,7 +172,7 @@ describe('running the workflow locally', () => {
     // Each job carries the run's tag, which tells it from a run whose name only starts the same.
     const tags = run.calls.map((c) => (c.input as { Tags?: Record<string, string> }).Tags);
     expect(new Set(tags.map((t) => JSON.stringify(t)))).toEqual(
-      new Set([JSON.stringify({ 'batch-pipelines:run': 'weekly-2026-48' })]),
+      new Set([JSON.stringify({ 'batch-pipelines:run': 'weekly-2026-48', BatchPipelinesWorkflow: 'Test/Pipeline' })]),
     );
   });
 
