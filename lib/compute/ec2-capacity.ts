@@ -258,9 +258,11 @@ export class Ec2Capacity extends Construct implements ICapacity {
       images.push({ imageType: batch.EcsMachineImageType.ECS_AL2023_NVIDIA });
     }
 
+    const subnets = props.vpcSubnets ?? defaultPrivateSubnets(this, props.vpc);
+    this.checkPlacementGroup(props, subnets);
     this.computeEnvironment = new batch.ManagedEc2EcsComputeEnvironment(this, 'Resource', {
       vpc: props.vpc,
-      vpcSubnets: props.vpcSubnets ?? defaultPrivateSubnets(this, props.vpc),
+      vpcSubnets: subnets,
       securityGroups: props.securityGroups,
       placementGroup: props.placementGroup,
       spot,
@@ -285,6 +287,33 @@ export class Ec2Capacity extends Construct implements ICapacity {
     // gives a new version number, which CloudFormation applies as an in-place infrastructure update.
     const cfn = this.computeEnvironment.node.defaultChild as batch.CfnComputeEnvironment;
     cfn.addPropertyOverride('ComputeResources.LaunchTemplate.Version', this.launchTemplate.latestVersionNumber);
+  }
+
+  /** Whether every instance type the capacity launches is in the catalog (so its names can be checked against). */
+  public get instanceTypesKnown(): boolean {
+    return this.unknownTypes.length === 0;
+  }
+
+  /**
+   * A cluster placement group packs instances in one Availability Zone: subnets in several would leave the
+   * environment launching instances it cannot place.
+   * https://docs.aws.amazon.com/batch/latest/userguide/mnp-ce.html
+   * https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/placement-strategies.html
+   */
+  private checkPlacementGroup(props: Ec2CapacityProps, subnets: ec2.SubnetSelection): void {
+    const group = props.placementGroup as ec2.PlacementGroup | undefined;
+    if (group?.strategy !== ec2.PlacementGroupStrategy.CLUSTER) {
+      return;
+    }
+    const zones = [...new Set(props.vpc.selectSubnets(subnets).subnets.map((s) => s.availabilityZone))];
+    if (zones.length > 1) {
+      fail(this, {
+        prop: 'placementGroup',
+        received: `a cluster placement group with subnets in ${zones.length} Availability Zones`,
+        allowed: 'a cluster placement group with subnets in one Availability Zone (it packs instances in one zone)',
+        fix: 'give vpcSubnets in one zone, e.g. { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, availabilityZones: [vpc.availabilityZones[0]] }',
+      });
+    }
   }
 
   public fit(request: JobResources): FitResult {

@@ -114,7 +114,8 @@ export interface MultiNodeJobProps {
  * the queues at synth.
  *
  * Nodes talk to each other: each node's network interface gets the compute environment's security groups, so the
- * job adds one self-referencing rule to them (all traffic from the same group, nothing wider) for MPI/NCCL. For
+ * job adds one self-referencing rule to them (all traffic from the same group, nothing wider) for MPI/NCCL; every job
+ * on that capacity can then reach the others, so give multi-node jobs a capacity of their own. For
  * low-latency traffic give the capacity a cluster placement group (`Ec2Capacity.placementGroup`). Like `Job`, it
  * mounts EFS (`mountEfs`), reads and writes S3 prefixes (`grantRead`/`grantWrite`), takes secrets, is named
  * `<stack>_<path>` and keeps earlier revisions registered on deploy. It is not a workflow step.
@@ -342,8 +343,15 @@ export class MultiNodeJob extends Construct {
     return queue.capacities
       .filter((c) => c.platform === CapacityPlatform.EC2)
       .filter((c) => {
-        const names = (c as { instanceTypeNames?: string[] }).instanceTypeNames;
-        return names !== undefined && !names.includes(instanceType) && !names.includes(family);
+        // Only capacities whose types the catalog knows can be checked (an unknown class may hold the type).
+        const known = c as { instanceTypeNames?: string[]; instanceTypesKnown?: boolean };
+        const names = known.instanceTypeNames;
+        return (
+          names !== undefined &&
+          known.instanceTypesKnown !== false &&
+          !names.includes(instanceType) &&
+          !names.includes(family)
+        );
       })
       .map((c) =>
         describeProblem(this, {

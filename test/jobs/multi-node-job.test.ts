@@ -135,6 +135,8 @@ describe('a four-node GPU training job', () => {
       instanceTypes: [new ec2.InstanceType('g5.12xlarge')],
       maxvCpus: 192,
       placementGroup: cluster,
+      // A cluster placement group lives in one Availability Zone.
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, availabilityZones: [vpc.availabilityZones[0]] },
     });
     const queue = new JobQueue(stack, 'Training', { capacities: [gpus] });
     const checkpoints = new efs.FileSystem(stack, 'Checkpoints', { vpc });
@@ -182,6 +184,22 @@ describe('a four-node GPU training job', () => {
     // Nothing from outside the group, other than NFS to the file system (which is the file system's own group).
     const group = template.findResources('AWS::EC2::SecurityGroup')[sg];
     expect(group.Properties.SecurityGroupIngress).toBeUndefined();
+  });
+
+  test('a cluster placement group over subnets in two zones is refused, with the fix', () => {
+    const { stack, vpc } = stackWithVpc();
+    const cluster = new ec2.PlacementGroup(stack, 'Cluster', { strategy: ec2.PlacementGroupStrategy.CLUSTER });
+    expect(
+      () =>
+        new Ec2Capacity(stack, 'Gpus', {
+          vpc,
+          purchaseOption: PurchaseOption.ON_DEMAND,
+          instanceTypes: [new ec2.InstanceType('g5.12xlarge')],
+          placementGroup: cluster,
+        }),
+    ).toThrow(
+      'Test/Gpus: placementGroup a cluster placement group with subnets in 2 Availability Zones is not allowed; allowed: a cluster placement group with subnets in one Availability Zone (it packs instances in one zone). Fix: give vpcSubnets in one zone, e.g. { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, availabilityZones: [vpc.availabilityZones[0]] }',
+    );
   });
 
   test('the capacity launches in the cluster placement group', () => {
