@@ -369,6 +369,21 @@ export class PipelineClient {
       );
     const withEtag = { bucket: manifest.bucket, key: manifest.key, etag };
     const name = options.name ?? runNameFor(withEtag);
+    const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+    // Look first: StartExecution of a running Standard execution with the same name and input succeeds and returns the
+    // same execution, so its answer cannot tell a new run from one already going.
+    // https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html
+    const existing = await this.existingExecution(executionArn);
+    if (existing) {
+      return {
+        executionArn,
+        name,
+        startDate: existing.startDate,
+        alreadyStarted: true,
+        status: existing.status,
+        manifest: withEtag,
+      };
+    }
     try {
       const out = await this.call(() =>
         this.sfn.send(
@@ -390,20 +405,29 @@ export class PipelineClient {
       if ((e as Error).name !== 'ExecutionAlreadyExists') {
         throw e;
       }
-      // https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html: a closed execution
-      // of the name, or an open one with another input.
-      const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
-      const existing = await this.call(() =>
-        this.sfn.send(new this.api.sfn.DescribeExecutionCommand({ executionArn })),
-      );
+      // Started in the meantime (the trigger, or another start): a closed execution of the name, or an open one with
+      // another input.
+      const started = await this.call(() => this.sfn.send(new this.api.sfn.DescribeExecutionCommand({ executionArn })));
       return {
         executionArn,
         name,
-        startDate: existing.startDate,
+        startDate: started.startDate,
         alreadyStarted: true,
-        status: existing.status,
+        status: started.status,
         manifest: withEtag,
       };
+    }
+  }
+
+  /** The execution of that ARN, or undefined when there is none. */
+  private async existingExecution(executionArn: string) {
+    try {
+      return await this.call(() => this.sfn.send(new this.api.sfn.DescribeExecutionCommand({ executionArn })));
+    } catch (e) {
+      if ((e as Error).name === 'ExecutionDoesNotExist') {
+        return undefined;
+      }
+      throw e;
     }
   }
 

@@ -2,6 +2,7 @@ import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from 
 import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
@@ -43,6 +44,8 @@ test('start on a manifest that already ran says so, with its run and how to run 
     factory,
   );
   expect(code).toBe(0);
+  // Start looks first: StartExecution of a running execution with the same name and input would succeed silently.
+  expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
   expect(t.out.join('\n')).toMatch(
     /^already started: s3:\/\/in\/manifests\/w48\.json \(ETag 0f343b0931126a20f133d67c2b018a3b\) ran as [0-9a-f]{40}, SUCCEEDED: .*To run it again, pass --name$/,
   );
@@ -77,8 +80,12 @@ test('rerun names every failed item with its reason, then the new run', async ()
       reason: 'item 2 lacks or mistypes a value its steps read (they need the string fields sampleId)',
     },
   ];
+  // The run exists; the rerun's own execution does not yet (start looks before it starts).
   sfnMock
     .on(DescribeExecutionCommand)
+    .rejects(new ExecutionDoesNotExist({ message: 'Execution Does Not Exist', $metadata: {} }));
+  sfnMock
+    .on(DescribeExecutionCommand, { executionArn: RUN })
     .resolves(
       describeExecutionSucceeded({ executionArn: RUN, input, output: { ...input, samplesOutcomes: outcomes } }),
     );

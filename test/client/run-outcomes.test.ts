@@ -2,6 +2,7 @@ import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from 
 import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
   GetExecutionHistoryCommand,
   SFNClient,
   StartExecutionCommand,
@@ -107,7 +108,11 @@ describe('rerun', () => {
       succeeded: 7,
       results: `s3://results/runs/0b7a66f2-4d1e-3f55-9a0c-2b8e1c5d7f90/manifest.json`,
     };
-    sfnMock.on(DescribeExecutionCommand).resolves(
+    // The run exists; the rerun's own execution does not yet (start looks before it starts).
+    sfnMock
+      .on(DescribeExecutionCommand)
+      .rejects(new ExecutionDoesNotExist({ message: 'Execution Does Not Exist', $metadata: {} }));
+    sfnMock.on(DescribeExecutionCommand, { executionArn: RUN }).resolves(
       describeExecutionFailed({
         executionArn: RUN,
         input,
@@ -202,7 +207,11 @@ describe('rerun', () => {
       firstFailures: records.slice(1),
       where: 'every outcome is in samplesOutcomes',
     };
-    sfnMock.on(DescribeExecutionCommand).resolves(
+    // The run exists; the rerun's own execution does not yet (start looks before it starts).
+    sfnMock
+      .on(DescribeExecutionCommand)
+      .rejects(new ExecutionDoesNotExist({ message: 'Execution Does Not Exist', $metadata: {} }));
+    sfnMock.on(DescribeExecutionCommand, { executionArn: RUN }).resolves(
       describeExecutionFailed({
         executionArn: RUN,
         input,
@@ -271,7 +280,11 @@ describe('rerun', () => {
   });
 
   test('a run that stopped before its fan-out ended says so and how to start again', async () => {
-    sfnMock.on(DescribeExecutionCommand).resolves(
+    // The run exists; the rerun's own execution does not yet (start looks before it starts).
+    sfnMock
+      .on(DescribeExecutionCommand)
+      .rejects(new ExecutionDoesNotExist({ message: 'Execution Does Not Exist', $metadata: {} }));
+    sfnMock.on(DescribeExecutionCommand, { executionArn: RUN }).resolves(
       describeExecutionFailed({
         executionArn: RUN,
         input,

@@ -1,0 +1,217 @@
+import { execFileSync } from 'child_process';
+import { mkdtempSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { BatchClient, DescribeJobsCommand, ListJobsCommand } from '@aws-sdk/client-batch';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { Moto } from './moto';
+import { runCliAsync } from '../test/support/cli';
+
+/**
+ * The `batch-pipelines` command, run as a user runs it, against moto: an AWS implementation nobody here wrote. What it
+ * shows is printed at the end (resources, commands, outcomes).
+ */
+const moto = new Moto();
+const summary: string[] = [];
+const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+let env: Record<string, string>;
+let batch: BatchClient;
+const clients: Array<{ destroy(): void }> = [];
+let dir: string;
+
+async function cli(args: string[]) {
+  const result = await runCliAsync([...args, '--endpoint', moto.endpoint], env);
+  summary.push(`batch-pipelines ${args.join(' ')} -> exit ${result.code}`);
+  return result;
+}
+
+/** The jobs named `<prefix>*` on the queue, with their status, reason and run tag, as Batch describes them. */
+async function jobsOf(prefix: string) {
+  const listed = await batch.send(
+    new ListJobsCommand({ jobQueue: 'standard', filters: [{ name: 'JOB_NAME', values: [`${prefix}*`] }] }),
+  );
+  const ids = (listed.jobSummaryList ?? []).map((j) => j.jobId!);
+  if (ids.length === 0) {
+    return [];
+  }
+  const described = await batch.send(new DescribeJobsCommand({ jobs: ids }));
+  return (described.jobs ?? []).map((j) => ({
+    name: j.jobName!,
+    status: j.status!,
+    statusReason: j.statusReason,
+    run: j.tags?.['batch-pipelines:run'],
+  }));
+}
+
+function items(file: string, ids: string[]): string {
+  const path = join(dir, file);
+  writeFileSync(path, JSON.stringify(ids.map((sampleId) => ({ sampleId, inputUri: `s3://in/${sampleId}.fq` }))));
+  return path;
+}
+
+beforeAll(async () => {
+  await moto.start();
+  env = {
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_SESSION_TOKEN: 'testing',
+    AWS_REGION: 'us-east-1',
+  };
+  batch = new BatchClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials });
+  clients.push(batch);
+  dir = mkdtempSync(join(tmpdir(), 'e2e-'));
+  const created = JSON.parse(
+    execFileSync('python3', [join(__dirname, 'batch_fixtures.py'), moto.endpoint], { encoding: 'utf8' }),
+  );
+  summary.push(
+    `created: queue ${created.queue}, job definitions ${created.definitions.join(', ')}, ${created.computeEnvironment}`,
+  );
+}, 60_000);
+
+afterAll(async () => {
+  clients.forEach((c) => c.destroy());
+  await moto.stop();
+  process.stdout.write(`\nmoto end-to-end (${moto.endpoint}):\n${summary.map((l) => `  ${l}`).join('\n')}\n`);
+});
+
+describe('batch-pipelines against moto', () => {
+  test('submit two runs whose ids share a prefix, resubmit one (nothing twice), watch each to its end', async () => {
+    // moto's Docker-free Batch runs every job to SUCCEEDED inside SubmitJob.
+    await moto.api('config', { batch: { use_docker: false } });
+    const stages = ['--stage', 'align=align', '--stage', 'call=call'];
+    const first = await cli([
+      'submit',
+      '--queue',
+      'standard',
+      ...stages,
+      '--items',
+      items('w48.json', ['S1', 'S2']),
+      '--run-id',
+      'w48',
+      '--json',
+    ]);
+    expect(first.code).toBe(0);
+    const other = await cli([
+      'submit',
+      '--queue',
+      'standard',
+      ...stages,
+      '--items',
+      items('w48b.json', ['S1']),
+      '--run-id',
+      'w48-b',
+      '--json',
+    ]);
+    expect(other.code).toBe(0);
+    const again = await cli([
+      'submit',
+      '--queue',
+      'standard',
+      ...stages,
+      '--items',
+      join(dir, 'w48.json'),
+      '--run-id',
+      'w48',
+      '--json',
+    ]);
+    expect(again.code).toBe(0);
+    const jobs = await jobsOf('w48');
+    // 2 items x 2 stages for w48, 1 x 2 for w48-b: the resubmit added nothing.
+    expect(jobs.filter((j) => j.run === 'w48')).toHaveLength(4);
+    expect(jobs.filter((j) => j.run === 'w48-b')).toHaveLength(2);
+
+    const watch = await cli(['watch', '--queue', 'standard', '--run-id', 'w48', '--interval', '1', '--json']);
+    expect(watch.code).toBe(0);
+    const records = watch.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const last = records[records.length - 1];
+    // Only run w48's four jobs, not those of w48-b, which its name prefix also matches.
+    expect(JSON.stringify(last)).toContain('"SUCCEEDED":4');
+  }, 120_000);
+
+  test("cancel --run-id stuck cancels that run's queued jobs and leaves run stuck-b's alone", async () => {
+    // Jobs held in SUBMITTED (moto's state manager): queued, as jobs waiting for capacity are.
+    await moto.api('config', { batch: { use_docker: true } });
+    await moto.api('state-manager/set-transition', {
+      model_name: 'batch::job',
+      transition: { progression: 'time', seconds: 600 },
+    });
+    const stages = ['--stage', 'align=align'];
+    expect(
+      (
+        await cli([
+          'submit',
+          '--queue',
+          'standard',
+          ...stages,
+          '--items',
+          items('stuck.json', ['S1', 'S2']),
+          '--run-id',
+          'stuck',
+        ])
+      ).code,
+    ).toBe(0);
+    expect(
+      (
+        await cli([
+          'submit',
+          '--queue',
+          'standard',
+          ...stages,
+          '--items',
+          items('stuckb.json', ['S1']),
+          '--run-id',
+          'stuck-b',
+        ])
+      ).code,
+    ).toBe(0);
+    const cancel = await cli(['cancel', '--queue', 'standard', '--run-id', 'stuck', '--json']);
+    expect(cancel.code).toBe(0);
+    expect(JSON.parse(cancel.stdout)).toMatchObject({ cancelled: 2, terminated: 0 });
+    const jobs = await jobsOf('stuck');
+    // moto records the reason on the jobs it was asked to cancel.
+    expect(jobs.filter((j) => j.statusReason).map((j) => j.run)).toEqual(['stuck', 'stuck']);
+    expect(jobs.filter((j) => j.run === 'stuck-b').every((j) => !j.statusReason)).toBe(true);
+  }, 120_000);
+
+  test('start runs a manifest once: a second start reports the run it already started', async () => {
+    const s3 = new S3Client({ endpoint: moto.endpoint, region: 'us-east-1', credentials, forcePathStyle: true });
+    clients.push(s3);
+    await s3.send(new CreateBucketCommand({ Bucket: 'input' }));
+    await s3.send(
+      new PutObjectCommand({ Bucket: 'input', Key: 'manifests/w48.json', Body: JSON.stringify([{ sampleId: 'S1' }]) }),
+    );
+    const sfn = new SFNClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials });
+    clients.push(sfn);
+    const machine = await sfn.send(
+      new CreateStateMachineCommand({
+        name: 'Workflow',
+        roleArn: 'arn:aws:iam::123456789012:role/workflow',
+        definition: JSON.stringify({ StartAt: 'Run', States: { Run: { Type: 'Pass', End: true } } }),
+      }),
+    );
+    const args = [
+      'start',
+      '--state-machine-arn',
+      machine.stateMachineArn!,
+      '--bucket',
+      'input',
+      '--key',
+      'manifests/w48.json',
+      '--json',
+    ];
+    const first = await cli(args);
+    expect(first.code).toBe(0);
+    const second = await cli(args);
+    expect(second.code).toBe(0);
+    const [a, b] = [JSON.parse(first.stdout), JSON.parse(second.stdout)];
+    expect(b.executionArn).toBe(a.executionArn);
+    expect(b.alreadyStarted).toBe(true);
+    summary.push(
+      `start: execution ${a.executionArn.split(':').pop()} (${a.status ?? 'started'}); again: already started`,
+    );
+  }, 120_000);
+});
