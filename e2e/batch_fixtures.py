@@ -9,6 +9,9 @@ import sys
 import boto3
 
 endpoint = sys.argv[1]
+# Optional: the queue and job definition names to create (default: "standard"; "align" and "call").
+queues = sys.argv[2].split(",") if len(sys.argv) > 2 else ["standard"]
+definitions = sys.argv[3].split(",") if len(sys.argv) > 3 else ["align", "call"]
 kw = dict(endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
 iam = boto3.client("iam", **kw)
 ec2 = boto3.client("ec2", **kw)
@@ -34,16 +37,17 @@ environment = batch.create_compute_environment(
         "instanceRole": profile,
     },
 )["computeEnvironmentArn"]
-batch.create_job_queue(
-    jobQueueName="standard",
-    state="ENABLED",
-    priority=10,
-    computeEnvironmentOrder=[{"order": 1, "computeEnvironment": environment}],
-)
-for name in ["align", "call"]:
+for queue in queues:
+    batch.create_job_queue(
+        jobQueueName=queue,
+        state="ENABLED",
+        priority=10,
+        computeEnvironmentOrder=[{"order": 1, "computeEnvironment": environment}],
+    )
+for name in definitions:
     batch.register_job_definition(
         jobDefinitionName=name,
         type="container",
         containerProperties={"image": "busybox", "vcpus": 4, "memory": 30720, "command": ["echo", "Ref::sampleId"]},
     )
-print(json.dumps({"queue": "standard", "definitions": ["align", "call"], "computeEnvironment": environment}))
+print(json.dumps({"queues": queues, "definitions": definitions, "computeEnvironment": environment}))

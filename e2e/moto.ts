@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'child_process';
 import { createServer } from 'net';
+import { join } from 'path';
 
 /**
  * moto_server (moto 5.2.1, the open-source AWS emulator: `pip install 'moto[server]==5.2.1'`) on 127.0.0.1 and a free
@@ -9,9 +10,14 @@ export class Moto {
   public endpoint = '';
   private child?: ChildProcess;
 
-  public async start(): Promise<string> {
+  /** Starts the server; `env` adds to its environment (e.g. MOTO_SIMPLE_BATCH_FAIL_AFTER, read at each submit). */
+  public async start(env: Record<string, string> = {}): Promise<string> {
     const port = await freePort();
-    this.child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+    // moto_server with Step Functions' Batch integration working (moto_launcher.py says what it closes).
+    this.child = spawn('python3', [join(__dirname, 'moto_launcher.py'), '-H', '127.0.0.1', '-p', String(port)], {
+      stdio: 'ignore',
+      env: { ...process.env, ...env },
+    });
     this.endpoint = `http://127.0.0.1:${port}`;
     const deadline = Date.now() + 30_000;
     for (;;) {

@@ -253,7 +253,8 @@ function countOutcomes(f: FanOut, states: Construct, policy: sfn.IChainable, don
       'items.$': `${paths.counts}.items`,
       'failed.$': `States.ArrayLength(${paths.counts}.failures)`,
       [`first.$`]: `${paths.counts}.failures[0:${FAILURES_IN_SUMMARY}]`,
-      where: `every outcome is in ${paths.outcomes.slice(2)} (the execution output, or the output of state '${n}: for each item' in its history)`,
+      // Not `where`: that word is an operator to some JSONPath parsers (moto's), which then cannot read the path.
+      outcomesAt: `every outcome is in ${paths.outcomes.slice(2)} (the execution output, or the output of state '${n}: for each item' in its history)`,
     },
     resultPath: paths.counts,
   });
@@ -346,7 +347,7 @@ function applyPolicy(f: FanOut, states: Construct, done: sfn.Pass): sfn.IChainab
           // https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html
           'results.$': `States.Format('s3://{}/{}', ${paths.results}.ResultWriterDetails.Bucket, ${paths.results}.ResultWriterDetails.Key)`,
         }
-      : { 'firstFailures.$': `${paths.counts}.first`, 'where.$': `${paths.counts}.where` }),
+      : { 'firstFailures.$': `${paths.counts}.first`, 'where.$': `${paths.counts}.outcomesAt` }),
   });
   const partial = new sfn.Pass(states, `${n}: some failed`, {
     parameters: summary(OutcomeStatus.PARTIAL),
