@@ -31,7 +31,7 @@ afterAll(async () => {
   process.stdout.write(`\nmoto workflow run (${moto.endpoint}):\n${summary.map((l) => `  ${l}`).join('\n')}\n`);
 });
 
-/** Creates the pipeline's queues, job definitions and state machine in a moto server, and runs it over three samples. */
+/** Creates the pipeline's queues, job definitions and state machine in a moto server; runs it over three samples. */
 async function runPipeline(server: Moto, name: string) {
   const p = genomicsPipeline();
   const template = Template.fromStack(p.stack);
