@@ -5,6 +5,11 @@ import { AddressInfo } from 'net';
  * A small stand-in for the AWS Batch service on 127.0.0.1 that speaks its REST-JSON protocol (the operations the
  * client uses), so the real AWS SDK serializes, signs, retries and maps errors against it. Jobs move one state per
  * DescribeJobs call; array children all advance together.
+ *
+ * The end-to-end suite (e2e/, against moto) covers what moto can do; this stays for what moto 5.2.1 cannot: answer
+ * SubmitJob with 429 TooManyRequestsException (the client's throttling back-off), report array children by status
+ * (`arrayProperties.statusSummary`), keep a job RUNNABLE for hours with a size no instance fits (`diagnose`), and
+ * fail array children while the parent succeeds (`watch`'s failure counts). See ../shared/reference/moto-5.2-notes.md.
  */
 export interface FakeJob {
   jobId: string;
