@@ -90,6 +90,14 @@ export const MAX_WEIGHT_FACTOR = 999.9999;
 export const MAX_SHARE_DECAY_SECONDS = 604_800;
 export const MAX_COMPUTE_RESERVATION = 99;
 export const MAX_SHARE_IDENTIFIER_LENGTH = 255;
+/**
+ * A job on a fair-share queue needs a scheduling priority (0..9999, higher first), from its job definition or the
+ * submit's `schedulingPriorityOverride`; without one SubmitJob fails: "Either schedulingPriority in job definition or
+ * schedulingPriorityOverride should be specified." (ClientException, captured in nextflow-io/nextflow#3505).
+ * @see https://docs.aws.amazon.com/batch/latest/APIReference/API_SubmitJob.html
+ */
+export const MIN_SCHEDULING_PRIORITY = 0;
+export const MAX_SCHEDULING_PRIORITY = 9999;
 
 /**
  * Names of jobs, job queues and job definitions: up to 128 letters, digits, hyphens and underscores.

@@ -18,9 +18,11 @@ import {
   MAX_EXECUTION_DAYS,
   MAX_HISTORY_EVENTS,
   MAX_NESTED_INTRINSICS,
+  MAX_SCHEDULING_PRIORITY,
   MAX_SHARE_IDENTIFIER_LENGTH,
   MAX_STATE_PAYLOAD_BYTES,
   MIN_ARRAY_SIZE,
+  MIN_SCHEDULING_PRIORITY,
   RESERVED_ENV_PREFIX,
 } from '../private/limits';
 
@@ -649,6 +651,26 @@ export class WorkflowPlan {
         received: `'${share}', for ${plain.node.path}, which has no fair-share policy`,
         allowed: 'a share identifier only when every queue the step submits to has a fair-share policy',
         fix: 'remove shareIdentifier, or give the queue a fairShare policy',
+      });
+    }
+    const priority = step.options.schedulingPriority;
+    if (priority !== undefined && share === undefined) {
+      fail(this.scope, {
+        prop: `steps['${step.name}'].schedulingPriority`,
+        received: `${priority}, without a share identifier`,
+        allowed: 'a scheduling priority only on a fair-share step (with shareIdentifier)',
+        fix: 'set shareIdentifier too, or remove schedulingPriority',
+      });
+    }
+    if (
+      priority !== undefined &&
+      (!Number.isInteger(priority) || priority < MIN_SCHEDULING_PRIORITY || priority > MAX_SCHEDULING_PRIORITY)
+    ) {
+      fail(this.scope, {
+        prop: `steps['${step.name}'].schedulingPriority`,
+        received: `${priority}`,
+        allowed: `a whole number from ${MIN_SCHEDULING_PRIORITY} to ${MAX_SCHEDULING_PRIORITY} (higher runs first)`,
+        fix: 'use e.g. 0, or 100 for a step that should go first',
       });
     }
     if (share !== undefined && share.startsWith('$')) {

@@ -133,6 +133,8 @@ function submitState(plan: StepPlan, scope: FailureScope, ctx: StepContext, esca
           : share.startsWith('$')
             ? { 'ShareIdentifier.$': share }
             : { ShareIdentifier: share }),
+        // Batch refuses a fair-share job without a scheduling priority (MIN_SCHEDULING_PRIORITY in limits.ts).
+        ...(share === undefined ? {} : { SchedulingPriorityOverride: step.options.schedulingPriority ?? 0 }),
         ...(step.options.arraySize !== undefined ? { ArrayProperties: { Size: step.options.arraySize } } : {}),
         ...(step.options.arraySizePath !== undefined
           ? { ArrayProperties: { 'Size.$': step.options.arraySizePath } }

@@ -256,6 +256,13 @@ export interface WorkflowStepOptions {
    */
   readonly shareIdentifier?: string;
   /**
+   * Scheduling priority of the step's jobs within their share on a fair-share queue (0..9999, higher first), sent
+   * as SubmitJob's `SchedulingPriorityOverride` with the share identifier: Batch refuses a fair-share job without one.
+   * Only with `shareIdentifier`.
+   * @default 0 - with a share identifier
+   */
+  readonly schedulingPriority?: number;
+  /**
    * Children of an array job (the job was created with `arrayJob: true`): 2..10,000.
    * @default - required for an array job (this or `arraySizePath`), not allowed for others
    */

@@ -722,7 +722,13 @@ describe('fair share and array jobs as steps', () => {
     });
     const run = await runLocally(stack, { samples: [{ sampleId: 's1', lab: 'lab_a' }] });
     expect(run.error).toBeUndefined();
-    expect(run.calls[0].input).toMatchObject({ ShareIdentifier: 'lab_a', ArrayProperties: { Size: 100 } });
+    // A fair-share job needs a scheduling priority too: Batch refuses it otherwise ("Either schedulingPriority in job
+    // definition or schedulingPriorityOverride should be specified.", captured in nextflow-io/nextflow#3505).
+    expect(run.calls[0].input).toMatchObject({
+      ShareIdentifier: 'lab_a',
+      SchedulingPriorityOverride: 0,
+      ArrayProperties: { Size: 100 },
+    });
   });
 });
 
@@ -772,6 +778,27 @@ describe('every path a step reads is checked before it is read', () => {
     expect(invalid.map((o: { index: number }) => o.index)).toEqual([1, 2, 3]);
     expect(invalid[0].reason).toBe(
       'item 1 lacks or mistypes a value its steps read (they need the string fields sampleId lab and the whole number field chunks from 2 to 10000); fix the manifest line and rerun',
+    );
+  });
+
+  test('a scheduling priority outside 0..9999 is refused', () => {
+    const { stack, job } = fairShareTiles();
+    const f = new FanOut('slides', { itemFields: ['sampleId'], expectedItems: 10 });
+    expect(
+      () =>
+        new Workflow(stack, 'Wf', {
+          steps: [
+            new WorkflowStep('tiles', {
+              job,
+              forEach: f,
+              shareIdentifier: 'lab_a',
+              schedulingPriority: 10_000,
+              arraySize: 10,
+            }),
+          ],
+        }),
+    ).toThrow(
+      "Test/Wf: steps['tiles'].schedulingPriority 10000 is not allowed; allowed: a whole number from 0 to 9999 (higher runs first). Fix: use e.g. 0, or 100 for a step that should go first",
     );
   });
 
@@ -959,6 +986,11 @@ describe('Workflow bad input', () => {
         return new Workflow(stack, 'Wf', { steps: [new WorkflowStep('only', { job })] });
       },
       "Test/Wf: steps['only'].shareIdentifier none, for fair-share queue Test/Fair is not allowed; allowed: a share identifier on every step that submits to a fair-share queue (Batch refuses the job without one). Fix: set shareIdentifier, e.g. 'default' or '$.item.lab' to read it from each item",
+    ],
+    [
+      'a scheduling priority without a share identifier',
+      () => genomicsPipeline({}, { qc: { schedulingPriority: 5 } }),
+      "Test/Pipeline: steps['qc'].schedulingPriority 5, without a share identifier is not allowed; allowed: a scheduling priority only on a fair-share step (with shareIdentifier). Fix: set shareIdentifier too, or remove schedulingPriority",
     ],
     [
       'an array job as a step without a size',
