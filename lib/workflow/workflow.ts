@@ -354,8 +354,9 @@ export class Workflow extends Construct {
       substitutions: this.substitutions,
       modeOf: (f) => this.plan.modeOf(f),
       inheritedEnvironment: (step) => this.resultsEnvironment(step),
-      // Tag values: at most 256 characters. https://docs.aws.amazon.com/batch/latest/APIReference/API_TagResource.html
-      workflowPath: this.node.path.slice(0, 256),
+      // Tag values: at most 256 letters, digits, spaces and + - = . _ : / @ (a construct id may hold others, which
+      // would make Batch refuse every job). https://docs.aws.amazon.com/batch/latest/APIReference/API_TagResource.html
+      workflowPath: this.node.path.replace(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu, '_').slice(0, 256),
     };
   }
 

@@ -176,6 +176,24 @@ describe('running the workflow locally', () => {
     );
   });
 
+  test('the workflow tag holds only characters Batch accepts in a tag value, whatever the construct ids', () => {
+    // Tag values: letters, digits, spaces and + - = . _ : / @. https://docs.aws.amazon.com/batch/latest/APIReference/API_TagResource.html
+    const { stack, vpc } = stackWithVpc();
+    const q = new JobQueue(stack, 'Q', { capacities: [capacities(stack, vpc).onDemand] });
+    const job = new Job(stack, 'J', {
+      queues: [q],
+      image: ecs.ContainerImage.fromRegistry('busybox'),
+      vcpus: 1,
+      memory: Size.gibibytes(2),
+    });
+    new Workflow(stack, 'Nightly (prod) #2', { steps: [new WorkflowStep('only', { job })] });
+    const states = aslOf(Template.fromStack(stack)).States as Record<string, { Parameters?: { Tags?: object } }>;
+    expect(states.only.Parameters!.Tags).toEqual({
+      'batch-pipelines:run.$': '$$.Execution.Name',
+      BatchPipelinesWorkflow: 'Test/Nightly _prod_ _2',
+    });
+  });
+
   test('item data reaches the job as parameters', async () => {
     const p = genomicsPipeline();
     const run = await runLocally(p.stack, threeSamples);
