@@ -1,7 +1,8 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { App, Size } from 'aws-cdk-lib';
-import { estimateCost } from '../../lib';
+import { App, Size, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Ec2Capacity, estimateCost } from '../../lib';
 import { GenomicsPipelineStack } from '../../examples/genomics/genomics-pipeline-stack';
 
 const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
@@ -29,6 +30,20 @@ describe('README', () => {
       expect(row).toBeDefined();
       expect(row).toContain(`| ${usd(a.monthlyUsd)} | ${usd(b.monthlyUsd)} |`);
     }
+  });
+
+  test("the shortest example's fit query prints what the README says", () => {
+    const stack = new Stack(new App(), 'Readme');
+    const vpc = new ec2.Vpc(stack, 'Vpc');
+    const spot = new Ec2Capacity(stack, 'Spot', {
+      vpc,
+      concurrentJobs: { jobs: 50, resources: { vcpus: 4, memory: Size.gibibytes(30) } },
+    });
+    const misses = spot.fit({ vcpus: 4, memory: Size.gibibytes(32) }).misses.map((m) => m.instanceType);
+    expect(misses).toEqual(['r5.xlarge', 'r6i.xlarge', 'r7i.xlarge']);
+    expect(readme).toContain(
+      "spot.fit({ vcpus: 4, memory: Size.gibibytes(32) }).misses.map((m) => m.instanceType); // ['r5.xlarge', 'r6i.xlarge', 'r7i.xlarge']",
+    );
   });
 
   test('states exactly the two set-up commands', () => {
