@@ -1,4 +1,4 @@
-import { Aspects, Duration, RemovalPolicy, Size, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { Aspects, CfnOutput, Duration, RemovalPolicy, Size, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -332,6 +332,25 @@ export class GenomicsPipelineStack extends Stack {
       capacity: this.spotCapacity,
       assumptions: { checkpointing: true },
     });
+    // What the README's commands need, printed by `cdk deploy` (and in the stack's Outputs): bucket names, the
+    // workflow to start and rerun, the queues `submit`/`watch`/`diagnose`/`cancel` take, the topic to subscribe to.
+    const outputs: Array<[string, string, string]> = [
+      ['InputBucket', this.inputBucket.bucketName, 'Upload samples under samples/ and manifests under manifests/'],
+      ['ResultsBucket', this.resultsBucket.bucketName, 'Per-sample results, run outcomes under runs/'],
+      [
+        'WorkflowStateMachineArn',
+        this.workflow.stateMachine.stateMachineArn,
+        'batch-pipelines start --state-machine-arn',
+      ],
+      ['StandardQueue', this.standardQueue.jobQueue.jobQueueName, 'batch-pipelines submit/watch/diagnose --queue'],
+      ['UrgentQueue', this.urgentQueue.jobQueue.jobQueueName, 'On-Demand queue: escalations and the cohort step'],
+      ['NotificationTopicArn', this.monitoring.topic.topicArn, 'Subscribe a person to failures and run outcomes'],
+      ['NotStartedQueueUrl', this.manifestTrigger.deadLetterQueue.queueUrl, 'Manifests whose run could not start'],
+    ];
+    for (const [id, value, description] of outputs) {
+      // Named as the README names them (the construct id differs from the queues' own).
+      new CfnOutput(this, `${id}Output`, { value, description }).overrideLogicalId(id);
+    }
   }
 
   private createNetwork(mode: NetworkMode): ec2.Vpc {

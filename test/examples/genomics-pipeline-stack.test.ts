@@ -1,4 +1,4 @@
-import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import { App, CfnElement, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -256,6 +256,24 @@ describe('GenomicsPipelineStack', () => {
       Condition: source,
     });
     expect(flowLogId).toMatch(/FlowLog/);
+  });
+
+  test("outputs give what the README's commands take: buckets, the workflow, the queues, the topic", () => {
+    const outputs = template.findOutputs('*');
+    expect(Object.keys(outputs).sort()).toEqual(
+      [
+        'InputBucket',
+        'NotStartedQueueUrl',
+        'NotificationTopicArn',
+        'ResultsBucket',
+        'StandardQueue',
+        'UrgentQueue',
+        'WorkflowStateMachineArn',
+      ].sort(),
+    );
+    expect(outputs.WorkflowStateMachineArn.Value).toEqual({
+      Ref: stack.getLogicalId(stack.workflow.stateMachine.node.defaultChild as CfnElement),
+    });
   });
 
   test('stateful resources keep their logical ids (a rename would replace them)', () => {
