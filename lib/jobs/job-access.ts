@@ -1,3 +1,4 @@
+import { Token } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -96,6 +97,7 @@ export function allowNfsFrom(fileSystem: efs.IFileSystem, capacities: readonly I
  * with the bucket's KMS key; the prefix wildcard is acknowledged for cdk-nag.
  */
 export function grantReadPrefix(scope: Construct, role: iam.IRole, bucket: s3.IBucket, prefix: string): iam.Grant {
+  checkPrefix(scope, 'grantRead', prefix);
   const objects = bucket.arnForObjects(`${prefix}*`);
   const grant = iam.Grant.addToPrincipal({ grantee: role, actions: ['s3:GetObject'], resourceArns: [objects] });
   acknowledgePrefix(scope, role, objects);
@@ -115,6 +117,7 @@ export function grantReadPrefix(scope: Construct, role: iam.IRole, bucket: s3.IB
  * bucket's KMS key; the prefix wildcard is acknowledged for cdk-nag.
  */
 export function grantWritePrefix(scope: Construct, role: iam.IRole, bucket: s3.IBucket, prefix: string): iam.Grant {
+  checkPrefix(scope, 'grantWrite', prefix);
   const objects = bucket.arnForObjects(`${prefix}*`);
   const grant = iam.Grant.addToPrincipal({
     grantee: role,
@@ -134,6 +137,25 @@ export function grantWritePrefix(scope: Construct, role: iam.IRole, bucket: s3.I
     }
   }
   return grant;
+}
+
+/**
+ * A key prefix, not a URI or a path: `s3://bucket/x/` or `/x/` would grant keys that never exist (S3 keys have no
+ * leading slash), and the job would meet AccessDenied at run time.
+ */
+function checkPrefix(scope: Construct, method: string, prefix: string): void {
+  if (Token.isUnresolved(prefix)) {
+    return;
+  }
+  if (prefix.startsWith('s3://') || prefix.startsWith('/')) {
+    const fixed = prefix.replace(/^s3:\/\/[^/]*\/?/, '').replace(/^\/+/, '');
+    fail(scope, {
+      prop: `${method}.prefix`,
+      received: `'${prefix}'`,
+      allowed: "a key prefix of the bucket, e.g. 'samples/' (no s3:// and no leading '/': S3 keys have none)",
+      fix: `pass '${fixed}'`,
+    });
+  }
 }
 
 /** A grant on the objects under a prefix is a wildcard by nature: acknowledge exactly that one for cdk-nag. */

@@ -503,7 +503,7 @@ export class Job extends Construct {
     const gpus = props.gpus ?? 0;
     if (!Token.isUnresolved(vcpus)) {
       const whole = Number.isInteger(vcpus);
-      if (vcpus <= 0 || (this.platform === CapacityPlatform.EC2 && !whole)) {
+      if (!Number.isFinite(vcpus) || vcpus <= 0 || (this.platform === CapacityPlatform.EC2 && !whole)) {
         fail(this, {
           prop: 'vcpus',
           received: `${vcpus}`,
@@ -513,8 +513,8 @@ export class Job extends Construct {
               : '0.25, 0.5, 1, 2, 4, 8 or 16 on Fargate',
           fix:
             this.platform === CapacityPlatform.EC2
-              ? `use ${Math.max(1, Math.ceil(vcpus))}`
-              : 'use a valid Fargate vCPU count',
+              ? `use ${Number.isFinite(vcpus) ? Math.max(1, Math.ceil(vcpus)) : 4}`
+              : 'use a valid Fargate vCPU count, e.g. 1',
         });
       }
     }

@@ -108,6 +108,7 @@ export class WorkflowPlan {
       this.modes.set(f, this.chooseMode(f));
     }
     this.timeout = timeout ?? this.deriveTimeout();
+    this.checkTimeout(timeout);
   }
 
   public planOf(step: WorkflowStep): StepPlan {
@@ -768,6 +769,14 @@ export class WorkflowPlan {
         fix: 'lower the ceiling, or add larger instance types',
       });
     }
+    if (options?.ceiling !== undefined && ceiling <= base) {
+      fail(this.scope, {
+        prop: `steps['${step.name}'].memoryEscalation.ceiling`,
+        received: `${gib(ceiling)}, for job ${job.node.path} of ${gib(base)}`,
+        allowed: 'a ceiling above the job memory (at or below it, escalation would silently never happen)',
+        fix: `raise the ceiling above ${gib(base)} (at most ${gib(fits)}), or set memoryEscalation: false`,
+      });
+    }
     const fargate = job.platform === CapacityPlatform.FARGATE;
     const valid = fargate ? (FARGATE_SIZES.find((s) => s.vcpus === job.resources.vcpus)?.memoryMiB ?? []) : [];
     const levels = [base];
@@ -834,6 +843,24 @@ export class WorkflowPlan {
       checkPath(this.scope, `steps['${step.name}'].environment.${name}`, path);
     }
     return env;
+  }
+
+  /** A given timeout must leave every step at least one attempt of its job. */
+  private checkTimeout(timeout: Duration | undefined): void {
+    if (timeout === undefined) {
+      return;
+    }
+    const longest = Math.max(...this.steps.map((s) => s.options.job.timeout.toSeconds()));
+    const seconds = timeout.toSeconds();
+    if (!(seconds >= longest)) {
+      const step = this.steps.find((s) => s.options.job.timeout.toSeconds() === longest)!;
+      fail(this.scope, {
+        prop: 'timeout',
+        received: `${seconds} seconds, shorter than step '${step.name}''s job timeout (${longest} seconds)`,
+        allowed: `at least the longest job timeout of the steps (${longest} seconds): a shorter run stops its jobs mid-attempt`,
+        fix: 'leave timeout out (it is derived from the steps), or give at least the longest job timeout',
+      });
+    }
   }
 
   private deriveTimeout(): Duration {

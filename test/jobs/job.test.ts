@@ -401,6 +401,26 @@ describe('options', () => {
     expect(JSON.stringify(readerPolicy)).not.toContain('elasticfilesystem:ClientWrite');
   });
 
+  test.each([
+    ['s3://in-bucket/samples/', "pass 'samples/'"],
+    ['/samples/', "pass 'samples/'"],
+  ])('grants refuse a prefix given as %s (it would match no key)', (prefix, fix) => {
+    const { stack, queue } = setup();
+    const bucket = new s3.Bucket(stack, 'In');
+    const j = job(stack, queue);
+    expect(() => j.grantRead(bucket, prefix)).toThrow(
+      `Test/Align: grantRead.prefix '${prefix}' is not allowed; allowed: a key prefix of the bucket, e.g. 'samples/' (no s3:// and no leading '/': S3 keys have none). Fix: ${fix}`,
+    );
+    expect(() => j.grantWrite(bucket, prefix)).toThrow(/grantWrite.prefix/);
+  });
+
+  test('vcpus that are not a number say so, with a fix that is a number', () => {
+    const { stack, queue } = setup();
+    expect(() => job(stack, queue, { vcpus: Number.NaN })).toThrow(
+      'Test/Align: vcpus NaN is not allowed; allowed: a whole number of at least 1 on EC2. Fix: use 4',
+    );
+  });
+
   test('mountEfs rejects a root directory together with an access point', () => {
     const { stack, vpc, queue } = setup();
     const fileSystem = new efs.FileSystem(stack, 'Refs', { vpc });

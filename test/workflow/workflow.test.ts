@@ -681,6 +681,7 @@ describe('options', () => {
       image: ecs.ContainerImage.fromRegistry('busybox'),
       vcpus: 1,
       memory: Size.gibibytes(2),
+      timeout: Duration.hours(2),
     });
     new Workflow(stack, 'Wf', {
       steps: [new WorkflowStep('only', { job })],
@@ -695,6 +696,12 @@ describe('options', () => {
     });
     // An explicit timeout wins over the derived one.
     expect(aslOf(Template.fromStack(stack)).TimeoutSeconds).toBe(3 * 3600);
+    // It may not stop a step's job mid-attempt.
+    expect(
+      () => new Workflow(stack, 'Short', { steps: [new WorkflowStep('again', { job })], timeout: Duration.hours(1) }),
+    ).toThrow(
+      "Test/Short: timeout 3600 seconds, shorter than step 'again''s job timeout (7200 seconds) is not allowed; allowed: at least the longest job timeout of the steps (7200 seconds): a shorter run stops its jobs mid-attempt. Fix: leave timeout out (it is derived from the steps), or give at least the longest job timeout",
+    );
   });
 
   test('independent top-level steps run as parallel branches', async () => {
@@ -1004,6 +1011,11 @@ describe('Workflow bad input', () => {
         return new Workflow(stack, 'Wf', { steps: [new WorkflowStep('only', { job })] });
       },
       "Test/Wf: steps['only'].shareIdentifier none, for fair-share queue Test/Fair is not allowed; allowed: a share identifier on every step that submits to a fair-share queue (Batch refuses the job without one). Fix: set shareIdentifier, e.g. 'default' or '$.item.lab' to read it from each item",
+    ],
+    [
+      'a memory-escalation ceiling at or below the job memory (escalation would silently never happen)',
+      () => genomicsPipeline({}, { qc: { memoryEscalation: { ceiling: Size.gibibytes(7) } } }),
+      "Test/Pipeline: steps['qc'].memoryEscalation.ceiling 7 GiB, for job Test/Qc of 7 GiB is not allowed; allowed: a ceiling above the job memory (at or below it, escalation would silently never happen). Fix: raise the ceiling above 7 GiB (at most 121.5 GiB), or set memoryEscalation: false",
     ],
     [
       'a scheduling priority without a share identifier',
