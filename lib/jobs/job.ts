@@ -189,8 +189,12 @@ export class Job extends Construct {
   public readonly shared: SharedJobResources;
   /** Whether the job runs as an array job. */
   public readonly arrayJob: boolean;
-  /** Whether the job checkpoints (see `JobProps.checkpointing`). */
+  /** Whether the job checkpoints (see `JobProps.checkpointing`; a workflow step with `checkpoint` sets it). */
   public checkpointing: boolean;
+  /** Whether a workflow reruns the job On-Demand when Spot interruptions outlast its retries (set by `Workflow`). */
+  public spotEscalated = false;
+
+  private readonly timeoutGiven: boolean;
   /** Names of the `Ref::` parameters the command uses. */
   public readonly parameterNames: string[];
   /** Defaults of `Ref::` parameters. */
@@ -242,6 +246,7 @@ export class Job extends Construct {
     this.environmentNames = Object.keys(props.environment ?? {});
     this.arrayJob = props.arrayJob ?? false;
     this.checkpointing = props.checkpointing ?? false;
+    this.timeoutGiven = props.timeout !== undefined;
     this.scratchPath = props.scratchPath;
     this.packingThreshold = props.packingThreshold ?? 0.6;
 
@@ -486,7 +491,15 @@ export class Job extends Construct {
 
   private warnLongSpot(): void {
     const spot = this._queues.flatMap((q) => q.capacities).find((c) => c.purchaseOption === PurchaseOption.SPOT);
-    if (!spot || this.checkpointing || this.timeout.toSeconds() <= LONG_SPOT_JOB_SECONDS) {
+    // Only a timeout the user gave says how long the job runs (the 24-hour default is a ceiling, not a length), and a
+    // workflow that escalates Spot-exhausted jobs to On-Demand already gives what the warning advises.
+    if (
+      !spot ||
+      this.checkpointing ||
+      this.spotEscalated ||
+      !this.timeoutGiven ||
+      this.timeout.toSeconds() <= LONG_SPOT_JOB_SECONDS
+    ) {
       return;
     }
     Annotations.of(this).addWarningV2(

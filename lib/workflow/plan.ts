@@ -424,6 +424,9 @@ export class WorkflowPlan {
       });
     }
     const onDemandQueue = this.onDemandQueueFor(step, queue);
+    if (onDemandQueue) {
+      job.spotEscalated = true;
+    }
     this.checkShareIdentifier(step, [queue, ...(onDemandQueue ? [onDemandQueue] : [])]);
     this.checkArraySize(step);
     if (step.options.checkpoint) {

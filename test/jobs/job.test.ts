@@ -549,9 +549,11 @@ describe('the fit check at synth', () => {
     expect(warnings(stack, 'partial-fit')[0]).toContain('there is no On-Demand fallback for it');
   });
 
-  test('a long job on Spot without checkpointing warns; checkpointing or On-Demand silences it', () => {
+  test('a long job on Spot without checkpointing warns; checkpointing, On-Demand or no stated length silences it', () => {
     const { app, stack, vpc, queue } = setup();
     job(stack, queue, { timeout: Duration.hours(6) }, 'Long');
+    // The 24-hour default timeout is a ceiling, not a length: no warning for every Spot job left at it.
+    job(stack, queue, {}, 'DefaultTimeout');
     job(stack, queue, { timeout: Duration.hours(6), checkpointing: true }, 'Checkpointed');
     job(stack, queue, { timeout: Duration.minutes(50) }, 'Short');
     job(stack, memoryQueue(stack, vpc, ['r6i.xlarge']), { timeout: Duration.hours(6) }, 'OnDemandOnly');

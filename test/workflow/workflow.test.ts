@@ -118,6 +118,12 @@ describe('the generated state machine', () => {
     expect(p.workflow.onDemandQueueOf(p.steps.qc)).toBe(p.urgent);
   });
 
+  test("6-hour Spot steps that escalate to On-Demand raise no long-Spot warning: escalation is the warning's own remedy", () => {
+    p.app.synth();
+    expect(Annotations.fromStack(p.stack).findWarning('*', Match.stringLikeRegexp('long-spot-job'))).toEqual([]);
+    expect(p.jobs.align.spotEscalated).toBe(true);
+  });
+
   test('renders the declared graph as Mermaid', () => {
     expect(p.workflow.toMermaid()).toBe(
       [
