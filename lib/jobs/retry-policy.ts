@@ -187,8 +187,9 @@ function validateRule(scope: IConstruct, at: string, rule: RetryRule): void {
         prop: `${at}.${name}`,
         received: `'${value}'`,
         allowed: `1..${MAX_RETRY_PATTERN_LENGTH} characters: ${allowed}`,
+        // Never suggest a bare '*' (a leading star): that matches every failure and would retry them all.
         fix: value.includes('*')
-          ? `move the * to the end, e.g. '${value.split('*')[0]}*'`
+          ? `move the * to the end; a pattern matches from the start of the text, e.g. '${value.split('*')[0] || value.replace(/\*/g, '') || 'Host EC2'}*'`
           : 'remove the characters Batch does not accept',
       });
     }

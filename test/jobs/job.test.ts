@@ -617,7 +617,18 @@ describe('Job bad input', () => {
             { action: RetryAction.EXIT, onReason: '*' },
           ]),
         }),
-      "Test/Align: retryPolicy (custom).rules[0].onStatusReason 'Host*terminated' is not allowed; allowed: 1..512 characters: letters, digits, '.', ':' and spaces, '*' only at the end. Fix: move the * to the end, e.g. 'Host*'",
+      "Test/Align: retryPolicy (custom).rules[0].onStatusReason 'Host*terminated' is not allowed; allowed: 1..512 characters: letters, digits, '.', ':' and spaces, '*' only at the end. Fix: move the * to the end; a pattern matches from the start of the text, e.g. 'Host*'",
+    ],
+    [
+      'a pattern with a leading * (the fix must not be a bare *, which would retry every failure)',
+      ({ stack, queue }) =>
+        job(stack, queue, {
+          retryPolicy: RetryPolicy.custom(3, [
+            { action: RetryAction.RETRY, onStatusReason: '*Spot*' },
+            { action: RetryAction.EXIT, onReason: '*' },
+          ]),
+        }),
+      "Test/Align: retryPolicy (custom).rules[0].onStatusReason '*Spot*' is not allowed; allowed: 1..512 characters: letters, digits, '.', ':' and spaces, '*' only at the end. Fix: move the * to the end; a pattern matches from the start of the text, e.g. 'Spot*'",
     ],
     [
       'an exit code that is not digits',
