@@ -6,7 +6,14 @@ import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { allowNfsFrom, EfsMountOptions, grantReadPrefix, grantWritePrefix, mountEfsVolume } from './job-access';
+import {
+  acknowledgeRevisions,
+  allowNfsFrom,
+  EfsMountOptions,
+  grantReadPrefix,
+  grantWritePrefix,
+  mountEfsVolume,
+} from './job-access';
 import { RetryPolicy } from './retry-policy';
 import { SharedJobResources } from './shared-job-resources';
 import { CapacityPlatform, ICapacity, PurchaseOption } from '../compute/capacity';
@@ -163,7 +170,7 @@ export interface JobProps {
  * queues: it must fit (usable memory, vCPUs, GPUs, maxvCpus, Fargate sizes), should pack well, and retries only what
  * is worth retrying.
  */
-export class Job extends Construct {
+export class Job extends Construct implements iam.IGrantable {
   /** Environment variable from which an array job's child reads its index (0-based). */
   public static readonly ARRAY_INDEX_VARIABLE = 'AWS_BATCH_JOB_ARRAY_INDEX';
 
@@ -189,6 +196,14 @@ export class Job extends Construct {
   public readonly shared: SharedJobResources;
   /** Whether the job runs as an array job. */
   public readonly arrayJob: boolean;
+  /**
+   * The job's role, so that grants read the CDK way: `bucket.grantRead(job)`. (`job.grantRead(bucket, prefix)` grants
+   * less: one prefix.)
+   */
+  public get grantPrincipal(): iam.IPrincipal {
+    return this.jobRole;
+  }
+
   /** Whether the job checkpoints (see `JobProps.checkpointing`; a workflow step with `checkpoint` sets it). */
   public checkpointing: boolean;
   /** Whether a workflow reruns the job On-Demand when Spot interruptions outlast its retries (set by `Workflow`). */
@@ -384,11 +399,13 @@ export class Job extends Construct {
    * Grants `grantee` permission to submit this job (every revision of its definition) to its queues.
    */
   public grantSubmit(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({
+    const grant = iam.Grant.addToPrincipal({
       grantee,
       actions: ['batch:SubmitJob'],
       resourceArns: [this.jobDefinitionArnAllRevisions, ...this._queues.map((q) => q.jobQueueArn)],
     });
+    acknowledgeRevisions(this, grantee, this.jobDefinitionArnAllRevisions);
+    return grant;
   }
 
   /**

@@ -6,7 +6,7 @@ import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { EfsMountOptions, grantReadPrefix, grantWritePrefix, mountEfsVolume } from './job-access';
+import { acknowledgeRevisions, EfsMountOptions, grantReadPrefix, grantWritePrefix, mountEfsVolume } from './job-access';
 import { RetryPolicy } from './retry-policy';
 import { SharedJobResources } from './shared-job-resources';
 import { CapacityPlatform, ICapacity, PurchaseOption } from '../compute/capacity';
@@ -122,7 +122,7 @@ export interface MultiNodeJobProps {
  *
  * @see https://docs.aws.amazon.com/batch/latest/userguide/multi-node-parallel-jobs.html
  */
-export class MultiNodeJob extends Construct {
+export class MultiNodeJob extends Construct implements iam.IGrantable {
   /** The aws-cdk-lib multi-node job definition underneath. */
   public readonly jobDefinition: batch.MultiNodeJobDefinition;
   /** Number of nodes. */
@@ -137,6 +137,11 @@ export class MultiNodeJob extends Construct {
   public readonly jobDefinitionName: string;
   /** The role the containers run as. */
   public readonly jobRole: iam.IRole;
+
+  /** The nodes' role, so that grants read the CDK way: `bucket.grantRead(job)`. */
+  public get grantPrincipal(): iam.IPrincipal {
+    return this.jobRole;
+  }
 
   private readonly containers: batch.EcsEc2ContainerDefinition[] = [];
   private efsMounts = 0;
@@ -323,11 +328,14 @@ export class MultiNodeJob extends Construct {
 
   /** Grants `grantee` permission to submit this job to its queues. */
   public grantSubmit(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({
+    const revisions = allRevisionsArn(this.jobDefinition.jobDefinitionArn);
+    const grant = iam.Grant.addToPrincipal({
       grantee,
       actions: ['batch:SubmitJob'],
-      resourceArns: [allRevisionsArn(this.jobDefinition.jobDefinitionArn), ...this.queues.map((q) => q.jobQueueArn)],
+      resourceArns: [revisions, ...this.queues.map((q) => q.jobQueueArn)],
     });
+    acknowledgeRevisions(this, grantee, revisions);
+    return grant;
   }
 
   private capacities(): ICapacity[] {

@@ -1,4 +1,6 @@
-import { CfnElement, Duration, Size, Stack } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { readFileSync } from 'fs';
+import { App, CfnElement, Duration, Size, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -257,6 +259,36 @@ describe('grants', () => {
     expect(rendered).toContain(':job-definition/');
     expect(rendered).toContain(':*');
     expect(rendered).toContain(stack.getLogicalId(queue.jobQueue.node.defaultChild as CfnElement));
+  });
+
+  test("grantSubmit's every-revision pattern is acknowledged for cdk-nag on the grantee, as the other grants are", () => {
+    const app = new App({ builtinCloudFormationValidation: false });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    const stack = new Stack(app, 'Nag');
+    const c = capacities(stack, new ec2.Vpc(stack, 'Vpc'));
+    const q = new JobQueue(stack, 'Q', { capacities: [c.onDemand] });
+    const j = job(stack, q);
+    j.grantSubmit(new iam.Role(stack, 'Submitter', { assumedBy: new iam.AccountRootPrincipal() }));
+    // The bare VPC of this test has findings of its own; the grant must add none.
+    const report = errorOf(() => app.synth()).message.match(/found in: (\S+)/)![1];
+    const flagged = (
+      JSON.parse(readFileSync(report, 'utf8')) as {
+        pluginReports: Array<{ violations: Array<{ violatingConstructs: Array<{ constructPath: string }> }> }>;
+      }
+    ).pluginReports.flatMap((r) => r.violations.flatMap((v) => v.violatingConstructs.map((x) => x.constructPath)));
+    expect(flagged.filter((f) => f.startsWith('Nag/Submitter'))).toEqual([]);
+  });
+
+  test('a job is IGrantable: bucket.grantRead(job) grants its role, the CDK way', () => {
+    const { stack, queue } = setup();
+    const role = new iam.Role(stack, 'AlignRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+    const j = job(stack, queue, { jobRole: role });
+    new s3.Bucket(stack, 'Refs').grantRead(j);
+    const policy = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).find((p) =>
+      JSON.stringify(p.Properties.Roles).includes(stack.getLogicalId(role.node.defaultChild as CfnElement)),
+    )!;
+    expect(JSON.stringify(policy)).toContain('s3:GetObject*');
+    expect(j.grantPrincipal).toBe(role);
   });
 
   test('grantRead / grantWrite give S3 object actions on the prefix only, no wildcard actions', () => {
