@@ -23,6 +23,7 @@ import { JobQueue } from '../queues/job-queue';
 import { allRevisionsArn, jobDefinitionArnPattern } from '../private/arns';
 import { noteJobTimeout } from '../private/job-timeouts';
 import { fail } from '../private/errors';
+import { grantRunTagging } from '../private/run-names';
 import { checkFit } from '../private/fit-check';
 import {
   FARGATE_MAX_EPHEMERAL_GIB,
@@ -405,6 +406,7 @@ export class Job extends Construct implements iam.IGrantable {
       resourceArns: [this.jobDefinitionArnAllRevisions, ...this._queues.map((q) => q.jobQueueArn)],
     });
     acknowledgeRevisions(this, grantee, this.jobDefinitionArnAllRevisions);
+    grantRunTagging(this, grantee);
     return grant;
   }
 

@@ -15,6 +15,7 @@ import { describeProblem } from '../core/validation-error';
 import { JobQueue } from '../queues/job-queue';
 import { allRevisionsArn } from '../private/arns';
 import { fail } from '../private/errors';
+import { grantRunTagging } from '../private/run-names';
 import { checkFit } from '../private/fit-check';
 import { checkEnvironment, checkTags, checkTimeout } from '../private/job-checks';
 import { MAX_NODE_RANGES } from '../private/limits';
@@ -335,6 +336,7 @@ export class MultiNodeJob extends Construct implements iam.IGrantable {
       resourceArns: [revisions, ...this.queues.map((q) => q.jobQueueArn)],
     });
     acknowledgeRevisions(this, grantee, revisions);
+    grantRunTagging(this, grantee);
     return grant;
   }
 

@@ -1,4 +1,8 @@
 import { createHash } from 'crypto';
+import { Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct, IConstruct } from 'constructs';
+import { acknowledgeFinding, nagResource } from './nag';
 
 /**
  * The tag every job of a run carries (the client's and the workflow's), with the run id as value. Job names only start
@@ -40,4 +44,27 @@ export function unquoteEtag(etag: string): string {
 /** The same derivation as a Step Functions intrinsic over the paths of an S3 event (or any input). */
 export function runNameIntrinsic(paths: { bucket: string; key: string; etag: string }): string {
   return `States.Hash(States.Format('{}/{}/{}', ${paths.bucket}, ${paths.key}, ${paths.etag}), 'SHA-1')`;
+}
+
+/**
+ * Lets `grantee` tag the jobs it submits with the run tag (what `batch-pipelines submit` sends): tagging on creation
+ * may be authorized as TagResource on the new job, and a job whose tags cannot be applied is not created.
+ * https://docs.aws.amazon.com/batch/latest/userguide/tag-resources.html
+ */
+export function grantRunTagging(scope: IConstruct, grantee: iam.IGrantable): void {
+  const jobs = Stack.of(scope).formatArn({ service: 'batch', resource: 'job', resourceName: '*' });
+  iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['batch:TagResource'],
+    resourceArns: [jobs],
+    conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [RUN_TAG] } },
+  });
+  const principal = grantee.grantPrincipal as unknown;
+  if (principal instanceof Construct) {
+    acknowledgeFinding(
+      principal,
+      `AwsSolutions-IAM5[Resource::${nagResource(scope, jobs)}]`,
+      'Jobs are created at submit time with ids no policy can name; only the run tag may be set on them.',
+    );
+  }
 }

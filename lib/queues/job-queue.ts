@@ -8,6 +8,7 @@ import { CapacityPlatform, ICapacity, PurchaseOption } from '../compute/capacity
 import { describeProblem } from '../core/validation-error';
 import { JOB_METRICS_NAMESPACE, JobMetric } from '../monitoring/job-metrics';
 import { fail } from '../private/errors';
+import { grantRunTagging } from '../private/run-names';
 import { checkBatchName } from '../private/names';
 import {
   MAX_COMPUTE_ENVIRONMENTS_PER_QUEUE,
@@ -320,6 +321,7 @@ export class JobQueue extends Construct {
 
   /** Grants `grantee` permission to submit jobs to this queue (with any job definition it is also granted). */
   public grantSubmit(grantee: iam.IGrantable): iam.Grant {
+    grantRunTagging(this, grantee);
     return iam.Grant.addToPrincipal({ grantee, actions: ['batch:SubmitJob'], resourceArns: [this.jobQueueArn] });
   }
 

@@ -146,7 +146,7 @@ describe('JobQueue options', () => {
     ]);
   });
 
-  test('grantSubmit allows SubmitJob on this queue only', () => {
+  test('grantSubmit allows SubmitJob on this queue only, and tagging the new jobs with the run tag only', () => {
     const { stack, vpc } = stackWithVpc();
     const { spot } = capacities(stack, vpc);
     const q = new JobQueue(stack, 'Q', { capacities: [spot] });
@@ -156,6 +156,14 @@ describe('JobQueue options', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: [
+          // batch-pipelines submit tags each job with its run; tagging on creation may be authorized as TagResource.
+          // https://docs.aws.amazon.com/batch/latest/userguide/tag-resources.html
+          {
+            Action: 'batch:TagResource',
+            Effect: 'Allow',
+            Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': ['batch-pipelines:run'] } },
+            Resource: Match.objectLike({ 'Fn::Join': Match.anyValue() }),
+          },
           {
             Action: 'batch:SubmitJob',
             Effect: 'Allow',
