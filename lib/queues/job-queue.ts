@@ -1,4 +1,4 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -8,6 +8,7 @@ import { CapacityPlatform, ICapacity, PurchaseOption } from '../compute/capacity
 import { describeProblem } from '../core/validation-error';
 import { JOB_METRICS_NAMESPACE, JobMetric } from '../monitoring/job-metrics';
 import { fail } from '../private/errors';
+import { acknowledgeFinding, nagResource } from '../private/nag';
 import { grantRunTagging } from '../private/run-names';
 import { checkBatchName } from '../private/names';
 import {
@@ -320,6 +321,40 @@ export class JobQueue extends Construct {
   }
 
   /** Grants `grantee` permission to submit jobs to this queue (with any job definition it is also granted). */
+  /**
+   * Grants `grantee` what `batch-pipelines watch`, `diagnose` and `cancel` call for the jobs of any queue: ListJobs,
+   * DescribeJobs, DescribeJobQueues and DescribeComputeEnvironments (which have no resource-level permissions), and
+   * CancelJob and TerminateJob on jobs (whose ids exist only at run time). Submitting is `grantSubmit`.
+   * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsbatch.html
+   */
+  public grantOperate(grantee: iam.IGrantable): iam.Grant {
+    const read = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['batch:ListJobs', 'batch:DescribeJobs', 'batch:DescribeJobQueues', 'batch:DescribeComputeEnvironments'],
+      resourceArns: ['*'],
+    });
+    const jobs = Stack.of(this).formatArn({ service: 'batch', resource: 'job', resourceName: '*' });
+    const stop = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['batch:CancelJob', 'batch:TerminateJob'],
+      resourceArns: [jobs],
+    });
+    const principal = grantee.grantPrincipal as unknown;
+    if (principal instanceof Construct) {
+      acknowledgeFinding(
+        principal,
+        'AwsSolutions-IAM5[Resource::*]',
+        'Batch List and Describe actions have no resource-level permissions.',
+      );
+      acknowledgeFinding(
+        principal,
+        `AwsSolutions-IAM5[Resource::${nagResource(this, jobs)}]`,
+        'Jobs to cancel or terminate exist only at run time, with ids no policy can name.',
+      );
+    }
+    return read.combine(stop);
+  }
+
   public grantSubmit(grantee: iam.IGrantable): iam.Grant {
     grantRunTagging(this, grantee);
     return iam.Grant.addToPrincipal({ grantee, actions: ['batch:SubmitJob'], resourceArns: [this.jobQueueArn] });

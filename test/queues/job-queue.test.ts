@@ -1,4 +1,6 @@
-import { CfnElement, Duration } from 'aws-cdk-lib';
+import { readFileSync } from 'fs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { App, CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -172,6 +174,41 @@ describe('JobQueue options', () => {
         ],
       },
     });
+  });
+
+  test('grantOperate gives what watch, diagnose and cancel call, and cdk-nag finds nothing unacknowledged on it', () => {
+    const app = new App({ builtinCloudFormationValidation: false });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    const stack = new Stack(app, 'Nag');
+    const { spot } = capacities(stack, new ec2.Vpc(stack, 'Vpc'));
+    const q = new JobQueue(stack, 'Q', { capacities: [spot] });
+    const role = new iam.Role(stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() });
+    expect(q.grantOperate(role).success).toBe(true);
+    const report = errorOf(() => app.synth()).message.match(/found in: (\S+)/)![1];
+    const flagged = (
+      JSON.parse(readFileSync(report, 'utf8')) as {
+        pluginReports: Array<{ violations: Array<{ violatingConstructs: Array<{ constructPath: string }> }> }>;
+      }
+    ).pluginReports.flatMap((r) => r.violations.flatMap((v) => v.violatingConstructs.map((x) => x.constructPath)));
+    expect(flagged.filter((f) => f.startsWith('Nag/Operator'))).toEqual([]);
+    // The same grant in a stack without cdk-nag, to read its statements.
+    const plain = stackWithVpc();
+    const role2 = new iam.Role(plain.stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() });
+    new JobQueue(plain.stack, 'Q', { capacities: [capacities(plain.stack, plain.vpc).spot] }).grantOperate(role2);
+    const policy = Object.values(Template.fromStack(plain.stack).findResources('AWS::IAM::Policy'))[0];
+    const actions = (policy.Properties.PolicyDocument.Statement as Array<{ Action: string[] }>).flatMap(
+      (st) => st.Action,
+    );
+    expect(actions.sort()).toEqual(
+      [
+        'batch:CancelJob',
+        'batch:DescribeComputeEnvironments',
+        'batch:DescribeJobQueues',
+        'batch:DescribeJobs',
+        'batch:ListJobs',
+        'batch:TerminateJob',
+      ].sort(),
+    );
   });
 
   test('two queues in one stack do not collide', () => {
