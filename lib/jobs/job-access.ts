@@ -6,7 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ICapacity } from '../compute/capacity';
 import { fail } from '../private/errors';
-import { acknowledgeFinding, nagResource } from '../private/nag';
+import { acknowledgeFinding, acknowledgeOnGrantee, nagResource } from '../private/nag';
 
 /** Options of `Job.mountEfs` and `MultiNodeJob.mountEfs`. */
 export interface EfsMountOptions {
@@ -172,12 +172,10 @@ function acknowledgePrefix(scope: Construct, role: iam.IRole, objectsArn: string
  * next deploy. Acknowledged for cdk-nag on the grantee's role, as the library's other grants acknowledge theirs.
  */
 export function acknowledgeRevisions(scope: Construct, grantee: iam.IGrantable, arnPattern: string): void {
-  const principal = grantee.grantPrincipal as unknown;
-  if (principal instanceof Construct) {
-    acknowledgeFinding(
-      principal,
-      `AwsSolutions-IAM5[Resource::${nagResource(scope, arnPattern)}]`,
-      'Every revision of one job definition: a deploy registers a new revision, which a pinned number would not allow.',
-    );
-  }
+  acknowledgeOnGrantee(
+    scope,
+    grantee,
+    arnPattern,
+    'Every revision of one job definition: a deploy registers a new revision, which a pinned number would not allow.',
+  );
 }

@@ -44,16 +44,21 @@ export class QueueProbe extends Construct {
   constructor(scope: Construct, id: string, props: QueueProbeProps) {
     super(scope, id);
     const C = sfn.Condition;
-    const list = new sfn.CustomState(this, 'List waiting jobs', {
-      stateJson: {
-        Type: 'Task',
-        Resource: `arn:${Aws.PARTITION}:states:::aws-sdk:batch:listJobs`,
-        Parameters: { 'JobQueue.$': '$.queue', JobStatus: 'RUNNABLE', MaxResults: 100 },
-        ResultSelector: { 'jobs.$': '$.JobSummaryList' },
-        ResultPath: '$.listed',
-      },
-    });
-    list.addRetry({ errors: [sfn.Errors.ALL], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
+    // The first page (100) of the queue's jobs in a status, kept at `resultPath`.jobs; retried, never caught.
+    const listJobs = (id: string, status: string, resultPath: string) => {
+      const task = new sfn.CustomState(this, id, {
+        stateJson: {
+          Type: 'Task',
+          Resource: `arn:${Aws.PARTITION}:states:::aws-sdk:batch:listJobs`,
+          Parameters: { 'JobQueue.$': '$.queue', JobStatus: status, MaxResults: 100 },
+          ResultSelector: { 'jobs.$': '$.JobSummaryList' },
+          ResultPath: resultPath,
+        },
+      });
+      task.addRetry({ errors: [sfn.Errors.ALL], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
+      return task;
+    };
+    const list = listJobs('List waiting jobs', 'RUNNABLE', '$.listed');
     const mark = new sfn.Map(this, 'Blocked?', { itemsPath: '$.listed.jobs', resultPath: '$.marks' });
     mark.itemProcessor(
       new sfn.Choice(this, 'Blocking the queue?')
@@ -77,16 +82,7 @@ export class QueueProbe extends Construct {
         },
       });
     // Jobs running now: waiting jobs behind running ones are taking their turn, not stuck.
-    const running = new sfn.CustomState(this, 'List running jobs', {
-      stateJson: {
-        Type: 'Task',
-        Resource: `arn:${Aws.PARTITION}:states:::aws-sdk:batch:listJobs`,
-        Parameters: { 'JobQueue.$': '$.queue', JobStatus: 'RUNNING', MaxResults: 100 },
-        ResultSelector: { 'jobs.$': '$.JobSummaryList' },
-        ResultPath: '$.running',
-      },
-    });
-    running.addRetry({ errors: [sfn.Errors.ALL], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
+    const running = listJobs('List running jobs', 'RUNNING', '$.running');
     const publish = new sfn.CustomState(this, 'Publish', {
       stateJson: {
         Type: 'Task',

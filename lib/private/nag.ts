@@ -1,5 +1,6 @@
 import { Stack, Validations } from 'aws-cdk-lib';
-import { IConstruct } from 'constructs';
+import { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Construct, IConstruct } from 'constructs';
 
 /**
  * The library's own deliberate exceptions to the AWS Solutions checks of cdk-nag, acknowledged where they are made,
@@ -8,6 +9,22 @@ import { IConstruct } from 'constructs';
  */
 export function acknowledgeFinding(scope: IConstruct, id: string, reason: string): void {
   Validations.of(scope).acknowledge({ id, reason });
+}
+
+/**
+ * Acknowledges a grant's deliberate resource wildcard (`arn` as granted, or '*') as AwsSolutions-IAM5 on the
+ * grantee's principal, when the principal is a construct of the app (a role); other principals have nothing to
+ * acknowledge on.
+ */
+export function acknowledgeOnGrantee(scope: IConstruct, grantee: IGrantable, arn: string, reason: string): void {
+  const principal = grantee.grantPrincipal as unknown;
+  if (principal instanceof Construct) {
+    acknowledgeFinding(
+      principal,
+      `AwsSolutions-IAM5[Resource::${arn === '*' ? '*' : nagResource(scope, arn)}]`,
+      reason,
+    );
+  }
 }
 
 /** A resource ARN (possibly a token) as cdk-nag renders it inside `AwsSolutions-IAM5[Resource::…]`. */

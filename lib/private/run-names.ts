@@ -1,8 +1,8 @@
 import { createHash } from 'crypto';
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Construct, IConstruct } from 'constructs';
-import { acknowledgeFinding, nagResource } from './nag';
+import { IConstruct } from 'constructs';
+import { acknowledgeOnGrantee } from './nag';
 
 /**
  * The tag every job of a run carries (the client's and the workflow's), with the run id as value. Job names only start
@@ -59,12 +59,10 @@ export function grantRunTagging(scope: IConstruct, grantee: iam.IGrantable): voi
     resourceArns: [jobs],
     conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [RUN_TAG] } },
   });
-  const principal = grantee.grantPrincipal as unknown;
-  if (principal instanceof Construct) {
-    acknowledgeFinding(
-      principal,
-      `AwsSolutions-IAM5[Resource::${nagResource(scope, jobs)}]`,
-      'Jobs are created at submit time with ids no policy can name; only the run tag may be set on them.',
-    );
-  }
+  acknowledgeOnGrantee(
+    scope,
+    grantee,
+    jobs,
+    'Jobs are created at submit time with ids no policy can name; only the run tag may be set on them.',
+  );
 }

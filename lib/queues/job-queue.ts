@@ -8,7 +8,7 @@ import { CapacityPlatform, ICapacity, PurchaseOption } from '../compute/capacity
 import { describeProblem } from '../core/validation-error';
 import { JOB_METRICS_NAMESPACE, JobMetric } from '../monitoring/job-metrics';
 import { fail } from '../private/errors';
-import { acknowledgeFinding, nagResource } from '../private/nag';
+import { acknowledgeOnGrantee } from '../private/nag';
 import { grantRunTagging } from '../private/run-names';
 import { checkBatchName } from '../private/names';
 import {
@@ -339,19 +339,13 @@ export class JobQueue extends Construct {
       actions: ['batch:CancelJob', 'batch:TerminateJob'],
       resourceArns: [jobs],
     });
-    const principal = grantee.grantPrincipal as unknown;
-    if (principal instanceof Construct) {
-      acknowledgeFinding(
-        principal,
-        'AwsSolutions-IAM5[Resource::*]',
-        'Batch List and Describe actions have no resource-level permissions.',
-      );
-      acknowledgeFinding(
-        principal,
-        `AwsSolutions-IAM5[Resource::${nagResource(this, jobs)}]`,
-        'Jobs to cancel or terminate exist only at run time, with ids no policy can name.',
-      );
-    }
+    acknowledgeOnGrantee(this, grantee, '*', 'Batch List and Describe actions have no resource-level permissions.');
+    acknowledgeOnGrantee(
+      this,
+      grantee,
+      jobs,
+      'Jobs to cancel or terminate exist only at run time, with ids no policy can name.',
+    );
     return read.combine(stop);
   }
 
