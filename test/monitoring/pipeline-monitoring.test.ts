@@ -29,6 +29,26 @@ function monitored(extra: Partial<PipelineMonitoringProps> = {}) {
 const ref = (stack: Stack, c: { node: { defaultChild?: unknown } }) =>
   stack.getLogicalId(c.node.defaultChild as CfnElement);
 
+/** Runs the notifier of `m` locally over an event and returns what it published to SNS. */
+function notifierOf(m: ReturnType<typeof monitored>) {
+  const asl = aslOf(m.template, indexOfMachine(m.template, ref(m.stack, m.monitoring.notifier))) as Record<
+    string,
+    unknown
+  >;
+  return async (event: unknown) => {
+    const published: Array<{ Subject: string; Message: string; TopicArn: string }> = [];
+    const handlers = Object.fromEntries(
+      Object.keys(asl.States as object)
+        .filter((s) => s.startsWith('Publish'))
+        .map((s) => [s, async (input: never) => (published.push(input), {})]),
+    );
+    await new StateMachine(asl as never, { validationOptions: { checkArn: false } }).run(event as never, {
+      overrides: { taskResourceLocalHandlers: handlers as never },
+    }).result;
+    return published;
+  };
+}
+
 describe('PipelineMonitoring', () => {
   const m = monitored({ notificationEmail: 'ops@example.org' });
   const { template, stack } = m;
@@ -120,28 +140,11 @@ describe('PipelineMonitoring', () => {
   });
 
   test('notifyRunSucceeded: false keeps quiet when every item succeeded, still reports a run with failed items', async () => {
-    const quiet = monitored({ notifyRunSucceeded: false });
-    const asl = aslOf(
-      quiet.template,
-      indexOfMachine(quiet.template, ref(quiet.stack, quiet.monitoring.notifier)),
-    ) as Record<string, unknown>;
-    const published: unknown[] = [];
-    const run = (event: unknown) =>
-      new StateMachine(asl as never, { validationOptions: { checkArn: false } }).run(event as never, {
-        overrides: {
-          taskResourceLocalHandlers: Object.fromEntries(
-            Object.keys(asl.States as object)
-              .filter((st) => st.startsWith('Publish'))
-              .map((st) => [st, async (input: never) => (published.push(input), {})]),
-          ) as never,
-        },
-      }).result;
+    const notify = notifierOf(monitored({ notifyRunSucceeded: false }));
     const output = (status: string) =>
       JSON.stringify({ samplesSummary: { status, items: 3, failed: status === 'PARTIAL' ? 1 : 0 } });
-    await run(samples.executionSucceeded(output('SUCCEEDED')));
-    expect(published).toEqual([]);
-    await run(samples.executionSucceeded(output('PARTIAL')));
-    expect(published).toHaveLength(1);
+    expect(await notify(samples.executionSucceeded(output('SUCCEEDED')))).toEqual([]);
+    expect(await notify(samples.executionSucceeded(output('PARTIAL')))).toHaveLength(1);
   });
 
   test('metric filters count job states and Spot interruptions per queue', () => {
@@ -303,22 +306,7 @@ describe('PipelineMonitoring', () => {
 
 describe('the notifier turns events into readable messages', () => {
   const m = monitored();
-  const asl = aslOf(m.template, indexOfMachine(m.template, ref(m.stack, m.monitoring.notifier))) as Record<
-    string,
-    unknown
-  >;
-  const notify = async (event: unknown) => {
-    const published: Array<{ Subject: string; Message: string; TopicArn: string }> = [];
-    const handlers = Object.fromEntries(
-      Object.keys(asl.States as object)
-        .filter((s) => s.startsWith('Publish'))
-        .map((s) => [s, async (input: never) => (published.push(input), {})]),
-    );
-    await new StateMachine(asl as never, { validationOptions: { checkArn: false } }).run(event as never, {
-      overrides: { taskResourceLocalHandlers: handlers as never },
-    }).result;
-    return published;
-  };
+  const notify = notifierOf(m);
 
   test('a Spot interruption', async () => {
     const [msg] = await notify(samples.spotInterrupted);

@@ -21,3 +21,28 @@ export function synthValidated(app: App, stack: Stack): Template {
   app.synth();
   return Template.fromStack(stack);
 }
+
+/**
+ * Synthesizes an app whose validation plugins (cdk-nag) are expected to fail it, and returns each finding as
+ * `<rule> <construct path>` from the validation report the failed synth names.
+ */
+export function validationFindings(app: App): string[] {
+  let message = '';
+  try {
+    app.synth();
+  } catch (e) {
+    message = (e as Error).message;
+  }
+  const report = /found in: (\S+)/.exec(message);
+  if (!report) {
+    throw new Error(`synth did not fail with a validation report: ${message || 'it succeeded'}`);
+  }
+  const parsed = JSON.parse(readFileSync(report[1], 'utf8')) as {
+    pluginReports: Array<{
+      violations: Array<{ ruleName: string; violatingConstructs: Array<{ constructPath: string }> }>;
+    }>;
+  };
+  return parsed.pluginReports.flatMap((r) =>
+    r.violations.flatMap((v) => v.violatingConstructs.map((c) => `${v.ruleName} ${c.constructPath}`)),
+  );
+}

@@ -1,4 +1,3 @@
-import { readFileSync } from 'fs';
 import { App, CfnElement, Duration, Size, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -10,6 +9,7 @@ import { BatchPipelinesValidationError, FanOut, FanOutMode, Job, JobQueue, Workf
 import { aslOf } from '../support/asl';
 import { applicationError, BATCH_API_ERRORS, outOfMemory, spotReclaimed } from '../support/batch-failures';
 import { capacities, errorOf } from '../support/capacity';
+import { validationFindings } from '../support/synth';
 import { apiError, genomicsPipeline, jobFailure, runLocally, SubmitCall, threeSamples } from '../support/pipeline';
 import { stackWithVpc } from '../support/stacks';
 
@@ -664,16 +664,7 @@ describe('options', () => {
     });
     new Workflow(stack, 'Wf', { steps: [new WorkflowStep('resize', { job, forEach: photos })] });
     // The bare VPC and buckets of this test have findings of their own; the library's constructs must have none.
-    const report = errorOf(() => app.synth()).message.match(/found in: (\S+)/)![1];
-    const flagged = (
-      JSON.parse(readFileSync(report, 'utf8')) as {
-        pluginReports: Array<{
-          violations: Array<{ ruleName: string; violatingConstructs: Array<{ constructPath: string }> }>;
-        }>;
-      }
-    ).pluginReports.flatMap((r) =>
-      r.violations.flatMap((v) => v.violatingConstructs.map((c) => `${v.ruleName} ${c.constructPath}`)),
-    );
+    const flagged = validationFindings(app);
     expect(flagged.length).toBeGreaterThan(0);
     expect(flagged.filter((f) => !/ Nag\/(Vpc|Input|Results)\//.test(f))).toEqual([]);
   });
