@@ -1,4 +1,7 @@
-"""Starts moto_server (moto 5.2.1) with one gap closed: Step Functions' Batch integration.
+"""Starts moto_server (moto 5.2.1) with the gaps closed that stand between it and what AWS does for this project.
+
+Each patch below names moto's file and the AWS behaviour it restores; none changes what the library synthesizes.
+The README's testing section lists them. Step Functions' Batch integration:
 
 moto's interpreter passes a `.sync` Batch task's parameters to botocore as they are written in the state machine
 (`JobName`, `JobQueue`…) and reads the answer the same way: its `_normalise_parameters` and `_normalise_response` are
@@ -8,10 +11,28 @@ PascalCase and the API's names; this restores that conversion for Batch with mot
 `_from_boto_response`) and botocore's Batch model, then starts the server with the given arguments.
 See ../shared/reference/moto-5.2-notes.md.
 """
+import copy
+import datetime
+import re
 import sys
 
 import botocore.session
+from moto.batch.models import ComputeEnvironment, JobDefinition, JobQueue, batch_backends
+from moto.batch.utils import lowercase_first_key
+from moto.batch_simple.models import BatchSimpleBackend
+from moto.cloudformation.models import ChangeSet
+from moto.cloudformation.parsing import OutputMap
+from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+from moto.ec2.models.flow_logs import FlowLogsBackend
 from moto.server import main
+from moto.settings import default_user_config
+from moto.stepfunctions.models import StateMachine
+from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+from moto.stepfunctions.responses import get_backend
+from moto.stepfunctions.utils import cfn_to_api_tags
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk import (
+    StateTaskServiceAwsSdk,
+)
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_batch import (
     StateTaskServiceBatch,
 )
@@ -34,8 +55,210 @@ def _normalise_response(self, response, boto_service_name=None, service_action_n
     self._from_boto_response(response, _operation(self, boto_service_name, service_action_name).output_shape)
 
 
-StateTaskServiceBatch._normalise_parameters = _normalise_parameters
-StateTaskServiceBatch._normalise_response = _normalise_response
+for _service in (StateTaskServiceBatch, StateTaskServiceAwsSdk):
+    _service._normalise_parameters = _normalise_parameters
+    _service._normalise_response = _normalise_response
+
+
+# --- CloudFormation's AWS::Batch resources (moto/batch/models.py, `create_from_cloudformation_json`) -----------------
+
+
+def _create_compute_environment(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    """AWS::Batch::ComputeEnvironment as CloudFormation creates it.
+
+    - `Type` is case-insensitive: CloudFormation accepts the `managed` aws-cdk-lib emits; moto only `MANAGED`.
+    - `ServiceRole` is optional: without it Batch uses the service-linked role AWSServiceRoleForBatch
+      (https://docs.aws.amazon.com/batch/latest/userguide/using-service-linked-roles.html); moto requires it.
+    """
+    from moto.iam.models import iam_backends
+
+    properties = cloudformation_json["Properties"]
+    role = properties.get("ServiceRole")
+    if not role:
+        iam = iam_backends[account_id]["global"]
+        linked = [r for r in iam.roles.values() if r.name.lower() == "awsservicerolefor" + "batch"]
+        role = (linked[0] if linked else iam.create_service_linked_role("batch.amazonaws.com", "", "")).arn
+    return batch_backends[account_id][region_name].create_compute_environment(
+        resource_name,
+        properties["Type"].upper(),
+        properties.get("State", "ENABLED"),
+        lowercase_first_key(properties["ComputeResources"]),
+        role,
+    )
+
+
+def _register_job_definition(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    """AWS::Batch::JobDefinition with the properties moto drops: `Type` (moto registers every definition as
+    `container`), `Timeout` (moto reads a lower-case `timeout`), `PlatformCapabilities` and `PropagateTags`."""
+    properties = cloudformation_json["Properties"]
+    optional = lambda key: lowercase_first_key(properties[key]) if key in properties else None  # noqa: E731
+    return batch_backends[account_id][region_name].register_job_definition(
+        def_name=resource_name,
+        parameters=properties.get("Parameters", {}),
+        _type=properties.get("Type", "container"),
+        tags=properties.get("Tags", {}),
+        retry_strategy=lowercase_first_key(properties.get("RetryStrategy", {})),
+        container_properties=optional("ContainerProperties"),
+        node_properties=optional("NodeProperties"),
+        eks_properties=optional("EksProperties"),
+        timeout=lowercase_first_key(properties.get("Timeout", {})),
+        platform_capabilities=properties.get("PlatformCapabilities"),
+        propagate_tags=properties.get("PropagateTags"),
+    )
+
+
+def _attributes(**names):
+    """`Fn::GetAtt` on a Batch resource: moto's models have no `get_cfn_attribute`, CloudFormation documents
+    ComputeEnvironmentArn, JobQueueArn and JobDefinitionArn (each the same ARN `Ref` returns)."""
+
+    def has_cfn_attr(cls, attr):
+        return attr in names
+
+    def get_cfn_attribute(self, attr):
+        if attr in names:
+            return getattr(self, names[attr])
+        raise UnformattedGetAttTemplateException()
+
+    return classmethod(has_cfn_attr), get_cfn_attribute
+
+
+ComputeEnvironment.create_from_cloudformation_json = classmethod(_create_compute_environment)
+JobDefinition.create_from_cloudformation_json = classmethod(_register_job_definition)
+ComputeEnvironment.has_cfn_attr, ComputeEnvironment.get_cfn_attribute = _attributes(ComputeEnvironmentArn="arn")
+JobQueue.has_cfn_attr, JobQueue.get_cfn_attribute = _attributes(JobQueueArn="arn")
+JobDefinition.has_cfn_attr, JobDefinition.get_cfn_attribute = _attributes(JobDefinitionArn="arn")
+
+
+# --- CloudFormation change sets (moto/cloudformation/models.py, `ChangeSet.apply`) ----------------------------------
+
+_apply_change_set = ChangeSet.apply
+
+
+def _apply_change_set_with_outputs(self):
+    """A stack's outputs after ExecuteChangeSet, which is how `cdk deploy` deploys: moto evaluates them when the
+    change set is created, before any resource exists, and never again, so DescribeStacks returns none (AWS returns
+    them once the stack is complete: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/outputs-section-structure.html).
+    They are read from the change set's template: the stack's own is still the empty one it was created with."""
+    _apply_change_set(self)
+    self.stack.output_map = OutputMap(self.stack.resource_map, self.template_dict, self.stack.stack_id)
+
+
+ChangeSet.apply = _apply_change_set_with_outputs
+
+# --- EC2 flow logs to an S3 prefix (moto/ec2/models/flow_logs.py, `create_flow_logs`) -------------------------------
+
+_create_flow_logs = FlowLogsBackend.create_flow_logs
+
+
+def _create_flow_logs_to_prefix(self, resource_type, resource_ids, traffic_type, deliver_logs_permission_arn,
+                                log_destination_type, log_destination, *args, **kwargs):
+    """A flow log's S3 destination may name a folder, `arn:aws:s3:::bucket/prefix/`
+    (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-create-flow-log.html); moto looks up the whole
+    `bucket/prefix/` as a bucket name, creates nothing, and CloudFormation then fails with IndexError. The bucket is
+    checked by its name and the flow log keeps the destination it was given."""
+    if log_destination_type == "s3" and log_destination and "/" in log_destination.split(":", 5)[-1]:
+        bucket = log_destination.split("/", 1)[0]
+        created, unsuccessful = _create_flow_logs(self, resource_type, resource_ids, traffic_type,
+                                                  deliver_logs_permission_arn, log_destination_type, bucket,
+                                                  *args, **kwargs)
+        for flow_log in created:
+            flow_log.log_destination = log_destination
+        return created, unsuccessful
+    return _create_flow_logs(self, resource_type, resource_ids, traffic_type, deliver_logs_permission_arn,
+                             log_destination_type, log_destination, *args, **kwargs)
+
+
+FlowLogsBackend.create_flow_logs = _create_flow_logs_to_prefix
+
+
+# --- Spot reclaims (moto/batch_simple/models.py, `_mark_job_as_finished`) --------------------------------------------
+
+_mark_job_as_finished = BatchSimpleBackend._mark_job_as_finished
+
+
+def _runs_on_spot(job):
+    """Whether Batch places the job on Spot: its queue's first compute environment is a SPOT one."""
+    queue = job.job_queue
+    first = min(queue.env_order_json, key=lambda e: int(e["order"]))["computeEnvironment"]
+    environment = next(e for e in queue.environments if first in (e.arn, e.name))
+    return environment.compute_resources.get("type") in ("SPOT", "FARGATE_SPOT")
+
+
+def _mark_job_as_finished_or_reclaimed(self, include_start_attempt, job):
+    """With `spot_reclaim` in moto's Batch config (`POST /moto-api/config` `{"batch": {"use_docker": false,
+    "spot_reclaim": true}}`), a job placed on Spot capacity ends as one whose instance EC2 took back:
+    FAILED (an "Amazon EC2 instance failure or termination", https://docs.aws.amazon.com/batch/latest/userguide/job_retries.html)
+    with the status reason Batch gives it, `Host EC2 (instance i-…) terminated.` (aws-cdk-lib's
+    `batch.Reason.SPOT_INSTANCE_RECLAIMED` is `Host EC2*`; the captured outputs are cited at
+    SPOT_RECLAIM_REASON_PATTERN in lib/private/limits.ts). moto's Docker-free backend only succeeds or fails jobs,
+    without a reason. Jobs on On-Demand capacity succeed."""
+    if not default_user_config["batch"].get("spot_reclaim") or not _runs_on_spot(job):
+        return _mark_job_as_finished(self, include_start_attempt, job)
+    self.backend._jobs[job.job_id] = job
+    job.job_started_at = datetime.datetime.now()
+    job.log_stream_name = job._stream_name
+    if include_start_attempt:
+        job._start_attempt()
+    reason = "Host EC2 (instance i-0a1b2c3d4e5f60718) terminated."
+    job.job_stopped_reason = reason
+    job._mark_stopped(success=False)
+    if include_start_attempt:
+        job.latest_attempt["statusReason"] = reason
+
+
+BatchSimpleBackend._mark_job_as_finished = _mark_job_as_finished_or_reclaimed
+
+
+# --- Step Functions state machines (moto/stepfunctions/models.py, parser/models.py) ----------------------------------
+
+
+def _create_state_machine(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    """AWS::StepFunctions::StateMachine, created where StartExecution finds it, with its substitutions applied.
+
+    moto executes state machines only from a second backend (`stepfunctions/responses.py` `get_backend`, switched by
+    the `execute_state_machine` config), while CloudFormation creates them in the first, where no execution can see
+    them; and it ignores `DefinitionSubstitutions`, which CloudFormation fills into `${name}` placeholders
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-stepfunctions-statemachine.html).
+    """
+    properties = cloudformation_json["Properties"]
+    definition = properties.get("DefinitionString", "")
+    for key, value in (properties.get("DefinitionSubstitutions") or {}).items():
+        definition = definition.replace("${" + key + "}", str(value))
+    return get_backend(account_id, region_name).create_state_machine(
+        properties.get("StateMachineName", resource_name),
+        definition,
+        properties.get("RoleArn", ""),
+        tags=cfn_to_api_tags(properties.get("Tags", [])),
+    )
+
+
+def _delete_state_machine(cls, resource_name, cloudformation_json, account_id, region_name):
+    get_backend(account_id, region_name).delete_state_machine(resource_name)
+
+
+def _deepcopy_without_executions(self, memo):
+    """StartExecution deep-copies the state machine with its running executions (threads, locks), so every execution
+    after a machine's first fails with `cannot pickle '_thread.RLock'` (`parser/models.py` `start_execution`); on AWS
+    a machine runs any number of executions. The copy leaves the executions out, as the execution does not read them."""
+    clone = copy.copy(self)
+    clone.__dict__ = {k: [] if k == "executions" else copy.deepcopy(v, memo) for k, v in self.__dict__.items()}
+    return clone
+
+
+_parse = AmazonStateLanguageParser.parse
+
+
+def _parse_integer_percentages(definition):
+    """A whole-number `ToleratedFailurePercentage` (AWS: "a number between 0 and 100", e.g. 5 in
+    https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html) is a syntax error to moto's ASL
+    grammar, which takes only decimals there (`parser/asl/antlr/ASLParser.g4`); it is read as the same decimal."""
+    return _parse(re.sub(r'("ToleratedFailurePercentage"\s*:\s*)(\d+)(?=\s*[,}])', r"\g<1>\g<2>.0", definition))
+
+
+AmazonStateLanguageParser.parse = staticmethod(_parse_integer_percentages)
+StateMachine.create_from_cloudformation_json = classmethod(_create_state_machine)
+StateMachine.delete_from_cloudformation_json = classmethod(_delete_state_machine)
+StateMachine.__deepcopy__ = _deepcopy_without_executions
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
