@@ -2,7 +2,7 @@ import { execFileSync } from 'child_process';
 import { mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { BatchClient, DescribeJobsCommand, ListJobsCommand } from '@aws-sdk/client-batch';
+import { BatchClient, DescribeJobsCommand, ListJobsCommand, RegisterJobDefinitionCommand } from '@aws-sdk/client-batch';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { Moto } from './moto';
@@ -65,7 +65,7 @@ beforeAll(async () => {
     execFileSync('python3', [join(__dirname, 'batch_fixtures.py'), moto.endpoint], { encoding: 'utf8' }),
   );
   summary.push(
-    `created: queue ${created.queue}, job definitions ${created.definitions.join(', ')}, ${created.computeEnvironment}`,
+    `created: queues ${created.queues.join(', ')}, job definitions ${created.definitions.join(', ')}, ${created.computeEnvironment}`,
   );
 }, 60_000);
 
@@ -130,6 +130,9 @@ describe('batch-pipelines against moto', () => {
     const last = records[records.length - 1];
     // Only run w48's four jobs, not those of w48-b, which its name prefix also matches.
     expect(JSON.stringify(last)).toContain('"SUCCEEDED":4');
+    const text = await cli(['watch', '--queue', 'standard', '--run-id', 'w48-b', '--interval', '1']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('done: all 2 succeeded');
   }, 120_000);
 
   test("cancel --run-id stuck cancels that run's queued jobs and leaves run stuck-b's alone", async () => {
@@ -175,6 +178,80 @@ describe('batch-pipelines against moto', () => {
     // moto records the reason on the jobs it was asked to cancel.
     expect(jobs.filter((j) => j.statusReason).map((j) => j.run)).toEqual(['stuck', 'stuck']);
     expect(jobs.filter((j) => j.run === 'stuck-b').every((j) => !j.statusReason)).toBe(true);
+  }, 120_000);
+
+  test('watch exits 3 and counts the failures when Spot took the instances back', async () => {
+    // The fixture's compute environment is Spot; moto (through the launcher) ends each job as a reclaimed one.
+    await moto.api('config', { batch: { use_docker: false, spot_reclaim: true } });
+    try {
+      const submit = await cli([
+        'submit',
+        '--queue',
+        'standard',
+        '--stage',
+        'align=align',
+        '--items',
+        items('lost.json', ['S1', 'S2']),
+        '--run-id',
+        'lost',
+      ]);
+      expect(submit.code).toBe(0);
+      const watch = await cli(['watch', '--queue', 'standard', '--run-id', 'lost', '--interval', '1']);
+      expect(watch.code).toBe(3);
+      expect(watch.stdout).toContain('FAILED 2');
+      expect((await jobsOf('lost-')).map((j) => j.statusReason)).toEqual([
+        'Host EC2 (instance i-0a1b2c3d4e5f60718) terminated.',
+        'Host EC2 (instance i-0a1b2c3d4e5f60718) terminated.',
+      ]);
+    } finally {
+      await moto.api('config', { batch: { use_docker: false } });
+    }
+  }, 120_000);
+
+  test("diagnose exits 3 naming jobs held in RUNNABLE that fit none of the queue's instance types, with the fix", async () => {
+    // 8 vCPU and 64 GiB: the queue's largest type, r5.2xlarge, has 64 GiB installed but less usable.
+    await batch.send(
+      new RegisterJobDefinitionCommand({
+        jobDefinitionName: 'call-64g',
+        type: 'container',
+        containerProperties: {
+          image: 'busybox',
+          resourceRequirements: [
+            { type: 'VCPU', value: '8' },
+            { type: 'MEMORY', value: '65536' },
+          ],
+        },
+      }),
+    );
+    await moto.api('config', { batch: { use_docker: false, hold_runnable: true } });
+    try {
+      const submit = await cli([
+        'submit',
+        '--queue',
+        'standard',
+        '--stage',
+        'call=call-64g',
+        '--items',
+        items('held.json', ['S1', 'S2']),
+        '--run-id',
+        'held',
+      ]);
+      expect(submit.code).toBe(0);
+      const diagnose = await cli(['diagnose', '--queue', 'standard', '--older-than', '0']);
+      expect(diagnose.code).toBe(3);
+      expect(diagnose.stdout).toContain('held-call-S1');
+      expect(diagnose.stdout).toContain('held-call-S2');
+      expect(diagnose.stdout).toMatch(/fits none of the queue's instance types \(r5\.xlarge, r5\.2xlarge/);
+      expect(diagnose.stdout).toContain('r5.4xlarge');
+      summary.push(
+        `diagnose: ${diagnose.stdout
+          .split('\n')
+          .find((l) => l.includes('→'))
+          ?.trim()}`,
+      );
+    } finally {
+      await moto.api('config', { batch: { use_docker: false } });
+    }
   }, 120_000);
 
   test('start runs a manifest once: a second start reports the run it already started', async () => {

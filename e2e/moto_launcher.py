@@ -25,7 +25,7 @@ from moto.cloudformation.parsing import OutputMap
 from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
 from moto.ec2.models.flow_logs import FlowLogsBackend
 from moto.server import main
-from moto.settings import default_user_config
+from moto.core.config import default_user_config
 from moto.stepfunctions.models import StateMachine
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.responses import get_backend
@@ -171,7 +171,7 @@ def _create_flow_logs_to_prefix(self, resource_type, resource_ids, traffic_type,
 FlowLogsBackend.create_flow_logs = _create_flow_logs_to_prefix
 
 
-# --- Spot reclaims (moto/batch_simple/models.py, `_mark_job_as_finished`) --------------------------------------------
+# --- Jobs held in RUNNABLE, and Spot reclaims (moto/batch_simple/models.py, `_mark_job_as_finished`) --------------------------------------------
 
 _mark_job_as_finished = BatchSimpleBackend._mark_job_as_finished
 
@@ -184,15 +184,26 @@ def _runs_on_spot(job):
     return environment.compute_resources.get("type") in ("SPOT", "FARGATE_SPOT")
 
 
-def _mark_job_as_finished_or_reclaimed(self, include_start_attempt, job):
-    """With `spot_reclaim` in moto's Batch config (`POST /moto-api/config` `{"batch": {"use_docker": false,
-    "spot_reclaim": true}}`), a job placed on Spot capacity ends as one whose instance EC2 took back:
-    FAILED (an "Amazon EC2 instance failure or termination", https://docs.aws.amazon.com/batch/latest/userguide/job_retries.html)
-    with the status reason Batch gives it, `Host EC2 (instance i-…) terminated.` (aws-cdk-lib's
-    `batch.Reason.SPOT_INSTANCE_RECLAIMED` is `Host EC2*`; the captured outputs are cited at
-    SPOT_RECLAIM_REASON_PATTERN in lib/private/limits.ts). moto's Docker-free backend only succeeds or fails jobs,
-    without a reason. Jobs on On-Demand capacity succeed."""
-    if not default_user_config["batch"].get("spot_reclaim") or not _runs_on_spot(job):
+def _mark_job_as_finished_held_or_reclaimed(self, include_start_attempt, job):
+    """Two ends moto's Docker-free backend cannot give a job (it only succeeds or fails them, without a reason), each
+    switched on in moto's Batch config (`POST /moto-api/config` `{"batch": {"use_docker": false, ...}}`):
+
+    - `hold_runnable`: the job stays RUNNABLE, as Batch leaves a job no compute environment of its queue can place
+      (https://docs.aws.amazon.com/batch/latest/userguide/job_stuck_in_runnable.html), with no status reason: moto
+      cannot tell why, and AWS does not always say.
+    - `spot_reclaim`: a job placed on Spot capacity ends as one whose instance EC2 took back: FAILED (an "Amazon EC2
+      instance failure or termination", https://docs.aws.amazon.com/batch/latest/userguide/job_retries.html) with the
+      status reason Batch gives it, `Host EC2 (instance i-…) terminated.` (aws-cdk-lib's
+      `batch.Reason.SPOT_INSTANCE_RECLAIMED` is `Host EC2*`; the captured outputs are cited at
+      SPOT_RECLAIM_REASON_PATTERN in lib/private/limits.ts). Jobs on On-Demand capacity succeed.
+    """
+    config = default_user_config["batch"]
+    if config.get("hold_runnable"):
+        self.backend._jobs[job.job_id] = job
+        job._transitions = [("RUNNABLE", "RUNNABLE")]
+        job.status = "RUNNABLE"
+        return None
+    if not config.get("spot_reclaim") or not _runs_on_spot(job):
         return _mark_job_as_finished(self, include_start_attempt, job)
     self.backend._jobs[job.job_id] = job
     job.job_started_at = datetime.datetime.now()
@@ -204,9 +215,10 @@ def _mark_job_as_finished_or_reclaimed(self, include_start_attempt, job):
     job._mark_stopped(success=False)
     if include_start_attempt:
         job.latest_attempt["statusReason"] = reason
+    return None
 
 
-BatchSimpleBackend._mark_job_as_finished = _mark_job_as_finished_or_reclaimed
+BatchSimpleBackend._mark_job_as_finished = _mark_job_as_finished_held_or_reclaimed
 
 
 # --- Step Functions state machines (moto/stepfunctions/models.py, parser/models.py) ----------------------------------

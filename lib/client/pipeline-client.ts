@@ -834,24 +834,25 @@ export class PipelineClient {
     const reason = job.statusReason ?? '';
     const invalid = queue.states.length ? ` Compute environments: ${queue.states.join('; ')}.` : '';
     const size = this.sizeOf(job);
-    if (reason.startsWith('MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT')) {
-      if (size) {
-        const fit = fitOnInstances(size, queue.types);
-        const types = queue.types.join(', ') || 'none';
-        if (!fit.fits) {
-          const largest = fit.largestInstanceType;
-          const families = new Set(queue.types.map((t) => InstanceCatalog.tryLookup(t)?.family ?? t));
-          const suggestion = InstanceCatalog.all()
-            .filter((i) => families.has(i.family) && fitOnInstances(size, [i.name]).fits)
-            .sort((a, b) => a.onDemandHourlyUsd - b.onDemandHourlyUsd)[0];
-          return (
-            `The job asks for ${size.vcpus} vCPU / ${size.memory.toMebibytes()} MiB${size.gpus ? ` / ${size.gpus} GPU` : ''}, ` +
-            `which fits none of the queue's instance types (${types}; largest usable memory ` +
-            `${fit.largestUsableMemoryMiB ?? 0} MiB on ${largest ?? 'none'}). Ask for at most ` +
-            `${Math.floor((fit.largestUsableMemoryMiB ?? 0) / 1024)} GiB${suggestion ? `, or add ${suggestion.name}` : ''}.${invalid}`
-          );
-        }
+    // A job that fits none of the queue's instance types never runs, whatever Batch says about it so far (it reports
+    // MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT only once it has looked, and not at all on queues it does not check).
+    if (size && queue.types.length > 0) {
+      const fit = fitOnInstances(size, queue.types);
+      if (!fit.fits) {
+        const largest = fit.largestInstanceType;
+        const families = new Set(queue.types.map((t) => InstanceCatalog.tryLookup(t)?.family ?? t));
+        const suggestion = InstanceCatalog.all()
+          .filter((i) => families.has(i.family) && fitOnInstances(size, [i.name]).fits)
+          .sort((a, b) => a.onDemandHourlyUsd - b.onDemandHourlyUsd)[0];
+        return (
+          `The job asks for ${size.vcpus} vCPU / ${size.memory.toMebibytes()} MiB${size.gpus ? ` / ${size.gpus} GPU` : ''}, ` +
+          `which fits none of the queue's instance types (${queue.types.join(', ')}; largest usable memory ` +
+          `${fit.largestUsableMemoryMiB ?? 0} MiB on ${largest ?? 'none'}). Ask for at most ` +
+          `${Math.floor((fit.largestUsableMemoryMiB ?? 0) / 1024)} GiB${suggestion ? `, or add ${suggestion.name}` : ''}.${invalid}`
+        );
       }
+    }
+    if (reason.startsWith('MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT')) {
       return `No instance type of the queue's compute environments can hold the job's vCPU/memory/GPU request: lower it or add larger instance types.${invalid}`;
     }
     if (reason.startsWith('MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE')) {

@@ -1,0 +1,484 @@
+import { execFile } from 'child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { promisify } from 'util';
+import {
+  BatchClient,
+  DescribeComputeEnvironmentsCommand,
+  DescribeJobDefinitionsCommand,
+  DescribeJobQueuesCommand,
+  DescribeJobsCommand,
+  JobDetail,
+  ListJobsCommand,
+} from '@aws-sdk/client-batch';
+import { CloudFormationClient, ListStackResourcesCommand, StackResourceSummary } from '@aws-sdk/client-cloudformation';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DescribeExecutionCommand, DescribeStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { Moto } from './moto';
+import { runCliAsync } from '../test/support/cli';
+
+/**
+ * `cdk bootstrap` and `cdk deploy` of both examples to moto, as a user deploys them; then what CloudFormation created
+ * is compared with the templates, the genomics workflow runs over manifests in the deployed input bucket (once with
+ * every Spot job reclaimed), and the thumbnails stack takes an array job from the CLI.
+ */
+const root = join(__dirname, '..');
+const moto = new Moto();
+const summary: string[] = [];
+const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+const clients: Array<{ destroy(): void }> = [];
+let env: Record<string, string>;
+let batch: BatchClient;
+let sfn: SFNClient;
+let s3: S3Client;
+let cfn: CloudFormationClient;
+let dir: string;
+
+/** A resource's properties, read as the synthesized template gives them. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- template JSON, compared field by field below
+type Properties = Record<string, any>;
+
+interface Deployed {
+  template: { Resources: Record<string, { Type: string; Properties: Properties }> };
+  outputs: Record<string, string>;
+  /** Physical id by logical id, as ListStackResources gives them. */
+  physical: Record<string, string>;
+  resources: StackResourceSummary[];
+}
+const stacks: Record<string, Deployed> = {};
+
+/** Runs the aws-cdk CLI installed with the project against moto. */
+async function cdk(args: string[]): Promise<string> {
+  const { stdout, stderr } = await promisify(execFile)(join(root, 'node_modules', '.bin', 'cdk'), args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return stdout + stderr;
+}
+
+/** Synthesizes an app as `cdk synth` does, deploys it and reads back what CloudFormation made of it. */
+async function deploy(stackName: string, app?: string): Promise<Deployed> {
+  const out = join(dir, `${stackName}.out`);
+  const outputsFile = join(dir, `${stackName}.outputs.json`);
+  await cdk([...(app ? ['--app', app] : []), 'synth', '-q', '-o', out]);
+  if (Object.keys(stacks).length === 0) {
+    await cdk(['bootstrap', '--app', out, 'aws://123456789012/us-east-1']);
+  }
+  const log = await cdk([
+    'deploy',
+    stackName,
+    '--app',
+    out,
+    '--require-approval',
+    'never',
+    '--outputs-file',
+    outputsFile,
+  ]);
+  expect(log).toContain(`✅  ${stackName}`);
+  const resources: StackResourceSummary[] = [];
+  let token: string | undefined;
+  do {
+    const page = await cfn.send(new ListStackResourcesCommand({ StackName: stackName, NextToken: token }));
+    resources.push(...(page.StackResourceSummaries ?? []));
+    token = page.NextToken;
+  } while (token);
+  const deployed: Deployed = {
+    template: JSON.parse(readFileSync(join(out, `${stackName}.template.json`), 'utf8')),
+    outputs: JSON.parse(readFileSync(outputsFile, 'utf8'))[stackName],
+    physical: Object.fromEntries(resources.map((r) => [r.LogicalResourceId!, r.PhysicalResourceId!])),
+    resources,
+  };
+  stacks[stackName] = deployed;
+  summary.push(
+    `deployed ${stackName}: ${resources.length} resources (${Object.entries(
+      count(resources.map((r) => r.ResourceType!)),
+    )
+      .filter(([type]) => /Batch|StepFunctions|S3::Bucket$/.test(type))
+      .map(([type, n]) => `${n} ${type.replace('AWS::', '')}`)
+      .join(', ')}, …)`,
+  );
+  return deployed;
+}
+
+function count(values: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  values.forEach((v) => (counts[v] = (counts[v] ?? 0) + 1));
+  return counts;
+}
+
+function ofType(stack: Deployed, type: string): string[] {
+  return Object.entries(stack.template.Resources)
+    .filter(([, r]) => r.Type === type)
+    .map(([id]) => id);
+}
+
+/** The logical id a `Ref` or `Fn::GetAtt` in the template points at. */
+function target(ref: unknown): string {
+  const r = ref as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+  return r.Ref ?? r['Fn::GetAtt']![0];
+}
+
+async function cli(args: string[]) {
+  const result = await runCliAsync([...args, '--endpoint', moto.endpoint], env);
+  summary.push(`batch-pipelines ${args.join(' ')} -> exit ${result.code}`);
+  return result;
+}
+
+/** Follows an execution to its end, as `watch` will (issue 18); returns its description. */
+async function follow(executionArn: string) {
+  let execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+  for (let i = 0; i < 120 && execution.status === 'RUNNING'; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+  }
+  summary.push(`execution ${execution.name}: ${execution.status}${execution.error ? ` (${execution.error})` : ''}`);
+  return execution;
+}
+
+/** Every job of a run on a queue (the run's jobs are named `<run>-…`), described. */
+async function jobsOf(queue: string, run: string): Promise<JobDetail[]> {
+  const ids: string[] = [];
+  for (const jobStatus of ['SUCCEEDED', 'FAILED'] as const) {
+    const listed = await batch.send(new ListJobsCommand({ jobQueue: queue, jobStatus }));
+    ids.push(...(listed.jobSummaryList ?? []).filter((j) => j.jobName!.startsWith(`${run}-`)).map((j) => j.jobId!));
+  }
+  return ids.length ? ((await batch.send(new DescribeJobsCommand({ jobs: ids }))).jobs ?? []) : [];
+}
+
+/** Uploads a manifest of samples to the deployed input bucket. */
+async function upload(key: string, sampleIds: string[]) {
+  const genomics = stacks.GenomicsPipeline;
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: genomics.outputs.InputBucket,
+      Key: key,
+      Body: JSON.stringify(
+        sampleIds.map((sampleId) => ({
+          sampleId,
+          inputUri: `s3://${genomics.outputs.InputBucket}/samples/${sampleId}.fastq.gz`,
+          outputUri: `s3://${genomics.outputs.ResultsBucket}/aligned/${sampleId}/`,
+        })),
+      ),
+    }),
+  );
+}
+
+beforeAll(async () => {
+  await moto.start();
+  env = {
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_SESSION_TOKEN: 'testing',
+    AWS_REGION: 'us-east-1',
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_ENDPOINT_URL: moto.endpoint,
+    // moto finds the template's bucket in a path-style URL only on a localhost host (moto-5.2-notes.md).
+    AWS_ENDPOINT_URL_S3_FOR_CLOUDFORMATION: moto.endpoint.replace('127.0.0.1', 'localhost'),
+    CDK_DISABLE_VERSION_CHECK: 'true',
+  };
+  const config = { endpoint: moto.endpoint, region: 'us-east-1', credentials };
+  batch = new BatchClient(config);
+  sfn = new SFNClient(config);
+  s3 = new S3Client({ ...config, forcePathStyle: true });
+  cfn = new CloudFormationClient(config);
+  clients.push(batch, sfn, s3, cfn);
+  dir = mkdtempSync(join(tmpdir(), 'e2e-deploy-'));
+  // Batch without Docker; Step Functions really executing what CloudFormation creates.
+  await moto.api('config', { batch: { use_docker: false }, stepfunctions: { execute_state_machine: true } });
+  await deploy('GenomicsPipeline');
+  await deploy('Thumbnails', 'npx tsx bin/thumbnails.ts');
+}, 180_000);
+
+afterAll(async () => {
+  clients.forEach((c) => c.destroy());
+  await moto.stop();
+  process.stdout.write(`\nmoto cdk deploy (${moto.endpoint}):\n${summary.map((l) => `  ${l}`).join('\n')}\n`);
+});
+
+describe('cdk deploy to moto', () => {
+  test('every resource moto implements is created; the rest are only the types moto skips', () => {
+    // moto 5.2.1 has no CloudFormation model for these (it skips them and reports the stack complete): alarms and
+    // metric filters, bucket, topic and queue policies, and the CDK's own metadata.
+    const skipped = new Set([
+      'AWS::CloudWatch::Alarm',
+      'AWS::Logs::MetricFilter',
+      'AWS::S3::BucketPolicy',
+      'AWS::SNS::TopicPolicy',
+      'AWS::SQS::QueuePolicy',
+      'AWS::CDK::Metadata',
+    ]);
+    for (const stack of Object.values(stacks)) {
+      const created = new Set(
+        stack.resources.filter((r) => r.ResourceStatus === 'CREATE_COMPLETE').map((r) => r.LogicalResourceId),
+      );
+      const missing = Object.entries(stack.template.Resources)
+        .filter(([id]) => !created.has(id))
+        .map(([, r]) => r.Type);
+      expect([...new Set(missing)].filter((type) => !skipped.has(type))).toEqual([]);
+      expect(created.size).toBeGreaterThan(20);
+    }
+  });
+
+  test('compute environments: type, capacity, instance types, limits and launch template as synthesized', async () => {
+    for (const stack of Object.values(stacks)) {
+      for (const id of ofType(stack, 'AWS::Batch::ComputeEnvironment')) {
+        const expected = stack.template.Resources[id].Properties;
+        const [actual] =
+          (await batch.send(new DescribeComputeEnvironmentsCommand({ computeEnvironments: [stack.physical[id]] })))
+            .computeEnvironments ?? [];
+        expect(actual).toBeDefined();
+        expect(actual.type).toBe(expected.Type.toUpperCase());
+        const resources = expected.ComputeResources;
+        expect(actual.computeResources).toMatchObject({
+          type: resources.Type,
+          maxvCpus: resources.MaxvCpus,
+          subnets: resources.Subnets.map((s: unknown) => stack.physical[target(s)]),
+          ...(resources.InstanceTypes
+            ? {
+                minvCpus: resources.MinvCpus,
+                allocationStrategy: resources.AllocationStrategy,
+                instanceTypes: resources.InstanceTypes,
+              }
+            : {}),
+          ...(resources.LaunchTemplate
+            ? {
+                launchTemplate: { launchTemplateId: stack.physical[target(resources.LaunchTemplate.LaunchTemplateId)] },
+              }
+            : {}),
+        });
+      }
+    }
+  });
+
+  test('job queues: priority and the order of their compute environments as synthesized', async () => {
+    for (const stack of Object.values(stacks)) {
+      for (const id of ofType(stack, 'AWS::Batch::JobQueue')) {
+        const expected = stack.template.Resources[id].Properties;
+        const [actual] =
+          (await batch.send(new DescribeJobQueuesCommand({ jobQueues: [stack.physical[id]] }))).jobQueues ?? [];
+        expect(actual.priority).toBe(expected.Priority);
+        expect(actual.state).toBe('ENABLED');
+        const order = (actual.computeEnvironmentOrder ?? [])
+          .sort((a, b) => a.order! - b.order!)
+          .map((e) => e.computeEnvironment);
+        expect(order).toEqual(
+          expected.ComputeEnvironmentOrder.map((e: { ComputeEnvironment: unknown }) =>
+            expect.stringContaining(stack.physical[target(e.ComputeEnvironment)].split('/').pop()!),
+          ),
+        );
+      }
+    }
+    summary.push(
+      `queues: ${Object.values(stacks)
+        .flatMap((s) =>
+          ofType(s, 'AWS::Batch::JobQueue').map(
+            (id) => `${id} priority ${s.template.Resources[id].Properties.Priority}`,
+          ),
+        )
+        .join(', ')}`,
+    );
+  });
+
+  test('job definitions: resources, retry rules, timeout, platform and roles as synthesized', async () => {
+    for (const stack of Object.values(stacks)) {
+      for (const id of ofType(stack, 'AWS::Batch::JobDefinition')) {
+        const expected = stack.template.Resources[id].Properties;
+        const [actual] =
+          (
+            await batch.send(
+              new DescribeJobDefinitionsCommand({ jobDefinitionName: expected.JobDefinitionName, status: 'ACTIVE' }),
+            )
+          ).jobDefinitions ?? [];
+        expect(actual).toBeDefined();
+        const container = expected.ContainerProperties;
+        expect(actual.containerProperties).toMatchObject({
+          image: container.Image,
+          command: container.Command,
+          resourceRequirements: container.ResourceRequirements.map((r: { Type: string; Value: string }) => ({
+            type: r.Type,
+            value: r.Value,
+          })),
+          jobRoleArn: expect.stringContaining(stack.physical[target(container.JobRoleArn)]),
+        });
+        // moto stores the retry rules' actions lower-cased (moto/batch/models.py); Batch documents them as RETRY/EXIT.
+        expect({
+          attempts: actual.retryStrategy?.attempts,
+          evaluateOnExit: actual.retryStrategy?.evaluateOnExit?.map((r) => ({ ...r, action: r.action?.toUpperCase() })),
+        }).toEqual({
+          attempts: expected.RetryStrategy.Attempts,
+          evaluateOnExit: expected.RetryStrategy.EvaluateOnExit.map((r: Record<string, string>) => ({
+            action: r.Action,
+            ...(r.OnStatusReason ? { onStatusReason: r.OnStatusReason } : {}),
+            ...(r.OnReason ? { onReason: r.OnReason } : {}),
+            ...(r.OnExitCode ? { onExitCode: r.OnExitCode } : {}),
+          })),
+        });
+        expect(actual.timeout?.attemptDurationSeconds).toBe(expected.Timeout.AttemptDurationSeconds);
+        expect(actual.platformCapabilities ?? ['EC2']).toEqual(expected.PlatformCapabilities ?? ['EC2']);
+        expect(actual.propagateTags).toBe(true);
+      }
+    }
+  });
+
+  test('the workflow state machine holds the synthesized definition, its references pointing at this stack', async () => {
+    const stack = stacks.GenomicsPipeline;
+    const [id] = ofType(stack, 'AWS::StepFunctions::StateMachine').filter((i) => i.startsWith('Workflow'));
+    const { definition } = await sfn.send(
+      new DescribeStateMachineCommand({ stateMachineArn: stack.outputs.WorkflowStateMachineArn }),
+    );
+    // The template's definition with every reference left open: the deployed text must be the same text, and each
+    // reference must resolve to the resource of this stack it names.
+    const properties = stack.template.Resources[id].Properties;
+    const refs: string[] = [];
+    const open = (part: unknown): string => {
+      if (typeof part === 'string') {
+        return part.replace(/\$\{(\w+)\}/g, (_, name: string) => open(properties.DefinitionSubstitutions[name]));
+      }
+      refs.push(target(part));
+      return '\u0000';
+    };
+    const parts: unknown[] = properties.DefinitionString['Fn::Join'][1];
+    const pattern = parts
+      .map(open)
+      .join('')
+      .split('\u0000')
+      .map((text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('([^"]*)');
+    const match = new RegExp(`^${pattern}$`).exec(definition!);
+    expect(match).not.toBeNull();
+    const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': 'us-east-1' };
+    refs.forEach((ref, i) => {
+      const resolved = match![i + 1];
+      const physical = pseudo[ref] ?? stack.physical[ref];
+      expect({ ref, resolved }).toEqual({ ref, resolved: expect.stringContaining(physical.split('/').pop()!) });
+    });
+    summary.push(`state machine ${id}: definition as synthesized, ${refs.length} references resolved to this stack`);
+  });
+});
+
+describe('the deployed workflow, started by batch-pipelines over a manifest in the input bucket', () => {
+  test('three samples run through every step; a second start of the same manifest starts nothing', async () => {
+    const stack = stacks.GenomicsPipeline;
+    await upload('manifests/week-48.json', ['NA12878', 'NA12891', 'NA12892']);
+    const args = [
+      'start',
+      '--state-machine-arn',
+      stack.outputs.WorkflowStateMachineArn,
+      '--bucket',
+      stack.outputs.InputBucket,
+      '--key',
+      'manifests/week-48.json',
+      '--json',
+    ];
+    const started = await cli(args);
+    expect(started.code).toBe(0);
+    const { executionArn } = JSON.parse(started.stdout);
+    const execution = await follow(executionArn);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(JSON.parse(execution.output!).samplesCounts).toMatchObject({ items: 3, succeeded: 3, failed: 0 });
+
+    const run = execution.name!;
+    const standard = await jobsOf(stack.outputs.StandardQueue, run);
+    expect(standard.map((j) => `${j.jobName} ${j.status}`).sort()).toEqual(
+      [0, 1, 2]
+        .flatMap((i) => [
+          `${run}-align-${i} SUCCEEDED`,
+          `${run}-callVariants-${i} SUCCEEDED`,
+          `${run}-qc-${i} SUCCEEDED`,
+        ])
+        .sort(),
+    );
+    const urgent = await jobsOf(stack.outputs.UrgentQueue, run);
+    expect(urgent.map((j) => `${j.jobName} ${j.status}`)).toEqual([`${run}-aggregate SUCCEEDED`]);
+    expect(new Set([...standard, ...urgent].map((j) => j.tags?.['batch-pipelines:run']))).toEqual(new Set([run]));
+
+    const again = await cli(args);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ executionArn, alreadyStarted: true });
+  }, 120_000);
+
+  test('every Spot job reclaimed: each is rerun on the On-Demand queue and the run still succeeds', async () => {
+    const stack = stacks.GenomicsPipeline;
+    await upload('manifests/week-49.json', ['NA19238', 'NA19239']);
+    await moto.api('config', { batch: { use_docker: false, spot_reclaim: true } });
+    try {
+      const started = await cli([
+        'start',
+        '--state-machine-arn',
+        stack.outputs.WorkflowStateMachineArn,
+        '--bucket',
+        stack.outputs.InputBucket,
+        '--key',
+        'manifests/week-49.json',
+        '--json',
+      ]);
+      expect(started.code).toBe(0);
+      const execution = await follow(JSON.parse(started.stdout).executionArn);
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(JSON.parse(execution.output!).samplesCounts).toMatchObject({ items: 2, succeeded: 2, failed: 0 });
+
+      const run = execution.name!;
+      const onSpot = await jobsOf(stack.outputs.StandardQueue, run);
+      const onDemand = await jobsOf(stack.outputs.UrgentQueue, run);
+      const steps = [0, 1].flatMap((i) => [`${run}-align-${i}`, `${run}-callVariants-${i}`, `${run}-qc-${i}`]).sort();
+      // Each step's first attempt lost its Spot instance; the same job, named the same, then ran On-Demand.
+      expect(onSpot.map((j) => j.jobName).sort()).toEqual(steps);
+      expect(new Set(onSpot.map((j) => `${j.status}: ${j.statusReason}`))).toEqual(
+        new Set(['FAILED: Host EC2 (instance i-0a1b2c3d4e5f60718) terminated.']),
+      );
+      expect(
+        onDemand
+          .filter((j) => j.status === 'SUCCEEDED')
+          .map((j) => j.jobName)
+          .sort(),
+      ).toEqual([...steps, `${run}-aggregate`].sort());
+      summary.push(`Spot reclaimed: ${onSpot.length} jobs failed on Spot, ${onDemand.length} succeeded On-Demand`);
+    } finally {
+      await moto.api('config', { batch: { use_docker: false } });
+    }
+  }, 120_000);
+});
+
+describe('the deployed thumbnails stack, driven by batch-pipelines', () => {
+  test('an array job over a manifest of photos: submitted once, resubmitted as nothing, watched to its end', async () => {
+    const stack = stacks.Thumbnails;
+    const photos = Array.from({ length: 6 }, (_, i) => ({ photoId: `p${i}`, key: `originals/p${i}.jpg` }));
+    const items = join(dir, 'photos.json');
+    writeFileSync(items, JSON.stringify(photos));
+    const submit = [
+      'submit',
+      '--queue',
+      stack.outputs.Queue,
+      '--stage',
+      `resize=${stack.outputs.ResizeJobDefinition}`,
+      '--items',
+      items,
+      '--id-field',
+      'photoId',
+      '--run-id',
+      'thumbs-1',
+      '--manifest-uri',
+      `s3://${stack.outputs.PhotosBucket}/manifests/thumbs-1.json`,
+    ];
+    const first = await cli(submit);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('1 submitted, 0 already there');
+    const second = await cli(submit);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('0 submitted, 1 already there');
+
+    const watch = await cli(['watch', '--queue', stack.outputs.Queue, '--run-id', 'thumbs-1', '--interval', '0.2']);
+    expect(watch.code).toBe(0);
+    expect(watch.stdout).toContain('done: all 6 succeeded');
+    // moto lists array children with their parent (AWS lists them only by arrayJobId): the parent has the size.
+    const parent = (await jobsOf(stack.outputs.Queue, 'thumbs-1')).find((j) => j.arrayProperties?.size)!;
+    expect(parent).toMatchObject({ jobName: 'thumbs-1-resize-0', status: 'SUCCEEDED', arrayProperties: { size: 6 } });
+    expect(parent.container?.environment).toEqual(
+      expect.arrayContaining([
+        { name: 'BATCH_PIPELINES_MANIFEST', value: `s3://${stack.outputs.PhotosBucket}/manifests/thumbs-1.json` },
+      ]),
+    );
+  }, 120_000);
+});
