@@ -1,8 +1,6 @@
-import { execFile } from 'child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { promisify } from 'util';
 import {
   BatchClient,
   DescribeComputeEnvironmentsCommand,
@@ -23,7 +21,6 @@ import { runCliAsync } from '../test/support/cli';
  * is compared with the templates, the genomics workflow runs over manifests in the deployed input bucket (once with
  * every Spot job reclaimed), and the thumbnails stack takes an array job from the CLI.
  */
-const root = join(__dirname, '..');
 const moto = new Moto();
 const summary: string[] = [];
 const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
@@ -48,34 +45,9 @@ interface Deployed {
 }
 const stacks: Record<string, Deployed> = {};
 
-/** Runs the aws-cdk CLI installed with the project against moto. */
-async function cdk(args: string[]): Promise<string> {
-  const { stdout, stderr } = await promisify(execFile)(join(root, 'node_modules', '.bin', 'cdk'), args, {
-    cwd: root,
-    env: { ...process.env, ...env },
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  return stdout + stderr;
-}
-
-/** Synthesizes an app as `cdk synth` does, deploys it and reads back what CloudFormation made of it. */
+/** Deploys a stack as a user does and reads back what CloudFormation made of it. */
 async function deploy(stackName: string, app?: string): Promise<Deployed> {
-  const out = join(dir, `${stackName}.out`);
-  const outputsFile = join(dir, `${stackName}.outputs.json`);
-  await cdk([...(app ? ['--app', app] : []), 'synth', '-q', '-o', out]);
-  if (Object.keys(stacks).length === 0) {
-    await cdk(['bootstrap', '--app', out, 'aws://123456789012/us-east-1']);
-  }
-  const log = await cdk([
-    'deploy',
-    stackName,
-    '--app',
-    out,
-    '--require-approval',
-    'never',
-    '--outputs-file',
-    outputsFile,
-  ]);
+  const { template, outputs, log } = await moto.deploy(stackName, dir, app);
   expect(log).toContain(`✅  ${stackName}`);
   const resources: StackResourceSummary[] = [];
   let token: string | undefined;
@@ -85,8 +57,8 @@ async function deploy(stackName: string, app?: string): Promise<Deployed> {
     token = page.NextToken;
   } while (token);
   const deployed: Deployed = {
-    template: JSON.parse(readFileSync(join(out, `${stackName}.template.json`), 'utf8')),
-    outputs: JSON.parse(readFileSync(outputsFile, 'utf8'))[stackName],
+    template: template as Deployed['template'],
+    outputs,
     physical: Object.fromEntries(resources.map((r) => [r.LogicalResourceId!, r.PhysicalResourceId!])),
     resources,
   };
@@ -167,17 +139,7 @@ async function upload(key: string, sampleIds: string[]) {
 
 beforeAll(async () => {
   await moto.start();
-  env = {
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    AWS_SESSION_TOKEN: 'testing',
-    AWS_REGION: 'us-east-1',
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_ENDPOINT_URL: moto.endpoint,
-    // moto finds the template's bucket in a path-style URL only on a localhost host (moto-5.2-notes.md).
-    AWS_ENDPOINT_URL_S3_FOR_CLOUDFORMATION: moto.endpoint.replace('127.0.0.1', 'localhost'),
-    CDK_DISABLE_VERSION_CHECK: 'true',
-  };
+  env = moto.awsEnv();
   const config = { endpoint: moto.endpoint, region: 'us-east-1', credentials };
   batch = new BatchClient(config);
   sfn = new SFNClient(config);

@@ -1,6 +1,18 @@
-import { ChildProcess, spawn } from 'child_process';
+import { ChildProcess, execFile, spawn } from 'child_process';
+import { readFileSync } from 'fs';
 import { createServer } from 'net';
 import { join } from 'path';
+import { promisify } from 'util';
+
+const root = join(__dirname, '..');
+
+/** A stack `cdk deploy` put into moto: where it was synthesized, its template and its outputs. */
+export interface DeployedStack {
+  readonly out: string;
+  readonly template: { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+  readonly outputs: Record<string, string>;
+  readonly log: string;
+}
 
 /**
  * moto_server (moto 5.2.1, the open-source AWS emulator: `pip install 'moto[server]==5.2.1'`) on 127.0.0.1 and a free
@@ -9,6 +21,7 @@ import { join } from 'path';
 export class Moto {
   public endpoint = '';
   private child?: ChildProcess;
+  private bootstrapped = false;
 
   /** Starts the server; `env` adds to its environment (e.g. MOTO_SIMPLE_BATCH_FAIL_AFTER, read at each submit). */
   public async start(env: Record<string, string> = {}): Promise<string> {
@@ -34,6 +47,61 @@ export class Moto {
       }
       await new Promise((r) => setTimeout(r, 200));
     }
+  }
+
+  /** The environment the AWS SDKs and the aws-cdk CLI need to talk to this server (fake credentials). */
+  public awsEnv(): Record<string, string> {
+    return {
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_SESSION_TOKEN: 'testing',
+      AWS_REGION: 'us-east-1',
+      AWS_DEFAULT_REGION: 'us-east-1',
+      AWS_ENDPOINT_URL: this.endpoint,
+      // moto finds the template's bucket in a path-style URL only on a localhost host (moto-5.2-notes.md).
+      AWS_ENDPOINT_URL_S3_FOR_CLOUDFORMATION: this.endpoint.replace('127.0.0.1', 'localhost'),
+      CDK_DISABLE_VERSION_CHECK: 'true',
+    };
+  }
+
+  /** Runs the aws-cdk CLI installed with the project against this server; returns what it printed. */
+  public async cdk(args: string[]): Promise<string> {
+    const { stdout, stderr } = await promisify(execFile)(join(root, 'node_modules', '.bin', 'cdk'), args, {
+      cwd: root,
+      env: { ...process.env, ...this.awsEnv() },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return stdout + stderr;
+  }
+
+  /**
+   * `cdk synth`, `cdk bootstrap` (the first time) and `cdk deploy` of one stack of an app (cdk.json's by default),
+   * as a user runs them, synthesizing into `dir`.
+   */
+  public async deploy(stackName: string, dir: string, app?: string): Promise<DeployedStack> {
+    const out = join(dir, `${stackName}.out`);
+    const outputsFile = join(dir, `${stackName}.outputs.json`);
+    await this.cdk([...(app ? ['--app', app] : []), 'synth', '-q', '-o', out]);
+    if (!this.bootstrapped) {
+      await this.cdk(['bootstrap', '--app', out, 'aws://123456789012/us-east-1']);
+      this.bootstrapped = true;
+    }
+    const log = await this.cdk([
+      'deploy',
+      stackName,
+      '--app',
+      out,
+      '--require-approval',
+      'never',
+      '--outputs-file',
+      outputsFile,
+    ]);
+    return {
+      out,
+      template: JSON.parse(readFileSync(join(out, `${stackName}.template.json`), 'utf8')),
+      outputs: JSON.parse(readFileSync(outputsFile, 'utf8'))[stackName],
+      log,
+    };
   }
 
   /** POSTs to moto's control API, e.g. `config` or `reset`. */

@@ -816,10 +816,15 @@ export class PipelineClient {
     );
     const envs = described.computeEnvironments ?? [];
     return {
-      // Instance classes (e.g. r7i) expand to the sizes the catalog knows.
-      types: envs
-        .flatMap((e) => e.computeResources?.instanceTypes ?? [])
-        .flatMap((t) => (InstanceCatalog.tryLookup(t) ? [t] : InstanceCatalog.family(t).map((i) => i.name))),
+      // Instance classes (e.g. r7i) expand to the sizes the catalog knows; each type once, though Spot and
+      // On-Demand environments of a queue usually share them.
+      types: [
+        ...new Set(
+          envs
+            .flatMap((e) => e.computeResources?.instanceTypes ?? [])
+            .flatMap((t) => (InstanceCatalog.tryLookup(t) ? [t] : InstanceCatalog.family(t).map((i) => i.name))),
+        ),
+      ],
       maxvCpus: envs.map((e) => e.computeResources?.maxvCpus ?? 0),
       states: envs
         .filter((e) => e.status === 'INVALID')

@@ -250,19 +250,26 @@ describe('diagnose', () => {
             jobQueueArn: 'arn',
             state: 'ENABLED',
             priority: 10,
-            computeEnvironmentOrder: [{ order: 1, computeEnvironment: 'spot' }],
+            computeEnvironmentOrder: [
+              { order: 1, computeEnvironment: 'spot' },
+              { order: 2, computeEnvironment: 'on-demand' },
+            ],
           },
         ],
       });
+      // Spot first, then On-Demand, on the same instance types (as JobQueue.spotFirst builds it): named once.
       batchMock.on(DescribeComputeEnvironmentsCommand).resolves({
-        computeEnvironments: [
-          {
-            computeEnvironmentName: 'spot',
-            computeEnvironmentArn: 'arn',
-            status: 'VALID',
-            computeResources: { type: 'SPOT', maxvCpus: 200, instanceTypes: ['r6i.xlarge'], subnets: [] },
+        computeEnvironments: ['spot', 'on-demand'].map((name) => ({
+          computeEnvironmentName: name,
+          computeEnvironmentArn: `arn:aws:batch:us-east-1:123456789012:compute-environment/${name}`,
+          status: 'VALID',
+          computeResources: {
+            type: name === 'spot' ? 'SPOT' : 'EC2',
+            maxvCpus: 200,
+            instanceTypes: ['r6i.xlarge'],
+            subnets: [],
           },
-        ],
+        })),
       });
       const stuck = await c.diagnose('standard', 30);
       expect(stuck).toHaveLength(1);
