@@ -252,6 +252,17 @@ function isRetryable(e: unknown): boolean {
  * Submits, watches, diagnoses and cancels the work of a pipeline this library provisioned, on the AWS SDK for
  * JavaScript v3. Region, profile and credentials come from the SDK's standard configuration chain.
  */
+/** What `diagnose` knows of a queue's compute environments. */
+interface QueueCapacity {
+  /** Instance types, families expanded to the sizes the catalog knows. */
+  readonly types: string[];
+  /** Whether the environments list exact sizes the catalog knows (no family, no `optimal`). */
+  readonly exact: boolean;
+  readonly maxvCpus: number[];
+  /** INVALID environments with their reason. */
+  readonly states: string[];
+}
+
 export class PipelineClient {
   /** The Batch client in use. */
   public readonly batch: BatchClient;
@@ -801,30 +812,30 @@ export class PipelineClient {
     }
   }
 
-  private async queueInstanceTypes(
-    jobQueue: string,
-  ): Promise<{ types: string[]; maxvCpus: number[]; states: string[] }> {
+  private async queueInstanceTypes(jobQueue: string): Promise<QueueCapacity> {
     const queues = await this.call(() =>
       this.batch.send(new this.api.batch.DescribeJobQueuesCommand({ jobQueues: [jobQueue] })),
     );
     const ces = (queues.jobQueues?.[0]?.computeEnvironmentOrder ?? []).map((o) => o.computeEnvironment!);
     if (ces.length === 0) {
-      return { types: [], maxvCpus: [], states: [] };
+      return { types: [], exact: false, maxvCpus: [], states: [] };
     }
     const described = await this.call(() =>
       this.batch.send(new this.api.batch.DescribeComputeEnvironmentsCommand({ computeEnvironments: ces })),
     );
     const envs = described.computeEnvironments ?? [];
+    const listed = envs.flatMap((e) => e.computeResources?.instanceTypes ?? []);
     return {
       // Instance classes (e.g. r7i) expand to the sizes the catalog knows; each type once, though Spot and
       // On-Demand environments of a queue usually share them.
       types: [
         ...new Set(
-          envs
-            .flatMap((e) => e.computeResources?.instanceTypes ?? [])
-            .flatMap((t) => (InstanceCatalog.tryLookup(t) ? [t] : InstanceCatalog.family(t).map((i) => i.name))),
+          listed.flatMap((t) => (InstanceCatalog.tryLookup(t) ? [t] : InstanceCatalog.family(t).map((i) => i.name))),
         ),
       ],
+      // Batch may launch any size of a listed family, and any type for `optimal`: only a list of sizes the catalog
+      // knows says for certain that nothing fits.
+      exact: listed.length > 0 && listed.every((t) => InstanceCatalog.tryLookup(t) !== undefined),
       maxvCpus: envs.map((e) => e.computeResources?.maxvCpus ?? 0),
       states: envs
         .filter((e) => e.status === 'INVALID')
@@ -832,16 +843,16 @@ export class PipelineClient {
     };
   }
 
-  private async explain(
-    job: JobDetail,
-    queue: { types: string[]; maxvCpus: number[]; states: string[] },
-  ): Promise<string> {
+  private async explain(job: JobDetail, queue: QueueCapacity): Promise<string> {
     const reason = job.statusReason ?? '';
     const invalid = queue.states.length ? ` Compute environments: ${queue.states.join('; ')}.` : '';
     const size = this.sizeOf(job);
-    // A job that fits none of the queue's instance types never runs, whatever Batch says about it so far (it reports
-    // MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT only once it has looked, and not at all on queues it does not check).
-    if (size && queue.types.length > 0) {
+    const tooBig = reason.startsWith('MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT');
+    // Batch gives MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT only to the job at the head of the queue, the one blocking
+    // it (https://docs.aws.amazon.com/batch/latest/userguide/job_stuck_in_runnable.html); a job behind it that fits no
+    // instance type has no reason yet and is stuck all the same. So the fit check runs with that reason, or without
+    // one when the queue lists exact instance sizes the catalog knows (a family or `optimal` may hold larger sizes).
+    if (size && queue.types.length > 0 && (tooBig || (!reason && queue.exact))) {
       const fit = fitOnInstances(size, queue.types);
       if (!fit.fits) {
         const largest = fit.largestInstanceType;
@@ -856,8 +867,16 @@ export class PipelineClient {
           `${Math.floor((fit.largestUsableMemoryMiB ?? 0) / 1024)} GiB${suggestion ? `, or add ${suggestion.name}` : ''}.${invalid}`
         );
       }
+      if (tooBig) {
+        return (
+          `Batch reports that no instance type can hold the job (${reason}), yet it fits ` +
+          `${fit.placements[0]?.instanceType} of the queue by the instance catalog. Batch has been seen to report this ` +
+          `for a few minutes while a compute environment scales up; if it stays, compare the job's request with the ` +
+          `compute environments' instance types.${invalid}`
+        );
+      }
     }
-    if (reason.startsWith('MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT')) {
+    if (tooBig) {
       return `No instance type of the queue's compute environments can hold the job's vCPU/memory/GPU request: lower it or add larger instance types.${invalid}`;
     }
     if (reason.startsWith('MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE')) {
@@ -872,9 +891,15 @@ export class PipelineClient {
     if (invalid) {
       return `A compute environment of the queue is INVALID, so nothing scales up.${invalid}`;
     }
+    if (reason) {
+      return (
+        `Batch says: ${reason}. Capacity may still be scaling up (instances take minutes from zero); if it stays, ` +
+        `check the account's EC2 or Spot vCPU quota and that the compute environments are ENABLED.`
+      );
+    }
     return (
       `No reason from Batch yet: capacity may still be scaling up (instances take minutes from zero). If it stays, ` +
-      `check the account's EC2 or Spot vCPU quota and that the compute environments are ENABLED.${reason ? ` (${reason})` : ''}`
+      `check the account's EC2 or Spot vCPU quota and that the compute environments are ENABLED.`
     );
   }
 

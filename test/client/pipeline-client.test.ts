@@ -330,6 +330,76 @@ describe('diagnose', () => {
     const [s] = await c.diagnose('q', 30);
     expect(s.diagnosis).toContain(expected);
   });
+
+  // The fit check's "fits none" is certain only for exact sizes the catalog knows: Batch may launch any size of a
+  // listed family (the ComputeResource instanceTypes doc) and any type for `optimal`.
+  test.each([
+    // [instance types of the environment, job memory MiB, status reason, what diagnose says]
+    [['r6i'], 307_200, undefined, 'No reason from Batch yet'],
+    [['optimal', 'r5.xlarge'], 65_536, undefined, 'No reason from Batch yet'],
+    [['r6i.xlarge', 'r6i.2xlarge'], 131_072, undefined, "which fits none of the queue's instance types"],
+    [
+      ['r6i.xlarge', 'r6i.2xlarge'],
+      32_768,
+      'MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT - x',
+      'yet it fits r6i.2xlarge of the queue by the instance catalog',
+    ],
+    // A reason diagnose has no translation for is shown as Batch gave it (captured in apache/airflow#38298).
+    [
+      ['r6i.xlarge'],
+      8_192,
+      'UNDETERMINED - Batch job is blocked, root cause is undetermined.',
+      'Batch says: UNDETERMINED - Batch job is blocked, root cause is undetermined.',
+    ],
+  ])('instance types %j, %d MiB, reason %s: %s', async (instanceTypes, memoryMiB, reason, expected) => {
+    const { c, now } = client();
+    batchMock
+      .on(ListJobsCommand)
+      .resolves({ jobSummaryList: [{ jobId: 'j', jobName: 'j', createdAt: now() - 3_600_000 }] });
+    batchMock.on(DescribeJobsCommand).resolves({
+      jobs: [
+        {
+          jobId: 'j',
+          jobName: 'j',
+          jobQueue: 'q',
+          jobDefinition: 'd',
+          startedAt: 0,
+          createdAt: now() - 3_600_000,
+          status: 'RUNNABLE',
+          statusReason: reason,
+          container: {
+            resourceRequirements: [
+              { type: 'VCPU', value: '4' },
+              { type: 'MEMORY', value: String(memoryMiB) },
+            ],
+          },
+        },
+      ],
+    });
+    batchMock.on(DescribeJobQueuesCommand).resolves({
+      jobQueues: [
+        {
+          jobQueueName: 'q',
+          jobQueueArn: 'a',
+          state: 'ENABLED',
+          priority: 1,
+          computeEnvironmentOrder: [{ order: 1, computeEnvironment: 'ce' }],
+        },
+      ],
+    });
+    batchMock.on(DescribeComputeEnvironmentsCommand).resolves({
+      computeEnvironments: [
+        {
+          computeEnvironmentName: 'ce',
+          computeEnvironmentArn: 'a',
+          status: 'VALID',
+          computeResources: { type: 'EC2', maxvCpus: 200, instanceTypes, subnets: [] },
+        },
+      ],
+    });
+    const [s] = await c.diagnose('q', 30);
+    expect(s.diagnosis).toContain(expected);
+  });
 });
 
 test('cancel: queued jobs are cancelled, started ones terminated', async () => {
