@@ -161,6 +161,7 @@ afterAll(async () => {
 
 describe('cdk deploy to moto', () => {
   test('every resource moto implements is created; the rest are only the types moto skips', () => {
+    expect(Object.keys(stacks)).toEqual(['GenomicsPipeline', 'Thumbnails']);
     // moto 5.2.1 has no CloudFormation model for these (it skips them and reports the stack complete): alarms and
     // metric filters, bucket, topic and queue policies, and the CDK's own metadata.
     const skipped = new Set([
@@ -185,6 +186,7 @@ describe('cdk deploy to moto', () => {
 
   test('compute environments: type, capacity, instance types, limits and launch template as synthesized', async () => {
     for (const stack of Object.values(stacks)) {
+      expect(ofType(stack, 'AWS::Batch::ComputeEnvironment')).toHaveLength(2);
       for (const id of ofType(stack, 'AWS::Batch::ComputeEnvironment')) {
         const expected = stack.template.Resources[id].Properties;
         const [actual] =
@@ -216,6 +218,7 @@ describe('cdk deploy to moto', () => {
 
   test('job queues: priority and the order of their compute environments as synthesized', async () => {
     for (const stack of Object.values(stacks)) {
+      expect(ofType(stack, 'AWS::Batch::JobQueue').length).toBeGreaterThan(0);
       for (const id of ofType(stack, 'AWS::Batch::JobQueue')) {
         const expected = stack.template.Resources[id].Properties;
         const [actual] =
@@ -245,6 +248,7 @@ describe('cdk deploy to moto', () => {
 
   test('job definitions: resources, retry rules, timeout, platform and roles as synthesized', async () => {
     for (const stack of Object.values(stacks)) {
+      expect(ofType(stack, 'AWS::Batch::JobDefinition').length).toBeGreaterThan(0);
       for (const id of ofType(stack, 'AWS::Batch::JobDefinition')) {
         const expected = stack.template.Resources[id].Properties;
         const [actual] =
@@ -359,6 +363,61 @@ describe('the deployed workflow, started by batch-pipelines over a manifest in t
     const again = await cli(args);
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ executionArn, alreadyStarted: true });
+
+    // The per-item outcome records in the results bucket agree: nothing failed, nothing to rerun.
+    const rerun = await cli(['rerun', '--execution-arn', executionArn, '--dry-run', '--json']);
+    expect(rerun.code).toBe(0);
+    expect(JSON.parse(rerun.stdout)).toMatchObject({ failed: [], invalid: [] });
+  }, 120_000);
+
+  test('a malformed manifest line fails only its item, with a reason; rerun --dry-run lists it to fix, not to rerun', async () => {
+    const stack = stacks.GenomicsPipeline;
+    // The fourth line lost its sampleId and outputUri (a hand-edited manifest).
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: stack.outputs.InputBucket,
+        Key: 'manifests/week-50.json',
+        Body: JSON.stringify([
+          ...['NA20502', 'NA20503', 'NA20504'].map((sampleId) => ({
+            sampleId,
+            inputUri: `s3://${stack.outputs.InputBucket}/samples/${sampleId}.fastq.gz`,
+            outputUri: `s3://${stack.outputs.ResultsBucket}/aligned/${sampleId}/`,
+          })),
+          { inputUri: `s3://${stack.outputs.InputBucket}/samples/NA20505.fastq.gz` },
+        ]),
+      }),
+    );
+    const started = await cli([
+      'start',
+      '--state-machine-arn',
+      stack.outputs.WorkflowStateMachineArn,
+      '--bucket',
+      stack.outputs.InputBucket,
+      '--key',
+      'manifests/week-50.json',
+      '--json',
+    ]);
+    const execution = await follow(JSON.parse(started.stdout).executionArn);
+    // One item in four failed: more than the default 10% the policy tolerates, so the run fails, with its summary.
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('samples.TooManyItemsFailed');
+    expect(JSON.parse(execution.cause!)).toMatchObject({ items: 4, failed: 1, succeeded: 3 });
+    // Only that item failed: its three neighbours ran every step.
+    const standard = await jobsOf(stack.outputs.StandardQueue, execution.name!);
+    expect(standard.filter((j) => j.status === 'SUCCEEDED')).toHaveLength(9);
+    expect(standard.some((j) => j.jobName!.endsWith('-3'))).toBe(false);
+
+    const rerun = await cli(['rerun', '--execution-arn', execution.executionArn!, '--dry-run', '--json']);
+    expect(rerun.code).toBe(0);
+    const listed = JSON.parse(rerun.stdout);
+    expect(listed.failed).toEqual([]);
+    expect(listed.invalid).toEqual([
+      expect.objectContaining({
+        index: 3,
+        error: 'Item.Invalid',
+        reason: expect.stringContaining('fix the manifest line and rerun'),
+      }),
+    ]);
   }, 120_000);
 
   test('every Spot job reclaimed: each is rerun on the On-Demand queue and the run still succeeds', async () => {
@@ -385,11 +444,23 @@ describe('the deployed workflow, started by batch-pipelines over a manifest in t
       const onSpot = await jobsOf(stack.outputs.StandardQueue, run);
       const onDemand = await jobsOf(stack.outputs.UrgentQueue, run);
       const steps = [0, 1].flatMap((i) => [`${run}-align-${i}`, `${run}-callVariants-${i}`, `${run}-qc-${i}`]).sort();
-      // Each step's first attempt lost its Spot instance; the same job, named the same, then ran On-Demand.
+      // Each step's job lost its Spot instance on every attempt its retry strategy allows (Batch retries `Host EC2*`
+      // as the job definition says); the step then ran the same job, named the same, On-Demand.
       expect(onSpot.map((j) => j.jobName).sort()).toEqual(steps);
       expect(new Set(onSpot.map((j) => `${j.status}: ${j.statusReason}`))).toEqual(
         new Set(['FAILED: Host EC2 (instance i-0a1b2c3d4e5f60718) terminated.']),
       );
+      const attemptsOf = (name: string) =>
+        Object.values(stack.template.Resources).find(
+          (r) => r.Type === 'AWS::Batch::JobDefinition' && r.Properties.JobDefinitionName === name,
+        )!.Properties.RetryStrategy.Attempts;
+      for (const job of onSpot) {
+        const definition = job.jobDefinition!.split('/').pop()!.split(':')[0];
+        expect({ job: job.jobName, attempts: job.attempts?.length }).toEqual({
+          job: job.jobName,
+          attempts: attemptsOf(definition),
+        });
+      }
       expect(
         onDemand
           .filter((j) => j.status === 'SUCCEEDED')

@@ -13,8 +13,10 @@ See ../shared/reference/moto-5.2-notes.md.
 """
 import copy
 import datetime
+import json
 import re
 import sys
+import uuid
 
 import botocore.session
 from moto.batch.models import ComputeEnvironment, JobDefinition, JobQueue, batch_backends
@@ -27,6 +29,13 @@ from moto.ec2.models.flow_logs import FlowLogsBackend
 from moto.server import main
 from moto.core.config import default_user_config
 from moto.stepfunctions.models import StateMachine
+from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor.distributed_item_processor_worker import (  # noqa: E501
+    DistributedItemProcessorWorker,
+)
+from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.resource_eval.resource_eval_s3 import (
+    ResourceEvalS3 as ResultWriterS3,
+)
+from moto.stepfunctions.parser.asl.eval.program_state import ProgramError
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.responses import get_backend
 from moto.stepfunctions.utils import cfn_to_api_tags
@@ -176,26 +185,45 @@ FlowLogsBackend.create_flow_logs = _create_flow_logs_to_prefix
 _mark_job_as_finished = BatchSimpleBackend._mark_job_as_finished
 
 
-def _runs_on_spot(job):
-    """Whether Batch places the job on Spot: its queue's first compute environment is a SPOT one."""
+def _spot_type(job):
+    """SPOT or FARGATE_SPOT when Batch places the job on Spot (its queue's first compute environment), else None."""
     queue = job.job_queue
     first = min(queue.env_order_json, key=lambda e: int(e["order"]))["computeEnvironment"]
     environment = next(e for e in queue.environments if first in (e.arn, e.name))
-    return environment.compute_resources.get("type") in ("SPOT", "FARGATE_SPOT")
+    kind = environment.compute_resources.get("type")
+    return kind if kind in ("SPOT", "FARGATE_SPOT") else None
+
+
+def _retries(rules, status_reason):
+    """Whether Batch retries an attempt that ended with `status_reason` (no container reason, no exit code): the first
+    `evaluateOnExit` rule whose conditions all match decides; none matching means retry
+    (https://docs.aws.amazon.com/batch/latest/APIReference/API_EvaluateOnExit.html). Patterns match from the start,
+    `*` only at the end."""
+
+    def matches(pattern, value):
+        return value.startswith(pattern[:-1]) if pattern.endswith("*") else value == pattern
+
+    for rule in rules:
+        checks = [("onStatusReason", status_reason), ("onReason", ""), ("onExitCode", "")]
+        if all(matches(rule[key], value) for key, value in checks if key in rule):
+            return rule.get("action", "").upper() == "RETRY"
+    return True
 
 
 def _mark_job_as_finished_held_or_reclaimed(self, include_start_attempt, job):
     """Two ends moto's Docker-free backend cannot give a job (it only succeeds or fails them, without a reason), each
-    switched on in moto's Batch config (`POST /moto-api/config` `{"batch": {"use_docker": false, ...}}`):
+    switched on in moto's Batch config (`POST /moto-api/config` `{"batch": {"use_docker": false, ...}}`). They are this
+    project's stand-ins, not moto's: what they return is as AWS documents it, cited below.
 
     - `hold_runnable`: the job stays RUNNABLE, as Batch leaves a job no compute environment of its queue can place
-      (https://docs.aws.amazon.com/batch/latest/userguide/job_stuck_in_runnable.html), with no status reason: moto
-      cannot tell why, and AWS does not always say.
-    - `spot_reclaim`: a job placed on Spot capacity ends as one whose instance EC2 took back: FAILED (an "Amazon EC2
-      instance failure or termination", https://docs.aws.amazon.com/batch/latest/userguide/job_retries.html) with the
-      status reason Batch gives it, `Host EC2 (instance i-…) terminated.` (aws-cdk-lib's
-      `batch.Reason.SPOT_INSTANCE_RECLAIMED` is `Host EC2*`; the captured outputs are cited at
-      SPOT_RECLAIM_REASON_PATTERN in lib/private/limits.ts). Jobs on On-Demand capacity succeed.
+      (https://docs.aws.amazon.com/batch/latest/userguide/job_stuck_in_runnable.html), with no status reason: Batch
+      gives one only to the job blocking the head of the queue.
+    - `spot_reclaim`: every attempt of a job placed on Spot capacity loses its instance. An "Amazon EC2 instance failure
+      or termination" is retried while the job's retry strategy allows
+      (https://docs.aws.amazon.com/batch/latest/userguide/job_retries.html): each attempt ends with the status reason
+      Batch gives, `Host EC2 (instance i-…) terminated.` on EC2 Spot and `Your Spot Task was interrupted.` on Fargate
+      Spot (captured outputs cited at SPOT_RECLAIM_REASON_PATTERN in lib/private/limits.ts), and after the last
+      attempt the job is FAILED with that reason. Jobs on On-Demand capacity succeed.
     """
     config = default_user_config["batch"]
     if config.get("hold_runnable"):
@@ -203,18 +231,26 @@ def _mark_job_as_finished_held_or_reclaimed(self, include_start_attempt, job):
         job._transitions = [("RUNNABLE", "RUNNABLE")]
         job.status = "RUNNABLE"
         return None
-    if not config.get("spot_reclaim") or not _runs_on_spot(job):
+    spot = _spot_type(job) if config.get("spot_reclaim") else None
+    if spot is None:
         return _mark_job_as_finished(self, include_start_attempt, job)
+    reason = (
+        "Your Spot Task was interrupted."
+        if spot == "FARGATE_SPOT"
+        else "Host EC2 (instance i-0a1b2c3d4e5f60718) terminated."
+    )
     self.backend._jobs[job.job_id] = job
     job.job_started_at = datetime.datetime.now()
     job.log_stream_name = job._stream_name
     if include_start_attempt:
-        job._start_attempt()
-    reason = "Host EC2 (instance i-0a1b2c3d4e5f60718) terminated."
+        strategy = job.job_definition.retry_strategy or {}
+        for attempt in range(max(1, int(strategy.get("attempts", 1)))):
+            job._start_attempt()
+            job.latest_attempt["statusReason"] = reason
+            if not _retries(strategy.get("evaluateOnExit", []), reason):
+                break
     job.job_stopped_reason = reason
     job._mark_stopped(success=False)
-    if include_start_attempt:
-        job.latest_attempt["statusReason"] = reason
     return None
 
 
@@ -271,6 +307,100 @@ AmazonStateLanguageParser.parse = staticmethod(_parse_integer_percentages)
 StateMachine.create_from_cloudformation_json = classmethod(_create_state_machine)
 StateMachine.delete_from_cloudformation_json = classmethod(_delete_state_machine)
 StateMachine.__deepcopy__ = _deepcopy_without_executions
+
+
+# --- Distributed Map result files (moto/stepfunctions/parser/asl/component/state/exec/state_map/) --------------------
+
+_eval_item_input = DistributedItemProcessorWorker._eval_input
+_eval_item = DistributedItemProcessorWorker._eval_job
+
+
+def _eval_item_input_kept(self, env_frame):
+    _eval_item_input(self, env_frame)
+    self._e2e_input = env_frame.states.get_input()
+
+
+def _eval_item_recorded(self, env, job):
+    """Keeps each child execution's input, status, output or error and cause for the result files below."""
+    self._e2e_input = job.job_input
+    started = datetime.datetime.now(datetime.timezone.utc)
+    _eval_item(self, env, job)
+    state = env.program_state()
+    entry = {"index": job.job_index, "input": self._e2e_input, "start": started}
+    if job.job_output is not None:
+        entry.update(status="SUCCEEDED", output=job.job_output)
+    elif isinstance(state, ProgramError) and state.error:
+        entry.update(status="FAILED", error=state.error.get("error"), cause=state.error.get("cause"))
+    else:
+        entry.update(status="FAILED", error="States.Runtime", cause="")
+    entry["stop"] = datetime.datetime.now(datetime.timezone.utc)
+    records = self._map_run_record.__dict__.setdefault("_e2e_results", [])
+    records.append(entry)
+
+
+def _result_entry(map_run_arn, entry):
+    """One child execution as a result file lists it. AWS does not document an example; the shape is real output
+    (department-for-transport-BODS/bods-backend, kept verbatim in test/support/sfn-shapes.ts RESULT_FILE_FAILED and
+    RESULT_FILE_SUCCEEDED): PascalCase, keys sorted, `Input`/`Output` as JSON strings, ISO dates with milliseconds."""
+    machine, run = map_run_arn.split(":mapRun:")[1].rsplit(":", 1)
+    prefix = map_run_arn.split(":mapRun:")[0]
+    name = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{run}/{entry['index']}"))
+    iso = lambda d: d.strftime("%Y-%m-%dT%H:%M:%S.") + f"{d.microsecond // 1000:03d}Z"  # noqa: E731
+    out = {
+        "ExecutionArn": f"{prefix}:execution:{machine}:{name}",
+        "Input": json.dumps(entry["input"], separators=(",", ":")),
+        "InputDetails": {"Included": True},
+        "Name": name,
+        "OutputDetails": {"Included": True},
+        "RedriveCount": 0,
+        "StartDate": iso(entry["start"]),
+        "StateMachineArn": f"{prefix}:stateMachine:{machine}",
+        "Status": entry["status"],
+        "StopDate": iso(entry["stop"]),
+    }
+    if entry["status"] == "SUCCEEDED":
+        out.update(
+            Output=json.dumps(entry["output"], separators=(",", ":")),
+            RedriveStatus="NOT_REDRIVABLE",
+            RedriveStatusReason="Execution is SUCCEEDED and cannot be redriven",
+        )
+    else:
+        out.update(Error=entry["error"], Cause=entry["cause"], RedriveStatus="REDRIVABLE_BY_MAP_RUN")
+    return dict(sorted(out.items()))
+
+
+def _write_results(env, resource_runtime_part, state_credentials):
+    """A Distributed Map's ResultWriter exports its child executions to `<Prefix>/<map run id>/` as `SUCCEEDED_n.json`
+    and `FAILED_n.json`, listed in `manifest.json`
+    (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html; failed children are written
+    unchanged, "equivalent to having set Transformation to NONE"). moto writes only `manifest.json`, with every list
+    empty (`result_writer/resource_eval/resource_eval_s3.py`: "TODO: generate result files")."""
+    parameters = env.stack.pop()
+    env.stack.pop()  # the Map's results: the files are written from the recorded children instead
+    s3 = ResultWriterS3._get_s3_client(resource_runtime_part=resource_runtime_part, state_credentials=state_credentials)
+    record = env.map_run_record_pool_manager.get_all().pop()
+    run = record.map_run_arn.split(":")[-1]
+    prefix = parameters["Prefix"]
+    if prefix and not prefix.endswith("/"):
+        prefix += "/"
+    children = sorted(record.__dict__.get("_e2e_results", []), key=lambda e: e["index"])
+    files = {"FAILED": [], "PENDING": [], "SUCCEEDED": []}
+    for status in ("FAILED", "SUCCEEDED"):
+        entries = [_result_entry(record.map_run_arn, c) for c in children if c["status"] == status]
+        if entries:
+            body = json.dumps(entries).encode("utf8")
+            key = f"{prefix}{run}/{status}_0.json"
+            s3.put_object(Bucket=parameters["Bucket"], Key=key, Body=body)
+            files[status].append({"Key": key, "Size": len(body)})
+    key = f"{prefix}{run}/manifest.json"
+    manifest = {"DestinationBucket": parameters["Bucket"], "MapRunArn": record.map_run_arn, "ResultFiles": files}
+    s3.put_object(Bucket=parameters["Bucket"], Key=key, Body=json.dumps(manifest, indent=2).encode("utf8"))
+    env.stack.append({"MapRunArn": record.map_run_arn, "ResultWriterDetails": {"Bucket": parameters["Bucket"], "Key": key}})
+
+
+DistributedItemProcessorWorker._eval_input = _eval_item_input_kept
+DistributedItemProcessorWorker._eval_job = _eval_item_recorded
+ResultWriterS3._handle_put_object = staticmethod(_write_results)
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
