@@ -254,6 +254,16 @@ describe('batch-pipelines against moto', () => {
     }
   }, 120_000);
 
+  test('exit 1 for an AWS error, shown with its fix; exit 2 for invalid arguments, before any call', async () => {
+    const missing = await cli(['diagnose', '--queue', 'no-such-queue']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no-such-queue/);
+    const invalid = await cli(['submit', '--queue', 'standard', '--stage', 'align=align', '--run-id', 'x']);
+    expect(invalid.code).toBe(2);
+    expect(invalid.stderr).toContain('--items');
+    summary.push(`errors: ${missing.stderr.trim().split('\n')[0]} | ${invalid.stderr.trim().split('\n')[0]}`);
+  }, 120_000);
+
   test('start runs a manifest once: a second start reports the run it already started', async () => {
     const s3 = new S3Client({ endpoint: moto.endpoint, region: 'us-east-1', credentials, forcePathStyle: true });
     clients.push(s3);
