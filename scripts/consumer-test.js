@@ -54,6 +54,7 @@ try {
     `import { App, Duration, Size, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Ec2Capacity, Job, JobQueue, PurchaseOption, Workflow, WorkflowStep } from 'cdk-batch-pipelines';
 
 const app = new App();
@@ -73,6 +74,27 @@ const job = (id: string) =>
 const first = new WorkflowStep('first', { job: job('First') });
 const second = new WorkflowStep('second', { job: job('Second'), dependsOn: [first] });
 new Workflow(stack, 'Workflow', { steps: [first, second] });
+
+// A team binding its own job to a queue another team owns, and granting the CDK way.
+const env = { account: '111111111111', region: 'eu-west-1' };
+const teamStack = new Stack(app, 'ConsumerTeamJobs', { env });
+const shared = JobQueue.fromJobQueueArn(teamStack, 'Shared', 'arn:aws:batch:eu-west-1:111111111111:job-queue/shared', {
+  capacities: [
+    Ec2Capacity.fromComputeEnvironmentArn(teamStack, 'SharedSpot', 'arn:aws:batch:eu-west-1:111111111111:compute-environment/spot', {
+      purchaseOption: PurchaseOption.SPOT,
+      instanceTypes: [new ec2.InstanceType('r6i.2xlarge')],
+      maxvCpus: 256,
+    }),
+  ],
+});
+const teamJob = new Job(teamStack, 'Report', {
+  queues: [shared],
+  image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:1.36'),
+  vcpus: 4,
+  memory: Size.gibibytes(16),
+  timeout: Duration.hours(1),
+});
+new s3.Bucket(teamStack, 'Data', { enforceSSL: true }).grantRead(teamJob);
 app.synth();
 `,
   );
@@ -92,7 +114,16 @@ app.synth();
     ],
     app,
   );
-  run(join(app, 'node_modules', '.bin', 'cdk'), ['synth', '-q'], app);
+  run(join(app, 'node_modules', '.bin', 'cdk'), ['synth', '-q', '--all'], app);
+  const team = JSON.parse(readFileSync(join(app, 'cdk.out', 'ConsumerTeamJobs.template.json'), 'utf8'));
+  const teamTypes = Object.values(team.Resources).map((r) => r.Type);
+  if (teamTypes.includes('AWS::Batch::JobQueue') || !teamTypes.includes('AWS::Batch::JobDefinition')) {
+    throw new Error('the team stack should add a job definition to the imported queue, and no queue of its own');
+  }
+  const policies = JSON.stringify(Object.values(team.Resources).filter((r) => r.Type === 'AWS::IAM::Policy'));
+  if (!policies.includes('s3:GetObject')) {
+    throw new Error('bucket.grantRead(job) did not grant the job role s3:GetObject');
+  }
   const template = JSON.parse(readFileSync(join(app, 'cdk.out', 'ConsumerPipeline.template.json'), 'utf8'));
   const types = Object.values(template.Resources).map((r) => r.Type);
   for (const t of [
@@ -110,7 +141,7 @@ app.synth();
     throw new Error('the installed batch-pipelines command did not print its help');
   }
   console.log(
-    `consumer test: the packed library installed, imported by name, synthesized ${types.length} resources; batch-pipelines runs`,
+    `consumer test: the packed library installed, imported by name, synthesized ${types.length} resources, bound a job to an imported queue and granted bucket.grantRead(job); batch-pipelines runs`,
   );
 } finally {
   rmSync(work, { recursive: true, force: true });

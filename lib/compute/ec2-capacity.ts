@@ -4,6 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { CapacityPlatform, ICapacity, PurchaseOption } from './capacity';
+import { ImportedEc2Capacity, ImportedEc2CapacityOptions } from './imported-capacity';
 import { fitOnInstances, FitResult, JobResources } from './fit';
 import { InstanceCatalog } from './instance-catalog';
 import { updateTimeoutMinutes } from '../private/job-timeouts';
@@ -179,6 +180,20 @@ export class Ec2Capacity extends Construct implements ICapacity {
   public static readonly DEFAULT_INSTANCE_TYPES: readonly string[] = ['r5', 'r6i', 'r7i'].flatMap((f) =>
     ['xlarge', '2xlarge', '4xlarge'].map((s) => `${f}.${s}`),
   );
+
+  /**
+   * An EC2 compute environment another stack or team owns, to declare an imported queue's capacity
+   * (`JobQueue.fromJobQueueArn(..., { capacities })`): jobs bound to that queue are then checked against the instance
+   * types you declare here, which this app cannot read at synth.
+   */
+  public static fromComputeEnvironmentArn(
+    scope: Construct,
+    id: string,
+    computeEnvironmentArn: string,
+    options: ImportedEc2CapacityOptions,
+  ): ICapacity {
+    return new ImportedEc2Capacity(scope, id, computeEnvironmentArn, options);
+  }
 
   public readonly computeEnvironment: batch.ManagedEc2EcsComputeEnvironment;
   /** The launch template every instance starts from. */

@@ -4,6 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { CapacityPlatform, ICapacity, PurchaseOption } from './capacity';
 import { fitOnFargate, FitResult, JobResources } from './fit';
+import { ImportedFargateCapacity, ImportedFargateCapacityOptions } from './imported-capacity';
 import { updateTimeoutMinutes } from '../private/job-timeouts';
 import { fail } from '../private/errors';
 import { defaultPrivateSubnets } from '../private/subnets';
@@ -80,6 +81,19 @@ const EC2_ONLY_PROPS = [
  * @see https://docs.aws.amazon.com/batch/latest/userguide/fargate.html
  */
 export class FargateCapacity extends Construct implements ICapacity {
+  /**
+   * A Fargate compute environment another stack or team owns, to declare an imported queue's capacity
+   * (`JobQueue.fromJobQueueArn(..., { capacities })`).
+   */
+  public static fromComputeEnvironmentArn(
+    scope: Construct,
+    id: string,
+    computeEnvironmentArn: string,
+    options: ImportedFargateCapacityOptions,
+  ): ICapacity {
+    return new ImportedFargateCapacity(scope, id, computeEnvironmentArn, options);
+  }
+
   public readonly computeEnvironment: batch.FargateComputeEnvironment;
   public readonly platform = CapacityPlatform.FARGATE;
   public readonly purchaseOption: PurchaseOption;

@@ -1,6 +1,7 @@
 import { Annotations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { CostAssumptions, CostEstimate, CostModelError, estimateCost, formatCostTable, Workload } from './cost-model';
+import { ICapacity } from '../compute/capacity';
 import { Ec2Capacity } from '../compute/ec2-capacity';
 
 /** Props of `CostReport`. */
@@ -8,10 +9,11 @@ export interface CostReportProps {
   /** What the pipeline runs. */
   readonly workload: Workload;
   /**
-   * The capacity jobs run on: its instance types and maxvCpus feed the estimate.
+   * The capacity jobs run on: its maxvCpus (and, for an `Ec2Capacity`, its instance types) feed the estimate. Any
+   * capacity, imported or Fargate, is accepted; only an `Ec2Capacity` says which instance types to price.
    * @default - the assumptions' instance types (or the library's default set), no maxvCpus limit
    */
-  readonly capacity?: Ec2Capacity;
+  readonly capacity?: ICapacity;
   /**
    * Prices, discounts and rates.
    * @default - the documented defaults of `CostAssumptions`
@@ -36,7 +38,9 @@ export class CostReport extends Construct {
     try {
       this.estimate = estimateCost(props.workload, {
         ...props.assumptions,
-        instanceTypes: props.assumptions?.instanceTypes ?? props.capacity?.instanceTypeNames,
+        instanceTypes:
+          props.assumptions?.instanceTypes ??
+          (props.capacity instanceof Ec2Capacity ? props.capacity.instanceTypeNames : undefined),
         maxvCpus: props.assumptions?.maxvCpus ?? props.capacity?.maxvCpus,
       });
     } catch (e) {

@@ -19,19 +19,19 @@ import { SharedJobResources } from './shared-job-resources';
 import { CapacityPlatform, ICapacity, PurchaseOption } from '../compute/capacity';
 import { JobResources } from '../compute/fit';
 import { describeProblem } from '../core/validation-error';
-import { JobQueue } from '../queues/job-queue';
+import { IJobQueue } from '../queues/job-queue-base';
 import { allRevisionsArn, jobDefinitionArnPattern } from '../private/arns';
 import { noteJobTimeout } from '../private/job-timeouts';
 import { fail } from '../private/errors';
 import { grantRunTagging } from '../private/run-names';
-import { checkFit } from '../private/fit-check';
+import { checkFit } from './fit-check';
 import {
   FARGATE_MAX_EPHEMERAL_GIB,
   FARGATE_MIN_EPHEMERAL_GIB,
   LONG_SPOT_JOB_SECONDS,
   MIN_JOB_MEMORY_MIB,
 } from '../private/limits';
-import { checkEnvironment, checkTags, checkTimeout } from '../private/job-checks';
+import { checkEnvironment, checkTags, checkTimeout } from './job-checks';
 import { checkBatchName, defaultJobDefinitionName } from '../private/names';
 import { ensureStackLimitChecks } from '../private/stack-limits';
 
@@ -41,7 +41,7 @@ export interface JobProps {
    * Queues the job is submitted to; the first is where it normally runs, others (e.g. an On-Demand escalation
    * queue) must be of the same platform. The platform (EC2 or Fargate) follows them.
    */
-  readonly queues: JobQueue[];
+  readonly queues: IJobQueue[];
 
   /** The container image. */
   readonly image: ecs.ContainerImage;
@@ -218,7 +218,7 @@ export class Job extends Construct implements iam.IGrantable {
   /** Environment variable names the job declares. */
   public readonly environmentNames: string[];
 
-  private readonly _queues: JobQueue[] = [];
+  private readonly _queues: IJobQueue[] = [];
   private readonly efsMounts: efs.IFileSystem[] = [];
   private readonly scratchPath?: string;
   private readonly packingThreshold: number;
@@ -360,7 +360,7 @@ export class Job extends Construct implements iam.IGrantable {
   }
 
   /** The queues this job is submitted to; the first is its default. */
-  public get queues(): readonly JobQueue[] {
+  public get queues(): readonly IJobQueue[] {
     return [...this._queues];
   }
 
@@ -381,7 +381,7 @@ export class Job extends Construct implements iam.IGrantable {
   }
 
   /** Binds the job to one more queue (e.g. an On-Demand escalation queue). Checked at synth like the others. */
-  public addQueue(queue: JobQueue): void {
+  public addQueue(queue: IJobQueue): void {
     if (queue.platform !== undefined && queue.platform !== this.platform) {
       fail(this, {
         prop: 'queues',

@@ -12,12 +12,12 @@ import { SharedJobResources } from './shared-job-resources';
 import { CapacityPlatform, ICapacity, PurchaseOption } from '../compute/capacity';
 import { fitOnInstances } from '../compute/fit';
 import { describeProblem } from '../core/validation-error';
-import { JobQueue } from '../queues/job-queue';
+import { IJobQueue } from '../queues/job-queue-base';
 import { allRevisionsArn } from '../private/arns';
 import { fail } from '../private/errors';
 import { grantRunTagging } from '../private/run-names';
-import { checkFit } from '../private/fit-check';
-import { checkEnvironment, checkTags, checkTimeout } from '../private/job-checks';
+import { checkFit } from './fit-check';
+import { checkEnvironment, checkTags, checkTimeout } from './job-checks';
 import { MAX_NODE_RANGES } from '../private/limits';
 import { checkBatchName, defaultJobDefinitionName } from '../private/names';
 
@@ -58,7 +58,7 @@ export interface NodeRange {
 /** Props of `MultiNodeJob`. */
 export interface MultiNodeJobProps {
   /** Queues the job is submitted to: EC2 On-Demand capacity only (Batch runs no multi-node jobs on Spot or Fargate). */
-  readonly queues: JobQueue[];
+  readonly queues: IJobQueue[];
   /** Node ranges: together they cover nodes 0..N-1 with no gap or overlap; at most 5. */
   readonly nodeRanges: NodeRange[];
   /**
@@ -133,7 +133,7 @@ export class MultiNodeJob extends Construct implements iam.IGrantable {
   /** Name jobs are submitted with. */
   public readonly jobName: string;
   /** Queues the job is submitted to. */
-  public readonly queues: readonly JobQueue[];
+  public readonly queues: readonly IJobQueue[];
   /** Name of the job definition. */
   public readonly jobDefinitionName: string;
   /** The role the containers run as. */
@@ -348,7 +348,7 @@ export class MultiNodeJob extends Construct implements iam.IGrantable {
    * A job pinned to an instance type that none of a queue's capacities launches waits in RUNNABLE forever. Types and
    * families (`p4d.24xlarge`, or the family `p4d`) the capacity names count.
    */
-  private checkInstanceType(queue: JobQueue, instanceType: string): string[] {
+  private checkInstanceType(queue: IJobQueue, instanceType: string): string[] {
     const family = instanceType.split('.')[0];
     return queue.capacities
       .filter((c) => c.platform === CapacityPlatform.EC2)

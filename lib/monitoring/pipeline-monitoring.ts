@@ -10,9 +10,9 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { JOB_METRICS_NAMESPACE, JobMetric } from './job-metrics';
+import { JOB_METRICS_NAMESPACE, JobMetric } from '../queues/job-metrics';
 import { PROBE_INTERVAL, QueueProbe } from './queue-probe';
-import { JobQueue } from '../queues/job-queue';
+import { IJobQueue } from '../queues/job-queue-base';
 import { fail } from '../private/errors';
 import { denyGrantsExceptForAwsServices } from '../private/kms';
 import { MAX_ALARM_WINDOW_SECONDS, MIN_ALARM_WINDOW_SECONDS, SPOT_RECLAIM_REASON_PATTERN } from '../private/limits';
@@ -31,7 +31,7 @@ const JOB_FAILED_SUBJECT = 'Batch job failed';
 /** Props of `PipelineMonitoring`. */
 export interface PipelineMonitoringProps {
   /** The queues whose jobs are watched. */
-  readonly queues: JobQueue[];
+  readonly queues: IJobQueue[];
   /**
    * The workflow whose executions are watched.
    * @default - no workflow alarms or notifications
@@ -93,7 +93,7 @@ export class PipelineMonitoring extends Construct {
   /** Every alarm, by name. */
   public readonly alarms: Record<string, cloudwatch.Alarm> = {};
 
-  private readonly queues: JobQueue[];
+  private readonly queues: IJobQueue[];
 
   constructor(scope: Construct, id: string, props: PipelineMonitoringProps) {
     super(scope, id);

@@ -5,8 +5,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { JOB_METRICS_NAMESPACE, JobMetric } from './job-metrics';
-import { JobQueue } from '../queues/job-queue';
+import { JOB_METRICS_NAMESPACE, JobMetric } from '../queues/job-metrics';
+import { IJobQueue } from '../queues/job-queue-base';
 import { acknowledgeWildcards } from '../private/nag';
 import { vendedLogGroupName } from '../private/names';
 import { BLOCKED_REASON_PATTERNS } from '../private/limits';
@@ -14,7 +14,7 @@ import { BLOCKED_REASON_PATTERNS } from '../private/limits';
 /** Props of `QueueProbe`. */
 export interface QueueProbeProps {
   /** The queues to look at. */
-  readonly queues: JobQueue[];
+  readonly queues: IJobQueue[];
   /** How long its logs are kept. */
   readonly logRetention: logs.RetentionDays;
 }

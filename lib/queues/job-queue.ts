@@ -1,15 +1,11 @@
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Arn, ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { CapacityPlatform, ICapacity, PurchaseOption } from '../compute/capacity';
 import { describeProblem } from '../core/validation-error';
-import { JOB_METRICS_NAMESPACE, JobMetric } from '../monitoring/job-metrics';
+import { IJobQueue, JobQueueBase } from './job-queue-base';
 import { fail } from '../private/errors';
-import { acknowledgeOnGrantee } from '../private/nag';
-import { grantRunTagging } from '../private/run-names';
 import { checkBatchName } from '../private/names';
 import {
   MAX_COMPUTE_ENVIRONMENTS_PER_QUEUE,
@@ -23,6 +19,26 @@ import {
   MIN_STATE_TIME_LIMIT_SECONDS,
   MIN_WEIGHT_FACTOR,
 } from '../private/limits';
+
+/** What this app should know of a queue it imports. */
+export interface ImportedJobQueueOptions {
+  /**
+   * The queue's capacities in fallback order, imported with `Ec2Capacity.fromComputeEnvironmentArn` or
+   * `FargateCapacity.fromComputeEnvironmentArn`: jobs bound to the queue are checked against them at synth.
+   * @default - none: jobs are not checked against the queue's instance types (a warning says so)
+   */
+  readonly capacities?: ICapacity[];
+  /**
+   * EC2 or Fargate: what job definitions bound to the queue are built for.
+   * @default - the platform of `capacities`, else CapacityPlatform.EC2
+   */
+  readonly platform?: CapacityPlatform;
+  /**
+   * Whether the queue has a fair-share scheduling policy (jobs then need a share identifier when submitted).
+   * @default false
+   */
+  readonly fairShare?: boolean;
+}
 
 /** One share of a fair-share queue. */
 export interface FairShare {
@@ -121,7 +137,7 @@ export interface QueuePresetOptions {
  * A prioritized Batch job queue over an ordered list of capacities, which cancels jobs that can never run instead
  * of letting them wait silently, and checks at construction that its capacities can share a queue.
  */
-export class JobQueue extends Construct {
+export class JobQueue extends JobQueueBase {
   /**
    * Spot first, then On-Demand when Spot is short: the usual shape for interruptible batch work.
    */
@@ -165,6 +181,40 @@ export class JobQueue extends Construct {
     q.expectPurchase('fargateSpot', fargateSpot, PurchaseOption.SPOT);
     q.expectPurchase('fargate', fargate, PurchaseOption.ON_DEMAND);
     return q;
+  }
+
+  /**
+   * A queue another stack or team owns, by ARN. Jobs bound to it are checked against the capacities you declare
+   * (import them with `Ec2Capacity.fromComputeEnvironmentArn` / `FargateCapacity.fromComputeEnvironmentArn`): without
+   * them this app cannot know its instance types, so a job too big for every one of them is not caught at synth (a
+   * warning says so). The queue must be in this stack's account and region: Batch submits only to those.
+   */
+  public static fromJobQueueArn(
+    scope: Construct,
+    id: string,
+    jobQueueArn: string,
+    options: ImportedJobQueueOptions = {},
+  ): IJobQueue {
+    return new ImportedJobQueue(scope, id, jobQueueArn, options);
+  }
+
+  /** A queue another stack or team owns, by name, in this stack's account and region (see `fromJobQueueArn`). */
+  public static fromJobQueueName(
+    scope: Construct,
+    id: string,
+    jobQueueName: string,
+    options: ImportedJobQueueOptions = {},
+  ): IJobQueue {
+    if (!Token.isUnresolved(jobQueueName) && jobQueueName.startsWith('arn:')) {
+      fail(scope, {
+        prop: `fromJobQueueName('${id}').jobQueueName`,
+        received: `'${jobQueueName}'`,
+        allowed: 'a queue name (up to 128 letters, digits, - and _)',
+        fix: `use JobQueue.fromJobQueueArn(scope, '${id}', '${jobQueueName}')`,
+      });
+    }
+    const arn = Stack.of(scope).formatArn({ service: 'batch', resource: 'job-queue', resourceName: jobQueueName });
+    return new ImportedJobQueue(scope, id, arn, options);
   }
 
   /** The aws-cdk-lib job queue underneath (escape hatch). */
@@ -224,6 +274,11 @@ export class JobQueue extends Construct {
   /** The queue's ARN. */
   public get jobQueueArn(): string {
     return this.jobQueue.jobQueueArn;
+  }
+
+  /** The queue's name (CloudFormation's, unless `jobQueueName` was given). */
+  public get jobQueueName(): string {
+    return this.jobQueue.jobQueueName;
   }
 
   /** Capacities in fallback order. */
@@ -287,71 +342,6 @@ export class JobQueue extends Construct {
     this._platform = capacity.platform;
     this._capacities.push(capacity);
     this.jobQueue.addComputeEnvironment(capacity.computeEnvironment, this._capacities.length);
-  }
-
-  /**
-   * A job metric of this queue, derived from Batch job state changes by `PipelineMonitoring` (which must watch this
-   * queue for the metric to have data).
-   * @default props - sum over 5 minutes
-   */
-  public metricJobs(metric: JobMetric, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: JOB_METRICS_NAMESPACE,
-      metricName: metric,
-      dimensionsMap: { JobQueue: this.jobQueueArn },
-      statistic: cloudwatch.Stats.SUM,
-      period: Duration.minutes(5),
-      ...props,
-    });
-  }
-
-  /** Jobs that failed for good on this queue (see `metricJobs`). */
-  public metricJobsFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metricJobs(JobMetric.FAILED, props);
-  }
-
-  /** Jobs that succeeded on this queue (see `metricJobs`). */
-  public metricJobsSucceeded(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metricJobs(JobMetric.SUCCEEDED, props);
-  }
-
-  /** Attempts on this queue ended by a Spot reclaim (see `metricJobs`). */
-  public metricSpotInterruptions(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metricJobs(JobMetric.SPOT_INTERRUPTIONS, props);
-  }
-
-  /** Grants `grantee` permission to submit jobs to this queue (with any job definition it is also granted). */
-  /**
-   * Grants `grantee` what `batch-pipelines watch`, `diagnose` and `cancel` call for the jobs of any queue: ListJobs,
-   * DescribeJobs, DescribeJobQueues and DescribeComputeEnvironments (which have no resource-level permissions), and
-   * CancelJob and TerminateJob on jobs (whose ids exist only at run time). Submitting is `grantSubmit`.
-   * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsbatch.html
-   */
-  public grantOperate(grantee: iam.IGrantable): iam.Grant {
-    const read = iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['batch:ListJobs', 'batch:DescribeJobs', 'batch:DescribeJobQueues', 'batch:DescribeComputeEnvironments'],
-      resourceArns: ['*'],
-    });
-    const jobs = Stack.of(this).formatArn({ service: 'batch', resource: 'job', resourceName: '*' });
-    const stop = iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['batch:CancelJob', 'batch:TerminateJob'],
-      resourceArns: [jobs],
-    });
-    acknowledgeOnGrantee(this, grantee, '*', 'Batch List and Describe actions have no resource-level permissions.');
-    acknowledgeOnGrantee(
-      this,
-      grantee,
-      jobs,
-      'Jobs to cancel or terminate exist only at run time, with ids no policy can name.',
-    );
-    return read.combine(stop);
-  }
-
-  public grantSubmit(grantee: iam.IGrantable): iam.Grant {
-    grantRunTagging(this, grantee);
-    return iam.Grant.addToPrincipal({ grantee, actions: ['batch:SubmitJob'], resourceArns: [this.jobQueueArn] });
   }
 
   private expectPurchase(prop: string, capacity: ICapacity, expected: PurchaseOption): void {
@@ -467,5 +457,85 @@ export class JobQueue extends Construct {
       computeReservation: reservation,
       shareDecay: options.shareDecay ?? Duration.seconds(0),
     });
+  }
+}
+
+/** A queue this app does not create: what it knows of it is what the importer declared. */
+class ImportedJobQueue extends JobQueueBase {
+  public readonly jobQueueArn: string;
+  public readonly jobQueueName: string;
+  public readonly capacities: readonly ICapacity[];
+  public readonly platform: CapacityPlatform;
+  public readonly architecture?: ec2.InstanceArchitecture;
+  public readonly fairShare: boolean;
+
+  constructor(scope: Construct, id: string, jobQueueArn: string, options: ImportedJobQueueOptions) {
+    super(scope, id);
+    this.jobQueueArn = jobQueueArn;
+    if (!Token.isUnresolved(jobQueueArn) && !/^arn:[^:]+:batch:[^:]*:[^:]*:job-queue\/./.test(jobQueueArn)) {
+      fail(this, {
+        prop: 'jobQueueArn',
+        received: `'${jobQueueArn}'`,
+        allowed: 'a Batch job queue ARN: arn:<partition>:batch:<region>:<account>:job-queue/<name>',
+        fix: 'pass the queue ARN (e.g. from the owning stack output), or use JobQueue.fromJobQueueName with its name',
+      });
+    }
+    const parts = Arn.split(jobQueueArn, ArnFormat.SLASH_RESOURCE_NAME);
+    this.jobQueueName = parts.resourceName ?? '';
+    if (!Token.isUnresolved(jobQueueArn)) {
+      this.checkArn(parts);
+    }
+    const capacities = options.capacities ?? [];
+    const platforms = [...new Set(capacities.map((c) => c.platform))];
+    const architectures = [...new Set(capacities.map((c) => c.architecture))];
+    this.platform = options.platform ?? platforms[0] ?? CapacityPlatform.EC2;
+    if (platforms.some((p) => p !== this.platform) || architectures.length > 1) {
+      fail(this, {
+        prop: 'capacities',
+        received: capacities.map((c) => `${c.node.path} (${c.platform}, ${c.architecture})`).join(', '),
+        allowed: `capacities of one platform (${this.platform}) and one CPU architecture, as a queue has`,
+        fix: 'declare the capacities the queue really has, in its order',
+      });
+    }
+    if (capacities.length > MAX_COMPUTE_ENVIRONMENTS_PER_QUEUE) {
+      fail(this, {
+        prop: 'capacities',
+        received: `${capacities.length} capacities`,
+        allowed: `at most ${MAX_COMPUTE_ENVIRONMENTS_PER_QUEUE} (a queue has no more)`,
+        fix: 'declare the capacities the queue really has, in its order',
+      });
+    }
+    this.capacities = [...capacities];
+    this.architecture = architectures[0];
+    this.fairShare = options.fairShare ?? false;
+    if (capacities.length === 0) {
+      Annotations.of(this).addWarningV2(
+        'cdk-batch-pipelines:imported-queue-unchecked',
+        `${this.node.path}: jobs bound to imported queue ${this.jobQueueName || jobQueueArn} are not checked against ` +
+          'its instance types, which this app cannot see: a job too big for all of them would wait in RUNNABLE. ' +
+          'Declare them: JobQueue.fromJobQueueArn(scope, id, arn, { capacities: [Ec2Capacity.fromComputeEnvironmentArn(' +
+          'scope, id, ceArn, { purchaseOption, instanceTypes })] }), or acknowledge this warning.',
+      );
+    }
+  }
+
+  /** A queue of another account or region cannot take this stack's jobs; a name is no ARN. */
+  private checkArn(parts: { region?: string; account?: string }): void {
+    const stack = Stack.of(this);
+    const problem =
+      !Token.isUnresolved(stack.region) && parts.region !== stack.region
+        ? `is in region ${parts.region}, not this stack's ${stack.region}`
+        : !Token.isUnresolved(stack.account) && parts.account !== stack.account
+          ? `is in account ${parts.account}, not this stack's ${stack.account}`
+          : undefined;
+    if (problem) {
+      fail(this, {
+        prop: 'jobQueueArn',
+        received: `'${this.jobQueueArn}'`,
+        problem,
+        allowed: `arn:<partition>:batch:<this stack's region>:<this stack's account>:job-queue/<name> (Batch submits jobs only to queues of the caller's account and region)`,
+        fix: 'import the queue in a stack of its own account and region (env: { account, region }), or use JobQueue.fromJobQueueName',
+      });
+    }
   }
 }

@@ -5,7 +5,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { FanOut } from './step';
 import { Job } from '../jobs/job';
-import { JobQueue } from '../queues/job-queue';
+import { IJobQueue } from '../queues/job-queue-base';
 import { acknowledgeWildcards } from '../private/nag';
 import { stackJobDefinitionsArn, stackNamePart } from '../private/names';
 import { RUN_TAG, WORKFLOW_TAG } from '../private/run-names';
@@ -13,7 +13,7 @@ import { RUN_TAG, WORKFLOW_TAG } from '../private/run-names';
 /** What the state machine's role needs: what it submits where, and the fan-outs' manifests and results. */
 export interface WorkflowAccess {
   readonly jobs: Iterable<Job>;
-  readonly queues: Iterable<JobQueue>;
+  readonly queues: Iterable<IJobQueue>;
   readonly fanOuts: readonly FanOut[];
 }
 

@@ -6,7 +6,7 @@ import { FanOut, FanOutMode, WorkflowStep } from './step';
 import { CapacityPlatform, PurchaseOption } from '../compute/capacity';
 import { InstanceCatalog } from '../compute/instance-catalog';
 import { Job } from '../jobs/job';
-import { JobQueue } from '../queues/job-queue';
+import { IJobQueue } from '../queues/job-queue-base';
 import { fail, gib } from '../private/errors';
 import { findCycle, levelsOf } from '../private/graph';
 import {
@@ -32,8 +32,8 @@ export type Unit = WorkflowStep | FanOut;
 /** How one step is submitted: resolved queues, memory ladder and what the state fills in. */
 export interface StepPlan {
   readonly step: WorkflowStep;
-  readonly queue: JobQueue;
-  readonly onDemandQueue?: JobQueue;
+  readonly queue: IJobQueue;
+  readonly onDemandQueue?: IJobQueue;
   readonly memoryLevelsMiB: number[];
   readonly parameters: Record<string, string>;
   readonly environment: Record<string, string>;
@@ -588,7 +588,7 @@ export class WorkflowPlan {
    * capacity and the job has an On-Demand queue, however short the job: a 1-hour qc job loses its sample to Spot as
    * surely as a 6-hour one. A long Spot job with nowhere to escalate is an error unless escalation is turned off.
    */
-  private onDemandQueueFor(step: WorkflowStep, queue: JobQueue): JobQueue | undefined {
+  private onDemandQueueFor(step: WorkflowStep, queue: IJobQueue): IJobQueue | undefined {
     const job = step.options.job;
     const hasSpot = queue.capacities.some((c) => c.purchaseOption === PurchaseOption.SPOT);
     if (step.options.spotEscalation === false || (!hasSpot && step.options.spotEscalation === undefined)) {
@@ -635,7 +635,7 @@ export class WorkflowPlan {
    * SubmitJob requires a share identifier on a fair-share queue and refuses one elsewhere.
    * @see https://docs.aws.amazon.com/batch/latest/APIReference/API_SubmitJob.html
    */
-  private checkShareIdentifier(step: WorkflowStep, queues: JobQueue[]): void {
+  private checkShareIdentifier(step: WorkflowStep, queues: IJobQueue[]): void {
     const share = step.options.shareIdentifier;
     const fairShare = queues.filter((q) => q.fairShare);
     const prop = `steps['${step.name}'].shareIdentifier`;
@@ -745,7 +745,7 @@ export class WorkflowPlan {
    * the step's capacity accepts (on Fargate the next valid memory for the job's vCPUs; on EC2 at most what the
    * largest instance type leaves usable), stopping when no larger size fits.
    */
-  private memoryLadder(step: WorkflowStep, queues: JobQueue[]): number[] {
+  private memoryLadder(step: WorkflowStep, queues: IJobQueue[]): number[] {
     const job = step.options.job;
     const base = job.resources.memory.toMebibytes();
     const options = step.options.memoryEscalation;
@@ -899,7 +899,7 @@ function percentageFits(p: number): boolean {
 }
 
 /** The most memory (MiB) a job of `job`'s vCPUs/GPUs can get on some capacity of `queue`. */
-function largestFittingMemory(queue: JobQueue, job: Job): number {
+function largestFittingMemory(queue: IJobQueue, job: Job): number {
   const r = job.resources;
   let best = 0;
   for (const c of queue.capacities) {

@@ -1,7 +1,7 @@
 import { Size } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Job } from '../jobs/job';
-import { JobQueue } from '../queues/job-queue';
+import { IJobQueue } from '../queues/job-queue-base';
 
 /** How a fan-out runs its items. */
 export enum FanOutMode {
@@ -206,7 +206,7 @@ export interface WorkflowStepOptions {
    * The queue the step submits to.
    * @default - the job's first queue
    */
-  readonly queue?: JobQueue;
+  readonly queue?: IJobQueue;
   /**
    * Steps that must succeed first.
    * @default - none
@@ -242,7 +242,7 @@ export interface WorkflowStepOptions {
    * The On-Demand queue Spot escalation submits to.
    * @default - the first of the job's queues whose capacities are all On-Demand
    */
-  readonly onDemandQueue?: JobQueue;
+  readonly onDemandQueue?: IJobQueue;
   /**
    * Rerun with more memory after an out-of-memory kill, or `false` to fail at once.
    * @default - factor 1.5, at most 2 times, up to the largest size that fits

@@ -13,7 +13,7 @@ import { FanOut, FanOutMode, WorkflowStep } from './step';
 import { buildStep, StepContext, Substitutions } from './step-states';
 import { describeProblem } from '../core/validation-error';
 import { Job } from '../jobs/job';
-import { JobQueue } from '../queues/job-queue';
+import { IJobQueue } from '../queues/job-queue-base';
 import { gib } from '../private/errors';
 import { levelsOf } from '../private/graph';
 import { vendedLogGroupName } from '../private/names';
@@ -88,7 +88,7 @@ export class Workflow extends Construct {
   private readonly substitutions = new Substitutions();
   private readonly scopes: FailureScope[] = [];
   private readonly submitJobs = new Set<Job>();
-  private readonly submitQueues = new Set<JobQueue>();
+  private readonly submitQueues = new Set<IJobQueue>();
 
   constructor(scope: Construct, id: string, props: WorkflowProps) {
     super(scope, id);
@@ -153,7 +153,7 @@ export class Workflow extends Construct {
   }
 
   /** The On-Demand queue the step escalates to after Spot interruptions, if escalation is on. */
-  public onDemandQueueOf(step: WorkflowStep): JobQueue | undefined {
+  public onDemandQueueOf(step: WorkflowStep): IJobQueue | undefined {
     return this.plan.planOf(step).onDemandQueue;
   }
 

@@ -13,6 +13,7 @@ import {
   BatchPipelinesValidationError,
   CapacityPlatform,
   Ec2Capacity,
+  IJobQueue,
   Job,
   JobProps,
   JobQueue,
@@ -34,7 +35,7 @@ function setup() {
   return { app, stack, vpc, c, queue, fargateQueue };
 }
 
-function job(scope: Stack, queue: JobQueue, extra: Partial<JobProps> = {}, id = 'Align'): Job {
+function job(scope: Stack, queue: IJobQueue, extra: Partial<JobProps> = {}, id = 'Align'): Job {
   return new Job(scope, id, { queues: [queue], image, vcpus: 4, memory: Size.gibibytes(30), ...extra });
 }
 
@@ -551,11 +552,19 @@ describe('the fit check at synth', () => {
     );
   });
 
+  test('a Fargate job of a vCPU count Fargate does not offer is reported under vcpus', () => {
+    const { app, stack, fargateQueue } = setup();
+    job(stack, fargateQueue, { vcpus: 3, memory: Size.gibibytes(8) });
+    expect(() => app.synth()).toThrow(
+      /\[Test\/Align\] Test\/Align: vcpus 3 vCPU \/ 8 GiB does not fit Fargate queue Test\/FargateQueue/,
+    );
+  });
+
   test('an invalid Fargate size fails synth, naming the nearest valid sizes', () => {
     const { app, stack, fargateQueue } = setup();
     job(stack, fargateQueue, { memory: Size.gibibytes(32) });
     expect(() => app.synth()).toThrow(
-      'Test/Align: memory 4 vCPU / 32 GiB does not fit Fargate queue Test/FargateQueue: 4 vCPU / 32768 MiB is not a valid Fargate size; nearest valid: 8 vCPU / 32768 MiB or 4 vCPU / 30720 MiB; allowed: valid Fargate vCPU/memory pairs (see the Fargate sizes table), no GPUs. Fix: request 8 vCPU / 32768 MiB or 4 vCPU / 30720 MiB',
+      "Test/Align: memory 4 vCPU / 32 GiB does not fit Fargate queue Test/FargateQueue: 4 vCPU / 32768 MiB is not a valid Fargate size; nearest valid: 8 vCPU / 32768 MiB or 4 vCPU / 30720 MiB; allowed: Fargate's vCPU/memory pairs (vCPUs 0.25, 0.5, 1, 2, 4, 8, 16, each with its memory sizes: https://docs.aws.amazon.com/batch/latest/APIReference/API_ResourceRequirement.html), no GPUs. Fix: request 8 vCPU / 32768 MiB or 4 vCPU / 30720 MiB",
     );
   });
 

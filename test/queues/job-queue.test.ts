@@ -1,9 +1,18 @@
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { App, CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { App, CfnElement, Duration, Size, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { BatchPipelinesValidationError, CapacityPlatform, Ec2Capacity, JobQueue } from '../../lib';
+import {
+  BatchPipelinesValidationError,
+  CapacityPlatform,
+  Ec2Capacity,
+  FargateCapacity,
+  Job,
+  JobQueue,
+  PurchaseOption,
+} from '../../lib';
 import { capacities, errorOf } from '../support/capacity';
 import { validationFindings } from '../support/synth';
 import { stackWithVpc } from '../support/stacks';
@@ -342,5 +351,126 @@ describe('JobQueue bad input', () => {
     expect(() => app.synth()).toThrow(
       'Test/Empty: capacities [] (the queue has no capacity) is not allowed; allowed: 1 to 3 capacities. Fix: pass capacities, or call addCapacity() before synth',
     );
+  });
+});
+
+describe('JobQueue.fromJobQueueArn: a queue another stack or team owns', () => {
+  const arn = 'arn:aws:batch:eu-west-1:111111111111:job-queue/shared-standard';
+  const env = { account: '111111111111', region: 'eu-west-1' };
+  const image = ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:1.36');
+
+  function declared(stack: Stack) {
+    return JobQueue.fromJobQueueArn(stack, 'Shared', arn, {
+      capacities: [
+        Ec2Capacity.fromComputeEnvironmentArn(
+          stack,
+          'SharedSpot',
+          'arn:aws:batch:eu-west-1:111111111111:compute-environment/shared-spot',
+          {
+            purchaseOption: PurchaseOption.SPOT,
+            instanceTypes: [new ec2.InstanceType('r6i.xlarge'), new ec2.InstanceType('r6i.2xlarge')],
+            maxvCpus: 256,
+          },
+        ),
+      ],
+    });
+  }
+
+  test('a new job binds to it: an EC2 job definition, SubmitJob granted on its ARN, its name from the ARN', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Jobs', { env });
+    const queue = declared(stack);
+    const j = new Job(stack, 'Align', { queues: [queue], image, vcpus: 4, memory: Size.gibibytes(30) });
+    const role = new iam.Role(stack, 'Submitter', { assumedBy: new iam.AccountRootPrincipal() });
+    j.grantSubmit(role);
+    const template = Template.fromStack(stack);
+    expect(queue.jobQueueName).toBe('shared-standard');
+    expect(queue.platform).toBe(CapacityPlatform.EC2);
+    expect(queue.fairShare).toBe(false);
+    template.resourceCountIs('AWS::Batch::JobQueue', 0);
+    // An EC2 job definition: no platform capability, as Batch defaults to EC2.
+    template.hasResourceProperties('AWS::Batch::JobDefinition', {
+      PlatformCapabilities: Match.absent(),
+      ContainerProperties: Match.objectLike({ Image: Match.anyValue() }),
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Action: 'batch:SubmitJob', Resource: Match.arrayWith([arn]) })]),
+      },
+    });
+  });
+
+  test('jobs are checked against the declared instance types: too big for all of them fails synth', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Jobs', { env });
+    new Job(stack, 'Align', { queues: [declared(stack)], image, vcpus: 4, memory: Size.gibibytes(64) });
+    expect(() => app.synth()).toThrow(
+      /\[Jobs\/Align\] Jobs\/Align: memory 4 vCPU \/ 64 GiB does not fit any instance type of queue Jobs\/Shared \(capacity Jobs\/SharedSpot\).*Fix: request at most 60 GiB, or add r6i\.4xlarge to Jobs\/SharedSpot/,
+    );
+  });
+
+  test('without declared capacities it warns that jobs cannot be checked, and says how to declare them', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Jobs', { env });
+    const bare = JobQueue.fromJobQueueArn(stack, 'Shared', arn);
+    expect(bare.platform).toBe(CapacityPlatform.EC2);
+    expect(bare.capacities).toEqual([]);
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('imported-queue-unchecked'));
+    expect(warnings.map((w) => String(w.entry.data))).toEqual([
+      expect.stringContaining('Ec2Capacity.fromComputeEnvironmentArn'),
+    ]);
+  });
+
+  test.each([
+    [
+      'a queue of another region',
+      'arn:aws:batch:us-east-1:111111111111:job-queue/q',
+      "is in region us-east-1, not this stack's eu-west-1",
+    ],
+    [
+      'a queue of another account',
+      'arn:aws:batch:eu-west-1:222222222222:job-queue/q',
+      "is in account 222222222222, not this stack's 111111111111",
+    ],
+    ['a name given as an ARN', 'shared-standard', 'is not allowed; allowed: a Batch job queue ARN'],
+    [
+      'a compute environment ARN',
+      'arn:aws:batch:eu-west-1:111111111111:compute-environment/ce',
+      'is not allowed; allowed: a Batch job queue ARN',
+    ],
+  ])('%s is refused at construction with the fix', (_, bad, problem) => {
+    const stack = new Stack(new App(), 'Jobs', { env });
+    expect(() => JobQueue.fromJobQueueArn(stack, 'Shared', bad)).toThrow(
+      `Jobs/Shared: jobQueueArn '${bad}' ${problem}`,
+    );
+  });
+
+  test('fromJobQueueName builds the ARN in the stack account and region, and refuses an ARN', () => {
+    const stack = new Stack(new App(), 'Jobs', { env });
+    const q = JobQueue.fromJobQueueName(stack, 'ByName', 'shared-standard');
+    expect(stack.resolve(q.jobQueueArn)).toEqual({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':batch:eu-west-1:111111111111:job-queue/shared-standard']],
+    });
+    expect(() => JobQueue.fromJobQueueName(stack, 'Arn', arn)).toThrow(
+      `use JobQueue.fromJobQueueArn(scope, 'Arn', '${arn}')`,
+    );
+  });
+
+  test('an imported Fargate capacity makes the job a Fargate job and checks Fargate sizes', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Jobs', { env });
+    const queue = JobQueue.fromJobQueueArn(stack, 'Small', 'arn:aws:batch:eu-west-1:111111111111:job-queue/small', {
+      capacities: [
+        FargateCapacity.fromComputeEnvironmentArn(
+          stack,
+          'FargateSpot',
+          'arn:aws:batch:eu-west-1:111111111111:compute-environment/fargate-spot',
+          { purchaseOption: PurchaseOption.SPOT, maxvCpus: 256 },
+        ),
+      ],
+    });
+    expect(queue.architecture).toBe(ec2.InstanceArchitecture.X86_64);
+    new Job(stack, 'Resize', { queues: [queue], image, vcpus: 1, memory: Size.gibibytes(2) });
+    Template.fromStack(stack).hasResourceProperties('AWS::Batch::JobDefinition', { PlatformCapabilities: ['FARGATE'] });
   });
 });

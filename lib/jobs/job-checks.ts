@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { fail } from './errors';
-import { FARGATE_MAX_JOB_SECONDS, MAX_TAGS, MIN_JOB_TIMEOUT_SECONDS, RESERVED_ENV_PREFIX } from './limits';
+import { fail } from '../private/errors';
+import { FARGATE_MAX_JOB_SECONDS, MAX_TAGS, MIN_JOB_TIMEOUT_SECONDS, RESERVED_ENV_PREFIX } from '../private/limits';
 import { CapacityPlatform } from '../compute/capacity';
 
 /** Throws unless `timeout` is at least 60 s (and at most 14 days on Fargate). */

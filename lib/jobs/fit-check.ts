@@ -4,8 +4,9 @@ import { CapacityPlatform, ICapacity, PurchaseOption } from '../compute/capacity
 import { fitOnInstances, FitResult, formatFargateSize, JobResources } from '../compute/fit';
 import { InstanceCatalog, InstanceTypeInfo } from '../compute/instance-catalog';
 import { describeProblem } from '../core/validation-error';
-import type { JobQueue } from '../queues/job-queue';
-import { gib } from './errors';
+import type { IJobQueue } from '../queues/job-queue-base';
+import { gib } from '../private/errors';
+import { FARGATE_SIZES } from '../private/limits';
 
 /** A warning with its id, as `Annotations.addWarningV2` takes it. */
 export interface FitWarning {
@@ -51,7 +52,7 @@ function instanceTypesOf(fit: FitResult): string[] {
 }
 
 /** Why a job fits nowhere in an EC2 capacity, as the parts of an error message. */
-function ec2NoFit(subject: FitSubject, queue: JobQueue, capacity: ICapacity, fit: FitResult): string {
+function ec2NoFit(subject: FitSubject, queue: IJobQueue, capacity: ICapacity, fit: FitResult): string {
   const r = subject.resources;
   const known = instanceTypesOf(fit);
   const largest = known
@@ -102,7 +103,7 @@ function ec2NoFit(subject: FitSubject, queue: JobQueue, capacity: ICapacity, fit
  * Checks a job of `subject.resources` against every capacity of `queue`: fits nowhere (error), fits only some
  * capacities (warning), fits only wastefully (warning).
  */
-export function checkFit(subject: FitSubject, queue: JobQueue): FitFindings {
+export function checkFit(subject: FitSubject, queue: IJobQueue): FitFindings {
   const errors: string[] = [];
   const warnings: FitWarning[] = [];
   const capacities = queue.capacities;
@@ -118,10 +119,15 @@ export function checkFit(subject: FitSubject, queue: JobQueue): FitFindings {
       const nearest = first.fit.nearestFargateSizes ?? [];
       errors.push(
         describeProblem(subject.scope, {
-          prop: (subject.resources.gpus ?? 0) > 0 ? 'gpus' : 'memory',
+          prop:
+            (subject.resources.gpus ?? 0) > 0
+              ? 'gpus'
+              : FARGATE_SIZES.some((s) => s.vcpus === subject.resources.vcpus)
+                ? 'memory'
+                : 'vcpus',
           received: describeRequest(subject.resources),
           problem: `does not fit Fargate queue ${queue.node.path}: ${first.fit.reason}`,
-          allowed: 'valid Fargate vCPU/memory pairs (see the Fargate sizes table), no GPUs',
+          allowed: `Fargate's vCPU/memory pairs (vCPUs ${FARGATE_SIZES.map((s) => s.vcpus).join(', ')}, each with its memory sizes: https://docs.aws.amazon.com/batch/latest/APIReference/API_ResourceRequirement.html), no GPUs`,
           fix: nearest.length
             ? `request ${nearest.map(formatFargateSize).join(' or ')}`
             : 'use EC2 capacity for this job',
