@@ -546,7 +546,8 @@ export class Ec2Capacity extends Construct implements ICapacity {
     if (!Number.isInteger(g) || g < minGib || g > GP3_MAX_GIB) {
       fail(this, {
         prop,
-        received: `${size.toMebibytes()} MiB`,
+        // In the unit the user typed: whole GiB as GiB, anything else as MiB.
+        received: Number.isInteger(g) ? `${g} GiB` : `${size.toMebibytes()} MiB`,
         allowed: `whole GiB from ${minGib} to ${GP3_MAX_GIB} (gp3${minGib === ECS_AMI_MIN_ROOT_GIB ? '; the ECS AMI needs 30 GiB' : ''})`,
         fix: `give Size.gibibytes(n) with n >= ${minGib}`,
       });

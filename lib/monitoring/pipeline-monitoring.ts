@@ -121,7 +121,7 @@ export class PipelineMonitoring extends Construct {
     if (stuckSeconds < minStuck || stuckSeconds % 60 !== 0 || stuckSeconds > MAX_ALARM_WINDOW_SECONDS) {
       fail(this, {
         prop: 'stuckAfter',
-        received: `${stuckSeconds} seconds`,
+        received: stuckAfter.toHumanString(),
         allowed: `whole minutes from ${minStuck / 60} minutes (three looks of the queue probe) to 24 hours (a CloudWatch alarm period)`,
         fix: 'give e.g. Duration.hours(1)',
       });

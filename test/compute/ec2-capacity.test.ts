@@ -309,7 +309,7 @@ describe('Ec2Capacity bad input', () => {
     [
       'root volume smaller than the AMI',
       () => ({ rootVolumeSize: Size.gibibytes(20) }),
-      'Test/Bad: rootVolumeSize 20480 MiB is not allowed; allowed: whole GiB from 30 to 16384 (gp3; the ECS AMI needs 30 GiB). Fix: give Size.gibibytes(n) with n >= 30',
+      'Test/Bad: rootVolumeSize 20 GiB is not allowed; allowed: whole GiB from 30 to 16384 (gp3; the ECS AMI needs 30 GiB). Fix: give Size.gibibytes(n) with n >= 30',
     ],
     [
       'maxvCpus and concurrentJobs together',

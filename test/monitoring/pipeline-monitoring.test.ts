@@ -512,7 +512,7 @@ describe('PipelineMonitoring bad input', () => {
     ],
     [
       { stuckAfter: Duration.minutes(1) },
-      'Test/Bad: stuckAfter 60 seconds is not allowed; allowed: whole minutes from 15 minutes (three looks of the queue probe) to 24 hours (a CloudWatch alarm period). Fix: give e.g. Duration.hours(1)',
+      'Test/Bad: stuckAfter 1 minute is not allowed; allowed: whole minutes from 15 minutes (three looks of the queue probe) to 24 hours (a CloudWatch alarm period). Fix: give e.g. Duration.hours(1)',
     ],
     [
       { spotInterruptionPercent: 0 },
