@@ -1,4 +1,5 @@
 import { App, Duration, Size, Stack } from 'aws-cdk-lib';
+import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as fc from 'fast-check';
@@ -10,7 +11,6 @@ import {
   Job,
   JobQueue,
   PipelineMonitoring,
-  PurchaseOption,
   Workflow,
   WorkflowStep,
 } from '../../lib';
@@ -82,6 +82,8 @@ const catalogX86 = InstanceCatalog.all()
   .filter((i) => i.architecture === ec2.InstanceArchitecture.X86_64)
   .map((i) => i.name);
 
+// Each case's value type differs; the harness only passes a case's own values back to it.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const CASES: Record<string, Array<PropCase<any>>> = {
   Ec2Capacity: [
     {
@@ -111,8 +113,7 @@ const CASES: Record<string, Array<PropCase<any>>> = {
         new Ec2Capacity(w.stack, 'Subject', {
           vpc: w.vpc,
           spotBidPercentage: v,
-          allocationStrategy: (require('aws-cdk-lib/aws-batch') as typeof import('aws-cdk-lib/aws-batch'))
-            .AllocationStrategy.BEST_FIT,
+          allocationStrategy: batch.AllocationStrategy.BEST_FIT,
         }),
     },
     {
