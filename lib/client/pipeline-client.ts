@@ -1,4 +1,5 @@
-import type { BatchClient, JobDetail, JobStatus, JobSummary, SubmitJobCommandInput } from '@aws-sdk/client-batch';
+import type { BatchClient, JobDetail, JobSummary, SubmitJobCommandInput } from '@aws-sdk/client-batch';
+import { ALL_STATUSES, countStatuses, StatusCounts } from './job-status';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { HistoryEvent, SFNClient } from '@aws-sdk/client-sfn';
 import { Size } from 'aws-cdk-lib';
@@ -39,7 +40,7 @@ const s3Sdk = (): typeof import('@aws-sdk/client-s3') => require('@aws-sdk/clien
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 /** Batch's limits the client works within. @see https://docs.aws.amazon.com/batch/latest/userguide/service_limits.html */
-export const CLIENT_LIMITS = {
+const CLIENT_LIMITS = {
   /** Children of one array job. */
   maxArraySize: MAX_ARRAY_SIZE,
   /** SubmitJob calls per second per account. */
@@ -57,7 +58,7 @@ export const ITEM_ENV = {
 } as const;
 
 /** How a client waits; tests pass a fake. */
-export type Sleep = (ms: number) => Promise<void>;
+type Sleep = (ms: number) => Promise<void>;
 
 /** Options of `PipelineClient`. */
 export interface PipelineClientOptions {
@@ -87,8 +88,11 @@ export interface PipelineClientOptions {
    * @default 8
    */
   readonly maxThrottleRetries?: number;
-  /** @default - real timers */
-  readonly sleep?: Sleep;
+  /**
+   * How the client waits between polls and retries (tests pass a fake).
+   * @default - real timers
+   */
+  readonly sleep?: (ms: number) => Promise<void>;
   /** @default Date.now */
   readonly now?: () => number;
 }
@@ -200,7 +204,7 @@ export interface CancelResult {
 }
 
 /** Counts per status across jobs and array children. */
-export type StatusCounts = Record<JobStatus, number>;
+export type { StatusCounts } from './job-status';
 
 /** A job stuck in RUNNABLE, and what to do about it. */
 export interface StuckJob {
@@ -215,8 +219,6 @@ export interface StuckJob {
   /** Batch's reason translated into a fix. */
   readonly diagnosis: string;
 }
-
-const ALL_STATUSES: JobStatus[] = ['SUBMITTED', 'PENDING', 'RUNNABLE', 'STARTING', 'RUNNING', 'SUCCEEDED', 'FAILED'];
 
 /** Thrown for a request the client will not send. */
 export class ClientInputError extends Error {
@@ -913,24 +915,4 @@ export class PipelineClient {
     }
     return { vcpus, memory: Size.mebibytes(memory), gpus: Number(get('GPU') ?? 0) };
   }
-}
-
-/** Counts per status, array jobs counted by their children. */
-export function countStatuses(jobs: JobDetail[]): StatusCounts {
-  const counts = Object.fromEntries(ALL_STATUSES.map((s) => [s, 0])) as StatusCounts;
-  for (const job of jobs) {
-    const summary = job.arrayProperties?.statusSummary;
-    if (summary && job.arrayProperties?.size) {
-      let counted = 0;
-      for (const s of ALL_STATUSES) {
-        counts[s] += summary[s] ?? 0;
-        counted += summary[s] ?? 0;
-      }
-      // Children not created yet are still waiting with their parent.
-      counts[job.status ?? 'SUBMITTED'] += Math.max(0, job.arrayProperties.size - counted);
-    } else if (job.status) {
-      counts[job.status] += 1;
-    }
-  }
-  return counts;
 }

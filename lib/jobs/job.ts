@@ -206,9 +206,26 @@ export class Job extends Construct implements iam.IGrantable {
   }
 
   /** Whether the job checkpoints (see `JobProps.checkpointing`; a workflow step with `checkpoint` sets it). */
-  public checkpointing: boolean;
+  public get checkpointing(): boolean {
+    return this._checkpointing;
+  }
+
   /** Whether a workflow reruns the job On-Demand when Spot interruptions outlast its retries (set by `Workflow`). */
-  public spotEscalated = false;
+  public get spotEscalated(): boolean {
+    return this._spotEscalated;
+  }
+
+  /**
+   * Records what a workflow step does for the job: it checkpoints, or it escalates Spot interruptions On-Demand.
+   * @internal
+   */
+  public _markByWorkflow(what: { checkpointing?: boolean; spotEscalated?: boolean }): void {
+    this._checkpointing ||= what.checkpointing ?? false;
+    this._spotEscalated ||= what.spotEscalated ?? false;
+  }
+
+  private _checkpointing: boolean;
+  private _spotEscalated = false;
 
   private readonly timeoutGiven: boolean;
   /** Names of the `Ref::` parameters the command uses. */
@@ -261,7 +278,7 @@ export class Job extends Construct implements iam.IGrantable {
     this.validateParameters();
     this.environmentNames = Object.keys(props.environment ?? {});
     this.arrayJob = props.arrayJob ?? false;
-    this.checkpointing = props.checkpointing ?? false;
+    this._checkpointing = props.checkpointing ?? false;
     this.timeoutGiven = props.timeout !== undefined;
     this.scratchPath = props.scratchPath;
     this.packingThreshold = props.packingThreshold ?? 0.6;

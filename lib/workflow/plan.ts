@@ -425,7 +425,7 @@ export class WorkflowPlan {
     }
     const onDemandQueue = this.onDemandQueueFor(step, queue);
     if (onDemandQueue) {
-      job.spotEscalated = true;
+      job._markByWorkflow({ spotEscalated: true });
     }
     this.checkShareIdentifier(step, [queue, ...(onDemandQueue ? [onDemandQueue] : [])]);
     this.checkArraySize(step);
@@ -433,7 +433,7 @@ export class WorkflowPlan {
       const prefix = step.options.checkpoint.prefix ?? 'checkpoints/';
       job.grantRead(step.options.checkpoint.bucket, prefix);
       job.grantWrite(step.options.checkpoint.bucket, prefix);
-      job.checkpointing = true;
+      job._markByWorkflow({ checkpointing: true });
     }
     const parameters = this.resolveParameters(step);
     const environment = this.resolveEnvironment(step);
