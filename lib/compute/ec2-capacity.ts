@@ -10,6 +10,7 @@ import { InstanceCatalog } from './instance-catalog';
 import { updateTimeoutMinutes } from '../private/job-timeouts';
 import { fail, gib } from '../private/errors';
 import { acknowledgeFinding } from '../private/nag';
+import { claimPhysicalName } from '../private/names';
 import { defaultPrivateSubnets } from '../private/subnets';
 import { ECS_AMI_MIN_ROOT_GIB, GP3_MAX_GIB, MAX_SPOT_BID_PERCENTAGE, MIN_SPOT_BID_PERCENTAGE } from '../private/limits';
 
@@ -212,6 +213,9 @@ export class Ec2Capacity extends Construct implements ICapacity {
 
   constructor(scope: Construct, id: string, props: Ec2CapacityProps) {
     super(scope, id);
+    if (props.computeEnvironmentName !== undefined) {
+      claimPhysicalName(this, 'compute environment', 'computeEnvironmentName', props.computeEnvironmentName);
+    }
     this.purchaseOption = props.purchaseOption ?? PurchaseOption.SPOT;
     const spot = this.purchaseOption === PurchaseOption.SPOT;
     this.validateSpotOptions(props, spot);

@@ -7,6 +7,7 @@ import { fitOnFargate, FitResult, JobResources } from './fit';
 import { ImportedFargateCapacity, ImportedFargateCapacityOptions } from './imported-capacity';
 import { updateTimeoutMinutes } from '../private/job-timeouts';
 import { fail } from '../private/errors';
+import { claimPhysicalName } from '../private/names';
 import { defaultPrivateSubnets } from '../private/subnets';
 
 /** Props of `FargateCapacity`. */
@@ -102,6 +103,9 @@ export class FargateCapacity extends Construct implements ICapacity {
 
   constructor(scope: Construct, id: string, props: FargateCapacityProps) {
     super(scope, id);
+    if (props.computeEnvironmentName !== undefined) {
+      claimPhysicalName(this, 'compute environment', 'computeEnvironmentName', props.computeEnvironmentName);
+    }
     for (const key of EC2_ONLY_PROPS) {
       if ((props as unknown as Record<string, unknown>)[key] !== undefined) {
         fail(this, {

@@ -32,7 +32,7 @@ import {
   MIN_JOB_MEMORY_MIB,
 } from '../private/limits';
 import { checkEnvironment, checkTags, checkTimeout } from './job-checks';
-import { checkBatchName, defaultJobDefinitionName } from '../private/names';
+import { checkBatchName, claimPhysicalName, defaultJobDefinitionName } from '../private/names';
 import { ensureStackLimitChecks } from '../private/stack-limits';
 
 /** Props of `Job`. */
@@ -266,6 +266,7 @@ export class Job extends Construct implements iam.IGrantable {
       checkBatchName(this, 'jobDefinitionName', props.jobDefinitionName);
     }
     this.jobDefinitionName = props.jobDefinitionName ?? defaultJobDefinitionName(this);
+    claimPhysicalName(this, 'job definition', 'jobDefinitionName', this.jobDefinitionName);
     this.resources = { vcpus: props.vcpus, memory: props.memory, gpus: props.gpus ?? 0 };
     this.validateResources(props);
     this.timeout = checkTimeout(this, this.platform, props.timeout ?? Duration.hours(24));

@@ -19,7 +19,7 @@ import { grantRunTagging } from '../private/run-names';
 import { checkFit } from './fit-check';
 import { checkEnvironment, checkTags, checkTimeout } from './job-checks';
 import { MAX_NODE_RANGES } from '../private/limits';
-import { checkBatchName, defaultJobDefinitionName } from '../private/names';
+import { checkBatchName, claimPhysicalName, defaultJobDefinitionName } from '../private/names';
 
 /** The container run on a range of nodes of a multi-node parallel job. */
 export interface NodeRange {
@@ -204,6 +204,7 @@ export class MultiNodeJob extends Construct implements iam.IGrantable {
       checkBatchName(this, 'jobDefinitionName', props.jobDefinitionName);
     }
     this.jobDefinitionName = props.jobDefinitionName ?? defaultJobDefinitionName(this);
+    claimPhysicalName(this, 'job definition', 'jobDefinitionName', this.jobDefinitionName);
     const shared = props.shared ?? SharedJobResources.of(this);
     const jobRole = props.jobRole ?? shared.jobRole;
     this.jobRole = jobRole;

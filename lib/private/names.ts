@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { Aws, Fn, Names, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, Fn, Names, Stack, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { jobDefinitionArnPattern } from './arns';
 import { fail } from './errors';
@@ -68,4 +68,46 @@ export function vendedLogGroupName(scope: IConstruct, what: string): string {
   const stackUuid = Fn.select(2, Fn.split('/', Aws.STACK_ID));
   const unique = Names.uniqueResourceName(scope, { maxLength: 140, separator: '-' });
   return `/aws/vendedlogs/states/${unique}-${what}-${stackUuid}`;
+}
+
+/** Physical names claimed in an app, per kind and environment: the construct path that claimed each. */
+const CLAIMS = new WeakMap<IConstruct, Map<string, string>>();
+
+/**
+ * Claims a physical name (a job definition, queue or compute environment name) for `scope` in its app. Two resources
+ * of one kind with one name in the same account and region collide at deploy (CloudFormation: "already exists"), so
+ * a second claim fails at construction, naming both constructs. Stacks without an explicit account and region may
+ * deploy anywhere; a name claimed twice across two of them is a warning, since they usually deploy to one place.
+ */
+export function claimPhysicalName(scope: Construct, kind: string, prop: string, name: string): void {
+  if (Token.isUnresolved(name)) {
+    return;
+  }
+  const stack = Stack.of(scope);
+  const agnostic = Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region);
+  const where = agnostic ? 'any' : `${stack.account}/${stack.region}`;
+  const claims = CLAIMS.get(scope.node.root) ?? new Map<string, string>();
+  CLAIMS.set(scope.node.root, claims);
+  const key = `${kind}\u0000${where}\u0000${name}`;
+  const other = claims.get(key);
+  if (other === undefined) {
+    claims.set(key, scope.node.path);
+    return;
+  }
+  const otherStack = other.split('/')[0];
+  if (agnostic && otherStack !== stack.node.path.split('/')[0]) {
+    Annotations.of(scope).addWarningV2(
+      'cdk-batch-pipelines:duplicate-name',
+      `${scope.node.path}: ${kind} name '${name}' is also used by ${other}; deployed to the same account and region, ` +
+        `the second deploy fails with "already exists". Give one of them another ${prop}, or give the stacks env.`,
+    );
+    return;
+  }
+  fail(scope, {
+    prop,
+    received: `'${name}'`,
+    problem: `is already the name of ${kind} ${other} in this app (the same account and region)`,
+    allowed: `one ${kind} per name in an account and region`,
+    fix: `give one of them another ${prop}, or leave ${prop} out to let the library or CloudFormation name it`,
+  });
 }

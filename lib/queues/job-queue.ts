@@ -6,7 +6,7 @@ import { CapacityPlatform, ICapacity, PurchaseOption } from '../compute/capacity
 import { describeProblem } from '../core/validation-error';
 import { IJobQueue, JobQueueBase } from './job-queue-base';
 import { fail } from '../private/errors';
-import { checkBatchName } from '../private/names';
+import { checkBatchName, claimPhysicalName } from '../private/names';
 import {
   MAX_COMPUTE_ENVIRONMENTS_PER_QUEUE,
   MAX_COMPUTE_RESERVATION,
@@ -242,6 +242,7 @@ export class JobQueue extends JobQueueBase {
     }
     if (props.jobQueueName !== undefined && !Token.isUnresolved(props.jobQueueName)) {
       checkBatchName(this, 'jobQueueName', props.jobQueueName);
+      claimPhysicalName(this, 'job queue', 'jobQueueName', props.jobQueueName);
     }
     this._platform = props.platform;
     this.schedulingPolicy = props.fairShare ? this.createFairShare(props.fairShare) : undefined;
