@@ -1,4 +1,5 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { IConstruct } from 'constructs';
 import { fail } from '../private/errors';
 import { FARGATE_MAX_JOB_SECONDS, MAX_TAGS, MIN_JOB_TIMEOUT_SECONDS, RESERVED_ENV_PREFIX } from '../private/limits';
@@ -49,6 +50,27 @@ export function checkTags(scope: IConstruct, tags: Record<string, string>): void
       received: `${n} tags`,
       allowed: `at most ${MAX_TAGS} (with propagated tags, a job whose tags exceed ${MAX_TAGS} fails)`,
       fix: 'drop tags, or tag at the stack level where they are not propagated to jobs',
+    });
+  }
+}
+
+/**
+ * A registry image must name something: `ContainerImage.fromRegistry('')` synthesizes, and Batch fails every attempt
+ * of the job with CannotPullContainerError at run time. aws-cdk-lib keeps the name in a private field of
+ * `RepositoryImage`; images of other kinds (ECR, assets) always carry one.
+ */
+export function checkImage(scope: IConstruct, image: ecs.ContainerImage): void {
+  if (!(image instanceof ecs.RepositoryImage)) {
+    return;
+  }
+  const name = (image as unknown as { imageName?: unknown }).imageName;
+  if (typeof name === 'string' && !Token.isUnresolved(name) && name.trim() === '') {
+    fail(scope, {
+      prop: 'image',
+      received: `ContainerImage.fromRegistry('${name}')`,
+      problem: 'names no image',
+      allowed: 'an image reference, e.g. public.ecr.aws/docker/library/busybox:1.36',
+      fix: "give the image, e.g. ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:1.36')",
     });
   }
 }

@@ -31,7 +31,7 @@ import {
   LONG_SPOT_JOB_SECONDS,
   MIN_JOB_MEMORY_MIB,
 } from '../private/limits';
-import { checkEnvironment, checkTags, checkTimeout } from './job-checks';
+import { checkEnvironment, checkImage, checkTags, checkTimeout } from './job-checks';
 import { checkBatchName, claimPhysicalName, defaultJobDefinitionName } from '../private/names';
 import { ensureStackLimitChecks } from '../private/stack-limits';
 
@@ -269,6 +269,7 @@ export class Job extends Construct implements iam.IGrantable {
     claimPhysicalName(this, 'job definition', 'jobDefinitionName', this.jobDefinitionName);
     this.resources = { vcpus: props.vcpus, memory: props.memory, gpus: props.gpus ?? 0 };
     this.validateResources(props);
+    checkImage(this, props.image);
     this.timeout = checkTimeout(this, this.platform, props.timeout ?? Duration.hours(24));
     this.retryPolicy = props.retryPolicy ?? RetryPolicy.spotInterruptions(3);
     this.retryPolicy._validate(this);

@@ -17,7 +17,7 @@ import { allRevisionsArn } from '../private/arns';
 import { fail } from '../private/errors';
 import { grantRunTagging } from '../private/run-names';
 import { checkFit } from './fit-check';
-import { checkEnvironment, checkTags, checkTimeout } from './job-checks';
+import { checkEnvironment, checkImage, checkTags, checkTimeout } from './job-checks';
 import { MAX_NODE_RANGES } from '../private/limits';
 import { checkBatchName, claimPhysicalName, defaultJobDefinitionName } from '../private/names';
 
@@ -180,6 +180,7 @@ export class MultiNodeJob extends Construct implements iam.IGrantable {
         fix: 'use 0, or a node inside one of the ranges',
       });
     }
+    props.nodeRanges.forEach((r) => checkImage(this, r.image));
     const timeout = checkTimeout(this, CapacityPlatform.EC2, props.timeout ?? Duration.hours(24));
     const retryPolicy = props.retryPolicy ?? RetryPolicy.never();
     retryPolicy._validate(this);

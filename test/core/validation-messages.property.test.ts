@@ -252,6 +252,19 @@ const CASES: Record<string, Array<PropCase<any>>> = {
         }),
     },
     {
+      prop: 'image',
+      valid: fc.stringMatching(/^[a-z0-9]+(\/[a-z0-9]+){0,2}(:[a-z0-9.]+)?$/),
+      invalid: fc.constantFrom('', ' ', '   '),
+      shown: (v: string) => `ContainerImage.fromRegistry('${v}')`,
+      build: (w, v: string) =>
+        new Job(w.stack, 'Subject', {
+          queues: [queueOf(w)],
+          image: ecs.ContainerImage.fromRegistry(v),
+          vcpus: 1,
+          memory: Size.gibibytes(2),
+        }),
+    },
+    {
       prop: 'queues',
       valid: fc.constant(1),
       invalid: fc.constant(0),
