@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Extracts the TypeScript blocks of README.md into test/readme-snippets/ so that `tsc --noEmit` (run by `npm test`)
-// type-checks them against the library: README code that stops compiling fails the suite.
+// type-checks them against the library, and Jest runs each one and synthesizes its app: README code that stops
+// compiling or running fails the suite.
 const fs = require('fs');
 const path = require('path');
 
@@ -10,10 +11,42 @@ const outDir = path.join(root, 'test', 'readme-snippets');
 fs.rmSync(outDir, { recursive: true, force: true });
 fs.mkdirSync(outDir, { recursive: true });
 
-// Names README snippets may use without defining them.
-const preamble = `/* eslint-disable */
-// Generated from README.md by scripts/readme-snippets.js: do not edit.
-import { Aspects, Duration, Size, Stack } from 'aws-cdk-lib';
+// Names README snippets may use without defining them, each built for real (ids prefixed "Readme" so a snippet's own
+// constructs never collide with them) when the snippet uses it and does not define it; with what each needs first.
+const GIVEN = [
+  ['vpc', [], "const vpc = new ec2.Vpc(stack, 'ReadmeVpc', { maxAzs: 2 });"],
+  ['spot', ['vpc'], "const spot = new Ec2Capacity(stack, 'ReadmeSpot', { vpc });"],
+  [
+    'onDemand',
+    ['vpc'],
+    "const onDemand = new Ec2Capacity(stack, 'ReadmeOnDemand', { vpc, purchaseOption: PurchaseOption.ON_DEMAND });",
+  ],
+  ['fargateSpot', ['vpc'], "const fargateSpot = new FargateCapacity(stack, 'ReadmeFargateSpot', { vpc });"],
+  [
+    'fargate',
+    ['vpc'],
+    "const fargate = new FargateCapacity(stack, 'ReadmeFargate', { vpc, purchaseOption: PurchaseOption.ON_DEMAND });",
+  ],
+  ['standard', ['spot', 'onDemand'], "const standard = JobQueue.spotFirst(stack, 'ReadmeStandard', spot, onDemand);"],
+  ['urgent', ['onDemand'], "const urgent = new JobQueue(stack, 'ReadmeUrgent', { capacities: [onDemand], priority: 100 });"],
+  ['inputBucket', [], "const inputBucket = new s3.Bucket(stack, 'ReadmeInput', { enforceSSL: true });"],
+  ['resultsBucket', [], "const resultsBucket = new s3.Bucket(stack, 'ReadmeResults', { enforceSSL: true });"],
+  ...['alignJob', 'callJob', 'qcJob', 'aggregateJob'].map((name) => [
+    name,
+    ['standard', 'urgent'],
+    `const ${name} = new Job(stack, 'Readme${name}', { queues: [standard, urgent], image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:1.36'), vcpus: 4, memory: Size.gibibytes(30), timeout: Duration.hours(4) });`,
+  ]),
+  [
+    'workflow',
+    ['alignJob'],
+    "const workflow = new Workflow(stack, 'ReadmeWorkflow', { steps: [new WorkflowStep('align', { job: alignJob })] });",
+  ],
+];
+
+const header = `/* eslint-disable */
+// Generated from README.md by scripts/readme-snippets.js: do not edit. Each README TypeScript block, type-checked by
+// \`tsc --noEmit\` and run here: the names it uses without defining are built for real, then the app is synthesized.
+import { App, Aspects, Duration, Size, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as efs from 'aws-cdk-lib/aws-efs';
@@ -21,22 +54,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as lib from '../../lib';
 const { Ec2Capacity, FargateCapacity, PurchaseOption, JobQueue, Job, MultiNodeJob, RetryPolicy, FanOut, WorkflowStep, Workflow, PipelineMonitoring, ComplianceControls } = lib;
-declare const stack: Stack;
-declare const vpc: ec2.IVpc;
-declare const spot: lib.Ec2Capacity;
-declare const onDemand: lib.Ec2Capacity;
-declare const fargateSpot: lib.FargateCapacity;
-declare const fargate: lib.FargateCapacity;
-declare const standard: lib.JobQueue;
-declare const urgent: lib.JobQueue;
-declare const inputBucket: s3.IBucket;
-declare const resultsBucket: s3.IBucket;
-declare const alignJob: lib.Job;
-declare const callJob: lib.Job;
-declare const qcJob: lib.Job;
-declare const aggregateJob: lib.Job;
-declare const workflow: lib.Workflow;
-void [Aspects, kms, Duration, Size, ecs, efs, ComplianceControls, Ec2Capacity, FargateCapacity, PurchaseOption, JobQueue, Job, MultiNodeJob, RetryPolicy, FanOut, WorkflowStep, Workflow, PipelineMonitoring];
+void [Aspects, ec2, kms, Duration, Size, ecs, efs, s3, ComplianceControls, Ec2Capacity, FargateCapacity, PurchaseOption, JobQueue, Job, MultiNodeJob, RetryPolicy, FanOut, WorkflowStep, Workflow, PipelineMonitoring];
 `;
 
 const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
@@ -45,9 +63,35 @@ blocks.forEach((code, i) => {
     .split('\n')
     .filter((l) => !/^import /.test(l) && !/^declare const /.test(l))
     .join('\n');
+  const defined = new Set([...body.matchAll(/^const (\w+)/gm)].map((m) => m[1]));
+  const needed = new Set();
+  const need = (name) => {
+    if (needed.has(name) || defined.has(name)) {
+      return;
+    }
+    const given = GIVEN.find(([n]) => n === name);
+    given[1].forEach(need);
+    needed.add(name);
+  };
+  for (const [name] of GIVEN) {
+    if (new RegExp(`\\b${name}\\b`).test(body)) {
+      need(name);
+    }
+  }
+  const setup = GIVEN.filter(([n]) => needed.has(n)).map(([, , line]) => `  ${line}`);
   // Snippets show declarations a reader would go on to use; mark them used so noUnusedLocals stays on.
-  const names = [...body.matchAll(/^const (\w+)/gm)].map((m) => m[1]);
-  const use = names.length ? `void [${names.join(', ')}];\n` : '';
-  fs.writeFileSync(path.join(outDir, `snippet-${i + 1}.ts`), `${preamble}\n{\n${body}\n${use}}\n`);
+  const use = defined.size ? `    void [${[...defined].join(', ')}];\n` : '';
+  const test = `test('README TypeScript block ${i + 1} runs and synthesizes', () => {
+  const app = new App({ builtinCloudFormationValidation: false });
+  const stack = new Stack(app, 'Readme${i + 1}');
+${setup.join('\n')}
+  void [stack${[...needed].map((n) => `, ${n}`).join('')}];
+  {
+${body.replace(/^/gm, '    ')}
+${use}  }
+  app.synth();
 });
-console.log(`README: ${blocks.length} TypeScript blocks written to test/readme-snippets/`);
+`;
+  fs.writeFileSync(path.join(outDir, `snippet-${i + 1}.test.ts`), `${header}\n${test}`);
+});
+console.log(`README: ${blocks.length} TypeScript blocks written to test/readme-snippets/ (type-checked and run by npm test)`);
