@@ -28,7 +28,11 @@ const GIVEN = [
     "const fargate = new FargateCapacity(stack, 'ReadmeFargate', { vpc, purchaseOption: PurchaseOption.ON_DEMAND });",
   ],
   ['standard', ['spot', 'onDemand'], "const standard = JobQueue.spotFirst(stack, 'ReadmeStandard', spot, onDemand);"],
-  ['urgent', ['onDemand'], "const urgent = new JobQueue(stack, 'ReadmeUrgent', { capacities: [onDemand], priority: 100 });"],
+  [
+    'urgent',
+    ['onDemand'],
+    "const urgent = new JobQueue(stack, 'ReadmeUrgent', { capacities: [onDemand], priority: 100 });",
+  ],
   ['inputBucket', [], "const inputBucket = new s3.Bucket(stack, 'ReadmeInput', { enforceSSL: true });"],
   ['resultsBucket', [], "const resultsBucket = new s3.Bucket(stack, 'ReadmeResults', { enforceSSL: true });"],
   ...['alignJob', 'callJob', 'qcJob', 'aggregateJob'].map((name) => [
@@ -94,4 +98,6 @@ ${use}  }
 `;
   fs.writeFileSync(path.join(outDir, `snippet-${i + 1}.test.ts`), `${header}\n${test}`);
 });
-console.log(`README: ${blocks.length} TypeScript blocks written to test/readme-snippets/ (type-checked and run by npm test)`);
+console.log(
+  `README: ${blocks.length} TypeScript blocks written to test/readme-snippets/ (type-checked and run by npm test)`,
+);
