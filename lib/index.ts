@@ -9,6 +9,7 @@ export * from './queues/job-queue-base';
 export * from './queues/job-queue';
 export * from './jobs/retry-policy';
 export * from './jobs/shared-job-resources';
+export type { IJob, ImportedJobOptions } from './jobs/job-ref';
 export * from './jobs/job';
 export * from './jobs/multi-node-job';
 export type { EfsMountOptions } from './jobs/job-access';

@@ -1,3 +1,4 @@
+import { IJob, ImportedJob, ImportedJobOptions } from './job-ref';
 import { Annotations, Duration, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -171,7 +172,20 @@ export interface JobProps {
  * queues: it must fit (usable memory, vCPUs, GPUs, maxvCpus, Fargate sizes), should pack well, and retries only what
  * is worth retrying.
  */
-export class Job extends Construct implements iam.IGrantable {
+export class Job extends Construct implements IJob, iam.IGrantable {
+  /**
+   * A job definition another stack or team owns, for grants (`grantSubmit`). A workflow step needs a `Job` this app
+   * defines, since it plans memory, timeouts and retries from the job's own settings.
+   */
+  public static fromJobDefinitionArn(
+    scope: Construct,
+    id: string,
+    jobDefinitionArn: string,
+    options: ImportedJobOptions = {},
+  ): IJob {
+    return new ImportedJob(scope, id, jobDefinitionArn, options);
+  }
+
   /** Environment variable from which an array job's child reads its index (0-based). */
   public static readonly ARRAY_INDEX_VARIABLE = 'AWS_BATCH_JOB_ARRAY_INDEX';
 

@@ -1,3 +1,4 @@
+import { IJob } from './job-ref';
 import { Annotations, Duration, Size, Token } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -123,7 +124,7 @@ export interface MultiNodeJobProps {
  *
  * @see https://docs.aws.amazon.com/batch/latest/userguide/multi-node-parallel-jobs.html
  */
-export class MultiNodeJob extends Construct implements iam.IGrantable {
+export class MultiNodeJob extends Construct implements IJob, iam.IGrantable {
   /** The aws-cdk-lib multi-node job definition underneath. */
   public readonly jobDefinition: batch.MultiNodeJobDefinition;
   /** Number of nodes. */
@@ -138,6 +139,11 @@ export class MultiNodeJob extends Construct implements iam.IGrantable {
   public readonly jobDefinitionName: string;
   /** The role the containers run as. */
   public readonly jobRole: iam.IRole;
+
+  /** The job definition's ARN (this revision). */
+  public get jobDefinitionArn(): string {
+    return this.jobDefinition.jobDefinitionArn;
+  }
 
   /** The nodes' role, so that grants read the CDK way: `bucket.grantRead(job)`. */
   public get grantPrincipal(): iam.IPrincipal {

@@ -761,3 +761,47 @@ describe('Job bad input', () => {
     expect(error.message).toBe(message);
   });
 });
+
+describe('Job.fromJobDefinitionArn: a job definition another stack or team owns', () => {
+  const env = { account: '111111111111', region: 'eu-west-1' };
+
+  test('grantSubmit grants every revision of it and the queues it is submitted to, acknowledged for cdk-nag', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Ops', { env });
+    const queue = JobQueue.fromJobQueueArn(stack, 'Queue', 'arn:aws:batch:eu-west-1:111111111111:job-queue/shared');
+    const imported = Job.fromJobDefinitionArn(
+      stack,
+      'Report',
+      'arn:aws:batch:eu-west-1:111111111111:job-definition/report:7',
+      { queues: [queue] },
+    );
+    expect(imported.jobDefinitionName).toBe('report');
+    const role = new iam.Role(stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() });
+    imported.grantSubmit(role);
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'batch:SubmitJob',
+            Resource: [
+              'arn:aws:batch:eu-west-1:111111111111:job-definition/report:*',
+              'arn:aws:batch:eu-west-1:111111111111:job-queue/shared',
+            ],
+          }),
+        ]),
+      },
+    });
+  });
+
+  test('a job definition of another region, or an ARN of something else, is refused with the fix', () => {
+    const stack = new Stack(new App(), 'Ops', { env });
+    expect(() =>
+      Job.fromJobDefinitionArn(stack, 'Far', 'arn:aws:batch:us-east-1:111111111111:job-definition/report:1'),
+    ).toThrow(
+      "Ops/Far: jobDefinitionArn 'arn:aws:batch:us-east-1:111111111111:job-definition/report:1' is in region us-east-1, not this stack's eu-west-1",
+    );
+    expect(() =>
+      Job.fromJobDefinitionArn(stack, 'Queue', 'arn:aws:batch:eu-west-1:111111111111:job-queue/shared'),
+    ).toThrow(/Ops\/Queue: jobDefinitionArn '.*job-queue\/shared' is not allowed; allowed: arn:<partition>:batch/);
+  });
+});
