@@ -119,6 +119,21 @@ async function jobsOf(queue: string, run: string): Promise<JobDetail[]> {
   return ids.length ? ((await batch.send(new DescribeJobsCommand({ jobs: ids }))).jobs ?? []) : [];
 }
 
+/** `batch-pipelines start` over a manifest in the deployed input bucket, with JSON output. */
+function startArgs(key: string): string[] {
+  const { outputs } = stacks.GenomicsPipeline;
+  return [
+    'start',
+    '--state-machine-arn',
+    outputs.WorkflowStateMachineArn,
+    '--bucket',
+    outputs.InputBucket,
+    '--key',
+    key,
+    '--json',
+  ];
+}
+
 /** Uploads a manifest of samples to the deployed input bucket. */
 async function upload(key: string, sampleIds: string[]) {
   const genomics = stacks.GenomicsPipeline;
@@ -328,16 +343,7 @@ describe('the deployed workflow, started by batch-pipelines over a manifest in t
   test('three samples run through every step; a second start of the same manifest starts nothing', async () => {
     const stack = stacks.GenomicsPipeline;
     await upload('manifests/week-48.json', ['NA12878', 'NA12891', 'NA12892']);
-    const args = [
-      'start',
-      '--state-machine-arn',
-      stack.outputs.WorkflowStateMachineArn,
-      '--bucket',
-      stack.outputs.InputBucket,
-      '--key',
-      'manifests/week-48.json',
-      '--json',
-    ];
+    const args = startArgs('manifests/week-48.json');
     const started = await cli(args);
     expect(started.code).toBe(0);
     const { executionArn } = JSON.parse(started.stdout);
@@ -387,16 +393,7 @@ describe('the deployed workflow, started by batch-pipelines over a manifest in t
         ]),
       }),
     );
-    const started = await cli([
-      'start',
-      '--state-machine-arn',
-      stack.outputs.WorkflowStateMachineArn,
-      '--bucket',
-      stack.outputs.InputBucket,
-      '--key',
-      'manifests/week-50.json',
-      '--json',
-    ]);
+    const started = await cli(startArgs('manifests/week-50.json'));
     const execution = await follow(JSON.parse(started.stdout).executionArn);
     // One item in four failed: more than the default 10% the policy tolerates, so the run fails, with its summary.
     expect(execution.status).toBe('FAILED');
@@ -425,16 +422,7 @@ describe('the deployed workflow, started by batch-pipelines over a manifest in t
     await upload('manifests/week-49.json', ['NA19238', 'NA19239']);
     await moto.api('config', { batch: { use_docker: false, spot_reclaim: true } });
     try {
-      const started = await cli([
-        'start',
-        '--state-machine-arn',
-        stack.outputs.WorkflowStateMachineArn,
-        '--bucket',
-        stack.outputs.InputBucket,
-        '--key',
-        'manifests/week-49.json',
-        '--json',
-      ]);
+      const started = await cli(startArgs('manifests/week-49.json'));
       expect(started.code).toBe(0);
       const execution = await follow(JSON.parse(started.stdout).executionArn);
       expect(execution.status).toBe('SUCCEEDED');

@@ -1,9 +1,10 @@
-import { Annotations, Duration, Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
+import { Duration, Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { CapacityPlatform, ICapacity, PurchaseOption } from './capacity';
+import { fitOnEc2Capacity, warnUnknownInstanceTypes } from './ec2-fit';
 import { ImportedEc2Capacity, ImportedEc2CapacityOptions } from './imported-capacity';
 import { fitOnInstances, FitResult, JobResources } from './fit';
 import { InstanceCatalog } from './instance-catalog';
@@ -338,27 +339,9 @@ export class Ec2Capacity extends Construct implements ICapacity {
   public fit(request: JobResources): FitResult {
     if (this.unknownTypes.length > 0 && !this.warnedUnknown) {
       this.warnedUnknown = true;
-      Annotations.of(this).addWarningV2(
-        'cdk-batch-pipelines:unknown-instance-type',
-        `${this.node.path}: instance types ${this.unknownTypes.join(', ')} are not in the instance catalog, so jobs ` +
-          'cannot be checked against them; they are left out of fit checks and estimates. Use types from ' +
-          'InstanceCatalog.all(), or acknowledge this warning if you know they fit.',
-      );
+      warnUnknownInstanceTypes(this, this.unknownTypes);
     }
-    const result = fitOnInstances(request, this.instanceTypeNames);
-    if (!Token.isUnresolved(this.maxvCpus) && request.vcpus > this.maxvCpus) {
-      const reason = `needs ${request.vcpus} vCPUs but maxvCpus is ${this.maxvCpus}`;
-      return {
-        ...result,
-        fits: false,
-        placements: [],
-        best: undefined,
-        misses: [...result.misses, ...result.placements.map((p) => ({ instanceType: p.instanceType, reason }))],
-        unknownInstanceTypes: [...this.unknownTypes],
-        reason,
-      };
-    }
-    return { ...result, unknownInstanceTypes: [...this.unknownTypes] };
+    return fitOnEc2Capacity(request, this.instanceTypeNames, this.unknownTypes, this.maxvCpus);
   }
 
   /**

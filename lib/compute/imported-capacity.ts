@@ -1,9 +1,9 @@
-import { Annotations } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { CapacityPlatform, ICapacity, PurchaseOption } from './capacity';
-import { fitOnFargate, fitOnInstances, FitResult, JobResources } from './fit';
+import { fitOnEc2Capacity, warnUnknownInstanceTypes } from './ec2-fit';
+import { fitOnFargate, FitResult, JobResources } from './fit';
 import { InstanceCatalog } from './instance-catalog';
 import { fail } from '../private/errors';
 
@@ -106,26 +106,9 @@ export class ImportedEc2Capacity extends Construct implements ICapacity {
   public fit(request: JobResources): FitResult {
     if (this.unknown.length > 0 && !this.warned) {
       this.warned = true;
-      Annotations.of(this).addWarningV2(
-        'cdk-batch-pipelines:unknown-instance-type',
-        `${this.node.path}: instance types ${this.unknown.join(', ')} are not in the instance catalog, so jobs ` +
-          'cannot be checked against them; they are left out of fit checks and estimates. Use types from ' +
-          'InstanceCatalog.all(), or acknowledge this warning if you know they fit.',
-      );
+      warnUnknownInstanceTypes(this, this.unknown);
     }
-    const result = { ...fitOnInstances(request, this.names), unknownInstanceTypes: [...this.unknown] };
-    if (request.vcpus > this.maxvCpus) {
-      const reason = `needs ${request.vcpus} vCPUs but maxvCpus is ${this.maxvCpus}`;
-      return {
-        ...result,
-        fits: false,
-        placements: [],
-        best: undefined,
-        misses: [...result.misses, ...result.placements.map((p) => ({ instanceType: p.instanceType, reason }))],
-        reason,
-      };
-    }
-    return result;
+    return fitOnEc2Capacity(request, this.names, this.unknown, this.maxvCpus);
   }
 }
 

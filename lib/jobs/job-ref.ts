@@ -68,14 +68,27 @@ export class ImportedJob extends Construct implements IJob {
   }
 
   public grantSubmit(grantee: iam.IGrantable): iam.Grant {
-    const revisions = allRevisionsArn(this.jobDefinitionArn);
-    const grant = iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['batch:SubmitJob'],
-      resourceArns: [revisions, ...this.queues.map((q) => q.jobQueueArn)],
-    });
-    acknowledgeRevisions(this, grantee, revisions);
-    grantRunTagging(this, grantee);
-    return grant;
+    return grantSubmitJob(this, grantee, this.jobDefinitionArn, this.queues);
   }
+}
+
+/**
+ * SubmitJob on every revision of a job definition and on its queues (Batch authorizes both), plus tagging the new jobs
+ * with the run tag; the revisions pattern is acknowledged for cdk-nag on the grantee.
+ */
+export function grantSubmitJob(
+  scope: IConstruct,
+  grantee: iam.IGrantable,
+  jobDefinitionArn: string,
+  queues: readonly IJobQueue[],
+): iam.Grant {
+  const revisions = allRevisionsArn(jobDefinitionArn);
+  const grant = iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['batch:SubmitJob'],
+    resourceArns: [revisions, ...queues.map((q) => q.jobQueueArn)],
+  });
+  acknowledgeRevisions(scope, grantee, revisions);
+  grantRunTagging(scope, grantee);
+  return grant;
 }

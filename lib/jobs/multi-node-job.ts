@@ -1,4 +1,4 @@
-import { IJob } from './job-ref';
+import { grantSubmitJob, IJob } from './job-ref';
 import { Annotations, Duration, Size, Token } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -7,16 +7,14 @@ import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledgeRevisions, EfsMountOptions, grantReadPrefix, grantWritePrefix, mountEfsVolume } from './job-access';
+import { EfsMountOptions, grantReadPrefix, grantWritePrefix, mountEfsVolume } from './job-access';
 import { RetryPolicy } from './retry-policy';
 import { SharedJobResources } from './shared-job-resources';
 import { CapacityPlatform, ICapacity, PurchaseOption } from '../compute/capacity';
 import { fitOnInstances } from '../compute/fit';
 import { describeProblem } from '../core/validation-error';
 import { IJobQueue } from '../queues/job-queue-base';
-import { allRevisionsArn } from '../private/arns';
 import { fail } from '../private/errors';
-import { grantRunTagging } from '../private/run-names';
 import { checkFit } from './fit-check';
 import { checkEnvironment, checkImage, checkTags, checkTimeout } from './job-checks';
 import { MAX_NODE_RANGES } from '../private/limits';
@@ -337,15 +335,7 @@ export class MultiNodeJob extends Construct implements IJob, iam.IGrantable {
 
   /** Grants `grantee` permission to submit this job to its queues. */
   public grantSubmit(grantee: iam.IGrantable): iam.Grant {
-    const revisions = allRevisionsArn(this.jobDefinition.jobDefinitionArn);
-    const grant = iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['batch:SubmitJob'],
-      resourceArns: [revisions, ...this.queues.map((q) => q.jobQueueArn)],
-    });
-    acknowledgeRevisions(this, grantee, revisions);
-    grantRunTagging(this, grantee);
-    return grant;
+    return grantSubmitJob(this, grantee, this.jobDefinition.jobDefinitionArn, this.queues);
   }
 
   private capacities(): ICapacity[] {
