@@ -5,6 +5,7 @@ import { CapacityPlatform, ICapacity, PurchaseOption } from './capacity';
 import { fitOnEc2Capacity, warnUnknownInstanceTypes } from './ec2-fit';
 import { fitOnFargate, FitResult, JobResources } from './fit';
 import { InstanceCatalog } from './instance-catalog';
+import { checkImportedArn } from '../private/arns';
 import { fail } from '../private/errors';
 
 /** What this app should know of an EC2 compute environment it imports, so jobs can be checked against it. */
@@ -51,12 +52,14 @@ export class ImportedEc2Capacity extends Construct implements ICapacity {
   public readonly purchaseOption: PurchaseOption;
   public readonly architecture: ec2.InstanceArchitecture;
   public readonly maxvCpus: number;
-  private readonly names: string[];
+  /** Instance types jobs are checked against, families expanded to the sizes the catalog knows. */
+  public readonly instanceTypeNames: string[];
   private readonly unknown: string[];
   private warned = false;
 
   constructor(scope: Construct, id: string, arn: string, options: ImportedEc2CapacityOptions) {
     super(scope, id);
+    checkImportedArn(this, 'computeEnvironmentArn', arn, 'compute-environment');
     this.computeEnvironment = batch.ManagedEc2EcsComputeEnvironment.fromManagedEc2EcsComputeEnvironmentArn(
       this,
       'Resource',
@@ -75,7 +78,7 @@ export class ImportedEc2Capacity extends Construct implements ICapacity {
     }
     const names = options.instanceTypes.map((t) => t.toString());
     // A family ("r6i") stands for every size Batch may launch; only the sizes the catalog knows can be checked.
-    this.names = [
+    this.instanceTypeNames = [
       ...new Set(names.flatMap((n) => (n.includes('.') ? [n] : InstanceCatalog.family(n).map((i) => i.name)))),
     ];
     // As Ec2Capacity reports them: types the catalog does not know, and families it knows no size of.
@@ -108,7 +111,7 @@ export class ImportedEc2Capacity extends Construct implements ICapacity {
       this.warned = true;
       warnUnknownInstanceTypes(this, this.unknown);
     }
-    return fitOnEc2Capacity(request, this.names, this.unknown, this.maxvCpus);
+    return fitOnEc2Capacity(request, this.instanceTypeNames, this.unknown, this.maxvCpus);
   }
 }
 
@@ -122,6 +125,7 @@ export class ImportedFargateCapacity extends Construct implements ICapacity {
 
   constructor(scope: Construct, id: string, arn: string, options: ImportedFargateCapacityOptions) {
     super(scope, id);
+    checkImportedArn(this, 'computeEnvironmentArn', arn, 'compute-environment');
     this.computeEnvironment = batch.FargateComputeEnvironment.fromFargateComputeEnvironmentArn(this, 'Resource', arn);
     this.purchaseOption = options.purchaseOption;
     checkMaxvCpus(this, options.maxvCpus);

@@ -1,4 +1,4 @@
-import { Token } from 'aws-cdk-lib';
+import { Annotations, Token } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -88,6 +88,15 @@ export function mountEfsVolume(target: EfsMountTarget, fileSystem: efs.IFileSyst
 /** NFS ingress to the file system from each capacity (idempotent per peer). */
 export function allowNfsFrom(fileSystem: efs.IFileSystem, capacities: readonly ICapacity[]): void {
   for (const c of capacities) {
+    // An imported compute environment comes without its security groups: its owner allows NFS from them.
+    if (c.computeEnvironment.connections?.securityGroups === undefined) {
+      Annotations.of(c).addWarningV2(
+        'cdk-batch-pipelines:imported-capacity-efs',
+        `${c.node.path}: an imported compute environment's security groups are not known here, so NFS from its ` +
+          `instances to ${fileSystem.node.path} is not allowed by this app; allow it where the environment is defined.`,
+      );
+      continue;
+    }
     fileSystem.connections.allowDefaultPortFrom(c.computeEnvironment, `NFS from Batch capacity ${c.node.path}`);
   }
 }

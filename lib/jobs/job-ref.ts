@@ -1,10 +1,9 @@
-import { Fn, Stack, Token } from 'aws-cdk-lib';
+import { Fn, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { acknowledgeRevisions } from './job-access';
 import { IJobQueue } from '../queues/job-queue-base';
-import { allRevisionsArn } from '../private/arns';
-import { fail } from '../private/errors';
+import { allRevisionsArn, checkImportedArn } from '../private/arns';
 import { grantRunTagging } from '../private/run-names';
 
 /**
@@ -40,27 +39,9 @@ export class ImportedJob extends Construct implements IJob {
     super(scope, id);
     this.jobDefinitionArn = jobDefinitionArn;
     this.queues = [...(options.queues ?? [])];
+    checkImportedArn(this, 'jobDefinitionArn', jobDefinitionArn, 'job-definition');
     if (!Token.isUnresolved(jobDefinitionArn)) {
-      const m = /^arn:[^:]+:batch:([^:]*):([^:]*):job-definition\/([A-Za-z0-9_-]+)(:[0-9]+)?$/.exec(jobDefinitionArn);
-      const stack = Stack.of(this);
-      const problem = !m
-        ? undefined
-        : !Token.isUnresolved(stack.region) && m[1] !== stack.region
-          ? `is in region ${m[1]}, not this stack's ${stack.region}`
-          : !Token.isUnresolved(stack.account) && m[2] !== stack.account
-            ? `is in account ${m[2]}, not this stack's ${stack.account}`
-            : undefined;
-      if (!m || problem) {
-        fail(this, {
-          prop: 'jobDefinitionArn',
-          received: `'${jobDefinitionArn}'`,
-          problem,
-          allowed:
-            "arn:<partition>:batch:<this stack's region>:<this stack's account>:job-definition/<name>[:<revision>] (Batch submits only with job definitions of the caller's account and region)",
-          fix: 'pass the job definition ARN from the owning stack, in a stack of its account and region',
-        });
-      }
-      this.jobDefinitionName = m![3];
+      this.jobDefinitionName = jobDefinitionArn.split('job-definition/')[1].split(':')[0];
     } else {
       // job-definition/<name>[:<revision>] → <name>
       this.jobDefinitionName = Fn.select(0, Fn.split(':', Fn.select(1, Fn.split('job-definition/', jobDefinitionArn))));

@@ -251,7 +251,8 @@ export class MultiNodeJob extends Construct implements IJob, iam.IGrantable {
     // https://docs.aws.amazon.com/batch/latest/userguide/multi-node-parallel-jobs.html
     for (const c of this.capacities()) {
       // Another multi-node job on the same group adds the same rule: aws-cdk-lib keeps one.
-      for (const sg of c.computeEnvironment.connections.securityGroups) {
+      // An imported compute environment comes without its security groups (its owner opens node-to-node traffic).
+      for (const sg of c.computeEnvironment.connections?.securityGroups ?? []) {
         sg.addIngressRule(sg, ec2.Port.allTraffic(), 'Multi-node parallel jobs: traffic between the nodes of a job');
       }
     }

@@ -1,4 +1,6 @@
 import { Fn, Stack, Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import { fail } from './errors';
 
 /**
  * ARN pattern of every revision of a job definition (`job-definition/<name>:*`) from the ARN of one revision
@@ -19,4 +21,44 @@ export function allRevisionsArn(jobDefinitionArn: string): string {
 /** IAM resource pattern `job-definition/<pattern>` in `stack`'s partition, Region and account. */
 export function jobDefinitionArnPattern(stack: Stack, pattern: string): string {
   return stack.formatArn({ service: 'batch', resource: 'job-definition', resourceName: pattern });
+}
+
+/**
+ * Checks the ARN of a Batch resource an importer names: well formed, and in the importing stack's partition, account
+ * and region. Batch has no resource-based policies and this library submits with the stack's own credentials, so a
+ * queue, compute environment or job definition of another account or region cannot take its jobs
+ * (https://docs.aws.amazon.com/batch/latest/userguide/security_iam_service-with-iam.html). Tokens are not checked.
+ */
+export function checkImportedArn(
+  scope: IConstruct,
+  prop: string,
+  arn: string,
+  resource: 'job-queue' | 'compute-environment' | 'job-definition',
+): void {
+  if (Token.isUnresolved(arn)) {
+    return;
+  }
+  const revision = resource === 'job-definition' ? '(:[0-9]+)?' : '';
+  const m = new RegExp(`^arn:([^:]+):batch:([^:]*):([^:]*):${resource}/[A-Za-z0-9_-]{1,128}${revision}$`).exec(arn);
+  const stack = Stack.of(scope);
+  const differs = (what: string, given: string | undefined, own: string) =>
+    !given
+      ? `has no ${what}`
+      : !Token.isUnresolved(own) && given !== own
+        ? `is in ${what} ${given}, not this stack's ${own}`
+        : undefined;
+  const problem = m
+    ? (differs('partition', m[1], stack.partition) ??
+      differs('region', m[2], stack.region) ??
+      differs('account', m[3], stack.account))
+    : undefined;
+  if (!m || problem) {
+    fail(scope, {
+      prop,
+      received: `'${arn}'`,
+      problem,
+      allowed: `arn:<partition>:batch:<this stack's region>:<this stack's account>:${resource}/<name>${resource === 'job-definition' ? '[:<revision>]' : ''} (Batch has no resource policies: jobs go to resources of the caller's own account and region)`,
+      fix: 'pass the ARN the owning stack outputs, and import it in a stack with the same env ({ account, region })',
+    });
+  }
 }

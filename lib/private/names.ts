@@ -70,14 +70,16 @@ export function vendedLogGroupName(scope: IConstruct, what: string): string {
   return `/aws/vendedlogs/states/${unique}-${what}-${stackUuid}`;
 }
 
-/** Physical names claimed in an app, per kind and environment: the construct path that claimed each. */
-const CLAIMS = new WeakMap<IConstruct, Map<string, string>>();
+/** Physical names claimed in an app, per kind and environment: the construct that claimed each. */
+const CLAIMS = new WeakMap<IConstruct, Map<string, IConstruct>>();
 
 /**
- * Claims a physical name (a job definition, queue or compute environment name) for `scope` in its app. Two resources
- * of one kind with one name in the same account and region collide at deploy (CloudFormation: "already exists"), so
- * a second claim fails at construction, naming both constructs. Stacks without an explicit account and region may
- * deploy anywhere; a name claimed twice across two of them is a warning, since they usually deploy to one place.
+ * Claims a physical name (a job definition, queue or compute environment name) for `scope` in its app. Batch names
+ * are unique per account and region: a second compute environment or queue of one name fails to create, and a second
+ * stack registering a job definition of one name shares (or fails to create) the first one's definition, whose
+ * revisions each deploy then replaces. So a second claim in one stack or one account and region fails at construction,
+ * naming both constructs. Stacks without an explicit account and region may deploy anywhere; a name claimed in two of
+ * them is a warning, since they usually deploy to one place.
  */
 export function claimPhysicalName(scope: Construct, kind: string, prop: string, name: string): void {
   if (Token.isUnresolved(name)) {
@@ -86,28 +88,27 @@ export function claimPhysicalName(scope: Construct, kind: string, prop: string, 
   const stack = Stack.of(scope);
   const agnostic = Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region);
   const where = agnostic ? 'any' : `${stack.account}/${stack.region}`;
-  const claims = CLAIMS.get(scope.node.root) ?? new Map<string, string>();
+  const claims = CLAIMS.get(scope.node.root) ?? new Map<string, IConstruct>();
   CLAIMS.set(scope.node.root, claims);
   const key = `${kind}\u0000${where}\u0000${name}`;
   const other = claims.get(key);
   if (other === undefined) {
-    claims.set(key, scope.node.path);
+    claims.set(key, scope);
     return;
   }
-  const otherStack = other.split('/')[0];
-  if (agnostic && otherStack !== stack.node.path.split('/')[0]) {
+  if (agnostic && Stack.of(other) !== stack) {
     Annotations.of(scope).addWarningV2(
       'cdk-batch-pipelines:duplicate-name',
-      `${scope.node.path}: ${kind} name '${name}' is also used by ${other}; deployed to the same account and region, ` +
-        `the second deploy fails with "already exists". Give one of them another ${prop}, or give the stacks env.`,
+      `${scope.node.path}: ${kind} name '${name}' is also used by ${other.node.path}; deployed to the same account and ` +
+        `region, the two stacks would fight over one ${kind}. Give one of them another ${prop}, or give the stacks env.`,
     );
     return;
   }
   fail(scope, {
     prop,
     received: `'${name}'`,
-    problem: `is already the name of ${kind} ${other} in this app (the same account and region)`,
-    allowed: `one ${kind} per name in an account and region`,
+    problem: `is already the name of ${kind} ${other.node.path} in this app (${agnostic ? 'the same stack' : 'the same account and region'})`,
+    allowed: `one ${kind} per name in an account and region (Batch names are unique there)`,
     fix: `give one of them another ${prop}, or leave ${prop} out to let the library or CloudFormation name it`,
   });
 }

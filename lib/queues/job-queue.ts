@@ -6,6 +6,7 @@ import { CapacityPlatform, ICapacity, PurchaseOption } from '../compute/capacity
 import { describeProblem } from '../core/validation-error';
 import { IJobQueue, JobQueueBase } from './job-queue-base';
 import { fail } from '../private/errors';
+import { checkImportedArn } from '../private/arns';
 import { checkBatchName, claimPhysicalName } from '../private/names';
 import {
   MAX_COMPUTE_ENVIRONMENTS_PER_QUEUE,
@@ -212,6 +213,9 @@ export class JobQueue extends JobQueueBase {
         allowed: 'a queue name (up to 128 letters, digits, - and _)',
         fix: `use JobQueue.fromJobQueueArn(scope, '${id}', '${jobQueueName}')`,
       });
+    }
+    if (!Token.isUnresolved(jobQueueName)) {
+      checkBatchName(scope, `fromJobQueueName('${id}').jobQueueName`, jobQueueName);
     }
     const arn = Stack.of(scope).formatArn({ service: 'batch', resource: 'job-queue', resourceName: jobQueueName });
     return new ImportedJobQueue(scope, id, arn, options);
@@ -473,19 +477,8 @@ class ImportedJobQueue extends JobQueueBase {
   constructor(scope: Construct, id: string, jobQueueArn: string, options: ImportedJobQueueOptions) {
     super(scope, id);
     this.jobQueueArn = jobQueueArn;
-    if (!Token.isUnresolved(jobQueueArn) && !/^arn:[^:]+:batch:[^:]*:[^:]*:job-queue\/./.test(jobQueueArn)) {
-      fail(this, {
-        prop: 'jobQueueArn',
-        received: `'${jobQueueArn}'`,
-        allowed: 'a Batch job queue ARN: arn:<partition>:batch:<region>:<account>:job-queue/<name>',
-        fix: 'pass the queue ARN (e.g. from the owning stack output), or use JobQueue.fromJobQueueName with its name',
-      });
-    }
-    const parts = Arn.split(jobQueueArn, ArnFormat.SLASH_RESOURCE_NAME);
-    this.jobQueueName = parts.resourceName ?? '';
-    if (!Token.isUnresolved(jobQueueArn)) {
-      this.checkArn(parts);
-    }
+    checkImportedArn(this, 'jobQueueArn', jobQueueArn, 'job-queue');
+    this.jobQueueName = Arn.split(jobQueueArn, ArnFormat.SLASH_RESOURCE_NAME).resourceName ?? '';
     const capacities = options.capacities ?? [];
     const platforms = [...new Set(capacities.map((c) => c.platform))];
     const architectures = [...new Set(capacities.map((c) => c.architecture))];
@@ -517,26 +510,6 @@ class ImportedJobQueue extends JobQueueBase {
           'Declare them: JobQueue.fromJobQueueArn(scope, id, arn, { capacities: [Ec2Capacity.fromComputeEnvironmentArn(' +
           'scope, id, ceArn, { purchaseOption, instanceTypes })] }), or acknowledge this warning.',
       );
-    }
-  }
-
-  /** A queue of another account or region cannot take this stack's jobs; a name is no ARN. */
-  private checkArn(parts: { region?: string; account?: string }): void {
-    const stack = Stack.of(this);
-    const problem =
-      !Token.isUnresolved(stack.region) && parts.region !== stack.region
-        ? `is in region ${parts.region}, not this stack's ${stack.region}`
-        : !Token.isUnresolved(stack.account) && parts.account !== stack.account
-          ? `is in account ${parts.account}, not this stack's ${stack.account}`
-          : undefined;
-    if (problem) {
-      fail(this, {
-        prop: 'jobQueueArn',
-        received: `'${this.jobQueueArn}'`,
-        problem,
-        allowed: `arn:<partition>:batch:<this stack's region>:<this stack's account>:job-queue/<name> (Batch submits jobs only to queues of the caller's account and region)`,
-        fix: 'import the queue in a stack of its own account and region (env: { account, region }), or use JobQueue.fromJobQueueName',
-      });
     }
   }
 }

@@ -1,4 +1,4 @@
-import { App, Size, Stack } from 'aws-cdk-lib';
+import { App, Size, Stack, Stage } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -20,7 +20,7 @@ describe('physical names claimed twice in one app', () => {
     const props = { queues: [queue], image, vcpus: 1, memory: Size.gibibytes(2), jobDefinitionName: 'align' };
     new Job(stack, 'First', props);
     expect(() => new Job(stack, 'Second', props)).toThrow(
-      "Test/Second: jobDefinitionName 'align' is already the name of job definition Test/First in this app (the same account and region); allowed: one job definition per name in an account and region. Fix: give one of them another jobDefinitionName, or leave jobDefinitionName out to let the library or CloudFormation name it",
+      "Test/Second: jobDefinitionName 'align' is already the name of job definition Test/First in this app (the same stack); allowed: one job definition per name in an account and region (Batch names are unique there). Fix: give one of them another jobDefinitionName, or leave jobDefinitionName out to let the library or CloudFormation name it",
     );
   });
 
@@ -61,5 +61,21 @@ describe('physical names claimed twice in one app', () => {
     expect(warnings.map((w) => String(w.entry.data))).toEqual([
       expect.stringContaining("job definition name 'align' is also used by One/Align"),
     ]);
+  });
+
+  test('two stacks without env inside one stage are compared as stacks, not by their first path segment', () => {
+    const app = new App();
+    const stage = new Stage(app, 'Prod');
+    for (const id of ['A', 'B']) {
+      const s = new Stack(stage, id);
+      const { queue } = base(s);
+      new Job(s, 'Align', { queues: [queue], image, vcpus: 1, memory: Size.gibibytes(2), jobDefinitionName: 'align' });
+    }
+    const b = stage.node.findChild('B') as Stack;
+    expect(
+      Annotations.fromStack(b)
+        .findWarning('*', Match.stringLikeRegexp('duplicate-name'))
+        .map((w) => String(w.entry.data)),
+    ).toEqual([expect.stringContaining('is also used by Prod/A/Align')]);
   });
 });

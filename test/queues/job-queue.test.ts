@@ -3,6 +3,7 @@ import { App, CfnElement, Duration, Size, Stack, Validations } from 'aws-cdk-lib
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import {
   BatchPipelinesValidationError,
@@ -432,16 +433,56 @@ describe('JobQueue.fromJobQueueArn: a queue another stack or team owns', () => {
       'arn:aws:batch:eu-west-1:222222222222:job-queue/q',
       "is in account 222222222222, not this stack's 111111111111",
     ],
-    ['a name given as an ARN', 'shared-standard', 'is not allowed; allowed: a Batch job queue ARN'],
+    ['a name given as an ARN', 'shared-standard', 'is not allowed; allowed: arn:<partition>:batch:'],
+    ['an ARN without a region', 'arn:aws:batch::111111111111:job-queue/q', 'has no region'],
     [
       'a compute environment ARN',
       'arn:aws:batch:eu-west-1:111111111111:compute-environment/ce',
-      'is not allowed; allowed: a Batch job queue ARN',
+      'is not allowed; allowed: arn:<partition>:batch:',
     ],
   ])('%s is refused at construction with the fix', (_, bad, problem) => {
     const stack = new Stack(new App(), 'Jobs', { env });
     expect(() => JobQueue.fromJobQueueArn(stack, 'Shared', bad)).toThrow(
       `Jobs/Shared: jobQueueArn '${bad}' ${problem}`,
+    );
+  });
+
+  test("an EFS mount on an imported queue's job synthesizes, warning that NFS ingress is the owner's to allow", () => {
+    const app = new App();
+    const stack = new Stack(app, 'Jobs', { env });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0 });
+    const fileSystem = new efs.FileSystem(stack, 'Refs', { vpc });
+    const j = new Job(stack, 'Align', { queues: [declared(stack)], image, vcpus: 4, memory: Size.gibibytes(30) });
+    j.mountEfs(fileSystem, { containerPath: '/refs', readOnly: true });
+    app.synth();
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('imported-capacity-efs'));
+    expect(warnings).toHaveLength(1);
+  });
+
+  test('an imported EC2 capacity lists its declared instance types, as memory escalation reads them', () => {
+    const stack = new Stack(new App(), 'Jobs', { env });
+    const queue = declared(stack);
+    expect((queue.capacities[0] as unknown as { instanceTypeNames: string[] }).instanceTypeNames).toEqual([
+      'r6i.xlarge',
+      'r6i.2xlarge',
+    ]);
+  });
+
+  test('an imported compute environment of another region is refused too', () => {
+    const stack = new Stack(new App(), 'Jobs', { env });
+    expect(() =>
+      Ec2Capacity.fromComputeEnvironmentArn(
+        stack,
+        'Far',
+        'arn:aws:batch:us-east-1:111111111111:compute-environment/ce',
+        {
+          purchaseOption: PurchaseOption.SPOT,
+          instanceTypes: [new ec2.InstanceType('r6i.xlarge')],
+          maxvCpus: 16,
+        },
+      ),
+    ).toThrow(
+      "Jobs/Far: computeEnvironmentArn 'arn:aws:batch:us-east-1:111111111111:compute-environment/ce' is in region us-east-1, not this stack's eu-west-1",
     );
   });
 
