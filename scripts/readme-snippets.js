@@ -61,7 +61,11 @@ const { Ec2Capacity, FargateCapacity, PurchaseOption, JobQueue, Job, MultiNodeJo
 void [Aspects, ec2, kms, Duration, Size, ecs, efs, s3, ComplianceControls, Ec2Capacity, FargateCapacity, PurchaseOption, JobQueue, Job, MultiNodeJob, RetryPolicy, FanOut, WorkflowStep, Workflow, PipelineMonitoring];
 `;
 
-const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+const blocks = [...readme.replace(/\r\n/g, '\n').matchAll(/^```(?:ts|typescript)\n([\s\S]*?)^```/gm)].map((m) => m[1]);
+if (blocks.length === 0) {
+  // A README without TypeScript blocks (or fences this script no longer recognizes) would test nothing silently.
+  throw new Error('README.md: no ```ts blocks found; the README snippets would go untested');
+}
 blocks.forEach((code, i) => {
   const body = code
     .split('\n')

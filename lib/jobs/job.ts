@@ -21,7 +21,7 @@ import { CapacityPlatform, ICapacity, PurchaseOption } from '../compute/capacity
 import { JobResources } from '../compute/fit';
 import { describeProblem } from '../core/validation-error';
 import { IJobQueue } from '../queues/job-queue-base';
-import { allRevisionsArn, jobDefinitionArnPattern } from '../private/arns';
+import { allRevisionsArn, checkSameEnvironment, jobDefinitionArnPattern } from '../private/arns';
 import { noteJobTimeout } from '../private/job-timeouts';
 import { fail } from '../private/errors';
 import { grantRunTagging } from '../private/run-names';
@@ -415,6 +415,7 @@ export class Job extends Construct implements IJob, iam.IGrantable {
 
   /** Binds the job to one more queue (e.g. an On-Demand escalation queue). Checked at synth like the others. */
   public addQueue(queue: IJobQueue): void {
+    checkSameEnvironment(this, 'queues', queue);
     if (queue.platform !== undefined && queue.platform !== this.platform) {
       fail(this, {
         prop: 'queues',

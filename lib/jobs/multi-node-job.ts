@@ -1,3 +1,4 @@
+import { checkSameEnvironment } from '../private/arns';
 import { grantSubmitJob, IJob } from './job-ref';
 import { Annotations, Duration, Size, Token } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
@@ -164,6 +165,7 @@ export class MultiNodeJob extends Construct implements IJob, iam.IGrantable {
       });
     }
     for (const q of props.queues) {
+      checkSameEnvironment(this, 'queues', q);
       if (q.platform === CapacityPlatform.FARGATE) {
         fail(this, {
           prop: 'queues',

@@ -62,3 +62,29 @@ export function checkImportedArn(
     });
   }
 }
+
+/**
+ * Fails when `other` (a capacity bound to a queue, a queue bound to a job) lives in a stack of another account or
+ * region than `scope`: Batch links them only within one account and region, and aws-cdk-lib would otherwise report
+ * nested "Resolution error"s whose advice builds a cross-region ARN. Stacks without an explicit env are not compared.
+ */
+export function checkSameEnvironment(scope: IConstruct, prop: string, other: IConstruct): void {
+  const [a, b] = [Stack.of(scope), Stack.of(other)];
+  if (a === b) {
+    return;
+  }
+  for (const [what, x, y] of [
+    ['region', a.region, b.region],
+    ['account', a.account, b.account],
+  ] as const) {
+    if (!Token.isUnresolved(x) && !Token.isUnresolved(y) && x !== y) {
+      fail(scope, {
+        prop,
+        received: `${other.node.path} (${what} ${y})`,
+        problem: `is in another ${what} than this construct's ${x}`,
+        allowed: `resources of this stack's account and region (${a.account}/${a.region}): Batch links queues, compute environments and job definitions only within one`,
+        fix: `define ${other.node.path.split('/').pop()} in a stack with env { account: '${a.account}', region: '${a.region}' }, or import one of that environment with fromXxxArn`,
+      });
+    }
+  }
+}

@@ -6,7 +6,7 @@ import { CapacityPlatform, ICapacity, PurchaseOption } from '../compute/capacity
 import { describeProblem } from '../core/validation-error';
 import { IJobQueue, JobQueueBase } from './job-queue-base';
 import { fail } from '../private/errors';
-import { checkImportedArn } from '../private/arns';
+import { checkImportedArn, checkSameEnvironment } from '../private/arns';
 import { checkBatchName, claimPhysicalName } from '../private/names';
 import {
   MAX_COMPUTE_ENVIRONMENTS_PER_QUEUE,
@@ -311,6 +311,7 @@ export class JobQueue extends JobQueueBase {
    * it at synth.
    */
   public addCapacity(capacity: ICapacity): void {
+    checkSameEnvironment(this, 'capacities', capacity);
     if (this._capacities.includes(capacity)) {
       fail(this, {
         prop: 'capacities',

@@ -515,3 +515,20 @@ describe('JobQueue.fromJobQueueArn: a queue another stack or team owns', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::Batch::JobDefinition', { PlatformCapabilities: ['FARGATE'] });
   });
 });
+
+describe('constructs of another region or account', () => {
+  test("a queue over capacity of another region's stack, or a job on such a queue, is refused with the fix", () => {
+    const app = new App();
+    const east = new Stack(app, 'East', { env: { account: '111111111111', region: 'us-east-1' } });
+    const west = new Stack(app, 'West', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const spot = new Ec2Capacity(east, 'Spot', { vpc: new ec2.Vpc(east, 'Vpc', { maxAzs: 2, natGateways: 0 }) });
+    expect(() => new JobQueue(west, 'Queue', { capacities: [spot] })).toThrow(
+      "West/Queue: capacities East/Spot (region us-east-1) is in another region than this construct's eu-west-1; allowed: resources of this stack's account and region (111111111111/eu-west-1): Batch links queues, compute environments and job definitions only within one. Fix: define Spot in a stack with env { account: '111111111111', region: 'eu-west-1' }, or import one of that environment with fromXxxArn",
+    );
+    const queue = new JobQueue(east, 'Queue', { capacities: [spot] });
+    const image = ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:1.36');
+    expect(() => new Job(west, 'Align', { queues: [queue], image, vcpus: 1, memory: Size.gibibytes(2) })).toThrow(
+      "West/Align: queues East/Queue (region us-east-1) is in another region than this construct's eu-west-1",
+    );
+  });
+});
