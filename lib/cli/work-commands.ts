@@ -7,6 +7,7 @@ import { describeAwsError } from './aws-errors';
 import { CliUsageError, CommandIO, ExitCode } from './io';
 import {
   ClientInputError,
+  JobFailure,
   PipelineClient,
   StartedExecution,
   StatusCounts,
@@ -81,7 +82,9 @@ export const WATCH_HELP = `Usage: batch-pipelines watch --queue Q --run-id ID [o
        batch-pipelines watch --job-id ID [--job-id ID ...] [options]
 
 Polls until every job of the run is done, counting array children by status. A progress bar on a terminal, one line
-per poll otherwise, JSON lines with --json. The interval starts at --interval seconds and grows to a minute.
+per poll otherwise, JSON lines with --json. The interval starts at --interval seconds and grows to a minute. At the
+end it names each failed job or array child with Batch's reason, the exit code and the log stream (the first 20;
+--json ends with a record {"done": true, "counts", "failed": [...]} listing all).
 
   --queue Q --run-id ID    the run's jobs
   --job-id ID              or these jobs (repeatable)
@@ -314,6 +317,21 @@ function line(counts: StatusCounts): string {
     .join(', ');
 }
 
+/** Failed jobs `watch` names in text; `--json` lists them all. */
+const SHOWN_FAILURES = 20;
+
+/** One failed job or child in words: which, why, and where its log is. */
+function describeFailure(f: JobFailure): string {
+  const which =
+    f.arrayIndex === undefined
+      ? `${f.jobName} (${f.jobId})`
+      : `${f.jobName}[${f.arrayIndex}]${f.itemIndex === undefined ? '' : ` item ${f.itemIndex}`} (${f.jobId})`;
+  const why = [f.statusReason, f.containerReason, f.exitCode === undefined ? undefined : `exit code ${f.exitCode}`]
+    .filter((p) => p)
+    .join('; ');
+  return `${which}: ${why || 'no reason given'}${f.logStreamName ? `; log stream ${f.logStreamName}` : ''}`;
+}
+
 export async function watchCommand(args: string[], io: CommandIO, factory = defaultClientFactory): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -357,12 +375,22 @@ export async function watchCommand(args: string[], io: CommandIO, factory = defa
       { initialMs: interval * 1000 },
     ),
   );
-  if (!values.json) {
+  // Which jobs (or array children) failed, and why: what a person needs to act on, not only how many.
+  const failed = final.FAILED > 0 ? await aws(() => client.failures(ids)) : [];
+  if (values.json) {
+    io.out(JSON.stringify({ done: true, time: new Date().toISOString(), counts: final, failed }));
+  } else {
     io.out(
       final.FAILED > 0
         ? `done: ${final.FAILED} failed, ${final.SUCCEEDED} succeeded`
         : `done: all ${final.SUCCEEDED} succeeded`,
     );
+    for (const f of failed.slice(0, SHOWN_FAILURES)) {
+      io.out(`  ${describeFailure(f)}`);
+    }
+    if (failed.length > SHOWN_FAILURES) {
+      io.out(`  … and ${failed.length - SHOWN_FAILURES} more: --json lists every one`);
+    }
   }
   return final.FAILED > 0 ? ExitCode.JOBS_FAILED : ExitCode.OK;
 }

@@ -206,6 +206,26 @@ export interface CancelResult {
 /** Counts per status across jobs and array children. */
 export type { StatusCounts } from './job-status';
 
+/** A job (or an array job's child) that failed, as `watch` reports it. */
+export interface JobFailure {
+  /** Its id (`<parent id>:<index>` for a child). */
+  readonly jobId: string;
+  /** Its name (a child has its parent's). */
+  readonly jobName: string;
+  /** Its index in its array job. */
+  readonly arrayIndex?: number;
+  /** Its item in the manifest (`BATCH_PIPELINES_OFFSET` + index), for jobs `submit --manifest-uri` created. */
+  readonly itemIndex?: number;
+  /** Batch's status reason, e.g. `Essential container in task exited`. */
+  readonly statusReason?: string;
+  /** The container's exit code. */
+  readonly exitCode?: number;
+  /** The container's reason, e.g. `OutOfMemoryError: Container killed due to memory usage`. */
+  readonly containerReason?: string;
+  /** Its CloudWatch Logs stream. */
+  readonly logStreamName?: string;
+}
+
 /** A job stuck in RUNNABLE, and what to do about it. */
 export interface StuckJob {
   /** Batch's job id. */
@@ -681,6 +701,44 @@ export class PipelineClient {
   }
 
   /**
+   * Every failed job among `jobIds`, array jobs by their failed children (ListJobs by `arrayJobId` and status, then
+   * DescribeJobs 100 at a time), each with its reason, exit code and log stream.
+   */
+  public async failures(jobIds: string[]): Promise<JobFailure[]> {
+    const out: JobFailure[] = [];
+    for (const job of await this.describe(jobIds)) {
+      if (job.status !== 'FAILED') {
+        continue;
+      }
+      if (!job.arrayProperties?.size) {
+        out.push(failureOf(job));
+        continue;
+      }
+      const offset = Number(job.container?.environment?.find((e) => e.name === ITEM_ENV.offset)?.value ?? Number.NaN);
+      const children: string[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = await this.call(() =>
+          this.batch.send(
+            new this.api.batch.ListJobsCommand({ arrayJobId: job.jobId, jobStatus: 'FAILED', nextToken }),
+          ),
+        );
+        children.push(...(page.jobSummaryList ?? []).map((c) => c.jobId!));
+        nextToken = page.nextToken;
+      } while (nextToken);
+      for (const child of children.length ? await this.describe(children) : []) {
+        const failure = failureOf(child);
+        out.push(
+          Number.isFinite(offset) && failure.arrayIndex !== undefined
+            ? { ...failure, itemIndex: offset + failure.arrayIndex }
+            : failure,
+        );
+      }
+    }
+    return out;
+  }
+
+  /**
    * Jobs RUNNABLE for longer than `olderThanMinutes` on a queue, each with Batch's reason translated into a fix.
    * When the job definition is known, its size is checked against the queue's instance types with the library's fit
    * check.
@@ -915,4 +973,17 @@ export class PipelineClient {
     }
     return { vcpus, memory: Size.mebibytes(memory), gpus: Number(get('GPU') ?? 0) };
   }
+}
+
+/** What `watch` reports of a failed job or child. */
+function failureOf(job: JobDetail): JobFailure {
+  return {
+    jobId: job.jobId!,
+    jobName: job.jobName!,
+    arrayIndex: job.arrayProperties?.index,
+    statusReason: job.statusReason,
+    exitCode: job.container?.exitCode,
+    containerReason: job.container?.reason,
+    logStreamName: job.container?.logStreamName,
+  };
 }

@@ -1,7 +1,7 @@
 import { writeFileSync, mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { BatchClient } from '@aws-sdk/client-batch';
+import { BatchClient, SubmitJobCommand } from '@aws-sdk/client-batch';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { PipelineClient } from '../../lib';
 import { describeAwsError } from '../../lib/cli/aws-errors';
@@ -180,5 +180,65 @@ describe('batch-pipelines against a local Batch endpoint (child process)', () =>
       expect(r.stdout).toContain(`Usage: batch-pipelines ${command}`);
       expect(r.stdout).toContain('Exit codes:');
     }
+  });
+});
+
+describe('watch names the failed children of a 10,000-child array job', () => {
+  let server: BatchServer;
+  let endpoint: string;
+  let parent: string;
+  beforeAll(async () => {
+    server = new BatchServer({ failChildren: 3 });
+    endpoint = await server.start();
+    const batch = new BatchClient({
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local' },
+    });
+    parent = (
+      await batch.send(
+        new SubmitJobCommand({
+          jobName: 'thumbs-1-resize-0',
+          jobQueue: 'standard',
+          jobDefinition: 'resize',
+          arrayProperties: { size: 10_000 },
+        }),
+      )
+    ).jobId!;
+    batch.destroy();
+  });
+  afterAll(() => server.stop());
+
+  test('text: the done line, then each failed child with its index, reason, exit code and log stream; exit 3', async () => {
+    const watch = await runCliAsync(
+      ['watch', '--endpoint', endpoint, '--job-id', parent, '--interval', '0.01'],
+      cliEnv,
+    );
+    expect(watch.code).toBe(3);
+    expect(watch.stdout).toContain('done: 3 failed, 9997 succeeded');
+    expect(watch.stdout).toContain(
+      `  thumbs-1-resize-0[3334] (${parent}:3334): Essential container in task exited; exit code 1; log stream Resize/default/0d06`,
+    );
+    expect(watch.stdout.split('\n').filter((l) => l.startsWith('  thumbs-1-resize-0['))).toHaveLength(3);
+  });
+
+  test('--json: the stream ends with a summary record listing every failed child', async () => {
+    const watch = await runCliAsync(
+      ['watch', '--endpoint', endpoint, '--job-id', parent, '--interval', '0.01', '--json'],
+      cliEnv,
+    );
+    const records = watch.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const last = records[records.length - 1];
+    expect(last).toMatchObject({ done: true, counts: { SUCCEEDED: 9997, FAILED: 3 } });
+    expect(last.failed.map((f: { arrayIndex: number }) => f.arrayIndex)).toEqual([1, 3334, 6667]);
+    expect(last.failed[0]).toMatchObject({
+      jobId: `${parent}:1`,
+      statusReason: 'Essential container in task exited',
+      exitCode: 1,
+      logStreamName: 'Resize/default/0001',
+    });
   });
 });

@@ -129,6 +129,9 @@ export class BatchServer {
         };
       }
       case 'listjobs': {
+        if (body.arrayJobId) {
+          return this.listChildren(body.arrayJobId as string, body.jobStatus as string, body.nextToken as string);
+        }
         if (body.jobQueue) {
           this.queueOk(body.jobQueue as string);
         }
@@ -158,10 +161,14 @@ export class BatchServer {
           throw { status: 400, type: 'ClientException', message: 'At most 100 jobs' };
         }
         return {
-          jobs: ids
-            .map((id) => this.jobs.find((j) => j.jobId === id))
-            .filter((j) => j)
-            .map((j) => this.advance(j!)),
+          jobs: ids.flatMap((id) => {
+            const [parentId, index] = id.split(':');
+            const job = this.jobs.find((j) => j.jobId === parentId);
+            if (!job) {
+              return [];
+            }
+            return index === undefined ? [this.advance(job)] : [this.child(job, Number(index))];
+          }),
         };
       }
       case 'canceljob':
@@ -204,6 +211,58 @@ export class BatchServer {
       default:
         throw { status: 404, type: 'ClientException', message: `unknown operation ${op}` };
     }
+  }
+
+  /** Indexes of an array job's failed children: `failChildren` of them, spread over the array. */
+  private failedIndexes(job: FakeJob): number[] {
+    const n = job.failChildren ?? 0;
+    return Array.from({ length: n }, (_, k) => Math.floor((k * job.arraySize!) / n) + 1).filter(
+      (i) => i < job.arraySize!,
+    );
+  }
+
+  /** ListJobs with `arrayJobId`: the children in a status, 100 a page (AWS's default page size). */
+  private listChildren(parentId: string, status: string, token?: string): Record<string, unknown> {
+    const job = this.jobs.find((j) => j.jobId === parentId);
+    if (!job?.arraySize || job.status !== 'SUCCEEDED') {
+      return { jobSummaryList: [] };
+    }
+    const failed = new Set(this.failedIndexes(job));
+    const indexes = Array.from({ length: job.arraySize }, (_, i) => i).filter(
+      (i) => !status || (status === 'FAILED') === failed.has(i),
+    );
+    const start = token ? Number(token) : 0;
+    const page = indexes.slice(start, start + 100);
+    return {
+      jobSummaryList: page.map((i) => ({
+        jobId: `${job.jobId}:${i}`,
+        jobName: job.jobName,
+        status: failed.has(i) ? 'FAILED' : 'SUCCEEDED',
+        arrayProperties: { index: i },
+      })),
+      ...(start + 100 < indexes.length ? { nextToken: String(start + 100) } : {}),
+    };
+  }
+
+  /**
+   * A child of an array job as DescribeJobs gives it: the id `<parent id>:<index>`, the parent's name and its index
+   * (https://docs.aws.amazon.com/batch/latest/userguide/array_jobs.html); a failed child with the status reason, exit
+   * code and log stream of the captured failure in test/monitoring/sample-events.ts `arrayChildFailed`.
+   */
+  private child(job: FakeJob, index: number): Record<string, unknown> {
+    const failed = this.failedIndexes(job).includes(index);
+    return {
+      jobArn: `arn:aws:batch:us-east-1:123456789012:job/${job.jobId}:${index}`,
+      jobId: `${job.jobId}:${index}`,
+      jobName: job.jobName,
+      jobQueue: job.jobQueue,
+      jobDefinition: job.jobDefinition,
+      status: failed ? 'FAILED' : 'SUCCEEDED',
+      ...(failed ? { statusReason: 'Essential container in task exited' } : {}),
+      createdAt: job.createdAt,
+      arrayProperties: { index },
+      container: failed ? { exitCode: 1, logStreamName: `Resize/default/${index.toString(16).padStart(4, '0')}` } : {},
+    };
   }
 
   /** One step along SUBMITTED → … → SUCCEEDED per describe; stuck jobs stay RUNNABLE. */
