@@ -200,7 +200,9 @@ describe('batch-pipelines against moto', () => {
       expect(watch.code).toBe(3);
       expect(watch.stdout).toContain('FAILED 2');
       // Each failed job named with the reason Batch gave it.
-      expect(watch.stdout).toMatch(/ {2}lost-align-S1 \([0-9a-f-]+\): Host EC2 \(instance i-0a1b2c3d4e5f60718\) terminated\./);
+      expect(watch.stdout).toMatch(
+        / {2}lost-align-S1 \([0-9a-f-]+\): Host EC2 \(instance i-0a1b2c3d4e5f60718\) terminated\./,
+      );
       expect((await jobsOf('lost-')).map((j) => j.statusReason)).toEqual([
         'Host EC2 (instance i-0a1b2c3d4e5f60718) terminated.',
         'Host EC2 (instance i-0a1b2c3d4e5f60718) terminated.',
