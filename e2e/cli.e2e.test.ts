@@ -44,6 +44,21 @@ async function jobsOf(prefix: string) {
   }));
 }
 
+/** `batch-pipelines submit` of one run's stages over sample ids, on the fixture's queue. */
+function submit(runId: string, stages: string[], sampleIds: string[], extra: string[] = []) {
+  return cli([
+    'submit',
+    '--queue',
+    'standard',
+    ...stages.flatMap((s) => ['--stage', s]),
+    '--items',
+    items(`${runId}.json`, sampleIds),
+    '--run-id',
+    runId,
+    ...extra,
+  ]);
+}
+
 function items(file: string, ids: string[]): string {
   const path = join(dir, file);
   writeFileSync(path, JSON.stringify(ids.map((sampleId) => ({ sampleId, inputUri: `s3://in/${sampleId}.fq` }))));
@@ -142,35 +157,8 @@ describe('batch-pipelines against moto', () => {
       model_name: 'batch::job',
       transition: { progression: 'time', seconds: 600 },
     });
-    const stages = ['--stage', 'align=align'];
-    expect(
-      (
-        await cli([
-          'submit',
-          '--queue',
-          'standard',
-          ...stages,
-          '--items',
-          items('stuck.json', ['S1', 'S2']),
-          '--run-id',
-          'stuck',
-        ])
-      ).code,
-    ).toBe(0);
-    expect(
-      (
-        await cli([
-          'submit',
-          '--queue',
-          'standard',
-          ...stages,
-          '--items',
-          items('stuckb.json', ['S1']),
-          '--run-id',
-          'stuck-b',
-        ])
-      ).code,
-    ).toBe(0);
+    expect((await submit('stuck', ['align=align'], ['S1', 'S2'])).code).toBe(0);
+    expect((await submit('stuck-b', ['align=align'], ['S1'])).code).toBe(0);
     const cancel = await cli(['cancel', '--queue', 'standard', '--run-id', 'stuck', '--json']);
     expect(cancel.code).toBe(0);
     expect(JSON.parse(cancel.stdout)).toMatchObject({ cancelled: 2, terminated: 0 });
@@ -184,18 +172,8 @@ describe('batch-pipelines against moto', () => {
     // The fixture's compute environment is Spot; moto (through the launcher) ends each job as a reclaimed one.
     await moto.api('config', { batch: { use_docker: false, spot_reclaim: true } });
     try {
-      const submit = await cli([
-        'submit',
-        '--queue',
-        'standard',
-        '--stage',
-        'align=align',
-        '--items',
-        items('lost.json', ['S1', 'S2']),
-        '--run-id',
-        'lost',
-      ]);
-      expect(submit.code).toBe(0);
+      const submitted = await submit('lost', ['align=align'], ['S1', 'S2']);
+      expect(submitted.code).toBe(0);
       const watch = await cli(['watch', '--queue', 'standard', '--run-id', 'lost', '--interval', '1']);
       expect(watch.code).toBe(3);
       expect(watch.stdout).toContain('FAILED 2');
@@ -229,18 +207,8 @@ describe('batch-pipelines against moto', () => {
     );
     await moto.api('config', { batch: { use_docker: false, hold_runnable: true } });
     try {
-      const submit = await cli([
-        'submit',
-        '--queue',
-        'standard',
-        '--stage',
-        'call=call-64g',
-        '--items',
-        items('held.json', ['S1', 'S2']),
-        '--run-id',
-        'held',
-      ]);
-      expect(submit.code).toBe(0);
+      const submitted = await submit('held', ['call=call-64g'], ['S1', 'S2']);
+      expect(submitted.code).toBe(0);
       const diagnose = await cli(['diagnose', '--queue', 'standard', '--older-than', '0']);
       expect(diagnose.code).toBe(3);
       expect(diagnose.stdout).toContain('held-call-S1');

@@ -4,7 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { CapacityPlatform, ICapacity, PurchaseOption } from './capacity';
-import { fitOnEc2Capacity, warnUnknownInstanceTypes } from './ec2-fit';
+import { fitOnEc2Capacity, warnUnknownInstanceTypes } from './capacity-fit';
 import { ImportedEc2Capacity, ImportedEc2CapacityOptions } from './imported-capacity';
 import { fitOnInstances, FitResult, JobResources } from './fit';
 import { InstanceCatalog } from './instance-catalog';

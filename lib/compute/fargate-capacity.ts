@@ -3,7 +3,8 @@ import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { CapacityPlatform, ICapacity, PurchaseOption } from './capacity';
-import { fitOnFargate, FitResult, JobResources } from './fit';
+import { fitOnFargateCapacity } from './capacity-fit';
+import { FitResult, JobResources } from './fit';
 import { ImportedFargateCapacity, ImportedFargateCapacityOptions } from './imported-capacity';
 import { updateTimeoutMinutes } from '../private/job-timeouts';
 import { fail } from '../private/errors';
@@ -151,10 +152,6 @@ export class FargateCapacity extends Construct implements ICapacity {
   }
 
   public fit(request: JobResources): FitResult {
-    const result = fitOnFargate(request);
-    if (result.fits && request.vcpus > this.maxvCpus) {
-      return { ...result, fits: false, reason: `needs ${request.vcpus} vCPUs but maxvCpus is ${this.maxvCpus}` };
-    }
-    return result;
+    return fitOnFargateCapacity(request, this.maxvCpus);
   }
 }

@@ -2,8 +2,8 @@ import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { CapacityPlatform, ICapacity, PurchaseOption } from './capacity';
-import { fitOnEc2Capacity, warnUnknownInstanceTypes } from './ec2-fit';
-import { fitOnFargate, FitResult, JobResources } from './fit';
+import { fitOnEc2Capacity, fitOnFargateCapacity, warnUnknownInstanceTypes } from './capacity-fit';
+import { FitResult, JobResources } from './fit';
 import { InstanceCatalog } from './instance-catalog';
 import { checkImportedArn } from '../private/arns';
 import { fail } from '../private/errors';
@@ -134,10 +134,6 @@ export class ImportedFargateCapacity extends Construct implements ICapacity {
   }
 
   public fit(request: JobResources): FitResult {
-    const result = fitOnFargate(request);
-    if (result.fits && request.vcpus > this.maxvCpus) {
-      return { ...result, fits: false, reason: `needs ${request.vcpus} vCPUs but maxvCpus is ${this.maxvCpus}` };
-    }
-    return result;
+    return fitOnFargateCapacity(request, this.maxvCpus);
   }
 }

@@ -1,6 +1,7 @@
 import { Fn, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { fail } from './errors';
+import { BATCH_NAME_PATTERN } from './limits';
 
 /**
  * ARN pattern of every revision of a job definition (`job-definition/<name>:*`) from the ARN of one revision
@@ -39,7 +40,8 @@ export function checkImportedArn(
     return;
   }
   const revision = resource === 'job-definition' ? '(:[0-9]+)?' : '';
-  const m = new RegExp(`^arn:([^:]+):batch:([^:]*):([^:]*):${resource}/[A-Za-z0-9_-]{1,128}${revision}$`).exec(arn);
+  const name = BATCH_NAME_PATTERN.source.replace(/^\^|\$$/g, '');
+  const m = new RegExp(`^arn:([^:]+):batch:([^:]*):([^:]*):${resource}/${name}${revision}$`).exec(arn);
   const stack = Stack.of(scope);
   const differs = (what: string, given: string | undefined, own: string) =>
     !given
@@ -83,7 +85,7 @@ export function checkSameEnvironment(scope: IConstruct, prop: string, other: ICo
         received: `${other.node.path} (${what} ${y})`,
         problem: `is in another ${what} than this construct's ${x}`,
         allowed: `resources of this stack's account and region (${a.account}/${a.region}): Batch links queues, compute environments and job definitions only within one`,
-        fix: `define ${other.node.path.split('/').pop()} in a stack with env { account: '${a.account}', region: '${a.region}' }, or import one of that environment with fromXxxArn`,
+        fix: `define ${other.node.path.split('/').pop()} in a stack with env { account: '${a.account}', region: '${a.region}' }, or move ${scope.node.path.split('/').pop()} to a stack of ${y}`,
       });
     }
   }

@@ -523,7 +523,7 @@ describe('constructs of another region or account', () => {
     const west = new Stack(app, 'West', { env: { account: '111111111111', region: 'eu-west-1' } });
     const spot = new Ec2Capacity(east, 'Spot', { vpc: new ec2.Vpc(east, 'Vpc', { maxAzs: 2, natGateways: 0 }) });
     expect(() => new JobQueue(west, 'Queue', { capacities: [spot] })).toThrow(
-      "West/Queue: capacities East/Spot (region us-east-1) is in another region than this construct's eu-west-1; allowed: resources of this stack's account and region (111111111111/eu-west-1): Batch links queues, compute environments and job definitions only within one. Fix: define Spot in a stack with env { account: '111111111111', region: 'eu-west-1' }, or import one of that environment with fromXxxArn",
+      "West/Queue: capacities East/Spot (region us-east-1) is in another region than this construct's eu-west-1; allowed: resources of this stack's account and region (111111111111/eu-west-1): Batch links queues, compute environments and job definitions only within one. Fix: define Spot in a stack with env { account: '111111111111', region: 'eu-west-1' }, or move Queue to a stack of us-east-1",
     );
     const queue = new JobQueue(east, 'Queue', { capacities: [spot] });
     const image = ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:1.36');

@@ -1,6 +1,6 @@
 import { Annotations, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { fitOnInstances, FitResult, JobResources } from './fit';
+import { fitOnFargate, fitOnInstances, FitResult, JobResources } from './fit';
 
 /** Warns once per capacity that its types unknown to the catalog cannot be checked. */
 export function warnUnknownInstanceTypes(scope: IConstruct, unknown: string[]): void {
@@ -30,6 +30,15 @@ export function fitOnEc2Capacity(
       misses: [...result.misses, ...result.placements.map((p) => ({ instanceType: p.instanceType, reason }))],
       reason,
     };
+  }
+  return result;
+}
+
+/** Whether a job fits Fargate's sizes, within a Fargate capacity's maxvCpus. */
+export function fitOnFargateCapacity(request: JobResources, maxvCpus: number): FitResult {
+  const result = fitOnFargate(request);
+  if (result.fits && request.vcpus > maxvCpus) {
+    return { ...result, fits: false, reason: `needs ${request.vcpus} vCPUs but maxvCpus is ${maxvCpus}` };
   }
   return result;
 }
