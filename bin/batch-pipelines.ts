@@ -15,6 +15,8 @@ process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
 main(process.argv.slice(2), {
   out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
   err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+  // Carriage return and "erase line" (ECMA-48 EL, CSI 2 K): the progress line is redrawn where it stands.
+  status: (text) => process.stdout.write(`\r\x1b[2K${text}`),
   isTTY: Boolean(process.stdout.isTTY),
 }).then(
   (code) => {

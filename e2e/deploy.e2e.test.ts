@@ -394,7 +394,23 @@ describe('the deployed workflow, started by batch-pipelines over a manifest in t
       }),
     );
     const started = await cli(startArgs('manifests/week-50.json'));
-    const execution = await follow(JSON.parse(started.stdout).executionArn);
+    const executionArn = JSON.parse(started.stdout).executionArn;
+    // Followed from its start by the command line: the Map Run's counts, the item failing as it fails, the outcome.
+    const watched = await cli(['watch', '--execution-arn', executionArn, '--interval', '1']);
+    expect(watched.code).toBe(3);
+    const lines = watched.stdout.trimEnd().split('\n');
+    const failedAt = lines.findIndex((l) => /^ {2}failed: item 3 \(#3\) Item\.Invalid: /.test(l));
+    const doneAt = lines.findIndex((l) => l.startsWith('done: '));
+    expect({ failedAt, doneAt }).toEqual({ failedAt: expect.any(Number), doneAt: expect.any(Number) });
+    expect(failedAt).toBeGreaterThanOrEqual(0);
+    expect(failedAt).toBeLessThan(doneAt);
+    expect(lines[doneAt]).toMatch(/^done: \w+ FAILED: 3 of 4 item\(s\) succeeded \(samples\.TooManyItemsFailed\)$/);
+    expect(lines.slice(doneAt + 1)).toEqual([
+      'not rerunnable as they are, fix these in the manifest first:',
+      expect.stringMatching(/^ {2}item 3 \(#3\) Item\.Invalid: .*fix the manifest line and rerun/),
+    ]);
+    summary.push(`watch --execution-arn: exit ${watched.code}, ${lines.length} lines, item 3 reported as it failed`);
+    const execution = await follow(executionArn);
     // One item in four failed: more than the default 10% the policy tolerates, so the run fails, with its summary.
     expect(execution.status).toBe('FAILED');
     expect(execution.error).toBe('samples.TooManyItemsFailed');

@@ -37,7 +37,8 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.
 )
 from moto.stepfunctions.parser.asl.eval.program_state import ProgramError
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
-from moto.stepfunctions.responses import get_backend
+from moto.core.responses import ActionResult
+from moto.stepfunctions.responses import StepFunctionResponse, get_backend
 from moto.stepfunctions.utils import cfn_to_api_tags
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk import (
     StateTaskServiceAwsSdk,
@@ -401,6 +402,75 @@ def _write_results(env, resource_runtime_part, state_credentials):
 DistributedItemProcessorWorker._eval_input = _eval_item_input_kept
 DistributedItemProcessorWorker._eval_job = _eval_item_recorded
 ResultWriterS3._handle_put_object = staticmethod(_write_results)
+
+# --- A Map Run's child executions (moto/stepfunctions/responses.py `list_executions`, `describe_execution`) ------------
+
+
+def _map_run_children(backend):
+    """Every recorded child execution of every Map Run: (map run ARN, result-file entry, recorded child)."""
+    for execution in backend._get_executions():
+        worker = getattr(execution, "exec_worker", None)
+        if worker is None:
+            continue
+        for record in worker.env.map_run_record_pool_manager.get_all():
+            for child in list(record.__dict__.get("_e2e_results", [])):
+                yield record.map_run_arn, _result_entry(record.map_run_arn, child), child
+
+
+def _execution_item(map_run_arn, entry):
+    return {
+        "executionArn": entry["ExecutionArn"],
+        "stateMachineArn": entry["StateMachineArn"],
+        "name": entry["Name"],
+        "status": entry["Status"],
+        "startDate": entry["StartDate"],
+        "stopDate": entry["StopDate"],
+        "mapRunArn": map_run_arn,
+    }
+
+
+_list_executions = StepFunctionResponse.list_executions
+_describe_execution = StepFunctionResponse.describe_execution
+
+
+def _list_executions_of_map_run(self):
+    """ListExecutions with `mapRunArn` lists "all of the child workflow executions started by a Map Run"
+    (https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListExecutions.html), newest first, filtered
+    by `statusFilter`. moto's interpreter runs a Distributed Map's children inside the parent and lists none; they
+    are served from the children recorded above (`_eval_item_recorded`), the same ones the result files list."""
+    map_run_arn = self._get_param("mapRunArn")
+    if not map_run_arn:
+        return _list_executions(self)
+    status = self._get_param("statusFilter")
+    items = [
+        _execution_item(arn, entry)
+        for arn, entry, _ in _map_run_children(self.stepfunction_backend)
+        if arn == map_run_arn and (not status or entry["Status"] == status)
+    ]
+    items.sort(key=lambda e: e["startDate"], reverse=True)
+    return ActionResult({"executions": items})
+
+
+def _describe_child_execution(self):
+    """DescribeExecution of a Map Run's child (`execution:<machine>/<label>:<name>`): its input, status, and error
+    and cause when it failed (https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html).
+    """
+    arn = self._get_param("executionArn")
+    if "/" in arn.split(":execution:")[-1]:
+        for map_run_arn, entry, _ in _map_run_children(self.stepfunction_backend):
+            if entry["ExecutionArn"] == arn:
+                out = {**_execution_item(map_run_arn, entry), "input": entry["Input"]}
+                out.update(
+                    {"output": entry["Output"]}
+                    if entry["Status"] == "SUCCEEDED"
+                    else {"error": entry["Error"], "cause": entry["Cause"]}
+                )
+                return ActionResult(out)
+    return _describe_execution(self)
+
+
+StepFunctionResponse.list_executions = _list_executions_of_map_run
+StepFunctionResponse.describe_execution = _describe_child_execution
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -4,6 +4,11 @@ export interface CommandIO {
   out(text: string): void;
   /** A line of error output. */
   err(text: string): void;
+  /**
+   * Replaces the status line in place (a terminal's progress line): no newline; '' clears it. Without it, progress
+   * prints plain lines.
+   */
+  status?(text: string): void;
   /** Whether output goes to a terminal (progress bars) or not (plain lines). */
   readonly isTTY: boolean;
 }

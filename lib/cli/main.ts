@@ -1,7 +1,8 @@
 import { ESTIMATE_HELP, estimateCommand } from './estimate-command';
+import { AwsCommandError } from './common';
 import { CliUsageError, CommandIO, ExitCode } from './io';
+import { WATCH_HELP, watchCommand } from './watch-command';
 import {
-  AwsCommandError,
   CANCEL_HELP,
   cancelCommand,
   DIAGNOSE_HELP,
@@ -12,8 +13,6 @@ import {
   startCommand,
   SUBMIT_HELP,
   submitCommand,
-  WATCH_HELP,
-  watchCommand,
 } from './work-commands';
 
 export const MAIN_HELP = `Usage: batch-pipelines <command> [options]
@@ -22,7 +21,7 @@ Commands:
   submit     submit a run's items as Batch jobs (array jobs, idempotent on retry)
   start      start a workflow execution over a manifest in S3 (once per manifest)
   rerun      start a new run over the items of a finished run that failed
-  watch      follow a run until it is done
+  watch      follow jobs or a workflow run until done, naming what failed and why
   diagnose   explain jobs stuck in RUNNABLE and how to fix them
   cancel     cancel a run's queued jobs and terminate its running ones
   estimate   what a workload costs a month and how long a burst takes (no AWS calls)

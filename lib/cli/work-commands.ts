@@ -1,35 +1,9 @@
 import { readFileSync } from 'fs';
 import { parseArgs } from 'util';
-import { BatchClient } from '@aws-sdk/client-batch';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { describeAwsError } from './aws-errors';
+import { aws, COMMON_HELP, COMMON_OPTIONS, defaultClientFactory, required } from './common';
 import { CliUsageError, CommandIO, ExitCode } from './io';
-import {
-  ClientInputError,
-  JobFailure,
-  PipelineClient,
-  StartedExecution,
-  StatusCounts,
-  SubmitStage,
-} from '../client/pipeline-client';
+import { StartedExecution, SubmitStage } from '../client/pipeline-client';
 import { FailedItem } from '../client/run-outcomes';
-
-const COMMON_OPTIONS = {
-  region: { type: 'string' },
-  profile: { type: 'string' },
-  endpoint: { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-const COMMON_HELP = `AWS:
-  --region R               region (default: the AWS SDK configuration chain, e.g. AWS_REGION)
-  --profile P              profile (default: AWS_PROFILE or default)
-  --endpoint URL           a different Batch/Step Functions endpoint (a local test server)
-Output:
-  --json                   machine-readable output
-  -h, --help               this help`;
 
 export const SUBMIT_HELP = `Usage: batch-pipelines submit --queue Q --stage NAME=DEFINITION [--stage ...] --items FILE --run-id ID [options]
 
@@ -78,22 +52,6 @@ Exit codes: 0 rerun started, already started, or nothing to rerun; 1 AWS error; 
 still going).
 `;
 
-export const WATCH_HELP = `Usage: batch-pipelines watch --queue Q --run-id ID [options]
-       batch-pipelines watch --job-id ID [--job-id ID ...] [options]
-
-Polls until every job of the run is done, counting array children by status. A progress bar on a terminal, one line
-per poll otherwise, JSON lines with --json. The interval starts at --interval seconds and grows to a minute. At the
-end it names each failed job or array child with Batch's reason, the exit code and the log stream (the first 20;
---json ends with a record {"done": true, "counts", "failed": [...]} listing all).
-
-  --queue Q --run-id ID    the run's jobs
-  --job-id ID              or these jobs (repeatable)
-  --interval S             first polling interval in seconds (default 5)
-${COMMON_HELP}
-
-Exit codes: 0 all succeeded; 1 AWS error; 2 invalid arguments; 3 some jobs failed.
-`;
-
 export const DIAGNOSE_HELP = `Usage: batch-pipelines diagnose --queue Q [--older-than MINUTES] [options]
 
 Lists jobs RUNNABLE for longer than MINUTES (default 30) with Batch's reason translated into a fix, checking the
@@ -116,45 +74,6 @@ ${COMMON_HELP}
 
 Exit codes: 0 done; 1 AWS error; 2 invalid arguments.
 `;
-
-/** A client configured from the common flags; tests may inject one. */
-export type ClientFactory = (flags: { region?: string; profile?: string; endpoint?: string }) => PipelineClient;
-
-export const defaultClientFactory: ClientFactory = (flags) => {
-  if (flags.profile) {
-    process.env.AWS_PROFILE = flags.profile;
-  }
-  // The PipelineClient retries throttling itself; one SDK attempt each keeps the two from multiplying.
-  const config = { region: flags.region, endpoint: flags.endpoint, maxAttempts: 1 };
-  // A local endpoint (moto, LocalStack) serves buckets at its own path, not as <bucket>.<host>.
-  return new PipelineClient({
-    batch: new BatchClient(config),
-    sfn: new SFNClient(config),
-    s3: new S3Client({ ...config, forcePathStyle: flags.endpoint !== undefined }),
-  });
-};
-
-function required(values: Record<string, unknown>, names: string[], help: string): void {
-  for (const n of names) {
-    if (values[n] === undefined) {
-      throw new CliUsageError(`--${n} is required; see ${help}`);
-    }
-  }
-}
-
-async function aws<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    if (e instanceof ClientInputError) {
-      throw new CliUsageError(e.message);
-    }
-    throw new AwsCommandError(describeAwsError(e));
-  }
-}
-
-/** An AWS error already turned into one readable line. */
-export class AwsCommandError extends Error {}
 
 export async function submitCommand(args: string[], io: CommandIO, factory = defaultClientFactory): Promise<number> {
   const { values } = parseArgs({
@@ -301,98 +220,6 @@ export async function rerunCommand(args: string[], io: CommandIO, factory = defa
     io.out(describeStart(out.started));
   }
   return ExitCode.OK;
-}
-
-function bar(counts: StatusCounts, width = 30): string {
-  const total = Object.values(counts).reduce((a, b) => a + b, 0) || 1;
-  const done = counts.SUCCEEDED + counts.FAILED;
-  const filled = Math.round((done / total) * width);
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`;
-}
-
-function line(counts: StatusCounts): string {
-  return Object.entries(counts)
-    .filter(([, n]) => n > 0)
-    .map(([s, n]) => `${s} ${n}`)
-    .join(', ');
-}
-
-/** Failed jobs `watch` names in text; `--json` lists them all. */
-const SHOWN_FAILURES = 20;
-
-/** One failed job or child in words: which, why, and where its log is. */
-function describeFailure(f: JobFailure): string {
-  const which =
-    f.arrayIndex === undefined
-      ? `${f.jobName} (${f.jobId})`
-      : `${f.jobName}[${f.arrayIndex}]${f.itemIndex === undefined ? '' : ` item ${f.itemIndex}`} (${f.jobId})`;
-  const why = [f.statusReason, f.containerReason, f.exitCode === undefined ? undefined : `exit code ${f.exitCode}`]
-    .filter((p) => p)
-    .join('; ');
-  return `${which}: ${why || 'no reason given'}${f.logStreamName ? `; log stream ${f.logStreamName}` : ''}`;
-}
-
-export async function watchCommand(args: string[], io: CommandIO, factory = defaultClientFactory): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      ...COMMON_OPTIONS,
-      queue: { type: 'string' },
-      'run-id': { type: 'string' },
-      'job-id': { type: 'string', multiple: true },
-      interval: { type: 'string' },
-    },
-  });
-  if (values.help) {
-    io.out(WATCH_HELP);
-    return ExitCode.OK;
-  }
-  if (!values['job-id'] && !(values.queue && values['run-id'])) {
-    throw new CliUsageError('give --queue and --run-id, or --job-id; see batch-pipelines watch --help');
-  }
-  const interval = values.interval === undefined ? 5 : Number(values.interval);
-  if (!(interval > 0)) {
-    throw new CliUsageError(`--interval '${values.interval}' is not allowed; allowed: seconds above 0`);
-  }
-  const client = factory(values);
-  const ids =
-    values['job-id'] ?? (await aws(() => client.listRun(values.queue!, values['run-id']!))).map((j) => j.jobId!);
-  if (ids.length === 0) {
-    throw new CliUsageError(`no jobs named ${values['run-id']}-* on ${values.queue}; check --run-id and --queue`);
-  }
-  const final = await aws(() =>
-    client.watch(
-      ids,
-      (counts) => {
-        if (values.json) {
-          io.out(JSON.stringify({ time: new Date().toISOString(), ...counts }));
-        } else if (io.isTTY) {
-          io.out(`\r${bar(counts)} ${line(counts)}`);
-        } else {
-          io.out(`${new Date().toISOString().slice(11, 19)} ${line(counts)}`);
-        }
-      },
-      { initialMs: interval * 1000 },
-    ),
-  );
-  // Which jobs (or array children) failed, and why: what a person needs to act on, not only how many.
-  const failed = final.FAILED > 0 ? await aws(() => client.failures(ids)) : [];
-  if (values.json) {
-    io.out(JSON.stringify({ done: true, time: new Date().toISOString(), counts: final, failed }));
-  } else {
-    io.out(
-      final.FAILED > 0
-        ? `done: ${final.FAILED} failed, ${final.SUCCEEDED} succeeded`
-        : `done: all ${final.SUCCEEDED} succeeded`,
-    );
-    for (const f of failed.slice(0, SHOWN_FAILURES)) {
-      io.out(`  ${describeFailure(f)}`);
-    }
-    if (failed.length > SHOWN_FAILURES) {
-      io.out(`  … and ${failed.length - SHOWN_FAILURES} more: --json lists every one`);
-    }
-  }
-  return final.FAILED > 0 ? ExitCode.JOBS_FAILED : ExitCode.OK;
 }
 
 export async function diagnoseCommand(args: string[], io: CommandIO, factory = defaultClientFactory): Promise<number> {

@@ -4,6 +4,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { HistoryEvent, SFNClient } from '@aws-sdk/client-sfn';
 import { Size } from 'aws-cdk-lib';
 import {
+  failedFromChildExecution,
   failedFromRecords,
   failedFromResultFile,
   FailedItem,
@@ -193,6 +194,54 @@ export interface RerunResult extends RunFailures {
   readonly rerunManifest?: string;
   /** The new run; absent on a dry run or with nothing to rerun. */
   readonly started?: StartedExecution;
+}
+
+/** Item counts of a Distributed Map run, as `DescribeMapRun` reports them. */
+export interface MapRunProgress {
+  /** The Map Run. */
+  readonly mapRunArn: string;
+  /** RUNNING, SUCCEEDED, FAILED or ABORTED. */
+  readonly status: string;
+  /** Items in the Map Run. */
+  readonly total: number;
+  /** Items not started yet. */
+  readonly pending: number;
+  /** Items running. */
+  readonly running: number;
+  /** Items that succeeded. */
+  readonly succeeded: number;
+  /** Items that failed or timed out. */
+  readonly failed: number;
+  /** Items stopped (by a user, or because the Map Run failed). */
+  readonly aborted: number;
+}
+
+/** A workflow item that failed, found while the run goes on: its child execution and what it says. */
+export interface ItemFailure extends FailedItem {
+  /** The item's child execution (a Distributed Map runs each item as one). */
+  readonly executionArn: string;
+}
+
+/** One look at a workflow run. */
+export interface RunProgress {
+  /** The execution. */
+  readonly executionArn: string;
+  /** Its name. */
+  readonly name: string;
+  /** RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED or PENDING_REDRIVE. */
+  readonly status: string;
+  /** When it started. */
+  readonly startDate?: Date;
+  /** When it ended, once it has. */
+  readonly stopDate?: Date;
+  /** The execution's error and cause, once it failed. */
+  readonly error?: string;
+  /** @see error */
+  readonly cause?: string;
+  /** Its Distributed Map runs (none for an inline fan-out, or before the fan-out starts). */
+  readonly mapRuns: MapRunProgress[];
+  /** Items that failed since the previous look (every one on the first). */
+  readonly newFailures: ItemFailure[];
 }
 
 /** What `cancelRun` did. */
@@ -548,6 +597,113 @@ export class PipelineClient {
       { etag: unquoteEtag(put.ETag ?? '') },
     );
     return { ...failures, rerunManifest: `s3://${manifest.bucket}/${key}`, started };
+  }
+
+  /**
+   * One look at a workflow run: its status, each Distributed Map run's item counts (ListMapRuns, DescribeMapRun),
+   * and the items that failed since the previous look. Failed items are the Map Run's FAILED and TIMED_OUT child
+   * executions (ListExecutions by `mapRunArn`, read only when the failed count grew), each described for its item
+   * and outcome. `seen` holds the child executions already reported, and gains the new ones.
+   * @see https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListExecutions.html
+   * @see https://docs.aws.amazon.com/step-functions/latest/apireference/API_MapRunItemCounts.html
+   */
+  public async runProgress(executionArn: string, seen: Map<string, Set<string>> = new Map()): Promise<RunProgress> {
+    const execution = await this.call(() => this.sfn.send(new this.api.sfn.DescribeExecutionCommand({ executionArn })));
+    const listed = await this.call(() => this.sfn.send(new this.api.sfn.ListMapRunsCommand({ executionArn })));
+    const mapRuns: MapRunProgress[] = [];
+    const newFailures: ItemFailure[] = [];
+    for (const run of listed.mapRuns ?? []) {
+      const d = await this.call(() =>
+        this.sfn.send(new this.api.sfn.DescribeMapRunCommand({ mapRunArn: run.mapRunArn! })),
+      );
+      const c = d.itemCounts;
+      const progress: MapRunProgress = {
+        mapRunArn: run.mapRunArn!,
+        status: d.status ?? 'RUNNING',
+        total: c?.total ?? 0,
+        pending: c?.pending ?? 0,
+        running: c?.running ?? 0,
+        succeeded: c?.succeeded ?? 0,
+        failed: (c?.failed ?? 0) + (c?.timedOut ?? 0),
+        aborted: c?.aborted ?? 0,
+      };
+      mapRuns.push(progress);
+      const reported = seen.get(progress.mapRunArn) ?? new Set<string>();
+      seen.set(progress.mapRunArn, reported);
+      if (progress.failed > reported.size) {
+        newFailures.push(...(await this.newChildFailures(progress.mapRunArn, reported)));
+      }
+    }
+    return {
+      executionArn,
+      name: execution.name ?? '',
+      status: execution.status ?? 'UNKNOWN',
+      startDate: execution.startDate,
+      stopDate: execution.stopDate,
+      error: execution.error,
+      cause: execution.cause,
+      mapRuns,
+      newFailures: newFailures.sort((a, b) => a.index - b.index),
+    };
+  }
+
+  /**
+   * Polls a workflow run until it ends, calling `onProgress` after each look (its `newFailures` are the items that
+   * failed since the previous call). The interval starts at `initialMs` and grows by half each poll up to `maxMs`.
+   */
+  public async followRun(
+    executionArn: string,
+    onProgress: (progress: RunProgress) => void,
+    options: { initialMs?: number; maxMs?: number; maxPolls?: number } = {},
+  ): Promise<RunProgress> {
+    let interval = options.initialMs ?? 5_000;
+    const maxMs = options.maxMs ?? 60_000;
+    const seen = new Map<string, Set<string>>();
+    for (let poll = 0; ; poll++) {
+      const progress = await this.runProgress(executionArn, seen);
+      onProgress(progress);
+      if (progress.status !== 'RUNNING' || (options.maxPolls !== undefined && poll + 1 >= options.maxPolls)) {
+        return progress;
+      }
+      await this.sleep(interval);
+      interval = Math.min(maxMs, Math.round(interval * 1.5));
+    }
+  }
+
+  /** The Map Run's failed and timed-out child executions not in `seen`, each read as its item. */
+  private async newChildFailures(mapRunArn: string, seen: Set<string>): Promise<ItemFailure[]> {
+    const fresh: string[] = [];
+    for (const statusFilter of ['FAILED', 'TIMED_OUT'] as const) {
+      let nextToken: string | undefined;
+      do {
+        const page = await this.call(() =>
+          this.sfn.send(
+            new this.api.sfn.ListExecutionsCommand({ mapRunArn, statusFilter, maxResults: 1000, nextToken }),
+          ),
+        );
+        fresh.push(...(page.executions ?? []).map((e) => e.executionArn!).filter((arn) => !seen.has(arn)));
+        nextToken = page.nextToken;
+      } while (nextToken);
+    }
+    const out: ItemFailure[] = [];
+    for (const arn of fresh) {
+      const child = await this.call(() =>
+        this.sfn.send(new this.api.sfn.DescribeExecutionCommand({ executionArn: arn })),
+      );
+      seen.add(arn);
+      try {
+        out.push({ ...failedFromChildExecution(child, `child execution ${arn}`), executionArn: arn });
+      } catch {
+        // Not a fan-out item (another Map's child): report it as the execution says, without an index.
+        out.push({
+          index: -1,
+          error: child.error ?? child.status ?? 'FAILED',
+          reason: child.cause ?? '',
+          executionArn: arn,
+        });
+      }
+    }
+    return out;
   }
 
   /** The newest state output in the execution's history that holds outcomes. */

@@ -86,28 +86,48 @@ export function failedFromResultFile(entries: unknown, file: string): FailedItem
   if (!Array.isArray(entries)) {
     throw new Error(`${file} is not a JSON array of child executions`);
   }
-  return entries.map((entry, n) => {
-    const e = entry as Record<string, unknown>;
-    const input = parseJson(e.Input);
-    if (!isRecord(input) || typeof input.index !== 'number') {
-      throw new Error(`${file} entry ${n}: its Input is not a fan-out item ({ item, index, run })`);
-    }
-    const record = parseJson(e.Cause);
-    const outcome = isRecord(record) ? record : undefined;
-    // PENDING files are not documented with an example: only their entries' Input (and a status) is relied on.
-    const status = typeof e.Status === 'string' && e.Status ? e.Status : 'PENDING';
-    return {
-      index: input.index,
-      id: typeof outcome?.id === 'string' ? outcome.id : undefined,
-      error: String(outcome?.error || e.Error || status),
-      kind: typeof outcome?.kind === 'string' ? outcome.kind : undefined,
-      reason: String(
-        outcome?.reason ??
-          (status === 'PENDING' ? 'never started (the run stopped first)' : `${status}: ${String(e.Cause ?? '')}`),
-      ),
-      item: isRecord(input.item) ? input.item : undefined,
-    };
-  });
+  return entries.map((entry, n) => failedChild(entry as Record<string, unknown>, `${file} entry ${n}`));
+}
+
+/**
+ * A failed child execution of a Distributed Map, as `DescribeExecution` returns it (`input`, `status`, `error`,
+ * `cause`: the same fields a result file lists in PascalCase), read as the item it ran.
+ * @see https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html
+ */
+export function failedFromChildExecution(
+  execution: { input?: string; status?: string; error?: string; cause?: string },
+  where: string,
+): FailedItem {
+  return failedChild(
+    { Input: execution.input, Status: execution.status, Error: execution.error, Cause: execution.cause },
+    where,
+  );
+}
+
+function failedChild(e: Record<string, unknown>, where: string): FailedItem {
+  const input = parseJson(e.Input);
+  if (!isRecord(input) || typeof input.index !== 'number') {
+    throw new Error(`${where}: its Input is not a fan-out item ({ item, index, run })`);
+  }
+  const record = parseJson(e.Cause);
+  const outcome = isRecord(record) ? record : undefined;
+  // PENDING files are not documented with an example: only their entries' Input (and a status) is relied on.
+  const status = typeof e.Status === 'string' && e.Status ? e.Status : 'PENDING';
+  return {
+    index: input.index,
+    id: typeof outcome?.id === 'string' ? outcome.id : undefined,
+    error: String(outcome?.error || e.Error || status),
+    kind: typeof outcome?.kind === 'string' ? outcome.kind : undefined,
+    reason: String(
+      outcome?.reason ??
+        (status === 'PENDING'
+          ? 'never started (the run stopped first)'
+          : e.Cause
+            ? `${status}: ${String(e.Cause)}`
+            : `${status}, no cause given`),
+    ),
+    item: isRecord(input.item) ? input.item : undefined,
+  };
 }
 
 /** The state outputs of history events, newest first (as read with `reverseOrder`). */

@@ -136,7 +136,8 @@ describe('batch-pipelines against a local Batch endpoint (child process)', () =>
       cliEnv,
     );
     expect(watch.code).toBe(0);
-    expect(watch.stdout).toMatch(/\d\d:\d\d:\d\d RUNNABLE 3/);
+    // One timestamped line per change (not per poll), with the bar and the elapsed time.
+    expect(watch.stdout).toMatch(/^\d\d:\d\d:\d\d \[\.+\] 0\/3 RUNNABLE 3 \| elapsed \d+s$/m);
     expect(watch.stdout).toContain('done: all 3 succeeded');
   });
 

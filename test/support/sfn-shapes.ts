@@ -729,3 +729,77 @@ export const START_EXECUTION_THROTTLED_ERRORS = [
   'StepFunctions.ExecutionLimitExceededException',
   'StepFunctions.AWSStepFunctionsException',
 ] as const;
+
+// ---------------------------------------------------------------------------------------------------------------------
+// 8. Following a Distributed Map: ListMapRuns, DescribeMapRun, ListExecutions by mapRunArn (AWS SDK for JavaScript v3)
+// ---------------------------------------------------------------------------------------------------------------------
+
+// Field names: the Response Syntax of https://docs.aws.amazon.com/step-functions/latest/apireference/
+// API_ListMapRuns.html, API_DescribeMapRun.html and API_ListExecutions.html (camelCase, dates as the SDK's Date).
+// Item counts: `total` is every item; `failed` and `timedOut` are separate (https://docs.aws.amazon.com/step-functions/latest/apireference/
+// API_MapRunItemCounts.html). No captured DescribeMapRun output was found; these are built from the syntax only.
+
+/** A Map Run's ARN: `mapRun:<state machine>/<map label>:<id>`, as in the captured RESULT_WRITER_MANIFEST. */
+export function mapRunArn(stateMachineArn: string, label: string, id: string): string {
+  return `${stateMachineArn.replace(':stateMachine:', ':mapRun:')}/${label}:${id}`;
+}
+
+/**
+ * A child execution's ARN: `execution:<state machine>/<map label>:<child name>`, as in the captured RESULT_FILE_FAILED
+ * `ExecutionArn`.
+ */
+export function childExecutionArn(mapRun: string, name: string): string {
+  const [head, rest] = mapRun.split(':mapRun:');
+  return `${head}:execution:${rest.slice(0, rest.lastIndexOf(':'))}:${name}`;
+}
+
+/** DescribeMapRun output with the given item counts (the rest zero). */
+export function describeMapRun(opts: {
+  readonly mapRunArn: string;
+  readonly executionArn: string;
+  readonly status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+  readonly items: Partial<
+    Record<'total' | 'pending' | 'running' | 'succeeded' | 'failed' | 'timedOut' | 'aborted', number>
+  >;
+}) {
+  const counts = {
+    aborted: 0,
+    failed: 0,
+    failuresNotRedrivable: 0,
+    pending: 0,
+    pendingRedrive: 0,
+    resultsWritten: 0,
+    running: 0,
+    succeeded: 0,
+    timedOut: 0,
+    total: 0,
+    ...opts.items,
+  };
+  return {
+    executionArn: opts.executionArn,
+    executionCounts: counts,
+    itemCounts: counts,
+    mapRunArn: opts.mapRunArn,
+    maxConcurrency: 50,
+    redriveCount: 0,
+    startDate: new Date('2026-11-23T02:00:05.000Z'),
+    status: opts.status,
+    toleratedFailureCount: 0,
+    toleratedFailurePercentage: 100,
+  };
+}
+
+/** A ListExecutions item for a child of a Map Run. */
+export function childExecutionListItem(mapRun: string, name: string, status: 'FAILED' | 'TIMED_OUT') {
+  const executionArn = childExecutionArn(mapRun, name);
+  return {
+    executionArn,
+    stateMachineArn: executionArn.slice(0, executionArn.lastIndexOf(':')).replace(':execution:', ':stateMachine:'),
+    name,
+    status,
+    startDate: new Date('2026-11-23T02:00:06.000Z'),
+    stopDate: new Date('2026-11-23T02:41:10.000Z'),
+    mapRunArn: mapRun,
+    redriveCount: 0,
+  };
+}

@@ -1,0 +1,62 @@
+import { BatchClient } from '@aws-sdk/client-batch';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { describeAwsError } from './aws-errors';
+import { CliUsageError } from './io';
+import { ClientInputError, PipelineClient } from '../client/pipeline-client';
+
+/** Flags every command that calls AWS takes. */
+export const COMMON_OPTIONS = {
+  region: { type: 'string' },
+  profile: { type: 'string' },
+  endpoint: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const COMMON_HELP = `AWS:
+  --region R               region (default: the AWS SDK configuration chain, e.g. AWS_REGION)
+  --profile P              profile (default: AWS_PROFILE or default)
+  --endpoint URL           a different Batch/Step Functions endpoint (a local test server)
+Output:
+  --json                   machine-readable output
+  -h, --help               this help`;
+
+/** A client configured from the common flags; tests may inject one. */
+export type ClientFactory = (flags: { region?: string; profile?: string; endpoint?: string }) => PipelineClient;
+
+export const defaultClientFactory: ClientFactory = (flags) => {
+  if (flags.profile) {
+    process.env.AWS_PROFILE = flags.profile;
+  }
+  // The PipelineClient retries throttling itself; one SDK attempt each keeps the two from multiplying.
+  const config = { region: flags.region, endpoint: flags.endpoint, maxAttempts: 1 };
+  // A local endpoint (moto, LocalStack) serves buckets at its own path, not as <bucket>.<host>.
+  return new PipelineClient({
+    batch: new BatchClient(config),
+    sfn: new SFNClient(config),
+    s3: new S3Client({ ...config, forcePathStyle: flags.endpoint !== undefined }),
+  });
+};
+
+export function required(values: Record<string, unknown>, names: string[], help: string): void {
+  for (const n of names) {
+    if (values[n] === undefined) {
+      throw new CliUsageError(`--${n} is required; see ${help}`);
+    }
+  }
+}
+
+export async function aws<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof ClientInputError) {
+      throw new CliUsageError(e.message);
+    }
+    throw new AwsCommandError(describeAwsError(e));
+  }
+}
+
+/** An AWS error already turned into one readable line. */
+export class AwsCommandError extends Error {}

@@ -1,0 +1,273 @@
+import { parseArgs } from 'util';
+import { aws, COMMON_HELP, COMMON_OPTIONS, defaultClientFactory } from './common';
+import { CliUsageError, CommandIO, ExitCode } from './io';
+import { ProgressLine } from './progress';
+import {
+  ClientInputError,
+  ItemFailure,
+  JobFailure,
+  PipelineClient,
+  RunProgress,
+  StatusCounts,
+} from '../client/pipeline-client';
+import { FailedItem } from '../client/run-outcomes';
+
+export const WATCH_HELP = `Usage: batch-pipelines watch --queue Q --run-id ID [options]
+       batch-pipelines watch --job-id ID [--job-id ID ...] [options]
+       batch-pipelines watch --execution-arn ARN [options]
+
+Follows work until it is done. On a terminal one progress line is redrawn in place (done/total, counts, elapsed,
+rate and ETA); otherwise one timestamped line per change; with --json one JSON record per change. The interval
+starts at --interval seconds and grows to a minute.
+
+Jobs (--queue and --run-id, or --job-id): counts array children by status. At the end it names each failed job or
+array child with Batch's reason, the exit code and the log stream (the first 20 in text; --json lists all).
+
+A workflow run (--execution-arn, e.g. what batch-pipelines start printed): the Distributed Map's item counts, each
+failed item as it fails (its id, error and reason), and at the end the run's outcome, the items that did not succeed
+and the command that reruns them.
+
+  --queue Q --run-id ID    the run's jobs
+  --job-id ID              or these jobs (repeatable)
+  --execution-arn ARN      or this workflow run
+  --interval S             first polling interval in seconds (default 5)
+${COMMON_HELP}
+
+--json ends with a summary record {"done": true, ...}: for jobs {"counts", "failed": [...]}, for a workflow run
+{"status", "items", "failed": [...], "invalid": [...], "rerun"}.
+
+Exit codes: 0 all succeeded; 1 AWS error; 2 invalid arguments; 3 some jobs or items failed, or the run failed.
+`;
+
+/** Failed jobs or items `watch` names in text; `--json` lists them all. */
+const SHOWN_FAILURES = 20;
+
+export async function watchCommand(args: string[], io: CommandIO, factory = defaultClientFactory): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      ...COMMON_OPTIONS,
+      queue: { type: 'string' },
+      'run-id': { type: 'string' },
+      'job-id': { type: 'string', multiple: true },
+      'execution-arn': { type: 'string' },
+      interval: { type: 'string' },
+    },
+  });
+  if (values.help) {
+    io.out(WATCH_HELP);
+    return ExitCode.OK;
+  }
+  const jobs = values['job-id'] !== undefined || values.queue !== undefined || values['run-id'] !== undefined;
+  if (values['execution-arn'] !== undefined && jobs) {
+    throw new CliUsageError(
+      '--execution-arn follows a workflow run; --queue/--run-id and --job-id follow jobs: give one of them',
+    );
+  }
+  if (values['execution-arn'] === undefined && !values['job-id'] && !(values.queue && values['run-id'])) {
+    throw new CliUsageError(
+      'give --queue and --run-id, --job-id, or --execution-arn; see batch-pipelines watch --help',
+    );
+  }
+  const interval = values.interval === undefined ? 5 : Number(values.interval);
+  if (!(interval > 0)) {
+    throw new CliUsageError(`--interval '${values.interval}' is not allowed; allowed: seconds above 0`);
+  }
+  const client = factory(values);
+  const options = { initialMs: interval * 1000 };
+  if (values['execution-arn'] !== undefined) {
+    return watchRun(client, values['execution-arn'], io, Boolean(values.json), options);
+  }
+  const ids =
+    values['job-id'] ?? (await aws(() => client.listRun(values.queue!, values['run-id']!))).map((j) => j.jobId!);
+  if (ids.length === 0) {
+    throw new CliUsageError(`no jobs named ${values['run-id']}-* on ${values.queue}; check --run-id and --queue`);
+  }
+  return watchJobs(client, ids, io, Boolean(values.json), options);
+}
+
+async function watchJobs(
+  client: PipelineClient,
+  ids: string[],
+  io: CommandIO,
+  json: boolean,
+  options: { initialMs: number },
+): Promise<number> {
+  const progress = new ProgressLine(io, Date.now());
+  let last = '';
+  const final = await aws(() =>
+    client.watch(
+      ids,
+      (counts) => {
+        const detail = countsLine(counts);
+        if (json) {
+          if (detail !== last) {
+            io.out(JSON.stringify({ time: new Date().toISOString(), ...counts }));
+          }
+        } else {
+          const total = Object.values(counts).reduce((a, b) => a + b, 0);
+          progress.update({ done: counts.SUCCEEDED + counts.FAILED, total, detail });
+        }
+        last = detail;
+      },
+      options,
+    ),
+  );
+  progress.end();
+  // Which jobs (or array children) failed, and why: what a person needs to act on, not only how many.
+  const failed = final.FAILED > 0 ? await aws(() => client.failures(ids)) : [];
+  if (json) {
+    io.out(JSON.stringify({ done: true, time: new Date().toISOString(), counts: final, failed }));
+  } else {
+    io.out(
+      final.FAILED > 0
+        ? `done: ${final.FAILED} failed, ${final.SUCCEEDED} succeeded`
+        : `done: all ${final.SUCCEEDED} succeeded`,
+    );
+    for (const f of failed.slice(0, SHOWN_FAILURES)) {
+      io.out(`  ${describeJobFailure(f)}`);
+    }
+    if (failed.length > SHOWN_FAILURES) {
+      io.out(`  … and ${failed.length - SHOWN_FAILURES} more: --json lists every one`);
+    }
+  }
+  return final.FAILED > 0 ? ExitCode.JOBS_FAILED : ExitCode.OK;
+}
+
+async function watchRun(
+  client: PipelineClient,
+  executionArn: string,
+  io: CommandIO,
+  json: boolean,
+  options: { initialMs: number },
+): Promise<number> {
+  let progress: ProgressLine | undefined;
+  let last = '';
+  const end = await aws(() =>
+    client.followRun(
+      executionArn,
+      (p) => {
+        progress ??= new ProgressLine(io, p.startDate?.getTime() ?? Date.now());
+        const items = itemTotals(p);
+        const detail = runLine(p, items);
+        if (json) {
+          if (detail !== last || p.newFailures.length > 0) {
+            io.out(JSON.stringify({ time: new Date().toISOString(), status: p.status, items, failed: p.newFailures }));
+          }
+        } else {
+          for (const f of p.newFailures) {
+            progress.print(`  failed: ${describeItem(f)}`);
+          }
+          progress.update({ done: items.succeeded + items.failed + items.aborted, total: items.total, detail });
+        }
+        last = detail;
+      },
+      options,
+    ),
+  );
+  progress?.end();
+  const items = itemTotals(end);
+  // The run's own outcome list is the authority at the end: it includes items that never started.
+  const outcomes = await aws(async () => {
+    try {
+      return await client.runFailures(executionArn);
+    } catch (e) {
+      if (e instanceof ClientInputError) {
+        return undefined;
+      }
+      throw e;
+    }
+  });
+  const failed = outcomes?.failed ?? [];
+  const invalid = outcomes?.invalid ?? [];
+  const rerun = failed.length > 0 ? `batch-pipelines rerun --execution-arn ${executionArn}` : undefined;
+  const ok = end.status === 'SUCCEEDED' && failed.length === 0 && invalid.length === 0;
+  if (json) {
+    io.out(
+      JSON.stringify({
+        done: true,
+        time: new Date().toISOString(),
+        status: end.status,
+        error: end.error,
+        items,
+        failed,
+        invalid,
+        rerun,
+      }),
+    );
+    return ok ? ExitCode.OK : ExitCode.JOBS_FAILED;
+  }
+  const counted = items.total > 0 ? `: ${items.succeeded} of ${items.total} item(s) succeeded` : '';
+  io.out(`done: ${end.name} ${end.status}${counted}${end.error ? ` (${end.error})` : ''}`);
+  if (!outcomes && end.status !== 'SUCCEEDED') {
+    io.out(`  ${end.cause ?? 'no cause given'}`);
+  }
+  for (const f of failed.slice(0, SHOWN_FAILURES)) {
+    io.out(`  ${describeItem(f)}`);
+  }
+  if (failed.length > SHOWN_FAILURES) {
+    io.out(`  … and ${failed.length - SHOWN_FAILURES} more: --json lists every one`);
+  }
+  if (invalid.length > 0) {
+    io.out(`not rerunnable as they are, fix these in the manifest first:`);
+    for (const f of invalid.slice(0, SHOWN_FAILURES)) {
+      io.out(`  ${describeItem(f)}`);
+    }
+  }
+  if (rerun) {
+    io.out(`rerun the ${failed.length} failed item(s): ${rerun}`);
+  }
+  return ok ? ExitCode.OK : ExitCode.JOBS_FAILED;
+}
+
+/** Items over every Map Run of the execution. */
+function itemTotals(p: RunProgress) {
+  const sum = (k: 'total' | 'pending' | 'running' | 'succeeded' | 'failed' | 'aborted') =>
+    p.mapRuns.reduce((n, r) => n + r[k], 0);
+  return {
+    total: sum('total'),
+    pending: sum('pending'),
+    running: sum('running'),
+    succeeded: sum('succeeded'),
+    failed: sum('failed'),
+    aborted: sum('aborted'),
+  };
+}
+
+function runLine(p: RunProgress, items: ReturnType<typeof itemTotals>): string {
+  if (p.mapRuns.length === 0) {
+    return p.status === 'RUNNING'
+      ? 'RUNNING, no Distributed Map run yet (an inline fan-out has no item counts)'
+      : p.status;
+  }
+  const counts = Object.entries(items)
+    .filter(([k, n]) => k !== 'total' && n > 0)
+    .map(([k, n]) => `${k} ${n.toLocaleString('en-US')}`)
+    .join(', ');
+  return `${p.status}: ${counts || 'no items yet'}`;
+}
+
+function countsLine(counts: StatusCounts): string {
+  return Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${s} ${n.toLocaleString('en-US')}`)
+    .join(', ');
+}
+
+/** One failed item in words: which, what error, and why. */
+function describeItem(f: FailedItem | ItemFailure): string {
+  const which = f.index < 0 ? 'an item' : `${f.id ?? `item ${f.index}`} (#${f.index})`;
+  return `${which} ${f.error}: ${f.reason || 'no reason given'}`;
+}
+
+/** One failed job or child in words: which, why, and where its log is. */
+function describeJobFailure(f: JobFailure): string {
+  const which =
+    f.arrayIndex === undefined
+      ? `${f.jobName} (${f.jobId})`
+      : `${f.jobName}[${f.arrayIndex}]${f.itemIndex === undefined ? '' : ` item ${f.itemIndex}`} (${f.jobId})`;
+  const why = [f.statusReason, f.containerReason, f.exitCode === undefined ? undefined : `exit code ${f.exitCode}`]
+    .filter((p) => p)
+    .join('; ');
+  return `${which}: ${why || 'no reason given'}${f.logStreamName ? `; log stream ${f.logStreamName}` : ''}`;
+}
