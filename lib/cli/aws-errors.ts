@@ -1,10 +1,58 @@
+/**
+ * Errors every AWS API can return, with what a person does about each.
+ * @see https://docs.aws.amazon.com/awsconsolehelpdocs/latest/gsg/common-errors.html
+ */
+const CREDENTIAL_ERRORS: Record<string, string> = {
+  ExpiredTokenException: 'your AWS session has expired. Fix: run `aws sso login` (or refresh your credentials)',
+  ExpiredToken: 'your AWS session has expired. Fix: run `aws sso login` (or refresh your credentials)',
+  RequestExpired:
+    "the request's time stamp is more than 15 minutes off AWS's clock. Fix: set this machine's clock (e.g. enable NTP)",
+  UnrecognizedClientException:
+    'AWS does not recognise your access key. Fix: check AWS_ACCESS_KEY_ID / AWS_PROFILE, or run `aws configure`',
+  InvalidClientTokenId:
+    'AWS does not recognise your access key. Fix: check AWS_ACCESS_KEY_ID / AWS_PROFILE, or run `aws configure`',
+  InvalidSignatureException:
+    "your secret key does not match the access key (or this machine's clock is off). Fix: check AWS_SECRET_ACCESS_KEY " +
+    'or the profile, and the clock',
+  IncompleteSignature:
+    "your secret key does not match the access key (or this machine's clock is off). Fix: check AWS_SECRET_ACCESS_KEY " +
+    'or the profile, and the clock',
+};
+
+/**
+ * Network failures by Node's error code: the request never reached AWS.
+ * @see https://nodejs.org/api/errors.html#common-system-errors
+ * @see https://nodejs.org/api/dns.html#error-codes
+ */
+const NETWORK_ERRORS: Record<string, string> = {
+  ENOTFOUND: 'the endpoint name does not resolve',
+  EAI_AGAIN: 'the DNS lookup of the endpoint failed for now',
+  ECONNREFUSED: 'nothing listens at the endpoint',
+  ECONNRESET: 'the connection was closed mid-request',
+  ETIMEDOUT: 'the connection timed out',
+  EHOSTUNREACH: 'the endpoint host is unreachable',
+  ENETUNREACH: 'the network is unreachable',
+};
+
 /** One readable line for an error from AWS, with the fix when it is known. */
 export function describeAwsError(e: unknown): string {
-  const err = e as { name?: string; message?: string; $metadata?: { httpStatusCode?: number }; code?: string };
+  const err = e as {
+    name?: string;
+    message?: string;
+    $metadata?: { httpStatusCode?: number };
+    code?: string;
+    hostname?: string;
+  };
   const name = err?.name ?? '';
   const message = (err?.message ?? String(e)).split('\n')[0];
-  if (name === 'CredentialsProviderError' || /could not load credentials|credential/i.test(message)) {
+  if (name === 'CredentialsProviderError' || /could not load credentials/i.test(message)) {
     return 'no AWS credentials found. Fix: set AWS_PROFILE (or --profile), run `aws configure` or `aws sso login`';
+  }
+  if (/sso session .* expired|token .* expired|refresh failed/i.test(message)) {
+    return `your AWS session has expired (${message}). Fix: run \`aws sso login\``;
+  }
+  if (CREDENTIAL_ERRORS[name]) {
+    return `${CREDENTIAL_ERRORS[name]} (AWS said: ${name}: ${message})`;
   }
   if (/region is missing/i.test(message)) {
     return 'no AWS region. Fix: pass --region or set AWS_REGION';
@@ -21,8 +69,25 @@ export function describeAwsError(e: unknown): string {
   if (name === 'StateMachineDoesNotExist') {
     return `state machine not found: ${message}. Fix: check --state-machine-arn and the region`;
   }
-  if (err?.code === 'ECONNREFUSED' || name === 'TimeoutError') {
-    return `cannot reach the endpoint: ${message}. Fix: check --endpoint or your network`;
+  if (name === 'ExecutionDoesNotExist') {
+    return `execution not found: ${message}. Fix: check --execution-arn and the region`;
+  }
+  const network = err?.code ? NETWORK_ERRORS[err.code] : undefined;
+  if (network || name === 'TimeoutError') {
+    const host = err?.hostname ? ` (${err.hostname})` : '';
+    return (
+      `cannot reach AWS: ${network ?? 'the request timed out'}${host}: ${message}. Fix: check your network ` +
+      'connection and VPN, the region (--region or AWS_REGION) and, if you gave one, --endpoint'
+    );
   }
   return `${name ? `${name}: ` : ''}${message}`;
+}
+
+/** A message's fix (after "Fix: "), for JSON output. */
+export function splitFix(message: string): { message: string; fix?: string } {
+  const at = message.indexOf('Fix: ');
+  if (at < 0) {
+    return { message };
+  }
+  return { message: message.slice(0, at).replace(/[.\s]+$/, ''), fix: message.slice(at + 5) };
 }

@@ -1,4 +1,5 @@
 import { ESTIMATE_HELP, estimateCommand } from './estimate-command';
+import { splitFix } from './aws-errors';
 import { AwsCommandError } from './common';
 import { CliUsageError, CommandIO, ExitCode } from './io';
 import { WATCH_HELP, watchCommand } from './watch-command';
@@ -61,13 +62,19 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     return await command.run(rest, io);
   } catch (e) {
     const error = e as Error & { code?: string };
-    if (e instanceof CliUsageError || error.code?.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`batch-pipelines ${name}: ${error.message}`);
-      return ExitCode.USAGE;
+    const usage = e instanceof CliUsageError || Boolean(error.code?.startsWith('ERR_PARSE_ARGS'));
+    const message = usage || e instanceof AwsCommandError ? error.message : `${error.name}: ${error.message}`;
+    const code = usage ? ExitCode.USAGE : ExitCode.FAILED;
+    if (rest.includes('--json')) {
+      // Every line on stdout stays JSON: the error is the last record, where a reader of the stream looks.
+      io.out(
+        JSON.stringify({
+          error: { command: name, kind: usage ? 'usage' : 'aws', ...splitFix(message), exitCode: code },
+        }),
+      );
+    } else {
+      io.err(`batch-pipelines ${name}: ${message}`);
     }
-    io.err(
-      `batch-pipelines ${name}: ${error instanceof AwsCommandError ? error.message : `${error.name}: ${error.message}`}`,
-    );
-    return ExitCode.FAILED;
+    return code;
   }
 }

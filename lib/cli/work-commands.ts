@@ -3,6 +3,7 @@ import { parseArgs } from 'util';
 import { aws, COMMON_HELP, COMMON_OPTIONS, defaultClientFactory, required } from './common';
 import { CliUsageError, CommandIO, ExitCode } from './io';
 import { StartedExecution, SubmitStage } from '../client/pipeline-client';
+import { BATCH_NAME_PATTERN } from '../private/limits';
 import { FailedItem } from '../client/run-outcomes';
 
 export const SUBMIT_HELP = `Usage: batch-pipelines submit --queue Q --stage NAME=DEFINITION [--stage ...] --items FILE --run-id ID [options]
@@ -111,6 +112,9 @@ export async function submitCommand(args: string[], io: CommandIO, factory = def
   if (!Array.isArray(items) || items.some((i) => typeof i !== 'object' || i === null)) {
     throw new CliUsageError(`--items ${values.items} is not allowed; allowed: a JSON array of objects`);
   }
+  if (values['manifest-uri'] === undefined) {
+    checkItemIds(items, values.items!, values['id-field']);
+  }
   const client = factory(values);
   const jobs = await aws(() =>
     client.submit({
@@ -137,6 +141,33 @@ export async function submitCommand(args: string[], io: CommandIO, factory = def
     );
   }
   return ExitCode.OK;
+}
+
+/**
+ * One job per item names each job after the item's id: an item without one is refused in the command's own terms
+ * (its flags, the fields the item has) before anything is submitted.
+ */
+function checkItemIds(items: Array<Record<string, unknown>>, file: string, idField: string | undefined): void {
+  const field = idField ?? 'sampleId';
+  const seen = new Set<unknown>();
+  for (const [i, item] of items.entries()) {
+    const id = item[field];
+    if (typeof id !== 'string' || !BATCH_NAME_PATTERN.test(id)) {
+      throw new CliUsageError(
+        `--items ${file}: item ${i} has ${field} ${JSON.stringify(id ?? null)}${idField ? '' : ' (the default --id-field)'}; ` +
+          `allowed: letters, digits, '-' and '_' (one job per item is named after it). Fix: --id-field <the field ` +
+          `that identifies each item> (item ${i} has ${Object.keys(item).join(', ') || 'no fields'}), or submit ` +
+          `array jobs with --manifest-uri s3://<bucket>/<key> (a copy of ${file} in S3), which need no id`,
+      );
+    }
+    if (seen.has(id)) {
+      throw new CliUsageError(
+        `--items ${file}: item ${i} has ${field} '${id}' again; allowed: one item per id (it names the job). Fix: ` +
+          `remove the duplicate, or give --id-field a field that is unique`,
+      );
+    }
+    seen.add(id);
+  }
 }
 
 export async function startCommand(args: string[], io: CommandIO, factory = defaultClientFactory): Promise<number> {

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   DescribeExecutionCommand,
@@ -11,6 +14,7 @@ import { CommandIO } from '../../lib/cli/io';
 import { rerunCommand, startCommand } from '../../lib/cli/work-commands';
 import { describeExecutionSucceeded } from '../support/sfn-shapes';
 import { mockedPipelineClient } from '../support/clients';
+import { runMain } from '../support/cli';
 
 const sfnMock = mockClient(SFNClient);
 const s3Mock = mockClient(S3Client);
@@ -104,4 +108,27 @@ test('rerun names every failed item with its reason, then the new run', async ()
     'rerunning 1 item(s) from s3://in/manifests/w48.rerun-4f1c0e5a9b7d.json',
     expect.stringMatching(/^started [0-9a-f]{40}: arn:rerun$/),
   ]);
+});
+
+describe('submit names its own flags when items lack an id', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bp-submit-'));
+  const photos = join(dir, 'photos.json');
+  writeFileSync(photos, JSON.stringify([{ photoId: 'p0', key: 'originals/p0.jpg' }]));
+  const args = ['submit', '--queue', 'q', '--stage', 'resize=thumbs', '--items', photos, '--run-id', 'r1'];
+
+  test('items keyed other than sampleId: the fix names --id-field with the fields the item has, and --manifest-uri', async () => {
+    const r = await runMain(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(
+      `batch-pipelines submit: --items ${photos}: item 0 has sampleId null (the default --id-field); allowed: letters, ` +
+        "digits, '-' and '_' (one job per item is named after it). Fix: --id-field <the field that identifies each " +
+        'item> (item 0 has photoId, key), or submit array jobs with --manifest-uri s3://<bucket>/<key> (a copy of ' +
+        `${photos} in S3), which need no id`,
+    );
+  });
+
+  test('the fix it names works: --id-field photoId passes the check (and reaches AWS)', async () => {
+    const r = await runMain([...args, '--id-field', 'photoId', '--endpoint', 'http://127.0.0.1:9', '--json']);
+    expect(JSON.parse(r.stdout).error.kind).toBe('aws');
+  });
 });

@@ -1,0 +1,76 @@
+import { createServer, Server } from 'net';
+import { describeAwsError } from '../../lib/cli/aws-errors';
+import { runCliAsync, runMain } from '../support/cli';
+
+// Real failures, not fixtures: a port nothing listens on, and a name that cannot resolve (RFC 6761 reserves .invalid).
+const creds = { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1' };
+
+/** A port that was free a moment ago: bound, then closed. */
+async function closedPort(): Promise<number> {
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+test('a connection refused names the network and --endpoint as the fix; --json makes it a JSON record', async () => {
+  const endpoint = `http://127.0.0.1:${await closedPort()}`;
+  const text = await runCliAsync(['watch', '--job-id', 'j1', '--endpoint', endpoint], creds);
+  expect(text.code).toBe(1);
+  expect(text.stderr.trim()).toMatch(
+    /^batch-pipelines watch: cannot reach AWS: nothing listens at the endpoint: .*ECONNREFUSED.*\. Fix: check your network connection and VPN, the region \(--region or AWS_REGION\) and, if you gave one, --endpoint$/,
+  );
+  const json = await runCliAsync(['watch', '--job-id', 'j1', '--endpoint', endpoint, '--json'], creds);
+  expect(json.code).toBe(1);
+  expect(json.stderr).toBe('');
+  expect(JSON.parse(json.stdout)).toEqual({
+    error: {
+      command: 'watch',
+      kind: 'aws',
+      message: expect.stringMatching(/^cannot reach AWS: nothing listens at the endpoint: /),
+      fix: 'check your network connection and VPN, the region (--region or AWS_REGION) and, if you gave one, --endpoint',
+      exitCode: 1,
+    },
+  });
+});
+
+test('a name that does not resolve says so, not getaddrinfo alone', async () => {
+  const r = await runCliAsync(['watch', '--job-id', 'j1', '--endpoint', 'http://batch.example.invalid'], creds);
+  expect(r.code).toBe(1);
+  // ENOTFOUND where DNS answers "no such name"; EAI_AGAIN where no DNS server answers (a sandbox).
+  expect(r.stderr).toMatch(
+    /cannot reach AWS: the (endpoint name does not resolve|DNS lookup of the endpoint failed for now) \(batch\.example\.invalid\)/,
+  );
+  expect(r.stderr).toContain('Fix: check your network connection');
+});
+
+test('usage errors in --json mode are JSON too, exit 2', async () => {
+  const r = await runMain(['estimate', '--hours', '4', '--json']);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toBe('');
+  expect(JSON.parse(r.stdout)).toMatchObject({
+    error: { command: 'estimate', kind: 'usage', message: expect.stringContaining('is required'), exitCode: 2 },
+  });
+});
+
+describe('credential errors say what to do', () => {
+  // Names, messages and status codes: https://docs.aws.amazon.com/awsconsolehelpdocs/latest/gsg/common-errors.html
+  test.each([
+    ['ExpiredTokenException', 'The security token included in the request is expired', 'run `aws sso login`'],
+    [
+      'UnrecognizedClientException',
+      'The security token included in the request is invalid.',
+      'check AWS_ACCESS_KEY_ID / AWS_PROFILE',
+    ],
+    [
+      'InvalidClientTokenId',
+      'The security token included in the request is invalid.',
+      'check AWS_ACCESS_KEY_ID / AWS_PROFILE, or run `aws configure`',
+    ],
+    ['RequestExpired', 'Request has expired.', "set this machine's clock"],
+  ])('%s', (name, message, fix) => {
+    const error = Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 403 } });
+    expect(describeAwsError(error)).toContain(`Fix: ${fix}`);
+  });
+});
