@@ -1,4 +1,7 @@
 import { Size } from 'aws-cdk-lib';
+import { formatCount, formatHours } from './cost-format';
+import { renderCostTable } from './cost-table';
+import { unfittableMessage } from './fit-advice';
 import { Ec2Capacity } from '../compute/ec2-capacity';
 import { FargateSize, fitOnInstances, InstanceFit, nearestFargateSizes } from '../compute/fit';
 import { InstanceCatalog } from '../compute/instance-catalog';
@@ -12,12 +15,51 @@ export const HOURS_PER_MONTH = 730;
  */
 export const FARGATE_PRICE: FargatePrice = { vcpuHourUsd: 0.04048, gbHourUsd: 0.004445 };
 
+/**
+ * us-east-1 list prices of what a pipeline pays for beyond compute, used only when an estimate is asked for them
+ * (`EstimateOptions.fixedCosts`). Prices are inputs to an estimate, not quotes: verify before publishing a number.
+ * Composite and high-resolution alarms, interface VPC endpoints and KMS requests are not priced.
+ */
+export const FIXED_COST_PRICES: FixedCostPrices = {
+  // $0.045 per NAT gateway-hour, looked up 2026-11-29. https://aws.amazon.com/vpc/pricing/ renders its per-Region
+  // table dynamically; its own worked example (US East (Ohio)) reads "$0.045 per hour", as transcribed from the page
+  // on 2026-09-20 (https://raw.githubusercontent.com/api-evangelist/amazon-vpc/refs/heads/main/plans/amazon-vpc-plans-pricing.yml),
+  // and us-east-1's $0.045 is from https://costpatrol.io/blog/reduce-aws-nat-gateway-costs ("$0.045 per hour in
+  // us-east-1") and https://rajesh.medampudi.com/blog/aws-nat-gateway-hidden-tax (N. Virginia and Ohio). The
+  // $0.045 per GB processed is traffic, not a fixed cost, and is not priced here.
+  natGatewayHourlyUsd: 0.045,
+  // "Each AWS KMS key that you create in KMS costs $1/month", https://aws.amazon.com/kms/pricing/, looked up
+  // 2026-11-29 (automatic rotation adds $1/month per rotated backing key; requests are extra, 20,000 a month free).
+  kmsKeyMonthlyUsd: 1,
+  // $0.10 per standard-resolution alarm metric a month, looked up 2026-11-29: https://aws.amazon.com/cloudwatch/pricing/
+  // as stored shows the free tier (10 alarm metrics) but not the paid rate; the rate is from
+  // https://c3x.dev/resources/aws/aws_cloudwatch_metric_alarm ("$0.10/alarm-month for standard resolution") and
+  // https://raw.githubusercontent.com/api-evangelist/cloudwatch/refs/heads/main/plans/cloudwatch-plans-pricing.yml
+  // (us-east-1, sourced from the AWS page).
+  alarmMonthlyUsd: 0.1,
+  // "$0.025 per 1,000 state transitions" (US East (N. Virginia) $0.0250), https://aws.amazon.com/step-functions/pricing/,
+  // looked up 2026-11-29; 4,000 transitions a month are free.
+  stateTransitionUsd: 0.025 / 1000,
+};
+
 /** Fargate's price per vCPU-hour and per GB-hour. */
 export interface FargatePrice {
   /** USD per vCPU-hour. */
   readonly vcpuHourUsd: number;
   /** USD per GB-hour of memory. */
   readonly gbHourUsd: number;
+}
+
+/** Prices of what a pipeline pays for beyond compute. */
+export interface FixedCostPrices {
+  /** USD per NAT gateway-hour. */
+  readonly natGatewayHourlyUsd: number;
+  /** USD per customer-managed KMS key a month. */
+  readonly kmsKeyMonthlyUsd: number;
+  /** USD per standard-resolution CloudWatch alarm a month. */
+  readonly alarmMonthlyUsd: number;
+  /** USD per Step Functions Standard state transition. */
+  readonly stateTransitionUsd: number;
 }
 
 /** What the pipeline runs. */
@@ -36,8 +78,9 @@ export interface Workload {
    */
   readonly gpus?: number;
   /**
-   * Items that arrive at once (a burst), for the makespan.
-   * @default - a week's items (itemsPerMonth × 12 / 52)
+   * Items that arrive at once (a burst), for the makespan. Bursts are taken to arrive evenly: one every
+   * `burstSize / itemsPerMonth × 730` hours.
+   * @default - a week's items (itemsPerMonth × 12 / 52), so one burst a week
    */
   readonly burstSize?: number;
   /** Jobs that may run at once (the workflow's fan-out concurrency). */
@@ -99,6 +142,128 @@ export interface CostAssumptions {
   readonly dedicatedUtilization?: number;
 }
 
+/**
+ * What a pipeline pays for beyond compute, priced in a block of its own (never folded into the per-item lines) when
+ * given. A count left out is not priced and stays in the estimate's `notIncluded` list.
+ */
+export interface FixedCosts {
+  /**
+   * NAT gateways, each billed every hour it exists (traffic through it is not priced).
+   * @default - not priced
+   */
+  readonly natGateways?: number;
+  /**
+   * Customer-managed KMS keys.
+   * @default - not priced
+   */
+  readonly kmsKeys?: number;
+  /**
+   * Standard-resolution CloudWatch alarms.
+   * @default - not priced
+   */
+  readonly alarms?: number;
+  /**
+   * Step Functions Standard state transitions per item that runs (the workflow's transitions for one item,
+   * retries included). Not fixed: it grows with the items run, but it is shown in the same block.
+   * @default - not priced
+   */
+  readonly stateTransitionsPerItem?: number;
+}
+
+/**
+ * What messages call each input, so a front end names its own (a command line's flags) rather than the library's
+ * props. Memory is always written in GiB.
+ */
+export interface CostInputNames {
+  /** Items per month. */
+  readonly itemsPerMonth: string;
+  /** Hours per item. */
+  readonly hoursPerItem: string;
+  /** vCPUs per job. */
+  readonly vcpus: string;
+  /** Memory per job. */
+  readonly memory: string;
+  /** GPUs per job. */
+  readonly gpus: string;
+  /** Jobs at once. */
+  readonly maxConcurrency: string;
+  /** Burst size. */
+  readonly burstSize: string;
+  /** Instance types. */
+  readonly instanceTypes: string;
+  /** The compute environment's maxvCpus. */
+  readonly maxvCpus: string;
+  /** Spot discount. */
+  readonly spotDiscount: string;
+  /** Fargate Spot discount. */
+  readonly fargateSpotDiscount: string;
+  /** Spot interruptions per instance-hour. */
+  readonly spotInterruptionsPerHour: string;
+  /** Fraction of a job lost per interruption. */
+  readonly lostFractionPerInterruption: string;
+  /** Spot re-run overhead. */
+  readonly spotRerunOverhead: string;
+  /** Spot attempts. */
+  readonly spotAttempts: string;
+  /** Utilization of an always-on fleet. */
+  readonly dedicatedUtilization: string;
+  /** NAT gateways. */
+  readonly natGateways: string;
+  /** KMS keys. */
+  readonly kmsKeys: string;
+  /** CloudWatch alarms. */
+  readonly alarms: string;
+  /** State transitions per item. */
+  readonly stateTransitionsPerItem: string;
+  /**
+   * Whether the names are command-line flags: a value then follows its flag, which carries the unit
+   * (`--memory-gib 30`); otherwise a prop name is followed by a colon in errors and values carry their unit
+   * (`memory 30 GiB`).
+   * @default false
+   */
+  readonly areFlags?: boolean;
+}
+
+/** The library's own names: the props of `Workload`, `CostAssumptions` and `FixedCosts`. */
+export const LIBRARY_INPUT_NAMES: CostInputNames = {
+  itemsPerMonth: 'itemsPerMonth',
+  hoursPerItem: 'hoursPerItem',
+  vcpus: 'vcpus',
+  memory: 'memory',
+  gpus: 'gpus',
+  maxConcurrency: 'maxConcurrency',
+  burstSize: 'burstSize',
+  instanceTypes: 'instanceTypes',
+  maxvCpus: 'maxvCpus',
+  spotDiscount: 'spotDiscount',
+  fargateSpotDiscount: 'fargateSpotDiscount',
+  spotInterruptionsPerHour: 'spotInterruptionsPerHour',
+  lostFractionPerInterruption: 'lostFractionPerInterruption',
+  spotRerunOverhead: 'spotRerunOverhead',
+  spotAttempts: 'spotAttempts',
+  dedicatedUtilization: 'dedicatedUtilization',
+  natGateways: 'natGateways',
+  kmsKeys: 'kmsKeys',
+  alarms: 'alarms',
+  stateTransitionsPerItem: 'stateTransitionsPerItem',
+  areFlags: false,
+};
+
+/** How an estimate is made beyond the workload and the assumptions. */
+export interface EstimateOptions {
+  /**
+   * What else to price, in a block of its own.
+   * @default - compute only
+   */
+  readonly fixedCosts?: FixedCosts;
+  /**
+   * What warnings and errors call the inputs, and so which fix they name (`raise maxConcurrency to 6` or
+   * `raise --concurrency to 6`).
+   * @default - `LIBRARY_INPUT_NAMES`, the library's props
+   */
+  readonly inputNames?: Partial<CostInputNames>;
+}
+
 /** Where the job lands on EC2. */
 export interface Placement {
   /** Instance type with the lowest cost per job-hour. */
@@ -121,7 +286,7 @@ export interface CostLine {
   readonly option: string;
   /** USD per month. */
   readonly monthlyUsd: number;
-  /** USD per item. */
+  /** USD per item that runs. */
   readonly perItemUsd: number;
   /** How it was computed, in one line. */
   readonly basis: string;
@@ -155,10 +320,82 @@ export interface Makespan {
   readonly concurrency: number;
   /** Waves of `concurrency` jobs. */
   readonly waves: number;
-  /** Hours until every item is done (waves × hours per item). */
+  /** Hours until every item of one burst is done, starting from an empty queue (waves × hours per item). */
   readonly hours: number;
   /** What caps the concurrency. */
   readonly limitedBy: MakespanLimit;
+  /** Hours between bursts (burstSize / itemsPerMonth × 730), or undefined when no items arrive. */
+  readonly intervalHours?: number;
+  /** Whether the queue empties between bursts; false when the work outruns capacity. */
+  readonly drains: boolean;
+  /** When the queue never drains, how many hours later each burst finishes than the one before; 0 otherwise. */
+  readonly lagPerBurstHours: number;
+}
+
+/** Work left over each period when the work outruns capacity. It accumulates: the queue grows without end. */
+export interface Backlog {
+  /** Items a month that arrive but cannot run. */
+  readonly itemsPerMonth: number;
+  /** Items a week that arrive but cannot run. */
+  readonly itemsPerWeek: number;
+  /** Job-hours a month beyond capacity. */
+  readonly jobHoursPerMonth: number;
+}
+
+/** How much work the capacity can run against how much arrives. */
+export interface Throughput {
+  /** Jobs that can run at once: the workflow's maxConcurrency, or fewer when maxvCpus allows fewer. */
+  readonly concurrency: number;
+  /** Which limit sets `concurrency` (`WORKFLOW_CONCURRENCY` or `MAX_VCPUS`). */
+  readonly limitedBy: MakespanLimit;
+  /** vCPUs of maxvCpus one running job takes (its instance's vCPUs / jobs per instance, or its Fargate size's). */
+  readonly vcpusPerJob: number;
+  /** Job-hours a month the work asks for (items × hours per item). */
+  readonly demandJobHoursPerMonth: number;
+  /** Job-hours a month the capacity can run (concurrency × 730). */
+  readonly capacityJobHoursPerMonth: number;
+  /** Job-hours a month that run: the smaller of demand and capacity. What the Batch and Fargate lines price. */
+  readonly runJobHoursPerMonth: number;
+  /** Items a month that run; per-item figures divide by this. */
+  readonly itemsRunPerMonth: number;
+  /** Jobs at once needed to keep up with the demand: ceil(demand job-hours / 730). */
+  readonly concurrencyNeeded: number;
+  /** Jobs at once the maxvCpus given allows, or undefined when none was given. */
+  readonly jobsWithinMaxvCpus?: number;
+  /** maxvCpus that lets `concurrencyNeeded` jobs run at once, in whole instances. */
+  readonly maxvCpusNeeded: number;
+  /** What is left over when the work outruns capacity; undefined when capacity keeps up. */
+  readonly backlog?: Backlog;
+}
+
+/** One priced item beyond compute. */
+export interface FixedCostLine {
+  /** What it is, e.g. `NAT gateways`. */
+  readonly item: string;
+  /** How many (gateways, keys, alarms, or state transitions a month). */
+  readonly quantity: number;
+  /** USD per month. */
+  readonly monthlyUsd: number;
+  /** How it was computed, in one line. */
+  readonly basis: string;
+}
+
+/** What was priced beyond compute. */
+export interface FixedCostEstimate {
+  /** One line per item given. */
+  readonly lines: FixedCostLine[];
+  /** Their sum, USD per month. */
+  readonly monthlyUsd: number;
+}
+
+/** What one job asks for. */
+export interface JobRequest {
+  /** vCPUs. */
+  readonly vcpus: number;
+  /** Memory in MiB. */
+  readonly memoryMiB: number;
+  /** GPUs. */
+  readonly gpus: number;
 }
 
 /** The assumptions an estimate used, defaults filled in. */
@@ -187,25 +424,38 @@ export interface ResolvedAssumptions {
 
 /** The estimate. */
 export interface CostEstimate {
-  /** Job-hours per month. */
+  /** Job-hours per month the work asks for (see `throughput` for what runs). */
   readonly jobHoursPerMonth: number;
-  /** Jobs running at once on average. */
+  /** Jobs running at once on average: what runs / 730, never more than the concurrency. */
   readonly averageConcurrentJobs: number;
+  /** What one job asks for. */
+  readonly job: JobRequest;
   /** Where the job lands on EC2, or undefined if it fits no instance type given. */
   readonly placement?: Placement;
-  /** The Fargate size the job snaps to (the smallest valid one that holds it), or undefined with GPUs. */
+  /**
+   * The Fargate size the job is priced at: the smallest valid one that holds it, which is larger than `job` when
+   * the request is not itself a valid size. Undefined with GPUs.
+   */
   readonly fargateSize?: FargateSize;
   /**
    * Monthly cost per option, in the order: dedicated (average), dedicated (peak), Batch On-Demand, Batch Spot,
    * Fargate, Fargate Spot.
    */
   readonly lines: CostLine[];
-  /** The floor: the cheapest fitting capacity × job-hours, no overhead. */
+  /** The floor: the cheapest fitting capacity × job-hours that run, no overhead. */
   readonly floor: CostLine;
   /** Spot: interruptions per job, re-run overhead, and the share of jobs escalated to On-Demand. */
   readonly spot: SpotOverhead;
-  /** A burst: hours until every item is done, the concurrency reached, and what limits it. */
+  /** Concurrency, capacity against demand, the concurrency needed to keep up, and any backlog. */
+  readonly throughput: Throughput;
+  /** A burst: hours until every item is done, the concurrency reached, what limits it, and whether it drains. */
   readonly makespan: Makespan;
+  /** What needs acting on, in words that name the fix (empty when nothing does). */
+  readonly warnings: string[];
+  /** What was priced beyond compute, when asked (`EstimateOptions.fixedCosts`). */
+  readonly fixedCosts?: FixedCostEstimate;
+  /** Costs the estimate leaves out. */
+  readonly notIncluded: string[];
   /** The assumptions used, with defaults filled in. */
   readonly assumptions: ResolvedAssumptions;
 }
@@ -218,18 +468,26 @@ export class CostModelError extends Error {
   }
 }
 
-function check(ok: boolean, what: string, received: unknown, allowed: string, fix: string): void {
-  if (!ok) {
-    throw new CostModelError(`${what}: ${String(received)} is not allowed; allowed: ${allowed}. Fix: ${fix}`);
-  }
-}
+type InputKey = Exclude<keyof CostInputNames, 'areFlags'>;
 
 /**
  * Prices a workload on Batch (On-Demand, Spot, Fargate, Fargate Spot) against always-on fleets, with Spot re-runs,
- * the floor, and how long a burst takes. Pure arithmetic over the instance catalog: no AWS calls.
+ * the floor, what the capacity can keep up with, and how long a burst takes. Pure arithmetic over the instance
+ * catalog: no AWS calls.
  */
-export function estimateCost(workload: Workload, assumptions: CostAssumptions = {}): CostEstimate {
+export function estimateCost(
+  workload: Workload,
+  assumptions: CostAssumptions = {},
+  options: EstimateOptions = {},
+): CostEstimate {
   const w = workload;
+  const names: CostInputNames = { ...LIBRARY_INPUT_NAMES, ...options.inputNames };
+  const check = (ok: boolean, key: InputKey, received: unknown, allowed: string, fix: string): void => {
+    if (!ok) {
+      const subject = names.areFlags ? `${names[key]} ${String(received)}` : `${names[key]}: ${String(received)}`;
+      throw new CostModelError(`${subject} is not allowed; allowed: ${allowed}. Fix: ${fix}`);
+    }
+  };
   check(
     Number.isFinite(w.itemsPerMonth) && w.itemsPerMonth >= 0,
     'itemsPerMonth',
@@ -246,6 +504,13 @@ export function estimateCost(workload: Workload, assumptions: CostAssumptions = 
     'a whole number >= 1',
     'give how many jobs run at once, e.g. 50',
   );
+  check(
+    w.burstSize === undefined || (Number.isInteger(w.burstSize) && w.burstSize >= 0),
+    'burstSize',
+    w.burstSize,
+    'a whole number >= 0',
+    'give the items that arrive at once, e.g. 500',
+  );
   const a = {
     instanceTypes: assumptions.instanceTypes ?? [...Ec2Capacity.DEFAULT_INSTANCE_TYPES],
     spotDiscount: assumptions.spotDiscount ?? 0.65,
@@ -258,12 +523,8 @@ export function estimateCost(workload: Workload, assumptions: CostAssumptions = 
     maxvCpus: assumptions.maxvCpus,
     spotRerunOverhead: assumptions.spotRerunOverhead,
   };
-  for (const [name, v] of [
-    ['spotDiscount', a.spotDiscount],
-    ['fargateSpotDiscount', a.fargateSpotDiscount],
-    ['lostFractionPerInterruption', a.lostFractionPerInterruption],
-  ] as const) {
-    check(v >= 0 && v < 1, name, v, 'a fraction from 0 to below 1', 'give e.g. 0.65 for 65%');
+  for (const key of ['spotDiscount', 'fargateSpotDiscount', 'lostFractionPerInterruption'] as const) {
+    check(a[key] >= 0 && a[key] < 1, key, a[key], 'a fraction from 0 to below 1', 'give e.g. 0.65 for 65%');
   }
   check(
     a.dedicatedUtilization > 0 && a.dedicatedUtilization <= 1,
@@ -279,14 +540,27 @@ export function estimateCost(workload: Workload, assumptions: CostAssumptions = 
     'a number >= 0',
     'give e.g. 0.03',
   );
+  check(
+    a.maxvCpus === undefined || a.maxvCpus > 0,
+    'maxvCpus',
+    a.maxvCpus,
+    'a number > 0',
+    'give the compute environment maxvCpus, e.g. 256',
+  );
+  const fixedInput = options.fixedCosts ?? {};
+  for (const key of ['natGateways', 'kmsKeys', 'alarms', 'stateTransitionsPerItem'] as const) {
+    const v = fixedInput[key];
+    check(v === undefined || (Number.isInteger(v) && v >= 0), key, v, 'a whole number >= 0', 'give a count, e.g. 1');
+  }
 
   const unknown = a.instanceTypes.filter((t) => !InstanceCatalog.tryLookup(t));
+  const families = [...new Set(InstanceCatalog.all().map((i) => i.family))];
   check(
     unknown.length === 0,
     'instanceTypes',
     unknown.join(', '),
-    `types the catalog knows (${InstanceCatalog.all().length} of them)`,
-    'use types from InstanceCatalog.all(), e.g. r6i.xlarge',
+    `types the instance catalog knows (${InstanceCatalog.all().length} of them)`,
+    `name types the catalog knows, e.g. r6i.xlarge; its families are ${families.join(', ')}`,
   );
 
   const resources = { vcpus: w.vcpus, memory: w.memory, gpus: w.gpus ?? 0 };
@@ -308,22 +582,20 @@ export function estimateCost(workload: Workload, assumptions: CostAssumptions = 
       ? undefined
       : nearestFargateSizes(w.vcpus, memMiB).find((s) => s.vcpus >= w.vcpus && s.memoryMiB >= memMiB);
   if (!placement && !fargateSize) {
-    throw new CostModelError(
-      `${w.vcpus} vCPU / ${memMiB} MiB${w.gpus ? ` / ${w.gpus} GPU` : ''} fits none of ${a.instanceTypes.join(', ')} ` +
-        `(largest usable memory ${fit.largestUsableMemoryMiB ?? 0} MiB on ${fit.largestInstanceType ?? 'none'}) and no Fargate size; ` +
-        'ask for less, or add larger instance types',
-    );
+    throw new CostModelError(unfittableMessage(resources, a.instanceTypes, names));
   }
 
-  const jobHours = w.itemsPerMonth * w.hoursPerItem;
-  const averageConcurrent = jobHours / HOURS_PER_MONTH;
-  const perItem = (usd: number) => (w.itemsPerMonth > 0 ? usd / w.itemsPerMonth : 0);
+  const throughput = computeThroughput(w, a.maxvCpus, placement, fargateSize, names);
+  const run = throughput.runJobHoursPerMonth;
+  const itemsRun = throughput.itemsRunPerMonth;
+  const averageConcurrent = run / HOURS_PER_MONTH;
   const line = (option: string, monthlyUsd: number, basis: string): CostLine => ({
     option,
     monthlyUsd,
-    perItemUsd: perItem(monthlyUsd),
+    perItemUsd: itemsRun > 0 ? monthlyUsd / itemsRun : 0,
     basis,
   });
+  const jobHours = `${Math.round(run).toLocaleString('en-US')} job-hours`;
 
   // Spot: an attempt of h hours is interrupted with probability q = 1 - e^(-rate * h); a job escalates to
   // On-Demand when all its Spot attempts are interrupted (q^attempts).
@@ -335,39 +607,45 @@ export function estimateCost(workload: Workload, assumptions: CostAssumptions = 
   const lines: CostLine[] = [];
   if (placement) {
     const od = placement.onDemandPerJobHourUsd;
-    const instancesAvg = Math.ceil(averageConcurrent / a.dedicatedUtilization / placement.jobsPerInstance);
-    const instancesPeak = Math.ceil(w.maxConcurrency / placement.jobsPerInstance);
+    // Never more instances than the peak fleet: the average cannot exceed what can run at once.
+    const instancesPeak = Math.ceil(throughput.concurrency / placement.jobsPerInstance);
+    const instancesForAverage = Math.ceil(averageConcurrent / a.dedicatedUtilization / placement.jobsPerInstance);
+    const instancesAvg = Math.min(instancesForAverage, instancesPeak);
     const spotPerJobHour = od * (1 - a.spotDiscount);
     lines.push(
       line(
         'Dedicated, sized for average load',
         instancesAvg * placement.onDemandHourlyUsd * HOURS_PER_MONTH,
-        `${instancesAvg} × ${placement.instanceType} always on (${averageConcurrent.toFixed(1)} jobs on average at ${Math.round(a.dedicatedUtilization * 100)}% utilization)`,
+        `${instancesAvg} × ${placement.instanceType} always on (${averageConcurrent.toFixed(1)} jobs on average at ` +
+          `${Math.round(a.dedicatedUtilization * 100)}% utilization` +
+          `${instancesForAverage > instancesPeak ? `; capped at the peak fleet of ${instancesPeak}` : ''})`,
       ),
       line(
         'Dedicated, sized for peak',
         instancesPeak * placement.onDemandHourlyUsd * HOURS_PER_MONTH,
-        `${instancesPeak} × ${placement.instanceType} always on (${w.maxConcurrency} jobs at once)`,
+        `${instancesPeak} × ${placement.instanceType} always on (${throughput.concurrency} jobs at once)`,
       ),
-      line('Batch On-Demand', jobHours * od, `${fmtHours(jobHours)} job-hours × $${od.toFixed(4)} per job-hour`),
+      line('Batch On-Demand', run * od, `${jobHours} × $${od.toFixed(4)} per job-hour`),
       line(
         'Batch Spot',
-        jobHours * spotPerJobHour * (1 + rerunOverhead) + jobHours * escalation * od,
-        `job-hours × $${spotPerJobHour.toFixed(4)} × ${(1 + rerunOverhead).toFixed(3)} re-runs` +
+        run * spotPerJobHour * (1 + rerunOverhead) + run * escalation * od,
+        `${jobHours} × $${spotPerJobHour.toFixed(4)} × ${(1 + rerunOverhead).toFixed(3)} re-runs` +
           (escalation > 0 ? ` + ${(escalation * 100).toFixed(2)}% escalated to On-Demand` : ''),
       ),
     );
   }
-  if (fargateSize) {
-    const hourly =
-      fargateSize.vcpus * FARGATE_PRICE.vcpuHourUsd + (fargateSize.memoryMiB / 1024) * FARGATE_PRICE.gbHourUsd;
-    const size = `${fargateSize.vcpus} vCPU / ${fargateSize.memoryMiB / 1024} GB`;
+  const fargateHourly =
+    fargateSize &&
+    fargateSize.vcpus * FARGATE_PRICE.vcpuHourUsd + (fargateSize.memoryMiB / 1024) * FARGATE_PRICE.gbHourUsd;
+  if (fargateSize && fargateHourly !== undefined) {
+    const size = `${fargateSize.vcpus} vCPU / ${fargateSize.memoryMiB / 1024} GiB`;
     lines.push(
-      line('Fargate', jobHours * hourly, `job-hours × $${hourly.toFixed(4)} (${size})`),
+      line('Fargate', run * fargateHourly, `${jobHours} × $${fargateHourly.toFixed(4)} (${size})`),
       line(
         'Fargate Spot',
-        jobHours * hourly * (1 - a.fargateSpotDiscount) * (1 + rerunOverhead),
-        `job-hours × $${(hourly * (1 - a.fargateSpotDiscount)).toFixed(4)} × ${(1 + rerunOverhead).toFixed(3)} re-runs`,
+        run * fargateHourly * (1 - a.fargateSpotDiscount) * (1 + rerunOverhead),
+        `${jobHours} × $${(fargateHourly * (1 - a.fargateSpotDiscount)).toFixed(4)} × ` +
+          `${(1 + rerunOverhead).toFixed(3)} re-runs`,
       ),
     );
   }
@@ -375,66 +653,195 @@ export function estimateCost(workload: Workload, assumptions: CostAssumptions = 
   if (placement) {
     floorRates.push([`Spot ${placement.instanceType}`, placement.onDemandPerJobHourUsd * (1 - a.spotDiscount)]);
   }
-  if (fargateSize) {
-    const hourly =
-      fargateSize.vcpus * FARGATE_PRICE.vcpuHourUsd + (fargateSize.memoryMiB / 1024) * FARGATE_PRICE.gbHourUsd;
-    floorRates.push(['Fargate Spot', hourly * (1 - a.fargateSpotDiscount)]);
+  if (fargateHourly !== undefined) {
+    floorRates.push(['Fargate Spot', fargateHourly * (1 - a.fargateSpotDiscount)]);
   }
   const [floorName, floorRate] = floorRates.sort((x, y) => x[1] - y[1])[0];
-  const floor = line('Floor', jobHours * floorRate, `${floorName}: job-hours × $${floorRate.toFixed(4)}, no overhead`);
+  const floor = line('Floor', run * floorRate, `${floorName}: ${jobHours} × $${floorRate.toFixed(4)}, no overhead`);
 
-  // Makespan: waves of `concurrency` jobs, each hoursPerItem long.
-  const burstSize = w.burstSize ?? Math.round((w.itemsPerMonth * 12) / 52);
-  const instanceVcpusPerJob = placement
-    ? InstanceCatalog.tryLookup(placement.instanceType)!.vcpus / placement.jobsPerInstance
-    : w.vcpus;
-  const byVcpus = a.maxvCpus !== undefined ? Math.floor(a.maxvCpus / instanceVcpusPerJob) : Infinity;
-  const concurrency = Math.max(0, Math.min(w.maxConcurrency, byVcpus, burstSize));
-  const limitedBy =
-    concurrency === burstSize && burstSize < Math.min(w.maxConcurrency, byVcpus)
-      ? MakespanLimit.ITEMS
-      : byVcpus < w.maxConcurrency
-        ? MakespanLimit.MAX_VCPUS
-        : MakespanLimit.WORKFLOW_CONCURRENCY;
-  const waves = concurrency > 0 ? Math.ceil(burstSize / concurrency) : 0;
+  const makespan = computeMakespan(w, throughput);
+  const warnings = capacityWarnings(w, throughput, makespan, names);
+  const fixedCosts = priceFixedCosts(fixedInput, itemsRun);
 
   return {
-    jobHoursPerMonth: jobHours,
+    jobHoursPerMonth: throughput.demandJobHoursPerMonth,
     averageConcurrentJobs: averageConcurrent,
+    job: { vcpus: w.vcpus, memoryMiB: memMiB, gpus: w.gpus ?? 0 },
     placement,
     fargateSize,
     lines,
     floor,
     spot: { interruptionsPerJob, rerunOverhead, onDemandEscalationShare: escalation },
-    makespan: { burstSize, concurrency, waves, hours: waves * w.hoursPerItem, limitedBy },
+    throughput,
+    makespan,
+    warnings,
+    fixedCosts,
+    notIncluded: notIncluded(fixedInput),
     assumptions: { ...a, instanceTypes: [...a.instanceTypes] },
   };
 }
 
-function fmtHours(h: number): string {
-  return Math.round(h).toLocaleString('en-US');
+/** The estimate as a short plain-text table, for the terminal and synth output, warnings included. */
+export function formatCostTable(estimate: CostEstimate): string {
+  return renderCostTable(estimate);
 }
 
-/** The estimate as a short plain-text table, for the terminal and synth output. */
-export function formatCostTable(estimate: CostEstimate): string {
-  const usd = (v: number) => `$${Math.round(v).toLocaleString('en-US')}`;
-  const rows = [...estimate.lines, estimate.floor].map((l) => [
-    l.option,
-    usd(l.monthlyUsd),
-    `$${l.perItemUsd.toFixed(2)}`,
-  ]);
-  const header = ['option', 'per month', 'per item'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const fmt = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  const p = estimate.placement;
-  const m = estimate.makespan;
+function computeThroughput(
+  w: Workload,
+  maxvCpus: number | undefined,
+  placement: Placement | undefined,
+  fargateSize: FargateSize | undefined,
+  names: CostInputNames,
+): Throughput {
+  // maxvCpus counts whole instances: a job takes its instance's vCPUs / jobs per instance. Integer arithmetic keeps
+  // `floor` exact, so the maxvCpus this suggests is itself enough.
+  const instanceVcpus = placement ? InstanceCatalog.tryLookup(placement.instanceType)!.vcpus : undefined;
+  const jobsPerInstance = placement?.jobsPerInstance ?? 1;
+  const vcpusPerJob = instanceVcpus !== undefined ? instanceVcpus / jobsPerInstance : fargateSize!.vcpus;
+  const jobsWithin = (vcpus: number) =>
+    instanceVcpus !== undefined
+      ? Math.floor((vcpus * jobsPerInstance) / instanceVcpus)
+      : Math.floor(vcpus / fargateSize!.vcpus);
+  const vcpusFor = (jobs: number) =>
+    instanceVcpus !== undefined ? Math.ceil(jobs / jobsPerInstance) * instanceVcpus : Math.ceil(jobs * vcpusPerJob);
+  const byVcpus = maxvCpus !== undefined ? jobsWithin(maxvCpus) : Infinity;
+  if (byVcpus < 1) {
+    const at = placement ? ` (one ${placement.instanceType} of ${instanceVcpus} vCPUs runs ${jobsPerInstance})` : '';
+    throw new CostModelError(
+      `${names.maxvCpus} ${maxvCpus} runs no job: one job takes ${formatCount(vcpusPerJob)} vCPUs${at}. Fix: raise ${names.maxvCpus} ` +
+        `to at least ${vcpusFor(1)}`,
+    );
+  }
+  const concurrency = Math.min(w.maxConcurrency, byVcpus);
+  const demand = w.itemsPerMonth * w.hoursPerItem;
+  const capacity = concurrency * HOURS_PER_MONTH;
+  const run = Math.min(demand, capacity);
+  // A hair of tolerance so that demand exactly at capacity (after floating-point division) is not a backlog.
+  const concurrencyNeeded = Math.max(1, Math.ceil(demand / HOURS_PER_MONTH - 1e-9));
+  const backlogJobHours = demand - capacity > 1e-6 ? demand - capacity : 0;
+  return {
+    concurrency,
+    limitedBy: byVcpus < w.maxConcurrency ? MakespanLimit.MAX_VCPUS : MakespanLimit.WORKFLOW_CONCURRENCY,
+    vcpusPerJob,
+    demandJobHoursPerMonth: demand,
+    capacityJobHoursPerMonth: capacity,
+    runJobHoursPerMonth: run,
+    itemsRunPerMonth: run / w.hoursPerItem,
+    concurrencyNeeded,
+    jobsWithinMaxvCpus: maxvCpus !== undefined ? byVcpus : undefined,
+    maxvCpusNeeded: vcpusFor(concurrencyNeeded),
+    backlog:
+      backlogJobHours > 0
+        ? {
+            itemsPerMonth: backlogJobHours / w.hoursPerItem,
+            itemsPerWeek: ((backlogJobHours / w.hoursPerItem) * 12) / 52,
+            jobHoursPerMonth: backlogJobHours,
+          }
+        : undefined,
+  };
+}
+
+function computeMakespan(w: Workload, t: Throughput): Makespan {
+  // Waves of `concurrency` jobs, each hoursPerItem long, from an empty queue.
+  const burstSize = w.burstSize ?? Math.round((w.itemsPerMonth * 12) / 52);
+  const concurrency = Math.min(t.concurrency, burstSize);
+  const waves = concurrency > 0 ? Math.ceil(burstSize / concurrency) : 0;
+  // Bursts arrive evenly, so the interval follows from the monthly rate; for the default burst it is a week. Each
+  // burst brings burstSize × hoursPerItem job-hours and the capacity clears concurrency × interval of them, so when
+  // the work outruns capacity every burst finishes the difference / concurrency later than the one before.
+  const intervalHours = burstSize > 0 && w.itemsPerMonth > 0 ? (burstSize / w.itemsPerMonth) * HOURS_PER_MONTH : 0;
+  const lag = t.backlog && intervalHours > 0 ? (burstSize * w.hoursPerItem) / t.concurrency - intervalHours : 0;
+  return {
+    burstSize,
+    concurrency,
+    waves,
+    hours: waves * w.hoursPerItem,
+    limitedBy: burstSize < t.concurrency ? MakespanLimit.ITEMS : t.limitedBy,
+    intervalHours: intervalHours > 0 ? intervalHours : undefined,
+    drains: t.backlog === undefined,
+    lagPerBurstHours: Math.max(0, lag),
+  };
+}
+
+function capacityWarnings(w: Workload, t: Throughput, m: Makespan, names: CostInputNames): string[] {
+  if (!t.backlog) {
+    return [];
+  }
+  const hours = (v: number) => Math.round(v).toLocaleString('en-US');
+  const fixes: string[] = [];
+  if (w.maxConcurrency < t.concurrencyNeeded) {
+    fixes.push(`${names.maxConcurrency} to ${t.concurrencyNeeded}`);
+  }
+  // Both limits are checked: raising one while the other allows no more would not be a fix.
+  if (t.jobsWithinMaxvCpus !== undefined && t.jobsWithinMaxvCpus < t.concurrencyNeeded) {
+    fixes.push(`${names.maxvCpus} to ${t.maxvCpusNeeded}`);
+  }
+  const warnings = [
+    `The work outruns capacity: it asks ${hours(t.demandJobHoursPerMonth)} job-hours a month and ` +
+      `${t.concurrency} jobs at once run at most ${hours(t.capacityJobHoursPerMonth)} (× ${HOURS_PER_MONTH} h), so ` +
+      `${formatCount(t.backlog.itemsPerMonth)} items a month (${formatCount(t.backlog.itemsPerWeek)} a week) are ` +
+      'left over and the queue grows without end; the figures above price only the work that runs. ' +
+      `Fix: raise ${fixes.join(' and ')} (${t.concurrencyNeeded} jobs at once keep up).`,
+  ];
+  if (m.intervalHours !== undefined && m.burstSize > 0) {
+    warnings.push(
+      `A burst of ${formatCount(m.burstSize)} takes ${formatHours(m.hours)} at ${m.concurrency} at once, longer ` +
+        `than the ${formatHours(m.intervalHours)} between bursts: the queue never drains, and each burst finishes ` +
+        `about ${formatHours(m.lagPerBurstHours)} later than the one before.`,
+    );
+  }
+  return warnings;
+}
+
+function priceFixedCosts(f: FixedCosts, itemsRunPerMonth: number): FixedCostEstimate | undefined {
+  const p = FIXED_COST_PRICES;
+  const lines: FixedCostLine[] = [];
+  const count = (v: number) => v.toLocaleString('en-US');
+  if (f.natGateways !== undefined) {
+    lines.push({
+      item: 'NAT gateways',
+      quantity: f.natGateways,
+      monthlyUsd: f.natGateways * p.natGatewayHourlyUsd * HOURS_PER_MONTH,
+      basis: `${count(f.natGateways)} × $${p.natGatewayHourlyUsd} per hour × ${HOURS_PER_MONTH} h (traffic not priced)`,
+    });
+  }
+  if (f.kmsKeys !== undefined) {
+    lines.push({
+      item: 'KMS keys',
+      quantity: f.kmsKeys,
+      monthlyUsd: f.kmsKeys * p.kmsKeyMonthlyUsd,
+      basis: `${count(f.kmsKeys)} × $${p.kmsKeyMonthlyUsd.toFixed(2)} per key-month`,
+    });
+  }
+  if (f.alarms !== undefined) {
+    lines.push({
+      item: 'CloudWatch alarms',
+      quantity: f.alarms,
+      monthlyUsd: f.alarms * p.alarmMonthlyUsd,
+      basis: `${count(f.alarms)} × $${p.alarmMonthlyUsd.toFixed(2)} per alarm-month`,
+    });
+  }
+  if (f.stateTransitionsPerItem !== undefined) {
+    const transitions = itemsRunPerMonth * f.stateTransitionsPerItem;
+    lines.push({
+      item: 'Step Functions transitions',
+      quantity: transitions,
+      monthlyUsd: transitions * p.stateTransitionUsd,
+      basis:
+        `${formatCount(itemsRunPerMonth)} items × ${count(f.stateTransitionsPerItem)} transitions × ` +
+        `$${(p.stateTransitionUsd * 1000).toFixed(3)} per 1,000`,
+    });
+  }
+  return lines.length > 0 ? { lines, monthlyUsd: lines.reduce((s, l) => s + l.monthlyUsd, 0) } : undefined;
+}
+
+function notIncluded(f: FixedCosts): string[] {
   return [
-    p
-      ? `Job lands on ${p.instanceType}: ${p.jobsPerInstance} per instance, ${Math.round(p.packingEfficiency * 100)}% packed`
-      : 'Job fits no EC2 instance type given; Fargate only',
-    `${fmtHours(estimate.jobHoursPerMonth)} job-hours a month, ${estimate.averageConcurrentJobs.toFixed(1)} jobs running on average`,
-    fmt(header),
-    ...rows.map(fmt),
-    `Burst of ${m.burstSize}: ${m.waves} wave(s) of ${m.concurrency} → ${m.hours} h (limited by ${m.limitedBy})`,
-  ].join('\n');
+    f.natGateways === undefined ? 'NAT gateways or VPC endpoints' : 'VPC endpoints and NAT traffic',
+    f.kmsKeys === undefined ? 'KMS keys' : 'KMS requests',
+    f.alarms === undefined ? 'CloudWatch alarms and logs' : 'CloudWatch logs',
+    ...(f.stateTransitionsPerItem === undefined ? ['Step Functions state transitions'] : []),
+    'S3 storage and requests',
+    'data transfer',
+  ];
 }

@@ -33,7 +33,7 @@ describe('batch-pipelines estimate', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Job lands on r5.xlarge: 1 per instance, 97% packed');
     expect(r.stdout).toMatch(/Batch Spot\s+\$\d/);
-    expect(r.stdout).toContain('Burst of 500: 10 wave(s) of 50 → 40 h');
+    expect(r.stdout).toContain('Burst of 500 every 7 days: 10 wave(s) of 50 → 40 h');
   });
 
   test('estimate --json is machine-readable and reproduces the scenario', async () => {
@@ -70,7 +70,7 @@ describe('batch-pipelines estimate', () => {
   });
 
   test.each([
-    [['--items-per-week', '500', '--hours', '4', '--vcpus', '4', '--memory-gib', '900'], 'fits none of r5.xlarge'],
+    [['--items-per-week', '500', '--hours', '4', '--vcpus', '4', '--memory-gib', '900'], 'fits none of the instance types given (r5.xlarge'],
     [['--items-per-week', '500', '--hours', '4', '--vcpus', '4'], '--memory-gib is required'],
     [
       ['--items-per-week', 'lots', '--hours', '4', '--vcpus', '4', '--memory-gib', '30'],
