@@ -1,21 +1,31 @@
 import { parseArgs } from 'util';
 import { Size } from 'aws-cdk-lib';
 import { CliUsageError, CommandIO } from './io';
-import { CostAssumptions, CostModelError, estimateCost, formatCostTable, Workload } from '../cost/cost-model';
+import {
+  CostAssumptions,
+  CostInputNames,
+  CostModelError,
+  estimateCost,
+  FixedCosts,
+  formatCostTable,
+  LIBRARY_INPUT_NAMES,
+  Workload,
+} from '../cost/cost-model';
 
 export const ESTIMATE_HELP = `Usage: batch-pipelines estimate [options]
 
 What a workload costs a month on Batch (On-Demand, Spot, Fargate, Fargate Spot) against always-on fleets, the
-floor, and how long a burst takes. No AWS calls: prices come from the library's instance catalog.
+floor, whether the capacity keeps up, and how long a burst takes. Compute only unless you ask for the fixed costs
+below. No AWS calls: prices come from the library's instance catalog.
 
 Workload:
-  --items-per-week N       items (samples) per week           (or --items-per-month N)
+  --items-per-week N       items (samples) per week           (or --items-per-month N; give one)
   --hours H                hours one item's job runs          (required)
   --vcpus N                vCPUs per job                      (required)
   --memory-gib N           memory per job, GiB                (required)
   --gpus N                 GPUs per job                       (default 0)
   --concurrency N          jobs at once                       (default 50)
-  --burst N                items arriving at once             (default: a week's items)
+  --burst N                items arriving at once             (default: a week's items, once a week)
 Capacity and prices:
   --instance-types A,B     EC2 instance types                 (default r5, r6i, r7i in xlarge..4xlarge)
   --max-vcpus N            compute environment maxvCpus       (default: enough for --concurrency)
@@ -24,6 +34,12 @@ Capacity and prices:
   --rerun-overhead F       Spot re-run overhead, instead of deriving it (e.g. 0.15)
   --checkpointing          jobs checkpoint (an interruption loses 5%, not 50%)
   --dedicated-utilization F   utilization of an always-on fleet (default 0.85)
+Beyond compute (each priced in its own block when given; us-east-1 list prices):
+  --nat-gateways N         NAT gateways, $0.045 an hour each  (default: not priced)
+  --kms-keys N             customer-managed KMS keys, $1 a month each (default: not priced)
+  --alarms N               standard CloudWatch alarms, $0.10 a month each (default: not priced)
+  --transitions-per-item N Step Functions Standard state transitions per item, $0.025 per 1,000
+                                                              (default: not priced)
 Output:
   --json                   machine-readable estimate
   -h, --help               this help
@@ -33,6 +49,29 @@ Exit codes: 0 estimate printed; 2 invalid input (the message says which and what
 Example (the reference genomics workload):
   batch-pipelines estimate --items-per-week 500 --hours 4 --vcpus 4 --memory-gib 30 --concurrency 50
 `;
+
+/** What the estimate's messages call its inputs here: this command's flags, memory in GiB as typed. */
+const CLI_INPUT_NAMES: CostInputNames = {
+  ...LIBRARY_INPUT_NAMES,
+  itemsPerMonth: '--items-per-month',
+  hoursPerItem: '--hours',
+  vcpus: '--vcpus',
+  memory: '--memory-gib',
+  gpus: '--gpus',
+  maxConcurrency: '--concurrency',
+  burstSize: '--burst',
+  instanceTypes: '--instance-types',
+  maxvCpus: '--max-vcpus',
+  spotDiscount: '--spot-discount',
+  spotInterruptionsPerHour: '--interruptions-per-hour',
+  spotRerunOverhead: '--rerun-overhead',
+  dedicatedUtilization: '--dedicated-utilization',
+  natGateways: '--nat-gateways',
+  kmsKeys: '--kms-keys',
+  alarms: '--alarms',
+  stateTransitionsPerItem: '--transitions-per-item',
+  areFlags: true,
+};
 
 function num(
   name: string,
@@ -72,6 +111,10 @@ export function estimateCommand(args: string[], io: CommandIO): number {
       'rerun-overhead': { type: 'string' },
       checkpointing: { type: 'boolean' },
       'dedicated-utilization': { type: 'string' },
+      'nat-gateways': { type: 'string' },
+      'kms-keys': { type: 'string' },
+      alarms: { type: 'string' },
+      'transitions-per-item': { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -90,6 +133,12 @@ export function estimateCommand(args: string[], io: CommandIO): number {
   const perMonth = num('items-per-month', values['items-per-month'], { min: 0 });
   if (perWeek === undefined && perMonth === undefined) {
     throw new CliUsageError('--items-per-week or --items-per-month is required; see batch-pipelines estimate --help');
+  }
+  if (perWeek !== undefined && perMonth !== undefined) {
+    throw new CliUsageError(
+      `--items-per-week ${perWeek} and --items-per-month ${perMonth} were both given; give one of them ` +
+        `(${perWeek} a week is ${Math.round((perWeek * 52) / 12).toLocaleString('en-US')} a month)`,
+    );
   }
   const workload: Workload = {
     itemsPerMonth: perMonth ?? (perWeek! * 52) / 12,
@@ -112,9 +161,15 @@ export function estimateCommand(args: string[], io: CommandIO): number {
     checkpointing: values.checkpointing,
     dedicatedUtilization: num('dedicated-utilization', values['dedicated-utilization']),
   };
+  const fixedCosts: FixedCosts = {
+    natGateways: num('nat-gateways', values['nat-gateways'], { integer: true, min: 0 }),
+    kmsKeys: num('kms-keys', values['kms-keys'], { integer: true, min: 0 }),
+    alarms: num('alarms', values.alarms, { integer: true, min: 0 }),
+    stateTransitionsPerItem: num('transitions-per-item', values['transitions-per-item'], { integer: true, min: 0 }),
+  };
   let estimate;
   try {
-    estimate = estimateCost(workload, assumptions);
+    estimate = estimateCost(workload, assumptions, { fixedCosts, inputNames: CLI_INPUT_NAMES });
   } catch (e) {
     if (e instanceof CostModelError) {
       throw new CliUsageError(e.message);

@@ -64,14 +64,32 @@ describe('batch-pipelines estimate', () => {
   test('estimate --help documents every flag', async () => {
     const r = await runMain(['estimate', '--help']);
     expect(r.code).toBe(0);
-    for (const flag of ['--items-per-week', '--hours', '--vcpus', '--memory-gib', '--spot-discount', '--json']) {
+    for (const flag of [
+      '--items-per-week',
+      '--hours',
+      '--vcpus',
+      '--memory-gib',
+      '--spot-discount',
+      '--nat-gateways',
+      '--kms-keys',
+      '--alarms',
+      '--transitions-per-item',
+      '--json',
+    ]) {
       expect(r.stdout).toContain(flag);
     }
   });
 
   test.each([
-    [['--items-per-week', '500', '--hours', '4', '--vcpus', '4', '--memory-gib', '900'], 'fits none of the instance types given (r5.xlarge'],
     [['--items-per-week', '500', '--hours', '4', '--vcpus', '4'], '--memory-gib is required'],
+    [
+      ['--items-per-week', '500', '--hours', '4', '--vcpus', '4', '--memory-gib', '30', '--instance-types', 'x9.huge'],
+      '--instance-types x9.huge is not allowed; allowed: types the instance catalog knows',
+    ],
+    [
+      ['--items-per-week', '500', '--hours', '4', '--vcpus', '4', '--memory-gib', '30', '--kms-keys', '1.5'],
+      "--kms-keys '1.5' is not allowed; allowed: a whole number >= 0",
+    ],
     [
       ['--items-per-week', 'lots', '--hours', '4', '--vcpus', '4', '--memory-gib', '30'],
       "--items-per-week 'lots' is not allowed",
@@ -84,5 +102,183 @@ describe('batch-pipelines estimate', () => {
     const r = await runMain(['estimate', ...args]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(message);
+  });
+
+  test('--items-per-week with --items-per-month is refused: give one', async () => {
+    const r = await runMain([
+      'estimate',
+      '--items-per-week',
+      '500',
+      '--items-per-month',
+      '3000',
+      '--hours',
+      '4',
+      '--vcpus',
+      '4',
+      '--memory-gib',
+      '30',
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      'batch-pipelines estimate: --items-per-week 500 and --items-per-month 3000 were both given; give one of them ' +
+        '(500 a week is 2,167 a month)\n',
+    );
+  });
+
+  test('a job that fits nowhere names --memory-gib in GiB and the instance types by their flag', async () => {
+    const args = ['--items-per-week', '500', '--hours', '4', '--vcpus', '4', '--memory-gib'];
+    const r = await runMain(['estimate', ...args, '200']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      'batch-pipelines estimate: --vcpus 4 --memory-gib 200 fits none of the instance types given (r5.xlarge, ',
+    );
+    expect(r.stderr).toContain('the most memory a job can get is 121.6 GiB, on r5.4xlarge');
+    expect(r.stderr).toContain(
+      'Fix: add r5.8xlarge to --instance-types (32 vCPUs, 243.2 GiB usable), or set --memory-gib 121 or less.',
+    );
+    expect(r.stderr).not.toMatch(/MiB|instanceTypes|memory 200/);
+    // Nothing in the catalog holds 900 GiB: no type is suggested that would not hold it.
+    const none = await runMain(['estimate', ...args, '900']);
+    expect(none.stderr).toContain('No instance type in the catalog (x86_64) fits it either.');
+    expect(none.stderr).toContain(
+      'Fix: set --memory-gib 121 or less, or set --memory-gib 243 or less and add r5.8xlarge to --instance-types',
+    );
+    // Both fixes it names work.
+    expect((await runMain(['estimate', ...args, '121'])).code).toBe(0);
+    const withLarger = await runMain(['estimate', ...args, '200', '--instance-types', 'r5.4xlarge,r5.8xlarge']);
+    expect(withLarger.code).toBe(0);
+    expect(withLarger.stdout).toContain('Job lands on r5.8xlarge');
+  });
+
+  test('when the work outruns --concurrency, the lines agree and the warning names the flag to raise', async () => {
+    // GIVEN 20 items a week of 48 h at 4 at once: 4,160 job-hours asked, 4 × 730 = 2,920 fit
+    const args = [
+      '--items-per-week',
+      '20',
+      '--hours',
+      '48',
+      '--vcpus',
+      '4',
+      '--memory-gib',
+      '32',
+      '--concurrency',
+      '4',
+    ];
+    const r = await runMain(['estimate', ...args]);
+    expect(r.code).toBe(0);
+    const out = r.stdout;
+    const monthly = (option: string) => Number(new RegExp(`${option} +\\$([\\d,]+)`).exec(out)![1].replace(/,/g, ''));
+    expect(monthly('Dedicated, sized for average load')).toBeLessThanOrEqual(monthly('Dedicated, sized for peak'));
+    expect(out).toContain(
+      '4,160 job-hours a month asked, 2,920 can run (4 at once × 730 h); 4.0 jobs running on average',
+    );
+    expect(out).toContain('Burst of 20 every 7 days: 5 wave(s) of 4 → 10 days');
+    expect(out).toContain(
+      'WARNING: The work outruns capacity: it asks 4,160 job-hours a month and 4 jobs at once run at most 2,920 ' +
+        '(× 730 h), so 25.8 items a month (6 a week) are left over and the queue grows without end; the figures ' +
+        'above price only the work that runs. Fix: raise --concurrency to 6 (6 jobs at once keep up).',
+    );
+    expect(out).toContain(
+      'WARNING: A burst of 20 takes 10 days at 4 at once, longer than the 7 days between bursts: the queue never ' +
+        'drains, and each burst finishes about 3 days later than the one before.',
+    );
+    expect(out).not.toContain('maxConcurrency');
+    // AND --json carries the same, as data
+    const json = JSON.parse((await runMain(['estimate', ...args, '--json'])).stdout);
+    expect(json.throughput).toMatchObject({ concurrency: 4, runJobHoursPerMonth: 2920, concurrencyNeeded: 6 });
+    expect(json.averageConcurrentJobs).toBeLessThanOrEqual(4);
+    expect(json.warnings).toHaveLength(2);
+    expect(json.warnings[0]).toContain('raise --concurrency to 6');
+    expect(json.makespan).toMatchObject({ hours: 240, drains: false });
+    // AND at the concurrency it names, nothing is left over
+    const fixed = await runMain(['estimate', ...args.slice(0, -1), '6']);
+    expect(fixed.stdout).not.toContain('WARNING');
+  });
+
+  test('when --max-vcpus is what holds it back, the warning names --max-vcpus', async () => {
+    const r = await runMain([
+      'estimate',
+      '--items-per-week',
+      '500',
+      '--hours',
+      '4',
+      '--vcpus',
+      '4',
+      '--memory-gib',
+      '30',
+      '--max-vcpus',
+      '40',
+    ]);
+    // 40 vCPUs run ten 4-vCPU jobs (7,300 job-hours); 8,667 need 12 at once, 48 vCPUs.
+    expect(r.stdout).toContain('Fix: raise --max-vcpus to 48 (12 jobs at once keep up).');
+  });
+
+  test('fixed costs on request: their own block, added by hand', async () => {
+    const r = await runMain([
+      'estimate',
+      '--items-per-week',
+      '500',
+      '--hours',
+      '4',
+      '--vcpus',
+      '4',
+      '--memory-gib',
+      '30',
+      '--nat-gateways',
+      '2',
+      '--kms-keys',
+      '3',
+      '--alarms',
+      '14',
+    ]);
+    expect(r.code).toBe(0);
+    // 2 × $0.045 × 730 = $65.70; 3 × $1 = $3.00; 14 × $0.10 = $1.40; total $70.10.
+    expect(r.stdout).toMatch(/NAT gateways +2 × \$0\.045 per hour × 730 h \(traffic not priced\) +\$65\.70/);
+    expect(r.stdout).toMatch(/KMS keys +3 × \$1\.00 per key-month +\$3\.00/);
+    expect(r.stdout).toMatch(/CloudWatch alarms +14 × \$0\.10 per alarm-month +\$1\.40/);
+    expect(r.stdout).toMatch(/total +a month +\$70\.10/);
+    // The per-item lines are the compute lines, unchanged.
+    expect(r.stdout).toMatch(/Batch Spot +\$813 +\$0\.38/);
+    const json = JSON.parse(
+      (
+        await runMain([
+          'estimate',
+          '--items-per-week',
+          '500',
+          '--hours',
+          '4',
+          '--vcpus',
+          '4',
+          '--memory-gib',
+          '30',
+          '--nat-gateways',
+          '2',
+          '--json',
+        ])
+      ).stdout,
+    );
+    expect(json.fixedCosts.monthlyUsd).toBeCloseTo(65.7, 10);
+  });
+
+  test('the table says what it leaves out, and shows the Fargate rounding', async () => {
+    const r = await runMain([
+      'estimate',
+      '--items-per-week',
+      '500',
+      '--hours',
+      '4',
+      '--vcpus',
+      '3',
+      '--memory-gib',
+      '30',
+    ]);
+    expect(r.stdout).toContain(
+      'On Fargate: 4 vCPU / 30 GiB (asked 3 vCPU / 30 GiB, rounded up to a valid Fargate size)',
+    );
+    expect(r.stdout.trimEnd().split('\n').pop()).toBe(
+      'Covers compute only; not included: NAT gateways or VPC endpoints, KMS keys, CloudWatch alarms and logs, Step ' +
+        'Functions state transitions, S3 storage and requests, data transfer.',
+    );
   });
 });
