@@ -331,6 +331,7 @@ export class GenomicsPipelineStack extends Stack {
       workload: { itemsPerMonth: (500 * 52) / 12, hoursPerItem: 4, ...sample, maxConcurrency: maxConcurrentJobs },
       capacity: this.spotCapacity,
       assumptions: { checkpointing: true },
+      includeFixedCosts: true,
     });
     // What the README's commands need, printed by `cdk deploy` (and in the stack's Outputs): bucket names, the
     // workflow to start and rerun, the queues `submit`/`watch`/`diagnose`/`cancel` take, the topic to subscribe to.
