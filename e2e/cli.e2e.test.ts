@@ -185,6 +185,22 @@ describe('batch-pipelines against moto', () => {
         'Host EC2 (instance i-0a1b2c3d4e5f60718) terminated.',
         'Host EC2 (instance i-0a1b2c3d4e5f60718) terminated.',
       ]);
+      expect(watch.stdout.trimEnd().split('\n').pop()).toBe(
+        'rerun the failed items: batch-pipelines rerun --queue standard --run-id lost',
+      );
+      // The capacity is back: the command watch printed runs the two samples again, once however often it is run.
+      await moto.api('config', { batch: { use_docker: false } });
+      const rerun = await cli(['rerun', '--queue', 'standard', '--run-id', 'lost']);
+      expect(rerun.code).toBe(0);
+      expect(rerun.stdout).toContain(
+        'rerunning 2 item(s) through align (align) as run lost-rerun: 2 job(s) submitted, 0 already there',
+      );
+      const again = await cli(['rerun', '--queue', 'standard', '--run-id', 'lost']);
+      expect(again.stdout).toContain('0 job(s) submitted, 2 already there');
+      const rewatch = await cli(['watch', '--queue', 'standard', '--run-id', 'lost-rerun', '--interval', '1']);
+      expect(rewatch.code).toBe(0);
+      expect(rewatch.stdout).toContain('done: all 2 succeeded');
+      summary.push(`rerun of reclaimed jobs: ${rerun.stdout.trim().split('\n').slice(-2).join(' | ')}`);
     } finally {
       await moto.api('config', { batch: { use_docker: false } });
     }

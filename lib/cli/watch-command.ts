@@ -1,16 +1,9 @@
 import { parseArgs } from 'util';
 import { aws, COMMON_HELP, COMMON_OPTIONS, defaultClientFactory } from './common';
 import { CliUsageError, CommandIO, ExitCode } from './io';
+import { describeItem, describeJobFailure } from './failure-text';
 import { ProgressLine } from './progress';
-import {
-  ClientInputError,
-  ItemFailure,
-  JobFailure,
-  PipelineClient,
-  RunProgress,
-  StatusCounts,
-} from '../client/pipeline-client';
-import { FailedItem } from '../client/run-outcomes';
+import { ClientInputError, PipelineClient, RUN_TAG, RunProgress, StatusCounts } from '../client/pipeline-client';
 
 export const WATCH_HELP = `Usage: batch-pipelines watch --queue Q --run-id ID [options]
        batch-pipelines watch --job-id ID [--job-id ID ...] [options]
@@ -21,7 +14,8 @@ rate and ETA); otherwise one timestamped line per change; with --json one JSON r
 starts at --interval seconds and grows to a minute.
 
 Jobs (--queue and --run-id, or --job-id): counts array children by status. At the end it names each failed job or
-array child with Batch's reason, the exit code and the log stream (the first 20 in text; --json lists all).
+array child with Batch's reason, the exit code and the log stream (the first 20 in text; --json lists all),
+and the command that reruns their items.
 
 A workflow run (--execution-arn, e.g. what batch-pipelines start printed): the Distributed Map's item counts, each
 failed item as it fails (its id, error and reason), and at the end the run's outcome, the items that did not succeed
@@ -83,7 +77,8 @@ export async function watchCommand(args: string[], io: CommandIO, factory = defa
   if (ids.length === 0) {
     throw new CliUsageError(`no jobs named ${values['run-id']}-* on ${values.queue}; check --run-id and --queue`);
   }
-  return watchJobs(client, ids, io, Boolean(values.json), options);
+  const run = values.queue && values['run-id'] ? { queue: values.queue, runId: values['run-id'] } : undefined;
+  return watchJobs(client, ids, io, Boolean(values.json), options, run);
 }
 
 async function watchJobs(
@@ -92,6 +87,7 @@ async function watchJobs(
   io: CommandIO,
   json: boolean,
   options: { initialMs: number },
+  run?: { queue: string; runId: string },
 ): Promise<number> {
   const progress = new ProgressLine(io, Date.now());
   let last = '';
@@ -116,8 +112,9 @@ async function watchJobs(
   progress.end();
   // Which jobs (or array children) failed, and why: what a person needs to act on, not only how many.
   const failed = final.FAILED > 0 ? await aws(() => client.failures(ids)) : [];
+  const rerun = failed.length > 0 ? await rerunCommandFor(client, ids, run) : undefined;
   if (json) {
-    io.out(JSON.stringify({ done: true, time: new Date().toISOString(), counts: final, failed }));
+    io.out(JSON.stringify({ done: true, time: new Date().toISOString(), counts: final, failed, rerun }));
   } else {
     io.out(
       final.FAILED > 0
@@ -130,8 +127,23 @@ async function watchJobs(
     if (failed.length > SHOWN_FAILURES) {
       io.out(`  … and ${failed.length - SHOWN_FAILURES} more: --json lists every one`);
     }
+    if (rerun) {
+      io.out(`rerun the failed items: ${rerun}`);
+    }
   }
   return final.FAILED > 0 ? ExitCode.JOBS_FAILED : ExitCode.OK;
+}
+
+/** The command that reruns the failed items of the watched jobs: their run (the run tag) on their queue. */
+async function rerunCommandFor(
+  client: PipelineClient,
+  ids: string[],
+  run?: { queue: string; runId: string },
+): Promise<string | undefined> {
+  const [job] = run ? [] : await aws(() => client.describe(ids.slice(0, 1)));
+  const queue = run?.queue ?? job?.jobQueue?.split('/').pop();
+  const runId = run?.runId ?? job?.tags?.[RUN_TAG];
+  return queue && runId ? `batch-pipelines rerun --queue ${queue} --run-id ${runId}` : undefined;
 }
 
 async function watchRun(
@@ -252,22 +264,4 @@ function countsLine(counts: StatusCounts): string {
     .filter(([, n]) => n > 0)
     .map(([s, n]) => `${s} ${n.toLocaleString('en-US')}`)
     .join(', ');
-}
-
-/** One failed item in words: which, what error, and why. */
-function describeItem(f: FailedItem | ItemFailure): string {
-  const which = f.index < 0 ? 'an item' : `${f.id ?? `item ${f.index}`} (#${f.index})`;
-  return `${which} ${f.error}: ${f.reason || 'no reason given'}`;
-}
-
-/** One failed job or child in words: which, why, and where its log is. */
-function describeJobFailure(f: JobFailure): string {
-  const which =
-    f.arrayIndex === undefined
-      ? `${f.jobName} (${f.jobId})`
-      : `${f.jobName}[${f.arrayIndex}]${f.itemIndex === undefined ? '' : ` item ${f.itemIndex}`} (${f.jobId})`;
-  const why = [f.statusReason, f.containerReason, f.exitCode === undefined ? undefined : `exit code ${f.exitCode}`]
-    .filter((p) => p)
-    .join('; ');
-  return `${which}: ${why || 'no reason given'}${f.logStreamName ? `; log stream ${f.logStreamName}` : ''}`;
 }

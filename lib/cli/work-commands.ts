@@ -1,8 +1,9 @@
 import { readFileSync } from 'fs';
 import { parseArgs } from 'util';
 import { aws, COMMON_HELP, COMMON_OPTIONS, defaultClientFactory, required } from './common';
+import { describeJobFailure } from './failure-text';
 import { CliUsageError, CommandIO, ExitCode } from './io';
-import { StartedExecution, SubmitStage } from '../client/pipeline-client';
+import { PipelineClient, StartedExecution, SubmitStage } from '../client/pipeline-client';
 import { BATCH_NAME_PATTERN } from '../private/limits';
 import { FailedItem } from '../client/run-outcomes';
 
@@ -39,14 +40,23 @@ Exit codes: 0 started (or already started); 1 AWS error; 2 invalid arguments.
 `;
 
 export const RERUN_HELP = `Usage: batch-pipelines rerun --execution-arn ARN [--dry-run] [options]
+       batch-pipelines rerun --queue Q --run-id ID [--dry-run] [options]
 
-Starts a new run over only the items of a finished run that failed or never ran. Reads the run's outcomes (its
-output, its failure summary, its history or its result files in S3), writes those items as a manifest next to the
-original (<key>.rerun-<run>.json) and starts the workflow on it. Rerunning twice starts one run. Items that failed
-because they are malformed (Item.Invalid) are listed, not rerun: fix them in the manifest.
+Runs again only the items of a finished run that failed or never ran. Rerunning twice runs them once.
 
-  --execution-arn ARN      the finished run
-  --dry-run                list what would be rerun; write and start nothing
+A workflow run (--execution-arn): reads the run's outcomes (its output, its failure summary, its history or its
+result files in S3), writes those items as a manifest next to the original (<key>.rerun-<run>.json) and starts the
+workflow on it. Items that failed because they are malformed (Item.Invalid) are listed, not rerun: fix them in the
+manifest.
+
+Jobs submitted with batch-pipelines submit (--queue and --run-id): finds the failed jobs and array children with
+Batch's reasons, and submits every stage again over only their items as the run <run-id>-rerun, with the latest
+revision of each job definition (a fix registered since applies). Array jobs: the items are read from the run's
+manifest and written next to it (<key>.rerun-<run-id>.json).
+
+  --execution-arn ARN      the finished workflow run
+  --queue Q --run-id ID    or the finished run of jobs
+  --dry-run                list what would be rerun; write, start and submit nothing
 ${COMMON_HELP}
 
 Exit codes: 0 rerun started, already started, or nothing to rerun; 1 AWS error; 2 invalid arguments (e.g. the run is
@@ -216,14 +226,29 @@ function describeStart(out: StartedExecution): string {
 export async function rerunCommand(args: string[], io: CommandIO, factory = defaultClientFactory): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { ...COMMON_OPTIONS, 'execution-arn': { type: 'string' }, 'dry-run': { type: 'boolean' } },
+    options: {
+      ...COMMON_OPTIONS,
+      'execution-arn': { type: 'string' },
+      queue: { type: 'string' },
+      'run-id': { type: 'string' },
+      'dry-run': { type: 'boolean' },
+    },
   });
   if (values.help) {
     io.out(RERUN_HELP);
     return ExitCode.OK;
   }
-  required(values, ['execution-arn'], 'batch-pipelines rerun --help');
+  const jobs = values.queue !== undefined || values['run-id'] !== undefined;
+  if (jobs === (values['execution-arn'] !== undefined)) {
+    throw new CliUsageError(
+      'give --execution-arn (a workflow run) or --queue and --run-id (jobs from submit); see batch-pipelines rerun --help',
+    );
+  }
   const client = factory(values);
+  if (jobs) {
+    required(values, ['queue', 'run-id'], 'batch-pipelines rerun --help');
+    return rerunJobs(client, values.queue!, values['run-id']!, io, values);
+  }
   const out = await aws(() => client.rerun(values['execution-arn']!, { dryRun: values['dry-run'] }));
   if (values.json) {
     io.out(JSON.stringify(out, null, 2));
@@ -249,6 +274,43 @@ export async function rerunCommand(args: string[], io: CommandIO, factory = defa
   } else {
     io.out(`rerunning ${out.failed.length} item(s) from ${out.rerunManifest}`);
     io.out(describeStart(out.started));
+  }
+  return ExitCode.OK;
+}
+
+async function rerunJobs(
+  client: PipelineClient,
+  queue: string,
+  runId: string,
+  io: CommandIO,
+  flags: { json?: boolean; 'dry-run'?: boolean },
+): Promise<number> {
+  const out = await aws(() => client.rerunJobs(queue, runId, { dryRun: flags['dry-run'] }));
+  if (flags.json) {
+    io.out(JSON.stringify(out, null, 2));
+    return ExitCode.OK;
+  }
+  io.out(`${runId}: ${out.failed.length} failed job(s) or array children`);
+  for (const f of out.failed.slice(0, 20)) {
+    io.out(`  ${describeJobFailure(f)}`);
+  }
+  if (out.failed.length > 20) {
+    io.out(`  … and ${out.failed.length - 20} more: --json lists every one`);
+  }
+  const what = (n: number) =>
+    `${n} item(s) through ${out.stages.map((s) => `${s.name} (${s.jobDefinition})`).join(', ')}`;
+  if (out.items.length === 0) {
+    io.out('nothing to rerun');
+  } else if (out.submitted.length === 0) {
+    io.out(`dry run: would rerun ${what(out.items.length)} as run ${out.rerunId}`);
+  } else {
+    const fresh = out.submitted.filter((j) => j.submitted).length;
+    io.out(
+      `rerunning ${what(out.items.length)} as run ${out.rerunId}` +
+        `${out.rerunManifest ? ` from ${out.rerunManifest}` : ''}: ${fresh} job(s) submitted, ` +
+        `${out.submitted.length - fresh} already there`,
+    );
+    io.out(`watch it: batch-pipelines watch --queue ${queue} --run-id ${out.rerunId}`);
   }
   return ExitCode.OK;
 }

@@ -17,6 +17,7 @@ import {
   RunManifest,
   stateOutputs,
 } from './run-outcomes';
+import { jobKey, rerunIdOf, stagesOf } from './job-rerun';
 import { fitOnInstances } from '../compute/fit';
 import { InstanceCatalog } from '../compute/instance-catalog';
 import {
@@ -242,6 +243,24 @@ export interface RunProgress {
   readonly mapRuns: MapRunProgress[];
   /** Items that failed since the previous look (every one on the first). */
   readonly newFailures: ItemFailure[];
+}
+
+/** What `rerunJobs` found and did. */
+export interface JobRerunResult {
+  /** The run read. */
+  readonly runId: string;
+  /** The rerun's run id (`<run>-rerun`): its jobs are named after it, so rerunning twice submits once. */
+  readonly rerunId: string;
+  /** The failed jobs and array children of the run, with Batch's reasons. */
+  readonly failed: JobFailure[];
+  /** The run's stages, in order, as the rerun submits them (latest revision of each job definition). */
+  readonly stages: SubmitStage[];
+  /** The items rerun: manifest indexes (array jobs) or item ids (one job per item). */
+  readonly items: Array<number | string>;
+  /** Where the rerun's items were written (array jobs); absent on a dry run. */
+  readonly rerunManifest?: string;
+  /** What was submitted; empty on a dry run or with nothing to rerun. */
+  readonly submitted: SubmittedJob[];
 }
 
 /** What `cancelRun` did. */
@@ -866,11 +885,12 @@ export class PipelineClient {
       if (job.status !== 'FAILED') {
         continue;
       }
+      const offset = Number(job.container?.environment?.find((e) => e.name === ITEM_ENV.offset)?.value ?? Number.NaN);
       if (!job.arrayProperties?.size) {
-        out.push(failureOf(job));
+        // A one-item chunk of an array run is a plain job at its offset.
+        out.push(Number.isFinite(offset) ? { ...failureOf(job), itemIndex: offset } : failureOf(job));
         continue;
       }
-      const offset = Number(job.container?.environment?.find((e) => e.name === ITEM_ENV.offset)?.value ?? Number.NaN);
       const children: string[] = [];
       let nextToken: string | undefined;
       do {
@@ -892,6 +912,97 @@ export class PipelineClient {
       }
     }
     return out;
+  }
+
+  /**
+   * Submits again the items of a finished run of jobs (`submit`) that failed: every stage, in order, over only those
+   * items, as the run `<run>-rerun` (so rerunning twice submits once). Array runs: the failed children's items are
+   * read from the run's manifest in S3 and written next to it (`<key>.rerun-<run>.json`), and array jobs over that
+   * manifest are submitted. One job per item: the failed jobs' parameters are the items. Each stage uses the latest
+   * revision of its job definition, so a fix registered since applies; environment overrides given to `submit`
+   * through `SubmitStage.environment` are not carried over. With `dryRun`, only reads.
+   */
+  public async rerunJobs(jobQueue: string, runId: string, options: { dryRun?: boolean } = {}): Promise<JobRerunResult> {
+    const listed = await this.listRun(jobQueue, runId);
+    // moto lists array children on the queue too (AWS lists them only by arrayJobId): only parents are the run's jobs.
+    const jobs = (await this.describe(listed.map((j) => j.jobId!))).filter(
+      (j) => j.arrayProperties?.index === undefined,
+    );
+    if (jobs.length === 0) {
+      throw new ClientInputError(`no jobs of run ${runId} on ${jobQueue}: check the run id and the queue`);
+    }
+    const open = jobs.filter((j) => j.status !== 'SUCCEEDED' && j.status !== 'FAILED');
+    if (open.length > 0) {
+      throw new ClientInputError(
+        `run ${runId} is still going (${open.length} job(s) not done, e.g. ${open[0].jobName} ${open[0].status}): ` +
+          `rerun reads a finished run. Wait for it: batch-pipelines watch --queue ${jobQueue} --run-id ${runId}`,
+      );
+    }
+    const rerunId = rerunIdOf(runId);
+    if (!BATCH_NAME_PATTERN.test(rerunId) || rerunId.length > 60) {
+      throw new ClientInputError(`run ${runId} is too long to rerun as ${rerunId} (60 characters at most)`);
+    }
+    const stages: SubmitStage[] = stagesOf(runId, jobs, ITEM_ENV.offset);
+    const failed = await this.failures(jobs.map((j) => j.jobId!));
+    const base = { runId, rerunId, failed, stages };
+    if (failed.length === 0) {
+      return { ...base, items: [], submitted: [] };
+    }
+    const env = (job: JobDetail, name: string) => job.container?.environment?.find((e) => e.name === name)?.value;
+    const manifestUri = jobs.map((j) => env(j, ITEM_ENV.manifest)).find((u) => u);
+    if (manifestUri) {
+      const indexes = [...new Set(failed.map((f) => f.itemIndex).filter((i): i is number => i !== undefined))].sort(
+        (a, b) => a - b,
+      );
+      if (options.dryRun) {
+        return { ...base, items: indexes, submitted: [] };
+      }
+      const manifest = parseS3Uri(manifestUri);
+      const all = await this.getJson(manifest.bucket, manifest.key);
+      if (!Array.isArray(all) || indexes.some((i) => i >= all.length)) {
+        throw new ClientInputError(
+          `${manifestUri} is not the run's manifest any more (not a JSON array, or shorter than item ` +
+            `${indexes[indexes.length - 1]}): the failed items cannot be read from it`,
+        );
+      }
+      // The whole run id: two runs sharing a prefix must not overwrite each other's rerun manifest.
+      const key = `${manifest.key.replace(/\.json$/, '')}.rerun-${runId}.json`;
+      const items = indexes.map((i) => all[i] as Record<string, string>);
+      await this.call(() =>
+        this.s3.send(
+          new this.api.s3.PutObjectCommand({
+            Bucket: manifest.bucket,
+            Key: key,
+            Body: JSON.stringify(items, null, 1),
+            ContentType: 'application/json',
+          }),
+        ),
+      );
+      const rerunManifest = `s3://${manifest.bucket}/${key}`;
+      const submitted = await this.submit({ runId: rerunId, items, stages, manifestUri: rerunManifest });
+      return { ...base, items: indexes, rerunManifest, submitted };
+    }
+    // One job per item: a failed job's parameters are its item; the name says which field is the id.
+    const byId = new Map<string, { idField: string; item: Record<string, string> }>();
+    for (const f of failed) {
+      const job = jobs.find((j) => j.jobId === f.jobId);
+      const key = job && jobKey(runId, job, ITEM_ENV.offset);
+      if (job && key?.id && key.idField) {
+        byId.set(key.id, { idField: key.idField, item: { ...job.parameters } });
+      }
+    }
+    const ids = [...byId.keys()];
+    const idField = byId.get(ids[0])?.idField;
+    if (options.dryRun || ids.length === 0) {
+      return { ...base, items: ids, submitted: [] };
+    }
+    const submitted = await this.submit({
+      runId: rerunId,
+      items: ids.map((id) => byId.get(id)!.item),
+      idField,
+      stages,
+    });
+    return { ...base, items: ids, submitted };
   }
 
   /**

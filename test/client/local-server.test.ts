@@ -1,8 +1,10 @@
 import { writeFileSync, mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { BatchClient, SubmitJobCommand } from '@aws-sdk/client-batch';
+import { BatchClient } from '@aws-sdk/client-batch';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
 import { PipelineClient } from '../../lib';
 import { describeAwsError } from '../../lib/cli/aws-errors';
 import { BatchServer } from '../support/batch-server';
@@ -184,29 +186,19 @@ describe('batch-pipelines against a local Batch endpoint (child process)', () =>
   });
 });
 
-describe('watch names the failed children of a 10,000-child array job', () => {
+describe('watch names the failed children of a 10,000-child array job, and rerun runs their items again', () => {
   let server: BatchServer;
   let endpoint: string;
   let parent: string;
+  const photos = Array.from({ length: 10_000 }, (_, i) => ({ photoId: `p${i}`, key: `originals/p${i}.jpg` }));
+  const manifestUri = 's3://photos/manifests/thumbs-1.json';
+  const resize = [{ name: 'resize', jobDefinition: 'resize', jobQueue: 'standard' }];
   beforeAll(async () => {
     server = new BatchServer({ failChildren: 3 });
     endpoint = await server.start();
-    const batch = new BatchClient({
-      endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local' },
-    });
-    parent = (
-      await batch.send(
-        new SubmitJobCommand({
-          jobName: 'thumbs-1-resize-0',
-          jobQueue: 'standard',
-          jobDefinition: 'resize',
-          arrayProperties: { size: 10_000 },
-        }),
-      )
-    ).jobId!;
-    batch.destroy();
+    // Submitted as `batch-pipelines submit --manifest-uri` does: one array job, the run tag, the manifest offset.
+    const [job] = await sdkClient(endpoint).submit({ runId: 'thumbs-1', items: photos, stages: resize, manifestUri });
+    parent = job.jobId;
   });
   afterAll(() => server.stop());
 
@@ -218,9 +210,65 @@ describe('watch names the failed children of a 10,000-child array job', () => {
     expect(watch.code).toBe(3);
     expect(watch.stdout).toContain('done: 3 failed, 9997 succeeded');
     expect(watch.stdout).toContain(
-      `  thumbs-1-resize-0[3334] (${parent}:3334): Essential container in task exited; exit code 1; log stream Resize/default/0d06`,
+      `  thumbs-1-resize-0[3334] item 3334 (${parent}:3334): Essential container in task exited; exit code 1; log stream Resize/default/0d06`,
     );
     expect(watch.stdout.split('\n').filter((l) => l.startsWith('  thumbs-1-resize-0['))).toHaveLength(3);
+    // Watched by job id: the run and queue come from the job's run tag.
+    expect(watch.stdout.trimEnd().split('\n').pop()).toBe(
+      'rerun the failed items: batch-pipelines rerun --queue standard --run-id thumbs-1',
+    );
+  });
+
+  test('rerun --dry-run names the failed children and what it would submit, and submits nothing', async () => {
+    const before = server.jobs.length;
+    const r = await runCliAsync(
+      ['rerun', '--endpoint', endpoint, '--queue', 'standard', '--run-id', 'thumbs-1', '--dry-run'],
+      cliEnv,
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('thumbs-1: 3 failed job(s) or array children');
+    expect(r.stdout).toContain(
+      `  thumbs-1-resize-0[3334] item 3334 (${parent}:3334): Essential container in task exited`,
+    );
+    expect(r.stdout.trimEnd().split('\n').pop()).toBe(
+      'dry run: would rerun 3 item(s) through resize (resize) as run thumbs-1-rerun',
+    );
+    expect(server.jobs.length).toBe(before);
+  });
+
+  test('rerun writes the failed items next to the manifest and submits them as one array job, once', async () => {
+    const s3 = mockClient(S3Client);
+    try {
+      s3.on(GetObjectCommand, { Bucket: 'photos', Key: 'manifests/thumbs-1.json' }).resolves({
+        Body: { transformToString: async () => JSON.stringify(photos) },
+      } as never);
+      s3.on(PutObjectCommand).resolves({ ETag: '"e1"' });
+      const c = new PipelineClient({
+        batch: new BatchClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1 }),
+        s3: new S3Client({ region: 'us-east-1', credentials }),
+        sleep: async () => undefined,
+      });
+      const out = await c.rerunJobs('standard', 'thumbs-1');
+      expect(out.items).toEqual([1, 3334, 6667]);
+      expect(out.rerunManifest).toBe('s3://photos/manifests/thumbs-1.rerun-thumbs-1.json');
+      const put = s3.commandCalls(PutObjectCommand)[0].args[0].input;
+      expect(put.Key).toBe('manifests/thumbs-1.rerun-thumbs-1.json');
+      expect(JSON.parse(put.Body as string)).toEqual([photos[1], photos[3334], photos[6667]]);
+      const submitted = server.jobs.filter((j) => j.jobName.startsWith('thumbs-1-rerun-'));
+      expect(submitted.map((j) => [j.jobName, j.arraySize, j.tags?.['batch-pipelines:run']])).toEqual([
+        ['thumbs-1-rerun-resize-0', 3, 'thumbs-1-rerun'],
+      ]);
+      expect(submitted[0].environment).toEqual([
+        { name: 'BATCH_PIPELINES_MANIFEST', value: 's3://photos/manifests/thumbs-1.rerun-thumbs-1.json' },
+        { name: 'BATCH_PIPELINES_OFFSET', value: '0' },
+      ]);
+      // Again: the rerun's job exists (named after the rerun), so nothing new is submitted.
+      const again = await c.rerunJobs('standard', 'thumbs-1');
+      expect(again.submitted.map((j) => j.submitted)).toEqual([false]);
+      expect(server.jobs.filter((j) => j.jobName.startsWith('thumbs-1-rerun-'))).toHaveLength(1);
+    } finally {
+      s3.restore();
+    }
   });
 
   test('--json: the stream ends with a summary record listing every failed child', async () => {

@@ -1,9 +1,4 @@
-import {
-  DescribeExecutionCommand,
-  ListExecutionsCommand,
-  ListMapRunsCommand,
-  SFNClient,
-} from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ListExecutionsCommand, ListMapRunsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { mockedPipelineClient } from '../support/clients';
 import { MAP_RUN, RUN, threePolls } from '../support/run-scenarios';

@@ -25,6 +25,8 @@ export interface FakeJob {
   parameters?: Record<string, string>;
   /** Tags given at submit (JobDetail.tags). */
   tags?: Record<string, string>;
+  /** Environment overrides given at submit (JobDetail.container.environment). */
+  environment?: Array<{ name: string; value: string }>;
   memoryMiB?: number;
   /** Children that will fail (array jobs) or whether the job fails. */
   failChildren?: number;
@@ -114,6 +116,7 @@ export class BatchServer {
           dependsOn: body.dependsOn as FakeJob['dependsOn'],
           parameters: body.parameters as Record<string, string>,
           tags: body.tags as Record<string, string> | undefined,
+          environment: (body.containerOverrides as { environment?: FakeJob['environment'] } | undefined)?.environment,
           memoryMiB: stuck ? this.options.stuck!.memoryMiB : 30720,
           failChildren: this.options.failChildren,
         };
@@ -284,11 +287,13 @@ export class BatchServer {
       ...(job.tags ? { tags: job.tags } : {}),
       createdAt: job.createdAt,
       startedAt: job.createdAt,
+      ...(job.parameters ? { parameters: job.parameters } : {}),
       container: {
         resourceRequirements: [
           { type: 'VCPU', value: '4' },
           { type: 'MEMORY', value: String(job.memoryMiB) },
         ],
+        ...(job.environment ? { environment: job.environment } : {}),
       },
     };
     if (job.arraySize) {

@@ -1,0 +1,76 @@
+import type { JobDetail } from '@aws-sdk/client-batch';
+
+/**
+ * Planning a rerun of the failed items of a run submitted as Batch jobs (`submit`): which stages it had, in which
+ * order, on which queue and job definition, and which items failed, from what Batch keeps of the run's jobs.
+ */
+
+/** A stage of the run, as its jobs show it. */
+export interface RerunStage {
+  /** The stage name (from the job names `<run>-<stage>-<chunk or item>`). */
+  readonly name: string;
+  /**
+   * The job definition's name without its revision: the rerun uses the latest active revision, so a fix registered
+   * since (more memory after an out-of-memory failure) applies.
+   * @see https://docs.aws.amazon.com/batch/latest/APIReference/API_SubmitJob.html (jobDefinition)
+   */
+  readonly jobDefinition: string;
+  /** The queue the stage ran on. */
+  readonly jobQueue: string;
+}
+
+/** The stages of a run's jobs, in the order they were submitted. */
+export function stagesOf(runId: string, jobs: JobDetail[], offsetEnv: string): RerunStage[] {
+  const first = new Map<string, { at: number; stage: RerunStage }>();
+  for (const job of jobs) {
+    const name = jobKey(runId, job, offsetEnv)?.stage;
+    if (!name) {
+      continue;
+    }
+    const at = job.createdAt ?? 0;
+    const known = first.get(name);
+    if (!known || at < known.at) {
+      first.set(name, {
+        at,
+        stage: { name, jobDefinition: definitionName(job.jobDefinition ?? ''), jobQueue: job.jobQueue ?? '' },
+      });
+    }
+  }
+  return [...first.values()].sort((a, b) => a.at - b.at).map((s) => s.stage);
+}
+
+/**
+ * What a job of the run was named after: `<run>-<stage>-<chunk>` for an array job (or a one-item chunk; both carry
+ * the manifest offset), `<run>-<stage>-<item id>` for one job per item, whose parameters are the item. Stage names
+ * and ids may contain '-': the id is the parameter value the name ends with (the longest, when several do).
+ */
+export function jobKey(
+  runId: string,
+  job: JobDetail,
+  offsetEnv: string,
+): { stage: string; chunk?: number; idField?: string; id?: string } | undefined {
+  const name = job.jobName ?? '';
+  if (!name.startsWith(`${runId}-`)) {
+    return undefined;
+  }
+  const rest = name.slice(runId.length + 1);
+  if (job.container?.environment?.some((e) => e.name === offsetEnv)) {
+    const m = /^(.+)-(\d+)$/.exec(rest);
+    return m ? { stage: m[1], chunk: Number(m[2]) } : undefined;
+  }
+  const [field, id] =
+    Object.entries(job.parameters ?? {})
+      .filter(([, v]) => v && rest.endsWith(`-${v}`) && rest.length > v.length + 1)
+      .sort((a, b) => b[1].length - a[1].length)[0] ?? [];
+  return field ? { stage: rest.slice(0, rest.length - id!.length - 1), idField: field, id } : undefined;
+}
+
+/** `arn:…:job-definition/name:3`, `name:3` or `name` → `name`. */
+export function definitionName(jobDefinition: string): string {
+  return jobDefinition.replace(/^arn:[^:]+:batch:[^:]*:[^:]*:job-definition\//, '').replace(/:\d+$/, '');
+}
+
+/** The name of a rerun of `runId`. */
+export function rerunIdOf(runId: string): string {
+  return `${runId}-rerun`;
+}
