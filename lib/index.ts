@@ -20,6 +20,7 @@ export * from './queues/job-metrics';
 export * from './monitoring/pipeline-monitoring';
 export * from './monitoring/queue-probe';
 export * from './cost/cost-model';
+export * from './cost/cost-types';
 export * from './cost/cost-report';
 export * from './client/pipeline-client';
 export * from './triggers/manifest-trigger';

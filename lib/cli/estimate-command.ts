@@ -1,16 +1,15 @@
 import { parseArgs } from 'util';
 import { Size } from 'aws-cdk-lib';
 import { CliUsageError, CommandIO } from './io';
+import { estimateCost, formatCostTable } from '../cost/cost-model';
 import {
   CostAssumptions,
   CostInputNames,
   CostModelError,
-  estimateCost,
   FixedCosts,
-  formatCostTable,
   LIBRARY_INPUT_NAMES,
   Workload,
-} from '../cost/cost-model';
+} from '../cost/cost-types';
 
 export const ESTIMATE_HELP = `Usage: batch-pipelines estimate [options]
 

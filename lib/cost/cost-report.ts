@@ -1,14 +1,7 @@
 import { Annotations, CfnResource, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import {
-  CostAssumptions,
-  CostEstimate,
-  CostModelError,
-  estimateCost,
-  FixedCosts,
-  formatCostTable,
-  Workload,
-} from './cost-model';
+import { estimateCost, formatCostTable } from './cost-model';
+import { CostAssumptions, CostEstimate, CostModelError, FixedCosts, Workload } from './cost-types';
 import { ICapacity } from '../compute/capacity';
 import { Ec2Capacity } from '../compute/ec2-capacity';
 

@@ -1,6 +1,6 @@
 import { formatCents, formatCount, formatGiB, formatHours, formatUsd } from './cost-format';
-import { HOURS_PER_MONTH, MakespanLimit } from './cost-model';
-import type { CostEstimate } from './cost-model';
+import { HOURS_PER_MONTH, MakespanLimit } from './cost-types';
+import type { CostEstimate } from './cost-types';
 
 // Built on use: cost-model imports this file, so its values are not there yet while this one loads.
 function limitText(limit: MakespanLimit): string {

@@ -1,5 +1,5 @@
 import { formatGiB } from './cost-format';
-import type { CostInputNames } from './cost-model';
+import type { CostInputNames } from './cost-types';
 import { fitOnInstance, JobResources } from '../compute/fit';
 import { InstanceCatalog, InstanceTypeInfo } from '../compute/instance-catalog';
 import { FARGATE_SIZES } from '../private/limits';

@@ -1,6 +1,6 @@
 import { formatCount } from './cost-format';
-import { FIXED_COST_PRICES, HOURS_PER_MONTH } from './cost-model';
-import type { FixedCostEstimate, FixedCostLine, FixedCosts } from './cost-model';
+import { FIXED_COST_PRICES, HOURS_PER_MONTH } from './cost-types';
+import type { FixedCostEstimate, FixedCostLine, FixedCosts } from './cost-types';
 
 /*
  * Prices what a pipeline pays for beyond compute, when asked, and lists what the estimate leaves out. Internal to

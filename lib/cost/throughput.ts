@@ -1,6 +1,6 @@
 import { formatCount, formatHours } from './cost-format';
-import { CostModelError, HOURS_PER_MONTH, MakespanLimit } from './cost-model';
-import type { CostInputNames, Makespan, Placement, Throughput, Workload } from './cost-model';
+import { CostModelError, HOURS_PER_MONTH, MakespanLimit } from './cost-types';
+import type { CostInputNames, Makespan, Placement, Throughput, Workload } from './cost-types';
 import { FargateSize } from '../compute/fit';
 import { InstanceCatalog } from '../compute/instance-catalog';
 
