@@ -148,6 +148,9 @@ describe('batch-pipelines against moto', () => {
     const text = await cli(['watch', '--queue', 'standard', '--run-id', 'w48-b', '--interval', '1']);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('done: all 2 succeeded');
+    // The cost line, from moto's job descriptions (its jobs end at submit: their attempts last milliseconds).
+    expect(text.stdout).toMatch(/^cost: [\d.]+ job-hours \(2 job\(s\), 2 attempt\(s\)\) ≈ \$[\d.]+ On-Demand/m);
+    summary.push(`watch w48-b: ${text.stdout.trim().split('\n').pop()}`);
   }, 120_000);
 
   test("cancel --run-id stuck cancels that run's queued jobs and leaves run stuck-b's alone", async () => {

@@ -1,9 +1,17 @@
 import { parseArgs } from 'util';
 import { aws, COMMON_HELP, COMMON_OPTIONS, defaultClientFactory } from './common';
 import { CliUsageError, CommandIO, ExitCode } from './io';
+import { describeAwsError } from './aws-errors';
 import { describeItem, describeJobFailure } from './failure-text';
 import { ProgressLine } from './progress';
-import { ClientInputError, PipelineClient, RUN_TAG, RunProgress, StatusCounts } from '../client/pipeline-client';
+import {
+  ClientInputError,
+  PipelineClient,
+  RUN_TAG,
+  RunCost,
+  RunProgress,
+  StatusCounts,
+} from '../client/pipeline-client';
 
 export const WATCH_HELP = `Usage: batch-pipelines watch --queue Q --run-id ID [options]
        batch-pipelines watch --job-id ID [--job-id ID ...] [options]
@@ -14,8 +22,9 @@ rate and ETA); otherwise one timestamped line per change; with --json one JSON r
 starts at --interval seconds and grows to a minute.
 
 Jobs (--queue and --run-id, or --job-id): counts array children by status. At the end it names each failed job or
-array child with Batch's reason, the exit code and the log stream (the first 20 in text; --json lists all),
-and the command that reruns their items.
+array child with Batch's reason, the exit code and the log stream (the first 20 in text; --json lists all), what
+the run cost (the hours of every attempt × the catalog price of the queue's cheapest fitting instance type, or of
+the Fargate size: as estimate prices it), and the command that reruns the failed items.
 
 A workflow run (--execution-arn, e.g. what batch-pipelines start printed): the Distributed Map's item counts, each
 failed item as it fails (its id, error and reason), and at the end the run's outcome, the items that did not succeed
@@ -113,8 +122,15 @@ async function watchJobs(
   // Which jobs (or array children) failed, and why: what a person needs to act on, not only how many.
   const failed = final.FAILED > 0 ? await aws(() => client.failures(ids)) : [];
   const rerun = failed.length > 0 ? await rerunCommandFor(client, ids, run) : undefined;
+  // What it cost, as `estimate` prices it; a watch that cannot price (a permission, an unknown type) still reports.
+  let cost: RunCost | { error: string };
+  try {
+    cost = await client.runCost(ids);
+  } catch (e) {
+    cost = { error: describeAwsError(e) };
+  }
   if (json) {
-    io.out(JSON.stringify({ done: true, time: new Date().toISOString(), counts: final, failed, rerun }));
+    io.out(JSON.stringify({ done: true, time: new Date().toISOString(), counts: final, failed, rerun, cost }));
   } else {
     io.out(
       final.FAILED > 0
@@ -127,6 +143,7 @@ async function watchJobs(
     if (failed.length > SHOWN_FAILURES) {
       io.out(`  … and ${failed.length - SHOWN_FAILURES} more: --json lists every one`);
     }
+    io.out(describeCost(cost));
     if (rerun) {
       io.out(`rerun the failed items: ${rerun}`);
     }
@@ -264,4 +281,25 @@ function countsLine(counts: StatusCounts): string {
     .filter(([, n]) => n > 0)
     .map(([s, n]) => `${s} ${n.toLocaleString('en-US')}`)
     .join(', ');
+}
+
+/** The run's compute cost in one line a person compares with `estimate`'s per-item figures. */
+function describeCost(cost: RunCost | { error: string }): string {
+  if ('error' in cost) {
+    return `cost: not computed (${cost.error})`;
+  }
+  const count = (n: number) => n.toLocaleString('en-US');
+  const usd = (v: number) => `$${v < 100 ? v.toFixed(2) : Math.round(v).toLocaleString('en-US')}`;
+  const hours = cost.jobHours < 10 ? cost.jobHours.toFixed(2) : Math.round(cost.jobHours).toLocaleString('en-US');
+  const parts = [
+    `cost: ${hours} job-hours (${count(cost.jobs)} job(s), ${count(cost.attempts)} attempt(s)) ≈ ${usd(cost.onDemandUsd)} On-Demand`,
+  ];
+  if (cost.spotUsd !== undefined) {
+    parts.push(`≈ ${usd(cost.spotUsd)} on Spot at the estimate's discount`);
+  }
+  if (cost.succeeded > 0) {
+    parts.push(`${usd((cost.spotUsd ?? cost.onDemandUsd) / cost.succeeded)} per succeeded item`);
+  }
+  const unpriced = cost.unpricedJobHours > 0 ? `; ${cost.unpricedJobHours.toFixed(2)} job-hours not priced` : '';
+  return `${parts.join(', ')} (${cost.basis.join('; ') || 'no size known'}${unpriced})`;
 }

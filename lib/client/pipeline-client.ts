@@ -18,6 +18,7 @@ import {
   stateOutputs,
 } from './run-outcomes';
 import { jobKey, rerunIdOf, stagesOf } from './job-rerun';
+import { attemptHours, priceRun, RunCost, SizedHours } from './run-cost';
 import { fitOnInstances } from '../compute/fit';
 import { InstanceCatalog } from '../compute/instance-catalog';
 import {
@@ -30,6 +31,7 @@ import {
 import { RUN_TAG, runNameFor, unquoteEtag } from '../private/run-names';
 
 export { RUN_TAG };
+export type { RunCost } from './run-cost';
 
 /**
  * The AWS SDK, loaded when a client is first made: a CDK app imports this library to synthesize and should not pay
@@ -351,6 +353,8 @@ interface QueueCapacity {
   readonly maxvCpus: number[];
   /** INVALID environments with their reason. */
   readonly states: string[];
+  /** Whether an environment is Spot (EC2 Spot or Fargate Spot). */
+  readonly spot: boolean;
 }
 
 export class PipelineClient {
@@ -1006,6 +1010,51 @@ export class PipelineClient {
   }
 
   /**
+   * The compute cost of finished jobs: the hours of every attempt of every job and array child (DescribeJobs; children
+   * listed with ListJobs by `arrayJobId`, SUCCEEDED and FAILED), priced as `estimate` prices them (`run-cost.ts`).
+   * @param spotDiscount the Spot discount to assume (default 0.65, as `estimateCost`)
+   * @param fargateSpotDiscount the Fargate Spot discount to assume (default 0.7, as `estimateCost`)
+   */
+  public async runCost(jobIds: string[], spotDiscount = 0.65, fargateSpotDiscount = 0.7): Promise<RunCost> {
+    const queues = new Map<string, QueueCapacity>();
+    const groups: SizedHours[] = [];
+    for (const job of await this.describe(jobIds)) {
+      const runs = job.arrayProperties?.size ? await this.describe(await this.childIds(job.jobId!)) : [job];
+      const hours = runs.map(attemptHours);
+      const queue = queues.get(job.jobQueue!) ?? (await this.queueInstanceTypes(job.jobQueue!));
+      queues.set(job.jobQueue!, queue);
+      const size = this.sizeOf(job);
+      groups.push({
+        hours: hours.reduce((n, h) => n + h.hours, 0),
+        attempts: hours.reduce((n, h) => n + h.attempts, 0),
+        jobs: runs.length,
+        succeeded: runs.filter((r) => r.status === 'SUCCEEDED').length,
+        size: size && { vcpus: size.vcpus, memoryMiB: size.memory.toMebibytes(), gpus: size.gpus },
+        fargate: job.platformCapabilities?.includes('FARGATE') ?? false,
+        instanceTypes: queue.types,
+        spot: queue.spot,
+      });
+    }
+    return priceRun(groups, spotDiscount, fargateSpotDiscount);
+  }
+
+  /** The ids of an array job's finished children (ListJobs by `arrayJobId`, SUCCEEDED then FAILED, paged). */
+  private async childIds(arrayJobId: string): Promise<string[]> {
+    const ids: string[] = [];
+    for (const jobStatus of ['SUCCEEDED', 'FAILED'] as const) {
+      let nextToken: string | undefined;
+      do {
+        const page = await this.call(() =>
+          this.batch.send(new this.api.batch.ListJobsCommand({ arrayJobId, jobStatus, nextToken })),
+        );
+        ids.push(...(page.jobSummaryList ?? []).map((c) => c.jobId!));
+        nextToken = page.nextToken;
+      } while (nextToken);
+    }
+    return ids;
+  }
+
+  /**
    * Jobs RUNNABLE for longer than `olderThanMinutes` on a queue, each with Batch's reason translated into a fix.
    * When the job definition is known, its size is checked against the queue's instance types with the library's fit
    * check.
@@ -1145,7 +1194,7 @@ export class PipelineClient {
     );
     const ces = (queues.jobQueues?.[0]?.computeEnvironmentOrder ?? []).map((o) => o.computeEnvironment!);
     if (ces.length === 0) {
-      return { types: [], exact: false, maxvCpus: [], states: [] };
+      return { types: [], exact: false, maxvCpus: [], states: [], spot: false };
     }
     const described = await this.call(() =>
       this.batch.send(new this.api.batch.DescribeComputeEnvironmentsCommand({ computeEnvironments: ces })),
@@ -1167,6 +1216,7 @@ export class PipelineClient {
       states: envs
         .filter((e) => e.status === 'INVALID')
         .map((e) => `${e.computeEnvironmentName}: INVALID (${e.statusReason ?? 'no reason'})`),
+      spot: envs.some((e) => e.computeResources?.type === 'SPOT' || e.computeResources?.type === 'FARGATE_SPOT'),
     };
   }
 

@@ -213,6 +213,12 @@ describe('watch names the failed children of a 10,000-child array job, and rerun
       `  thumbs-1-resize-0[3334] item 3334 (${parent}:3334): Essential container in task exited; exit code 1; log stream Resize/default/0d06`,
     );
     expect(watch.stdout.split('\n').filter((l) => l.startsWith('  thumbs-1-resize-0['))).toHaveLength(3);
+    // What it cost, from every attempt: 9,997 children × 6 min + 3 failed × 2 × 3 min = 1,000 job-hours, priced as
+    // estimate prices 4 vCPU / 30 GiB on the queue's types (r6i.xlarge, $0.252/h): $252 On-Demand, × 0.35 on Spot.
+    expect(watch.stdout).toContain(
+      'cost: 1,000 job-hours (10,000 job(s), 10,003 attempt(s)) ≈ $252 On-Demand, ≈ $88.20 on Spot at the ' +
+        "estimate's discount, $0.01 per succeeded item (4 vCPU / 30 GiB as on r6i.xlarge ($0.252/h, 1 per instance))",
+    );
     // Watched by job id: the run and queue come from the job's run tag.
     expect(watch.stdout.trimEnd().split('\n').pop()).toBe(
       'rerun the failed items: batch-pipelines rerun --queue standard --run-id thumbs-1',
@@ -282,6 +288,10 @@ describe('watch names the failed children of a 10,000-child array job, and rerun
       .map((l) => JSON.parse(l));
     const last = records[records.length - 1];
     expect(last).toMatchObject({ done: true, counts: { SUCCEEDED: 9997, FAILED: 3 } });
+    expect(last.cost).toMatchObject({ jobs: 10_000, attempts: 10_003, succeeded: 9997 });
+    expect(last.cost.jobHours).toBeCloseTo(1000, 6);
+    expect(last.cost.onDemandUsd).toBeCloseTo(252, 6);
+    expect(last.cost.spotUsd).toBeCloseTo(252 * 0.35, 6);
     expect(last.failed.map((f: { arrayIndex: number }) => f.arrayIndex)).toEqual([1, 3334, 6667]);
     expect(last.failed[0]).toMatchObject({
       jobId: `${parent}:1`,

@@ -265,6 +265,14 @@ export class BatchServer {
       createdAt: job.createdAt,
       arrayProperties: { index },
       container: failed ? { exitCode: 1, logStreamName: `Resize/default/${index.toString(16).padStart(4, '0')}` } : {},
+      // Every attempt with its start and stop in epoch milliseconds (DescribeJobs `attempts[]`,
+      // https://docs.aws.amazon.com/batch/latest/APIReference/API_AttemptDetail.html): a child that succeeded ran
+      // 6 minutes once; a failed one ran 3 minutes twice (retried, then failed again).
+      attempts: (failed ? [0, 1] : [0]).map((n) => ({
+        startedAt: job.createdAt + n * 180_000,
+        stoppedAt: job.createdAt + n * 180_000 + (failed ? 180_000 : 360_000),
+        ...(failed ? { container: { exitCode: 1 }, statusReason: 'Essential container in task exited' } : {}),
+      })),
     };
   }
 
