@@ -6,7 +6,6 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { BatchClient, RegisterJobDefinitionCommand } from '@aws-sdk/client-batch';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { Moto } from '../e2e/moto';
 import { runCliAsync } from '../test/support/cli';
 
@@ -46,6 +45,7 @@ async function demo() {
           : r.stderr;
       process.stdout.write(r.stdout + stderr);
       console.log(`(exit ${r.code})\n`);
+      return r;
     };
 
     const queue = outputs.StandardQueue;
@@ -96,17 +96,19 @@ async function demo() {
       new PutObjectCommand({
         Bucket: outputs.InputBucket,
         Key: 'manifests/week-48.json',
-        Body: JSON.stringify(
-          ['NA12878', 'NA12891', 'NA12892'].map((sampleId) => ({
+        Body: JSON.stringify([
+          ...['NA12878', 'NA12891', 'NA12892'].map((sampleId) => ({
             sampleId,
             inputUri: `s3://${outputs.InputBucket}/samples/${sampleId}.fastq.gz`,
             outputUri: `s3://${outputs.ResultsBucket}/aligned/${sampleId}/`,
           })),
-        ),
+          // A hand-edited line that lost its sampleId and outputUri.
+          { inputUri: `s3://${outputs.InputBucket}/samples/NA12893.fastq.gz` },
+        ]),
       }),
     );
     s3.destroy();
-    console.log('# manifests/week-48.json (3 samples) uploaded to the input bucket');
+    console.log('# manifests/week-48.json (3 samples and a line that lost its sampleId) uploaded to the input bucket');
     const start = [
       'start',
       '--state-machine-arn',
@@ -116,21 +118,11 @@ async function demo() {
       '--key',
       'manifests/week-48.json',
     ];
+    const started = await run(start);
     await run(start);
-    await run(start);
-    // Following a run is `watch`'s job in a later release; until then, the execution as DescribeExecution gives it.
-    const sfn = new SFNClient(config);
-    const [listed] =
-      (await sfn.send(new ListExecutionsCommand({ stateMachineArn: outputs.WorkflowStateMachineArn }))).executions ??
-      [];
-    let execution = await sfn.send(new DescribeExecutionCommand({ executionArn: listed.executionArn }));
-    while (execution.status === 'RUNNING') {
-      await new Promise((r) => setTimeout(r, 500));
-      execution = await sfn.send(new DescribeExecutionCommand({ executionArn: listed.executionArn }));
-    }
-    sfn.destroy();
-    const counts = JSON.parse(execution.output ?? '{}').samplesCounts;
-    console.log(`# DescribeExecution: ${execution.name} ${execution.status}, samples ${JSON.stringify(counts)}`);
+    const executionArn = started.stdout.trim().split(': ').pop()!;
+    await run(['watch', '--execution-arn', executionArn, '--interval', '1']);
+    await run(['rerun', '--execution-arn', executionArn, '--dry-run']);
   } finally {
     await moto.stop();
   }

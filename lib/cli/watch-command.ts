@@ -298,7 +298,9 @@ function describeCost(cost: RunCost | { error: string }): string {
     parts.push(`≈ ${usd(cost.spotUsd)} on Spot at the estimate's discount`);
   }
   if (cost.succeeded > 0) {
-    parts.push(`${usd((cost.spotUsd ?? cost.onDemandUsd) / cost.succeeded)} per succeeded item`);
+    parts.push(
+      `${usd((cost.spotUsd ?? cost.onDemandUsd) / cost.succeeded)} per succeeded item${cost.spotUsd === undefined ? '' : ' on Spot'}`,
+    );
   }
   const unpriced = cost.unpricedJobHours > 0 ? `; ${cost.unpricedJobHours.toFixed(2)} job-hours not priced` : '';
   return `${parts.join(', ')} (${cost.basis.join('; ') || 'no size known'}${unpriced})`;

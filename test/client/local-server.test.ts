@@ -217,7 +217,7 @@ describe('watch names the failed children of a 10,000-child array job, and rerun
     // estimate prices 4 vCPU / 30 GiB on the queue's types (r6i.xlarge, $0.252/h): $252 On-Demand, × 0.35 on Spot.
     expect(watch.stdout).toContain(
       'cost: 1,000 job-hours (10,000 job(s), 10,003 attempt(s)) ≈ $252 On-Demand, ≈ $88.20 on Spot at the ' +
-        "estimate's discount, $0.01 per succeeded item (4 vCPU / 30 GiB as on r6i.xlarge ($0.252/h, 1 per instance))",
+        "estimate's discount, $0.01 per succeeded item on Spot (4 vCPU / 30 GiB as on r6i.xlarge ($0.252/h, 1 per instance))",
     );
     // Watched by job id: the run and queue come from the job's run tag.
     expect(watch.stdout.trimEnd().split('\n').pop()).toBe(

@@ -9,8 +9,9 @@ import { AddressInfo } from 'net';
  * The end-to-end suite (e2e/, against moto) covers what moto can do; this stays for what moto 5.2.1 cannot: answer
  * SubmitJob with 429 TooManyRequestsException (the client's throttling back-off), report array children by status
  * (`arrayProperties.statusSummary`), age a RUNNABLE job by hours and give it Batch's MISCONFIGURATION status reason
- * (moto, through e2e/moto_launcher.py, holds jobs RUNNABLE only from now and without a reason), and fail array children
- * while the parent succeeds (`watch`'s failure counts). See ../shared/reference/moto-5.2-notes.md.
+ * (moto, through e2e/moto_launcher.py, holds jobs RUNNABLE only from now and without a reason), and fail some
+ * children of an array job, the parent then FAILED, with their attempts (`watch`'s failure counts and cost).
+ * See ../shared/reference/moto-5.2-notes.md.
  */
 export interface FakeJob {
   jobId: string;
