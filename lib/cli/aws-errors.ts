@@ -8,12 +8,21 @@ const CREDENTIAL_ERRORS: Record<string, string> = {
   RequestExpired:
     "the request's time stamp is more than 15 minutes off AWS's clock. Fix: set this machine's clock (e.g. enable NTP)",
   UnrecognizedClientException:
-    'AWS does not recognise your access key. Fix: check AWS_ACCESS_KEY_ID / AWS_PROFILE, or run `aws configure`',
+    'AWS does not recognise your access key or session token. Fix: check AWS_ACCESS_KEY_ID / AWS_PROFILE and unset a ' +
+    'stale AWS_SESSION_TOKEN, or run `aws configure`',
   InvalidClientTokenId:
     'AWS does not recognise your access key. Fix: check AWS_ACCESS_KEY_ID / AWS_PROFILE, or run `aws configure`',
   InvalidSignatureException:
     "your secret key does not match the access key (or this machine's clock is off). Fix: check AWS_SECRET_ACCESS_KEY " +
     'or the profile, and the clock',
+  // S3's names for the same failures, answered with 403 (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html).
+  InvalidAccessKeyId:
+    'AWS does not recognise your access key. Fix: check AWS_ACCESS_KEY_ID / AWS_PROFILE, or run `aws configure`',
+  SignatureDoesNotMatch:
+    "your secret key does not match the access key (or this machine's clock is off). Fix: check AWS_SECRET_ACCESS_KEY " +
+    'or the profile, and the clock',
+  RequestTimeTooSkewed:
+    "the request's time stamp is more than 15 minutes off AWS's clock. Fix: set this machine's clock (e.g. enable NTP)",
   IncompleteSignature:
     "your secret key does not match the access key (or this machine's clock is off). Fix: check AWS_SECRET_ACCESS_KEY " +
     'or the profile, and the clock',
@@ -45,11 +54,12 @@ export function describeAwsError(e: unknown): string {
   };
   const name = err?.name ?? '';
   const message = (err?.message ?? String(e)).split('\n')[0];
+  // The SSO provider reports an expired session as a CredentialsProviderError too: its message decides.
+  if (/sso session .* expired|token is expired|token .* expired|refresh failed/i.test(message)) {
+    return `your AWS session has expired (${message}). Fix: run \`aws sso login\``;
+  }
   if (name === 'CredentialsProviderError' || /could not load credentials/i.test(message)) {
     return 'no AWS credentials found. Fix: set AWS_PROFILE (or --profile), run `aws configure` or `aws sso login`';
-  }
-  if (/sso session .* expired|token .* expired|refresh failed/i.test(message)) {
-    return `your AWS session has expired (${message}). Fix: run \`aws sso login\``;
   }
   if (CREDENTIAL_ERRORS[name]) {
     return `${CREDENTIAL_ERRORS[name]} (AWS said: ${name}: ${message})`;
@@ -58,7 +68,12 @@ export function describeAwsError(e: unknown): string {
     return 'no AWS region. Fix: pass --region or set AWS_REGION';
   }
   if (name === 'AccessDeniedException' || name === 'AccessDenied' || err?.$metadata?.httpStatusCode === 403) {
-    return `access denied: ${message}. Fix: give your identity the permission named above (e.g. batch:SubmitJob on the job definition and queue)`;
+    return (
+      `access denied: ${message}. Fix: give your identity the permission named above; the library grants what each ` +
+      'command needs: Job.grantSubmit and JobQueue.grantOperate (submit, watch, rerun of jobs, cancel), ' +
+      'Workflow.grantStartExecution (start, rerun), ' +
+      'Workflow.grantWatch (watch --execution-arn, rerun --dry-run)'
+    );
   }
   if (/job ?queue.*(does not exist|not found|invalid)/i.test(message) || /no job queue/i.test(message)) {
     return `queue not found: ${message}. Fix: check --queue (name or ARN) and the region`;

@@ -28,7 +28,9 @@ the Fargate size: as estimate prices it), and the command that reruns the failed
 
 A workflow run (--execution-arn, e.g. what batch-pipelines start printed): the Distributed Map's item counts, each
 failed item as it fails (its id, error and reason), and at the end the run's outcome, the items that did not succeed
-and the command that reruns them.
+and the command that reruns them. A fan-out without results in S3 (FanOut.results) keeps an item's failure inside
+its child execution, which the Map Run counts as succeeded: such failures show at the end, from the outcomes.
+Permissions: Workflow.grantWatch.
 
   --queue Q --run-id ID    the run's jobs
   --job-id ID              or these jobs (repeatable)
@@ -226,7 +228,10 @@ async function watchRun(
     );
     return ok ? ExitCode.OK : ExitCode.JOBS_FAILED;
   }
-  const counted = items.total > 0 ? `: ${items.succeeded} of ${items.total} item(s) succeeded` : '';
+  // The outcomes decide what succeeded: a fan-out without `results` catches an item's failure inside its child
+  // execution, which the Map Run then counts as succeeded.
+  const succeeded = outcomes ? items.total - failed.length - invalid.length : items.succeeded;
+  const counted = items.total > 0 ? `: ${Math.max(0, succeeded)} of ${items.total} item(s) succeeded` : '';
   io.out(`done: ${end.name} ${end.status}${counted}${end.error ? ` (${end.error})` : ''}`);
   if (!outcomes && end.status !== 'SUCCEEDED') {
     io.out(`  ${end.cause ?? 'no cause given'}`);

@@ -53,12 +53,20 @@ const CLIENT_LIMITS = {
   describeBatch: DESCRIBE_JOBS_PER_CALL,
 } as const;
 
+/** Finished jobs older than this are not rerun: Batch keeps them for at least 7 days, then may forget them. */
+const RERUN_MAX_AGE_MS = 6 * 86_400_000;
+
 /** Environment variables an array child reads to find its item in the manifest. */
 export const ITEM_ENV = {
   /** Where the manifest (a JSON array of items) is. */
   manifest: 'BATCH_PIPELINES_MANIFEST',
   /** Index of this array job's first item in the manifest; the child's item is offset + AWS_BATCH_JOB_ARRAY_INDEX. */
   offset: 'BATCH_PIPELINES_OFFSET',
+  /**
+   * The manifest's ETag when the run was submitted (when the submitter could read it): a child can read the manifest
+   * with `If-Match` so a manifest changed since fails loudly instead of giving it another item, and `rerunJobs` does.
+   */
+  etag: 'BATCH_PIPELINES_MANIFEST_ETAG',
 } as const;
 
 /** How a client waits; tests pass a fake. */
@@ -333,7 +341,12 @@ function isRetryable(e: unknown): boolean {
     err?.name === 'ThrottlingException' ||
     status === 429 ||
     status >= 500 ||
+    // Network blips: a reset connection, a DNS answer that did not come, a timeout. A name that does not resolve
+    // (ENOTFOUND) or a refused connection is a wrong endpoint or region, not worth retrying.
     err?.code === 'ECONNRESET' ||
+    err?.code === 'EAI_AGAIN' ||
+    err?.code === 'ETIMEDOUT' ||
+    err?.name === 'TimeoutError' ||
     // A 5xx page that is not JSON (a proxy's or load balancer's) fails deserialization before any status is read.
     err?.name === 'SyntaxError' ||
     /too many requests|rate exceeded/i.test(err?.message ?? '')
@@ -390,6 +403,7 @@ export class PipelineClient {
     const idField = request.idField ?? 'sampleId';
     const arrays = request.arrayJobs ?? request.manifestUri !== undefined;
     this.validate(request, idField, arrays);
+    const manifestEtag = arrays ? await this.manifestEtag(request.manifestUri!) : undefined;
     const out: SubmittedJob[] = [];
     const chunks: Array<[number, number]> = [];
     if (arrays) {
@@ -420,6 +434,7 @@ export class PipelineClient {
                 ...stage.environment,
                 [ITEM_ENV.manifest]: request.manifestUri!,
                 [ITEM_ENV.offset]: String(first),
+                ...(manifestEtag ? { [ITEM_ENV.etag]: manifestEtag } : {}),
               }).map(([name, value]) => ({ name, value })),
             },
           };
@@ -449,6 +464,28 @@ export class PipelineClient {
       previous = current;
     }
     return out;
+  }
+
+  /**
+   * The ETag of the manifest array children will read. A manifest that does not exist is refused before anything is
+   * submitted (every child would fail); when the submitter cannot read it (no permission, another S3 configuration),
+   * the run is submitted without an ETag, which only `rerunJobs`' check of the manifest relies on.
+   */
+  private async manifestEtag(manifestUri: string): Promise<string | undefined> {
+    const { bucket, key } = parseS3Uri(manifestUri);
+    try {
+      const head = await this.call(() => this.s3.send(new this.api.s3.HeadObjectCommand({ Bucket: bucket, Key: key })));
+      return head.ETag ? unquoteEtag(head.ETag) : undefined;
+    } catch (e) {
+      const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 404 || (e as Error).name === 'NotFound' || (e as Error).name === 'NoSuchKey') {
+        throw new ClientInputError(
+          `manifestUri ${manifestUri} does not exist: every array child would fail reading its item. Upload the ` +
+            `items there first (aws s3 cp items.json ${manifestUri})`,
+        );
+      }
+      return undefined;
+    }
   }
 
   /**
@@ -632,10 +669,18 @@ export class PipelineClient {
    */
   public async runProgress(executionArn: string, seen: Map<string, Set<string>> = new Map()): Promise<RunProgress> {
     const execution = await this.call(() => this.sfn.send(new this.api.sfn.DescribeExecutionCommand({ executionArn })));
-    const listed = await this.call(() => this.sfn.send(new this.api.sfn.ListMapRunsCommand({ executionArn })));
+    const listed: Array<{ mapRunArn?: string }> = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.call(() =>
+        this.sfn.send(new this.api.sfn.ListMapRunsCommand({ executionArn, maxResults: 1000, nextToken })),
+      );
+      listed.push(...(page.mapRuns ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
     const mapRuns: MapRunProgress[] = [];
     const newFailures: ItemFailure[] = [];
-    for (const run of listed.mapRuns ?? []) {
+    for (const run of listed) {
       const d = await this.call(() =>
         this.sfn.send(new this.api.sfn.DescribeMapRunCommand({ mapRunArn: run.mapRunArn! })),
       );
@@ -683,7 +728,17 @@ export class PipelineClient {
     const maxMs = options.maxMs ?? 60_000;
     const seen = new Map<string, Set<string>>();
     for (let poll = 0; ; poll++) {
-      const progress = await this.runProgress(executionArn, seen);
+      let progress: RunProgress;
+      try {
+        progress = await this.runProgress(executionArn, seen);
+      } catch (e) {
+        // DescribeExecution is eventually consistent: a run started a moment ago may not be found yet.
+        if ((e as Error).name === 'ExecutionDoesNotExist' && poll < 3) {
+          await this.sleep(interval);
+          continue;
+        }
+        throw e;
+      }
       onProgress(progress);
       if (progress.status !== 'RUNNING' || (options.maxPolls !== undefined && poll + 1 >= options.maxPolls)) {
         return progress;
@@ -942,6 +997,16 @@ export class PipelineClient {
           `rerun reads a finished run. Wait for it: batch-pipelines watch --queue ${jobQueue} --run-id ${runId}`,
       );
     }
+    // Batch keeps finished jobs for at least 7 days, then forgets them: an earlier stage's jobs may be gone, and a
+    // rerun would skip that stage. https://docs.aws.amazon.com/batch/latest/userguide/job_states.html
+    const oldest = Math.min(...jobs.map((j) => j.createdAt ?? this.now()));
+    if (this.now() - oldest > RERUN_MAX_AGE_MS) {
+      throw new ClientInputError(
+        `run ${runId} started ${Math.floor((this.now() - oldest) / 86_400_000)} days ago: Batch keeps finished jobs ` +
+          'for at least 7 days only, so some of its stages may no longer be listed and a rerun could skip them. ' +
+          'Submit the failed items again with batch-pipelines submit (every stage) instead',
+      );
+    }
     const rerunId = rerunIdOf(runId);
     if (!BATCH_NAME_PATTERN.test(rerunId) || rerunId.length > 60) {
       throw new ClientInputError(`run ${runId} is too long to rerun as ${rerunId} (60 characters at most)`);
@@ -962,27 +1027,26 @@ export class PipelineClient {
         return { ...base, items: indexes, submitted: [] };
       }
       const manifest = parseS3Uri(manifestUri);
-      const all = await this.getJson(manifest.bucket, manifest.key);
-      if (!Array.isArray(all) || indexes.some((i) => i >= all.length)) {
-        throw new ClientInputError(
-          `${manifestUri} is not the run's manifest any more (not a JSON array, or shorter than item ` +
-            `${indexes[indexes.length - 1]}): the failed items cannot be read from it`,
-        );
-      }
       // The whole run id: two runs sharing a prefix must not overwrite each other's rerun manifest.
       const key = `${manifest.key.replace(/\.json$/, '')}.rerun-${runId}.json`;
-      const items = indexes.map((i) => all[i] as Record<string, string>);
-      await this.call(() =>
-        this.s3.send(
-          new this.api.s3.PutObjectCommand({
-            Bucket: manifest.bucket,
-            Key: key,
-            Body: JSON.stringify(items, null, 1),
-            ContentType: 'application/json',
-          }),
-        ),
-      );
       const rerunManifest = `s3://${manifest.bucket}/${key}`;
+      const items = await this.itemsAt(
+        { bucket: manifest.bucket, key: manifest.key, etag: jobs.map((j) => env(j, ITEM_ENV.etag)).find((e) => e) },
+        indexes,
+      );
+      // A rerun already submitted reads its manifest: rewriting it under its running children could move their items.
+      if ((await this.listRun(jobQueue, rerunId)).length === 0) {
+        await this.call(() =>
+          this.s3.send(
+            new this.api.s3.PutObjectCommand({
+              Bucket: manifest.bucket,
+              Key: key,
+              Body: JSON.stringify(items, null, 1),
+              ContentType: 'application/json',
+            }),
+          ),
+        );
+      }
       const submitted = await this.submit({ runId: rerunId, items, stages, manifestUri: rerunManifest });
       return { ...base, items: indexes, rerunManifest, submitted };
     }
@@ -1009,6 +1073,18 @@ export class PipelineClient {
     return { ...base, items: ids, submitted };
   }
 
+  /** The items at `indexes` of a run's manifest, as it was when the run was submitted (its ETag, when recorded). */
+  private async itemsAt(manifest: RunManifest, indexes: number[]): Promise<Array<Record<string, string>>> {
+    const all = await this.readManifest(manifest);
+    if (indexes.some((i) => i >= all.length)) {
+      throw new ClientInputError(
+        `s3://${manifest.bucket}/${manifest.key} has ${all.length} items, fewer than item ${indexes[indexes.length - 1]} ` +
+          'of the run: it is not the manifest the run read. Rerun from a copy of the manifest as it was',
+      );
+    }
+    return indexes.map((i) => all[i] as Record<string, string>);
+  }
+
   /**
    * The compute cost of finished jobs: the hours of every attempt of every job and array child (DescribeJobs; children
    * listed with ListJobs by `arrayJobId`, SUCCEEDED and FAILED), priced as `estimate` prices them (`run-cost.ts`).
@@ -1020,7 +1096,9 @@ export class PipelineClient {
     const groups: SizedHours[] = [];
     for (const job of await this.describe(jobIds)) {
       const runs = job.arrayProperties?.size ? await this.describe(await this.childIds(job.jobId!)) : [job];
-      const hours = runs.map(attemptHours);
+      const fargate = job.platformCapabilities?.includes('FARGATE') ?? false;
+      // Fargate bills each task for at least a minute (https://aws.amazon.com/fargate/pricing/).
+      const hours = runs.map((r) => attemptHours(r, fargate ? 60_000 : 0));
       const queue = queues.get(job.jobQueue!) ?? (await this.queueInstanceTypes(job.jobQueue!));
       queues.set(job.jobQueue!, queue);
       const size = this.sizeOf(job);
@@ -1030,7 +1108,7 @@ export class PipelineClient {
         jobs: runs.length,
         succeeded: runs.filter((r) => r.status === 'SUCCEEDED').length,
         size: size && { vcpus: size.vcpus, memoryMiB: size.memory.toMebibytes(), gpus: size.gpus },
-        fargate: job.platformCapabilities?.includes('FARGATE') ?? false,
+        fargate,
         instanceTypes: queue.types,
         spot: queue.spot,
       });

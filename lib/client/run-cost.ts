@@ -50,15 +50,19 @@ export interface SizedHours {
   readonly spot: boolean;
 }
 
-/** Hours of every attempt of a job (`attempts[].startedAt/stoppedAt`, ms), or of the job itself without attempts. */
-export function attemptHours(job: JobDetail): { hours: number; attempts: number } {
+/**
+ * Hours of every attempt of a job (`attempts[].startedAt/stoppedAt`, ms), or of the job itself without attempts, each
+ * at least `minimumMs` (what the capacity bills at least). `startedAt` is when the container started: image pull time
+ * before it is not counted.
+ */
+export function attemptHours(job: JobDetail, minimumMs = 0): { hours: number; attempts: number } {
   const spans = (job.attempts ?? [])
     .filter((a) => a.startedAt !== undefined && a.stoppedAt !== undefined)
     .map((a) => a.stoppedAt! - a.startedAt!);
   if (spans.length === 0 && job.startedAt !== undefined && job.stoppedAt !== undefined) {
     spans.push(job.stoppedAt - job.startedAt);
   }
-  return { hours: spans.reduce((a, b) => a + b, 0) / 3_600_000, attempts: spans.length };
+  return { hours: spans.reduce((a, b) => a + Math.max(b, minimumMs), 0) / 3_600_000, attempts: spans.length };
 }
 
 /** Prices a run's hours, group by group. */

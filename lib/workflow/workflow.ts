@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -16,6 +16,7 @@ import { Job } from '../jobs/job';
 import { IJobQueue } from '../queues/job-queue-base';
 import { gib } from '../private/errors';
 import { levelsOf } from '../private/graph';
+import { acknowledgeOnGrantee } from '../private/nag';
 import { vendedLogGroupName } from '../private/names';
 import { ensureStackLimitChecks } from '../private/stack-limits';
 import { MAX_DEFINITION_CHARS } from '../private/limits';
@@ -190,6 +191,44 @@ export class Workflow extends Construct {
   /** Lets `grantee` start executions. */
   public grantStartExecution(grantee: iam.IGrantable): iam.Grant {
     return this.stateMachine.grantStartExecution(grantee);
+  }
+
+  /**
+   * Lets `grantee` follow this workflow's runs as `batch-pipelines watch --execution-arn` and `rerun --dry-run` read
+   * them: describe executions and their history, list and describe their Map Runs, list and describe the Map Runs'
+   * child executions (named `<state machine>/<map label>:<id>`, which `StateMachine.grantRead` does not cover), and
+   * read the fan-outs' result files. Read-only: starting a rerun also needs `grantStartExecution` and write access to
+   * the manifest's bucket.
+   * @see https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html
+   */
+  public grantWatch(grantee: iam.IGrantable): iam.Grant {
+    const stack = Stack.of(this);
+    const name = this.stateMachine.stateMachineName;
+    const arn = (resource: string, resourceName: string) =>
+      stack.formatArn({ service: 'states', resource, resourceName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const executions = [arn('execution', `${name}:*`), arn('execution', `${name}/*`)];
+    const mapRuns = arn('mapRun', `${name}/*`);
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['states:DescribeExecution', 'states:GetExecutionHistory', 'states:ListMapRuns'],
+      resourceArns: executions,
+    });
+    grant.combine(
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['states:DescribeMapRun', 'states:ListExecutions'],
+        resourceArns: [mapRuns, this.stateMachine.stateMachineArn],
+      }),
+    );
+    for (const resource of [...executions, mapRuns]) {
+      acknowledgeOnGrantee(this, grantee, resource, "Executions and Map Runs of this workflow's state machine only.");
+    }
+    for (const f of this.plan.fanOuts) {
+      if (f.results) {
+        grant.combine(f.results.bucket.grantRead(grantee, `${f.results.prefix ?? 'results/'}*`));
+      }
+    }
+    return grant;
   }
 
   /**

@@ -74,3 +74,40 @@ describe('credential errors say what to do', () => {
     expect(describeAwsError(error)).toContain(`Fix: ${fix}`);
   });
 });
+
+test('an expired SSO session says to log in again, not that there are no credentials', () => {
+  // The message @aws-sdk/credential-provider-sso throws (dist-cjs/index.js), as a CredentialsProviderError.
+  const error = Object.assign(
+    new Error(
+      'The SSO session associated with this profile has expired. To refresh this SSO session run aws sso login with the corresponding profile.',
+    ),
+    { name: 'CredentialsProviderError' },
+  );
+  expect(describeAwsError(error)).toMatch(
+    /^your AWS session has expired \(The SSO session .*\)\. Fix: run `aws sso login`$/,
+  );
+});
+
+test.each([
+  // Real S3 answers, 403 each: boto/boto#2144 (SignatureDoesNotMatch), gist ryanmr/57ab14bd87ab4be7079f
+  // (RequestTimeTooSkewed); https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html (InvalidAccessKeyId).
+  [
+    'SignatureDoesNotMatch',
+    'The request signature we calculated does not match the signature you provided.',
+    'check AWS_SECRET_ACCESS_KEY',
+  ],
+  [
+    'RequestTimeTooSkewed',
+    'The difference between the request time and the current time is too large.',
+    "set this machine's clock",
+  ],
+  [
+    'InvalidAccessKeyId',
+    'The AWS Access Key Id you provided does not exist in our records.',
+    'check AWS_ACCESS_KEY_ID',
+  ],
+])('S3 %s (a 403) is a credential problem, not a missing permission', (name, message, fix) => {
+  const error = Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 403 } });
+  expect(describeAwsError(error)).toContain(`Fix: ${fix}`);
+  expect(describeAwsError(error)).not.toContain('access denied');
+});

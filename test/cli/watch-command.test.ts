@@ -1,9 +1,10 @@
-import { SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, DescribeMapRunCommand, ListMapRunsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CommandIO } from '../../lib/cli/io';
 import { watchCommand } from '../../lib/cli/watch-command';
 import { mockedPipelineClient } from '../support/clients';
-import { RUN, threePolls } from '../support/run-scenarios';
+import { MAP_RUN, RUN, threePolls } from '../support/run-scenarios';
+import { describeExecutionSucceeded, describeMapRun } from '../support/sfn-shapes';
 
 const sfnMock = mockClient(SFNClient);
 
@@ -81,6 +82,39 @@ describe('watch --execution-arn follows a workflow run', () => {
     // No progress line was printed as its own line except the final one.
     expect(t.out.filter((l) => l.startsWith('['))).toHaveLength(1);
     expect(t.out[0]).toBe('  failed: S3 (#3) align.OutOfMemory: ran out of memory at 61440 MiB');
+  });
+
+  test('a fan-out without results: children that caught their failure count as succeeded; the outcomes decide', async () => {
+    // Within the failure policy the run succeeds, its outcomes in the output (lib/workflow/outcome.ts records).
+    const outcomes = Array.from({ length: 10 }, (_, index) =>
+      index === 2 || index === 5
+        ? { index, id: `S${index}`, status: 'FAILED', error: 'align.ApplicationError', reason: 'exit code 1' }
+        : { index, id: `S${index}`, status: 'SUCCEEDED' },
+    );
+    sfnMock
+      .on(DescribeExecutionCommand)
+      .resolves(describeExecutionSucceeded({ executionArn: RUN, input: {}, output: { samplesOutcomes: outcomes } }));
+    sfnMock.on(ListMapRunsCommand).resolves({ mapRuns: [{ executionArn: RUN, mapRunArn: MAP_RUN }] });
+    sfnMock
+      .on(DescribeMapRunCommand)
+      .resolves(
+        describeMapRun({
+          mapRunArn: MAP_RUN,
+          executionArn: RUN,
+          status: 'SUCCEEDED',
+          items: { total: 10, succeeded: 10 },
+        }),
+      );
+    const t = io();
+    const code = await watchCommand(['--execution-arn', RUN], t.io, mockedPipelineClient);
+    expect(code).toBe(3);
+    const doneAt = t.out.findIndex((l) => l.startsWith('done:'));
+    expect(t.out.slice(doneAt)).toEqual([
+      `done: ${RUN.split(':').pop()} SUCCEEDED: 8 of 10 item(s) succeeded`,
+      '  S2 (#2) align.ApplicationError: exit code 1',
+      '  S5 (#5) align.ApplicationError: exit code 1',
+      `rerun the 2 failed item(s): batch-pipelines rerun --execution-arn ${RUN}`,
+    ]);
   });
 
   test('--execution-arn with --job-id is refused: one or the other', async () => {

@@ -2,7 +2,7 @@ import { writeFileSync, mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { BatchClient } from '@aws-sdk/client-batch';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { PipelineClient } from '../../lib';
@@ -193,13 +193,24 @@ describe('watch names the failed children of a 10,000-child array job, and rerun
   const photos = Array.from({ length: 10_000 }, (_, i) => ({ photoId: `p${i}`, key: `originals/p${i}.jpg` }));
   const manifestUri = 's3://photos/manifests/thumbs-1.json';
   const resize = [{ name: 'resize', jobDefinition: 'resize', jobQueue: 'standard' }];
+  // S3 (the manifest) through aws-sdk-client-mock; Batch through the stand-in. ETag: the manifest as submitted.
+  const s3 = mockClient(S3Client);
+  const ETAG = '"5d41402abc4b2a76b9719d911017c592"';
+  const withS3 = () =>
+    new PipelineClient({
+      batch: new BatchClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1 }),
+      s3: new S3Client({ region: 'us-east-1', credentials }),
+      sleep: async () => undefined,
+    });
   beforeAll(async () => {
     server = new BatchServer({ failChildren: 3 });
     endpoint = await server.start();
+    s3.on(HeadObjectCommand, { Bucket: 'photos', Key: 'manifests/thumbs-1.json' }).resolves({ ETag: ETAG });
     // Submitted as `batch-pipelines submit --manifest-uri` does: one array job, the run tag, the manifest offset.
-    const [job] = await sdkClient(endpoint).submit({ runId: 'thumbs-1', items: photos, stages: resize, manifestUri });
+    const [job] = await withS3().submit({ runId: 'thumbs-1', items: photos, stages: resize, manifestUri });
     parent = job.jobId;
   });
+  afterAll(() => s3.restore());
   afterAll(() => server.stop());
 
   test('text: the done line, then each failed child with its index, reason, exit code and log stream; exit 3', async () => {
@@ -243,17 +254,18 @@ describe('watch names the failed children of a 10,000-child array job, and rerun
   });
 
   test('rerun writes the failed items next to the manifest and submits them as one array job, once', async () => {
-    const s3 = mockClient(S3Client);
-    try {
-      s3.on(GetObjectCommand, { Bucket: 'photos', Key: 'manifests/thumbs-1.json' }).resolves({
+    {
+      // The manifest is read as it was submitted: If-Match its ETag.
+      s3.on(GetObjectCommand, {
+        Bucket: 'photos',
+        Key: 'manifests/thumbs-1.json',
+        IfMatch: ETAG,
+      }).resolves({
         Body: { transformToString: async () => JSON.stringify(photos) },
       } as never);
       s3.on(PutObjectCommand).resolves({ ETag: '"e1"' });
-      const c = new PipelineClient({
-        batch: new BatchClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1 }),
-        s3: new S3Client({ region: 'us-east-1', credentials }),
-        sleep: async () => undefined,
-      });
+      s3.on(HeadObjectCommand, { Key: 'manifests/thumbs-1.rerun-thumbs-1.json' }).resolves({ ETag: '"e1"' });
+      const c = withS3();
       const out = await c.rerunJobs('standard', 'thumbs-1');
       expect(out.items).toEqual([1, 3334, 6667]);
       expect(out.rerunManifest).toBe('s3://photos/manifests/thumbs-1.rerun-thumbs-1.json');
@@ -267,14 +279,40 @@ describe('watch names the failed children of a 10,000-child array job, and rerun
       expect(submitted[0].environment).toEqual([
         { name: 'BATCH_PIPELINES_MANIFEST', value: 's3://photos/manifests/thumbs-1.rerun-thumbs-1.json' },
         { name: 'BATCH_PIPELINES_OFFSET', value: '0' },
+        { name: 'BATCH_PIPELINES_MANIFEST_ETAG', value: 'e1' },
       ]);
-      // Again: the rerun's job exists (named after the rerun), so nothing new is submitted.
+      // Again: the rerun's job exists (named after the rerun), so nothing new is submitted, and its manifest, which
+      // its children may be reading, is not written again.
       const again = await c.rerunJobs('standard', 'thumbs-1');
       expect(again.submitted.map((j) => j.submitted)).toEqual([false]);
       expect(server.jobs.filter((j) => j.jobName.startsWith('thumbs-1-rerun-'))).toHaveLength(1);
-    } finally {
-      s3.restore();
+      expect(s3.commandCalls(PutObjectCommand)).toHaveLength(1);
     }
+  });
+
+  test('a manifest changed since the run was submitted is refused: its indexes would point at other items', async () => {
+    // S3's answer to a GET whose If-Match no longer holds: 412 PreconditionFailed
+    // (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html).
+    s3.on(GetObjectCommand, { Key: 'manifests/thumbs-1.json' }).rejects(
+      Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), {
+        name: 'PreconditionFailed',
+        $metadata: { httpStatusCode: 412 },
+      }),
+    );
+    await expect(withS3().rerunJobs('standard', 'thumbs-1')).rejects.toThrow(
+      'changed since the run started (its ETag is no longer 5d41402abc4b2a76b9719d911017c592)',
+    );
+  });
+
+  test('a run older than Batch keeps its jobs is refused: a stage may be gone', async () => {
+    const later = new PipelineClient({
+      batch: new BatchClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1 }),
+      sleep: async () => undefined,
+      now: () => Date.now() + 7 * 86_400_000,
+    });
+    await expect(later.rerunJobs('standard', 'thumbs-1')).rejects.toThrow(
+      'run thumbs-1 started 7 days ago: Batch keeps finished jobs for at least 7 days only',
+    );
   });
 
   test('--json: the stream ends with a summary record listing every failed child', async () => {

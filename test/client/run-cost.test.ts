@@ -61,3 +61,14 @@ test('priced as the estimate prices: the cheapest fitting type per job-hour on E
     '1 vCPU / 2 GiB on Fargate as 1 vCPU / 2 GB at $0.0494/h',
   ]);
 });
+
+test('Fargate bills each attempt for at least a minute: a 10-second task is priced as 60 seconds', () => {
+  const job = {
+    attempts: [
+      { startedAt: 0, stoppedAt: 10_000 },
+      { startedAt: 20_000, stoppedAt: 140_000 },
+    ],
+  } as JobDetail;
+  expect(attemptHours(job, 60_000).hours * 3600).toBeCloseTo(60 + 120, 6);
+  expect(attemptHours(job).hours * 3600).toBeCloseTo(10 + 120, 6);
+});

@@ -2,6 +2,7 @@ import { App, CfnElement, Duration, Size, Stack, Validations } from 'aws-cdk-lib
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -1076,5 +1077,43 @@ describe('Workflow bad input', () => {
     const error = errorOf(build);
     expect(error).toBeInstanceOf(BatchPipelinesValidationError);
     expect(error.message).toBe(message);
+  });
+});
+
+describe('grantWatch', () => {
+  test('grants what watch --execution-arn reads: executions, their Map Runs and child executions, the result files', () => {
+    const { stack, vpc } = stackWithVpc();
+    const c = capacities(stack, vpc);
+    const q = new JobQueue(stack, 'Q', { capacities: [c.onDemand] });
+    const bucket = new s3.Bucket(stack, 'Data', { enforceSSL: true });
+    const job = new Job(stack, 'J', {
+      queues: [q],
+      image: ecs.ContainerImage.fromRegistry('busybox'),
+      command: ['run', 'Ref::sampleId'],
+      vcpus: 1,
+      memory: Size.gibibytes(2),
+    });
+    const samples = new FanOut('samples', {
+      manifest: { bucket },
+      results: { bucket, prefix: 'runs/' },
+      expectedItems: 200,
+    });
+    const wf = new Workflow(stack, 'Wf', { steps: [new WorkflowStep('only', { job, forEach: samples })] });
+    const role = new iam.Role(stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() });
+    wf.grantWatch(role);
+    const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes('Operator'))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const on = (action: string) =>
+      JSON.stringify(statements.filter((st) => [st.Action].flat().includes(action)).map((st) => st.Resource));
+    // A child execution is `execution:<name>/<label>:<id>`: `<name>:*` alone does not match it.
+    for (const action of ['states:DescribeExecution', 'states:GetExecutionHistory', 'states:ListMapRuns']) {
+      expect(on(action)).toMatch(/:execution:",\{"Fn::GetAtt":\["Wf[0-9A-Za-z]+","Name"\]\},":\*"/);
+      expect(on(action)).toMatch(/:execution:",\{"Fn::GetAtt":\["Wf[0-9A-Za-z]+","Name"\]\},"\/\*"/);
+    }
+    for (const action of ['states:DescribeMapRun', 'states:ListExecutions']) {
+      expect(on(action)).toMatch(/:mapRun:",\{"Fn::GetAtt":\["Wf[0-9A-Za-z]+","Name"\]\},"\/\*"/);
+    }
+    expect(on('s3:GetObject*')).toContain('/runs/*');
   });
 });
