@@ -95,16 +95,14 @@ describe('watch --execution-arn follows a workflow run', () => {
       .on(DescribeExecutionCommand)
       .resolves(describeExecutionSucceeded({ executionArn: RUN, input: {}, output: { samplesOutcomes: outcomes } }));
     sfnMock.on(ListMapRunsCommand).resolves({ mapRuns: [{ executionArn: RUN, mapRunArn: MAP_RUN }] });
-    sfnMock
-      .on(DescribeMapRunCommand)
-      .resolves(
-        describeMapRun({
-          mapRunArn: MAP_RUN,
-          executionArn: RUN,
-          status: 'SUCCEEDED',
-          items: { total: 10, succeeded: 10 },
-        }),
-      );
+    sfnMock.on(DescribeMapRunCommand).resolves(
+      describeMapRun({
+        mapRunArn: MAP_RUN,
+        executionArn: RUN,
+        status: 'SUCCEEDED',
+        items: { total: 10, succeeded: 10 },
+      }),
+    );
     const t = io();
     const code = await watchCommand(['--execution-arn', RUN], t.io, mockedPipelineClient);
     expect(code).toBe(3);
