@@ -499,6 +499,20 @@ describe('the deployed thumbnails stack, driven by batch-pipelines', () => {
       '--manifest-uri',
       `s3://${stack.outputs.PhotosBucket}/manifests/thumbs-1.json`,
     ];
+    // Before the manifest is uploaded, every child would fail to read its item: submit refuses, with the fix.
+    const early = await cli(submit);
+    expect(early.code).toBe(2);
+    expect(early.stderr).toContain(
+      `manifestUri s3://${stack.outputs.PhotosBucket}/manifests/thumbs-1.json does not exist: every array child would ` +
+        'fail reading its item. Upload the items there first',
+    );
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: stack.outputs.PhotosBucket,
+        Key: 'manifests/thumbs-1.json',
+        Body: JSON.stringify(photos),
+      }),
+    );
     const first = await cli(submit);
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('1 submitted, 0 already there');
