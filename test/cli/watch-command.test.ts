@@ -4,7 +4,7 @@ import { CommandIO } from '../../lib/cli/io';
 import { watchCommand } from '../../lib/cli/watch-command';
 import { mockedPipelineClient } from '../support/clients';
 import { MAP_RUN, RUN, threePolls } from '../support/run-scenarios';
-import { describeExecutionSucceeded, describeMapRun } from '../support/sfn-shapes';
+import { describeExecutionSucceeded, describeMapRun, mapRunListItem } from '../support/sfn-shapes';
 
 const sfnMock = mockClient(SFNClient);
 
@@ -94,7 +94,7 @@ describe('watch --execution-arn follows a workflow run', () => {
     sfnMock
       .on(DescribeExecutionCommand)
       .resolves(describeExecutionSucceeded({ executionArn: RUN, input: {}, output: { samplesOutcomes: outcomes } }));
-    sfnMock.on(ListMapRunsCommand).resolves({ mapRuns: [{ executionArn: RUN, mapRunArn: MAP_RUN }] });
+    sfnMock.on(ListMapRunsCommand).resolves({ mapRuns: [mapRunListItem(RUN, MAP_RUN)] });
     sfnMock.on(DescribeMapRunCommand).resolves(
       describeMapRun({
         mapRunArn: MAP_RUN,

@@ -16,6 +16,7 @@ import {
   describeExecutionFailed,
   describeMapRun,
   mapRunArn,
+  mapRunListItem,
   stateExitedEvent,
 } from './sfn-shapes';
 
@@ -89,7 +90,7 @@ export function threePolls(sfnMock: AwsStub<ServiceInputTypes, ServiceOutputType
       }),
     ],
   });
-  sfnMock.on(ListMapRunsCommand).callsFake(async () => ({ mapRuns: [{ executionArn: RUN, mapRunArn: MAP_RUN }] }));
+  sfnMock.on(ListMapRunsCommand).callsFake(async () => ({ mapRuns: [mapRunListItem(RUN, MAP_RUN)] }));
   sfnMock
     .on(DescribeMapRunCommand)
     .callsFake(async () =>

@@ -803,3 +803,14 @@ export function childExecutionListItem(mapRun: string, name: string, status: 'FA
     redriveCount: 0,
   };
 }
+
+/** A ListMapRuns item (response syntax of API_ListMapRuns.html: executionArn, mapRunArn, stateMachineArn, startDate). */
+export function mapRunListItem(executionArn: string, mapRun: string) {
+  const [head, rest] = mapRun.split(':mapRun:');
+  return {
+    executionArn,
+    mapRunArn: mapRun,
+    stateMachineArn: `${head}:stateMachine:${rest.slice(0, rest.lastIndexOf(':'))}`,
+    startDate: new Date('2026-11-23T02:00:05.000Z'),
+  };
+}
