@@ -804,7 +804,10 @@ export function childExecutionListItem(mapRun: string, name: string, status: 'FA
   };
 }
 
-/** A ListMapRuns item (response syntax of API_ListMapRuns.html: executionArn, mapRunArn, stateMachineArn, startDate). */
+/**
+ * A ListMapRuns item (the response syntax of API_ListMapRuns.html: executionArn, mapRunArn, stateMachineArn,
+ * startDate).
+ */
 export function mapRunListItem(executionArn: string, mapRun: string) {
   const [head, rest] = mapRun.split(':mapRun:');
   return {
