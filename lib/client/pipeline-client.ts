@@ -30,6 +30,8 @@ import {
 } from '../private/limits';
 import { RUN_TAG, runNameFor, unquoteEtag } from '../private/run-names';
 
+// The client is TypeScript only (it runs on the AWS SDK for JavaScript): `@jsii ignore` keeps it out of the other
+// languages' packages, whose users have their own SDKs. See the README's "Python" section.
 export { RUN_TAG };
 export type { RunCost } from './run-cost';
 
@@ -56,7 +58,10 @@ const CLIENT_LIMITS = {
 /** Finished jobs older than this are not rerun: Batch keeps them for at least 7 days, then may forget them. */
 const RERUN_MAX_AGE_MS = 6 * 86_400_000;
 
-/** Environment variables an array child reads to find its item in the manifest. */
+/**
+ * Environment variables an array child reads to find its item in the manifest.
+ * @jsii ignore
+ */
 export const ITEM_ENV = {
   /** Where the manifest (a JSON array of items) is. */
   manifest: 'BATCH_PIPELINES_MANIFEST',
@@ -72,7 +77,10 @@ export const ITEM_ENV = {
 /** How a client waits; tests pass a fake. */
 type Sleep = (ms: number) => Promise<void>;
 
-/** Options of `PipelineClient`. */
+/**
+ * Options of `PipelineClient`.
+ * @jsii ignore
+ */
 export interface PipelineClientOptions {
   /**
    * The Batch client.
@@ -109,7 +117,10 @@ export interface PipelineClientOptions {
   readonly now?: () => number;
 }
 
-/** A stage of a run: one job definition over every item. */
+/**
+ * A stage of a run: one job definition over every item.
+ * @jsii ignore
+ */
 export interface SubmitStage {
   /** Stage name, part of the job names (letters, digits, `-`, `_`). */
   readonly name: string;
@@ -124,7 +135,10 @@ export interface SubmitStage {
   readonly environment?: Record<string, string>;
 }
 
-/** What to submit. */
+/**
+ * What to submit.
+ * @jsii ignore
+ */
 export interface SubmitRequest {
   /** Names the run: jobs are named `<runId>-<stage>-<chunk or item>`, which makes a retried submit idempotent. */
   readonly runId: string;
@@ -147,7 +161,10 @@ export interface SubmitRequest {
   readonly manifestUri?: string;
 }
 
-/** One submitted job. */
+/**
+ * One submitted job.
+ * @jsii ignore
+ */
 export interface SubmittedJob {
   /** The stage it belongs to. */
   readonly stage: string;
@@ -163,7 +180,10 @@ export interface SubmittedJob {
   readonly submitted: boolean;
 }
 
-/** A started workflow execution. */
+/**
+ * A started workflow execution.
+ * @jsii ignore
+ */
 export interface StartedExecution {
   /** Its ARN. */
   readonly executionArn: string;
@@ -179,7 +199,10 @@ export interface StartedExecution {
   readonly manifest: Required<RunManifest>;
 }
 
-/** What a finished run left to rerun. */
+/**
+ * What a finished run left to rerun.
+ * @jsii ignore
+ */
 export interface RunFailures {
   /** The execution read. */
   readonly executionArn: string;
@@ -199,7 +222,10 @@ export interface RunFailures {
   readonly invalid: FailedItem[];
 }
 
-/** What `rerun` did. */
+/**
+ * What `rerun` did.
+ * @jsii ignore
+ */
 export interface RerunResult extends RunFailures {
   /** Where the rerun's manifest (the failed items) was written; absent on a dry run or with nothing to rerun. */
   readonly rerunManifest?: string;
@@ -207,7 +233,10 @@ export interface RerunResult extends RunFailures {
   readonly started?: StartedExecution;
 }
 
-/** Item counts of a Distributed Map run, as `DescribeMapRun` reports them. */
+/**
+ * Item counts of a Distributed Map run, as `DescribeMapRun` reports them.
+ * @jsii ignore
+ */
 export interface MapRunProgress {
   /** The Map Run. */
   readonly mapRunArn: string;
@@ -227,13 +256,19 @@ export interface MapRunProgress {
   readonly aborted: number;
 }
 
-/** A workflow item that failed, found while the run goes on: its child execution and what it says. */
+/**
+ * A workflow item that failed, found while the run goes on: its child execution and what it says.
+ * @jsii ignore
+ */
 export interface ItemFailure extends FailedItem {
   /** The item's child execution (a Distributed Map runs each item as one). */
   readonly executionArn: string;
 }
 
-/** One look at a workflow run. */
+/**
+ * One look at a workflow run.
+ * @jsii ignore
+ */
 export interface RunProgress {
   /** The execution. */
   readonly executionArn: string;
@@ -255,7 +290,10 @@ export interface RunProgress {
   readonly newFailures: ItemFailure[];
 }
 
-/** What `rerunJobs` found and did. */
+/**
+ * What `rerunJobs` found and did.
+ * @jsii ignore
+ */
 export interface JobRerunResult {
   /** The run read. */
   readonly runId: string;
@@ -273,7 +311,10 @@ export interface JobRerunResult {
   readonly submitted: SubmittedJob[];
 }
 
-/** What `cancelRun` did. */
+/**
+ * What `cancelRun` did.
+ * @jsii ignore
+ */
 export interface CancelResult {
   /** Queued jobs cancelled. */
   readonly cancelled: number;
@@ -284,7 +325,10 @@ export interface CancelResult {
 /** Counts per status across jobs and array children. */
 export type { StatusCounts } from './job-status';
 
-/** A job (or an array job's child) that failed, as `watch` reports it. */
+/**
+ * A job (or an array job's child) that failed, as `watch` reports it.
+ * @jsii ignore
+ */
 export interface JobFailure {
   /** Its id (`<parent id>:<index>` for a child). */
   readonly jobId: string;
@@ -304,7 +348,10 @@ export interface JobFailure {
   readonly logStreamName?: string;
 }
 
-/** A job stuck in RUNNABLE, and what to do about it. */
+/**
+ * A job stuck in RUNNABLE, and what to do about it.
+ * @jsii ignore
+ */
 export interface StuckJob {
   /** Batch's job id. */
   readonly jobId: string;
@@ -318,7 +365,10 @@ export interface StuckJob {
   readonly diagnosis: string;
 }
 
-/** Thrown for a request the client will not send. */
+/**
+ * Thrown for a request the client will not send.
+ * @jsii ignore
+ */
 export class ClientInputError extends Error {
   constructor(message: string) {
     super(message);
@@ -353,16 +403,13 @@ function isRetryable(e: unknown): boolean {
   );
 }
 
-/**
- * Submits, watches, diagnoses and cancels the work of a pipeline this library provisioned, on the AWS SDK for
- * JavaScript v3. Region, profile and credentials come from the SDK's standard configuration chain.
- */
 /** What `diagnose` knows of a queue's compute environments. */
 interface QueueCapacity {
   /** Instance types, families expanded to the sizes the catalog knows. */
   readonly types: string[];
   /** Whether the environments list exact sizes the catalog knows (no family, no `optimal`). */
   readonly exact: boolean;
+  /** Each environment's maxvCpus. */
   readonly maxvCpus: number[];
   /** INVALID environments with their reason. */
   readonly states: string[];
@@ -370,6 +417,11 @@ interface QueueCapacity {
   readonly spot: boolean;
 }
 
+/**
+ * Submits, watches, diagnoses and cancels the work of a pipeline this library provisioned, on the AWS SDK for
+ * JavaScript v3. Region, profile and credentials come from the SDK's standard configuration chain.
+ * @jsii ignore
+ */
 export class PipelineClient {
   /** The Batch client in use. */
   public readonly batch: BatchClient;

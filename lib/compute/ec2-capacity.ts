@@ -179,9 +179,9 @@ export interface Ec2CapacityProps {
  */
 export class Ec2Capacity extends Construct implements ICapacity {
   /** The default instance types: three current x86 memory-optimized families in three sizes. */
-  public static readonly DEFAULT_INSTANCE_TYPES: readonly string[] = ['r5', 'r6i', 'r7i'].flatMap((f) =>
-    ['xlarge', '2xlarge', '4xlarge'].map((s) => `${f}.${s}`),
-  );
+  public static readonly DEFAULT_INSTANCE_TYPES: string[] = Object.freeze(
+    ['r5', 'r6i', 'r7i'].flatMap((f) => ['xlarge', '2xlarge', '4xlarge'].map((s) => `${f}.${s}`)),
+  ) as string[];
 
   /**
    * An EC2 compute environment another stack or team owns, to declare an imported queue's capacity
@@ -197,7 +197,9 @@ export class Ec2Capacity extends Construct implements ICapacity {
     return new ImportedEc2Capacity(scope, id, computeEnvironmentArn, options);
   }
 
-  public readonly computeEnvironment: batch.ManagedEc2EcsComputeEnvironment;
+  public readonly computeEnvironment: batch.IManagedComputeEnvironment;
+  /** The same compute environment with its EC2 type, for what only an EC2 environment has. */
+  public readonly ec2ComputeEnvironment: batch.ManagedEc2EcsComputeEnvironment;
   /** The launch template every instance starts from. */
   public readonly launchTemplate: ec2.LaunchTemplate;
   public readonly platform = CapacityPlatform.EC2;
@@ -280,7 +282,7 @@ export class Ec2Capacity extends Construct implements ICapacity {
 
     const subnets = props.vpcSubnets ?? defaultPrivateSubnets(this, props.vpc);
     this.checkPlacementGroup(props, subnets);
-    this.computeEnvironment = new batch.ManagedEc2EcsComputeEnvironment(this, 'Resource', {
+    this.ec2ComputeEnvironment = new batch.ManagedEc2EcsComputeEnvironment(this, 'Resource', {
       vpc: props.vpc,
       vpcSubnets: subnets,
       securityGroups: props.securityGroups,
@@ -305,7 +307,8 @@ export class Ec2Capacity extends Construct implements ICapacity {
     // The L2 renders the launch template without a version, so Batch keeps the version it was created with and a
     // changed template never rolls out (aws-cdk issues #28137, #6686). Pin the latest version: a template change
     // gives a new version number, which CloudFormation applies as an in-place infrastructure update.
-    const cfn = this.computeEnvironment.node.defaultChild as batch.CfnComputeEnvironment;
+    this.computeEnvironment = this.ec2ComputeEnvironment;
+    const cfn = this.ec2ComputeEnvironment.node.defaultChild as batch.CfnComputeEnvironment;
     cfn.addPropertyOverride('ComputeResources.LaunchTemplate.Version', this.launchTemplate.latestVersionNumber);
   }
 

@@ -96,7 +96,9 @@ export class FargateCapacity extends Construct implements ICapacity {
     return new ImportedFargateCapacity(scope, id, computeEnvironmentArn, options);
   }
 
-  public readonly computeEnvironment: batch.FargateComputeEnvironment;
+  public readonly computeEnvironment: batch.IManagedComputeEnvironment;
+  /** The same compute environment with its Fargate type. */
+  public readonly fargateComputeEnvironment: batch.FargateComputeEnvironment;
   public readonly platform = CapacityPlatform.FARGATE;
   public readonly purchaseOption: PurchaseOption;
   public readonly architecture: ec2.InstanceArchitecture;
@@ -139,7 +141,7 @@ export class FargateCapacity extends Construct implements ICapacity {
         fix: 'give the most vCPUs of tasks that may run at once',
       });
     }
-    this.computeEnvironment = new batch.FargateComputeEnvironment(this, 'Resource', {
+    this.fargateComputeEnvironment = new batch.FargateComputeEnvironment(this, 'Resource', {
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets ?? defaultPrivateSubnets(this, props.vpc),
       securityGroups: props.securityGroups,
@@ -149,6 +151,7 @@ export class FargateCapacity extends Construct implements ICapacity {
       updateTimeout: props.updateTimeout ?? Duration.minutes(updateTimeoutMinutes(this)),
       computeEnvironmentName: props.computeEnvironmentName,
     });
+    this.computeEnvironment = this.fargateComputeEnvironment;
   }
 
   public fit(request: JobResources): FitResult {

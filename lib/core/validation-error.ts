@@ -25,9 +25,46 @@ export function describeProblem(scope: IConstruct, parts: ProblemParts): string 
   return `${scope.node.path}: ${parts.prop} ${parts.received} ${parts.problem ?? 'is not allowed'}; allowed: ${parts.allowed}. Fix: ${parts.fix}`;
 }
 
+/** Marks this library's errors, so they are told apart even across two copies of the library (no `instanceof`). */
+const ERROR_KIND = Symbol.for('cdk-batch-pipelines.error-kind');
+
+/**
+ * Marks `error` as one of this library's, for `PipelineErrors`.
+ * @internal
+ */
+export function markError(error: Error, kind: 'validation' | 'cost-model'): void {
+  Object.defineProperty(error, ERROR_KIND, { value: kind, enumerable: false });
+}
+
+/**
+ * Tells this library's errors apart, in every language the library is built for: jsii (TypeScript to Python and
+ * others) has no error classes, so each has a static check here.
+ */
+export class PipelineErrors {
+  /**
+   * Whether `x` is a `BatchPipelinesValidationError`: props that would not deploy, would leave jobs stuck, or would
+   * waste money.
+   */
+  // jsii takes `any` (not `unknown`) for a value of any type, from any language.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  public static isValidationError(x: any): boolean {
+    return typeof x === 'object' && x !== null && x[ERROR_KIND] === 'validation';
+  }
+
+  /** Whether `x` is a `CostModelError`: a workload or assumption the cost model cannot price. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  public static isCostModelError(x: any): boolean {
+    return typeof x === 'object' && x !== null && x[ERROR_KIND] === 'cost-model';
+  }
+
+  private constructor() {}
+}
+
 /**
  * Thrown at construction when a construct of this library is given props that would not deploy, would leave
  * jobs stuck, or would waste money. `constructPath` and `prop` let tools tell problems apart without parsing.
+ * Other languages: `PipelineErrors.isValidationError`.
+ * @jsii ignore
  */
 export class BatchPipelinesValidationError extends Error {
   /** Path of the construct whose props are wrong. */
@@ -38,6 +75,7 @@ export class BatchPipelinesValidationError extends Error {
   constructor(scope: IConstruct, parts: ProblemParts) {
     super(describeProblem(scope, parts));
     this.name = 'BatchPipelinesValidationError';
+    markError(this, 'validation');
     this.constructPath = scope.node.path;
     this.prop = parts.prop;
   }

@@ -13,6 +13,9 @@ import {
   CostModelError,
   EstimateOptions,
   FARGATE_PRICE,
+  FargatePrice,
+  FIXED_COST_PRICES,
+  FixedCostPrices,
   HOURS_PER_MONTH,
   InputKey,
   LIBRARY_INPUT_NAMES,
@@ -234,4 +237,35 @@ export function estimateCost(
 /** The estimate as a short plain-text table, for the terminal and synth output, warnings included. */
 export function formatCostTable(estimate: CostEstimate): string {
   return renderCostTable(estimate);
+}
+
+/**
+ * The cost model as static members, for every language the library is built for (jsii packages classes, not free
+ * functions or constants): `estimateCost` and `formatCostTable` in TypeScript.
+ */
+export class CostModel {
+  /** Hours in an average month (365 × 24 / 12), the basis of AWS's monthly prices. */
+  public static readonly HOURS_PER_MONTH: number = HOURS_PER_MONTH;
+  /** Fargate Linux/x86 prices in us-east-1, per vCPU-hour and per GB-hour. */
+  public static readonly FARGATE_PRICE: FargatePrice = FARGATE_PRICE;
+  /** Prices of what a pipeline pays for beyond compute. */
+  public static readonly FIXED_COST_PRICES: FixedCostPrices = FIXED_COST_PRICES;
+  /** The library's own input names (its props), which messages use unless told otherwise. */
+  public static readonly LIBRARY_INPUT_NAMES: CostInputNames = LIBRARY_INPUT_NAMES;
+
+  /** Prices a workload: see `estimateCost`. */
+  public static estimate(
+    workload: Workload,
+    assumptions: CostAssumptions = {},
+    options: EstimateOptions = {},
+  ): CostEstimate {
+    return estimateCost(workload, assumptions, options);
+  }
+
+  /** The estimate as a short plain-text table: see `formatCostTable`. */
+  public static formatTable(estimate: CostEstimate): string {
+    return formatCostTable(estimate);
+  }
+
+  private constructor() {}
 }

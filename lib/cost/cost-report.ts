@@ -1,7 +1,7 @@
 import { Annotations, CfnResource, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { estimateCost, formatCostTable } from './cost-model';
-import { CostAssumptions, CostEstimate, CostModelError, FixedCosts, Workload } from './cost-types';
+import { CostAssumptions, CostEstimate, CostModelError, FixedCosts, LIBRARY_INPUT_NAMES, Workload } from './cost-types';
 import { ICapacity } from '../compute/capacity';
 import { Ec2Capacity } from '../compute/ec2-capacity';
 
@@ -61,7 +61,9 @@ export class CostReport extends Construct {
     };
     // The capacity's maxvCpus is set on the capacity, so the fix says where.
     const inputNames =
-      props.assumptions?.maxvCpus === undefined && props.capacity ? { maxvCpus: 'maxvCpus of the capacity' } : {};
+      props.assumptions?.maxvCpus === undefined && props.capacity
+        ? { ...LIBRARY_INPUT_NAMES, maxvCpus: 'maxvCpus of the capacity' }
+        : LIBRARY_INPUT_NAMES;
     const estimate = (fixedCosts?: FixedCosts) => estimateCost(props.workload, assumptions, { fixedCosts, inputNames });
     try {
       this.current = estimate(props.fixedCosts);

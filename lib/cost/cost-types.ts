@@ -1,5 +1,6 @@
 import { Size } from 'aws-cdk-lib';
 import { FargateSize, InstanceFit } from '../compute/fit';
+import { markError } from '../core/validation-error';
 
 /**
  * The cost model's inputs, outputs, prices and error: what `estimateCost` (cost-model.ts) and the files that render
@@ -261,7 +262,7 @@ export interface EstimateOptions {
    * `raise --concurrency to 6`).
    * @default - `LIBRARY_INPUT_NAMES`, the library's props
    */
-  readonly inputNames?: Partial<CostInputNames>;
+  readonly inputNames?: CostInputNames;
 }
 
 /** Where the job lands on EC2. */
@@ -460,11 +461,15 @@ export interface CostEstimate {
   readonly assumptions: ResolvedAssumptions;
 }
 
-/** Thrown for a workload or assumption the model cannot price. */
+/**
+ * Thrown for a workload or assumption the model cannot price. Other languages: `PipelineErrors.isCostModelError`.
+ * @jsii ignore
+ */
 export class CostModelError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'CostModelError';
+    markError(this, 'cost-model');
   }
 }
 

@@ -393,7 +393,7 @@ export class Job extends Construct implements IJob, iam.IGrantable {
   }
 
   /** The queues this job is submitted to; the first is its default. */
-  public get queues(): readonly IJobQueue[] {
+  public get queues(): IJobQueue[] {
     return [...this._queues];
   }
 

@@ -132,8 +132,7 @@ export class MultiNodeJob extends Construct implements IJob, iam.IGrantable {
   public readonly mainNode: number;
   /** Name jobs are submitted with. */
   public readonly jobName: string;
-  /** Queues the job is submitted to. */
-  public readonly queues: readonly IJobQueue[];
+  private readonly boundQueues: IJobQueue[];
   /** Name of the job definition. */
   public readonly jobDefinitionName: string;
   /** The role the containers run as. */
@@ -151,6 +150,11 @@ export class MultiNodeJob extends Construct implements IJob, iam.IGrantable {
 
   private readonly containers: batch.EcsEc2ContainerDefinition[] = [];
   private efsMounts = 0;
+
+  /** Queues the job is submitted to. */
+  public get queues(): IJobQueue[] {
+    return [...this.boundQueues];
+  }
 
   constructor(scope: Construct, id: string, props: MultiNodeJobProps) {
     super(scope, id);
@@ -175,7 +179,7 @@ export class MultiNodeJob extends Construct implements IJob, iam.IGrantable {
         });
       }
     }
-    this.queues = [...props.queues];
+    this.boundQueues = [...props.queues];
     this.numNodes = this.checkRanges(props.nodeRanges);
     this.mainNode = props.mainNode ?? 0;
     if (!Number.isInteger(this.mainNode) || this.mainNode < 0 || this.mainNode >= this.numNodes) {

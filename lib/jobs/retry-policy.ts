@@ -93,9 +93,13 @@ export class RetryPolicy {
     public readonly name: string,
     /** Total attempts, including the first. */
     public readonly attempts: number,
-    /** Rules in evaluation order. */
-    public readonly rules: readonly RetryRule[],
+    private readonly ruleList: RetryRule[],
   ) {}
+
+  /** Rules in evaluation order. */
+  public get rules(): RetryRule[] {
+    return [...this.ruleList];
+  }
 
   /** Whether the policy retries Spot interruptions. */
   public get retriesSpotInterruptions(): boolean {

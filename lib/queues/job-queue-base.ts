@@ -21,7 +21,7 @@ export interface IJobQueue extends IConstruct {
    * Its capacities in fallback order, as far as this app knows them: an imported queue has those it was given, so
    * jobs bound to it are checked against them at synth.
    */
-  readonly capacities: readonly ICapacity[];
+  readonly capacities: ICapacity[];
   /** EC2 or Fargate, once known. Job definitions follow it. */
   readonly platform?: CapacityPlatform;
   /** CPU architecture of its capacities, once known. */
@@ -47,7 +47,7 @@ export interface IJobQueue extends IConstruct {
 export abstract class JobQueueBase extends Construct implements IJobQueue {
   public abstract readonly jobQueueArn: string;
   public abstract readonly jobQueueName: string;
-  public abstract readonly capacities: readonly ICapacity[];
+  public abstract readonly capacities: ICapacity[];
   public abstract readonly platform?: CapacityPlatform;
   public abstract readonly architecture?: ec2.InstanceArchitecture;
   public abstract readonly fairShare: boolean;

@@ -287,7 +287,7 @@ export class JobQueue extends JobQueueBase {
   }
 
   /** Capacities in fallback order. */
-  public get capacities(): readonly ICapacity[] {
+  public get capacities(): ICapacity[] {
     return [...this._capacities];
   }
 
@@ -470,10 +470,15 @@ export class JobQueue extends JobQueueBase {
 class ImportedJobQueue extends JobQueueBase {
   public readonly jobQueueArn: string;
   public readonly jobQueueName: string;
-  public readonly capacities: readonly ICapacity[];
+  private readonly importedCapacities: ICapacity[];
   public readonly platform: CapacityPlatform;
   public readonly architecture?: ec2.InstanceArchitecture;
   public readonly fairShare: boolean;
+
+  /** The capacities declared at import, in fallback order. */
+  public get capacities(): ICapacity[] {
+    return [...this.importedCapacities];
+  }
 
   constructor(scope: Construct, id: string, jobQueueArn: string, options: ImportedJobQueueOptions) {
     super(scope, id);
@@ -500,7 +505,7 @@ class ImportedJobQueue extends JobQueueBase {
         fix: 'declare the capacities the queue really has, in its order',
       });
     }
-    this.capacities = [...capacities];
+    this.importedCapacities = [...capacities];
     this.architecture = architectures[0];
     this.fairShare = options.fairShare ?? false;
     if (capacities.length === 0) {

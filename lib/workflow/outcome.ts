@@ -49,7 +49,7 @@ export interface ItemOutcome {
   /** What happened and what to do, in words. */
   readonly reason?: string;
   /** The container's exit code (absent when it never exited, e.g. Spot reclaimed the host). */
-  readonly exitCode?: number | null;
+  readonly exitCode?: number;
   /** The container's reason, e.g. `OutOfMemoryError: Container killed due to memory usage`. */
   readonly containerReason?: string;
   /** Batch's status reason, e.g. `Host EC2 (instance i-…) terminated.` */

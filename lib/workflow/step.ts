@@ -131,9 +131,9 @@ export class FanOut {
   /** The identifying field. */
   public readonly idField: string;
   /** Fields every item carries. */
-  public readonly itemFields: readonly string[];
   /** Items at once. */
   public readonly maxConcurrency: number;
+  private readonly fields: string[];
   /** Usual number of items. */
   public readonly expectedItems: number;
   /** Requested mode. */
@@ -150,13 +150,18 @@ export class FanOut {
   /**
    * @param name names the fan-out in the state machine and outputs (letters and digits)
    */
+  /** Fields every item carries. */
+  public get itemFields(): string[] {
+    return [...this.fields];
+  }
+
   constructor(
     public readonly name: string,
     options: FanOutOptions = {},
   ) {
     this.itemsPath = options.itemsPath ?? '$.samples';
     this.idField = options.idField ?? 'sampleId';
-    this.itemFields = options.itemFields ?? ['sampleId', 'inputUri', 'outputUri'];
+    this.fields = [...(options.itemFields ?? ['sampleId', 'inputUri', 'outputUri'])];
     this.maxConcurrency = options.maxConcurrency ?? 50;
     this.expectedItems = options.expectedItems ?? 500;
     this.mode = options.mode ?? FanOutMode.AUTO;
@@ -297,7 +302,7 @@ export class WorkflowStep {
   }
 
   /** Steps this one waits for. */
-  public get dependencies(): readonly WorkflowStep[] {
+  public get dependencies(): WorkflowStep[] {
     return [...this.deps];
   }
 

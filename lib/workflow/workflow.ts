@@ -78,8 +78,7 @@ export class Workflow extends Construct {
   public readonly stateMachine: sfn.StateMachine;
   /** Where executions log. */
   public readonly logGroup: logs.LogGroup;
-  /** The steps. */
-  public readonly steps: readonly WorkflowStep[];
+  private readonly declaredSteps: WorkflowStep[];
   /** The execution timeout. */
   public readonly timeout: Duration;
 
@@ -91,9 +90,14 @@ export class Workflow extends Construct {
   private readonly submitJobs = new Set<Job>();
   private readonly submitQueues = new Set<IJobQueue>();
 
+  /** The steps. */
+  public get steps(): WorkflowStep[] {
+    return [...this.declaredSteps];
+  }
+
   constructor(scope: Construct, id: string, props: WorkflowProps) {
     super(scope, id);
-    this.steps = [...props.steps];
+    this.declaredSteps = [...props.steps];
     this.states = new Construct(this, 'States');
     this.plan = new WorkflowPlan(this, this.steps, props.timeout);
     this.timeout = this.plan.timeout;

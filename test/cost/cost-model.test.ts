@@ -1,5 +1,13 @@
 import { Size } from 'aws-cdk-lib';
-import { CostModelError, estimateCost, formatCostTable, HOURS_PER_MONTH, MakespanLimit, Workload } from '../../lib';
+import {
+  CostModelError,
+  estimateCost,
+  formatCostTable,
+  HOURS_PER_MONTH,
+  LIBRARY_INPUT_NAMES,
+  MakespanLimit,
+  Workload,
+} from '../../lib';
 
 // The reference workload: 500 samples a week, 4 h each, up to 50 at once.
 const itemsPerMonth = (500 * 52) / 12; // 2,166.67 samples, 8,666.7 job-hours a month
@@ -291,7 +299,11 @@ describe('when the work outruns capacity (20 items a week of 48 h, 4 at once)', 
   });
 
   test('a front end names its own inputs in the fix', () => {
-    const e = estimateCost(contradictory(30), {}, { inputNames: { maxConcurrency: '--concurrency', areFlags: true } });
+    const e = estimateCost(
+      contradictory(30),
+      {},
+      { inputNames: { ...LIBRARY_INPUT_NAMES, maxConcurrency: '--concurrency', areFlags: true } },
+    );
     expect(e.warnings[0]).toContain('Fix: raise --concurrency to 6');
   });
 

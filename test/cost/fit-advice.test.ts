@@ -1,5 +1,5 @@
 import { Size } from 'aws-cdk-lib';
-import { CostModelError, estimateCost, Workload } from '../../lib';
+import { CostModelError, estimateCost, LIBRARY_INPUT_NAMES, Workload } from '../../lib';
 
 const job = (memoryGiB: number, more: Partial<Workload> = {}): Workload => ({
   itemsPerMonth: 100,
@@ -68,7 +68,15 @@ describe('a job that fits nowhere', () => {
       estimateCost(
         job(300),
         {},
-        { inputNames: { vcpus: '--vcpus', memory: '--memory-gib', instanceTypes: '--instance-types', areFlags: true } },
+        {
+          inputNames: {
+            ...LIBRARY_INPUT_NAMES,
+            vcpus: '--vcpus',
+            memory: '--memory-gib',
+            instanceTypes: '--instance-types',
+            areFlags: true,
+          },
+        },
       ),
     ).toThrow(
       /^--vcpus 4 --memory-gib 300 fits none .* Fix: set --memory-gib 121 or less, or set --memory-gib 243 or less and add r5\.8xlarge to --instance-types/,
