@@ -1,0 +1,241 @@
+#!/usr/bin/env node
+// The path a Python user takes, without PyPI: build the library with jsii, generate the Python package with
+// jsii-pacmak, build its wheel offline, then load the packed assembly through @jsii/runtime (the process the Python
+// package talks to) and make the calls of the README's Python example: build the minimal pipeline and synthesize it,
+// query the fit and estimate the cost. Run by .ci/run as `npm run test:python`.
+const { execFileSync } = require('child_process');
+const assert = require('assert');
+const { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } = require('fs');
+const { join } = require('path');
+const { JsiiHost, enumRef } = require('./jsii-host');
+
+const root = join(__dirname, '..');
+const out = join(root, 'dist-jsii');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const version = (name) => JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version;
+const run = (cmd, args, options = {}) => {
+  console.log(`$ ${cmd} ${args.join(' ')}`);
+  return execFileSync(cmd, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], ...options });
+};
+
+/** A Python with setuptools and wheel: Debian's system Python has both; a Python first on PATH may lack `wheel`. */
+function python() {
+  for (const candidate of ['/usr/bin/python3', 'python3']) {
+    try {
+      execFileSync(candidate, ['-c', 'import setuptools, wheel'], { stdio: 'ignore' });
+      return candidate;
+    } catch {
+      // try the next one
+    }
+  }
+  throw new Error(
+    'no python3 with setuptools and wheel found (Debian: apt-get install python3-setuptools python3-wheel)',
+  );
+}
+
+async function main() {
+  const pySrc = join(out, 'python');
+  // `--reuse` (while working on this script) keeps a package already generated.
+  if (!(process.argv.includes('--reuse') && existsSync(pySrc))) {
+    rmSync(pySrc, { recursive: true, force: true });
+    run('npm', ['run', 'build']);
+    run('npx', ['jsii-pacmak', '--targets', 'python', '--code-only', '--outdir', out]);
+  }
+  const wheels = join(out, 'wheels');
+  rmSync(wheels, { recursive: true, force: true });
+  mkdirSync(wheels, { recursive: true });
+  run(python(), [
+    '-m',
+    'pip',
+    'wheel',
+    '--no-build-isolation',
+    '--no-deps',
+    '--no-index',
+    '--wheel-dir',
+    wheels,
+    pySrc,
+  ]);
+  const wheel = readdirSync(wheels).find((f) => f.endsWith('.whl'));
+  assert.ok(wheel, 'no wheel built');
+  assert.match(wheel, /^cdk_batch_pipelines-\d+\.\d+\.\d+-py3-none-any\.whl$/);
+  const setup = readFileSync(join(pySrc, 'setup.py'), 'utf8');
+  assert.match(setup, /"name": "cdk-batch-pipelines"/);
+  assert.match(setup, new RegExp(`"aws-cdk-lib>=${version('aws-cdk-lib').replace(/\./g, '\\.')}`));
+  console.log(`wheel: ${wheel}`);
+  checkReadmePython(pySrc);
+
+  // The tarballs the Python packages carry: ours (in the generated package), aws-cdk-lib's and constructs' (packed
+  // from the npm cache, as their own Python packages carry them).
+  const tarballs = join(out, 'tarballs');
+  mkdirSync(tarballs, { recursive: true });
+  // aws-cdk-lib's own jsii dependencies (not bundled in it) load first, as their Python packages do.
+  const cdkLib = JSON.parse(readFileSync(join(root, 'node_modules', 'aws-cdk-lib', 'package.json'), 'utf8'));
+  const bundled = new Set(cdkLib.bundledDependencies ?? []);
+  const deps = [
+    'constructs',
+    ...Object.keys(cdkLib.dependencies).filter(
+      (d) => !bundled.has(d) && existsSync(join(root, 'node_modules', d, '.jsii')),
+    ),
+    'aws-cdk-lib',
+  ];
+  const tarballOf = (dep) => join(tarballs, `${dep.replace('@', '').replace('/', '-')}-${version(dep)}.tgz`);
+  for (const dep of deps) {
+    if (!existsSync(tarballOf(dep))) {
+      run('npm', ['pack', '--silent', '--pack-destination', tarballs, `${dep}@${version(dep)}`]);
+    }
+  }
+  const ours = join(pySrc, 'src', 'cdk_batch_pipelines', '_jsii', `${pkg.name}@${pkg.version}.jsii.tgz`);
+
+  const host = new JsiiHost(root);
+  try {
+    for (const dep of deps) {
+      await host.load(dep, version(dep), tarballOf(dep));
+    }
+    await host.load(pkg.name, pkg.version, ours);
+    console.log(`loaded ${pkg.name}@${pkg.version} into ${host.hello}`);
+    await readmeExample(host);
+  } catch (e) {
+    console.error(host.stderr);
+    throw e;
+  } finally {
+    await host.close();
+  }
+}
+
+/**
+ * The README's Python block compiles, and every name it takes from `cdk_batch_pipelines` (classes, and their
+ * methods, properties and keyword arguments it uses) exists in the generated package.
+ */
+function checkReadmePython(pySrc) {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const blocks = [...readme.matchAll(/```python\n([\s\S]*?)```/g)].map((m) => m[1]);
+  assert.strictEqual(blocks.length, 1, 'the README has one Python example');
+  const check = `
+import ast, json, sys
+tree = ast.parse(sys.stdin.read())
+names = set()
+for node in ast.walk(tree):
+    if isinstance(node, ast.ImportFrom) and node.module == "cdk_batch_pipelines":
+        names.update(a.name for a in node.names)
+used = {"classes": sorted(names), "members": [], "keywords": []}
+for node in ast.walk(tree):
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in names:
+        used["members"].append(node.attr)
+    if isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute)):
+        f = node.func.id if isinstance(node.func, ast.Name) else node.func.value.id if isinstance(node.func.value, ast.Name) else None
+        if f in names:
+            used["keywords"].extend(k.arg for k in node.keywords)
+print(json.dumps(used))
+`;
+  const used = JSON.parse(execFileSync(python(), ['-c', check], { input: blocks[0], encoding: 'utf8' }));
+  const generated = readFileSync(join(pySrc, 'src', 'cdk_batch_pipelines', '__init__.py'), 'utf8');
+  for (const c of used.classes) {
+    assert.match(generated, new RegExp(`^class ${c}\\b`, 'm'), `README imports ${c}, which the package lacks`);
+  }
+  for (const m of used.members) {
+    // A method or property (`def name(`), or an enum member (`NAME = "NAME"`).
+    assert.match(generated, new RegExp(`def ${m}\\(|^ +${m} = `, 'm'), `README uses .${m}, which the package lacks`);
+  }
+  for (const k of used.keywords) {
+    assert.match(generated, new RegExp(`\\b${k}: `), `README passes ${k}=, which the package lacks`);
+  }
+  console.log(
+    `README Python example: compiles; ${used.classes.length} names, ${used.members.length} members and ` +
+      `${used.keywords.length} keyword arguments found in the generated package`,
+  );
+}
+
+/**
+ * The README's Python example, call for call: the minimal pipeline synthesized, the fit query and the cost estimate.
+ * Keep the two in step (the README says so).
+ */
+async function readmeExample(h) {
+  const L = 'cdk-batch-pipelines';
+  const app = await h.create('aws-cdk-lib.App');
+  const stack = await h.create('aws-cdk-lib.Stack', [app, 'MyPipeline']);
+  const vpc = await h.create('aws-cdk-lib.aws_ec2.Vpc', [stack, 'Vpc', { maxAzs: 2 }]);
+  const data = await h.create('aws-cdk-lib.aws_s3.Bucket', [stack, 'Data', { enforceSSL: true }]);
+  const queue = await h.sinvoke(`${L}.JobQueue`, 'spotFirst', [
+    stack,
+    'Queue',
+    await h.create(`${L}.Ec2Capacity`, [stack, 'Spot', { vpc }]),
+    await h.create(`${L}.Ec2Capacity`, [
+      stack,
+      'OnDemand',
+      { vpc, purchaseOption: enumRef(`${L}.PurchaseOption`, 'ON_DEMAND') },
+    ]),
+  ]);
+  const image = await h.sinvoke('aws-cdk-lib.aws_ecs.ContainerImage', 'fromRegistry', [
+    'public.ecr.aws/docker/library/busybox:1.36',
+  ]);
+  const processJob = await h.create(`${L}.Job`, [
+    stack,
+    'Process',
+    {
+      queues: [queue],
+      image,
+      command: ['echo', 'Ref::sampleId', 'Ref::inputUri'],
+      vcpus: 2,
+      memory: await h.sinvoke('aws-cdk-lib.Size', 'gibibytes', [7]),
+      timeout: await h.sinvoke('aws-cdk-lib.Duration', 'minutes', [30]),
+    },
+  ]);
+  await h.invoke(data, 'grantReadWrite', [processJob]);
+  const samples = await h.create(`${L}.FanOut`, ['samples', { expectedItems: 100, maxConcurrency: 20 }]);
+  const step = await h.create(`${L}.WorkflowStep`, ['process', { job: processJob, forEach: samples }]);
+  await h.create(`${L}.Workflow`, [stack, 'Workflow', { steps: [step] }]);
+
+  // Does a 4 vCPU / 32 GiB job fit the default instance types? Not the 32 GiB xlarge sizes.
+  const fit = await h.sinvoke(`${L}.FitQuery`, 'onInstances', [
+    { vcpus: 4, memory: await h.sinvoke('aws-cdk-lib.Size', 'gibibytes', [32]) },
+    await h.sget(`${L}.Ec2Capacity`, 'DEFAULT_INSTANCE_TYPES'),
+  ]);
+  const misses = [];
+  for (const miss of await h.get(fit, 'misses')) {
+    misses.push(await h.get(miss, 'instanceType'));
+  }
+  assert.deepStrictEqual(misses, ['r5.xlarge', 'r6i.xlarge', 'r7i.xlarge']);
+  console.log(`fit: a 32 GiB job misses ${misses.join(', ')}`);
+
+  // What 500 samples a week of 4 h at 4 vCPU / 30 GiB cost a month.
+  const estimate = await h.sinvoke(`${L}.CostModel`, 'estimate', [
+    {
+      itemsPerMonth: (500 * 52) / 12,
+      hoursPerItem: 4,
+      vcpus: 4,
+      memory: await h.sinvoke('aws-cdk-lib.Size', 'gibibytes', [30]),
+      maxConcurrency: 50,
+    },
+  ]);
+  const table = await h.sinvoke(`${L}.CostModel`, 'formatTable', [estimate]);
+  assert.match(table, /^Job lands on r5\.xlarge: 1 per instance, 97% packed$/m);
+  assert.match(table, /^Batch Spot +\$813 +\$0\.38$/m);
+  console.log(table);
+
+  // Synthesized through the same process: the template has the pipeline's resources.
+  const assembly = await h.invoke(app, 'synth');
+  const template = await h.get(await h.invoke(assembly, 'getStackByName', ['MyPipeline']), 'template');
+  const types = Object.values(template.Resources).map((r) => r.Type);
+  for (const type of [
+    'AWS::Batch::ComputeEnvironment',
+    'AWS::Batch::JobQueue',
+    'AWS::Batch::JobDefinition',
+    'AWS::StepFunctions::StateMachine',
+  ]) {
+    assert.ok(types.includes(type), `the synthesized template has no ${type}`);
+  }
+  console.log(`synthesized MyPipeline: ${types.length} resources`);
+
+  // A prop that would not deploy: the host gets the library's message, as a Python exception would carry it.
+  await assert.rejects(async () => {
+    const bad = await h.create(`${L}.FanOut`, ['bad', { maxConcurrency: 0, expectedItems: 10 }]);
+    const badStep = await h.create(`${L}.WorkflowStep`, ['bad', { job: processJob, forEach: bad }]);
+    await h.create(`${L}.Workflow`, [stack, 'Bad', { steps: [badStep] }]);
+  }, /maxConcurrency 0 is not allowed; allowed: .* Fix: /);
+  console.log('a bad prop: refused with its message');
+}
+
+main().catch((e) => {
+  console.error(e.stack ?? e);
+  process.exit(1);
+});
