@@ -2,6 +2,7 @@ export * from './core/validation-error';
 export * from './compute/capacity';
 export * from './compute/instance-catalog';
 export * from './compute/fit';
+export * from './compute/fit-query';
 export * from './compute/ec2-capacity';
 export * from './compute/fargate-capacity';
 export type { ImportedEc2CapacityOptions, ImportedFargateCapacityOptions } from './compute/imported-capacity';

@@ -10,7 +10,10 @@ import { FARGATE_PRICE } from '../cost/cost-types';
  * the lowest cost per job-hour (what an estimate assumes), On-Demand and at a Spot discount.
  */
 
-/** The compute cost of a finished run. */
+/**
+ * The compute cost of a finished run.
+ * @jsii ignore
+ */
 export interface RunCost {
   /** Hours of every attempt of every job and array child. */
   readonly jobHours: number;

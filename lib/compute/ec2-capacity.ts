@@ -177,11 +177,20 @@ export interface Ec2CapacityProps {
  *
  * @see https://docs.aws.amazon.com/batch/latest/userguide/updating-compute-environments.html
  */
+/**
+ * The default instance types, fresh each time (see `Ec2Capacity.DEFAULT_INSTANCE_TYPES`).
+ * @internal
+ */
+export function defaultInstanceTypes(): string[] {
+  return ['r5', 'r6i', 'r7i'].flatMap((f) => ['xlarge', '2xlarge', '4xlarge'].map((s) => `${f}.${s}`));
+}
+
 export class Ec2Capacity extends Construct implements ICapacity {
-  /** The default instance types: three current x86 memory-optimized families in three sizes. */
-  public static readonly DEFAULT_INSTANCE_TYPES: string[] = Object.freeze(
-    ['r5', 'r6i', 'r7i'].flatMap((f) => ['xlarge', '2xlarge', '4xlarge'].map((s) => `${f}.${s}`)),
-  ) as string[];
+  /**
+   * The default instance types: three current x86 memory-optimized families in three sizes. A copy: the library's
+   * defaults do not change if it is changed.
+   */
+  public static readonly DEFAULT_INSTANCE_TYPES: string[] = defaultInstanceTypes();
 
   /**
    * An EC2 compute environment another stack or team owns, to declare an imported queue's capacity
@@ -224,8 +233,7 @@ export class Ec2Capacity extends Construct implements ICapacity {
     this.validateSpotOptions(props, spot);
 
     const types =
-      props.instanceTypes ??
-      (props.instanceClasses ? [] : Ec2Capacity.DEFAULT_INSTANCE_TYPES.map((t) => new ec2.InstanceType(t)));
+      props.instanceTypes ?? (props.instanceClasses ? [] : defaultInstanceTypes().map((t) => new ec2.InstanceType(t)));
     const classes = props.instanceClasses ?? [];
     if (types.length === 0 && classes.length === 0) {
       fail(this, {

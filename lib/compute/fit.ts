@@ -197,36 +197,3 @@ export function fitOnFargate(request: JobResources): FitResult {
       (nearest.map(formatFargateSize).join(' or ') || 'none'),
   };
 }
-
-/**
- * The fit query as static methods, for every language the library is built for (jsii packages classes, not free
- * functions): how a job fits instance types and Fargate. The free functions above do the same in TypeScript.
- */
-export class FitQuery {
-  /** How a job of `request` size fits one known instance type, or why it does not. */
-  public static onInstance(request: JobResources, instance: InstanceTypeInfo): InstanceFit | InstanceMiss {
-    return fitOnInstance(request, instance);
-  }
-
-  /** How a job of `request` size fits each of `instanceTypes` (names the catalog knows, e.g. `r6i.xlarge`). */
-  public static onInstances(request: JobResources, instanceTypes: string[]): FitResult {
-    return fitOnInstances(request, instanceTypes);
-  }
-
-  /** How a job of `request` size fits Fargate: the smallest valid task size that holds it. */
-  public static onFargate(request: JobResources): FitResult {
-    return fitOnFargate(request);
-  }
-
-  /** Whether `vcpus` and `memoryMiB` are one of Fargate's task sizes. */
-  public static isValidFargateSize(vcpus: number, memoryMiB: number): boolean {
-    return isValidFargateSize(vcpus, memoryMiB);
-  }
-
-  /** The valid Fargate sizes nearest to `vcpus` and `memoryMiB`. */
-  public static nearestFargateSizes(vcpus: number, memoryMiB: number): FargateSize[] {
-    return nearestFargateSizes(vcpus, memoryMiB);
-  }
-
-  private constructor() {}
-}

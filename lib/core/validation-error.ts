@@ -37,8 +37,9 @@ export function markError(error: Error, kind: 'validation' | 'cost-model'): void
 }
 
 /**
- * Tells this library's errors apart, in every language the library is built for: jsii (TypeScript to Python and
- * others) has no error classes, so each has a static check here.
+ * Tells this library's errors apart in JavaScript and TypeScript without `instanceof`, so the checks hold across two
+ * copies of the library and in code that only sees the jsii API. From Python, an error arrives as a `RuntimeError`
+ * whose message is the library's; these checks cannot take it.
  */
 export class PipelineErrors {
   /**

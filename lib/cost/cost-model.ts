@@ -2,7 +2,7 @@ import { renderCostTable } from './cost-table';
 import { unfittableMessage } from './fit-advice';
 import { notIncluded, priceFixedCosts } from './fixed-costs';
 import { capacityWarnings, computeMakespan, computeThroughput } from './throughput';
-import { Ec2Capacity } from '../compute/ec2-capacity';
+import { defaultInstanceTypes } from '../compute/ec2-capacity';
 import { fitOnInstances, InstanceFit, nearestFargateSizes } from '../compute/fit';
 import { InstanceCatalog } from '../compute/instance-catalog';
 import {
@@ -65,7 +65,7 @@ export function estimateCost(
     'give the items that arrive at once, e.g. 500',
   );
   const a = {
-    instanceTypes: assumptions.instanceTypes ?? [...Ec2Capacity.DEFAULT_INSTANCE_TYPES],
+    instanceTypes: assumptions.instanceTypes ?? defaultInstanceTypes(),
     spotDiscount: assumptions.spotDiscount ?? 0.65,
     fargateSpotDiscount: assumptions.fargateSpotDiscount ?? 0.7,
     spotInterruptionsPerHour: assumptions.spotInterruptionsPerHour ?? 0.03,
@@ -241,7 +241,8 @@ export function formatCostTable(estimate: CostEstimate): string {
 
 /**
  * The cost model as static members, for every language the library is built for (jsii packages classes, not free
- * functions or constants): `estimateCost` and `formatCostTable` in TypeScript.
+ * functions or constants): `estimateCost` and `formatCostTable` in TypeScript. Methods whose last parameter would be
+ * a struct end with one that is not, so Python passes the struct positionally instead of as keyword arguments.
  */
 export class CostModel {
   /** Hours in an average month (365 × 24 / 12), the basis of AWS's monthly prices. */
@@ -262,9 +263,13 @@ export class CostModel {
     return estimateCost(workload, assumptions, options);
   }
 
-  /** The estimate as a short plain-text table: see `formatCostTable`. */
-  public static formatTable(estimate: CostEstimate): string {
-    return formatCostTable(estimate);
+  /**
+   * The estimate as a short plain-text table: see `formatCostTable`.
+   * @param includeNotes whether to end with the warnings and what the estimate leaves out (a parameter that is not a
+   * struct comes last, so Python passes the estimate positionally)
+   */
+  public static formatTable(estimate: CostEstimate, includeNotes = true): string {
+    return renderCostTable(estimate, includeNotes);
   }
 
   private constructor() {}

@@ -22,8 +22,11 @@ function columns(rows: string[][], align: Array<'left' | 'right'>): string[] {
   );
 }
 
-/** The estimate as plain text: placement, throughput, the options, the burst, warnings, fixed costs, exclusions. */
-export function renderCostTable(e: CostEstimate): string {
+/**
+ * The estimate as plain text: placement, throughput, the options, the burst, warnings, fixed costs, exclusions.
+ * Without `notes`, the warnings and the line of what is left out are omitted.
+ */
+export function renderCostTable(e: CostEstimate, notes = true): string {
   const p = e.placement;
   const t = e.throughput;
   const m = e.makespan;
@@ -65,7 +68,7 @@ export function renderCostTable(e: CostEstimate): string {
           `(${limitText(m.limitedBy)})`
       : 'No burst: no items arrive',
   );
-  for (const w of e.warnings) {
+  for (const w of notes ? e.warnings : []) {
     out.push(`WARNING: ${w}`);
   }
   if (e.fixedCosts) {
@@ -74,8 +77,10 @@ export function renderCostTable(e: CostEstimate): string {
     fixedRows.push(['  total', 'a month', formatCents(e.fixedCosts.monthlyUsd)]);
     out.push(...columns(fixedRows, ['left', 'left', 'right']));
   }
-  out.push(
-    `Covers compute${e.fixedCosts ? ' and the items above' : ' only'}; not included: ${e.notIncluded.join(', ')}.`,
-  );
+  if (notes) {
+    out.push(
+      `Covers compute${e.fixedCosts ? ' and the items above' : ' only'}; not included: ${e.notIncluded.join(', ')}.`,
+    );
+  }
   return out.join('\n');
 }

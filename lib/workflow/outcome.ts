@@ -48,8 +48,12 @@ export interface ItemOutcome {
   readonly kind?: string;
   /** What happened and what to do, in words. */
   readonly reason?: string;
-  /** The container's exit code (absent when it never exited, e.g. Spot reclaimed the host). */
-  readonly exitCode?: number;
+  /**
+   * The container's exit code; `null` when it never exited (e.g. Spot reclaimed the host). Other languages do not see
+   * this field (jsii has no `null`): read it from the record's JSON.
+   * @jsii ignore
+   */
+  readonly exitCode?: number | null;
   /** The container's reason, e.g. `OutOfMemoryError: Container killed due to memory usage`. */
   readonly containerReason?: string;
   /** Batch's status reason, e.g. `Host EC2 (instance i-…) terminated.` */

@@ -130,7 +130,6 @@ export class FanOut {
   public readonly itemsPath: string;
   /** The identifying field. */
   public readonly idField: string;
-  /** Fields every item carries. */
   /** Items at once. */
   public readonly maxConcurrency: number;
   private readonly fields: string[];
@@ -147,14 +146,14 @@ export class FanOut {
   /** Where outcomes go when not to the execution output. */
   public readonly results?: ResultsDestination;
 
-  /**
-   * @param name names the fan-out in the state machine and outputs (letters and digits)
-   */
   /** Fields every item carries. */
   public get itemFields(): string[] {
     return [...this.fields];
   }
 
+  /**
+   * @param name names the fan-out in the state machine and outputs (letters and digits)
+   */
   constructor(
     public readonly name: string,
     options: FanOutOptions = {},

@@ -34,8 +34,15 @@ test('FitQuery and CostModel answer as the free functions do', () => {
     fitOnInstances(request, Ec2Capacity.DEFAULT_INSTANCE_TYPES),
   );
   expect(FitQuery.nearestFargateSizes(3, 30 * 1024)).toEqual(nearestFargateSizes(3, 30 * 1024));
+  // With the compute environment's maxvCpus, a job larger than it fits nowhere.
+  expect(FitQuery.onFargate({ vcpus: 4, memory: Size.gibibytes(8) }, 2)).toMatchObject({
+    fits: false,
+    reason: 'needs 4 vCPUs but maxvCpus is 2',
+  });
+  expect(FitQuery.onFargate({ vcpus: 4, memory: Size.gibibytes(8) }).fits).toBe(true);
   expect(CostModel.estimate(reference)).toEqual(estimateCost(reference));
   expect(CostModel.formatTable(CostModel.estimate(reference))).toBe(formatCostTable(estimateCost(reference)));
+  expect(CostModel.formatTable(CostModel.estimate(reference), false)).not.toContain('not included');
   expect(CostModel.HOURS_PER_MONTH).toBe(HOURS_PER_MONTH);
 });
 
@@ -57,8 +64,14 @@ test('array properties are copies: changing one changes nothing in the construct
   const queue = JobQueue.spotFirst(stack, 'Q', c.spot, c.onDemand);
   queue.capacities.pop();
   expect(queue.capacities).toHaveLength(2);
-  // The defaults are frozen: a shared default cannot be changed for every capacity.
-  expect(() => Ec2Capacity.DEFAULT_INSTANCE_TYPES.push('x1.32xlarge')).toThrow(TypeError);
+  // Changing the published defaults does not change the defaults capacities and estimates use.
+  Ec2Capacity.DEFAULT_INSTANCE_TYPES.push('x1.32xlarge');
+  try {
+    expect(estimateCost(reference).assumptions.instanceTypes).not.toContain('x1.32xlarge');
+    expect(new Ec2Capacity(stack, 'Defaults', { vpc }).instanceTypeNames).not.toContain('x1.32xlarge');
+  } finally {
+    Ec2Capacity.DEFAULT_INSTANCE_TYPES.pop();
+  }
 });
 
 test('each capacity keeps its compute environment typed under its own name; computeEnvironment is the same one', () => {
