@@ -693,16 +693,7 @@ export class PipelineClient {
       items = failures.failed.map((f) => original[f.index]);
     }
     const key = rerunKey(manifest.key, failures.name);
-    const put = await this.call(() =>
-      this.s3.send(
-        new this.api.s3.PutObjectCommand({
-          Bucket: manifest.bucket,
-          Key: key,
-          Body: JSON.stringify(items, null, 1),
-          ContentType: 'application/json',
-        }),
-      ),
-    );
+    const put = await this.putItems(manifest.bucket, key, items);
     const started = await this.startExecution(
       failures.stateMachineArn,
       { bucket: manifest.bucket, key },
@@ -903,6 +894,20 @@ export class PipelineClient {
     }
   }
 
+  /** Writes items as a manifest (a JSON array, one item a line). */
+  private async putItems(bucket: string, key: string, items: unknown[]) {
+    return this.call(() =>
+      this.s3.send(
+        new this.api.s3.PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: JSON.stringify(items, null, 1),
+          ContentType: 'application/json',
+        }),
+      ),
+    );
+  }
+
   private async getJson(bucket: string, key: string, ifMatch?: string): Promise<unknown> {
     const out = await this.call(() =>
       this.s3.send(
@@ -1088,16 +1093,7 @@ export class PipelineClient {
       );
       // A rerun already submitted reads its manifest: rewriting it under its running children could move their items.
       if ((await this.listRun(jobQueue, rerunId)).length === 0) {
-        await this.call(() =>
-          this.s3.send(
-            new this.api.s3.PutObjectCommand({
-              Bucket: manifest.bucket,
-              Key: key,
-              Body: JSON.stringify(items, null, 1),
-              ContentType: 'application/json',
-            }),
-          ),
-        );
+        await this.putItems(manifest.bucket, key, items);
       }
       const submitted = await this.submit({ runId: rerunId, items, stages, manifestUri: rerunManifest });
       return { ...base, items: indexes, rerunManifest, submitted };
