@@ -1,4 +1,5 @@
 import { ItemFailure, JobFailure } from '../client/pipeline-client';
+import { CommandIO } from './io';
 import { FailedItem } from '../client/run-outcomes';
 
 /** One failed item in words: which, what error, and why. */
@@ -17,4 +18,17 @@ export function describeJobFailure(f: JobFailure): string {
     .filter((p) => p)
     .join('; ');
   return `${which}: ${why || 'no reason given'}${f.logStreamName ? `; log stream ${f.logStreamName}` : ''}`;
+}
+
+/** Failed jobs or items named in text; `--json` lists them all. */
+const SHOWN_FAILURES = 20;
+
+/** Prints the first failures, indented, and how many more `--json` lists. */
+export function printFailures<T>(io: CommandIO, failures: T[], describe: (f: T) => string): void {
+  for (const f of failures.slice(0, SHOWN_FAILURES)) {
+    io.out(`  ${describe(f)}`);
+  }
+  if (failures.length > SHOWN_FAILURES) {
+    io.out(`  … and ${failures.length - SHOWN_FAILURES} more: --json lists every one`);
+  }
 }

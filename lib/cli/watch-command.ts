@@ -2,7 +2,7 @@ import { parseArgs } from 'util';
 import { aws, COMMON_HELP, COMMON_OPTIONS, defaultClientFactory } from './common';
 import { CliUsageError, CommandIO, ExitCode } from './io';
 import { describeAwsError } from './aws-errors';
-import { describeItem, describeJobFailure } from './failure-text';
+import { describeItem, describeJobFailure, printFailures } from './failure-text';
 import { ProgressLine } from './progress';
 import {
   ClientInputError,
@@ -43,9 +43,6 @@ ${COMMON_HELP}
 
 Exit codes: 0 all succeeded; 1 AWS error; 2 invalid arguments; 3 some jobs or items failed, or the run failed.
 `;
-
-/** Failed jobs or items `watch` names in text; `--json` lists them all. */
-const SHOWN_FAILURES = 20;
 
 export async function watchCommand(args: string[], io: CommandIO, factory = defaultClientFactory): Promise<number> {
   const { values } = parseArgs({
@@ -139,12 +136,7 @@ async function watchJobs(
         ? `done: ${final.FAILED} failed, ${final.SUCCEEDED} succeeded`
         : `done: all ${final.SUCCEEDED} succeeded`,
     );
-    for (const f of failed.slice(0, SHOWN_FAILURES)) {
-      io.out(`  ${describeJobFailure(f)}`);
-    }
-    if (failed.length > SHOWN_FAILURES) {
-      io.out(`  … and ${failed.length - SHOWN_FAILURES} more: --json lists every one`);
-    }
+    printFailures(io, failed, describeJobFailure);
     io.out(describeCost(cost));
     if (rerun) {
       io.out(`rerun the failed items: ${rerun}`);
@@ -236,17 +228,10 @@ async function watchRun(
   if (!outcomes && end.status !== 'SUCCEEDED') {
     io.out(`  ${end.cause ?? 'no cause given'}`);
   }
-  for (const f of failed.slice(0, SHOWN_FAILURES)) {
-    io.out(`  ${describeItem(f)}`);
-  }
-  if (failed.length > SHOWN_FAILURES) {
-    io.out(`  … and ${failed.length - SHOWN_FAILURES} more: --json lists every one`);
-  }
+  printFailures(io, failed, describeItem);
   if (invalid.length > 0) {
     io.out(`not rerunnable as they are, fix these in the manifest first:`);
-    for (const f of invalid.slice(0, SHOWN_FAILURES)) {
-      io.out(`  ${describeItem(f)}`);
-    }
+    printFailures(io, invalid, describeItem);
   }
   if (rerun) {
     io.out(`rerun the ${failed.length} failed item(s): ${rerun}`);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'fs';
 import { parseArgs } from 'util';
 import { aws, COMMON_HELP, COMMON_OPTIONS, defaultClientFactory, required } from './common';
-import { describeJobFailure } from './failure-text';
+import { describeJobFailure, printFailures } from './failure-text';
 import { CliUsageError, CommandIO, ExitCode } from './io';
 import { PipelineClient, StartedExecution, SubmitStage } from '../client/pipeline-client';
 import { BATCH_NAME_PATTERN } from '../private/limits';
@@ -291,12 +291,7 @@ async function rerunJobs(
     return ExitCode.OK;
   }
   io.out(`${runId}: ${out.failed.length} failed job(s) or array children`);
-  for (const f of out.failed.slice(0, 20)) {
-    io.out(`  ${describeJobFailure(f)}`);
-  }
-  if (out.failed.length > 20) {
-    io.out(`  … and ${out.failed.length - 20} more: --json lists every one`);
-  }
+  printFailures(io, out.failed, describeJobFailure);
   const what = (n: number) =>
     `${n} item(s) through ${out.stages.map((s) => `${s.name} (${s.jobDefinition})`).join(', ')}`;
   if (out.items.length === 0) {

@@ -20,10 +20,12 @@ import {
 import { jobKey, rerunIdOf, stagesOf } from './job-rerun';
 import { attemptHours, priceRun, RunCost, SizedHours } from './run-cost';
 import { fitOnInstances } from '../compute/fit';
+import { FARGATE_MIN_BILLED_SECONDS } from '../cost/cost-types';
 import { InstanceCatalog } from '../compute/instance-catalog';
 import {
   BATCH_NAME_PATTERN,
   DESCRIBE_JOBS_PER_CALL,
+  FINISHED_JOB_RETENTION_DAYS,
   MAX_ARRAY_SIZE,
   MIN_ARRAY_SIZE,
   SUBMIT_JOB_CALLS_PER_SECOND,
@@ -55,8 +57,8 @@ const CLIENT_LIMITS = {
   describeBatch: DESCRIBE_JOBS_PER_CALL,
 } as const;
 
-/** Finished jobs older than this are not rerun: Batch keeps them for at least 7 days, then may forget them. */
-const RERUN_MAX_AGE_MS = 6 * 86_400_000;
+/** Finished jobs older than this are not rerun: a day short of the time Batch keeps them listed. */
+const RERUN_MAX_AGE_MS = (FINISHED_JOB_RETENTION_DAYS - 1) * 86_400_000;
 
 /**
  * Environment variables an array child reads to find its item in the manifest.
@@ -767,24 +769,44 @@ export class PipelineClient {
     onProgress: (progress: RunProgress) => void,
     options: { initialMs?: number; maxMs?: number; maxPolls?: number } = {},
   ): Promise<RunProgress> {
+    const seen = new Map<string, Set<string>>();
+    return this.poll(
+      async (poll) => {
+        try {
+          return await this.runProgress(executionArn, seen);
+        } catch (e) {
+          // DescribeExecution is eventually consistent: a run started a moment ago may not be found yet.
+          if ((e as Error).name === 'ExecutionDoesNotExist' && poll < 3) {
+            return undefined;
+          }
+          throw e;
+        }
+      },
+      (progress) => progress.status !== 'RUNNING',
+      onProgress,
+      options,
+    );
+  }
+
+  /**
+   * Looks until `done`, calling `onProgress` after each look (`look` may return undefined: not seen yet, look again).
+   * The interval starts at `initialMs` and grows by half each poll up to `maxMs`, so a long run costs few calls.
+   */
+  private async poll<T>(
+    look: (poll: number) => Promise<T | undefined>,
+    done: (value: T) => boolean,
+    onProgress: (value: T) => void,
+    options: { initialMs?: number; maxMs?: number; maxPolls?: number },
+  ): Promise<T> {
     let interval = options.initialMs ?? 5_000;
     const maxMs = options.maxMs ?? 60_000;
-    const seen = new Map<string, Set<string>>();
     for (let poll = 0; ; poll++) {
-      let progress: RunProgress;
-      try {
-        progress = await this.runProgress(executionArn, seen);
-      } catch (e) {
-        // DescribeExecution is eventually consistent: a run started a moment ago may not be found yet.
-        if ((e as Error).name === 'ExecutionDoesNotExist' && poll < 3) {
-          await this.sleep(interval);
-          continue;
+      const value = await look(poll);
+      if (value !== undefined) {
+        onProgress(value);
+        if (done(value) || (options.maxPolls !== undefined && poll + 1 >= options.maxPolls)) {
+          return value;
         }
-        throw e;
-      }
-      onProgress(progress);
-      if (progress.status !== 'RUNNING' || (options.maxPolls !== undefined && poll + 1 >= options.maxPolls)) {
-        return progress;
       }
       await this.sleep(interval);
       interval = Math.min(maxMs, Math.round(interval * 1.5));
@@ -977,18 +999,14 @@ export class PipelineClient {
     onProgress: (counts: StatusCounts) => void,
     options: { initialMs?: number; maxMs?: number; maxPolls?: number } = {},
   ): Promise<StatusCounts> {
-    let interval = options.initialMs ?? 5_000;
-    const maxMs = options.maxMs ?? 60_000;
-    for (let poll = 0; ; poll++) {
-      const counts = await this.progress(jobIds);
-      onProgress(counts);
-      const open = ALL_STATUSES.filter((s) => s !== 'SUCCEEDED' && s !== 'FAILED').reduce((n, s) => n + counts[s], 0);
-      if (open === 0 || (options.maxPolls !== undefined && poll + 1 >= options.maxPolls)) {
-        return counts;
-      }
-      await this.sleep(interval);
-      interval = Math.min(maxMs, Math.round(interval * 1.5));
-    }
+    const open = (counts: StatusCounts) =>
+      ALL_STATUSES.filter((s) => s !== 'SUCCEEDED' && s !== 'FAILED').reduce((n, s) => n + counts[s], 0);
+    return this.poll(
+      () => this.progress(jobIds),
+      (counts) => open(counts) === 0,
+      onProgress,
+      options,
+    );
   }
 
   /**
@@ -1054,13 +1072,14 @@ export class PipelineClient {
           `rerun reads a finished run. Wait for it: batch-pipelines watch --queue ${jobQueue} --run-id ${runId}`,
       );
     }
-    // Batch keeps finished jobs for at least 7 days, then forgets them: an earlier stage's jobs may be gone, and a
-    // rerun would skip that stage. https://docs.aws.amazon.com/batch/latest/userguide/job_states.html
+    // Batch forgets finished jobs after FINISHED_JOB_RETENTION_DAYS: an earlier stage's jobs may be gone, and a rerun
+    // would skip that stage.
     const oldest = Math.min(...jobs.map((j) => j.createdAt ?? this.now()));
     if (this.now() - oldest > RERUN_MAX_AGE_MS) {
       throw new ClientInputError(
         `run ${runId} started ${Math.floor((this.now() - oldest) / 86_400_000)} days ago: Batch keeps finished jobs ` +
-          'for at least 7 days only, so some of its stages may no longer be listed and a rerun could skip them. ' +
+          `for at least ${FINISHED_JOB_RETENTION_DAYS} days only, so some of its stages may no longer be listed and a ` +
+          'rerun could skip them. ' +
           'Submit the failed items again with batch-pipelines submit (every stage) instead',
       );
     }
@@ -1145,8 +1164,7 @@ export class PipelineClient {
     for (const job of await this.describe(jobIds)) {
       const runs = job.arrayProperties?.size ? await this.describe(await this.childIds(job.jobId!)) : [job];
       const fargate = job.platformCapabilities?.includes('FARGATE') ?? false;
-      // Fargate bills each task for at least a minute (https://aws.amazon.com/fargate/pricing/).
-      const hours = runs.map((r) => attemptHours(r, fargate ? 60_000 : 0));
+      const hours = runs.map((r) => attemptHours(r, fargate ? FARGATE_MIN_BILLED_SECONDS * 1000 : 0));
       const queue = queues.get(job.jobQueue!) ?? (await this.queueInstanceTypes(job.jobQueue!));
       queues.set(job.jobQueue!, queue);
       const size = this.sizeOf(job);

@@ -17,6 +17,12 @@ export const HOURS_PER_MONTH = 730;
 export const FARGATE_PRICE: FargatePrice = { vcpuHourUsd: 0.04048, gbHourUsd: 0.004445 };
 
 /**
+ * Fargate bills each task per second with a one-minute minimum (Linux).
+ * @see https://aws.amazon.com/fargate/pricing/
+ */
+export const FARGATE_MIN_BILLED_SECONDS = 60;
+
+/**
  * us-east-1 list prices of what a pipeline pays for beyond compute, used only when an estimate is asked for them
  * (`EstimateOptions.fixedCosts`). Prices are inputs to an estimate, not quotes: verify before publishing a number.
  * Composite and high-resolution alarms, interface VPC endpoints and KMS requests are not priced.

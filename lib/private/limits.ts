@@ -278,3 +278,9 @@ export const MAX_UPDATE_TIMEOUT_MINUTES = 7_200;
  * @see https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html
  */
 export const MAX_NESTED_INTRINSICS = 10;
+
+/**
+ * Finished jobs (SUCCEEDED, FAILED) stay listed for at least 7 days; after that Batch may forget them.
+ * @see https://docs.aws.amazon.com/batch/latest/userguide/job_states.html
+ */
+export const FINISHED_JOB_RETENTION_DAYS = 7;
