@@ -15,7 +15,7 @@ export * from './jobs/job';
 export * from './jobs/multi-node-job';
 export type { EfsMountOptions } from './jobs/job-access';
 export * from './workflow/step';
-export * from './workflow/outcome';
+export * from './contract/outcome';
 export * from './workflow/workflow';
 export * from './queues/job-metrics';
 export * from './monitoring/pipeline-monitoring';

@@ -69,8 +69,3 @@ export function jobKey(
 export function definitionName(jobDefinition: string): string {
   return jobDefinition.replace(/^arn:[^:]+:batch:[^:]*:[^:]*:job-definition\//, '').replace(/:\d+$/, '');
 }
-
-/** The name of a rerun of `runId`. */
-export function rerunIdOf(runId: string): string {
-  return `${runId}-rerun`;
-}

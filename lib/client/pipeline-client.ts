@@ -13,11 +13,10 @@ import {
   OutcomeSource,
   parseJson,
   parseS3Uri,
-  rerunKey,
   RunManifest,
   stateOutputs,
 } from './run-outcomes';
-import { jobKey, rerunIdOf, stagesOf } from './job-rerun';
+import { jobKey, stagesOf } from './job-rerun';
 import { attemptHours, priceRun, RunCost, SizedHours } from './run-cost';
 import { fitOnInstances } from '../compute/fit';
 import { FARGATE_MIN_BILLED_SECONDS } from '../cost/cost-types';
@@ -30,11 +29,12 @@ import {
   MIN_ARRAY_SIZE,
   SUBMIT_JOB_CALLS_PER_SECOND,
 } from '../private/limits';
-import { RUN_TAG, runNameFor, unquoteEtag } from '../private/run-names';
+import { ITEM_ENV, RUN_TAG } from '../contract/job-env';
+import { rerunIdOf, rerunManifestKey, runNameFor, unquoteEtag } from '../contract/run-names';
 
 // The client is TypeScript only (it runs on the AWS SDK for JavaScript): `@jsii ignore` keeps it out of the other
 // languages' packages, whose users have their own SDKs. See the README's "Python" section.
-export { RUN_TAG };
+export { ITEM_ENV, RUN_TAG };
 export type { RunCost } from './run-cost';
 
 /**
@@ -59,22 +59,6 @@ const CLIENT_LIMITS = {
 
 /** Finished jobs older than this are not rerun: a day short of the time Batch keeps them listed. */
 const RERUN_MAX_AGE_MS = (FINISHED_JOB_RETENTION_DAYS - 1) * 86_400_000;
-
-/**
- * Environment variables an array child reads to find its item in the manifest.
- * @jsii ignore
- */
-export const ITEM_ENV = {
-  /** Where the manifest (a JSON array of items) is. */
-  manifest: 'BATCH_PIPELINES_MANIFEST',
-  /** Index of this array job's first item in the manifest; the child's item is offset + AWS_BATCH_JOB_ARRAY_INDEX. */
-  offset: 'BATCH_PIPELINES_OFFSET',
-  /**
-   * The manifest's ETag when the run was submitted (when the submitter could read it): a child can read the manifest
-   * with `If-Match` so a manifest changed since fails loudly instead of giving it another item, and `rerunJobs` does.
-   */
-  etag: 'BATCH_PIPELINES_MANIFEST_ETAG',
-} as const;
 
 /** How a client waits; tests pass a fake. */
 type Sleep = (ms: number) => Promise<void>;
@@ -694,7 +678,7 @@ export class PipelineClient {
       const original = await this.readManifest(manifest);
       items = failures.failed.map((f) => original[f.index]);
     }
-    const key = rerunKey(manifest.key, failures.name);
+    const key = rerunManifestKey(manifest.key, failures.name);
     const put = await this.putItems(manifest.bucket, key, items);
     const started = await this.startExecution(
       failures.stateMachineArn,
@@ -1103,8 +1087,7 @@ export class PipelineClient {
         return { ...base, items: indexes, submitted: [] };
       }
       const manifest = parseS3Uri(manifestUri);
-      // The whole run id: two runs sharing a prefix must not overwrite each other's rerun manifest.
-      const key = `${manifest.key.replace(/\.json$/, '')}.rerun-${runId}.json`;
+      const key = rerunManifestKey(manifest.key, runId);
       const rerunManifest = `s3://${manifest.bucket}/${key}`;
       const items = await this.itemsAt(
         { bucket: manifest.bucket, key: manifest.key, etag: jobs.map((j) => env(j, ITEM_ENV.etag)).find((e) => e) },

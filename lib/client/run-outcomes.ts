@@ -1,4 +1,6 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import { OutcomeStatus } from '../contract/outcome';
+import { fanOutOfStateKey, ITEM_INPUT_KEYS, OUTCOME_FIELDS as F, SUMMARY_FIELDS } from '../contract/run-state';
 
 /**
  * Reading what a finished workflow run did to each item, from what Step Functions and S3 keep: the execution's
@@ -44,16 +46,17 @@ export function findOutcomes(value: unknown, where: string): OutcomeSource | und
   }
   const v = value as Record<string, unknown>;
   // A summary (the run's failure cause is one) names the result files when the outcomes are in S3.
-  if (typeof v.results === 'string' && v.results.startsWith('s3://') && typeof v.items === 'number') {
-    return { kind: 'results', uri: v.results, where };
+  const results = v[SUMMARY_FIELDS.results];
+  if (typeof results === 'string' && results.startsWith('s3://') && typeof v[SUMMARY_FIELDS.items] === 'number') {
+    return { kind: 'results', uri: results, where };
   }
   for (const [key, field] of Object.entries(v)) {
-    if (key.endsWith('Outcomes') && Array.isArray(field) && field.every(isRecord)) {
+    if (fanOutOfStateKey(key, 'outcomes') && Array.isArray(field) && field.every(isRecord)) {
       return { kind: 'records', records: field as Array<Record<string, unknown>>, where: `${where} (${key})` };
     }
   }
   for (const [key, field] of Object.entries(v)) {
-    if (key.endsWith('Summary') && isRecord(field)) {
+    if (fanOutOfStateKey(key, 'summary') && isRecord(field)) {
       const found = findOutcomes(field, `${where} (${key})`);
       if (found) {
         return found;
@@ -66,13 +69,13 @@ export function findOutcomes(value: unknown, where: string): OutcomeSource | und
 /** The failed records among outcome records kept in the state. */
 export function failedFromRecords(records: Array<Record<string, unknown>>): FailedItem[] {
   return records
-    .filter((r) => r.status === 'FAILED' && typeof r.index === 'number')
+    .filter((r) => r[F.status] === OutcomeStatus.FAILED && typeof r[F.index] === 'number')
     .map((r) => ({
-      index: r.index as number,
-      id: typeof r.id === 'string' ? r.id : undefined,
-      error: String(r.error ?? 'FAILED'),
-      kind: typeof r.kind === 'string' ? r.kind : undefined,
-      reason: String(r.reason ?? ''),
+      index: r[F.index] as number,
+      id: stringOf(r[F.id]),
+      error: String(r[F.error] ?? OutcomeStatus.FAILED),
+      kind: stringOf(r[F.kind]),
+      reason: String(r[F.reason] ?? ''),
     }));
 }
 
@@ -106,7 +109,8 @@ export function failedFromChildExecution(
 
 function failedChild(e: Record<string, unknown>, where: string): FailedItem {
   const input = parseJson(e.Input);
-  if (!isRecord(input) || typeof input.index !== 'number') {
+  const index = isRecord(input) ? input[ITEM_INPUT_KEYS.index] : undefined;
+  if (!isRecord(input) || typeof index !== 'number') {
     throw new Error(`${where}: its Input is not a fan-out item ({ item, index, run })`);
   }
   const record = parseJson(e.Cause);
@@ -114,19 +118,19 @@ function failedChild(e: Record<string, unknown>, where: string): FailedItem {
   // PENDING files are not documented with an example: only their entries' Input (and a status) is relied on.
   const status = typeof e.Status === 'string' && e.Status ? e.Status : 'PENDING';
   return {
-    index: input.index,
-    id: typeof outcome?.id === 'string' ? outcome.id : undefined,
-    error: String(outcome?.error || e.Error || status),
-    kind: typeof outcome?.kind === 'string' ? outcome.kind : undefined,
+    index,
+    id: stringOf(outcome?.[F.id]),
+    error: String(outcome?.[F.error] || e.Error || status),
+    kind: stringOf(outcome?.[F.kind]),
     reason: String(
-      outcome?.reason ??
+      outcome?.[F.reason] ??
         (status === 'PENDING'
           ? 'never started (the run stopped first)'
           : e.Cause
             ? `${status}: ${String(e.Cause)}`
             : `${status}, no cause given`),
     ),
-    item: isRecord(input.item) ? input.item : undefined,
+    item: isRecord(input[ITEM_INPUT_KEYS.item]) ? (input[ITEM_INPUT_KEYS.item] as Record<string, unknown>) : undefined,
   };
 }
 
@@ -151,12 +155,6 @@ export function parseS3Uri(uri: string): { bucket: string; key: string } {
   return { bucket: m[1], key: m[2] };
 }
 
-/** Where a rerun's manifest goes: next to the original, named after the run it reruns. */
-export function rerunKey(originalKey: string, executionName: string): string {
-  const base = originalKey.replace(/\.json$/, '');
-  return `${base}.rerun-${executionName.slice(0, 12)}.json`;
-}
-
 /** The run's manifest from its execution input, when it names one. */
 export function manifestOf(input: unknown): RunManifest | undefined {
   const m = isRecord(input) ? input.manifest : undefined;
@@ -175,6 +173,10 @@ export function parseJson(text: unknown): unknown {
   } catch {
     return undefined;
   }
+}
+
+function stringOf(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -18,8 +18,8 @@ import { denyGrantsExceptForAwsServices } from '../private/kms';
 import { MAX_ALARM_WINDOW_SECONDS, MIN_ALARM_WINDOW_SECONDS, SPOT_RECLAIM_REASON_PATTERN } from '../private/limits';
 import { acknowledgeWildcards } from '../private/nag';
 import { vendedLogGroupName } from '../private/names';
-import { WORKFLOW_TAG } from '../private/run-names';
-import { fanOutPaths } from '../workflow/fan-out-states';
+import { WORKFLOW_TAG } from '../contract/job-env';
+import { fanOutPaths } from '../contract/run-state';
 import { Workflow } from '../workflow/workflow';
 
 /**
@@ -469,7 +469,7 @@ export class PipelineMonitoring extends Construct {
         message,
       );
     const partial = fanOuts.map((f) => {
-      const status = `$.output.${fanOutPaths(f).summary.slice(2)}.status`;
+      const status = `$.output.${fanOutPaths(f.name).summary.slice(2)}.status`;
       return C.and(C.isPresent(status), C.isString(status), C.stringEquals(status, 'PARTIAL'));
     });
     // notifyRunSucceeded: false keeps quiet only when nothing failed: a PARTIAL run's failed items are reported nowhere
@@ -488,7 +488,7 @@ export class PipelineMonitoring extends Construct {
             )
             .otherwise(allSucceeded);
     for (const f of [...fanOuts].reverse()) {
-      const summary = `$.output.${fanOutPaths(f).summary.slice(2)}`;
+      const summary = `$.output.${fanOutPaths(f.name).summary.slice(2)}`;
       const line = (id: string, format: string, args: string) =>
         new sfn.Pass(this, `${f.name}: ${id}`, {
           parameters: {

@@ -16,7 +16,7 @@ import { fail } from '../private/errors';
 import { acknowledgeFinding, acknowledgeWildcards } from '../private/nag';
 import { vendedLogGroupName } from '../private/names';
 import { START_EXECUTION_ALREADY_EXISTS_ERRORS } from '../private/limits';
-import { runNameIntrinsic } from '../private/run-names';
+import { runNameIntrinsic } from '../contract/run-names';
 import { ManifestSource } from '../workflow/step';
 import { Workflow } from '../workflow/workflow';
 

@@ -1,6 +1,5 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { FailureKind, OutcomeStatus } from './outcome';
 import { FanOut } from './step';
 import {
   BATCH_API_ERRORS,
@@ -9,6 +8,8 @@ import {
   OUT_OF_MEMORY_REASON_PATTERN,
   SPOT_RECLAIM_REASON_PATTERN,
 } from '../private/limits';
+import { FailureKind, OutcomeStatus } from '../contract/outcome';
+import { ATTEMPT_FIELDS, OUTCOME_FIELDS } from '../contract/run-state';
 
 /** A piece of the state machine: where it starts and the states that continue to whatever comes next. */
 export interface Fragment {
@@ -17,9 +18,6 @@ export interface Fragment {
 }
 
 const C = sfn.Condition;
-
-/** Where the state keeps a step's attempt (set by the step's plan state, updated by escalation). */
-export const ATTEMPT_FIELDS = ['step', 'queue', 'onDemand', 'memory', 'levels', 'level', 'last'];
 
 /**
  * The states a group of steps shares for failure handling: the top level, each parallel branch and each fan-out item
@@ -253,7 +251,7 @@ export class FailureScope {
       const f = this.fanOut;
       this.record = new sfn.Pass(this.states, this.name('record failure'), {
         parameters: {
-          ...(f ? { 'index.$': '$.index', [`${f.idField}.$`]: `$.item.${f.idField}` } : {}),
+          ...(f ? { 'index.$': '$.index', [`${OUTCOME_FIELDS.id}.$`]: `$.item.${f.idField}` } : {}),
           status: OutcomeStatus.FAILED,
           'step.$': '$.attempt.step',
           'error.$': "States.Format('{}.{}', $.attempt.step, $.failure.why.kind)",

@@ -1,21 +1,17 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { Fragment } from './failure-states';
-import { FailureKind, OutcomeStatus } from './outcome';
 import { FanOut, FanOutMode, ManifestSource } from './step';
 import { describeReads, readsPresent, StateRead } from './reads';
 import { Substitutions } from './step-states';
+import { FailureKind, OutcomeStatus } from '../contract/outcome';
+import { fanOutPaths as statePaths, ITEM_ERROR_KEY, ITEM_INPUT_KEYS, OUTCOME_FIELDS } from '../contract/run-state';
 import { FAILURES_IN_SUMMARY } from '../private/limits';
 
 const C = sfn.Condition;
 
-/** Where a fan-out keeps its data in the execution state: `$.<fan-out><suffix>`. */
-export const fanOutPaths = (f: FanOut) => ({
-  outcomes: `$.${f.name}Outcomes`,
-  results: `$.${f.name}Results`,
-  counts: `$.${f.name}Counts`,
-  summary: `$.${f.name}Summary`,
-});
+/** Where a fan-out keeps its data in the execution state (the run contract's keys). */
+const fanOutPaths = (f: FanOut) => statePaths(f.name);
 
 /** What building a fan-out needs from the workflow. */
 export interface FanOutContext {
@@ -51,7 +47,11 @@ export function buildFanOut(f: FanOut, ctx: FanOutContext): Fragment {
   const mapProps = {
     itemsPath: f.manifest ? undefined : f.itemsPath,
     // The run's name comes from here: a Distributed Map's child execution has its own.
-    itemSelector: { 'item.$': '$$.Map.Item.Value', 'index.$': '$$.Map.Item.Index', 'run.$': '$$.Execution.Name' },
+    itemSelector: {
+      [`${ITEM_INPUT_KEYS.item}.$`]: '$$.Map.Item.Value',
+      [`${ITEM_INPUT_KEYS.index}.$`]: '$$.Map.Item.Index',
+      [`${ITEM_INPUT_KEYS.run}.$`]: '$$.Execution.Name',
+    },
     maxConcurrency: f.maxConcurrency,
   };
   let map: sfn.Map | sfn.DistributedMap;
@@ -84,9 +84,9 @@ export function buildFanOut(f: FanOut, ctx: FanOutContext): Fragment {
     map.addCatch(
       new sfn.Fail(ctx.states, `${n}: manifest unreadable`, {
         error: `${n}.ManifestUnreadable`,
-        causePath: `$.${n}Error.Cause`,
+        causePath: `${paths.error}.Cause`,
       }),
-      { errors: ['States.ItemReaderFailed'], resultPath: `$.${n}Error` },
+      { errors: ['States.ItemReaderFailed'], resultPath: paths.error },
     );
   }
   const policy = applyPolicy(f, ctx.states, done);
@@ -122,11 +122,11 @@ function itemLimit(f: FanOut, ctx: FanOutContext, max: number, map: sfn.State): 
   const n = f.name;
   const count = new sfn.Pass(ctx.states, `${n}: count items`, {
     parameters: { 'items.$': `States.ArrayLength(${f.itemsPath})` },
-    resultPath: `$.${n}Counts`,
+    resultPath: fanOutPaths(f).counts,
   });
   return count.next(
     new sfn.Choice(ctx.states, `${n}: items fit the state?`)
-      .when(C.numberLessThanEquals(`$.${n}Counts.items`, max), map)
+      .when(C.numberLessThanEquals(`${fanOutPaths(f).counts}.items`, max), map)
       .otherwise(
         new sfn.Fail(ctx.states, `${n}: too many items`, {
           error: `${n}.TooManyItems`,
@@ -150,7 +150,7 @@ function manifestNamed(m: ManifestSource): sfn.Condition {
  */
 function itemProcessor(f: FanOut, ctx: FanOutContext): sfn.IChainable {
   const n = f.name;
-  const id = { [`${f.idField}.$`]: `$.item.${f.idField}` };
+  const id = { [`${OUTCOME_FIELDS.id}.$`]: `$.item.${f.idField}` };
   const wrapper = new sfn.Parallel(ctx.states, `${n}: process item`, { resultPath: sfn.JsonPath.DISCARD });
   wrapper.branch(ctx.body.start);
   const succeeded = new sfn.Pass(ctx.states, `${n}: item succeeded`, {
@@ -172,7 +172,7 @@ function itemProcessor(f: FanOut, ctx: FanOutContext): sfn.IChainable {
   const finish = (pass: sfn.Pass) => (end ? pass.next(end) : pass);
   const fromRecord = finish(
     new sfn.Pass(ctx.states, `${n}: item failure`, {
-      parameters: { 'outcome.$': 'States.StringToJson($.itemError.Cause)' },
+      parameters: { 'outcome.$': `States.StringToJson($.${ITEM_ERROR_KEY}.Cause)` },
       outputPath: '$.outcome',
     }),
   );
@@ -184,26 +184,29 @@ function itemProcessor(f: FanOut, ctx: FanOutContext): sfn.IChainable {
           'index.$': '$.index',
           ...id,
           status: OutcomeStatus.FAILED,
-          'error.$': '$.itemError.Error',
+          'error.$': `$.${ITEM_ERROR_KEY}.Error`,
           kind: FailureKind.WORKFLOW_ERROR,
           'reason.$': reason,
         },
       }),
     );
-  const fromError = errorRecord('item error', "States.Format('{}: {}', $.itemError.Error, $.itemError.Cause)");
+  const fromError = errorRecord(
+    'item error',
+    `States.Format('{}: {}', $.${ITEM_ERROR_KEY}.Error, $.${ITEM_ERROR_KEY}.Cause)`,
+  );
   wrapper.addCatch(
     new sfn.Choice(ctx.states, `${n}: outcome in the cause?`)
       .when(
         C.and(
-          C.isPresent('$.itemError.Cause'),
-          C.isString('$.itemError.Cause'),
-          C.stringMatches('$.itemError.Cause', '{*}'),
+          C.isPresent(`$.${ITEM_ERROR_KEY}.Cause`),
+          C.isString(`$.${ITEM_ERROR_KEY}.Cause`),
+          C.stringMatches(`$.${ITEM_ERROR_KEY}.Cause`, '{*}'),
         ),
         fromRecord,
       )
-      .when(C.and(C.isPresent('$.itemError.Cause'), C.isString('$.itemError.Cause')), fromError)
-      .otherwise(errorRecord('item error without cause', '$.itemError.Error')),
-    { errors: [sfn.Errors.ALL], resultPath: '$.itemError' },
+      .when(C.and(C.isPresent(`$.${ITEM_ERROR_KEY}.Cause`), C.isString(`$.${ITEM_ERROR_KEY}.Cause`)), fromError)
+      .otherwise(errorRecord('item error without cause', `$.${ITEM_ERROR_KEY}.Error`)),
+    { errors: [sfn.Errors.ALL], resultPath: `$.${ITEM_ERROR_KEY}` },
   );
 
   const invalid = finish(
@@ -299,9 +302,9 @@ function countResults(f: FanOut, ctx: FanOutContext, noItems: sfn.IChainable, po
   describe.addCatch(
     new sfn.Fail(ctx.states, `${n}: outcomes not counted`, {
       error: `${n}.OutcomesNotCounted`,
-      causePath: `$.${n}Error.Cause`,
+      causePath: `${paths.error}.Cause`,
     }),
-    { errors: [sfn.Errors.ALL], resultPath: `$.${n}Error` },
+    { errors: [sfn.Errors.ALL], resultPath: paths.error },
   );
   return describe.next(
     new sfn.Choice(ctx.states, `${n}: any outcomes?`)
@@ -356,7 +359,7 @@ function applyPolicy(f: FanOut, states: Construct, done: sfn.Pass): sfn.IChainab
   partial.next(done);
   const tooMany = new sfn.Pass(states, `${n}: too many failed`, {
     parameters: { 'cause.$': `States.JsonToString(${paths.summary})` },
-    resultPath: `$.${n}Failure`,
+    resultPath: paths.failure,
   });
   const failedSummary = new sfn.Pass(states, `${n}: summarize failure`, {
     parameters: summary(OutcomeStatus.FAILED),
@@ -364,7 +367,9 @@ function applyPolicy(f: FanOut, states: Construct, done: sfn.Pass): sfn.IChainab
   });
   failedSummary
     .next(tooMany)
-    .next(new sfn.Fail(states, `${n}: stop`, { error: `${n}.TooManyItemsFailed`, causePath: `$.${n}Failure.cause` }));
+    .next(
+      new sfn.Fail(states, `${n}: stop`, { error: `${n}.TooManyItemsFailed`, causePath: `${paths.failure}.cause` }),
+    );
   const rules: sfn.Condition[] = [];
   if (f.maxFailedItems !== undefined) {
     rules.push(C.numberGreaterThan(`${paths.counts}.failed`, f.maxFailedItems));
@@ -380,9 +385,9 @@ function applyPolicy(f: FanOut, states: Construct, done: sfn.Pass): sfn.IChainab
         'failed.$': times(`${paths.counts}.failed`, 100 / g),
         'items.$': times(`${paths.counts}.items`, f.maxFailedPercentage / g),
       },
-      resultPath: `$.${n}Scaled`,
+      resultPath: paths.scaled,
     });
-    rules.push(C.numberGreaterThanJsonPath(`$.${n}Scaled.failed`, `$.${n}Scaled.items`));
+    rules.push(C.numberGreaterThanJsonPath(`${paths.scaled}.failed`, `${paths.scaled}.items`));
   }
   const check = new sfn.Choice(states, `${n}: within the failure policy?`);
   if (rules.length > 0) {

@@ -8,7 +8,7 @@ import { Job } from '../jobs/job';
 import { IJobQueue } from '../queues/job-queue-base';
 import { acknowledgeWildcards } from '../private/nag';
 import { stackJobDefinitionsArn, stackNamePart } from '../private/names';
-import { RUN_TAG, WORKFLOW_TAG } from '../private/run-names';
+import { RUN_TAG, WORKFLOW_TAG } from '../contract/job-env';
 
 /** What the state machine's role needs: what it submits where, and the fan-outs' manifests and results. */
 export interface WorkflowAccess {

@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { gcd, timesCalls } from './fan-out-states';
 import { StateRead } from './reads';
+import { fanOutStateKeys, STEP_STATE_KEYS } from '../contract/run-state';
 import { FanOut, FanOutMode, WorkflowStep } from './step';
 import { CapacityPlatform, PurchaseOption } from '../compute/capacity';
 import { InstanceCatalog } from '../compute/instance-catalog';
@@ -47,8 +48,6 @@ export interface StepPlan {
  */
 const REFERENCE_PATH = /^\$\$?((\.[A-Za-z_][A-Za-z0-9_]*)|(\[[0-9]+\]))+$/;
 /** Keys of the execution state that the workflow itself writes (the rest are the execution input's). */
-const WORKFLOW_STATE_KEYS = ['attempt', 'failure', 'error', 'outcome', 'failed'];
-const FAN_OUT_STATE_SUFFIXES = ['Outcomes', 'Results', 'Counts', 'Summary', 'Error', 'Scaled', 'Failure'];
 /**
  * Context paths a step may read: always present while a task runs. The execution input's fields are read (and checked
  * at the run's start) outside fan-outs only.
@@ -492,8 +491,8 @@ export class WorkflowPlan {
    */
   public inputReads(): StateRead[] {
     const written = [
-      ...WORKFLOW_STATE_KEYS,
-      ...this.fanOuts.flatMap((f) => FAN_OUT_STATE_SUFFIXES.map((suffix) => `${f.name}${suffix}`)),
+      ...Object.values(STEP_STATE_KEYS),
+      ...this.fanOuts.flatMap((f) => Object.values(fanOutStateKeys(f.name))),
     ];
     const reads = this.steps
       .filter((s) => !s.forEach)

@@ -5,7 +5,8 @@ import { FailureScope, Fragment } from './failure-states';
 import { StepPlan } from './plan';
 import { FanOut, FanOutMode, WorkflowStep } from './step';
 import { BATCH_API_RETRYABLE_ERRORS } from '../private/limits';
-import { RUN_TAG, WORKFLOW_TAG } from '../private/run-names';
+import { CHECKPOINT_ENV, RUN_TAG, WORKFLOW_TAG } from '../contract/job-env';
+import { AttemptRecord } from '../contract/run-state';
 
 /**
  * DefinitionSubstitutions of a state machine: ARNs and names go in as `${key}` placeholders that CloudFormation fills
@@ -69,7 +70,7 @@ export function buildStep(plan: StepPlan, scope: FailureScope, ctx: StepContext,
       levels: levels.map((l) => `${l}`),
       level: 0,
       last: levels.length - 1,
-    }),
+    } satisfies AttemptRecord),
     resultPath: '$.attempt',
   });
   const submit = submitState(plan, scope, ctx, escalates);
@@ -94,7 +95,7 @@ function submitState(plan: StepPlan, scope: FailureScope, ctx: StepContext, esca
     const idPath = fanOut ? `$.item.${fanOut.idField}` : '$$.Execution.Name';
     const bucket = step.options.checkpoint.bucket;
     environment.push({
-      Name: 'CHECKPOINT_URI',
+      Name: CHECKPOINT_ENV,
       'Value.$': `States.Format('s3://${s.of(bucket.bucketName, bucket.node.id)}/${prefix}{}/${step.name}/', ${idPath})`,
     });
   }

@@ -4,7 +4,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { buildFanOut, fanOutPaths } from './fan-out-states';
+import { buildFanOut } from './fan-out-states';
+import { resultsEnvName } from '../contract/job-env';
+import { fanOutPaths, SUMMARY_FIELDS } from '../contract/run-state';
 import { describeReads, readsPresent } from './reads';
 import { FailureScope, Fragment } from './failure-states';
 import { grantWorkflowAccess } from './grants';
@@ -415,7 +417,7 @@ export class Workflow extends Construct {
     for (const d of step.dependencies) {
       const f = d.forEach;
       if (f?.results) {
-        env[`${f.name.toUpperCase()}_RESULTS`] = `${fanOutPaths(f).summary}.results`;
+        env[resultsEnvName(f.name)] = `${fanOutPaths(f.name).summary}.${SUMMARY_FIELDS.results}`;
         step.options.job.grantRead(f.results.bucket, f.results.prefix ?? 'results/');
       }
     }

@@ -85,7 +85,7 @@ describe('watch --execution-arn follows a workflow run', () => {
   });
 
   test('a fan-out without results: children that caught their failure count as succeeded; the outcomes decide', async () => {
-    // Within the failure policy the run succeeds, its outcomes in the output (lib/workflow/outcome.ts records).
+    // Within the failure policy the run succeeds, its outcomes in the output (lib/contract/outcome.ts records).
     const outcomes = Array.from({ length: 10 }, (_, index) =>
       index === 2 || index === 5
         ? { index, id: `S${index}`, status: 'FAILED', error: 'align.ApplicationError', reason: 'exit code 1' }

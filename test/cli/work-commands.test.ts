@@ -105,7 +105,7 @@ test('rerun names every failed item with its reason, then the new run', async ()
     '  S1 (#1) align.OutOfMemory: ran out of memory at 61440 MiB',
     'not rerun, fix these in s3://in/manifests/w48.json first:',
     '  item 2 (#2) Item.Invalid: item 2 lacks or mistypes a value its steps read (they need the string fields sampleId)',
-    'rerunning 1 item(s) from s3://in/manifests/w48.rerun-4f1c0e5a9b7d.json',
+    'rerunning 1 item(s) from s3://in/manifests/w48.rerun-4f1c0e5a9b7d2c3e8f6a1b0c9d8e7f6a5b4c3d2e.json',
     expect.stringMatching(/^started [0-9a-f]{40}: arn:rerun$/),
   ]);
 });

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ClientInputError, FailureKind } from '../../lib';
-import { runNameFor } from '../../lib/private/run-names';
+import { runNameFor } from '../../lib/contract/run-names';
 import {
   describeExecutionFailed,
   describeExecutionSucceeded,
@@ -28,7 +28,7 @@ const MAP_RUN = 'arn:aws:states:us-east-1:123456789012:mapRun:Genomics/samples:0
 const input = { manifest: { bucket: 'in', key: 'manifests/week-48.json', etag: 'etag-0' } };
 const samples = Array.from({ length: 10 }, (_, i) => ({ sampleId: `S${i}`, inputUri: `s3://in/samples/S${i}.fq` }));
 
-/** An outcome record as the workflow writes it (lib/workflow/outcome.ts). */
+/** An outcome record as the workflow writes it (lib/contract/outcome.ts). */
 const record = (index: number, kind: FailureKind, error: string, reason: string) => ({
   index,
   id: samples[index].sampleId,
@@ -173,16 +173,16 @@ describe('rerun', () => {
     expect(out.invalid.map((f) => [f.index, f.error])).toEqual([[5, 'Item.Invalid']]);
     const put = s3Mock.commandCalls(PutObjectCommand)[0].args[0].input;
     expect(put.Bucket).toBe('in');
-    expect(put.Key).toBe('manifests/week-48.rerun-4f1c0e5a9b7d.json');
+    expect(put.Key).toBe('manifests/week-48.rerun-4f1c0e5a9b7d2c3e8f6a1b0c9d8e7f6a5b4c3d2e.json');
     expect(JSON.parse(put.Body as string)).toEqual([samples[3], samples[8]]);
     const start = sfnMock.commandCalls(StartExecutionCommand)[0].args[0].input;
-    const rerunManifest = { bucket: 'in', key: 'manifests/week-48.rerun-4f1c0e5a9b7d.json', etag: '7e2b8cf8e1b2c3d4' };
+    const rerunManifest = { bucket: 'in', key: 'manifests/week-48.rerun-4f1c0e5a9b7d2c3e8f6a1b0c9d8e7f6a5b4c3d2e.json', etag: '7e2b8cf8e1b2c3d4' };
     expect(start).toEqual({
       stateMachineArn: SM,
       name: runNameFor(rerunManifest),
       input: JSON.stringify({ manifest: rerunManifest }),
     });
-    expect(out.rerunManifest).toBe('s3://in/manifests/week-48.rerun-4f1c0e5a9b7d.json');
+    expect(out.rerunManifest).toBe('s3://in/manifests/week-48.rerun-4f1c0e5a9b7d2c3e8f6a1b0c9d8e7f6a5b4c3d2e.json');
   });
 
   test('a dry run reads and writes nothing', async () => {

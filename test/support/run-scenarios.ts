@@ -28,7 +28,7 @@ const samples = Array.from({ length: 10 }, (_, i) => ({ sampleId: `S${i}` }));
 
 export const STARTED = new Date('2026-11-23T02:00:00.000Z');
 const input = { manifest: { bucket: 'in', key: 'manifests/week-48.json', etag: 'etag-0' } };
-/** The outcome records the workflow keeps (lib/workflow/outcome.ts): 8 succeeded, items 3 and 7 failed. */
+/** The outcome records the workflow keeps (lib/contract/outcome.ts): 8 succeeded, items 3 and 7 failed. */
 const outcomes = samples.map((s, index) =>
   index === 3
     ? {

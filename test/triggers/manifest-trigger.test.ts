@@ -3,7 +3,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { BatchPipelinesValidationError, FanOut, ManifestTrigger, Workflow, WorkflowStep } from '../../lib';
-import { runNameFor, runNameSource } from '../../lib/private/run-names';
+import { runNameFor, runNameSource } from '../../lib/contract/run-names';
 import { aslOf } from '../support/asl';
 import { genomicsPipeline } from '../support/pipeline';
 import {

@@ -159,9 +159,9 @@ describe('running the workflow locally', () => {
     expect(order[order.length - 1]).toBe('aggregate:*');
     expect(run.calls).toHaveLength(10);
     expect(run.output!.samplesOutcomes).toEqual([
-      { index: 0, sampleId: 's1', status: 'SUCCEEDED' },
-      { index: 1, sampleId: 's2', status: 'SUCCEEDED' },
-      { index: 2, sampleId: 's3', status: 'SUCCEEDED' },
+      { index: 0, id: 's1', status: 'SUCCEEDED' },
+      { index: 1, id: 's2', status: 'SUCCEEDED' },
+      { index: 2, id: 's3', status: 'SUCCEEDED' },
     ]);
     expect(run.output!.samplesSummary).toEqual({ status: 'SUCCEEDED', items: 3, failed: 0 });
   });
@@ -223,7 +223,7 @@ describe('running the workflow locally', () => {
       ['align', 'Standard', '30720'],
       ['align', 'Urgent', '30720'],
     ]);
-    expect(run.output!.samplesOutcomes).toContainEqual({ index: 1, sampleId: 's2', status: 'SUCCEEDED' });
+    expect(run.output!.samplesOutcomes).toContainEqual({ index: 1, id: 's2', status: 'SUCCEEDED' });
   });
 
   test('a job killed for memory is rerun with 1.5x the memory, then 1.5x again', async () => {
@@ -295,7 +295,7 @@ describe('running the workflow locally', () => {
     expect(summary.firstFailures).toEqual([
       expect.objectContaining({
         index: 1,
-        sampleId: 's2',
+        id: 's2',
         step: 'align',
         error: 'align.ApplicationError',
         exitCode: 1,
@@ -316,10 +316,10 @@ describe('running the workflow locally', () => {
     });
     expect(run.error).toBeUndefined();
     const outcomes = run.output!.samplesOutcomes as Array<Record<string, unknown>>;
-    expect(outcomes[0]).toEqual({ index: 0, sampleId: 's1', status: 'SUCCEEDED' });
+    expect(outcomes[0]).toEqual({ index: 0, id: 's1', status: 'SUCCEEDED' });
     expect(outcomes[1]).toEqual({
       index: 1,
-      sampleId: 's2',
+      id: 's2',
       status: 'FAILED',
       step: 'align',
       error: 'align.ApplicationError',

@@ -38,6 +38,11 @@ export enum OutcomeStatus {
 export interface ItemOutcome {
   /** Position of the item in the input list or manifest, from 0. */
   readonly index: number;
+  /**
+   * The item's id: the value of the fan-out's `idField` (absent from an `Item.Invalid` record, whose id may be the
+   * very field that is missing).
+   */
+  readonly id?: string;
   /** SUCCEEDED or FAILED. */
   readonly status: string;
   /** The step that failed. */

@@ -1,0 +1,178 @@
+/**
+ * The run's state: the keys a workflow's state machine writes into its execution state and output, which the client,
+ * the CLI and monitoring read back. Every such key is named here, once; both sides import it, and
+ * `test/contract/run-contract.test.ts` holds what the synthesized state machine writes to what the client reads.
+ *
+ * No aws-cdk-lib and no AWS SDK here: this module is shared by what synthesizes and what runs.
+ */
+
+/**
+ * The keys each fan-out writes at the top of the execution state, `<fan-out name><suffix>`.
+ * - `outcomes`: the item outcome records (outcomes kept in the state).
+ * - `results`: the Distributed Map's output with a ResultWriter (outcomes in S3).
+ * - `counts`: the fan-out's working counts (items, failed, the first failures).
+ * - `summary`: what the fan-out reports: status, counts, first failures or where the result files are.
+ * - `error`: the error a failed map or count caught.
+ * - `scaled`: the counts scaled for the percentage policy.
+ * - `failure`: the summary as a cause, when the policy stops the run.
+ */
+export const FAN_OUT_STATE_SUFFIXES = {
+  outcomes: 'Outcomes',
+  results: 'Results',
+  counts: 'Counts',
+  summary: 'Summary',
+  error: 'Error',
+  scaled: 'Scaled',
+  failure: 'Failure',
+} as const;
+
+/** One of a fan-out's state keys. */
+export type FanOutStateKey = keyof typeof FAN_OUT_STATE_SUFFIXES;
+
+/** A fan-out's state keys (without `$.`): `{ outcomes: 'alignOutcomes', … }`. */
+export function fanOutStateKeys(fanOutName: string): Record<FanOutStateKey, string> {
+  return mapSuffixes((suffix) => `${fanOutName}${suffix}`);
+}
+
+/** A fan-out's state paths (`$.<key>`): `{ outcomes: '$.alignOutcomes', … }`. */
+export function fanOutPaths(fanOutName: string): Record<FanOutStateKey, string> {
+  return mapSuffixes((suffix) => `$.${fanOutName}${suffix}`);
+}
+
+/** The fan-out a state key belongs to as its `kind` (`alignOutcomes`, 'outcomes' → `align`), or undefined. */
+export function fanOutOfStateKey(key: string, kind: FanOutStateKey): string | undefined {
+  const suffix = FAN_OUT_STATE_SUFFIXES[kind];
+  return key.length > suffix.length && key.endsWith(suffix) ? key.slice(0, -suffix.length) : undefined;
+}
+
+function mapSuffixes(f: (suffix: string) => string): Record<FanOutStateKey, string> {
+  return Object.fromEntries(Object.entries(FAN_OUT_STATE_SUFFIXES).map(([k, suffix]) => [k, f(suffix)])) as Record<
+    FanOutStateKey,
+    string
+  >;
+}
+
+/**
+ * The keys the workflow writes at the top of the state (and of each item's state) for a step's attempt and failure:
+ * an input path under one of them is not input.
+ */
+export const STEP_STATE_KEYS = {
+  /** The step's attempt (`AttemptRecord`). */
+  attempt: 'attempt',
+  /** The failed job read from the error (`job`, `container`, `attempts`, `why`). */
+  failure: 'failure',
+  /** The error a step's Catch caught. */
+  error: 'error',
+  /** The failed step's outcome record. */
+  outcome: 'outcome',
+  /** The outcome record as an error and cause for the Fail state. */
+  failed: 'failed',
+} as const;
+
+/**
+ * What each item of a fan-out starts from (the map's ItemSelector): its value, its index in the list or manifest, and
+ * the run's execution name (a Distributed Map's child execution has a name of its own). A Distributed Map's result
+ * files and child executions carry it as their `Input`.
+ */
+export interface ItemInput {
+  /** The item, as the list or manifest has it. */
+  readonly item: unknown;
+  /** Its position, from 0. */
+  readonly index: number;
+  /** The run's execution name. */
+  readonly run: string;
+}
+
+/** The keys of `ItemInput`, as the map's ItemSelector writes them. */
+export const ITEM_INPUT_KEYS: { readonly [K in keyof ItemInput]: K } = { item: 'item', index: 'index', run: 'run' };
+
+/** Where an item's wrapper keeps the error it caught. */
+export const ITEM_ERROR_KEY = 'itemError';
+
+/**
+ * A step's attempt, kept at `$.attempt` while the step runs: set by the step's plan state, updated by the escalation
+ * states (On-Demand after Spot interruptions, the next memory level after an out-of-memory kill). Every field is
+ * present for every step, so the shared failure states never read a missing path.
+ */
+export interface AttemptRecord {
+  /** The step's name. */
+  readonly step: string;
+  /** The queue this attempt submits to. */
+  readonly queue: string;
+  /** The On-Demand queue escalation moves to (the step's own queue when it has none). */
+  readonly onDemand: string;
+  /** Memory of this attempt, MiB, as a string (SubmitJob's resource requirement value). */
+  readonly memory: string;
+  /** The memory ladder, MiB, as strings. */
+  readonly levels: string[];
+  /** Index of `memory` in `levels`. */
+  readonly level: number;
+  /** The last index of `levels`. */
+  readonly last: number;
+}
+
+/** Every field of `AttemptRecord`: a Pass state that changes one field copies the others. */
+export const ATTEMPT_FIELDS: ReadonlyArray<keyof AttemptRecord> = Object.keys({
+  step: 0,
+  queue: 0,
+  onDemand: 0,
+  memory: 0,
+  levels: 0,
+  level: 0,
+  last: 0,
+} satisfies Record<keyof AttemptRecord, 0>) as Array<keyof AttemptRecord>;
+
+/**
+ * The fields of an outcome record (`ItemOutcome`) the workflow writes and the client reads, by name: the record is
+ * built by the state machine, so a field renamed on one side only must fail a test, not a run.
+ */
+export const OUTCOME_FIELDS = {
+  index: 'index',
+  id: 'id',
+  status: 'status',
+  step: 'step',
+  error: 'error',
+  kind: 'kind',
+  reason: 'reason',
+  exitCode: 'exitCode',
+  containerReason: 'containerReason',
+  statusReason: 'statusReason',
+  logStream: 'logStream',
+  jobId: 'jobId',
+  attempts: 'attempts',
+  queue: 'queue',
+  memoryMiB: 'memoryMiB',
+} as const;
+
+/**
+ * What a fan-out's summary (`<fan-out>Summary`) holds, and what the run's failure cause is when the policy stops it.
+ * `results` names the result manifest when outcomes are in S3; otherwise `firstFailures` and `where` say which
+ * failed and where every outcome is.
+ */
+export interface FanOutSummary {
+  /** An `OutcomeStatus` value. */
+  readonly status: string;
+  /** Items in the run. */
+  readonly items: number;
+  /** Items that failed. */
+  readonly failed: number;
+  /** Items that succeeded (outcomes in S3). */
+  readonly succeeded?: number;
+  /** `s3://…/manifest.json`, the Distributed Map's result manifest (outcomes in S3). */
+  readonly results?: string;
+  /** The first failed outcome records (outcomes in the state). */
+  readonly firstFailures?: unknown[];
+  /** Where every outcome is, in words (outcomes in the state). */
+  readonly where?: string;
+}
+
+/** The keys of `FanOutSummary`. */
+export const SUMMARY_FIELDS: { readonly [K in keyof FanOutSummary]-?: K } = {
+  status: 'status',
+  items: 'items',
+  failed: 'failed',
+  succeeded: 'succeeded',
+  results: 'results',
+  firstFailures: 'firstFailures',
+  where: 'where',
+};
