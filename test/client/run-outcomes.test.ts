@@ -176,7 +176,11 @@ describe('rerun', () => {
     expect(put.Key).toBe('manifests/week-48.rerun-4f1c0e5a9b7d2c3e8f6a1b0c9d8e7f6a5b4c3d2e.json');
     expect(JSON.parse(put.Body as string)).toEqual([samples[3], samples[8]]);
     const start = sfnMock.commandCalls(StartExecutionCommand)[0].args[0].input;
-    const rerunManifest = { bucket: 'in', key: 'manifests/week-48.rerun-4f1c0e5a9b7d2c3e8f6a1b0c9d8e7f6a5b4c3d2e.json', etag: '7e2b8cf8e1b2c3d4' };
+    const rerunManifest = {
+      bucket: 'in',
+      key: 'manifests/week-48.rerun-4f1c0e5a9b7d2c3e8f6a1b0c9d8e7f6a5b4c3d2e.json',
+      etag: '7e2b8cf8e1b2c3d4',
+    };
     expect(start).toEqual({
       stateMachineArn: SM,
       name: runNameFor(rerunManifest),
