@@ -1,28 +1,138 @@
-export * from './core/validation-error';
-export * from './compute/capacity';
-export * from './compute/instance-catalog';
-export * from './compute/fit';
-export * from './compute/fit-query';
-export * from './compute/ec2-capacity';
-export * from './compute/fargate-capacity';
+// The public API of cdk-batch-pipelines, grouped by concern. Everything not listed here is internal: it may change in
+// any release and is not in the API reference.
+
+// Errors: what the constructs throw, and checks that hold across copies of the library and languages.
+export { BatchPipelinesValidationError, PipelineErrors } from './core/validation-error';
+export type { ProblemParts } from './core/validation-error';
+
+// Where jobs run: capacity, the instance catalog and the fit check.
+export { CapacityPlatform, PurchaseOption } from './compute/capacity';
+export type { ICapacity } from './compute/capacity';
+export { Ec2Capacity } from './compute/ec2-capacity';
+export type { ConcurrentJobs, Ec2CapacityProps } from './compute/ec2-capacity';
+export { FargateCapacity } from './compute/fargate-capacity';
+export type { FargateCapacityProps } from './compute/fargate-capacity';
 export type { ImportedEc2CapacityOptions, ImportedFargateCapacityOptions } from './compute/imported-capacity';
-export * from './queues/job-queue-base';
-export * from './queues/job-queue';
-export * from './jobs/retry-policy';
-export * from './jobs/shared-job-resources';
+export { InstanceCatalog, InstanceCategory } from './compute/instance-catalog';
+export type { InstanceTypeInfo } from './compute/instance-catalog';
+export {
+  fitOnFargate,
+  fitOnInstance,
+  fitOnInstances,
+  formatFargateSize,
+  isValidFargateSize,
+  nearestFargateSizes,
+} from './compute/fit';
+export { FitLimit } from './compute/fit';
+export type { FargateSize, FitResult, InstanceFit, InstanceMiss, JobResources } from './compute/fit';
+export { FitQuery } from './compute/fit-query';
+
+// How jobs queue.
+export { JobQueueBase } from './queues/job-queue-base';
+export type { IJobQueue } from './queues/job-queue-base';
+export { JobQueue } from './queues/job-queue';
+export type {
+  FairShare,
+  FairShareOptions,
+  ImportedJobQueueOptions,
+  JobQueueProps,
+  QueuePresetOptions,
+} from './queues/job-queue';
+export { JOB_METRICS_NAMESPACE, JobMetric } from './queues/job-metrics';
+
+// What a job is.
+export { Job } from './jobs/job';
+export type { JobProps } from './jobs/job';
 export type { IJob, ImportedJobOptions } from './jobs/job-ref';
-export * from './jobs/job';
-export * from './jobs/multi-node-job';
+export { MultiNodeJob } from './jobs/multi-node-job';
+export type { MultiNodeJobProps, NodeRange } from './jobs/multi-node-job';
+export { RetryAction, RetryPolicy } from './jobs/retry-policy';
+export type { RetryRule } from './jobs/retry-policy';
+export { SharedJobResources } from './jobs/shared-job-resources';
+export type { SharedJobResourcesProps } from './jobs/shared-job-resources';
 export type { EfsMountOptions } from './jobs/job-access';
-export * from './workflow/step';
-export * from './contract/outcome';
-export * from './workflow/workflow';
-export * from './queues/job-metrics';
-export * from './monitoring/pipeline-monitoring';
-export * from './monitoring/queue-probe';
-export * from './cost/cost-model';
-export * from './cost/cost-types';
-export * from './cost/cost-report';
-export * from './client/pipeline-client';
-export * from './triggers/manifest-trigger';
-export * from './compliance/compliance-controls';
+
+// How jobs depend on each other: workflows, and what a run reports for each item.
+export { FanOut, FanOutMode, WorkflowStep } from './workflow/step';
+export type {
+  CheckpointLocation,
+  FanOutOptions,
+  ManifestSource,
+  MemoryEscalation,
+  ResultsDestination,
+  WorkflowStepOptions,
+} from './workflow/step';
+export { Workflow } from './workflow/workflow';
+export type { WorkflowProps } from './workflow/workflow';
+export { FailureKind, OutcomeStatus } from './contract/outcome';
+export type { ItemOutcome } from './contract/outcome';
+export { ITEM_ENV } from './contract/job-env';
+
+// Starting work: a manifest upload starts a workflow run.
+export { ManifestTrigger } from './triggers/manifest-trigger';
+export type { ManifestTriggerProps } from './triggers/manifest-trigger';
+
+// Watching it: dashboards, alarms, notifications and the stuck-queue probe.
+export { PipelineMonitoring } from './monitoring/pipeline-monitoring';
+export type { PipelineMonitoringProps } from './monitoring/pipeline-monitoring';
+export { QueueProbe } from './monitoring/queue-probe';
+export type { QueueProbeProps } from './monitoring/queue-probe';
+
+// Paying for it: the cost model and the cost report.
+export { CostModel, estimateCost, formatCostTable } from './cost/cost-model';
+export {
+  CostModelError,
+  FARGATE_MIN_BILLED_SECONDS,
+  FARGATE_PRICE,
+  FIXED_COST_PRICES,
+  HOURS_PER_MONTH,
+  MakespanLimit,
+} from './cost/cost-types';
+export type {
+  Backlog,
+  CostAssumptions,
+  CostEstimate,
+  CostInputNames,
+  CostLine,
+  EstimateOptions,
+  FargatePrice,
+  FixedCostEstimate,
+  FixedCostLine,
+  FixedCostPrices,
+  FixedCosts,
+  InputKey,
+  JobRequest,
+  Makespan,
+  Placement,
+  ResolvedAssumptions,
+  SpotOverhead,
+  Throughput,
+  Workload,
+} from './cost/cost-types';
+export { COST_BACKLOG_WARNING, COST_ESTIMATE_METADATA, CostReport } from './cost/cost-report';
+export type { CostReportProps } from './cost/cost-report';
+
+// Compliance controls for regulated data.
+export { ComplianceControls } from './compliance/compliance-controls';
+export type { ComplianceControlsProps } from './compliance/compliance-controls';
+
+// Running work from code (TypeScript only: the client runs on the AWS SDK for JavaScript).
+export { ClientInputError, PipelineClient } from './client/pipeline-client';
+export type {
+  CancelResult,
+  ItemFailure,
+  JobFailure,
+  JobRerunResult,
+  MapRunProgress,
+  PipelineClientOptions,
+  RerunResult,
+  RunCost,
+  RunFailures,
+  RunProgress,
+  StartedExecution,
+  StatusCounts,
+  StuckJob,
+  SubmitRequest,
+  SubmitStage,
+  SubmittedJob,
+} from './client/pipeline-client';

@@ -10,7 +10,8 @@ import {
 } from '@aws-sdk/client-batch';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ClientInputError, ITEM_ENV, PipelineClient, RUN_TAG } from '../../lib';
+import { ClientInputError, ITEM_ENV, PipelineClient } from '../../lib';
+import { RUN_TAG } from '../../lib/contract/job-env';
 import { countStatuses } from '../../lib/client/job-status';
 
 const batchMock = mockClient(BatchClient);

@@ -4,10 +4,10 @@ import {
   estimateCost,
   formatCostTable,
   HOURS_PER_MONTH,
-  LIBRARY_INPUT_NAMES,
   MakespanLimit,
   Workload,
 } from '../../lib';
+import { LIBRARY_INPUT_NAMES } from '../../lib/cost/cost-types';
 
 // The reference workload: 500 samples a week, 4 h each, up to 50 at once.
 const itemsPerMonth = (500 * 52) / 12; // 2,166.67 samples, 8,666.7 job-hours a month

@@ -1,5 +1,6 @@
 import { Size } from 'aws-cdk-lib';
-import { CostModelError, estimateCost, LIBRARY_INPUT_NAMES, Workload } from '../../lib';
+import { CostModelError, estimateCost, Workload } from '../../lib';
+import { LIBRARY_INPUT_NAMES } from '../../lib/cost/cost-types';
 
 const job = (memoryGiB: number, more: Partial<Workload> = {}): Workload => ({
   itemsPerMonth: 100,
