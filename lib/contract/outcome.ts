@@ -23,9 +23,11 @@ export enum FailureKind {
 
 /** The status of an item or of a fan-out as a whole. */
 export enum OutcomeStatus {
+  /** Every step of the item succeeded (of the fan-out: every item did). */
   SUCCEEDED = 'SUCCEEDED',
   /** Some items failed, within the fan-out's partial-success policy: the steps after it ran over the rest. */
   PARTIAL = 'PARTIAL',
+  /** A step of the item failed (of the fan-out: more items failed than its partial-success policy allows). */
   FAILED = 'FAILED',
 }
 

@@ -39,6 +39,7 @@ export const PROBE_INTERVAL = Duration.minutes(5);
  * @see https://docs.aws.amazon.com/batch/latest/userguide/job_stuck_in_runnable.html
  */
 export class QueueProbe extends Construct {
+  /** The Express state machine that looks at the queues (its failed and timed-out executions are alarmed on). */
   public readonly stateMachine: sfn.StateMachine;
 
   constructor(scope: Construct, id: string, props: QueueProbeProps) {
