@@ -1,19 +1,29 @@
-import { Duration, Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
+import { Duration, Size } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { CapacityPlatform, ICapacity, PurchaseOption } from './capacity';
 import { fitOnEc2Capacity, warnUnknownInstanceTypes } from './capacity-fit';
+import {
+  checkArchitecture,
+  checkPlacementGroup,
+  defaultInstanceTypes,
+  expandInstances,
+  resolveMaxvCpus,
+  validateSpotOptions,
+  validateVcpus,
+  validateVolume,
+} from './ec2-capacity-checks';
+import { createInstanceRole, createLaunchTemplate } from './ec2-instance-setup';
 import { ImportedEc2Capacity, ImportedEc2CapacityOptions } from './imported-capacity';
-import { fitOnInstances, FitResult, JobResources } from './fit';
+import { FitResult, JobResources } from './fit';
 import { InstanceCatalog } from './instance-catalog';
 import { updateTimeoutMinutes } from '../private/job-timeouts';
-import { fail, gib } from '../private/errors';
-import { acknowledgeFinding } from '../private/nag';
+import { fail } from '../private/errors';
 import { claimPhysicalName } from '../private/names';
 import { defaultPrivateSubnets } from '../private/subnets';
-import { ECS_AMI_MIN_ROOT_GIB, GP3_MAX_GIB, MAX_SPOT_BID_PERCENTAGE, MIN_SPOT_BID_PERCENTAGE } from '../private/limits';
+import { ECS_AMI_MIN_ROOT_GIB } from '../private/limits';
 
 /** "N jobs of this size at once": the library derives `maxvCpus` from it. */
 export interface ConcurrentJobs {
@@ -177,14 +187,6 @@ export interface Ec2CapacityProps {
  *
  * @see https://docs.aws.amazon.com/batch/latest/userguide/updating-compute-environments.html
  */
-/**
- * The default instance types, fresh each time (see `Ec2Capacity.DEFAULT_INSTANCE_TYPES`).
- * @internal
- */
-export function defaultInstanceTypes(): string[] {
-  return ['r5', 'r6i', 'r7i'].flatMap((f) => ['xlarge', '2xlarge', '4xlarge'].map((s) => `${f}.${s}`));
-}
-
 export class Ec2Capacity extends Construct implements ICapacity {
   /**
    * The default instance types: three current x86 memory-optimized families in three sizes. A copy: the library's
@@ -230,7 +232,7 @@ export class Ec2Capacity extends Construct implements ICapacity {
     }
     this.purchaseOption = props.purchaseOption ?? PurchaseOption.SPOT;
     const spot = this.purchaseOption === PurchaseOption.SPOT;
-    this.validateSpotOptions(props, spot);
+    validateSpotOptions(this, props, spot);
 
     const types =
       props.instanceTypes ?? (props.instanceClasses ? [] : defaultInstanceTypes().map((t) => new ec2.InstanceType(t)));
@@ -246,19 +248,20 @@ export class Ec2Capacity extends Construct implements ICapacity {
     const { names, unknown } = expandInstances(types, classes);
     this.instanceTypeNames = names;
     this.unknownTypes = unknown;
-    this.architecture = this.checkArchitecture(types, classes);
+    this.architecture = checkArchitecture(this, types, classes);
 
-    this.maxvCpus = this.resolveMaxvCpus(props);
+    this.maxvCpus = resolveMaxvCpus(this, props, this.instanceTypeNames);
     const minvCpus = props.minvCpus ?? 0;
-    this.validateVcpus(minvCpus);
+    validateVcpus(this, minvCpus, this.maxvCpus, this.instanceTypeNames);
 
-    const rootGib = this.validateVolume(
+    const rootGib = validateVolume(
+      this,
       'rootVolumeSize',
       props.rootVolumeSize ?? Size.gibibytes(50),
       ECS_AMI_MIN_ROOT_GIB,
     );
     const scratchGib = props.scratchVolumeSize
-      ? this.validateVolume('scratchVolumeSize', props.scratchVolumeSize, 1)
+      ? validateVolume(this, 'scratchVolumeSize', props.scratchVolumeSize, 1)
       : undefined;
     this.scratchMountPath = scratchGib ? (props.scratchMountPath ?? '/scratch') : undefined;
     if (props.scratchMountPath && !scratchGib) {
@@ -270,9 +273,11 @@ export class Ec2Capacity extends Construct implements ICapacity {
       });
     }
 
-    this.launchTemplate = this.createLaunchTemplate(
+    this.launchTemplate = createLaunchTemplate(
+      this,
       rootGib,
       scratchGib,
+      this.scratchMountPath,
       props.containerMetadataAccess ?? false,
       props.detailedMonitoring ?? false,
     );
@@ -289,7 +294,7 @@ export class Ec2Capacity extends Construct implements ICapacity {
     }
 
     const subnets = props.vpcSubnets ?? defaultPrivateSubnets(this, props.vpc);
-    this.checkPlacementGroup(props, subnets);
+    checkPlacementGroup(this, props, subnets);
     this.ec2ComputeEnvironment = new batch.ManagedEc2EcsComputeEnvironment(this, 'Resource', {
       vpc: props.vpc,
       vpcSubnets: subnets,
@@ -305,7 +310,7 @@ export class Ec2Capacity extends Construct implements ICapacity {
       minvCpus,
       allocationStrategy: props.allocationStrategy,
       spotBidPercentage: props.spotBidPercentage,
-      instanceRole: props.instanceRole ?? this.createInstanceRole(),
+      instanceRole: props.instanceRole ?? createInstanceRole(this),
       launchTemplate: this.launchTemplate,
       replaceComputeEnvironment: false,
       updateTimeout: props.updateTimeout ?? Duration.minutes(updateTimeoutMinutes(this)),
@@ -325,28 +330,6 @@ export class Ec2Capacity extends Construct implements ICapacity {
     return this.unknownTypes.length === 0;
   }
 
-  /**
-   * A cluster placement group packs instances in one Availability Zone: subnets in several would leave the
-   * environment launching instances it cannot place.
-   * https://docs.aws.amazon.com/batch/latest/userguide/mnp-ce.html
-   * https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/placement-strategies.html
-   */
-  private checkPlacementGroup(props: Ec2CapacityProps, subnets: ec2.SubnetSelection): void {
-    const group = props.placementGroup as ec2.PlacementGroup | undefined;
-    if (group?.strategy !== ec2.PlacementGroupStrategy.CLUSTER) {
-      return;
-    }
-    const zones = [...new Set(props.vpc.selectSubnets(subnets).subnets.map((s) => s.availabilityZone))];
-    if (zones.length > 1) {
-      fail(this, {
-        prop: 'placementGroup',
-        received: `a cluster placement group with subnets in ${zones.length} Availability Zones`,
-        allowed: 'a cluster placement group with subnets in one Availability Zone (it packs instances in one zone)',
-        fix: 'give vpcSubnets in one zone, e.g. { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, availabilityZones: [vpc.availabilityZones[0]] }',
-      });
-    }
-  }
-
   public fit(request: JobResources): FitResult {
     if (this.unknownTypes.length > 0 && !this.warnedUnknown) {
       this.warnedUnknown = true;
@@ -354,280 +337,4 @@ export class Ec2Capacity extends Construct implements ICapacity {
     }
     return fitOnEc2Capacity(request, this.instanceTypeNames, this.unknownTypes, this.maxvCpus);
   }
-
-  /**
-   * The ECS container-instance role: what AmazonEC2ContainerServiceforEC2Role grants, written out.
-   * @see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/instance_IAM_role.html
-   */
-  private createInstanceRole(): iam.Role {
-    const role = new iam.Role(this, 'InstanceRole', {
-      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
-      description: 'ECS agent on Batch instances: register with the cluster, pull images, ship logs',
-      inlinePolicies: {
-        EcsContainerInstance: new iam.PolicyDocument({
-          statements: [
-            new iam.PolicyStatement({
-              actions: [
-                'ec2:DescribeTags',
-                'ecs:CreateCluster',
-                'ecs:DeregisterContainerInstance',
-                'ecs:DiscoverPollEndpoint',
-                'ecs:Poll',
-                'ecs:RegisterContainerInstance',
-                'ecs:StartTelemetrySession',
-                'ecs:UpdateContainerInstancesState',
-                'ecs:Submit*',
-                'ecr:GetAuthorizationToken',
-                'ecr:BatchCheckLayerAvailability',
-                'ecr:GetDownloadUrlForLayer',
-                'ecr:BatchGetImage',
-                'logs:CreateLogStream',
-                'logs:PutLogEvents',
-              ],
-              resources: ['*'],
-            }),
-          ],
-        }),
-      },
-    });
-    const reason =
-      'The ECS agent on Batch instances needs these actions on the cluster and container instances Batch creates ' +
-      '(names unknown at deploy) and ecr:GetAuthorizationToken/ecs:DiscoverPollEndpoint, which have no resource-level ' +
-      'permissions; this is AWS AmazonEC2ContainerServiceforEC2Role written out inline.';
-    acknowledgeFinding(role, 'AwsSolutions-IAM5[Resource::*]', reason);
-    acknowledgeFinding(
-      role,
-      'AwsSolutions-IAM5[Action::ecs:Submit*]',
-      `${reason} ecs:Submit* covers the agent's state reports.`,
-    );
-    return role;
-  }
-
-  private validateSpotOptions(props: Ec2CapacityProps, spot: boolean): void {
-    const strategy = props.allocationStrategy;
-    const spotStrategies = [
-      batch.AllocationStrategy.SPOT_CAPACITY_OPTIMIZED,
-      batch.AllocationStrategy.SPOT_PRICE_CAPACITY_OPTIMIZED,
-    ];
-    if (!spot && strategy && spotStrategies.includes(strategy)) {
-      fail(this, {
-        prop: 'allocationStrategy',
-        received: `${strategy} on On-Demand capacity`,
-        allowed: 'BEST_FIT_PROGRESSIVE or BEST_FIT for On-Demand',
-        fix: 'remove allocationStrategy (On-Demand defaults to BEST_FIT_PROGRESSIVE), or set purchaseOption: PurchaseOption.SPOT',
-      });
-    }
-    if (props.spotBidPercentage === undefined || Token.isUnresolved(props.spotBidPercentage)) {
-      return;
-    }
-    if (!spot) {
-      fail(this, {
-        prop: 'spotBidPercentage',
-        received: `${props.spotBidPercentage} on On-Demand capacity`,
-        allowed: 'a bid percentage only on Spot capacity',
-        fix: 'remove spotBidPercentage, or set purchaseOption: PurchaseOption.SPOT',
-      });
-    }
-    const p = props.spotBidPercentage;
-    if (!Number.isInteger(p) || p < MIN_SPOT_BID_PERCENTAGE || p > MAX_SPOT_BID_PERCENTAGE) {
-      fail(this, {
-        prop: 'spotBidPercentage',
-        received: `${p}`,
-        allowed: `a whole number from ${MIN_SPOT_BID_PERCENTAGE} to ${MAX_SPOT_BID_PERCENTAGE} (percent of the On-Demand price)`,
-        fix: 'remove it to pay up to the On-Demand price, or give e.g. 60',
-      });
-    }
-  }
-
-  private checkArchitecture(types: ec2.InstanceType[], classes: ec2.InstanceClass[]): ec2.InstanceArchitecture {
-    const seen = new Map<ec2.InstanceArchitecture, string[]>();
-    const note = (arch: ec2.InstanceArchitecture, name: string) => seen.set(arch, [...(seen.get(arch) ?? []), name]);
-    for (const t of types) {
-      note(InstanceCatalog.tryLookup(t.toString())?.architecture ?? t.architecture, t.toString());
-    }
-    for (const c of classes) {
-      const known = InstanceCatalog.family(c)[0];
-      note(known?.architecture ?? new ec2.InstanceType(`${c}.large`).architecture, c);
-    }
-    if (seen.size > 1) {
-      const parts = [...seen.entries()].map(([arch, names]) => `${arch}: ${names.join(', ')}`);
-      fail(this, {
-        prop: 'instanceTypes',
-        received: `mixing CPU architectures (${parts.join('; ')})`,
-        allowed: 'one CPU architecture per compute environment',
-        fix: 'split them into two Ec2Capacity constructs, one per architecture, each with its own queue',
-      });
-    }
-    return [...seen.keys()][0];
-  }
-
-  private resolveMaxvCpus(props: Ec2CapacityProps): number {
-    if (props.maxvCpus !== undefined && props.concurrentJobs) {
-      fail(this, {
-        prop: 'maxvCpus',
-        received: `${props.maxvCpus} together with concurrentJobs`,
-        allowed: 'either maxvCpus or concurrentJobs',
-        fix: 'remove one of them',
-      });
-    }
-    if (!props.concurrentJobs) {
-      return props.maxvCpus ?? 256;
-    }
-    const { jobs, resources } = props.concurrentJobs;
-    if (!Number.isInteger(jobs) || jobs < 1) {
-      fail(this, {
-        prop: 'concurrentJobs.jobs',
-        received: `${jobs}`,
-        allowed: 'a whole number of at least 1',
-        fix: 'give how many jobs must run at once, e.g. 50',
-      });
-    }
-    const fit = fitOnInstances(resources, this.instanceTypeNames);
-    if (!fit.fits) {
-      fail(this, {
-        prop: 'concurrentJobs.resources',
-        received: `${resources.vcpus} vCPU / ${gib(resources.memory.toMebibytes())}`,
-        allowed: `a size that fits one of ${this.instanceTypeNames.join(', ')} (largest usable memory ${gib(fit.largestUsableMemoryMiB ?? 0)} on ${fit.largestInstanceType ?? 'none'})`,
-        fix: 'ask for less, or add larger instance types',
-      });
-    }
-    // Instance vCPUs per job on the least dense placement, so N jobs fit whichever type Batch launches.
-    const vcpusPerJob = Math.max(...fit.placements.map((p) => p.instance.vcpus / p.jobsPerInstance));
-    return Math.ceil(jobs * vcpusPerJob);
-  }
-
-  private validateVcpus(minvCpus: number): void {
-    if (Token.isUnresolved(minvCpus) || Token.isUnresolved(this.maxvCpus)) {
-      return;
-    }
-    if (minvCpus < 0 || !Number.isInteger(minvCpus)) {
-      fail(this, {
-        prop: 'minvCpus',
-        received: `${minvCpus}`,
-        allowed: 'a whole number of at least 0',
-        fix: 'use 0 so the environment scales to zero when idle',
-      });
-    }
-    if (this.maxvCpus <= 0 || !Number.isInteger(this.maxvCpus)) {
-      fail(this, {
-        prop: 'maxvCpus',
-        received: `${this.maxvCpus}`,
-        allowed: 'a whole number of at least 1',
-        fix: 'give the most vCPUs the environment may run, or use concurrentJobs to derive it',
-      });
-    }
-    if (minvCpus > this.maxvCpus) {
-      fail(this, {
-        prop: 'minvCpus',
-        received: `${minvCpus} (greater than maxvCpus ${this.maxvCpus})`,
-        allowed: `0..${this.maxvCpus}`,
-        fix: 'lower minvCpus (0 scales to zero) or raise maxvCpus',
-      });
-    }
-    const known = this.instanceTypeNames.map((n) => InstanceCatalog.tryLookup(n)).filter((i) => i !== undefined);
-    if (known.length === 0) {
-      return;
-    }
-    const smallest = known.reduce((a, b) => (b.vcpus < a.vcpus ? b : a));
-    if (this.maxvCpus < smallest.vcpus) {
-      fail(this, {
-        prop: 'maxvCpus',
-        received: `${this.maxvCpus} (smaller than the ${smallest.vcpus} vCPUs of the smallest instance type, ${smallest.name})`,
-        allowed: `at least ${smallest.vcpus}`,
-        fix: `raise maxvCpus to at least ${smallest.vcpus}, or add smaller instance types`,
-      });
-    }
-  }
-
-  private validateVolume(prop: string, size: Size, minGib: number): number {
-    const g = size.toGibibytes({ rounding: SizeRoundingBehavior.NONE });
-    if (!Number.isInteger(g) || g < minGib || g > GP3_MAX_GIB) {
-      fail(this, {
-        prop,
-        // In the unit the user typed: whole GiB as GiB, anything else as MiB.
-        received: Number.isInteger(g) ? `${g} GiB` : `${size.toMebibytes()} MiB`,
-        allowed: `whole GiB from ${minGib} to ${GP3_MAX_GIB} (gp3${minGib === ECS_AMI_MIN_ROOT_GIB ? '; the ECS AMI needs 30 GiB' : ''})`,
-        fix: `give Size.gibibytes(n) with n >= ${minGib}`,
-      });
-    }
-    return g;
-  }
-
-  private createLaunchTemplate(
-    rootGib: number,
-    scratchGib: number | undefined,
-    containerMetadataAccess: boolean,
-    detailedMonitoring: boolean,
-  ): ec2.LaunchTemplate {
-    // Batch requires MIME multipart user data so it can add its own part.
-    // https://docs.aws.amazon.com/batch/latest/userguide/launch-templates.html
-    const userData = new ec2.MultipartUserData();
-    const script = ec2.UserData.forLinux();
-    userData.addUserDataPart(script, ec2.MultipartBody.SHELL_SCRIPT, true);
-    const blockDevices: ec2.BlockDevice[] = [
-      {
-        deviceName: '/dev/xvda',
-        volume: ec2.BlockDeviceVolume.ebs(rootGib, {
-          encrypted: true,
-          volumeType: ec2.EbsDeviceVolumeType.GP3,
-          deleteOnTermination: true,
-        }),
-      },
-    ];
-    if (scratchGib !== undefined && this.scratchMountPath) {
-      blockDevices.push({
-        deviceName: '/dev/xvdb',
-        volume: ec2.BlockDeviceVolume.ebs(scratchGib, {
-          encrypted: true,
-          volumeType: ec2.EbsDeviceVolumeType.GP3,
-          deleteOnTermination: true,
-        }),
-      });
-      const mount = this.scratchMountPath;
-      script.addCommands(
-        'set -euo pipefail',
-        // On Nitro instances the volume appears as NVMe; AL2023 links it to /dev/xvdb once udev has run.
-        'for i in $(seq 1 60); do [ -e /dev/xvdb ] && break; sleep 1; done',
-        'blkid /dev/xvdb || mkfs -t xfs /dev/xvdb',
-        `mkdir -p ${mount}`,
-        `mount /dev/xvdb ${mount}`,
-        `chmod 1777 ${mount}`,
-      );
-    } else {
-      script.addCommands('# no scratch volume configured');
-    }
-    return new ec2.LaunchTemplate(this, 'LaunchTemplate', {
-      requireImdsv2: true,
-      httpTokens: ec2.LaunchTemplateHttpTokens.REQUIRED,
-      httpEndpoint: true,
-      // Hop limit 1 keeps IMDS (and the instance role) from containers on the bridge network; 2 lets them reach it.
-      httpPutResponseHopLimit: containerMetadataAccess ? 2 : 1,
-      detailedMonitoring: detailedMonitoring || undefined,
-      blockDevices,
-      userData,
-    });
-  }
-}
-
-function expandInstances(
-  types: ec2.InstanceType[],
-  classes: ec2.InstanceClass[],
-): { names: string[]; unknown: string[] } {
-  const names: string[] = [];
-  const unknown: string[] = [];
-  for (const t of types) {
-    const name = t.toString();
-    names.push(name);
-    if (!InstanceCatalog.tryLookup(name)) {
-      unknown.push(name);
-    }
-  }
-  for (const c of classes) {
-    const sizes = InstanceCatalog.family(c);
-    if (sizes.length === 0) {
-      unknown.push(`${c} (instance class)`);
-    }
-    names.push(...sizes.map((s) => s.name));
-  }
-  return { names: [...new Set(names)], unknown };
 }

@@ -2,7 +2,7 @@ import { renderCostTable } from './cost-table';
 import { unfittableMessage } from './fit-advice';
 import { notIncluded, priceFixedCosts } from './fixed-costs';
 import { capacityWarnings, computeMakespan, computeThroughput } from './throughput';
-import { defaultInstanceTypes } from '../compute/ec2-capacity';
+import { defaultInstanceTypes } from '../compute/ec2-capacity-checks';
 import { fitOnInstances, InstanceFit, nearestFargateSizes } from '../compute/fit';
 import { InstanceCatalog } from '../compute/instance-catalog';
 import {
