@@ -3,17 +3,49 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { StepPlan } from './plan/step-plan';
 import { FanOut } from './step';
 import { Job } from '../jobs/job';
 import { IJobQueue } from '../queues/job-queue-base';
-import { acknowledgeWildcards } from '../private/nag';
+import { acknowledgeOnGrantee, acknowledgeWildcards } from '../private/nag';
 import { stackJobDefinitionsArn, stackNamePart } from '../private/names';
 import { RUN_TAG, WORKFLOW_TAG } from '../contract/job-env';
 
+// Every grant the workflow makes, in one place: what its steps' jobs may read and write (`grantStepAccess`), what the
+// state machine's role may call (`grantWorkflowAccess`), and what a user's principal needs to follow runs
+// (`grantWatchAccess`, behind `Workflow.grantWatch`).
+
+/**
+ * What the plan implies for the steps' jobs: a job that checkpoints reads and writes under its checkpoint prefix, a
+ * step after a fan-out with results in S3 reads the result files, and each job learns what the workflow does for it
+ * (escalation to On-Demand, checkpoints), which silences its long-Spot-job warning.
+ * @param plans every step's plan, in declaration order
+ * @param built the steps in the order their states were built (the order their result reads were granted before)
+ */
+export function grantStepAccess(plans: readonly StepPlan[], built: readonly StepPlan[]): void {
+  for (const plan of plans) {
+    const { job, checkpoint } = plan.step.options;
+    if (plan.onDemandQueue) {
+      job._markByWorkflow({ spotEscalated: true });
+    }
+    if (checkpoint) {
+      const prefix = checkpoint.prefix ?? 'checkpoints/';
+      job.grantRead(checkpoint.bucket, prefix);
+      job.grantWrite(checkpoint.bucket, prefix);
+      job._markByWorkflow({ checkpointing: true });
+    }
+  }
+  for (const plan of built) {
+    for (const f of plan.resultsReadFrom) {
+      plan.step.options.job.grantRead(f.results!.bucket, f.results!.prefix ?? 'results/');
+    }
+  }
+}
+
 /** What the state machine's role needs: what it submits where, and the fan-outs' manifests and results. */
 export interface WorkflowAccess {
-  readonly jobs: Iterable<Job>;
-  readonly queues: Iterable<IJobQueue>;
+  /** The steps' plans in the order their states were built (their jobs and queues are listed in that order). */
+  readonly built: readonly StepPlan[];
   readonly fanOuts: readonly FanOut[];
 }
 
@@ -26,8 +58,12 @@ export function grantWorkflowAccess(scope: Construct, machine: sfn.StateMachine,
   const stack = Stack.of(scope);
   // One statement, and one resource pattern per stack for job definitions named `<stack>_...` (the default): an ARN
   // per job would outgrow IAM's policy size limits at a few dozen jobs (see MAX_MANAGED_POLICIES_PER_ROLE).
+  const jobs = new Set<Job>(access.built.map((p) => p.step.options.job));
+  const queues = new Set<IJobQueue>(
+    access.built.flatMap((p) => [p.queue, ...(p.onDemandQueue ? [p.onDemandQueue] : [])]),
+  );
   const definitions = new Map<string, string>();
-  for (const job of access.jobs) {
+  for (const job of jobs) {
     const jobStack = Stack.of(job);
     const prefix = `${stackNamePart(jobStack)}_`;
     if (!Token.isUnresolved(job.jobDefinitionName) && job.jobDefinitionName.startsWith(prefix)) {
@@ -39,7 +75,7 @@ export function grantWorkflowAccess(scope: Construct, machine: sfn.StateMachine,
   machine.addToRolePolicy(
     new iam.PolicyStatement({
       actions: ['batch:SubmitJob'],
-      resources: [...definitions.values(), ...[...access.queues].map((q) => q.jobQueueArn)],
+      resources: [...definitions.values(), ...[...queues].map((q) => q.jobQueueArn)],
     }),
   );
   // DescribeJobs has no resource-level permissions; TerminateJob lets a stopped execution stop its jobs.
@@ -159,4 +195,44 @@ function acknowledgeOwnWildcards(scope: Construct, machine: sfn.StateMachine): v
     }
     return 'batch:DescribeJobs, X-Ray trace writes and CloudWatch Logs delivery actions have no resource-level permissions.';
   });
+}
+
+/**
+ * Lets `grantee` follow the workflow's runs as `batch-pipelines watch --execution-arn` and `rerun --dry-run` read
+ * them (see `Workflow.grantWatch`).
+ * @see https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html
+ */
+export function grantWatchAccess(
+  scope: Construct,
+  machine: sfn.StateMachine,
+  fanOuts: readonly FanOut[],
+  grantee: iam.IGrantable,
+): iam.Grant {
+  const stack = Stack.of(scope);
+  const name = machine.stateMachineName;
+  const arn = (resource: string, resourceName: string) =>
+    stack.formatArn({ service: 'states', resource, resourceName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  const executions = [arn('execution', `${name}:*`), arn('execution', `${name}/*`)];
+  const mapRuns = arn('mapRun', `${name}/*`);
+  const grant = iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['states:DescribeExecution', 'states:GetExecutionHistory', 'states:ListMapRuns'],
+    resourceArns: executions,
+  });
+  grant.combine(
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['states:DescribeMapRun', 'states:ListExecutions'],
+      resourceArns: [mapRuns, machine.stateMachineArn],
+    }),
+  );
+  for (const resource of [...executions, mapRuns]) {
+    acknowledgeOnGrantee(scope, grantee, resource, "Executions and Map Runs of this workflow's state machine only.");
+  }
+  for (const f of fanOuts) {
+    if (f.results) {
+      grant.combine(f.results.bucket.grantRead(grantee, `${f.results.prefix ?? 'results/'}*`));
+    }
+  }
+  return grant;
 }

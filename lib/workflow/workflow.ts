@@ -1,24 +1,23 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { buildFanOut } from './fan-out-states';
-import { resultsEnvName } from '../contract/job-env';
-import { fanOutPaths, SUMMARY_FIELDS } from '../contract/run-state';
-import { describeReads, readsPresent } from './reads';
-import { FailureScope, Fragment } from './failure-states';
-import { grantWorkflowAccess } from './grants';
-import { WorkflowPlan } from './plan';
+import { Fragment } from './asl/fragment';
+import { Substitutions } from './asl/substitutions';
+import { grantStepAccess, grantWatchAccess, grantWorkflowAccess } from './grants';
+import { StepPlan } from './plan/step-plan';
+import { WorkflowPlan } from './plan/workflow-plan';
+import { FailureScope } from './states/failure-states';
+import { buildFanOut } from './states/fan-out-states';
+import { buildInputCheck } from './states/input-check';
+import { buildStep, StepContext } from './states/step-states';
 import { FanOut, FanOutMode, WorkflowStep } from './step';
-import { buildStep, StepContext, Substitutions } from './step-states';
 import { describeProblem } from '../core/validation-error';
-import { Job } from '../jobs/job';
 import { IJobQueue } from '../queues/job-queue-base';
 import { gib } from '../private/errors';
 import { levelsOf } from '../private/graph';
-import { acknowledgeOnGrantee } from '../private/nag';
 import { vendedLogGroupName } from '../private/names';
 import { ensureStackLimitChecks } from '../private/stack-limits';
 import { MAX_DEFINITION_CHARS } from '../private/limits';
@@ -72,8 +71,8 @@ const REFERENCE_CHARS = 128;
  * on On-Demand and out-of-memory jobs with more memory. Every item of a fan-out ends with one outcome record (see
  * `ItemOutcome`); the fan-out's partial-success policy decides whether the steps after it run.
  *
- * The construct reads its plan from `WorkflowPlan` (validation and planning), builds states with the step and
- * fan-out builders, and grants its role what those states call (`grantWorkflowAccess`).
+ * The construct asks its plan (`plan/`: every check and computation, no side effects), builds the states from it
+ * (`states/`), and applies the grants the plan implies (`grants.ts`).
  */
 export class Workflow extends Construct {
   /** The state machine. */
@@ -89,8 +88,8 @@ export class Workflow extends Construct {
   private readonly states: Construct;
   private readonly substitutions = new Substitutions();
   private readonly scopes: FailureScope[] = [];
-  private readonly submitJobs = new Set<Job>();
-  private readonly submitQueues = new Set<IJobQueue>();
+  /** The steps' plans in the order their states are built. */
+  private readonly built: StepPlan[] = [];
 
   /** The steps. */
   public get steps(): WorkflowStep[] {
@@ -111,7 +110,7 @@ export class Workflow extends Construct {
       new FailureScope(this.states, '', this.scopes),
     );
     FailureScope.finishAll(this.scopes);
-    const start = this.inputCheck(definition.start);
+    const start = buildInputCheck(this.states, this.plan.inputReads(), definition.start);
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName: vendedLogGroupName(this, 'Workflow'),
@@ -131,11 +130,11 @@ export class Workflow extends Construct {
         includeExecutionData: props.logExecutionData ?? false,
       },
     });
-    grantWorkflowAccess(this, this.stateMachine, {
-      jobs: this.submitJobs,
-      queues: this.submitQueues,
-      fanOuts: this.plan.fanOuts,
-    });
+    grantStepAccess(
+      this.plan.steps.map((s) => this.plan.planOf(s)),
+      this.built,
+    );
+    grantWorkflowAccess(this, this.stateMachine, { built: this.built, fanOuts: this.plan.fanOuts });
     this.node.addValidation({ validate: () => this.validateDefinitionSize() });
     ensureStackLimitChecks(this);
   }
@@ -208,33 +207,7 @@ export class Workflow extends Construct {
    * @see https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html
    */
   public grantWatch(grantee: iam.IGrantable): iam.Grant {
-    const stack = Stack.of(this);
-    const name = this.stateMachine.stateMachineName;
-    const arn = (resource: string, resourceName: string) =>
-      stack.formatArn({ service: 'states', resource, resourceName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    const executions = [arn('execution', `${name}:*`), arn('execution', `${name}/*`)];
-    const mapRuns = arn('mapRun', `${name}/*`);
-    const grant = iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['states:DescribeExecution', 'states:GetExecutionHistory', 'states:ListMapRuns'],
-      resourceArns: executions,
-    });
-    grant.combine(
-      iam.Grant.addToPrincipal({
-        grantee,
-        actions: ['states:DescribeMapRun', 'states:ListExecutions'],
-        resourceArns: [mapRuns, this.stateMachine.stateMachineArn],
-      }),
-    );
-    for (const resource of [...executions, mapRuns]) {
-      acknowledgeOnGrantee(this, grantee, resource, "Executions and Map Runs of this workflow's state machine only.");
-    }
-    for (const f of this.plan.fanOuts) {
-      if (f.results) {
-        grant.combine(f.results.bucket.grantRead(grantee, `${f.results.prefix ?? 'results/'}*`));
-      }
-    }
-    return grant;
+    return grantWatchAccess(this, this.stateMachine, this.plan.fanOuts, grantee);
   }
 
   /**
@@ -249,7 +222,8 @@ export class Workflow extends Construct {
     const lines = ['flowchart TD'];
     for (const f of this.plan.fanOuts) {
       const mode = this.fanOutMode(f) === FanOutMode.DISTRIBUTED ? 'Distributed Map' : 'Inline Map';
-      lines.push(`  subgraph ${id(f.name)}["for each item of ${f.itemsPath} (${mode}, ${f.maxConcurrency} at once)"]`);
+      const items = f.manifest ? 'the manifest' : f.itemsPath;
+      lines.push(`  subgraph ${id(f.name)}["for each item of ${items} (${mode}, ${f.maxConcurrency} at once)"]`);
       for (const s of this.steps.filter((x) => x.forEach === f)) {
         lines.push(`    ${label(s)}`);
       }
@@ -357,39 +331,9 @@ export class Workflow extends Construct {
     return { start: first!.start, ends };
   }
 
-  /**
-   * The run's first state when steps outside a fan-out read the execution input: a missing or mistyped value fails
-   * the run at its start, with the values it needs, instead of raising States.Runtime (which no Catch handles) in the
-   * step that reads it, possibly after days of work.
-   */
-  private inputCheck(start: sfn.State): sfn.State {
-    const reads = this.plan.inputReads();
-    if (reads.length === 0) {
-      return start;
-    }
-    const example = Object.fromEntries(
-      reads.flatMap((r) => {
-        const field = /^(\$\$\.Execution\.Input|\$)\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(r.path)?.[2];
-        return field ? [[field, r.type === 'number' ? 10 : '…']] : [];
-      }),
-    );
-    return new sfn.Choice(this.states, 'input valid?').when(readsPresent(reads), start).otherwise(
-      new sfn.Fail(this.states, 'input invalid', {
-        error: 'Workflow.InvalidInput',
-        cause: `The execution input ${describeReads(reads, ['$$.Execution.Input.', '$.'])}. Start the run with them${
-          Object.keys(example).length ? `, e.g. ${JSON.stringify(example)}` : ''
-        }.`,
-      }),
-    );
-  }
-
   private buildStep(step: WorkflowStep, scope: FailureScope): Fragment {
     const plan = this.plan.planOf(step);
-    this.submitJobs.add(step.options.job);
-    this.submitQueues.add(plan.queue);
-    if (plan.onDemandQueue) {
-      this.submitQueues.add(plan.onDemandQueue);
-    }
+    this.built.push(plan);
     return buildStep(plan, scope, this.stepContext(), this.plan.escalates(step));
   }
 
@@ -397,31 +341,10 @@ export class Workflow extends Construct {
     return {
       states: this.states,
       substitutions: this.substitutions,
-      modeOf: (f) => this.plan.modeOf(f),
-      inheritedEnvironment: (step) => this.resultsEnvironment(step),
       // Tag values: at most 256 letters, digits, spaces and + - = . _ : / @ (a construct id may hold others, which
       // would make Batch refuse every job). https://docs.aws.amazon.com/batch/latest/APIReference/API_TagResource.html
       workflowPath: this.node.path.replace(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu, '_').slice(0, 256),
     };
-  }
-
-  /**
-   * A step after a fan-out whose outcomes are in S3 gets `<FAN-OUT>_RESULTS`, the S3 URI of the map run's result
-   * manifest (succeeded and failed items' files), and may read it: the cohort step knows which items to use.
-   */
-  private resultsEnvironment(step: WorkflowStep): Record<string, string> {
-    const env: Record<string, string> = {};
-    if (step.forEach) {
-      return env;
-    }
-    for (const d of step.dependencies) {
-      const f = d.forEach;
-      if (f?.results) {
-        env[resultsEnvName(f.name)] = `${fanOutPaths(f.name).summary}.${SUMMARY_FIELDS.results}`;
-        step.options.job.grantRead(f.results.bucket, f.results.prefix ?? 'results/');
-      }
-    }
-    return env;
   }
 
   private buildFanOut(f: FanOut): Fragment {
@@ -431,32 +354,13 @@ export class Workflow extends Construct {
       (s, scope) => this.buildStep(s, scope),
       new FailureScope(this.states, `${f.name} item: `, this.scopes, f),
     );
-    const s = this.substitutions;
     return buildFanOut(f, {
       states: this.states,
-      substitutions: s,
+      substitutions: this.substitutions,
       mode: this.plan.modeOf(f),
       body,
       itemReads: this.plan.itemReads(f),
       maxItems: this.plan.maxItemsInState(f),
-      itemReader: f.manifest
-        ? // The bucket is passed by path so that aws-cdk-lib's reader does not grant GetObject on the whole bucket:
-          // the workflow grants it under the manifest prefix only.
-          new sfn.S3JsonItemReader({
-            bucketNamePath: sfn.JsonPath.stringAt(f.manifest.bucketPath ?? '$.manifest.bucket'),
-            key: sfn.JsonPath.stringAt(f.manifest.keyPath ?? '$.manifest.key'),
-          })
-        : undefined,
-      // https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html
-      resultWriter: f.results
-        ? {
-            Resource: `arn:${s.partition()}:states:::s3:putObject`,
-            Parameters: {
-              Bucket: s.of(f.results.bucket.bucketName, f.results.bucket.node.id),
-              Prefix: f.results.prefix ?? 'results/',
-            },
-          }
-        : undefined,
     });
   }
 }

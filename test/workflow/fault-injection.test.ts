@@ -1,7 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { GenomicsPipelineStack } from '../../examples/genomics/genomics-pipeline-stack';
 import { applicationError, bareFailure, BATCH_API_ERRORS, outOfMemory, spotReclaimed } from '../support/batch-failures';
-import { OUTCOME_BYTES } from '../../lib/workflow/plan';
+import { OUTCOME_BYTES } from '../../lib/workflow/plan/budgets';
 import { apiError, genomicsPipeline, jobFailure, runLocally, SubmitCall } from '../support/pipeline';
 
 /**

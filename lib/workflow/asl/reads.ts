@@ -1,7 +1,6 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { MAX_ARRAY_SIZE, MIN_ARRAY_SIZE } from '../private/limits';
-
-const C = sfn.Condition;
+import { C } from './conditions';
+import { MAX_ARRAY_SIZE, MIN_ARRAY_SIZE } from '../../private/limits';
 
 /**
  * A value a step reads from the state when it submits its job, and the JSON type SubmitJob needs there: parameters,

@@ -1,23 +1,16 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { FanOut } from './step';
+import { C } from '../asl/conditions';
+import { FanOut } from '../step';
 import {
   BATCH_API_ERRORS,
   FARGATE_SPOT_REASON_PATTERN,
   JOB_TIMEOUT_REASON_PATTERN,
   OUT_OF_MEMORY_REASON_PATTERN,
   SPOT_RECLAIM_REASON_PATTERN,
-} from '../private/limits';
-import { FailureKind, OutcomeStatus } from '../contract/outcome';
-import { ATTEMPT_FIELDS, OUTCOME_FIELDS } from '../contract/run-state';
-
-/** A piece of the state machine: where it starts and the states that continue to whatever comes next. */
-export interface Fragment {
-  readonly start: sfn.State;
-  readonly ends: sfn.INextable[];
-}
-
-const C = sfn.Condition;
+} from '../../private/limits';
+import { FailureKind, OutcomeStatus } from '../../contract/outcome';
+import { ATTEMPT_FIELDS, OUTCOME_FIELDS } from '../../contract/run-state';
 
 /**
  * The states a group of steps shares for failure handling: the top level, each parallel branch and each fan-out item

@@ -1,14 +1,14 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { Fragment } from './failure-states';
-import { FanOut, FanOutMode, ManifestSource } from './step';
-import { describeReads, readsPresent, StateRead } from './reads';
-import { Substitutions } from './step-states';
-import { FailureKind, OutcomeStatus } from '../contract/outcome';
-import { fanOutPaths as statePaths, ITEM_ERROR_KEY, ITEM_INPUT_KEYS, OUTCOME_FIELDS } from '../contract/run-state';
-import { FAILURES_IN_SUMMARY } from '../private/limits';
-
-const C = sfn.Condition;
+import { C } from '../asl/conditions';
+import { Fragment } from '../asl/fragment';
+import { gcd, times } from '../asl/intrinsics';
+import { describeReads, readsPresent, StateRead } from '../asl/reads';
+import { Substitutions } from '../asl/substitutions';
+import { FanOut, FanOutMode, ManifestSource } from '../step';
+import { FailureKind, OutcomeStatus } from '../../contract/outcome';
+import { fanOutPaths as statePaths, ITEM_ERROR_KEY, ITEM_INPUT_KEYS, OUTCOME_FIELDS } from '../../contract/run-state';
+import { FAILURES_IN_SUMMARY } from '../../private/limits';
 
 /** Where a fan-out keeps its data in the execution state (the run contract's keys). */
 const fanOutPaths = (f: FanOut) => statePaths(f.name);
@@ -20,10 +20,6 @@ export interface FanOutContext {
   readonly mode: FanOutMode;
   /** The item's steps, starting from the item in `$.item`, `$.index` and `$.run`. */
   readonly body: Fragment;
-  /** Reads the manifest named in the input (Distributed Map with a manifest). */
-  readonly itemReader?: sfn.IItemReader;
-  /** The ResultWriter (results in S3). */
-  readonly resultWriter?: Record<string, unknown>;
   /** Every value the item's steps read from it: the item's check tests each before any step runs. */
   readonly itemReads: StateRead[];
   /** The most items a run may pass when outcomes are kept in the state (checked before the map starts). */
@@ -43,6 +39,7 @@ export interface FanOutContext {
 export function buildFanOut(f: FanOut, ctx: FanOutContext): Fragment {
   const n = f.name;
   const paths = fanOutPaths(f);
+  const writer = resultWriter(f, ctx.substitutions);
   const item = itemProcessor(f, ctx);
   const mapProps = {
     itemsPath: f.manifest ? undefined : f.itemsPath,
@@ -60,13 +57,13 @@ export function buildFanOut(f: FanOut, ctx: FanOutContext): Fragment {
       ...mapProps,
       mapExecutionType: sfn.StateMachineType.STANDARD,
       label: n,
-      itemReader: ctx.itemReader,
+      itemReader: itemReader(f),
       resultPath: f.results ? paths.results : paths.outcomes,
       // Every item runs to its end, whatever fails: the policy is applied once all have an outcome.
       toleratedFailurePercentage: f.results ? 100 : undefined,
     };
-    map = ctx.resultWriter
-      ? new ResultWritingMap(ctx.states, `${n}: for each item`, ctx.resultWriter, props)
+    map = writer
+      ? new ResultWritingMap(ctx.states, `${n}: for each item`, writer, props)
       : new sfn.DistributedMap(ctx.states, `${n}: for each item`, props);
   } else {
     map = new sfn.Map(ctx.states, `${n}: for each item`, { ...mapProps, resultPath: paths.outcomes });
@@ -111,6 +108,35 @@ export function buildFanOut(f: FanOut, ctx: FanOutContext): Fragment {
         .when(C.isPresent(`${f.itemsPath}[0]`), ctx.maxItems === undefined ? map : itemLimit(f, ctx, ctx.maxItems, map))
         .otherwise(noItems);
   return { start, ends: [done] };
+}
+
+/**
+ * Reads the manifest the input names (a fan-out with a manifest). The bucket is passed by path so that aws-cdk-lib's
+ * reader does not grant GetObject on the whole bucket: the workflow grants it under the manifest prefix only.
+ */
+function itemReader(f: FanOut): sfn.IItemReader | undefined {
+  return f.manifest
+    ? new sfn.S3JsonItemReader({
+        bucketNamePath: sfn.JsonPath.stringAt(f.manifest.bucketPath ?? '$.manifest.bucket'),
+        key: sfn.JsonPath.stringAt(f.manifest.keyPath ?? '$.manifest.key'),
+      })
+    : undefined;
+}
+
+/**
+ * The ResultWriter of a fan-out with results in S3, as plain ASL (see `ResultWritingMap`).
+ * https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html
+ */
+function resultWriter(f: FanOut, s: Substitutions): Record<string, unknown> | undefined {
+  return f.results
+    ? {
+        Resource: `arn:${s.partition()}:states:::s3:putObject`,
+        Parameters: {
+          Bucket: s.of(f.results.bucket.bucketName, f.results.bucket.node.id),
+          Prefix: f.results.prefix ?? 'results/',
+        },
+      }
+    : undefined;
 }
 
 /**
@@ -311,25 +337,6 @@ function countResults(f: FanOut, ctx: FanOutContext, noItems: sfn.IChainable, po
       .when(C.numberEquals(`${paths.counts}.items`, 0), noItems)
       .otherwise(policy),
   );
-}
-
-/** How many intrinsic calls `times(path, k)` makes. */
-export function timesCalls(k: number): number {
-  return (times('x', k).match(/States\.MathAdd/g) ?? []).length;
-}
-
-/** `path` × `k` with the only arithmetic intrinsic there is (States.MathAdd), by doubling. */
-export function times(path: string, k: number): string {
-  if (k === 1) {
-    return path;
-  }
-  const half = times(path, Math.floor(k / 2));
-  const doubled = `States.MathAdd(${half}, ${half})`;
-  return k % 2 === 0 ? doubled : `States.MathAdd(${doubled}, ${path})`;
-}
-
-export function gcd(a: number, b: number): number {
-  return b === 0 ? a : gcd(b, a % b);
 }
 
 /**

@@ -1,48 +1,18 @@
-import { Aws, Duration } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { FailureScope, Fragment } from './failure-states';
-import { StepPlan } from './plan';
-import { FanOut, FanOutMode, WorkflowStep } from './step';
-import { BATCH_API_RETRYABLE_ERRORS } from '../private/limits';
-import { CHECKPOINT_ENV, RUN_TAG, WORKFLOW_TAG } from '../contract/job-env';
-import { AttemptRecord } from '../contract/run-state';
-
-/**
- * DefinitionSubstitutions of a state machine: ARNs and names go in as `${key}` placeholders that CloudFormation fills
- * in, so the definition stays one string instead of a `Fn::Join` of many pieces.
- */
-export class Substitutions {
-  public readonly values: Record<string, string> = {};
-
-  /** A `${key}` placeholder for `value`; the same value always gets the same key. */
-  public of(value: string, hint: string): string {
-    for (const [key, v] of Object.entries(this.values)) {
-      if (v === value) {
-        return `\${${key}}`;
-      }
-    }
-    const base = hint.replace(/[^A-Za-z0-9_]/g, '_');
-    let key = base;
-    for (let i = 2; key in this.values; i++) {
-      key = `${base}_${i}`;
-    }
-    this.values[key] = value;
-    return `\${${key}}`;
-  }
-
-  public partition(): string {
-    return this.of(Aws.PARTITION, 'Partition');
-  }
-}
+import { FailureScope } from './failure-states';
+import { Fragment } from '../asl/fragment';
+import { Substitutions } from '../asl/substitutions';
+import { StepPlan } from '../plan/step-plan';
+import { BATCH_API_RETRYABLE_ERRORS } from '../../private/limits';
+import { CHECKPOINT_ENV, RUN_TAG, WORKFLOW_TAG } from '../../contract/job-env';
+import { AttemptRecord } from '../../contract/run-state';
 
 /** What the step builder needs from the workflow beyond the step's plan. */
 export interface StepContext {
   readonly states: Construct;
   readonly substitutions: Substitutions;
-  /** Environment variables a step gets from the fan-outs it follows: name -> JSONPath or intrinsic. */
-  readonly inheritedEnvironment: (step: WorkflowStep) => Record<string, string>;
-  readonly modeOf: (fanOut: FanOut) => FanOutMode;
   /** The value of the workflow tag on every job it submits (its construct path, at most 256 characters). */
   readonly workflowPath: string;
 }
@@ -86,7 +56,7 @@ function submitState(plan: StepPlan, scope: FailureScope, ctx: StepContext, esca
   const job = step.options.job;
   const s = ctx.substitutions;
   const fanOut = step.forEach;
-  const environment = Object.entries({ ...ctx.inheritedEnvironment(step), ...plan.environment }).map(([k, path]) => ({
+  const environment = Object.entries({ ...plan.resultsEnvironment, ...plan.environment }).map(([k, path]) => ({
     Name: k,
     'Value.$': path,
   }));
