@@ -1,9 +1,12 @@
+import { parseArgs, ParseArgsConfig } from 'util';
 import { BatchClient } from '@aws-sdk/client-batch';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { describeAwsError } from './aws-errors';
-import { CliUsageError } from './io';
-import { ClientInputError, PipelineClient } from '../client/pipeline-client';
+import { CliError } from './errors';
+import { PipelineClientError } from '../client/errors';
+import { PipelineClient } from '../client/pipeline-client';
+import { PipelineErrors } from '../core/validation-error';
 
 /** Flags every command that calls AWS takes. */
 export const COMMON_OPTIONS = {
@@ -39,24 +42,36 @@ export const defaultClientFactory: ClientFactory = (flags) => {
   });
 };
 
+/** The flags of a command: whatever `parseArgs` refuses (an unknown flag, a missing value) is a usage error. */
+export function parseFlags<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (e) {
+    throw CliError.usage((e as Error).message);
+  }
+}
+
 export function required(values: Record<string, unknown>, names: string[], help: string): void {
   for (const n of names) {
     if (values[n] === undefined) {
-      throw new CliUsageError(`--${n} is required; see ${help}`);
+      throw CliError.usage(`--${n} is required; see ${help}`);
     }
   }
 }
 
+/**
+ * The client's errors in the CLI's kinds: a request it will not send or a run in the wrong state is a usage error
+ * (exit 2: the arguments name the wrong thing or the wrong time), what it cannot read is a runtime error, and
+ * anything else came from AWS, in one line with the fix.
+ */
 export async function aws<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof ClientInputError) {
-      throw new CliUsageError(e.message);
+    if (PipelineErrors.isClientError(e)) {
+      const error = e as PipelineClientError;
+      throw new CliError(error.kind === 'data' ? 'runtime' : 'usage', error.message);
     }
-    throw new AwsCommandError(describeAwsError(e));
+    throw new CliError('aws', describeAwsError(e));
   }
 }
-
-/** An AWS error already turned into one readable line. */
-export class AwsCommandError extends Error {}

@@ -1,15 +1,10 @@
-import { parseArgs } from 'util';
 import { Size } from 'aws-cdk-lib';
-import { CliUsageError, CommandIO } from './io';
+import { parseFlags } from './common';
+import { CliError } from './errors';
+import { CommandIO } from './io';
+import { PipelineErrors } from '../core/validation-error';
 import { estimateCost, formatCostTable } from '../cost/cost-model';
-import {
-  CostAssumptions,
-  CostInputNames,
-  CostModelError,
-  FixedCosts,
-  LIBRARY_INPUT_NAMES,
-  Workload,
-} from '../cost/cost-types';
+import { CostAssumptions, CostInputNames, FixedCosts, LIBRARY_INPUT_NAMES, Workload } from '../cost/cost-types';
 
 export const ESTIMATE_HELP = `Usage: batch-pipelines estimate [options]
 
@@ -82,7 +77,7 @@ function num(
   }
   const n = Number(value);
   if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min)) {
-    throw new CliUsageError(
+    throw CliError.usage(
       `--${name} '${value}' is not allowed; allowed: ${opts.integer ? 'a whole number' : 'a number'}` +
         `${opts.min !== undefined ? ` >= ${opts.min}` : ''}`,
     );
@@ -92,7 +87,7 @@ function num(
 
 /** `batch-pipelines estimate`: prints the cost table (or JSON). */
 export function estimateCommand(args: string[], io: CommandIO): number {
-  const { values } = parseArgs({
+  const { values } = parseFlags({
     args,
     options: {
       'items-per-week': { type: 'string' },
@@ -125,16 +120,16 @@ export function estimateCommand(args: string[], io: CommandIO): number {
   }
   for (const required of ['hours', 'vcpus', 'memory-gib'] as const) {
     if (values[required] === undefined) {
-      throw new CliUsageError(`--${required} is required; see batch-pipelines estimate --help`);
+      throw CliError.usage(`--${required} is required; see batch-pipelines estimate --help`);
     }
   }
   const perWeek = num('items-per-week', values['items-per-week'], { min: 0 });
   const perMonth = num('items-per-month', values['items-per-month'], { min: 0 });
   if (perWeek === undefined && perMonth === undefined) {
-    throw new CliUsageError('--items-per-week or --items-per-month is required; see batch-pipelines estimate --help');
+    throw CliError.usage('--items-per-week or --items-per-month is required; see batch-pipelines estimate --help');
   }
   if (perWeek !== undefined && perMonth !== undefined) {
-    throw new CliUsageError(
+    throw CliError.usage(
       `--items-per-week ${perWeek} and --items-per-month ${perMonth} were both given; give one of them ` +
         `(${perWeek} a week is ${Math.round((perWeek * 52) / 12).toLocaleString('en-US')} a month)`,
     );
@@ -170,8 +165,8 @@ export function estimateCommand(args: string[], io: CommandIO): number {
   try {
     estimate = estimateCost(workload, assumptions, { fixedCosts, inputNames: CLI_INPUT_NAMES });
   } catch (e) {
-    if (e instanceof CostModelError) {
-      throw new CliUsageError(e.message);
+    if (PipelineErrors.isCostModelError(e)) {
+      throw CliError.usage((e as Error).message);
     }
     throw e;
   }

@@ -1,5 +1,6 @@
-import { ItemFailure, JobFailure } from '../client/pipeline-client';
 import { CommandIO } from './io';
+import { ItemFailure } from '../client/executions/progress';
+import { JobFailure } from '../client/jobs/failures';
 import { FailedItem } from '../client/run-outcomes';
 
 /** One failed item in words: which, what error, and why. */

@@ -13,14 +13,6 @@ export interface CommandIO {
   readonly isTTY: boolean;
 }
 
-/** Wrong arguments: exit code 2 with the message. */
-export class CliUsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CliUsageError';
-  }
-}
-
 /** Documented exit codes of `batch-pipelines`. */
 export enum ExitCode {
   OK = 0,
@@ -28,6 +20,9 @@ export enum ExitCode {
   FAILED = 1,
   /** Invalid arguments or input. */
   USAGE = 2,
-  /** `watch` ended with failed jobs. */
+  /**
+   * The work looked at is not all well: `watch` ended with failed jobs or items (or the workflow run failed), or
+   * `diagnose` found jobs stuck in RUNNABLE.
+   */
   JOBS_FAILED = 3,
 }

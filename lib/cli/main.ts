@@ -1,20 +1,13 @@
-import { ESTIMATE_HELP, estimateCommand } from './estimate-command';
 import { splitFix } from './aws-errors';
-import { AwsCommandError } from './common';
-import { CliUsageError, CommandIO, ExitCode } from './io';
+import { CANCEL_HELP, cancelCommand } from './cancel-command';
+import { DIAGNOSE_HELP, diagnoseCommand } from './diagnose-command';
+import { CliError, EXIT_CODE_OF } from './errors';
+import { ESTIMATE_HELP, estimateCommand } from './estimate-command';
+import { CommandIO, ExitCode } from './io';
+import { RERUN_HELP, rerunCommand } from './rerun-command';
+import { START_HELP, startCommand } from './start-command';
+import { SUBMIT_HELP, submitCommand } from './submit-command';
 import { WATCH_HELP, watchCommand } from './watch-command';
-import {
-  CANCEL_HELP,
-  cancelCommand,
-  DIAGNOSE_HELP,
-  diagnoseCommand,
-  RERUN_HELP,
-  rerunCommand,
-  START_HELP,
-  startCommand,
-  SUBMIT_HELP,
-  submitCommand,
-} from './work-commands';
 
 export const MAIN_HELP = `Usage: batch-pipelines <command> [options]
 
@@ -29,7 +22,7 @@ Commands:
 
 Run batch-pipelines <command> --help for a command's options.
 
-Exit codes: 0 success; 1 AWS or runtime error; 2 invalid arguments; 3 watched jobs failed or stuck jobs found.
+Exit codes: 0 success; 1 AWS or runtime error; 2 invalid arguments; 3 watched jobs or items failed, or stuck jobs found.
 
 Region, profile and credentials come from the standard AWS SDK configuration chain (AWS_REGION, AWS_PROFILE, ...).
 `;
@@ -61,19 +54,16 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
   try {
     return await command.run(rest, io);
   } catch (e) {
-    const error = e as Error & { code?: string };
-    const usage = e instanceof CliUsageError || Boolean(error.code?.startsWith('ERR_PARSE_ARGS'));
-    const message = usage || e instanceof AwsCommandError ? error.message : `${error.name}: ${error.message}`;
-    const code = usage ? ExitCode.USAGE : ExitCode.FAILED;
+    // A command's own failures are CliErrors of a kind; anything else is a bug, reported with its name.
+    const error = CliError.isCliError(e) ? e : new CliError('runtime', `${(e as Error).name}: ${(e as Error).message}`);
+    const code = EXIT_CODE_OF[error.kind];
     if (rest.includes('--json')) {
       // Every line on stdout stays JSON: the error is the last record, where a reader of the stream looks.
       io.out(
-        JSON.stringify({
-          error: { command: name, kind: usage ? 'usage' : 'aws', ...splitFix(message), exitCode: code },
-        }),
+        JSON.stringify({ error: { command: name, kind: error.kind, ...splitFix(error.message), exitCode: code } }),
       );
     } else {
-      io.err(`batch-pipelines ${name}: ${message}`);
+      io.err(`batch-pipelines ${name}: ${error.message}`);
     }
     return code;
   }

@@ -8,6 +8,8 @@ export interface ProgressSnapshot {
   readonly total: number;
   /** The counts in words, e.g. `RUNNING 40, SUCCEEDED 9,960`. */
   readonly detail: string;
+  /** When the run ended (epoch ms), once it has: its elapsed time stops there, however late it is watched. */
+  readonly endedAt?: number;
 }
 
 /**
@@ -78,7 +80,7 @@ export class ProgressLine {
 
   /** `elapsed 1h 05m, 120/h, ETA 2h 10m`: the rate counts what finished since watching began. */
   private timing(p: ProgressSnapshot, at: number): string {
-    const parts = [`elapsed ${duration(at - this.since)}`];
+    const parts = [`elapsed ${duration((p.endedAt ?? at) - this.since)}`];
     const first = this.first!;
     const hours = (at - first.at) / 3_600_000;
     const rate = hours > 0 ? (p.done - first.done) / hours : 0;

@@ -1,17 +1,16 @@
-import { parseArgs } from 'util';
-import { aws, COMMON_HELP, COMMON_OPTIONS, defaultClientFactory } from './common';
-import { CliUsageError, CommandIO, ExitCode } from './io';
+import { aws, COMMON_HELP, COMMON_OPTIONS, defaultClientFactory, parseFlags } from './common';
+import { CliError } from './errors';
+import { CommandIO, ExitCode } from './io';
 import { describeAwsError } from './aws-errors';
 import { describeItem, describeJobFailure, printFailures } from './failure-text';
 import { ProgressLine } from './progress';
-import {
-  ClientInputError,
-  PipelineClient,
-  RUN_TAG,
-  RunCost,
-  RunProgress,
-  StatusCounts,
-} from '../client/pipeline-client';
+import { PipelineClientError } from '../client/errors';
+import { ExecutionFailures } from '../client/executions/failures';
+import { ExecutionProgress } from '../client/executions/progress';
+import { StatusCounts } from '../client/jobs/status';
+import { PipelineClient } from '../client/pipeline-client';
+import { RunCost } from '../client/run-cost';
+import { PipelineErrors } from '../core/validation-error';
 
 export const WATCH_HELP = `Usage: batch-pipelines watch --queue Q --run-id ID [options]
        batch-pipelines watch --job-id ID [--job-id ID ...] [options]
@@ -45,7 +44,7 @@ Exit codes: 0 all succeeded; 1 AWS error; 2 invalid arguments; 3 some jobs or it
 `;
 
 export async function watchCommand(args: string[], io: CommandIO, factory = defaultClientFactory): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseFlags({
     args,
     options: {
       ...COMMON_OPTIONS,
@@ -62,18 +61,16 @@ export async function watchCommand(args: string[], io: CommandIO, factory = defa
   }
   const jobs = values['job-id'] !== undefined || values.queue !== undefined || values['run-id'] !== undefined;
   if (values['execution-arn'] !== undefined && jobs) {
-    throw new CliUsageError(
+    throw CliError.usage(
       '--execution-arn follows a workflow run; --queue/--run-id and --job-id follow jobs: give one of them',
     );
   }
   if (values['execution-arn'] === undefined && !values['job-id'] && !(values.queue && values['run-id'])) {
-    throw new CliUsageError(
-      'give --queue and --run-id, --job-id, or --execution-arn; see batch-pipelines watch --help',
-    );
+    throw CliError.usage('give --queue and --run-id, --job-id, or --execution-arn; see batch-pipelines watch --help');
   }
   const interval = values.interval === undefined ? 5 : Number(values.interval);
   if (!(interval > 0)) {
-    throw new CliUsageError(`--interval '${values.interval}' is not allowed; allowed: seconds above 0`);
+    throw CliError.usage(`--interval '${values.interval}' is not allowed; allowed: seconds above 0`);
   }
   const client = factory(values);
   const options = { initialMs: interval * 1000 };
@@ -81,9 +78,9 @@ export async function watchCommand(args: string[], io: CommandIO, factory = defa
     return watchRun(client, values['execution-arn'], io, Boolean(values.json), options);
   }
   const ids =
-    values['job-id'] ?? (await aws(() => client.listRun(values.queue!, values['run-id']!))).map((j) => j.jobId!);
+    values['job-id'] ?? (await aws(() => client.listJobs(values.queue!, values['run-id']!))).map((j) => j.jobId);
   if (ids.length === 0) {
-    throw new CliUsageError(`no jobs named ${values['run-id']}-* on ${values.queue}; check --run-id and --queue`);
+    throw CliError.usage(`no jobs named ${values['run-id']}-* on ${values.queue}; check --run-id and --queue`);
   }
   const run = values.queue && values['run-id'] ? { queue: values.queue, runId: values['run-id'] } : undefined;
   return watchJobs(client, ids, io, Boolean(values.json), options, run);
@@ -97,12 +94,14 @@ async function watchJobs(
   options: { initialMs: number },
   run?: { queue: string; runId: string },
 ): Promise<number> {
-  const progress = new ProgressLine(io, Date.now());
+  // Drawn from the first look: the run's elapsed time counts from its first job's submission to its last one's stop.
+  let progress: ProgressLine | undefined;
   let last = '';
   const final = await aws(() =>
-    client.watch(
-      ids,
-      (counts) => {
+    client.watchJobs(ids, {
+      ...options,
+      onProgress: (counts, span) => {
+        progress ??= new ProgressLine(io, span.startedAt?.getTime() ?? Date.now());
         const detail = countsLine(counts);
         if (json) {
           if (detail !== last) {
@@ -110,16 +109,20 @@ async function watchJobs(
           }
         } else {
           const total = Object.values(counts).reduce((a, b) => a + b, 0);
-          progress.update({ done: counts.SUCCEEDED + counts.FAILED, total, detail });
+          progress.update({
+            done: counts.SUCCEEDED + counts.FAILED,
+            total,
+            detail,
+            endedAt: span.stoppedAt?.getTime(),
+          });
         }
         last = detail;
       },
-      options,
-    ),
+    }),
   );
-  progress.end();
+  progress?.end();
   // Which jobs (or array children) failed, and why: what a person needs to act on, not only how many.
-  const failed = final.FAILED > 0 ? await aws(() => client.failures(ids)) : [];
+  const failed = final.FAILED > 0 ? await aws(() => client.jobFailures(ids)) : [];
   const rerun = failed.length > 0 ? await rerunCommandFor(client, ids, run) : undefined;
   // What it cost, as `estimate` prices it; a watch that cannot price (a permission, an unknown type) still reports.
   let cost: RunCost | { error: string };
@@ -151,9 +154,9 @@ async function rerunCommandFor(
   ids: string[],
   run?: { queue: string; runId: string },
 ): Promise<string | undefined> {
-  const [job] = run ? [] : await aws(() => client.describe(ids.slice(0, 1)));
-  const queue = run?.queue ?? job?.jobQueue?.split('/').pop();
-  const runId = run?.runId ?? job?.tags?.[RUN_TAG];
+  const job = run ? undefined : await aws(() => client.jobRunOf(ids[0]));
+  const queue = run?.queue ?? job?.jobQueue;
+  const runId = run?.runId ?? job?.runId;
   return queue && runId ? `batch-pipelines rerun --queue ${queue} --run-id ${runId}` : undefined;
 }
 
@@ -167,9 +170,9 @@ async function watchRun(
   let progress: ProgressLine | undefined;
   let last = '';
   const end = await aws(() =>
-    client.followRun(
-      executionArn,
-      (p) => {
+    client.followExecution(executionArn, {
+      ...options,
+      onProgress: (p) => {
         progress ??= new ProgressLine(io, p.startDate?.getTime() ?? Date.now());
         const items = itemTotals(p);
         const detail = runLine(p, items);
@@ -181,21 +184,26 @@ async function watchRun(
           for (const f of p.newFailures) {
             progress.print(`  failed: ${describeItem(f)}`);
           }
-          progress.update({ done: items.succeeded + items.failed + items.aborted, total: items.total, detail });
+          progress.update({
+            done: items.succeeded + items.failed + items.aborted,
+            total: items.total,
+            detail,
+            endedAt: p.stopDate?.getTime(),
+          });
         }
         last = detail;
       },
-      options,
-    ),
+    }),
   );
   progress?.end();
   const items = itemTotals(end);
   // The run's own outcome list is the authority at the end: it includes items that never started.
-  const outcomes = await aws(async () => {
+  const outcomes = await aws(async (): Promise<ExecutionFailures | undefined> => {
     try {
-      return await client.runFailures(executionArn);
+      return await client.executionFailures(executionArn);
     } catch (e) {
-      if (e instanceof ClientInputError) {
+      // A run that kept no outcomes (it stopped before its fan-out ended): the Map Run's counts and the cause say it.
+      if (PipelineErrors.isClientError(e) && (e as PipelineClientError).kind === 'state') {
         return undefined;
       }
       throw e;
@@ -240,7 +248,7 @@ async function watchRun(
 }
 
 /** Items over every Map Run of the execution. */
-function itemTotals(p: RunProgress) {
+function itemTotals(p: ExecutionProgress) {
   const sum = (k: 'total' | 'pending' | 'running' | 'succeeded' | 'failed' | 'aborted') =>
     p.mapRuns.reduce((n, r) => n + r[k], 0);
   return {
@@ -253,7 +261,7 @@ function itemTotals(p: RunProgress) {
   };
 }
 
-function runLine(p: RunProgress, items: ReturnType<typeof itemTotals>): string {
+function runLine(p: ExecutionProgress, items: ReturnType<typeof itemTotals>): string {
   if (p.mapRuns.length === 0) {
     return p.status === 'RUNNING'
       ? 'RUNNING, no Distributed Map run yet (an inline fan-out has no item counts)'

@@ -1,5 +1,6 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { OutcomeStatus } from '../contract/outcome';
+import { PipelineClientError } from './errors';
 import { fanOutOfStateKey, ITEM_INPUT_KEYS, OUTCOME_FIELDS as F, SUMMARY_FIELDS } from '../contract/run-state';
 
 /**
@@ -87,7 +88,7 @@ export function failedFromRecords(records: Array<Record<string, unknown>>): Fail
  */
 export function failedFromResultFile(entries: unknown, file: string): FailedItem[] {
   if (!Array.isArray(entries)) {
-    throw new Error(`${file} is not a JSON array of child executions`);
+    throw new PipelineClientError('data', `${file} is not a JSON array of child executions`);
   }
   return entries.map((entry, n) => failedChild(entry as Record<string, unknown>, `${file} entry ${n}`));
 }
@@ -111,7 +112,7 @@ function failedChild(e: Record<string, unknown>, where: string): FailedItem {
   const input = parseJson(e.Input);
   const index = isRecord(input) ? input[ITEM_INPUT_KEYS.index] : undefined;
   if (!isRecord(input) || typeof index !== 'number') {
-    throw new Error(`${where}: its Input is not a fan-out item ({ item, index, run })`);
+    throw new PipelineClientError('data', `${where}: its Input is not a fan-out item ({ item, index, run })`);
   }
   const record = parseJson(e.Cause);
   const outcome = isRecord(record) ? record : undefined;
@@ -146,15 +147,6 @@ export function stateOutputs(events: HistoryEvent[]): Array<{ name: string; outp
   return out;
 }
 
-/** `s3://bucket/key` → its parts. */
-export function parseS3Uri(uri: string): { bucket: string; key: string } {
-  const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
-  if (!m) {
-    throw new Error(`'${uri}' is not an S3 URI (s3://bucket/key)`);
-  }
-  return { bucket: m[1], key: m[2] };
-}
-
 /** The run's manifest from its execution input, when it names one. */
 export function manifestOf(input: unknown): RunManifest | undefined {
   const m = isRecord(input) ? input.manifest : undefined;
@@ -164,6 +156,7 @@ export function manifestOf(input: unknown): RunManifest | undefined {
   return undefined;
 }
 
+/** JSON text parsed, or undefined when it is not text or not JSON. */
 export function parseJson(text: unknown): unknown {
   if (typeof text !== 'string') {
     return undefined;

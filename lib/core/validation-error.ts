@@ -32,7 +32,7 @@ const ERROR_KIND = Symbol.for('cdk-batch-pipelines.error-kind');
  * Marks `error` as one of this library's, for `PipelineErrors`.
  * @internal
  */
-export function markError(error: Error, kind: 'validation' | 'cost-model'): void {
+export function markError(error: Error, kind: 'validation' | 'cost-model' | 'client'): void {
   Object.defineProperty(error, ERROR_KIND, { value: kind, enumerable: false });
 }
 
@@ -56,6 +56,15 @@ export class PipelineErrors {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   public static isCostModelError(x: any): boolean {
     return typeof x === 'object' && x !== null && x[ERROR_KIND] === 'cost-model';
+  }
+
+  /**
+   * Whether `x` is a `PipelineClientError`: a request the client will not send, a run in a state the request cannot
+   * act on, or a manifest or result file it cannot read. Its `kind` says which.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  public static isClientError(x: any): boolean {
+    return typeof x === 'object' && x !== null && x[ERROR_KIND] === 'client';
   }
 
   private constructor() {}

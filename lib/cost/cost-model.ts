@@ -11,6 +11,8 @@ import {
   CostInputNames,
   CostLine,
   CostModelError,
+  DEFAULT_FARGATE_SPOT_DISCOUNT,
+  DEFAULT_SPOT_DISCOUNT,
   EstimateOptions,
   FARGATE_PRICE,
   FargatePrice,
@@ -66,8 +68,8 @@ export function estimateCost(
   );
   const a = {
     instanceTypes: assumptions.instanceTypes ?? defaultInstanceTypes(),
-    spotDiscount: assumptions.spotDiscount ?? 0.65,
-    fargateSpotDiscount: assumptions.fargateSpotDiscount ?? 0.7,
+    spotDiscount: assumptions.spotDiscount ?? DEFAULT_SPOT_DISCOUNT,
+    fargateSpotDiscount: assumptions.fargateSpotDiscount ?? DEFAULT_FARGATE_SPOT_DISCOUNT,
     spotInterruptionsPerHour: assumptions.spotInterruptionsPerHour ?? 0.03,
     checkpointing: assumptions.checkpointing ?? false,
     lostFractionPerInterruption: assumptions.lostFractionPerInterruption ?? (assumptions.checkpointing ? 0.05 : 0.5),

@@ -23,6 +23,19 @@ export const FARGATE_PRICE: FargatePrice = { vcpuHourUsd: 0.04048, gbHourUsd: 0.
 export const FARGATE_MIN_BILLED_SECONDS = 60;
 
 /**
+ * The Spot discount off On-Demand an estimate assumes unless told (`CostAssumptions.spotDiscount`): the middle of the
+ * 55..72% below On-Demand seen for memory-optimized pools in 2026. `PipelineClient.runCost` prices with it too.
+ */
+export const DEFAULT_SPOT_DISCOUNT = 0.65;
+
+/**
+ * The Fargate Spot discount off Fargate an estimate assumes unless told (`CostAssumptions.fargateSpotDiscount`):
+ * AWS's "up to 70%", which Fargate Spot tracks closely.
+ * @see https://aws.amazon.com/fargate/pricing/
+ */
+export const DEFAULT_FARGATE_SPOT_DISCOUNT = 0.7;
+
+/**
  * us-east-1 list prices of what a pipeline pays for beyond compute, used only when an estimate is asked for them
  * (`EstimateOptions.fixedCosts`). Prices are inputs to an estimate, not quotes: verify before publishing a number.
  * Composite and high-resolution alarms, interface VPC endpoints and KMS requests are not priced.

@@ -49,7 +49,7 @@ describe('PipelineClient against a local Batch endpoint', () => {
       ],
       manifestUri: 's3://input/manifests/run42.json',
     };
-    const first = await c.submit(request);
+    const first = await c.submitJobs(request);
     expect(first.map((j) => [j.jobName, j.arraySize, j.submitted])).toEqual([
       ['run42-align-0', 120, true],
       ['run42-call-0', 120, true],
@@ -58,14 +58,14 @@ describe('PipelineClient against a local Batch endpoint', () => {
     expect(server.calls.filter((c2) => c2.op === 'submitjob')).toHaveLength(4);
     expect(server.jobs[1].dependsOn).toEqual([{ jobId: server.jobs[0].jobId, type: 'N_TO_N' }]);
 
-    const again = await c.submit(request);
+    const again = await c.submitJobs(request);
     expect(again.every((j) => !j.submitted)).toBe(true);
     expect(server.jobs).toHaveLength(2);
 
     const seen: number[] = [];
-    const final = await c.watch(
+    const final = await c.watchJobs(
       again.map((j) => j.jobId),
-      (counts) => seen.push(counts.SUCCEEDED),
+      { onProgress: (counts) => seen.push(counts.SUCCEEDED) },
     );
     expect(final.SUCCEEDED).toBe(240);
     expect(seen[seen.length - 1]).toBe(240);
@@ -75,9 +75,10 @@ describe('PipelineClient against a local Batch endpoint', () => {
     const c = sdkClient(endpoint);
     let error: unknown;
     try {
-      await c.submit({
+      await c.submitJobs({
         runId: 'r',
         items: [{ sampleId: 'A' }],
+        idField: 'sampleId',
         stages: [{ name: 'align', jobDefinition: 'd', jobQueue: 'nope' }],
       });
     } catch (e) {
@@ -124,6 +125,8 @@ describe('batch-pipelines against a local Batch endpoint (child process)', () =>
         join(dir, 'batch-42.json'),
         '--run-id',
         runId,
+        '--id-field',
+        'sampleId',
       ],
       cliEnv,
     );
@@ -207,7 +210,7 @@ describe('watch names the failed children of a 10,000-child array job, and rerun
     endpoint = await server.start();
     s3.on(HeadObjectCommand, { Bucket: 'photos', Key: 'manifests/thumbs-1.json' }).resolves({ ETag: ETAG });
     // Submitted as `batch-pipelines submit --manifest-uri` does: one array job, the run tag, the manifest offset.
-    const [job] = await withS3().submit({ runId: 'thumbs-1', items: photos, stages: resize, manifestUri });
+    const [job] = await withS3().submitJobs({ runId: 'thumbs-1', items: photos, stages: resize, manifestUri });
     parent = job.jobId;
   });
   afterAll(() => s3.restore());

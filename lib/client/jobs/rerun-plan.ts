@@ -1,27 +1,18 @@
 import type { JobDetail } from '@aws-sdk/client-batch';
+import type { JobStage } from './submit';
 
 /**
  * Planning a rerun of the failed items of a run submitted as Batch jobs (`submit`): which stages it had, in which
  * order, on which queue and job definition, and which items failed, from what Batch keeps of the run's jobs.
  */
 
-/** A stage of the run, as its jobs show it. */
-export interface RerunStage {
-  /** The stage name (from the job names `<run>-<stage>-<chunk or item>`). */
-  readonly name: string;
-  /**
-   * The job definition's name without its revision: the rerun uses the latest active revision, so a fix registered
-   * since (more memory after an out-of-memory failure) applies.
-   * @see https://docs.aws.amazon.com/batch/latest/APIReference/API_SubmitJob.html (jobDefinition)
-   */
-  readonly jobDefinition: string;
-  /** The queue the stage ran on. */
-  readonly jobQueue: string;
-}
-
-/** The stages of a run's jobs, in the order they were submitted. */
-export function stagesOf(runId: string, jobs: JobDetail[], offsetEnv: string): RerunStage[] {
-  const first = new Map<string, { at: number; stage: RerunStage }>();
+/**
+ * The stages of a run's jobs, in the order they were submitted. Each names its job definition without revision: the
+ * rerun uses the latest active revision, so a fix registered since (more memory after an out-of-memory failure)
+ * applies.
+ */
+export function stagesOf(runId: string, jobs: JobDetail[], offsetEnv: string): JobStage[] {
+  const first = new Map<string, { at: number; stage: JobStage }>();
   for (const job of jobs) {
     const name = jobKey(runId, job, offsetEnv)?.stage;
     if (!name) {

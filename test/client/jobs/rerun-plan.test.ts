@@ -1,5 +1,5 @@
 import { JobDetail } from '@aws-sdk/client-batch';
-import { definitionName, jobKey, stagesOf } from '../../lib/client/job-rerun';
+import { definitionName, jobKey, stagesOf } from '../../../lib/client/jobs/rerun-plan';
 
 const OFFSET = 'BATCH_PIPELINES_OFFSET';
 /** Only the JobDetail fields the planner reads (names as in the DescribeJobs response syntax). */

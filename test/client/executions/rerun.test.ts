@@ -1,23 +1,22 @@
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   DescribeExecutionCommand,
-  ExecutionAlreadyExists,
   ExecutionDoesNotExist,
   GetExecutionHistoryCommand,
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ClientInputError, FailureKind } from '../../lib';
-import { runNameFor } from '../../lib/contract/run-names';
+import { FailureKind, PipelineErrors } from '../../../lib';
+import { runNameFor } from '../../../lib/contract/run-names';
 import {
   describeExecutionFailed,
   describeExecutionSucceeded,
   failedResultEntry,
   resultWriterManifest,
   stateExitedEvent,
-} from '../support/sfn-shapes';
-import { mockedPipelineClient } from '../support/clients';
+} from '../../support/sfn-shapes';
+import { mockedPipelineClient } from '../../support/clients';
 
 const sfnMock = mockClient(SFNClient);
 const s3Mock = mockClient(S3Client);
@@ -48,57 +47,7 @@ beforeEach(() => {
   sfnMock.reset();
   s3Mock.reset();
 });
-
-describe('start', () => {
-  test('names the execution after bucket, key and ETag (as the manifest trigger does) and passes the ETag', async () => {
-    s3Mock.on(HeadObjectCommand).resolves({ ETag: '"9b2cf535f27731c974343645a3985328"' });
-    sfnMock.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec', startDate: new Date(0) });
-    const out = await client().startExecution(SM, { bucket: 'in', key: 'manifests/batch-42.json' });
-    const manifest = { bucket: 'in', key: 'manifests/batch-42.json', etag: '9b2cf535f27731c974343645a3985328' };
-    expect(out).toMatchObject({ executionArn: 'arn:exec', name: runNameFor(manifest), alreadyStarted: false });
-    expect(sfnMock.commandCalls(StartExecutionCommand)[0].args[0].input).toEqual({
-      stateMachineArn: SM,
-      name: runNameFor(manifest),
-      input: JSON.stringify({ manifest }),
-    });
-  });
-
-  test('the same key in another bucket, or a key differing only in / and ., gets another name', async () => {
-    sfnMock.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec' });
-    const names = [];
-    for (const m of [
-      { bucket: 'in', key: 'manifests/batch-ok.json' },
-      { bucket: 'in', key: 'manifests-batch-ok.json' },
-      { bucket: 'other', key: 'manifests/batch-ok.json' },
-    ]) {
-      names.push((await client().startExecution(SM, m, { etag: 'same' })).name);
-    }
-    expect(new Set(names).size).toBe(3);
-  });
-
-  test('a manifest that already ran is reported as started, with its execution and status, not as an error', async () => {
-    sfnMock
-      .on(StartExecutionCommand)
-      .rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
-    sfnMock.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', startDate: new Date(0) });
-    const out = await client().startExecution(SM, { bucket: 'in', key: 'k.json' }, { etag: 'e' });
-    expect(out).toMatchObject({ alreadyStarted: true, status: 'SUCCEEDED' });
-    expect(out.executionArn).toBe(`arn:aws:states:us-east-1:123456789012:execution:Genomics:${out.name}`);
-  });
-
-  test('a server error is retried', async () => {
-    // The reported failure: an HTML 500 page, which the SDK fails to parse as JSON.
-    const html = Object.assign(new SyntaxError('Unexpected token \'<\', "<html>" is not valid JSON'), {
-      $response: { statusCode: 500 },
-    });
-    sfnMock.on(StartExecutionCommand).rejectsOnce(html).resolves({ executionArn: 'arn:exec' });
-    const out = await client().startExecution(SM, { bucket: 'in', key: 'k.json' }, { etag: 'e' });
-    expect(out.executionArn).toBe('arn:exec');
-    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(2);
-  });
-});
-
-describe('rerun', () => {
+describe('rerunExecution', () => {
   /** A run whose outcomes are in S3: 2 failed (one OOM, one malformed) and one never started. */
   function runWithResults() {
     const summary = {
@@ -165,7 +114,7 @@ describe('rerun', () => {
 
   test('results in S3: reruns the failed and never-started items, lists the malformed apart', async () => {
     runWithResults();
-    const out = await client().rerun(RUN);
+    const out = await client().rerunExecution(RUN);
     expect(out.failed.map((f) => [f.index, f.error])).toEqual([
       [3, 'align.OutOfMemory'],
       [8, 'PENDING'],
@@ -191,7 +140,7 @@ describe('rerun', () => {
 
   test('a dry run reads and writes nothing', async () => {
     runWithResults();
-    const out = await client().rerun(RUN, { dryRun: true });
+    const out = await client().rerunExecution(RUN, { dryRun: true });
     expect(out.failed).toHaveLength(2);
     expect(out.started).toBeUndefined();
     expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(0);
@@ -236,7 +185,7 @@ describe('rerun', () => {
     s3Mock.on(GetObjectCommand).resolves(body(samples.slice(0, 3)));
     s3Mock.on(PutObjectCommand).resolves({ ETag: '"e1"' });
     sfnMock.on(StartExecutionCommand).resolves({ executionArn: 'arn:rerun' });
-    const out = await client().rerun(RUN);
+    const out = await client().rerunExecution(RUN);
     expect(out.outcomes).toContain("state 'samples: for each item'");
     expect(s3Mock.commandCalls(GetObjectCommand)[0].args[0].input).toMatchObject({
       Bucket: 'in',
@@ -259,15 +208,21 @@ describe('rerun', () => {
     s3Mock
       .on(GetObjectCommand)
       .rejects(Object.assign(new Error('PreconditionFailed'), { $metadata: { httpStatusCode: 412 } }));
-    await expect(client().rerun(RUN)).rejects.toThrow(/changed since the run started \(its ETag is no longer etag-0\)/);
+    await expect(client().rerunExecution(RUN)).rejects.toThrow(
+      /changed since the run started \(its ETag is no longer etag-0\)/,
+    );
   });
 
   test('a running execution is refused with what to do', async () => {
     sfnMock
       .on(DescribeExecutionCommand)
       .resolves({ ...describeExecutionSucceeded({ executionArn: RUN, input, output: {} }), status: 'RUNNING' });
-    await expect(client().rerun(RUN)).rejects.toThrow(ClientInputError);
-    await expect(client().rerun(RUN)).rejects.toThrow(/is RUNNING: rerun reads a finished run/);
+    const refused = await client()
+      .rerunExecution(RUN)
+      .catch((e: unknown) => e);
+    expect(PipelineErrors.isClientError(refused)).toBe(true);
+    expect(refused).toMatchObject({ kind: 'state' });
+    await expect(client().rerunExecution(RUN)).rejects.toThrow(/is RUNNING: rerun reads a finished run/);
   });
 
   test('nothing failed: nothing written or started', async () => {
@@ -278,7 +233,7 @@ describe('rerun', () => {
         output: { ...input, samplesOutcomes: [{ index: 0, id: 'S0', status: 'SUCCEEDED' }] },
       }),
     );
-    const out = await client().rerun(RUN);
+    const out = await client().rerunExecution(RUN);
     expect(out.failed).toEqual([]);
     expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(0);
   });
@@ -297,6 +252,6 @@ describe('rerun', () => {
       }),
     );
     sfnMock.on(GetExecutionHistoryCommand).resolves({ events: [] });
-    await expect(client().rerun(RUN)).rejects.toThrow(/has no item outcomes.*batch-pipelines start --name/);
+    await expect(client().rerunExecution(RUN)).rejects.toThrow(/has no item outcomes.*batch-pipelines start --name/);
   });
 });

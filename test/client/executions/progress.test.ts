@@ -1,22 +1,23 @@
 import { DescribeExecutionCommand, ListExecutionsCommand, ListMapRunsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { mockedPipelineClient } from '../support/clients';
-import { MAP_RUN, RUN, threePolls } from '../support/run-scenarios';
-import { childExecutionArn } from '../support/sfn-shapes';
+import { mockedPipelineClient } from '../../support/clients';
+import { MAP_RUN, RUN, threePolls } from '../../support/run-scenarios';
+import { childExecutionArn } from '../../support/sfn-shapes';
 
 const sfnMock = mockClient(SFNClient);
 beforeEach(() => sfnMock.reset());
 
-test('followRun reports the Map Run counts each look, and each failed item once, as it fails', async () => {
+test('followExecution reports the Map Run counts each look, and each failed item once, as it fails', async () => {
   threePolls(sfnMock);
   const looks: Array<{ status: string; done: number; failed: string[] }> = [];
-  const end = await mockedPipelineClient().followRun(RUN, (p) =>
-    looks.push({
-      status: p.status,
-      done: p.mapRuns[0].succeeded + p.mapRuns[0].failed,
-      failed: p.newFailures.map((f) => `${f.index} ${f.id ?? ''} ${f.error}: ${f.reason}`),
-    }),
-  );
+  const end = await mockedPipelineClient().followExecution(RUN, {
+    onProgress: (p) =>
+      looks.push({
+        status: p.status,
+        done: p.mapRuns[0].succeeded + p.mapRuns[0].failed,
+        failed: p.newFailures.map((f) => `${f.index} ${f.id ?? ''} ${f.error}: ${f.reason}`),
+      }),
+  });
   expect(looks).toEqual([
     { status: 'RUNNING', done: 0, failed: [] },
     { status: 'RUNNING', done: 6, failed: ['3 S3 align.OutOfMemory: ran out of memory at 61440 MiB'] },
@@ -38,7 +39,7 @@ test('followRun reports the Map Run counts each look, and each failed item once,
 test('an inline fan-out has no Map Run: the run is followed by its status alone', async () => {
   sfnMock.on(DescribeExecutionCommand).resolves({ executionArn: RUN, name: 'w48', status: 'SUCCEEDED' });
   sfnMock.on(ListMapRunsCommand).resolves({ mapRuns: [] });
-  const p = await mockedPipelineClient().runProgress(RUN);
+  const p = await mockedPipelineClient().executionProgress(RUN);
   expect(p).toMatchObject({ status: 'SUCCEEDED', mapRuns: [], newFailures: [] });
   expect(sfnMock.commandCalls(ListExecutionsCommand)).toHaveLength(0);
 });

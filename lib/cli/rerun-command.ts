@@ -1,0 +1,118 @@
+import { aws, COMMON_HELP, COMMON_OPTIONS, defaultClientFactory, parseFlags, required } from './common';
+import { CliError } from './errors';
+import { describeJobFailure, printFailures } from './failure-text';
+import { CommandIO, ExitCode } from './io';
+import { describeStart } from './start-command';
+import { PipelineClient } from '../client/pipeline-client';
+import { FailedItem } from '../client/run-outcomes';
+
+export const RERUN_HELP = `Usage: batch-pipelines rerun --execution-arn ARN [--dry-run] [options]
+       batch-pipelines rerun --queue Q --run-id ID [--dry-run] [options]
+
+Runs again only the items of a finished run that failed or never ran. Rerunning twice runs them once.
+
+A workflow run (--execution-arn): reads the run's outcomes (its output, its failure summary, its history or its
+result files in S3), writes those items as a manifest next to the original (<key>.rerun-<run>.json) and starts the
+workflow on it. Items that failed because they are malformed (Item.Invalid) are listed, not rerun: fix them in the
+manifest.
+
+Jobs submitted with batch-pipelines submit (--queue and --run-id): finds the failed jobs and array children with
+Batch's reasons, and submits every stage again over only their items as the run <run-id>-rerun, with the latest
+revision of each job definition (a fix registered since applies). Array jobs: the items are read from the run's
+manifest and written next to it (<key>.rerun-<run-id>.json).
+
+  --execution-arn ARN      the finished workflow run
+  --queue Q --run-id ID    or the finished run of jobs
+  --dry-run                list what would be rerun; write, start and submit nothing
+${COMMON_HELP}
+
+Exit codes: 0 rerun started, already started, or nothing to rerun; 1 AWS error; 2 invalid arguments (e.g. the run is
+still going).
+`;
+
+export async function rerunCommand(args: string[], io: CommandIO, factory = defaultClientFactory): Promise<number> {
+  const { values } = parseFlags({
+    args,
+    options: {
+      ...COMMON_OPTIONS,
+      'execution-arn': { type: 'string' },
+      queue: { type: 'string' },
+      'run-id': { type: 'string' },
+      'dry-run': { type: 'boolean' },
+    },
+  });
+  if (values.help) {
+    io.out(RERUN_HELP);
+    return ExitCode.OK;
+  }
+  const jobs = values.queue !== undefined || values['run-id'] !== undefined;
+  if (jobs === (values['execution-arn'] !== undefined)) {
+    throw CliError.usage(
+      'give --execution-arn (a workflow run) or --queue and --run-id (jobs from submit); see batch-pipelines rerun --help',
+    );
+  }
+  const client = factory(values);
+  if (jobs) {
+    required(values, ['queue', 'run-id'], 'batch-pipelines rerun --help');
+    return rerunJobs(client, values.queue!, values['run-id']!, io, values);
+  }
+  const out = await aws(() => client.rerunExecution(values['execution-arn']!, { dryRun: values['dry-run'] }));
+  if (values.json) {
+    io.out(JSON.stringify(out, null, 2));
+    return ExitCode.OK;
+  }
+  const label = (f: FailedItem) => `${f.id ?? `item ${f.index}`} (#${f.index})`;
+  io.out(
+    `${out.name} ${out.status}: ${out.failed.length + out.invalid.length} item(s) did not succeed (outcomes: ${out.outcomes})`,
+  );
+  for (const f of out.failed) {
+    io.out(`  ${label(f)} ${f.error}: ${f.reason}`);
+  }
+  if (out.invalid.length > 0) {
+    io.out(`not rerun, fix these in s3://${out.manifest?.bucket}/${out.manifest?.key} first:`);
+    for (const f of out.invalid) {
+      io.out(`  ${label(f)} ${f.error}: ${f.reason}`);
+    }
+  }
+  if (out.failed.length === 0) {
+    io.out('nothing to rerun');
+  } else if (!out.started) {
+    io.out(`dry run: would rerun ${out.failed.length} item(s)`);
+  } else {
+    io.out(`rerunning ${out.failed.length} item(s) from ${out.rerunManifest}`);
+    io.out(describeStart(out.started));
+  }
+  return ExitCode.OK;
+}
+
+async function rerunJobs(
+  client: PipelineClient,
+  queue: string,
+  runId: string,
+  io: CommandIO,
+  flags: { json?: boolean; 'dry-run'?: boolean },
+): Promise<number> {
+  const out = await aws(() => client.rerunJobs(queue, runId, { dryRun: flags['dry-run'] }));
+  if (flags.json) {
+    io.out(JSON.stringify(out, null, 2));
+    return ExitCode.OK;
+  }
+  io.out(`${runId}: ${out.failed.length} failed job(s) or array children`);
+  printFailures(io, out.failed, describeJobFailure);
+  const what = (n: number) =>
+    `${n} item(s) through ${out.stages.map((s) => `${s.name} (${s.jobDefinition})`).join(', ')}`;
+  if (out.items.length === 0) {
+    io.out('nothing to rerun');
+  } else if (out.submitted.length === 0) {
+    io.out(`dry run: would rerun ${what(out.items.length)} as run ${out.rerunId}`);
+  } else {
+    const fresh = out.submitted.filter((j) => j.submitted).length;
+    io.out(
+      `rerunning ${what(out.items.length)} as run ${out.rerunId}` +
+        `${out.rerunManifest ? ` from ${out.rerunManifest}` : ''}: ${fresh} job(s) submitted, ` +
+        `${out.submitted.length - fresh} already there`,
+    );
+    io.out(`watch it: batch-pipelines watch --queue ${queue} --run-id ${out.rerunId}`);
+  }
+  return ExitCode.OK;
+}

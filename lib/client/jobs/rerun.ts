@@ -1,0 +1,155 @@
+import type { JobDetail } from '@aws-sdk/client-batch';
+import { describeJobs, listRunJobs } from './describe';
+import { JobFailure, jobFailures } from './failures';
+import { jobKey, stagesOf } from './rerun-plan';
+import { isRunId, JobStage, MAX_RUN_ID_LENGTH, SubmittedJob, submitJobs } from './submit';
+import { ITEM_ENV } from '../../contract/job-env';
+import { rerunIdOf, rerunManifestKey } from '../../contract/run-names';
+import { FINISHED_JOB_RETENTION_DAYS } from '../../private/limits';
+import { AwsCalls } from '../aws-calls';
+import { PipelineClientError } from '../errors';
+import { itemsAt, parseS3Uri, putItems } from '../manifests';
+
+/** Rerunning the failed items of a finished run of jobs, through every stage, once. */
+
+/** Finished jobs older than this are not rerun: a day short of the time Batch keeps them listed. */
+const RERUN_MAX_AGE_MS = (FINISHED_JOB_RETENTION_DAYS - 1) * 86_400_000;
+
+/**
+ * Options of `PipelineClient.rerunJobs`.
+ * @jsii ignore
+ */
+export interface RerunJobsOptions {
+  /**
+   * Only read: list what would be rerun, write and submit nothing.
+   * @default false
+   */
+  readonly dryRun?: boolean;
+}
+
+/**
+ * What `rerunJobs` found and did.
+ * @jsii ignore
+ */
+export interface JobRerunResult {
+  /** The run read. */
+  readonly runId: string;
+  /** The rerun's run id (`<run>-rerun`): its jobs are named after it, so rerunning twice submits once. */
+  readonly rerunId: string;
+  /** The failed jobs and array children of the run, with Batch's reasons. */
+  readonly failed: JobFailure[];
+  /** The run's stages, in order, as the rerun submits them (latest revision of each job definition). */
+  readonly stages: JobStage[];
+  /** The items rerun: manifest indexes (array jobs) or item ids (one job per item). */
+  readonly items: Array<number | string>;
+  /** Where the rerun's items were written (array jobs); absent on a dry run. */
+  readonly rerunManifest?: string;
+  /** What was submitted; empty on a dry run or with nothing to rerun. */
+  readonly submitted: SubmittedJob[];
+}
+
+/**
+ * Submits again the items of a finished run of jobs that failed: every stage, in order, over only those items, as
+ * the run `<run>-rerun` (so rerunning twice submits once). Array runs: the failed children's items are read from the
+ * run's manifest in S3 and written next to it (`<key>.rerun-<run>.json`), and array jobs over that manifest are
+ * submitted. One job per item: the failed jobs' parameters are the items. Each stage uses the latest revision of its
+ * job definition, so a fix registered since applies; environment overrides given to `submitJobs` through
+ * `JobStage.environment` are not carried over.
+ */
+export async function rerunJobs(
+  aws: AwsCalls,
+  jobQueue: string,
+  runId: string,
+  options: RerunJobsOptions,
+): Promise<JobRerunResult> {
+  // Listing a queue returns a run's jobs and array parents, never array children (Batch lists those by arrayJobId).
+  const jobs = await describeJobs(
+    aws,
+    (await listRunJobs(aws, jobQueue, runId)).map((j) => j.jobId),
+  );
+  if (jobs.length === 0) {
+    throw new PipelineClientError('state', `no jobs of run ${runId} on ${jobQueue}: check the run id and the queue`);
+  }
+  const open = jobs.filter((j) => j.status !== 'SUCCEEDED' && j.status !== 'FAILED');
+  if (open.length > 0) {
+    throw new PipelineClientError(
+      'state',
+      `run ${runId} is still going (${open.length} job(s) not done, e.g. ${open[0].jobName} ${open[0].status}): ` +
+        `rerun reads a finished run. Wait for it: batch-pipelines watch --queue ${jobQueue} --run-id ${runId}`,
+    );
+  }
+  // Batch forgets finished jobs after FINISHED_JOB_RETENTION_DAYS: an earlier stage's jobs may be gone, and a rerun
+  // would skip that stage.
+  const now = aws.now();
+  const oldest = Math.min(...jobs.map((j) => j.createdAt ?? now));
+  if (now - oldest > RERUN_MAX_AGE_MS) {
+    throw new PipelineClientError(
+      'state',
+      `run ${runId} started ${Math.floor((now - oldest) / 86_400_000)} days ago: Batch keeps finished jobs ` +
+        `for at least ${FINISHED_JOB_RETENTION_DAYS} days only, so some of its stages may no longer be listed and a ` +
+        'rerun could skip them. ' +
+        'Submit the failed items again with batch-pipelines submit (every stage) instead',
+    );
+  }
+  const rerunId = rerunIdOf(runId);
+  if (!isRunId(rerunId)) {
+    throw new PipelineClientError(
+      'input',
+      `run ${runId} is too long to rerun as ${rerunId} (${MAX_RUN_ID_LENGTH} characters at most)`,
+    );
+  }
+  const stages = stagesOf(runId, jobs, ITEM_ENV.offset);
+  const failed = await jobFailures(
+    aws,
+    jobs.map((j) => j.jobId!),
+  );
+  const base = { runId, rerunId, failed, stages };
+  if (failed.length === 0) {
+    return { ...base, items: [], submitted: [] };
+  }
+  const env = (job: JobDetail, name: string) => job.container?.environment?.find((e) => e.name === name)?.value;
+  const manifestUri = jobs.map((j) => env(j, ITEM_ENV.manifest)).find((u) => u);
+  if (manifestUri) {
+    const indexes = [...new Set(failed.map((f) => f.itemIndex).filter((i): i is number => i !== undefined))].sort(
+      (a, b) => a - b,
+    );
+    if (options.dryRun) {
+      return { ...base, items: indexes, submitted: [] };
+    }
+    // The run's jobs were submitted with this URI: one that is not s3://bucket/key is not the library's.
+    const manifest = parseS3Uri(manifestUri, 'data');
+    const key = rerunManifestKey(manifest.key, runId);
+    const rerunManifest = `s3://${manifest.bucket}/${key}`;
+    const items = await itemsAt(
+      aws,
+      { bucket: manifest.bucket, key: manifest.key, etag: jobs.map((j) => env(j, ITEM_ENV.etag)).find((e) => e) },
+      indexes,
+    );
+    // A rerun already submitted reads its manifest: rewriting it under its running children could move their items.
+    if ((await listRunJobs(aws, jobQueue, rerunId)).length === 0) {
+      await putItems(aws, manifest.bucket, key, items);
+    }
+    const submitted = await submitJobs(aws, { runId: rerunId, items, stages, manifestUri: rerunManifest });
+    return { ...base, items: indexes, rerunManifest, submitted };
+  }
+  // One job per item: a failed job's parameters are its item; the name says which field is the id.
+  const byId = new Map<string, { idField: string; item: Record<string, string> }>();
+  for (const f of failed) {
+    const job = jobs.find((j) => j.jobId === f.jobId);
+    const key = job && jobKey(runId, job, ITEM_ENV.offset);
+    if (job && key?.id && key.idField) {
+      byId.set(key.id, { idField: key.idField, item: { ...job.parameters } });
+    }
+  }
+  const ids = [...byId.keys()];
+  if (options.dryRun || ids.length === 0) {
+    return { ...base, items: ids, submitted: [] };
+  }
+  const submitted = await submitJobs(aws, {
+    runId: rerunId,
+    items: ids.map((id) => byId.get(id)!.item),
+    idField: byId.get(ids[0])?.idField,
+    stages,
+  });
+  return { ...base, items: ids, submitted };
+}

@@ -1,0 +1,70 @@
+import { BatchClient, DescribeJobsCommand } from '@aws-sdk/client-batch';
+import { mockClient } from 'aws-sdk-client-mock';
+import { countStatuses } from '../../../lib/client/jobs/status';
+import { clockedClient as client } from '../clocked-client';
+
+const batchMock = mockClient(BatchClient);
+
+beforeEach(() => batchMock.reset());
+
+describe('watching', () => {
+  test('counts array children from the status summary, and plain jobs by status', () => {
+    const counts = countStatuses([
+      {
+        jobId: 'a',
+        jobName: 'a',
+        jobQueue: 'q',
+        jobDefinition: 'd',
+        startedAt: 1,
+        status: 'PENDING',
+        arrayProperties: { size: 500, statusSummary: { RUNNING: 50, SUCCEEDED: 400, FAILED: 2, RUNNABLE: 40 } },
+      },
+      { jobId: 'b', jobName: 'b', jobQueue: 'q', jobDefinition: 'd', startedAt: 1, status: 'SUCCEEDED' },
+    ]);
+    // 500 - 492 children not created yet count as PENDING, with their parent.
+    expect(counts).toEqual({
+      SUBMITTED: 0,
+      PENDING: 8,
+      RUNNABLE: 40,
+      STARTING: 0,
+      RUNNING: 50,
+      SUCCEEDED: 401,
+      FAILED: 2,
+    });
+  });
+
+  test('describes 100 ids per call', async () => {
+    batchMock.on(DescribeJobsCommand).callsFake(async (input) => ({
+      jobs: input.jobs.map((id: string) => ({
+        jobId: id,
+        jobName: id,
+        jobQueue: 'q',
+        jobDefinition: 'd',
+        startedAt: 1,
+        status: 'SUCCEEDED',
+      })),
+    }));
+    const { c } = client();
+    const counts = await c.jobProgress(Array.from({ length: 250 }, (_, i) => `j${i}`));
+    expect(batchMock.commandCalls(DescribeJobsCommand).map((x) => x.args[0].input.jobs!.length)).toEqual([
+      100, 100, 50,
+    ]);
+    expect(counts.SUCCEEDED).toBe(250);
+  });
+
+  test('watch polls with a growing interval until every job is done', async () => {
+    const statuses = ['RUNNABLE', 'RUNNING', 'RUNNING', 'SUCCEEDED'];
+    let poll = 0;
+    batchMock.on(DescribeJobsCommand).callsFake(async () => ({
+      jobs: [{ jobId: 'j', jobName: 'j', jobQueue: 'q', jobDefinition: 'd', startedAt: 1, status: statuses[poll++] }],
+    }));
+    const { c, sleeps } = client();
+    const seen: string[] = [];
+    const final = await c.watchJobs(['j'], {
+      onProgress: (counts) => seen.push(Object.entries(counts).find(([, n]) => n > 0)![0]),
+    });
+    expect(seen).toEqual(['RUNNABLE', 'RUNNING', 'RUNNING', 'SUCCEEDED']);
+    expect(sleeps).toEqual([5000, 7500, 11250]);
+    expect(final.SUCCEEDED).toBe(1);
+  });
+});
