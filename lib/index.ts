@@ -9,7 +9,7 @@ export type { ProblemParts } from './core/validation-error';
 export { CapacityPlatform, PurchaseOption } from './compute/capacity';
 export type { ICapacity } from './compute/capacity';
 export { Ec2Capacity } from './compute/ec2-capacity';
-export type { ConcurrentJobs, Ec2CapacityProps } from './compute/ec2-capacity';
+export type { ConcurrentJobs, Ec2CapacityProps } from './compute/ec2-capacity-props';
 export { FargateCapacity } from './compute/fargate-capacity';
 export type { FargateCapacityProps } from './compute/fargate-capacity';
 export type { ImportedEc2CapacityOptions, ImportedFargateCapacityOptions } from './compute/imported-capacity';
@@ -42,7 +42,7 @@ export { JOB_METRICS_NAMESPACE, JobMetric } from './queues/job-metrics';
 
 // What a job is.
 export { Job } from './jobs/job';
-export type { JobProps } from './jobs/job';
+export type { JobProps } from './jobs/job-props';
 export type { IJob, ImportedJobOptions } from './jobs/job-ref';
 export { MultiNodeJob } from './jobs/multi-node-job';
 export type { MultiNodeJobProps, NodeRange } from './jobs/multi-node-job';

@@ -2,7 +2,7 @@ import { Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
-import type { Ec2CapacityProps } from './ec2-capacity';
+import type { Ec2CapacityProps } from './ec2-capacity-props';
 import { fitOnInstances } from './fit';
 import { InstanceCatalog } from './instance-catalog';
 import { fail, gib } from '../private/errors';

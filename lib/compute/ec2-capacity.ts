@@ -1,7 +1,6 @@
 import { Duration, Size } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { CapacityPlatform, ICapacity, PurchaseOption } from './capacity';
 import { fitOnEc2Capacity, warnUnknownInstanceTypes } from './capacity-fit';
@@ -15,6 +14,7 @@ import {
   validateVcpus,
   validateVolume,
 } from './ec2-capacity-checks';
+import { Ec2CapacityProps } from './ec2-capacity-props';
 import { createInstanceRole, createLaunchTemplate } from './ec2-instance-setup';
 import { ImportedEc2Capacity, ImportedEc2CapacityOptions } from './imported-capacity';
 import { FitResult, JobResources } from './fit';
@@ -24,155 +24,6 @@ import { fail } from '../private/errors';
 import { claimPhysicalName } from '../private/names';
 import { defaultPrivateSubnets } from '../private/subnets';
 import { ECS_AMI_MIN_ROOT_GIB } from '../private/limits';
-
-/** "N jobs of this size at once": the library derives `maxvCpus` from it. */
-export interface ConcurrentJobs {
-  /** How many jobs must be able to run at once. */
-  readonly jobs: number;
-  /** The size of one job. */
-  readonly resources: JobResources;
-}
-
-/** Props of `Ec2Capacity`. */
-export interface Ec2CapacityProps {
-  /** The VPC the instances run in. */
-  readonly vpc: ec2.IVpc;
-
-  /**
-   * Spot or On-Demand.
-   * @default PurchaseOption.SPOT - batch work is interruptible and retried by the jobs' default retry policy
-   */
-  readonly purchaseOption?: PurchaseOption;
-
-  /**
-   * Instance types Batch may launch. Must all share one CPU architecture.
-   * @default - `Ec2Capacity.DEFAULT_INSTANCE_TYPES` (r5, r6i, r7i in xlarge, 2xlarge and 4xlarge) unless
-   * `instanceClasses` is given
-   */
-  readonly instanceTypes?: ec2.InstanceType[];
-
-  /**
-   * Instance families Batch may launch, any size. Combined with `instanceTypes` when both are given.
-   * @default - none
-   */
-  readonly instanceClasses?: ec2.InstanceClass[];
-
-  /**
-   * The most vCPUs the environment scales to. Give this or `concurrentJobs`, not both.
-   * @default - derived from `concurrentJobs` when given, else 256
-   */
-  readonly maxvCpus?: number;
-
-  /**
-   * Size the environment for "N concurrent jobs of this size": `maxvCpus` becomes enough instance vCPUs for N such
-   * jobs on the least dense instance type they fit on, so whichever type Batch picks, N jobs run at once.
-   * @default - `maxvCpus` is used
-   */
-  readonly concurrentJobs?: ConcurrentJobs;
-
-  /**
-   * vCPUs kept running when idle.
-   * @default 0 - scales to zero and costs nothing when idle
-   */
-  readonly minvCpus?: number;
-
-  /**
-   * How Batch picks instances.
-   * @default - SPOT_PRICE_CAPACITY_OPTIMIZED for Spot (AWS's recommendation: fewer interruptions at low price);
-   * BEST_FIT_PROGRESSIVE for On-Demand (cheapest per vCPU, moves on when a type is short). Both allow in-place
-   * infrastructure updates, BEST_FIT does not.
-   */
-  readonly allocationStrategy?: batch.AllocationStrategy;
-
-  /**
-   * Spot only: the most a Spot instance may cost, as a percentage of its On-Demand price (1..100).
-   * @default - no limit below the On-Demand price (Batch's default, 100)
-   */
-  readonly spotBidPercentage?: number;
-
-  /**
-   * Let job containers reach the instance metadata service (IMDSv2 hop limit 2 instead of 1). Containers on the
-   * bridge network are one hop further than the instance, so with hop limit 1 they cannot get an IMDSv2 token and
-   * cannot take the instance role's credentials (the ECS agent's, with ECR pulls and logs on `*`): each job keeps to
-   * its own job role, which reaches it through the ECS credentials endpoint, not IMDS. Turn it on only for a tool
-   * that must read instance metadata itself.
-   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-instance-metadata-options.html
-   * @default false - hop limit 1
-   */
-  readonly containerMetadataAccess?: boolean;
-  /**
-   * Detailed (1-minute) CloudWatch monitoring of the instances. Costs extra per instance-hour (CloudWatch pricing
-   * for detailed monitoring metrics); `ComplianceControls` turns it on for a whole app.
-   * https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/manage-detailed-monitoring.html
-   * @default false - 5-minute basic monitoring, which costs nothing
-   */
-  readonly detailedMonitoring?: boolean;
-
-  /**
-   * Size of the encrypted gp3 root volume, which holds the OS and the container images.
-   * @default Size.gibibytes(50) - the ECS AMI's 30 GiB plus room for large bioinformatics images
-   */
-  readonly rootVolumeSize?: Size;
-
-  /**
-   * Adds an encrypted gp3 scratch volume of this size to every instance, formatted XFS and mounted at
-   * `scratchMountPath`, for large inputs that do not belong on the root volume.
-   * @default - no scratch volume
-   */
-  readonly scratchVolumeSize?: Size;
-
-  /**
-   * Where the scratch volume is mounted on the host.
-   * @default '/scratch'
-   */
-  readonly scratchMountPath?: string;
-
-  /**
-   * Subnets the instances run in.
-   * @default - the VPC's private subnets with egress, or its isolated subnets when it has none; never public
-   */
-  readonly vpcSubnets?: ec2.SubnetSelection;
-
-  /**
-   * Security groups of the instances.
-   * @default - one new group with no inbound rules and all outbound (to pull images and reach S3)
-   */
-  readonly securityGroups?: ec2.ISecurityGroup[];
-  /**
-   * Placement group the instances launch in: a cluster group (`new ec2.PlacementGroup(this, 'Cluster', { strategy:
-   * ec2.PlacementGroupStrategy.CLUSTER })`) puts the nodes of a multi-node job close together, for low-latency
-   * MPI/NCCL traffic. https://docs.aws.amazon.com/batch/latest/userguide/multi-node-parallel-jobs.html
-   * @default - none
-   */
-  readonly placementGroup?: ec2.IPlacementGroup;
-
-  /**
-   * Role of the instances (ECS agent).
-   * @default - a new role with the permissions of AWS's AmazonEC2ContainerServiceforEC2Role, inline (an AWS managed
-   * policy can change under you; cdk-nag AwsSolutions-IAM4)
-   */
-  readonly instanceRole?: iam.IRole;
-
-  /**
-   * How long a deploy that changes the environment's infrastructure (e.g. the launch template) lets running jobs
-   * finish before their instances are replaced.
-   * @default - as long as the longest timeout of the jobs bound to queues of this capacity (at least 30 minutes,
-   * Batch's default; at most 7,200, Batch's maximum), so a deploy never ends a job that is within its timeout
-   */
-  readonly updateTimeout?: Duration;
-
-  /**
-   * Whether a deploy that changes the infrastructure terminates running jobs at once.
-   * @default false - jobs get `updateTimeout` to finish
-   */
-  readonly terminateOnUpdate?: boolean;
-
-  /**
-   * Physical name of the compute environment. A fixed name prevents CloudFormation from replacing it.
-   * @default - CloudFormation generates one
-   */
-  readonly computeEnvironmentName?: string;
-}
 
 /**
  * EC2 capacity (Spot or On-Demand) for Batch jobs that scales to zero, with a launch template the construct owns:

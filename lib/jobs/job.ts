@@ -1,5 +1,5 @@
 import { IJob, ImportedJob, ImportedJobOptions } from './job-ref';
-import { Annotations, Duration, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -26,146 +26,21 @@ import { noteJobTimeout } from '../private/job-timeouts';
 import { fail } from '../private/errors';
 import { grantRunTagging } from '../private/run-names';
 import { checkFit } from './fit-check';
+import { LONG_SPOT_JOB_SECONDS } from '../private/limits';
 import {
-  FARGATE_MAX_EPHEMERAL_GIB,
-  FARGATE_MIN_EPHEMERAL_GIB,
-  LONG_SPOT_JOB_SECONDS,
-  MIN_JOB_MEMORY_MIB,
-} from '../private/limits';
-import { checkEnvironment, checkImage, checkTags, checkTimeout } from './job-checks';
+  checkEnvironment,
+  checkFargateOnly,
+  checkImage,
+  checkParameterDefaults,
+  checkResources,
+  checkScratch,
+  checkTags,
+  checkTimeout,
+  refParameters,
+} from './job-checks';
+import { JobProps } from './job-props';
 import { checkBatchName, claimPhysicalName, defaultJobDefinitionName } from '../private/names';
 import { ensureStackLimitChecks } from '../private/stack-limits';
-
-/** Props of `Job`. */
-export interface JobProps {
-  /**
-   * Queues the job is submitted to; the first is where it normally runs, others (e.g. an On-Demand escalation
-   * queue) must be of the same platform. The platform (EC2 or Fargate) follows them.
-   */
-  readonly queues: IJobQueue[];
-
-  /** The container image. */
-  readonly image: ecs.ContainerImage;
-
-  /**
-   * The command; `Ref::name` placeholders are replaced by submit-time parameters or `parameters` defaults.
-   * @default - the image's CMD
-   */
-  readonly command?: string[];
-
-  /**
-   * Default values of `Ref::` parameters used in `command`.
-   * @default - no defaults: every `Ref::` parameter must be passed at submit time
-   */
-  readonly parameters?: Record<string, string>;
-
-  /**
-   * Environment variables. Names starting with `AWS_BATCH` are reserved by Batch.
-   * @default - none
-   */
-  readonly environment?: Record<string, string>;
-
-  /**
-   * Secrets (Secrets Manager or SSM) exposed as environment variables; read access is granted to the execution role.
-   * @default - none
-   */
-  readonly secrets?: Record<string, batch.Secret>;
-
-  /** vCPUs per job: a whole number on EC2; 0.25, 0.5, 1, 2, 4, 8 or 16 on Fargate. */
-  readonly vcpus: number;
-
-  /** Memory per job. Must fit the usable memory of the queues' instance types (checked at synth). */
-  readonly memory: Size;
-
-  /**
-   * GPUs per job (EC2 only).
-   * @default 0
-   */
-  readonly gpus?: number;
-
-  /**
-   * How long one attempt may run before Batch stops it (at least 60 s; at most 14 days on Fargate).
-   * @default Duration.hours(24) - a hung job does not run (and cost) forever
-   */
-  readonly timeout?: Duration;
-
-  /**
-   * When Batch runs a failed attempt again.
-   * @default RetryPolicy.spotInterruptions(3) - retry Spot interruptions only, fail on anything else
-   */
-  readonly retryPolicy?: RetryPolicy;
-
-  /**
-   * Mount the EC2 capacity's scratch volume at this path in the container. Every EC2 capacity of the job's queues
-   * must have a scratch volume (`Ec2Capacity.scratchVolumeSize`).
-   * @default - no scratch mount
-   */
-  readonly scratchPath?: string;
-
-  /**
-   * Fargate only: ephemeral storage per task (21..200 GiB).
-   * @default - Fargate's 20 GiB
-   */
-  readonly ephemeralStorage?: Size;
-
-  /**
-   * Tags of the job definition, propagated to the jobs and their ECS tasks.
-   * @default - none
-   */
-  readonly tags?: Record<string, string>;
-
-  /**
-   * Name jobs of this definition are submitted with (up to 128 letters, digits, `-`, `_`), and the prefix of their
-   * log streams. A `Workflow` names the jobs it submits after its steps instead.
-   * @default - the construct id
-   */
-  readonly jobName?: string;
-
-  /**
-   * Physical name of the job definition.
-   * @default - `<stack name>_<construct path below the stack>`: every job definition of a stack shares the
-   * `<stack name>_` prefix, so a workflow's submit permission is one resource pattern however many jobs it runs
-   */
-  readonly jobDefinitionName?: string;
-
-  /**
-   * The log group, execution role and job role this job shares with the rest of the pipeline.
-   * @default - `SharedJobResources.of(this)`, one per stack
-   */
-  readonly shared?: SharedJobResources;
-
-  /**
-   * The role the container runs as. Give one to isolate this job's permissions from the pipeline's other jobs.
-   * @default - the shared job role
-   */
-  readonly jobRole?: iam.IRole;
-
-  /**
-   * The job runs as an array job: each child reads `AWS_BATCH_JOB_ARRAY_INDEX` (0-based) to pick its item. The size
-   * (2..10,000) is given at submit time.
-   * @default false
-   */
-  readonly arrayJob?: boolean;
-
-  /**
-   * The job saves progress and resumes from it when run again, so a Spot interruption loses little work. Silences
-   * the long-Spot-job warning.
-   * @default false
-   */
-  readonly checkpointing?: boolean;
-
-  /**
-   * Run the container privileged (EC2 only).
-   * @default false
-   */
-  readonly privileged?: boolean;
-
-  /**
-   * Packing efficiency (0..1) below which the fit check warns that the job wastes instances.
-   * @default 0.6
-   */
-  readonly packingThreshold?: number;
-}
 
 /**
  * A Batch job definition bound to the queues it is submitted to, checked at synth against every capacity of those
@@ -282,7 +157,7 @@ export class Job extends Construct implements IJob, iam.IGrantable {
     this.jobDefinitionName = props.jobDefinitionName ?? defaultJobDefinitionName(this);
     claimPhysicalName(this, 'job definition', 'jobDefinitionName', this.jobDefinitionName);
     this.resources = { vcpus: props.vcpus, memory: props.memory, gpus: props.gpus ?? 0 };
-    this.validateResources(props);
+    checkResources(this, this.platform, props);
     checkImage(this, props.image);
     this.timeout = checkTimeout(this, this.platform, props.timeout ?? Duration.hours(24));
     this.retryPolicy = props.retryPolicy ?? RetryPolicy.spotInterruptions(3);
@@ -291,7 +166,7 @@ export class Job extends Construct implements IJob, iam.IGrantable {
     checkTags(this, props.tags ?? {});
     this.parameterNames = refParameters(props.command ?? []);
     this.parameterDefaults = { ...(props.parameters ?? {}) };
-    this.validateParameters();
+    checkParameterDefaults(this, this.parameterNames, this.parameterDefaults);
     this.environmentNames = Object.keys(props.environment ?? {});
     this.arrayJob = props.arrayJob ?? false;
     this._checkpointing = props.checkpointing ?? false;
@@ -331,7 +206,7 @@ export class Job extends Construct implements IJob, iam.IGrantable {
           : undefined,
       });
     } else {
-      this.validateFargateOnly(props);
+      checkFargateOnly(this, props);
       this.container = new batch.EcsFargateContainerDefinition(this, 'Container', {
         ...common,
         fargateCpuArchitecture:
@@ -508,31 +383,11 @@ export class Job extends Construct implements IJob, iam.IGrantable {
       for (const w of found.warnings) {
         Annotations.of(this).addWarningV2(w.id, w.message);
       }
-      errors.push(...this.checkScratch(queue.capacities));
+      errors.push(...checkScratch(this, this.scratchPath, queue.capacities));
       this.checkEfsIngress(queue.capacities);
     }
     this.warnLongSpot();
     return errors;
-  }
-
-  private checkScratch(capacities: readonly ICapacity[]): string[] {
-    if (!this.scratchPath) {
-      return [];
-    }
-    return capacities
-      .filter(
-        (c) =>
-          c.platform === CapacityPlatform.EC2 && (c as { scratchMountPath?: string }).scratchMountPath !== '/scratch',
-      )
-      .map((c) =>
-        describeProblem(this, {
-          prop: 'scratchPath',
-          received: `'${this.scratchPath}'`,
-          problem: `needs a scratch volume mounted at /scratch on ${c.node.path}, which has none`,
-          allowed: 'scratchPath only when every EC2 capacity of the job has a scratch volume',
-          fix: `set scratchVolumeSize on ${c.node.path}, or remove scratchPath`,
-        }),
-      );
   }
 
   private checkEfsIngress(capacities: readonly ICapacity[]): void {
@@ -563,103 +418,4 @@ export class Job extends Construct implements IJob, iam.IGrantable {
         "let the workflow's Spot escalation rerun it on the On-Demand queue.",
     );
   }
-
-  private validateResources(props: JobProps): void {
-    const { vcpus, memory } = props;
-    const gpus = props.gpus ?? 0;
-    if (!Token.isUnresolved(vcpus)) {
-      const whole = Number.isInteger(vcpus);
-      if (!Number.isFinite(vcpus) || vcpus <= 0 || (this.platform === CapacityPlatform.EC2 && !whole)) {
-        fail(this, {
-          prop: 'vcpus',
-          received: `${vcpus}`,
-          allowed:
-            this.platform === CapacityPlatform.EC2
-              ? 'a whole number of at least 1 on EC2'
-              : '0.25, 0.5, 1, 2, 4, 8 or 16 on Fargate',
-          fix:
-            this.platform === CapacityPlatform.EC2
-              ? `use ${Number.isFinite(vcpus) ? Math.max(1, Math.ceil(vcpus)) : 4}`
-              : 'use a valid Fargate vCPU count, e.g. 1',
-        });
-      }
-    }
-    const mib = memory.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
-    if (!Number.isInteger(mib) || mib < MIN_JOB_MEMORY_MIB) {
-      fail(this, {
-        prop: 'memory',
-        received: `${mib} MiB`,
-        allowed: `whole MiB, at least ${MIN_JOB_MEMORY_MIB}`,
-        fix: 'give e.g. Size.gibibytes(30) or Size.mebibytes(512)',
-      });
-    }
-    if (!Number.isInteger(gpus) || gpus < 0) {
-      fail(this, {
-        prop: 'gpus',
-        received: `${gpus}`,
-        allowed: 'a whole number of at least 0',
-        fix: 'give the number of GPUs one job uses',
-      });
-    }
-  }
-
-  private validateParameters(): void {
-    for (const name of Object.keys(this.parameterDefaults)) {
-      if (!this.parameterNames.includes(name)) {
-        fail(this, {
-          prop: `parameters.${name}`,
-          received: `'${name}' (not used as Ref::${name} in command)`,
-          allowed: `defaults for parameters the command uses: ${this.parameterNames.join(', ') || 'none'}`,
-          fix: `use Ref::${name} in the command, or remove the default (a typo here would be silently ignored by Batch)`,
-        });
-      }
-    }
-  }
-
-  private validateFargateOnly(props: JobProps): void {
-    const ec2Only: Array<[string, boolean]> = [
-      ['gpus', (props.gpus ?? 0) > 0],
-      ['privileged', props.privileged === true],
-      ['scratchPath', props.scratchPath !== undefined],
-    ];
-    for (const [prop, set] of ec2Only) {
-      if (set) {
-        fail(this, {
-          prop,
-          received: 'on a Fargate queue',
-          allowed: `${prop} only on EC2 capacity`,
-          fix:
-            prop === 'gpus'
-              ? 'Fargate has no GPUs: submit this job to a queue of Ec2Capacity with g4dn/g5 instance types'
-              : prop === 'scratchPath'
-                ? 'use ephemeralStorage on Fargate'
-                : `remove ${prop}, or submit the job to an EC2 queue`,
-        });
-      }
-    }
-    if (props.ephemeralStorage) {
-      const g = props.ephemeralStorage.toGibibytes({ rounding: SizeRoundingBehavior.NONE });
-      if (!Number.isInteger(g) || g < FARGATE_MIN_EPHEMERAL_GIB || g > FARGATE_MAX_EPHEMERAL_GIB) {
-        fail(this, {
-          prop: 'ephemeralStorage',
-          received: `${g} GiB`,
-          allowed: `whole GiB from ${FARGATE_MIN_EPHEMERAL_GIB} to ${FARGATE_MAX_EPHEMERAL_GIB}`,
-          fix: 'give e.g. Size.gibibytes(100)',
-        });
-      }
-    }
-  }
-}
-
-/** Names of `Ref::name` placeholders in a command, in order of first use. */
-export function refParameters(command: readonly string[]): string[] {
-  const names: string[] = [];
-  for (const arg of command) {
-    for (const m of arg.matchAll(/Ref::([A-Za-z0-9_]+)/g)) {
-      if (!names.includes(m[1])) {
-        names.push(m[1]);
-      }
-    }
-  }
-  return names;
 }
