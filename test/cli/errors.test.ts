@@ -1,5 +1,8 @@
 import { createServer, Server } from 'net';
+import { PipelineClientError } from '../../lib';
 import { describeAwsError } from '../../lib/cli/aws-errors';
+import { aws } from '../../lib/cli/common';
+import { CliError, EXIT_CODE_OF } from '../../lib/cli/errors';
 import { runCliAsync, runMain } from '../support/cli';
 
 // Real failures, not fixtures: a port nothing listens on, and a name that cannot resolve (RFC 6761 reserves .invalid).
@@ -110,4 +113,33 @@ test.each([
   const error = Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 403 } });
   expect(describeAwsError(error)).toContain(`Fix: ${fix}`);
   expect(describeAwsError(error)).not.toContain('access denied');
+});
+
+describe('the CLI maps error kinds to exit codes', () => {
+  test.each([
+    ['input', 'usage', 2],
+    ['state', 'usage', 2],
+    ['data', 'runtime', 1],
+  ] as const)('a client error of kind %s is a %s error, exit %d', async (kind, cliKind, exitCode) => {
+    const error = await aws(() => Promise.reject(new PipelineClientError(kind, 'what went wrong'))).catch((e) => e);
+    expect(CliError.isCliError(error)).toBe(true);
+    expect(error).toMatchObject({ kind: cliKind, message: 'what went wrong' });
+    expect(EXIT_CODE_OF[(error as CliError).kind]).toBe(exitCode);
+  });
+
+  test('any other error in an AWS call is an aws error, exit 1, in one line with the fix', async () => {
+    const denied = Object.assign(new Error('User is not authorized to perform: batch:SubmitJob'), {
+      name: 'AccessDeniedException',
+      $metadata: { httpStatusCode: 403 },
+    });
+    const error = await aws(() => Promise.reject(denied)).catch((e) => e);
+    expect(error).toMatchObject({ kind: 'aws', message: expect.stringMatching(/^access denied: .*Fix: /) });
+    expect(EXIT_CODE_OF.aws).toBe(1);
+  });
+
+  test('an unknown flag is a usage error, exit 2', async () => {
+    const r = await runMain(['diagnose', '--queue', 'q', '--olderthan', '5']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^batch-pipelines diagnose: Unknown option '--olderthan'/);
+  });
 });

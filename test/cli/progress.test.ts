@@ -63,3 +63,11 @@ test.each([
 ])('duration(%p) is %p', (ms, text) => {
   expect(duration(ms)).toBe(text);
 });
+
+test('a run that has ended: elapsed counts to its end however late the line is drawn', () => {
+  const start = Date.UTC(2026, 10, 23, 2, 0, 0);
+  const t = io(false);
+  const p = new ProgressLine(t.io, start, () => start + HOUR);
+  p.update({ done: 3, total: 3, detail: 'SUCCEEDED 3', endedAt: start + 4_000 });
+  expect(t.out).toEqual(['03:00:00 [##############################] 3/3 SUCCEEDED 3 | elapsed 4s']);
+});

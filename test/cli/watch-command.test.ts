@@ -1,3 +1,4 @@
+import { BatchClient, DescribeJobQueuesCommand, DescribeJobsCommand } from '@aws-sdk/client-batch';
 import { DescribeExecutionCommand, DescribeMapRunCommand, ListMapRunsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CommandIO } from '../../lib/cli/io';
@@ -7,6 +8,7 @@ import { MAP_RUN, RUN, threePolls } from '../support/run-scenarios';
 import { describeExecutionSucceeded, describeMapRun, mapRunListItem } from '../support/sfn-shapes';
 
 const sfnMock = mockClient(SFNClient);
+const batchMock = mockClient(BatchClient);
 
 function io(isTTY = false) {
   const out: string[] = [];
@@ -20,7 +22,10 @@ function io(isTTY = false) {
   return { io: value, out, status };
 }
 
-beforeEach(() => sfnMock.reset());
+beforeEach(() => {
+  sfnMock.reset();
+  batchMock.reset();
+});
 
 describe('watch --execution-arn follows a workflow run', () => {
   test('off a terminal: one line per change, each failed item as it fails, the outcome and the rerun command', async () => {
@@ -121,5 +126,49 @@ describe('watch --execution-arn follows a workflow run', () => {
     ).rejects.toThrow(
       '--execution-arn follows a workflow run; --queue/--run-id and --job-id follow jobs: give one of them',
     );
+  });
+});
+
+describe('a run that already ended: elapsed stops at its end, not at the time it is watched', () => {
+  // Watched long after: the run took 4 s, whenever `watch` looks at it.
+  const started = new Date('2026-11-23T02:00:00.000Z');
+  const stopped = new Date(started.getTime() + 4_000);
+
+  test('a workflow run: from its startDate to its stopDate', async () => {
+    sfnMock.on(DescribeExecutionCommand).resolves({
+      ...describeExecutionSucceeded({
+        executionArn: RUN,
+        input: {},
+        output: { samplesOutcomes: [{ index: 0, id: 'S0', status: 'SUCCEEDED' }] },
+      }),
+      startDate: started,
+      stopDate: stopped,
+    });
+    sfnMock.on(ListMapRunsCommand).resolves({ mapRuns: [] });
+    const t = io();
+    expect(await watchCommand(['--execution-arn', RUN], t.io, mockedPipelineClient)).toBe(0);
+    expect(t.out[0]).toMatch(/^\d\d:\d\d:\d\d \[\.+\] 0\/\? SUCCEEDED \| elapsed 4s$/);
+  });
+
+  test("jobs: from the first job's createdAt to the last one's stoppedAt", async () => {
+    // JobDetail times are epoch milliseconds (https://docs.aws.amazon.com/batch/latest/APIReference/API_JobDetail.html).
+    batchMock.on(DescribeJobsCommand).resolves({
+      jobs: [
+        {
+          jobId: 'j1',
+          jobName: 'r1-align-S0',
+          jobQueue: 'arn:aws:batch:us-east-1:123456789012:job-queue/standard',
+          jobDefinition: 'align:1',
+          status: 'SUCCEEDED',
+          createdAt: started.getTime(),
+          startedAt: started.getTime() + 1_000,
+          stoppedAt: stopped.getTime(),
+        },
+      ],
+    });
+    batchMock.on(DescribeJobQueuesCommand).resolves({ jobQueues: [] });
+    const t = io();
+    expect(await watchCommand(['--job-id', 'j1'], t.io, mockedPipelineClient)).toBe(0);
+    expect(t.out[0]).toMatch(/^\d\d:\d\d:\d\d \[#+\] 1\/1 SUCCEEDED 1 \| elapsed 4s$/);
   });
 });
