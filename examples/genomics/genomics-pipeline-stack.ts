@@ -293,6 +293,8 @@ export class GenomicsPipelineStack extends Stack {
     // goes to S3 under runs/ (the result files list failed samples with their reasons); the cohort step runs over the
     // samples that succeeded unless more than 10% failed (the default policy), and reads which from SAMPLES_RESULTS.
     const samples = new FanOut('samples', {
+      idField: 'sampleId',
+      itemFields: ['sampleId', 'inputUri', 'outputUri'],
       maxConcurrency: maxConcurrentJobs,
       manifest: { bucket: this.inputBucket, prefix: 'manifests/' },
       results: { bucket: this.resultsBucket, prefix: 'runs/' },

@@ -38,8 +38,8 @@ export interface ManifestSource {
 }
 
 /**
- * Where a Distributed Map writes each item's outcome, instead of keeping it in the execution state (which holds about
- * a thousand). Needed for runs of thousands of items.
+ * Where a Distributed Map writes each item's outcome, instead of keeping it in the execution state (which holds only
+ * as many items as their outcomes fit in 256 KiB: see `FanOutOptions.results`). Needed for runs of more items.
  */
 export interface ResultsDestination {
   /** The bucket; the workflow may write objects only under `prefix` of it. */
@@ -63,20 +63,23 @@ export interface FanOutOptions {
   readonly manifest?: ManifestSource;
   /**
    * Write each item's outcome to S3 instead of the execution output (Distributed Map only). The execution state then
-   * holds no per-item data, so a run is not limited to the 134 items whose outcomes fit the state; with `manifest` a
-   * run can have tens of thousands. Every item runs to its end; then the failure policy is applied to the Map Run's
-   * counts.
-   * @default - outcomes are listed in the execution output (at most 134 items per run; required with `manifest`)
+   * holds no per-item data, so a run is not limited to as many items as their outcomes fit in the 256 KiB state (each
+   * item is reserved room for its input and its longest outcome record, ITEM_BYTES + OUTCOME_BYTES: 134 items at the
+   * default record size, MAX_ITEMS_IN_STATE); with `manifest` a run can have tens of thousands. Every item runs to its
+   * end; then the failure policy is applied to the Map Run's counts.
+   * @default - outcomes are listed in the execution output (at most as many items per run as their outcomes fit in
+   * the state: 134 at the default record size; required with `manifest`)
    */
   readonly results?: ResultsDestination;
   /**
-   * Where the items are in the execution input.
-   * @default '$.samples'
+   * Where the items are in the execution input (a JSON array of objects), e.g. `'$.samples'`.
+   * @default '$.items' - the execution input's `items` field; unused with `manifest`
    */
   readonly itemsPath?: string;
   /**
-   * The item field that identifies an item in outcomes, job names' console view and checkpoint paths.
-   * @default 'sampleId'
+   * The item field that identifies an item in outcomes, job names' console view and checkpoint paths, e.g.
+   * `'sampleId'`.
+   * @default 'id'
    */
   readonly idField?: string;
   /**
@@ -84,8 +87,9 @@ export interface FanOutOptions {
    * steps read (`shareIdentifier: '$.item.lab'` a string, `arraySizePath: '$.item.chunks'` a number), before any of
    * its jobs is submitted: an item that lacks one (a malformed manifest line) fails alone with `Item.Invalid`, the
    * others run. Job parameters and environment overrides may read them; a job parameter with the same name as a field
-   * is filled from it.
-   * @default ['sampleId', 'inputUri', 'outputUri']
+   * is filled from it. List every field the jobs' `Ref::` parameters read, e.g.
+   * `['sampleId', 'inputUri', 'outputUri']`.
+   * @default - just the id field (`[idField]`)
    */
   readonly itemFields?: string[];
   /**
@@ -158,9 +162,9 @@ export class FanOut {
     public readonly name: string,
     options: FanOutOptions = {},
   ) {
-    this.itemsPath = options.itemsPath ?? '$.samples';
-    this.idField = options.idField ?? 'sampleId';
-    this.fields = [...(options.itemFields ?? ['sampleId', 'inputUri', 'outputUri'])];
+    this.itemsPath = options.itemsPath ?? '$.items';
+    this.idField = options.idField ?? 'id';
+    this.fields = [...(options.itemFields ?? [this.idField])];
     this.maxConcurrency = options.maxConcurrency ?? 50;
     this.expectedItems = options.expectedItems ?? 500;
     this.mode = options.mode ?? FanOutMode.AUTO;

@@ -2,6 +2,7 @@ import { Duration, Size, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { RunOptions, StateMachine } from 'aws-local-stepfunctions';
+import { Construct } from 'constructs';
 
 type Handlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
 type Json = Parameters<Handlers[string]>[0];
@@ -13,11 +14,18 @@ import { FanOut, FanOutOptions, Job, JobQueue, Workflow, WorkflowStep, WorkflowS
 
 const image = ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:1.36');
 
-/** The reference pipeline: per sample align, then call-variants and qc in parallel; then aggregate. */
-export function genomicsPipeline(
-  fanOutOptions: FanOutOptions = {},
-  stepOptions: Partial<Record<'align' | 'callVariants' | 'qc' | 'aggregate', Partial<WorkflowStepOptions>>> = {},
-) {
+/**
+ * The reference pipeline's items: samples in the input's `samples` field, each `{ sampleId, inputUri, outputUri }`
+ * (the library's defaults are neutral: `$.items`, `id`, just the id).
+ */
+export const SAMPLE_ITEMS = {
+  itemsPath: '$.samples',
+  idField: 'sampleId',
+  itemFields: ['sampleId', 'inputUri', 'outputUri'],
+} satisfies FanOutOptions;
+
+/** The reference pipeline's stack, queues and jobs (align, call-variants, qc, aggregate), without steps. */
+export function genomicsJobs() {
   const { app, stack, vpc } = stackWithVpc();
   const c = capacities(stack, vpc);
   const standard = JobQueue.spotFirst(stack, 'Standard', c.spot, c.onDemand);
@@ -37,8 +45,22 @@ export function genomicsPipeline(
     qc: job('Qc', ['qc', 'Ref::sampleId'], 7, 1),
     aggregate: job('Aggregate', ['aggregate'], 30, 2),
   };
-  // 100 samples: outcomes kept in the execution state hold at most 134 items (every one may fail with a full record).
-  const samples = new FanOut('samples', { expectedItems: 100, ...fanOutOptions });
+  return { app, stack, standard, urgent, jobs };
+}
+
+/**
+ * The reference pipeline's steps over `g`'s jobs: per sample align, then call-variants and qc in parallel; then
+ * aggregate. Steps are values: a plan can be made of them without a workflow (and without a synth).
+ */
+export function genomicsSteps(
+  g: ReturnType<typeof genomicsJobs>,
+  fanOutOptions: FanOutOptions = {},
+  stepOptions: Partial<Record<'align' | 'callVariants' | 'qc' | 'aggregate', Partial<WorkflowStepOptions>>> = {},
+) {
+  const jobs = g.jobs;
+  // 100 samples: outcomes kept in the execution state hold at most MAX_ITEMS_IN_STATE (134) items, every one of which
+  // may fail with a full record.
+  const samples = new FanOut('samples', { ...SAMPLE_ITEMS, expectedItems: 100, ...fanOutOptions });
   const align = new WorkflowStep('align', { job: jobs.align, forEach: samples, ...stepOptions.align });
   const callVariants = new WorkflowStep('callVariants', {
     job: jobs.callVariants,
@@ -52,8 +74,29 @@ export function genomicsPipeline(
     dependsOn: [callVariants, qc],
     ...stepOptions.aggregate,
   });
-  const workflow = new Workflow(stack, 'Pipeline', { steps: [align, callVariants, qc, aggregate] });
-  return { app, stack, standard, urgent, jobs, samples, steps: { align, callVariants, qc, aggregate }, workflow };
+  return { samples, steps: { align, callVariants, qc, aggregate } };
+}
+
+/** The reference pipeline: per sample align, then call-variants and qc in parallel; then aggregate. */
+export function genomicsPipeline(
+  fanOutOptions: FanOutOptions = {},
+  stepOptions: Partial<Record<'align' | 'callVariants' | 'qc' | 'aggregate', Partial<WorkflowStepOptions>>> = {},
+) {
+  const g = genomicsJobs();
+  const { samples, steps } = genomicsSteps(g, fanOutOptions, stepOptions);
+  const workflow = new Workflow(g.stack, 'Pipeline', {
+    steps: [steps.align, steps.callVariants, steps.qc, steps.aggregate],
+  });
+  return { ...g, samples, steps, workflow };
+}
+
+/** A construct at `path` (e.g. 'Test/Wf'), for plan checks whose messages name the construct they are for. */
+export function scopeAt(path: string): Construct {
+  let scope = new Construct(undefined as unknown as Construct, '');
+  for (const id of path.split('/')) {
+    scope = new Construct(scope, id);
+  }
+  return scope;
 }
 
 /** One call of a submit state, as the local run saw it. */

@@ -5,7 +5,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { BatchPipelinesValidationError, FanOut, ManifestTrigger, Workflow, WorkflowStep } from '../../lib';
 import { runNameFor, runNameSource } from '../../lib/contract/run-names';
 import { aslOf } from '../support/asl';
-import { genomicsPipeline } from '../support/pipeline';
+import { genomicsPipeline, SAMPLE_ITEMS } from '../support/pipeline';
 import {
   S3_OBJECT_CREATED_EVENT,
   START_EXECUTION_ALREADY_EXISTS_ERRORS,
@@ -26,6 +26,7 @@ function withManifest(bucketProps: s3.BucketProps = { eventBridgeEnabled: true }
   const stack = base.stack;
   const input = new s3.Bucket(stack, 'Input', bucketProps);
   const samples = new FanOut('samples', {
+    ...SAMPLE_ITEMS,
     manifest: { bucket: input, prefix: 'manifests/', ...manifest },
     results: { bucket: input, prefix: 'runs/' },
   });
