@@ -117,22 +117,28 @@ export { ComplianceControls } from './compliance/compliance-controls';
 export type { ComplianceControlsProps } from './compliance/compliance-controls';
 
 // Running work from code (TypeScript only: the client runs on the AWS SDK for JavaScript).
-export { ClientInputError, PipelineClient } from './client/pipeline-client';
+export { PipelineClient } from './client/pipeline-client';
+export type { PipelineClientOptions } from './client/pipeline-client';
+export { PipelineClientError } from './client/errors';
+export type { ClientErrorKind } from './client/errors';
+export type { JobStage, SubmitRequest, SubmittedJob } from './client/jobs/submit';
+export type { JobRun, RunJob } from './client/jobs/describe';
+export type { StatusCounts } from './client/jobs/status';
+export type { JobsSpan, WatchJobsOptions } from './client/jobs/watch';
+export type { JobFailure } from './client/jobs/failures';
+export type { JobRerunResult, RerunJobsOptions } from './client/jobs/rerun';
+export type { CancelJobsOptions, CancelResult } from './client/jobs/cancel';
+export type { PollOptions } from './client/aws-calls';
+export type { RunCostOptions } from './client/cost';
+export type { RunCost } from './client/run-cost';
+export type { DiagnoseOptions, StuckJob } from './client/diagnose';
+export type { StartedExecution, StartExecutionOptions } from './client/executions/start';
 export type {
-  CancelResult,
+  ExecutionProgress,
+  FollowExecutionOptions,
   ItemFailure,
-  JobFailure,
-  JobRerunResult,
   MapRunProgress,
-  PipelineClientOptions,
-  RerunResult,
-  RunCost,
-  RunFailures,
-  RunProgress,
-  StartedExecution,
-  StatusCounts,
-  StuckJob,
-  SubmitRequest,
-  SubmitStage,
-  SubmittedJob,
-} from './client/pipeline-client';
+} from './client/executions/progress';
+export type { ExecutionFailures } from './client/executions/failures';
+export type { ExecutionRerunResult, RerunExecutionOptions } from './client/executions/rerun';
+export type { FailedItem, RunManifest } from './client/run-outcomes';
