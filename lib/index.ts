@@ -34,10 +34,10 @@ export { JobQueue } from './queues/job-queue';
 export type {
   FairShare,
   FairShareOptions,
-  ImportedJobQueueOptions,
   JobQueueProps,
   QueuePresetOptions,
 } from './queues/job-queue';
+export type { ImportedJobQueueOptions } from './queues/imported-job-queue';
 export { JOB_METRICS_NAMESPACE, JobMetric } from './queues/job-metrics';
 
 // What a job is.
