@@ -44,7 +44,7 @@ async function jobsOf(prefix: string) {
   }));
 }
 
-/** `batch-pipelines submit` of one run's stages over sample ids, on the fixture's queue. */
+/** `batch-pipelines submit` of one run's stages over sample ids (each item's `sampleId`), on the fixture's queue. */
 function submit(runId: string, stages: string[], sampleIds: string[], extra: string[] = []) {
   return cli([
     'submit',
@@ -55,6 +55,8 @@ function submit(runId: string, stages: string[], sampleIds: string[], extra: str
     items(`${runId}.json`, sampleIds),
     '--run-id',
     runId,
+    '--id-field',
+    'sampleId',
     ...extra,
   ]);
 }
@@ -100,6 +102,8 @@ describe('batch-pipelines against moto', () => {
       '--queue',
       'standard',
       ...stages,
+      '--id-field',
+      'sampleId',
       '--items',
       items('w48.json', ['S1', 'S2']),
       '--run-id',
@@ -112,6 +116,8 @@ describe('batch-pipelines against moto', () => {
       '--queue',
       'standard',
       ...stages,
+      '--id-field',
+      'sampleId',
       '--items',
       items('w48b.json', ['S1']),
       '--run-id',
@@ -124,6 +130,8 @@ describe('batch-pipelines against moto', () => {
       '--queue',
       'standard',
       ...stages,
+      '--id-field',
+      'sampleId',
       '--items',
       join(dir, 'w48.json'),
       '--run-id',

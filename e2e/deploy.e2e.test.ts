@@ -523,7 +523,7 @@ describe('the deployed thumbnails stack, driven by batch-pipelines', () => {
     const watch = await cli(['watch', '--queue', stack.outputs.Queue, '--run-id', 'thumbs-1', '--interval', '0.2']);
     expect(watch.code).toBe(0);
     expect(watch.stdout).toContain('done: all 6 succeeded');
-    // moto lists array children with their parent (AWS lists them only by arrayJobId): the parent has the size.
+    // The queue lists the array job (its children are listed by arrayJobId, moto_launcher.py): it has the size.
     const parent = (await jobsOf(stack.outputs.Queue, 'thumbs-1')).find((j) => j.arrayProperties?.size)!;
     expect(parent).toMatchObject({ jobName: 'thumbs-1-resize-0', status: 'SUCCEEDED', arrayProperties: { size: 6 } });
     expect(parent.container?.environment).toEqual(

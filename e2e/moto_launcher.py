@@ -19,7 +19,7 @@ import sys
 import uuid
 
 import botocore.session
-from moto.batch.models import ComputeEnvironment, JobDefinition, JobQueue, batch_backends
+from moto.batch.models import BatchBackend, ComputeEnvironment, JobDefinition, JobQueue, batch_backends
 from moto.batch.utils import lowercase_first_key
 from moto.batch_simple.models import BatchSimpleBackend
 from moto.cloudformation.models import ChangeSet
@@ -179,6 +179,26 @@ def _create_flow_logs_to_prefix(self, resource_type, resource_ids, traffic_type,
 
 
 FlowLogsBackend.create_flow_logs = _create_flow_logs_to_prefix
+
+
+# --- ListJobs on a queue (moto/batch/models.py, `list_jobs`) -------------------------------------------------------
+
+_list_jobs = BatchBackend.list_jobs
+
+
+def _list_jobs_without_array_children(self, job_queue_name, array_job_id, job_status=None, filters=None):
+    """ListJobs by `jobQueue` lists a queue's jobs and array parents; an array job's children are listed only by
+    `arrayJobId` (https://docs.aws.amazon.com/batch/latest/APIReference/API_ListJobs.html: "arrayJobId: The job ID
+    for an array job. Specifying an array job ID with this parameter lists all child jobs from within the specified
+    array"). moto adds every child to its queue's jobs and lists them with the queue too; a child is the job with an
+    `index` in its array properties. The batch_simple backend delegates here, so both are covered."""
+    jobs = _list_jobs(self, job_queue_name, array_job_id, job_status, filters)
+    if array_job_id:
+        return jobs
+    return [job for job in jobs if "index" not in (job.array_properties or {})]
+
+
+BatchBackend.list_jobs = _list_jobs_without_array_children
 
 
 # --- Jobs held in RUNNABLE, and Spot reclaims (moto/batch_simple/models.py, `_mark_job_as_finished`) --------------------------------------------

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Moto } from './moto';
+import { OUTCOME_FIELDS as F } from '../lib/contract/run-state';
 import { aslOf } from '../test/support/asl';
 import { genomicsPipeline, threeSamples } from '../test/support/pipeline';
 
@@ -130,9 +131,7 @@ test('every job failing without a status reason: the run fails with a bounded su
     expect(execution.error).toBe('samples.TooManyItemsFailed');
     const cause = JSON.parse(execution.cause!);
     expect(cause).toMatchObject({ status: 'FAILED', items: 3, failed: 3 });
-    expect(
-      cause.firstFailures.map((f: { sampleId: string; step: string; kind: string }) => [f.sampleId, f.step, f.kind]),
-    ).toEqual([
+    expect(cause.firstFailures.map((f: Record<string, string>) => [f[F.id], f[F.step], f[F.kind]])).toEqual([
       ['s1', 'align', 'JobFailed'],
       ['s2', 'align', 'JobFailed'],
       ['s3', 'align', 'JobFailed'],

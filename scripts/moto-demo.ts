@@ -51,8 +51,9 @@ async function demo() {
     const queue = outputs.StandardQueue;
     const stages = ['--stage', 'align=GenomicsPipeline_Align', '--stage', 'callVariants=GenomicsPipeline_CallVariants'];
     const batch42 = items('batch-42.json', ['NA12878', 'NA12891', 'NA12892']);
-    await run(['submit', '--queue', queue, ...stages, '--items', batch42, '--run-id', 'batch-42']);
-    await run(['submit', '--queue', queue, ...stages, '--items', batch42, '--run-id', 'batch-42']);
+    const submit42 = ['submit', '--queue', queue, ...stages, '--items', batch42, '--id-field', 'sampleId'];
+    await run([...submit42, '--run-id', 'batch-42']);
+    await run([...submit42, '--run-id', 'batch-42']);
     await run(['watch', '--queue', queue, '--run-id', 'batch-42', '--interval', '1']);
 
     // A job definition registered by hand, outside the library's checks, asks for 128 GiB: as much as the queue's
@@ -84,6 +85,8 @@ async function demo() {
       'align=align-by-hand',
       '--items',
       batch43,
+      '--id-field',
+      'sampleId',
       '--run-id',
       'batch-43',
     ]);
