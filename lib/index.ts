@@ -31,12 +31,7 @@ export { FitQuery } from './compute/fit-query';
 export { JobQueueBase } from './queues/job-queue-base';
 export type { IJobQueue } from './queues/job-queue-base';
 export { JobQueue } from './queues/job-queue';
-export type {
-  FairShare,
-  FairShareOptions,
-  JobQueueProps,
-  QueuePresetOptions,
-} from './queues/job-queue';
+export type { FairShare, FairShareOptions, JobQueueProps, QueuePresetOptions } from './queues/job-queue';
 export type { ImportedJobQueueOptions } from './queues/imported-job-queue';
 export { JOB_METRICS_NAMESPACE, JobMetric } from './queues/job-metrics';
 

@@ -107,8 +107,6 @@ export interface AttemptRecord {
   readonly levels: string[];
   /** Index of `memory` in `levels`. */
   readonly level: number;
-  /** The last index of `levels`. */
-  readonly last: number;
 }
 
 /** Every field of `AttemptRecord`: a Pass state that changes one field copies the others. */
@@ -119,7 +117,6 @@ export const ATTEMPT_FIELDS: ReadonlyArray<keyof AttemptRecord> = Object.keys({
   memory: 0,
   levels: 0,
   level: 0,
-  last: 0,
 } satisfies Record<keyof AttemptRecord, 0>) as Array<keyof AttemptRecord>;
 
 /**

@@ -225,12 +225,14 @@ export class Job extends Construct implements IJob, iam.IGrantable {
       parameters: props.parameters,
       timeout: this.timeout,
       retryAttempts: this.retryPolicy.attempts,
-      retryStrategies: this.retryPolicy.rules.map((r) =>
-        batch.RetryStrategy.of(
-          r.action === 'RETRY' ? batch.Action.RETRY : batch.Action.EXIT,
-          batch.Reason.custom({ onStatusReason: r.onStatusReason, onReason: r.onReason, onExitCode: r.onExitCode }),
+      retryStrategies: this.retryPolicy
+        ._rulesFor(this.platform)
+        .map((r) =>
+          batch.RetryStrategy.of(
+            r.action === 'RETRY' ? batch.Action.RETRY : batch.Action.EXIT,
+            batch.Reason.custom({ onStatusReason: r.onStatusReason, onReason: r.onReason, onExitCode: r.onExitCode }),
+          ),
         ),
-      ),
       propagateTags: true,
       // A deploy registers a new revision; the old one stays active, so a workflow run that started before the deploy
       // (and submits the revision it started with) keeps working. Without it CloudFormation deregisters the old

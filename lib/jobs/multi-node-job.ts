@@ -228,12 +228,14 @@ export class MultiNodeJob extends Construct implements IJob, iam.IGrantable {
       instanceType: props.instanceType,
       timeout,
       retryAttempts: retryPolicy.attempts,
-      retryStrategies: retryPolicy.rules.map((r) =>
-        batch.RetryStrategy.of(
-          r.action === 'RETRY' ? batch.Action.RETRY : batch.Action.EXIT,
-          batch.Reason.custom({ onStatusReason: r.onStatusReason, onReason: r.onReason, onExitCode: r.onExitCode }),
+      retryStrategies: retryPolicy
+        ._rulesFor(CapacityPlatform.EC2)
+        .map((r) =>
+          batch.RetryStrategy.of(
+            r.action === 'RETRY' ? batch.Action.RETRY : batch.Action.EXIT,
+            batch.Reason.custom({ onStatusReason: r.onStatusReason, onReason: r.onReason, onExitCode: r.onExitCode }),
+          ),
         ),
-      ),
       propagateTags: true,
       containers: props.nodeRanges.map((r, i) => {
         const container = new batch.EcsEc2ContainerDefinition(this, `Nodes${i}`, {

@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { CapacityPlatform } from '../compute/capacity';
 import { fail } from '../private/errors';
 import {
   MAX_EVALUATE_ON_EXIT,
@@ -99,6 +100,18 @@ export class RetryPolicy {
   /** Rules in evaluation order. */
   public get rules(): RetryRule[] {
     return [...this.ruleList];
+  }
+
+  /**
+   * The rules a job definition on `platform` carries: a preset's Spot rule for the other platform is left out. A
+   * Fargate job is never reclaimed with `Host EC2…` and an EC2 job never with `Your Spot Task was interrupted`, so the
+   * rule could never match; leaving it out keeps every job definition ~100 bytes of template smaller. Custom rules are
+   * kept as given.
+   * @internal
+   */
+  public _rulesFor(platform: CapacityPlatform): RetryRule[] {
+    const otherPlatformsRule = platform === CapacityPlatform.FARGATE ? SPOT_RULE : FARGATE_SPOT_RULE;
+    return this.ruleList.filter((r) => r !== otherPlatformsRule);
   }
 
   /** Whether the policy retries Spot interruptions. */

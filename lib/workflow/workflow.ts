@@ -308,6 +308,7 @@ export class Workflow extends Construct {
     levels = levels.flatMap((l) => (l.some((n) => n instanceof FanOut) && l.length > 1 ? l.map((n) => [n]) : [l]));
     let first: Fragment | undefined;
     let ends: sfn.INextable[] = [];
+    let previous: Fragment | undefined;
     for (const level of levels) {
       let frag: Fragment;
       if (level.length === 1) {
@@ -322,11 +323,18 @@ export class Workflow extends Construct {
         }
         frag = { start: parallel, ends: [parallel] };
       }
-      for (const e of ends) {
-        e.next(frag.start);
+      if (previous?.handOver && frag.entry) {
+        // A step right after a step: the first hands its attempt record over, the second needs no plan state.
+        previous.handOver(frag.entry.attempt);
+        ends[0].next(frag.entry.submit);
+      } else {
+        for (const e of ends) {
+          e.next(frag.start);
+        }
       }
       first ??= frag;
       ends = frag.ends;
+      previous = frag;
     }
     return { start: first!.start, ends };
   }

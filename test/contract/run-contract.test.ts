@@ -90,7 +90,9 @@ describe('the run contract', () => {
     const attempts = states.filter(([, s]) => s.ResultPath === `$.${STEP_STATE_KEYS.attempt}`);
     expect(attempts.length).toBeGreaterThan(3);
     for (const [name, s] of attempts) {
-      expect([name, keysOf(s.Result ?? s.Parameters).sort()]).toEqual([name, [...ATTEMPT_FIELDS].sort()]);
+      // A plan state's Result, an escalation's Parameters, or the record a step hands the next one (ResultSelector).
+      const record = s.Type === 'Task' ? s.ResultSelector : (s.Result ?? s.Parameters);
+      expect([name, keysOf(record).sort()]).toEqual([name, [...ATTEMPT_FIELDS].sort()]);
     }
   });
 

@@ -1,12 +1,5 @@
 import { Size } from 'aws-cdk-lib';
-import {
-  CostModelError,
-  estimateCost,
-  formatCostTable,
-  HOURS_PER_MONTH,
-  MakespanLimit,
-  Workload,
-} from '../../lib';
+import { CostModelError, estimateCost, formatCostTable, HOURS_PER_MONTH, MakespanLimit, Workload } from '../../lib';
 import { LIBRARY_INPUT_NAMES } from '../../lib/cost/cost-types';
 
 // The reference workload: 500 samples a week, 4 h each, up to 50 at once.

@@ -40,7 +40,6 @@ describe('ThumbnailsStack (the second example: a Fargate Spot array job, no work
       RetryStrategy: {
         Attempts: 3,
         EvaluateOnExit: [
-          { Action: 'RETRY', OnStatusReason: 'Host EC2*' },
           { Action: 'RETRY', OnStatusReason: 'Your Spot Task was interrupted*' },
           { Action: 'EXIT', OnReason: '*' },
         ],

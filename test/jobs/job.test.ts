@@ -91,13 +91,12 @@ describe('Job defaults on EC2', () => {
     });
   });
 
-  test('retries Spot interruptions (EC2 and Fargate Spot reasons) only, 3 attempts, ending with a catch-all EXIT', () => {
+  test('retries Spot interruptions (the EC2 reason: the Fargate one never matches here) only, 3 attempts, ending with a catch-all EXIT', () => {
     template.hasResourceProperties('AWS::Batch::JobDefinition', {
       RetryStrategy: {
         Attempts: 3,
         EvaluateOnExit: [
           { Action: 'RETRY', OnStatusReason: 'Host EC2*' },
-          { Action: 'RETRY', OnStatusReason: 'Your Spot Task was interrupted*' },
           { Action: 'EXIT', OnReason: '*' },
         ],
       },
@@ -194,6 +193,20 @@ describe('Job on Fargate', () => {
     });
   });
 
+  test("retries Fargate Spot interruptions (Fargate's reason: the EC2 one never matches here) only", () => {
+    const { stack, fargateQueue } = setup();
+    job(stack, fargateQueue, { memory: Size.gibibytes(30) });
+    Template.fromStack(stack).hasResourceProperties('AWS::Batch::JobDefinition', {
+      RetryStrategy: {
+        Attempts: 3,
+        EvaluateOnExit: [
+          { Action: 'RETRY', OnStatusReason: 'Your Spot Task was interrupted*' },
+          { Action: 'EXIT', OnReason: '*' },
+        ],
+      },
+    });
+  });
+
   test('ephemeral storage reaches the definition', () => {
     const { stack, fargateQueue } = setup();
     job(stack, fargateQueue, { ephemeralStorage: Size.gibibytes(100) });
@@ -212,7 +225,6 @@ describe('retry policies', () => {
         Attempts: 4,
         EvaluateOnExit: [
           { Action: 'RETRY', OnStatusReason: 'Host EC2*' },
-          { Action: 'RETRY', OnStatusReason: 'Your Spot Task was interrupted*' },
           { Action: 'RETRY', OnReason: 'CannotPullContainerError:*' },
           { Action: 'EXIT', OnReason: '*' },
         ],

@@ -23,6 +23,14 @@ export class Substitutions {
     return `\${${key}}`;
   }
 
+  /**
+   * A placeholder for a whole service integration ARN (`arn:<partition>:states:::batch:submitJob.sync`): a state
+   * every step repeats names it in a few characters, and CloudFormation fills it in.
+   */
+  public integration(resource: string, hint: string): string {
+    return this.of(`arn:${Aws.PARTITION}:states:::${resource}`, hint);
+  }
+
   public partition(): string {
     return this.of(Aws.PARTITION, 'Partition');
   }

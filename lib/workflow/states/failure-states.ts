@@ -31,6 +31,8 @@ export class FailureScope {
   private record?: sfn.Pass;
   private escalate?: sfn.Choice;
   private router?: sfn.Choice;
+  private errorRouter?: sfn.Choice;
+  private ladder?: sfn.Pass;
 
   private afterRead?: sfn.Pass;
 
@@ -48,7 +50,7 @@ export class FailureScope {
   /** Links each scope's job reader to its escalation choice (when a step of the scope escalates) or its classifier. */
   public static finishAll(registry: FailureScope[]): void {
     for (const scope of registry) {
-      scope.afterRead?.next(scope.escalate ?? scope.classify());
+      scope.afterRead?.next(scope.escalate ? scope.ladder!.next(scope.escalate) : scope.classify());
     }
   }
 
@@ -62,11 +64,21 @@ export class FailureScope {
    * everything else to the job-failure reader (and escalation, where the step escalates).
    */
   public handle(submit: sfn.CustomState, escalates: boolean): void {
-    submit.addCatch(this.submitFailed(), { errors: BATCH_API_ERRORS, resultPath: '$.error' });
-    submit.addCatch(escalates ? this.escalation() : this.readJob(), {
-      errors: [sfn.Errors.ALL],
-      resultPath: '$.error',
-    });
+    if (escalates) {
+      this.escalation();
+    }
+    // One catcher per step, routed by a Choice the scope shares: two catchers on every step cost ~140 bytes of
+    // template each, which is what keeps a long pipeline in one stack. The error name is always present in a
+    // catcher's output, so the Choice reads no missing path.
+    submit.addCatch(this.routeError(), { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+  }
+
+  /** Batch API errors (after the submit state's own retries) to a SubmitFailed record, the rest to the job reader. */
+  private routeError(): sfn.Choice {
+    this.errorRouter ??= new sfn.Choice(this.states, this.name('which error?'))
+      .when(C.or(...BATCH_API_ERRORS.map((e) => C.stringEquals('$.error.Error', e))), this.submitFailed())
+      .otherwise(this.readJob());
+    return this.errorRouter;
   }
 
   /** Makes the rerun router send `step`'s escalated attempts back to its submit state. */
@@ -298,17 +310,26 @@ export class FailureScope {
       });
       const moreMemory = new sfn.Pass(this.states, this.name('add memory'), {
         parameters: copy({
-          'level.$': 'States.MathAdd($.attempt.level, 1)',
-          'memory.$': 'States.ArrayGetItem($.attempt.levels, States.MathAdd($.attempt.level, 1))',
+          'level.$': '$.failure.ladder.next',
+          'memory.$': 'States.ArrayGetItem($.attempt.levels, $.failure.ladder.next)',
         }),
         resultPath: '$.attempt',
       });
       // Out-of-memory is read from the container's reason, where Batch reports it, not from the exit code: 137 also
-      // ends timed-out jobs, and out-of-memory kills were seen with other codes. Every step's plan state records all
-      // attempt fields (a step without escalation: its own queue as On-Demand, one memory level), so no path here
-      // can be missing.
+      // ends timed-out jobs, and out-of-memory kills were seen with other codes. Every step's attempt record (its plan
+      // state's, or the one the step before it handed over) has all attempt fields (a step without escalation: its
+      // own queue as On-Demand, one memory level), so no path here can be missing.
+      // Where the attempt is on its memory ladder, computed here once for every step of the scope rather than
+      // written into each step's attempt record (Choice rules cannot call intrinsics).
+      this.ladder = new sfn.Pass(this.states, this.name('memory ladder'), {
+        parameters: {
+          'next.$': 'States.MathAdd($.attempt.level, 1)',
+          'levels.$': 'States.ArrayLength($.attempt.levels)',
+        },
+        resultPath: '$.failure.ladder',
+      });
       const oom = C.and(
-        C.numberLessThanJsonPath('$.attempt.level', '$.attempt.last'),
+        C.numberLessThanJsonPath('$.failure.ladder.next', '$.failure.ladder.levels'),
         C.or(
           C.stringMatches('$.failure.container.Reason', OUT_OF_MEMORY_REASON_PATTERN),
           C.stringMatches('$.failure.job.StatusReason', OUT_OF_MEMORY_REASON_PATTERN),

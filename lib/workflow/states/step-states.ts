@@ -7,7 +7,7 @@ import { Substitutions } from '../asl/substitutions';
 import { StepPlan } from '../plan/step-plan';
 import { BATCH_API_RETRYABLE_ERRORS } from '../../private/limits';
 import { CHECKPOINT_ENV, RUN_TAG, WORKFLOW_TAG } from '../../contract/job-env';
-import { AttemptRecord } from '../../contract/run-state';
+import { AttemptRecord, STEP_STATE_KEYS } from '../../contract/run-state';
 
 /** What the step builder needs from the workflow beyond the step's plan. */
 export interface StepContext {
@@ -30,28 +30,62 @@ export function buildStep(plan: StepPlan, scope: FailureScope, ctx: StepContext,
   const queue = s.of(plan.queue.jobQueueArn, plan.queue.node.id);
   const onDemand = plan.onDemandQueue ? s.of(plan.onDemandQueue.jobQueueArn, plan.onDemandQueue.node.id) : queue;
   // Every attempt field is present for every step, so the shared failure states never read a missing path.
-  const attempt = new sfn.Pass(ctx.states, `${step.name}: plan`, {
-    result: sfn.Result.fromObject({
-      step: step.name,
-      queue,
-      // The same queue when there is no Spot escalation: "run On-Demand" is then never chosen.
-      onDemand,
-      memory: `${levels[0]}`,
-      levels: levels.map((l) => `${l}`),
-      level: 0,
-      last: levels.length - 1,
-    } satisfies AttemptRecord),
-    resultPath: '$.attempt',
-  });
+  const record = {
+    step: step.name,
+    queue,
+    // The same queue when there is no Spot escalation: "run On-Demand" is then never chosen.
+    onDemand,
+    memory: `${levels[0]}`,
+    levels: levels.map((l) => `${l}`),
+    level: 0,
+  } satisfies AttemptRecord;
   const submit = submitState(plan, scope, ctx, escalates);
-  attempt.next(submit);
   if (escalates) {
     scope.resubmitTo(step.name, submit);
   }
-  return { start: attempt, ends: [submit] };
+  // The plan state is made only when something enters the step through it: CDK renders every state linked to the
+  // graph, so one made and then bypassed would still cost its bytes.
+  let planState: sfn.Pass | undefined;
+  return {
+    get start(): sfn.State {
+      if (!planState) {
+        planState = new sfn.Pass(ctx.states, `${step.name}: plan`, {
+          result: sfn.Result.fromObject(record),
+          resultPath: `$.${STEP_STATE_KEYS.attempt}`,
+        });
+        planState.next(submit);
+      }
+      return planState;
+    },
+    ends: [submit],
+    entry: { attempt: record, submit },
+    handOver: (next) => submit.handOver(next),
+  };
 }
 
-function submitState(plan: StepPlan, scope: FailureScope, ctx: StepContext, escalates: boolean): sfn.CustomState {
+/**
+ * A step's submit state. When another step follows it directly, a successful job's result (which the state would
+ * discard) is replaced by the next step's attempt record, so the next step needs no plan state: a Pass state a step
+ * is ~250 bytes of template, which is what keeps a long pipeline in one stack. A failed job keeps this step's attempt,
+ * as the failure states need it.
+ * @see https://docs.aws.amazon.com/step-functions/latest/dg/input-output-inputpath-params.html (ResultSelector)
+ */
+class SubmitState extends sfn.CustomState {
+  private nextAttempt?: object;
+
+  public handOver(attempt: object): void {
+    this.nextAttempt = attempt;
+  }
+
+  public override toStateJson(...args: Parameters<sfn.CustomState['toStateJson']>): object {
+    const json = super.toStateJson(...args);
+    return this.nextAttempt
+      ? { ...json, ResultSelector: this.nextAttempt, ResultPath: `$.${STEP_STATE_KEYS.attempt}` }
+      : json;
+  }
+}
+
+function submitState(plan: StepPlan, scope: FailureScope, ctx: StepContext, escalates: boolean): SubmitState {
   const step = plan.step;
   const job = step.options.job;
   const s = ctx.substitutions;
@@ -85,12 +119,12 @@ function submitState(plan: StepPlan, scope: FailureScope, ctx: StepContext, esca
     ? `States.Format('{}-${step.name}-{}', $.run, $.index)`
     : `States.Format('{}-${step.name}', $$.Execution.Name)`;
   // The submit state is named after the step: it is the step in the console's graph and history.
-  const state = new sfn.CustomState(ctx.states, step.name, {
+  const state = new SubmitState(ctx.states, step.name, {
     // aws-stepfunctions-tasks' BatchSubmitJob grants SubmitJob on every job definition (job-definition/*); a custom
     // state lets the workflow grant exactly its own definitions and queues.
     stateJson: {
       Type: 'Task',
-      Resource: `arn:${s.partition()}:states:::batch:submitJob.sync`,
+      Resource: s.integration('batch:submitJob.sync', 'SubmitJobSync'),
       Parameters: {
         'JobName.$': jobName,
         JobDefinition: s.of(job.jobDefinitionArn, job.node.id),

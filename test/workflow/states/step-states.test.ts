@@ -125,6 +125,48 @@ describe('a step, run locally', () => {
     ]);
   });
 
+  test('a step right after another is entered without a plan state: the step before hands its attempt record over', async () => {
+    const { stack, vpc } = stackWithVpc();
+    const c = capacities(stack, vpc);
+    const standard = JobQueue.spotFirst(stack, 'Standard', c.spot, c.onDemand);
+    const urgent = new JobQueue(stack, 'Urgent', { capacities: [c.onDemand] });
+    const job = (id: string, gib: number) =>
+      new Job(stack, id, {
+        queues: [standard, urgent],
+        image: ecs.ContainerImage.fromRegistry('busybox'),
+        command: ['run', 'Ref::sampleId'],
+        vcpus: 4,
+        memory: Size.gibibytes(gib),
+        timeout: Duration.hours(4),
+      });
+    const first = new WorkflowStep('first', { job: job('First', 30), parameters: { sampleId: '$.sampleId' } });
+    const second = new WorkflowStep('second', {
+      job: job('Second', 15),
+      dependsOn: [first],
+      parameters: { sampleId: '$.sampleId' },
+    });
+    new Workflow(stack, 'Chain', { steps: [first, second] });
+    const asl = aslOf(Template.fromStack(stack)) as { States: Record<string, Record<string, unknown>> };
+    expect(Object.keys(asl.States)).toContain('first: plan');
+    expect(Object.keys(asl.States)).not.toContain('second: plan');
+    // The first step's success writes the second's record where its plan state would have.
+    expect(asl.States.first).toMatchObject({ ResultPath: '$.attempt', ResultSelector: { step: 'second', level: 0 } });
+
+    // The second step escalates on its own ladder (15 GiB), and fails as itself once the ladder is climbed.
+    const run = await runLocally(stack, { sampleId: 's1' }, (call) => {
+      if (call.state === 'second') {
+        throw jobFailure(outOfMemory());
+      }
+    });
+    const seconds = run.calls.filter((c) => c.state === 'second').map((c) => [queueOf(c), memoryOf(c)]);
+    expect(seconds).toEqual([
+      ['Standard', '15360'],
+      ['Standard', '23040'],
+      ['Standard', '34560'],
+    ]);
+    expect((run.error!.cause as Error).name).toBe('second.OutOfMemory');
+  });
+
   test('Batch API throttling is retried, the job is submitted again', async () => {
     const p = genomicsPipeline();
     const run = await runLocally(p.stack, { samples: threeSamples.samples.slice(0, 1) }, (call, attempt) => {
