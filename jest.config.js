@@ -13,5 +13,8 @@ module.exports = {
   globalTeardown: '<rootDir>/test/support/templates-global-teardown.ts',
   // Child-process tests start tsx (~0.5 s each); the default 5 s leaves no room on a loaded 2-core machine.
   testTimeout: 30_000,
+  // Three workers on two cores: a worker spends much of its time loading aws-cdk-lib for each test file and waiting on
+  // child processes (tsx, cfn-guard), so a third keeps both cores busy (75 s instead of 100 s for the suite here).
+  maxWorkers: 3,
   snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.js'],
 };

@@ -36,6 +36,8 @@ const data = values.s3 ? new s3.Bucket(stack, 'Data') : undefined;
 const fanOut =
   items !== undefined
     ? new FanOut('samples', {
+        idField: 'sampleId',
+        itemFields: ['sampleId'],
         expectedItems: items,
         manifest: data ? { bucket: data } : undefined,
         results: data ? { bucket: data } : undefined,

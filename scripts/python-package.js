@@ -211,15 +211,18 @@ async function readmeExample(h) {
     {
       queues: [queue],
       image,
-      command: ['echo', 'Ref::sampleId', 'Ref::inputUri'],
+      command: ['echo', 'Ref::id', 'Ref::inputUri'],
       vcpus: 2,
       memory: await h.sinvoke('aws-cdk-lib.Size', 'gibibytes', [7]),
       timeout: await h.sinvoke('aws-cdk-lib.Duration', 'minutes', [30]),
     },
   ]);
   await h.invoke(data, 'grantReadWrite', [processJob]);
-  const samples = await h.create(`${L}.FanOut`, ['samples', { expectedItems: 100, maxConcurrency: 20 }]);
-  const step = await h.create(`${L}.WorkflowStep`, ['process', { job: processJob, forEach: samples }]);
+  const items = await h.create(`${L}.FanOut`, [
+    'items',
+    { itemFields: ['id', 'inputUri'], expectedItems: 100, maxConcurrency: 20 },
+  ]);
+  const step = await h.create(`${L}.WorkflowStep`, ['process', { job: processJob, forEach: items }]);
   await h.create(`${L}.Workflow`, [stack, 'Workflow', { steps: [step] }]);
 
   // Does a 4 vCPU / 32 GiB job fit the default instance types? Not the 32 GiB xlarge sizes.

@@ -70,7 +70,7 @@ export function createDashboard(
       width: 24,
     }),
   );
-  const jobLogs = [...new Set(workflow?.steps.map((s) => s.options.job.shared.logGroup) ?? [])];
+  const jobLogs = [...new Set(workflow?.steps.map((s) => s.job.shared.logGroup) ?? [])];
   if (jobLogs.length > 0) {
     dashboard.addWidgets(
       new cloudwatch.LogQueryWidget({

@@ -24,7 +24,7 @@ import { RUN_TAG, WORKFLOW_TAG } from '../contract/job-env';
  */
 export function grantStepAccess(plans: readonly StepPlan[], built: readonly StepPlan[]): void {
   for (const plan of plans) {
-    const { job, checkpoint } = plan.step.options;
+    const { job, checkpoint } = plan.step._options;
     if (plan.onDemandQueue) {
       job._markByWorkflow({ spotEscalated: true });
     }
@@ -37,7 +37,7 @@ export function grantStepAccess(plans: readonly StepPlan[], built: readonly Step
   }
   for (const plan of built) {
     for (const f of plan.resultsReadFrom) {
-      plan.step.options.job.grantRead(f.results!.bucket, f.results!.prefix ?? 'results/');
+      plan.step._options.job.grantRead(f.results!.bucket, f.results!.prefix ?? 'results/');
     }
   }
 }
@@ -58,7 +58,7 @@ export function grantWorkflowAccess(scope: Construct, machine: sfn.StateMachine,
   const stack = Stack.of(scope);
   // One statement, and one resource pattern per stack for job definitions named `<stack>_...` (the default): an ARN
   // per job would outgrow IAM's policy size limits at a few dozen jobs (see MAX_MANAGED_POLICIES_PER_ROLE).
-  const jobs = new Set<Job>(access.built.map((p) => p.step.options.job));
+  const jobs = new Set<Job>(access.built.map((p) => p.step._options.job));
   const queues = new Set<IJobQueue>(
     access.built.flatMap((p) => [p.queue, ...(p.onDemandQueue ? [p.onDemandQueue] : [])]),
   );

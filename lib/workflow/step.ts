@@ -291,17 +291,33 @@ export interface WorkflowStepOptions {
 /** One step of a workflow: a job, the queue it is submitted to, and the steps it waits for. */
 export class WorkflowStep {
   private readonly deps: WorkflowStep[];
+  private readonly settings: Readonly<WorkflowStepOptions>;
 
   /**
    * @param name the step's name in the state machine, outputs and diagrams
+   * @param options what the step runs and how
    */
   constructor(
     /** The step's name in the state machine, outputs and diagrams. */
     public readonly name: string,
-    /** What the step runs and how. */
-    public readonly options: WorkflowStepOptions,
+    options: WorkflowStepOptions,
   ) {
+    // A copy: changing the object passed in afterwards does not change the step behind the workflow's checks.
+    this.settings = Object.freeze({ ...options });
     this.deps = [...(options.dependsOn ?? [])];
+  }
+
+  /** The job the step submits. */
+  public get job(): Job {
+    return this.settings.job;
+  }
+
+  /**
+   * The options the step was made with, for the workflow's plan and state builders.
+   * @internal
+   */
+  public get _options(): Readonly<WorkflowStepOptions> {
+    return this.settings;
   }
 
   /** Steps this one waits for. */
@@ -318,6 +334,6 @@ export class WorkflowStep {
 
   /** The fan-out this step runs in, if any. */
   public get forEach(): FanOut | undefined {
-    return this.options.forEach;
+    return this.settings.forEach;
   }
 }

@@ -216,7 +216,7 @@ export class Workflow extends Construct {
   public toMermaid(): string {
     const id = (s: string) => s.replace(/[^A-Za-z0-9_]/g, '_');
     const label = (s: WorkflowStep) => {
-      const r = s.options.job.resources;
+      const r = s._options.job.resources;
       return `${id(s.name)}["${s.name}<br/>${r.vcpus} vCPU, ${gib(r.memory.toMebibytes())}"]`;
     };
     const lines = ['flowchart TD'];

@@ -13,9 +13,9 @@ import { FARGATE_SIZES } from '../../private/limits';
  * largest instance type leaves usable), stopping when no larger size fits.
  */
 export function memoryLadder(scope: Construct, step: WorkflowStep, queues: IJobQueue[]): number[] {
-  const job = step.options.job;
+  const job = step._options.job;
   const base = job.resources.memory.toMebibytes();
-  const options = step.options.memoryEscalation;
+  const options = step._options.memoryEscalation;
   if (options === false) {
     return [base];
   }

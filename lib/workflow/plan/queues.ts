@@ -13,8 +13,8 @@ import {
 
 /** The queue a step submits to: the one it names, else its job's first; either way one the job is bound to. */
 export function stepQueue(scope: Construct, step: WorkflowStep): IJobQueue {
-  const job = step.options.job;
-  const queue = step.options.queue ?? job.queues[0];
+  const job = step._options.job;
+  const queue = step._options.queue ?? job.queues[0];
   if (!job.queues.includes(queue)) {
     fail(scope, {
       prop: `steps['${step.name}'].queue`,
@@ -32,18 +32,18 @@ export function stepQueue(scope: Construct, step: WorkflowStep): IJobQueue {
  * surely as a 6-hour one. A long Spot job with nowhere to escalate is an error unless escalation is turned off.
  */
 export function onDemandQueueFor(scope: Construct, step: WorkflowStep, queue: IJobQueue): IJobQueue | undefined {
-  const job = step.options.job;
+  const job = step._options.job;
   const hasSpot = queue.capacities.some((c) => c.purchaseOption === PurchaseOption.SPOT);
-  if (step.options.spotEscalation === false || (!hasSpot && step.options.spotEscalation === undefined)) {
+  if (step._options.spotEscalation === false || (!hasSpot && step._options.spotEscalation === undefined)) {
     return undefined;
   }
   const onDemandQueue =
-    step.options.onDemandQueue ??
+    step._options.onDemandQueue ??
     job.queues.find(
       (q) => q.capacities.length > 0 && q.capacities.every((c) => c.purchaseOption === PurchaseOption.ON_DEMAND),
     );
   if (!onDemandQueue) {
-    if (step.options.spotEscalation === undefined && job.timeout.toSeconds() <= LONG_SPOT_JOB_SECONDS) {
+    if (step._options.spotEscalation === undefined && job.timeout.toSeconds() <= LONG_SPOT_JOB_SECONDS) {
       // A short Spot job without an On-Demand queue: its retries are all it has, which the job's owner chose.
       return undefined;
     }
@@ -79,7 +79,7 @@ export function onDemandQueueFor(scope: Construct, step: WorkflowStep, queue: IJ
  * @see https://docs.aws.amazon.com/batch/latest/APIReference/API_SubmitJob.html
  */
 export function checkShareIdentifier(scope: Construct, step: WorkflowStep, queues: IJobQueue[]): void {
-  const share = step.options.shareIdentifier;
+  const share = step._options.shareIdentifier;
   const fairShare = queues.filter((q) => q.fairShare);
   const prop = `steps['${step.name}'].shareIdentifier`;
   if (share === undefined && fairShare.length > 0) {
@@ -100,7 +100,7 @@ export function checkShareIdentifier(scope: Construct, step: WorkflowStep, queue
       fix: 'remove shareIdentifier, or give the queue a fairShare policy',
     });
   }
-  const priority = step.options.schedulingPriority;
+  const priority = step._options.schedulingPriority;
   if (priority !== undefined && share === undefined) {
     fail(scope, {
       prop: `steps['${step.name}'].schedulingPriority`,

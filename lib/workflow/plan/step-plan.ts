@@ -68,7 +68,7 @@ function stepReads(
   parameters: Record<string, string>,
   environment: Record<string, string>,
 ): StateRead[] {
-  const { shareIdentifier, arraySizePath } = step.options;
+  const { shareIdentifier, arraySizePath } = step._options;
   const at = `steps['${step.name}']`;
   return [
     ...Object.entries(parameters).map(([k, path]) => ({
@@ -112,7 +112,7 @@ function resultsReadBy(step: WorkflowStep): FanOut[] {
  * @see https://docs.aws.amazon.com/batch/latest/APIReference/API_ArrayProperties.html
  */
 function checkArraySize(scope: Construct, step: WorkflowStep): void {
-  const { job, arraySize, arraySizePath } = step.options;
+  const { job, arraySize, arraySizePath } = step._options;
   const prop = `steps['${step.name}'].arraySize`;
   const given = arraySize !== undefined || arraySizePath !== undefined;
   if (job.arrayJob && !given) {
@@ -156,8 +156,8 @@ function checkArraySize(scope: Construct, step: WorkflowStep): void {
 }
 
 function resolveParameters(scope: Construct, step: WorkflowStep): Record<string, string> {
-  const job = step.options.job;
-  const given = step.options.parameters ?? {};
+  const job = step._options.job;
+  const given = step._options.parameters ?? {};
   for (const [name, path] of Object.entries(given)) {
     if (!job.parameterNames.includes(name)) {
       fail(scope, {
@@ -190,7 +190,7 @@ function resolveParameters(scope: Construct, step: WorkflowStep): Record<string,
 }
 
 function resolveEnvironment(scope: Construct, step: WorkflowStep): Record<string, string> {
-  const env = { ...(step.options.environment ?? {}) };
+  const env = { ...(step._options.environment ?? {}) };
   for (const [name, path] of Object.entries(env)) {
     if (name.startsWith(RESERVED_ENV_PREFIX)) {
       fail(scope, {

@@ -21,7 +21,7 @@ export function deriveTimeout(
 ): Duration {
   const worst = (s: WorkflowStep) => {
     const plan = planOf(s);
-    const job = s.options.job;
+    const job = s._options.job;
     return (
       job.timeout.toSeconds() * job.retryPolicy.attempts * plan.memoryLevelsMiB.length * (plan.onDemandQueue ? 2 : 1)
     );
@@ -45,10 +45,10 @@ export function checkTimeout(scope: Construct, steps: readonly WorkflowStep[], t
   if (timeout === undefined) {
     return;
   }
-  const longest = Math.max(...steps.map((s) => s.options.job.timeout.toSeconds()));
+  const longest = Math.max(...steps.map((s) => s._options.job.timeout.toSeconds()));
   const seconds = timeout.toSeconds();
   if (!(seconds >= longest)) {
-    const step = steps.find((s) => s.options.job.timeout.toSeconds() === longest)!;
+    const step = steps.find((s) => s._options.job.timeout.toSeconds() === longest)!;
     fail(scope, {
       prop: 'timeout',
       received: `${seconds} seconds, shorter than step '${step.name}''s job timeout (${longest} seconds)`,

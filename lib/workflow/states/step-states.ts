@@ -87,17 +87,17 @@ class SubmitState extends sfn.CustomState {
 
 function submitState(plan: StepPlan, scope: FailureScope, ctx: StepContext, escalates: boolean): SubmitState {
   const step = plan.step;
-  const job = step.options.job;
+  const job = step._options.job;
   const s = ctx.substitutions;
   const fanOut = step.forEach;
   const environment = Object.entries({ ...plan.resultsEnvironment, ...plan.environment }).map(([k, path]) => ({
     Name: k,
     'Value.$': path,
   }));
-  if (step.options.checkpoint) {
-    const prefix = step.options.checkpoint.prefix ?? 'checkpoints/';
+  if (step._options.checkpoint) {
+    const prefix = step._options.checkpoint.prefix ?? 'checkpoints/';
     const idPath = fanOut ? `$.item.${fanOut.idField}` : '$$.Execution.Name';
-    const bucket = step.options.checkpoint.bucket;
+    const bucket = step._options.checkpoint.bucket;
     environment.push({
       Name: CHECKPOINT_ENV,
       'Value.$': `States.Format('s3://${s.of(bucket.bucketName, bucket.node.id)}/${prefix}{}/${step.name}/', ${idPath})`,
@@ -111,7 +111,7 @@ function submitState(plan: StepPlan, scope: FailureScope, ctx: StepContext, esca
     overrides.Environment = environment;
   }
   const parameters = Object.fromEntries(Object.entries(plan.parameters).map(([k, path]) => [`${k}.$`, path]));
-  const share = step.options.shareIdentifier;
+  const share = step._options.shareIdentifier;
   // Job names say which run, step and item a job is (the console, `watch`, `cancel` and `diagnose` find them by the
   // run's prefix): `<execution name>-<step>-<item index>`. A Distributed Map's child execution has a name of its own,
   // so the run's name comes from the item selector. https://docs.aws.amazon.com/batch/latest/APIReference/API_SubmitJob.html
@@ -139,10 +139,10 @@ function submitState(plan: StepPlan, scope: FailureScope, ctx: StepContext, esca
             ? { 'ShareIdentifier.$': share }
             : { ShareIdentifier: share }),
         // Batch refuses a fair-share job without a scheduling priority (MIN_SCHEDULING_PRIORITY in limits.ts).
-        ...(share === undefined ? {} : { SchedulingPriorityOverride: step.options.schedulingPriority ?? 0 }),
-        ...(step.options.arraySize !== undefined ? { ArrayProperties: { Size: step.options.arraySize } } : {}),
-        ...(step.options.arraySizePath !== undefined
-          ? { ArrayProperties: { 'Size.$': step.options.arraySizePath } }
+        ...(share === undefined ? {} : { SchedulingPriorityOverride: step._options.schedulingPriority ?? 0 }),
+        ...(step._options.arraySize !== undefined ? { ArrayProperties: { Size: step._options.arraySize } } : {}),
+        ...(step._options.arraySizePath !== undefined
+          ? { ArrayProperties: { 'Size.$': step._options.arraySizePath } }
           : {}),
         ...(Object.keys(parameters).length ? { Parameters: parameters } : {}),
         ...(Object.keys(overrides).length ? { ContainerOverrides: overrides } : {}),
