@@ -11,6 +11,7 @@ module.exports = {
   // cfn-lint over every template the tests inspected (test/support/templates-global.ts).
   globalSetup: '<rootDir>/test/support/templates-global-setup.ts',
   globalTeardown: '<rootDir>/test/support/templates-global-teardown.ts',
+  reporters: ['default', '<rootDir>/test/support/lint-reporter.js'],
   // Child-process tests start tsx (~0.5 s each); the default 5 s leaves no room on a loaded 2-core machine.
   testTimeout: 30_000,
   // Three workers on two cores: a worker spends much of its time loading aws-cdk-lib for each test file and waiting on

@@ -317,6 +317,11 @@ describe('cdk deploy to moto', () => {
       if (typeof part === 'string') {
         return part.replace(/\$\{(\w+)\}/g, (_, name: string) => open(properties.DefinitionSubstitutions[name]));
       }
+      // A substitution may itself be joined (`arn:` + the partition + `:states:::batch:submitJob.sync`).
+      const join = (part as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+      if (join) {
+        return join[1].map(open).join(join[0]);
+      }
       refs.push(target(part));
       return '\u0000';
     };

@@ -187,10 +187,12 @@ _list_jobs = BatchBackend.list_jobs
 
 
 def _list_jobs_without_array_children(self, job_queue_name, array_job_id, job_status=None, filters=None):
-    """ListJobs by `jobQueue` lists a queue's jobs and array parents; an array job's children are listed only by
-    `arrayJobId` (https://docs.aws.amazon.com/batch/latest/APIReference/API_ListJobs.html: "arrayJobId: The job ID
-    for an array job. Specifying an array job ID with this parameter lists all child jobs from within the specified
-    array"). moto adds every child to its queue's jobs and lists them with the queue too; a child is the job with an
+    """ListJobs by `jobQueue` lists a queue's jobs and array parents, not their children, which are listed by
+    `arrayJobId` (https://docs.aws.amazon.com/batch/latest/APIReference/API_ListJobs.html: "arrayJobId: ... lists all
+    child jobs from within the specified array"). For a listing with a JOB_NAME filter, as the client's runs are
+    listed, the same page says so outright: "The filter doesn't apply to child jobs in an array or multi-node
+    parallel (MNP) jobs"; for an unfiltered queue listing it is what the Batch console and CLI show, not a documented
+    rule. moto adds every child to its queue's jobs and lists them with the queue too; a child is the job with an
     `index` in its array properties. The batch_simple backend delegates here, so both are covered."""
     jobs = _list_jobs(self, job_queue_name, array_job_id, job_status, filters)
     if array_job_id:

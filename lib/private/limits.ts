@@ -218,9 +218,11 @@ export const BLOCKED_REASON_PATTERNS = ['CAPACITY:*', 'MISCONFIGURATION:*'];
 /**
  * Errors a Step Functions Batch task raises when the Batch API fails (not the job): `Batch.<exception>` for the
  * exceptions SubmitJob models (ClientException 400, ServerException 500), and `Batch.AWSBatchException` for unmodeled
- * ones, among them throttling ("Too Many Requests (Service: AWSBatch; Status Code: 429; Error Code:
- * TooManyRequestsException …)"). Throttling and server errors are worth retrying; a client error (a deleted queue, a
- * bad parameter) is not.
+ * ones, among them throttling. AWS documents no list: Step Functions names service errors after the Java SDK's
+ * exception class, and that SDK reports SubmitJob's 429 as `AWSBatchException: Too Many Requests (Service: AWSBatch;
+ * Status Code: 429; Error Code: TooManyRequestsException …)` (nextflow-io/nextflow#710); `Batch.ServerException` and
+ * `Batch.AWSBatchException` were seen from `submitJob.sync` by users (ASFHyP3/hyp3#805, #911). Throttling and server
+ * errors are worth retrying; a client error (a deleted queue, a bad parameter) is not.
  * @see https://docs.aws.amazon.com/batch/latest/APIReference/API_SubmitJob.html
  * @see https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
  */

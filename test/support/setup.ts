@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { writeFileSync } from 'fs';
+import { renameSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { withRenderedDefinitions } from './asl';
@@ -24,7 +24,7 @@ if (typeof P.withResolvers !== 'function') {
 }
 
 // Every template a test inspects is kept (once per distinct content) for cfn-lint, which `npm test` runs on them all
-// at the end (test/support/lint-templates.ts). CFN_TEMPLATES_DIR is set by that global setup.
+// while the last tests run and at the end (test/support/templates-global.ts). CFN_TEMPLATES_DIR is set by that global setup.
 
 const templatesDir = process.env.CFN_TEMPLATES_DIR;
 if (templatesDir) {
@@ -33,7 +33,10 @@ if (templatesDir) {
     const template = fromStack(...args);
     const text = JSON.stringify(withRenderedDefinitions(template.toJSON()));
     const name = `${createHash('sha1').update(text).digest('hex').slice(0, 16)}.json`;
-    writeFileSync(join(templatesDir, name), text);
+    // Written whole, then renamed: cfn-lint may start on the directory while other tests still run.
+    const path = join(templatesDir, name);
+    writeFileSync(`${path}.${process.pid}.tmp`, text);
+    renameSync(`${path}.${process.pid}.tmp`, path);
     return template;
   }) as typeof Template.fromStack;
 }

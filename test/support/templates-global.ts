@@ -11,7 +11,29 @@ import { join } from 'path';
  * below, each with why.
  */
 export async function setup(): Promise<void> {
-  process.env.CFN_TEMPLATES_DIR = mkdtempSync(join(tmpdir(), 'cfn-templates-'));
+  const dir = mkdtempSync(join(tmpdir(), 'cfn-templates-'));
+  process.env.CFN_TEMPLATES_DIR = dir;
+  // Called by lint-reporter.js once the last test files run: one cfn-lint on the templates written so far, on the core
+  // the finished workers left free. Called once; the teardown lints the rest and waits for this one.
+  const state = globalThis as EarlyLintState;
+  state.cfnLintEarly = () => {
+    state.cfnLintEarly = undefined;
+    const files = templatesIn(dir);
+    state.cfnLintStarted = { files, result: files.length ? lint(files) : undefined };
+  };
+}
+
+/** What the early lint took and how it went. */
+interface EarlyLintState {
+  cfnLintEarly?: () => void;
+  cfnLintStarted?: { readonly files: string[]; readonly result?: Promise<LintResult> };
+}
+
+/** The templates test workers have written so far (setup.ts writes each whole under a temporary name first). */
+function templatesIn(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => join(dir, f));
 }
 
 /**
@@ -44,17 +66,21 @@ export async function teardown(): Promise<void> {
   if (!dir) {
     return;
   }
+  const early = (globalThis as EarlyLintState).cfnLintStarted;
+  (globalThis as EarlyLintState).cfnLintEarly = undefined;
   let keep = false;
   try {
-    const files = readdirSync(dir).map((f) => join(dir, f));
+    const files = templatesIn(dir);
     if (files.length === 0) {
       return;
     }
-    // One cfn-lint per core (it is single-threaded; ~0.5 s per test template).
-    const parts = Math.max(1, Math.min(cpus().length, files.length));
-    const results = await Promise.all(
-      Array.from({ length: parts }, (_, i) => lint(files.filter((_f, j) => j % parts === i))),
-    );
+    // What the early lint did not take: one cfn-lint per core (it is single-threaded; ~0.5 s per test template).
+    const rest = files.filter((f) => !early?.files.includes(f));
+    const parts = Math.max(1, Math.min(cpus().length, rest.length));
+    const results = await Promise.all([
+      ...(early?.result ? [early.result] : []),
+      ...Array.from({ length: rest.length ? parts : 0 }, (_, i) => lint(rest.filter((_f, j) => j % parts === i))),
+    ]);
     const lines = results.flatMap((r) => r.stdout.split('\n').filter(Boolean));
     const errors = lines.filter((l) => /:E\d+:/.test(l));
     // cfn-lint's exit code is a bit mask: 2 errors, 4 warnings, 8 informational; 1 means it could not run.

@@ -147,7 +147,9 @@ export async function followExecution(
         throw e;
       }
     },
-    (progress) => progress.status !== 'RUNNING',
+    // PENDING_REDRIVE is not an end: a redrive was asked for and the execution runs again.
+    // https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html
+    (progress) => progress.status !== 'RUNNING' && progress.status !== 'PENDING_REDRIVE',
     options.onProgress,
     options,
   );

@@ -62,7 +62,8 @@ export async function rerunJobs(
   runId: string,
   options: RerunJobsOptions,
 ): Promise<JobRerunResult> {
-  // Listing a queue returns a run's jobs and array parents, never array children (Batch lists those by arrayJobId).
+  // The run's jobs and array parents: a listing filtered by job name leaves array children out ("The filter doesn't
+  // apply to child jobs in an array", https://docs.aws.amazon.com/batch/latest/APIReference/API_ListJobs.html).
   const jobs = await describeJobs(
     aws,
     (await listRunJobs(aws, jobQueue, runId)).map((j) => j.jobId),

@@ -49,13 +49,18 @@ export async function watchJobs(aws: AwsCalls, jobIds: string[], options: WatchJ
   return last.counts;
 }
 
-/** From the first job's submission to the last one's stop, once every job has stopped. */
+/**
+ * From the first job's submission to the last one's end, once every job has ended (SUCCEEDED or FAILED). A job has
+ * `stoppedAt` only if it ran ("when the job transitioned from the RUNNING state to a terminal state"): one cancelled
+ * before it ran ends when it was last seen to change, its start or its creation.
+ * @see https://docs.aws.amazon.com/batch/latest/APIReference/API_JobDetail.html
+ */
 export function spanOf(jobs: JobDetail[]): JobsSpan {
   const created = jobs.map((j) => j.createdAt).filter((t): t is number => t !== undefined);
-  const stopped = jobs.map((j) => j.stoppedAt);
-  const done = jobs.length > 0 && stopped.every((t) => t !== undefined);
+  const done = jobs.length > 0 && jobs.every((j) => j.status === 'SUCCEEDED' || j.status === 'FAILED');
+  const ends = jobs.map((j) => j.stoppedAt ?? j.startedAt ?? j.createdAt).filter((t): t is number => t !== undefined);
   return {
     startedAt: created.length ? new Date(Math.min(...created)) : undefined,
-    stoppedAt: done ? new Date(Math.max(...(stopped as number[]))) : undefined,
+    stoppedAt: done && ends.length ? new Date(Math.max(...ends)) : undefined,
   };
 }

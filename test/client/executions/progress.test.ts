@@ -43,3 +43,20 @@ test('an inline fan-out has no Map Run: the run is followed by its status alone'
   expect(p).toMatchObject({ status: 'SUCCEEDED', mapRuns: [], newFailures: [] });
   expect(sfnMock.commandCalls(ListExecutionsCommand)).toHaveLength(0);
 });
+
+test('a run pending a redrive is followed on, not taken for ended', async () => {
+  // DescribeExecution's statuses: PENDING_REDRIVE while a redrive is starting, then RUNNING again.
+  // https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html
+  const statuses = ['PENDING_REDRIVE', 'RUNNING', 'SUCCEEDED'];
+  let look = 0;
+  sfnMock.on(DescribeExecutionCommand).callsFake(async () => ({
+    executionArn: RUN,
+    name: 'w48',
+    status: statuses[Math.min(look++, statuses.length - 1)],
+  }));
+  sfnMock.on(ListMapRunsCommand).resolves({ mapRuns: [] });
+  const seen: string[] = [];
+  const end = await mockedPipelineClient().followExecution(RUN, { onProgress: (p) => seen.push(p.status) });
+  expect(seen).toEqual(['PENDING_REDRIVE', 'RUNNING', 'SUCCEEDED']);
+  expect(end.status).toBe('SUCCEEDED');
+});

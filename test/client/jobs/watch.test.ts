@@ -1,6 +1,7 @@
-import { BatchClient, DescribeJobsCommand } from '@aws-sdk/client-batch';
+import { BatchClient, DescribeJobsCommand, JobDetail, JobStatus } from '@aws-sdk/client-batch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { countStatuses } from '../../../lib/client/jobs/status';
+import { spanOf } from '../../../lib/client/jobs/watch';
 import { clockedClient as client } from '../clocked-client';
 
 const batchMock = mockClient(BatchClient);
@@ -66,5 +67,35 @@ describe('watching', () => {
     expect(seen).toEqual(['RUNNABLE', 'RUNNING', 'RUNNING', 'SUCCEEDED']);
     expect(sleeps).toEqual([5000, 7500, 11250]);
     expect(final.SUCCEEDED).toBe(1);
+  });
+});
+
+describe('the span of a run of jobs', () => {
+  // JobDetail's times: `stoppedAt` "when the job transitioned from the RUNNING state to a terminal state", so a job
+  // cancelled while RUNNABLE ends FAILED without one. https://docs.aws.amazon.com/batch/latest/APIReference/API_JobDetail.html
+  const job = (status: JobStatus, times: { createdAt: number; startedAt?: number; stoppedAt?: number }) =>
+    ({
+      jobId: status,
+      jobName: status,
+      jobQueue: 'q',
+      jobDefinition: 'd',
+      status,
+      ...times,
+    }) as JobDetail; // The SDK's type marks startedAt required; the API leaves it out of a job that never started.
+
+  test('ends with the last job to end, a job cancelled before it ran included', () => {
+    const span = spanOf([
+      job('SUCCEEDED', { createdAt: 1_000, startedAt: 2_000, stoppedAt: 9_000 }),
+      job('FAILED', { createdAt: 1_500 }),
+    ]);
+    expect(span).toEqual({ startedAt: new Date(1_000), stoppedAt: new Date(9_000) });
+  });
+
+  test('has no end while a job has not ended', () => {
+    const span = spanOf([
+      job('SUCCEEDED', { createdAt: 1_000, startedAt: 2_000, stoppedAt: 9_000 }),
+      job('RUNNING', { createdAt: 1_500, startedAt: 3_000 }),
+    ]);
+    expect(span.stoppedAt).toBeUndefined();
   });
 });
