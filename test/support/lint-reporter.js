@@ -2,8 +2,7 @@
 // workers are then idle): the global teardown (templates-global.ts) lints only what is left and waits for this.
 // Reporters, global setup and teardown run in jest's main process, so they share `globalThis`.
 class EarlyLint {
-  constructor(globalConfig) {
-    this.workers = Math.max(1, globalConfig.maxWorkers);
+  constructor() {
     this.total = 0;
     this.done = 0;
   }
@@ -15,8 +14,8 @@ class EarlyLint {
   onTestResult() {
     this.done++;
     const start = globalThis.cfnLintEarly;
-    // When fewer files remain than there are workers, a core is free: lint what there is on it.
-    if (start && this.total - this.done < this.workers) {
+    // When one file is left, its worker is the only one testing: the other core is free for cfn-lint.
+    if (start && this.total - this.done <= 1) {
       start();
     }
   }

@@ -19,14 +19,14 @@ export async function setup(): Promise<void> {
   state.cfnLintEarly = () => {
     state.cfnLintEarly = undefined;
     const files = templatesIn(dir);
-    state.cfnLintStarted = { files, result: files.length ? lint(files) : undefined };
+    state.cfnLintStarted = { files, results: lintSplit(files) };
   };
 }
 
 /** What the early lint took and how it went. */
 interface EarlyLintState {
   cfnLintEarly?: () => void;
-  cfnLintStarted?: { readonly files: string[]; readonly result?: Promise<LintResult> };
+  cfnLintStarted?: { readonly files: string[]; readonly results: Array<Promise<LintResult>> };
 }
 
 /** The templates test workers have written so far (setup.ts writes each whole under a temporary name first). */
@@ -61,6 +61,12 @@ export function lint(files: string[]): Promise<LintResult> {
   });
 }
 
+/** One cfn-lint per core (it is single-threaded; ~0.5 s per test template), the files dealt out between them. */
+function lintSplit(files: string[]): Array<Promise<LintResult>> {
+  const parts = Math.min(cpus().length, files.length);
+  return Array.from({ length: parts }, (_, i) => lint(files.filter((_f, j) => j % parts === i)));
+}
+
 export async function teardown(): Promise<void> {
   const dir = process.env.CFN_TEMPLATES_DIR;
   if (!dir) {
@@ -74,13 +80,9 @@ export async function teardown(): Promise<void> {
     if (files.length === 0) {
       return;
     }
-    // What the early lint did not take: one cfn-lint per core (it is single-threaded; ~0.5 s per test template).
+    // What the early lint did not take.
     const rest = files.filter((f) => !early?.files.includes(f));
-    const parts = Math.max(1, Math.min(cpus().length, rest.length));
-    const results = await Promise.all([
-      ...(early?.result ? [early.result] : []),
-      ...Array.from({ length: rest.length ? parts : 0 }, (_, i) => lint(rest.filter((_f, j) => j % parts === i))),
-    ]);
+    const results = await Promise.all([...(early?.results ?? []), ...lintSplit(rest)]);
     const lines = results.flatMap((r) => r.stdout.split('\n').filter(Boolean));
     const errors = lines.filter((l) => /:E\d+:/.test(l));
     // cfn-lint's exit code is a bit mask: 2 errors, 4 warnings, 8 informational; 1 means it could not run.
