@@ -99,6 +99,26 @@ export function scopeAt(path: string): Construct {
   return scope;
 }
 
+/**
+ * A stack with a fair-share queue (one share, `lab_a`) on On-Demand capacity, and a small job on it (an array job
+ * unless `arrayJob: false`): what the share-identifier and array-size tests need.
+ */
+export function fairShareJob(jobId = 'Tiles', options: { arrayJob?: boolean } = {}) {
+  const { stack, vpc } = stackWithVpc();
+  const q = new JobQueue(stack, 'Fair', {
+    capacities: [capacities(stack, vpc).onDemand],
+    fairShare: { shares: [{ shareIdentifier: 'lab_a', weightFactor: 1 }] },
+  });
+  const job = new Job(stack, jobId, {
+    queues: [q],
+    image,
+    vcpus: 1,
+    memory: Size.gibibytes(2),
+    arrayJob: options.arrayJob ?? true,
+  });
+  return { stack, q, job };
+}
+
 /** One call of a submit state, as the local run saw it. */
 export interface SubmitCall {
   readonly state: string;

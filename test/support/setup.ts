@@ -24,7 +24,8 @@ if (typeof P.withResolvers !== 'function') {
 }
 
 // Every template a test inspects is kept (once per distinct content) for cfn-lint, which `npm test` runs on them all
-// while the last tests run and at the end (test/support/templates-global.ts). CFN_TEMPLATES_DIR is set by that global setup.
+// while the last tests run and at the end (test/support/templates-global.ts), whose global setup sets
+// CFN_TEMPLATES_DIR.
 
 const templatesDir = process.env.CFN_TEMPLATES_DIR;
 if (templatesDir) {

@@ -1,10 +1,6 @@
-import { Size } from 'aws-cdk-lib';
-import * as ecs from 'aws-cdk-lib/aws-ecs';
-import { Job, JobQueue, WorkflowStep } from '../../../lib';
+import { WorkflowStep } from '../../../lib';
 import { checkShareIdentifier, onDemandQueueFor, stepQueue } from '../../../lib/workflow/plan/queues';
-import { capacities } from '../../support/capacity';
-import { genomicsJobs, scopeAt } from '../../support/pipeline';
-import { stackWithVpc } from '../../support/stacks';
+import { fairShareJob, genomicsJobs, scopeAt } from '../../support/pipeline';
 
 const g = genomicsJobs();
 const at = scopeAt('Test/Wf');
@@ -24,18 +20,7 @@ describe('where a step submits', () => {
 
 describe('checkShareIdentifier', () => {
   test('a scheduling priority outside 0..9999 is refused', () => {
-    const { stack, vpc } = stackWithVpc();
-    const q = new JobQueue(stack, 'Fair', {
-      capacities: [capacities(stack, vpc).onDemand],
-      fairShare: { shares: [{ shareIdentifier: 'lab_a', weightFactor: 1 }] },
-    });
-    const job = new Job(stack, 'Tiles', {
-      queues: [q],
-      image: ecs.ContainerImage.fromRegistry('busybox'),
-      vcpus: 1,
-      memory: Size.gibibytes(2),
-      arrayJob: true,
-    });
+    const { q, job } = fairShareJob();
     const step = new WorkflowStep('tiles', {
       job,
       shareIdentifier: 'lab_a',

@@ -13,7 +13,7 @@ import {
 } from '../../../lib';
 import { WorkflowPlan } from '../../../lib/workflow/plan/workflow-plan';
 import { capacities, errorOf } from '../../support/capacity';
-import { genomicsJobs, genomicsSteps, scopeAt } from '../../support/pipeline';
+import { fairShareJob, genomicsJobs, genomicsSteps, scopeAt } from '../../support/pipeline';
 import { stackWithVpc } from '../../support/stacks';
 
 // The plan as `new Workflow` makes it first (lib/workflow/plan/workflow-plan.ts): every check in its order, without
@@ -167,17 +167,7 @@ describe('steps a workflow refuses', () => {
     [
       'a step on a fair-share queue without a share identifier',
       () => {
-        const { stack, vpc } = stackWithVpc();
-        const q = new JobQueue(stack, 'Fair', {
-          capacities: [capacities(stack, vpc).onDemand],
-          fairShare: { shares: [{ shareIdentifier: 'lab_a', weightFactor: 1 }] },
-        });
-        const job = new Job(stack, 'J', {
-          queues: [q],
-          image: ecs.ContainerImage.fromRegistry('busybox'),
-          vcpus: 1,
-          memory: Size.gibibytes(2),
-        });
+        const { job } = fairShareJob('J', { arrayJob: false });
         return new WorkflowPlan(scopeAt('Test/Wf'), [new WorkflowStep('only', { job })]);
       },
       "Test/Wf: steps['only'].shareIdentifier none, for fair-share queue Test/Fair is not allowed; allowed: a share identifier on every step that submits to a fair-share queue (Batch refuses the job without one). Fix: set shareIdentifier, e.g. 'default' or '$.item.lab' to read it from each item",

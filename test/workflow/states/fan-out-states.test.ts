@@ -7,6 +7,7 @@ import { aslOf } from '../../support/asl';
 import { applicationError } from '../../support/batch-failures';
 import { capacities } from '../../support/capacity';
 import {
+  fairShareJob,
   genomicsPipeline,
   jobFailure,
   runLocally,
@@ -29,19 +30,7 @@ describe('a fan-out, run locally', () => {
   // checked first: an item's in the item's check (the item fails alone), the input's at the start of the run.
   // https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
   function fairShareTiles() {
-    const { stack, vpc } = stackWithVpc();
-    const q = new JobQueue(stack, 'Fair', {
-      capacities: [capacities(stack, vpc).onDemand],
-      fairShare: { shares: [{ shareIdentifier: 'lab_a', weightFactor: 1 }] },
-    });
-    const job = new Job(stack, 'Tiles', {
-      queues: [q],
-      image: ecs.ContainerImage.fromRegistry('busybox'),
-      vcpus: 1,
-      memory: Size.gibibytes(2),
-      arrayJob: true,
-    });
-    return { stack, q, job };
+    return fairShareJob();
   }
 
   test('runs every sample through align, then call-variants and qc, then aggregate once', async () => {

@@ -8,6 +8,7 @@ import { BATCH_API_ERRORS, outOfMemory, spotReclaimed } from '../../support/batc
 import { capacities } from '../../support/capacity';
 import {
   apiError,
+  fairShareJob,
   genomicsPipeline,
   jobFailure,
   runLocally,
@@ -210,18 +211,7 @@ describe('a step, run locally', () => {
 
 describe('fair share and array jobs as steps', () => {
   test('the share identifier (from the item) and the array size reach SubmitJob', async () => {
-    const { stack, vpc } = stackWithVpc();
-    const q = new JobQueue(stack, 'Fair', {
-      capacities: [capacities(stack, vpc).onDemand],
-      fairShare: { shares: [{ shareIdentifier: 'lab_a', weightFactor: 1 }] },
-    });
-    const job = new Job(stack, 'Tiles', {
-      queues: [q],
-      image: ecs.ContainerImage.fromRegistry('busybox'),
-      vcpus: 1,
-      memory: Size.gibibytes(2),
-      arrayJob: true,
-    });
+    const { stack, job } = fairShareJob();
     const f = new FanOut('slides', { ...SAMPLE_ITEMS, itemFields: ['sampleId', 'lab'], expectedItems: 10 });
     new Workflow(stack, 'Wf', {
       steps: [new WorkflowStep('tiles', { job, forEach: f, shareIdentifier: '$.item.lab', arraySize: 100 })],
