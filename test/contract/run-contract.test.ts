@@ -1,7 +1,9 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { failedFromRecords, findOutcomes } from '../../lib/client/run-outcomes';
-import { CHECKPOINT_ENV, resultsEnvName, RUN_TAG, WORKFLOW_TAG } from '../../lib/contract/job-env';
+import { CHECKPOINT_ENV, ITEM_ENV, resultsEnvName, RUN_TAG, WORKFLOW_TAG } from '../../lib/contract/job-env';
 import {
   ATTEMPT_FIELDS,
   fanOutStateKeys,
@@ -193,5 +195,15 @@ describe('the run contract with outcomes in S3', () => {
   test("a failed item's record, as the cause of its child execution, is read by the client with its id", () => {
     const record = states.find(([, s]) => s.ResultPath === `$.${STEP_STATE_KEYS.outcome}`)![1];
     expect((record.Parameters as State)[`${OUTCOME_FIELDS.id}.$`]).toBe('$.item.laneId');
+  });
+});
+
+describe('the names containers read', () => {
+  // Containers are the users' code: a variable renamed in the contract would break them silently at run time. Each
+  // name must be the one the README documents.
+  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+
+  test.each([...Object.values(ITEM_ENV), CHECKPOINT_ENV, resultsEnvName('samples')])('%s is documented', (name) => {
+    expect(readme).toMatch(new RegExp(`\\b${name}\\b`));
   });
 });
