@@ -125,10 +125,19 @@ function main() {
   log();
   log('| pipeline | synth s (process) | resources | template bytes | definition chars | events/item | result |');
   log('|---|---|---|---|---|---|---|');
+  const shared = '--shared-role';
   const cases: Array<[string, string[]]> = [
-    ...[10, 50, 200, 400, 500].map((n) => [`${n} lean steps`, ['--steps', String(n)]] as [string, string[]]),
-    ...[10, 50, 200, 400].map(
-      (n) => [`${n} escalating steps`, ['--steps', String(n), '--escalation']] as [string, string[]],
+    ...[10, 50, 200, 250].map((n) => [`${n} lean steps`, ['--steps', String(n)]] as [string, string[]]),
+    ...[10, 200, 400, 500].map(
+      (n) => [`${n} lean steps, one shared job role`, ['--steps', String(n), shared]] as [string, string[]],
+    ),
+    ...[10, 200].map((n) => [`${n} escalating steps`, ['--steps', String(n), '--escalation']] as [string, string[]]),
+    ...[10, 200, 400].map(
+      (n) =>
+        [`${n} escalating steps, one shared job role`, ['--steps', String(n), '--escalation', shared]] as [
+          string,
+          string[],
+        ],
     ),
     ['fan-out, 3 steps × 1,000 items in the input', ['--steps', '3', '--items', '1000']],
     ['fan-out, 3 steps × 10,000 items in the input', ['--steps', '3', '--items', '10000']],
@@ -156,23 +165,34 @@ function main() {
     }
     return { resources: (b.resources! - a.resources!) / n, bytes: (b.templateBytes - a.templateBytes) / n, base: a };
   };
-  const lean = perStep('10 lean steps', '200 lean steps', 190);
-  const escalating = perStep('10 escalating steps', '200 escalating steps', 190);
-  if (lean && escalating) {
+  const lean = perStep('10 lean steps, one shared job role', '200 lean steps, one shared job role', 190);
+  const escalating = perStep(
+    '10 escalating steps, one shared job role',
+    '200 escalating steps, one shared job role',
+    190,
+  );
+  const ownRole = perStep('10 lean steps', '200 lean steps', 190);
+  if (lean && escalating && ownRole) {
     const fit = (p: { bytes: number; base: { templateBytes?: number } }, n0: number) =>
       Math.floor(n0 + (1_048_576 - p.base.templateBytes!) / p.bytes);
-    const met = measured['400 lean steps']?.ok && measured['400 escalating steps']?.ok;
+    const byResources = Math.floor(10 + (500 - ownRole.base.resources!) / ownRole.resources);
+    const met =
+      measured['400 lean steps, one shared job role']?.ok && measured['400 escalating steps, one shared job role']?.ok;
     log(
-      `Each added lean step costs ${fmt(lean.resources, 1)} resource and ${Math.round(lean.bytes).toLocaleString('en-US')} ` +
-        `bytes of template (its job definition, its submit state and a substitution); an escalating step ` +
-        `${Math.round(escalating.bytes).toLocaleString('en-US')} bytes (plus its attempt record and a resubmit route). ` +
-        `By template size one stack holds about ${fit(lean, 10)} lean or ${fit(escalating, 10)} escalating steps with a ` +
-        `job definition each; lean steps reach the 500-resource limit first (steps that reuse a job definition add ` +
-        `no resource). ${
+      `Each added step runs as a role of its own by default (least privilege: a grant on one job reaches no other), ` +
+        `and costs ${fmt(ownRole.resources, 1)} resources (its job definition and its role) and ` +
+        `${Math.round(ownRole.bytes).toLocaleString('en-US')} bytes of template: one stack holds about ` +
+        `${byResources} such steps before the 500-resource limit. Jobs that share a job role ` +
+        `(\`jobRole: SharedJobResources.of(stack).jobRole\`) cost ${fmt(lean.resources, 1)} resource and ` +
+        `${Math.round(lean.bytes).toLocaleString('en-US')} bytes a lean step (its job definition, its submit state and a ` +
+        `substitution), ${Math.round(escalating.bytes).toLocaleString('en-US')} an escalating one (plus its attempt ` +
+        `record and a resubmit route): by template size one stack then holds about ${fit(lean, 10)} lean or ` +
+        `${fit(escalating, 10)} escalating steps. ${
           met
-            ? '**A 400-step pipeline synthesizes in one stack under every limit**, lean or escalating.'
+            ? '**A 400-step pipeline synthesizes in one stack under every limit**, lean or escalating, its jobs sharing a role.'
             : '**The 400-step target is not met in one stack**: synth refuses it with the size, the limit and the fix.'
-        } Past the limits, synth fails with the count, the limit and the fix before CloudFormation would.`,
+        } Steps that reuse a job definition add no resource. Past the limits, synth fails with the count, the limit ` +
+        'and the fix before CloudFormation would.',
     );
     log();
   }

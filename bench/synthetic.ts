@@ -1,13 +1,13 @@
 // One synthetic pipeline, synthesized in this process as `cdk synth` would (path metadata on); prints its size metrics
 // as JSON.
-//   npx tsx bench/synthetic.ts --steps 400 [--escalation]
+//   npx tsx bench/synthetic.ts --steps 400 [--escalation] [--shared-role]
 //   npx tsx bench/synthetic.ts --steps 3 --items 10000 [--s3]
 import { parseArgs } from 'util';
 import { App, Duration, Size, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { Ec2Capacity, FanOut, Job, JobQueue, PurchaseOption, Workflow, WorkflowStep } from '../lib';
+import { Ec2Capacity, FanOut, Job, JobQueue, PurchaseOption, SharedJobResources, Workflow, WorkflowStep } from '../lib';
 
 const { values } = parseArgs({
   options: {
@@ -15,6 +15,7 @@ const { values } = parseArgs({
     items: { type: 'string' },
     escalation: { type: 'boolean' },
     s3: { type: 'boolean' },
+    'shared-role': { type: 'boolean' },
   },
 });
 const steps = Number(values.steps ?? 4);
@@ -55,6 +56,8 @@ try {
       memory: Size.gibibytes(15),
       timeout: Duration.hours(values.escalation ? 4 : 1),
       checkpointing: true,
+      // Each job runs as a role of its own unless the jobs share one (one resource less a job).
+      jobRole: values['shared-role'] ? SharedJobResources.of(stack).jobRole : undefined,
     });
     chain.push(
       new WorkflowStep(`step${i}`, {

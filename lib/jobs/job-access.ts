@@ -105,6 +105,37 @@ export function allowNfsFrom(fileSystem: efs.IFileSystem, capacities: readonly I
  * Lets `role` read objects under `prefix` of `bucket` (GetObject, and ListBucket limited to the prefix), plus decrypt
  * with the bucket's KMS key; the prefix wildcard is acknowledged for cdk-nag.
  */
+/**
+ * The role a job runs as when it is given none: its own (`<job>/JobRole`), so that a grant on the job reaches no other
+ * job. One resource; its policy appears with its first grant.
+ */
+export function ownJobRole(job: Construct, jobName: string): iam.Role {
+  return new iam.Role(job, 'JobRole', {
+    assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+    description: `Role the containers of Batch job ${jobName} run as`.slice(0, 1000),
+  });
+}
+
+/**
+ * Warns (once per job) that a grant on a job that was given its role lands on that role, which other jobs may run as
+ * too: the grant then reaches all of them.
+ */
+export function warnSharedRoleGrant(job: Construct, role: iam.IRole, what: string): void {
+  const warned = SHARED_ROLE_WARNED;
+  if (warned.has(job)) {
+    return;
+  }
+  warned.add(job);
+  Annotations.of(job).addWarningV2(
+    'cdk-batch-pipelines:shared-role-grant',
+    `${job.node.path}: ${what} lands on the role the job was given (${role.node.path}), not on a role of its own: ` +
+      'every job that runs as that role gets it too. Leave jobRole unset to give the job a role of its own, or ' +
+      'acknowledge this warning if the jobs sharing the role may all touch this data.',
+  );
+}
+
+const SHARED_ROLE_WARNED = new WeakSet<Construct>();
+
 export function grantReadPrefix(scope: Construct, role: iam.IRole, bucket: s3.IBucket, prefix: string): iam.Grant {
   checkPrefix(scope, 'grantRead', prefix);
   const objects = bucket.arnForObjects(`${prefix}*`);

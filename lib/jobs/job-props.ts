@@ -99,14 +99,17 @@ export interface JobProps {
   readonly jobDefinitionName?: string;
 
   /**
-   * The log group, execution role and job role this job shares with the rest of the pipeline.
+   * The log group and execution role this job shares with the rest of the pipeline.
    * @default - `SharedJobResources.of(this)`, one per stack
    */
   readonly shared?: SharedJobResources;
 
   /**
-   * The role the container runs as. Give one to isolate this job's permissions from the pipeline's other jobs.
-   * @default - the shared job role
+   * The role the container runs as. A role given here may be shared: every grant on this job (`grantRead`,
+   * `grantWrite`, `bucket.grantRead(job)`) then reaches every job that runs as it, and the grant helpers warn so.
+   * Share one (`SharedJobResources.of(stack).jobRole`) only to keep a pipeline of hundreds of jobs under
+   * CloudFormation's 500 resources per stack.
+   * @default - a role of the job's own (least privilege: a grant on this job reaches no other job; one resource)
    */
   readonly jobRole?: iam.IRole;
 

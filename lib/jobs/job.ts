@@ -14,6 +14,8 @@ import {
   grantReadPrefix,
   grantWritePrefix,
   mountEfsVolume,
+  ownJobRole,
+  warnSharedRoleGrant,
 } from './job-access';
 import { RetryPolicy } from './retry-policy';
 import { SharedJobResources } from './shared-job-resources';
@@ -82,6 +84,7 @@ export class Job extends Construct implements IJob, iam.IGrantable {
   public readonly retryPolicy: RetryPolicy;
   /** The role containers run as. */
   public readonly jobRole: iam.IRole;
+  private readonly roleGiven: boolean;
   /** What the job shares with the rest of the pipeline. */
   public readonly shared: SharedJobResources;
   /** Whether the job runs as an array job. */
@@ -175,7 +178,8 @@ export class Job extends Construct implements IJob, iam.IGrantable {
     this.packingThreshold = props.packingThreshold ?? 0.6;
 
     this.shared = props.shared ?? SharedJobResources.of(this);
-    this.jobRole = props.jobRole ?? this.shared.jobRole;
+    this.jobRole = props.jobRole ?? ownJobRole(this, this.jobName);
+    this.roleGiven = props.jobRole !== undefined;
 
     const common: batch.EcsContainerDefinitionProps = {
       image: props.image,
@@ -328,6 +332,7 @@ export class Job extends Construct implements IJob, iam.IGrantable {
    * @default prefix - the whole bucket
    */
   public grantRead(bucket: s3.IBucket, prefix = ''): iam.Grant {
+    this.noteGrant(`grantRead(${bucket.node.path}, '${prefix}')`);
     return grantReadPrefix(this, this.jobRole, bucket, prefix);
   }
 
@@ -338,7 +343,15 @@ export class Job extends Construct implements IJob, iam.IGrantable {
    * @default prefix - the whole bucket
    */
   public grantWrite(bucket: s3.IBucket, prefix = ''): iam.Grant {
+    this.noteGrant(`grantWrite(${bucket.node.path}, '${prefix}')`);
     return grantWritePrefix(this, this.jobRole, bucket, prefix);
+  }
+
+  /** A grant on a job that was given its role reaches every job of that role: say so. */
+  private noteGrant(what: string): void {
+    if (this.roleGiven) {
+      warnSharedRoleGrant(this, this.jobRole, what);
+    }
   }
 
   /**

@@ -8,7 +8,14 @@ import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { EfsMountOptions, grantReadPrefix, grantWritePrefix, mountEfsVolume } from './job-access';
+import {
+  EfsMountOptions,
+  grantReadPrefix,
+  grantWritePrefix,
+  mountEfsVolume,
+  ownJobRole,
+  warnSharedRoleGrant,
+} from './job-access';
 import { RetryPolicy } from './retry-policy';
 import { SharedJobResources } from './shared-job-resources';
 import { CapacityPlatform, ICapacity, PurchaseOption } from '../compute/capacity';
@@ -98,13 +105,14 @@ export interface MultiNodeJobProps {
    */
   readonly jobDefinitionName?: string;
   /**
-   * Shared log group and roles.
+   * The shared log group and execution role.
    * @default - `SharedJobResources.of(this)`
    */
   readonly shared?: SharedJobResources;
   /**
-   * The role the containers run as.
-   * @default - the shared job role
+   * The role the containers run as. A role given here may be shared: every grant on this job then reaches every job
+   * that runs as it, and the grant helpers warn so.
+   * @default - a role of the job's own (a grant on this job reaches no other job)
    */
   readonly jobRole?: iam.IRole;
 }
@@ -137,6 +145,7 @@ export class MultiNodeJob extends Construct implements IJob, iam.IGrantable {
   public readonly jobDefinitionName: string;
   /** The role the containers run as. */
   public readonly jobRole: iam.IRole;
+  private readonly roleGiven: boolean;
 
   /** The job definition's ARN (this revision). */
   public get jobDefinitionArn(): string {
@@ -217,8 +226,9 @@ export class MultiNodeJob extends Construct implements IJob, iam.IGrantable {
     this.jobDefinitionName = props.jobDefinitionName ?? defaultJobDefinitionName(this);
     claimPhysicalName(this, 'job definition', 'jobDefinitionName', this.jobDefinitionName);
     const shared = props.shared ?? SharedJobResources.of(this);
-    const jobRole = props.jobRole ?? shared.jobRole;
+    const jobRole = props.jobRole ?? ownJobRole(this, this.node.id);
     this.jobRole = jobRole;
+    this.roleGiven = props.jobRole !== undefined;
     this.jobDefinition = new batch.MultiNodeJobDefinition(this, 'Resource', {
       jobDefinitionName: this.jobDefinitionName,
       // As for Job: a deploy keeps the earlier revision registered, so a job submitted with it still runs.
@@ -311,6 +321,9 @@ export class MultiNodeJob extends Construct implements IJob, iam.IGrantable {
    * @default prefix - the whole bucket
    */
   public grantRead(bucket: s3.IBucket, prefix = ''): iam.Grant {
+    if (this.roleGiven) {
+      warnSharedRoleGrant(this, this.jobRole, `grantRead(${bucket.node.path}, '${prefix}')`);
+    }
     return grantReadPrefix(this, this.jobRole, bucket, prefix);
   }
 
@@ -320,6 +333,9 @@ export class MultiNodeJob extends Construct implements IJob, iam.IGrantable {
    * @default prefix - the whole bucket
    */
   public grantWrite(bucket: s3.IBucket, prefix = ''): iam.Grant {
+    if (this.roleGiven) {
+      warnSharedRoleGrant(this, this.jobRole, `grantWrite(${bucket.node.path}, '${prefix}')`);
+    }
     return grantWritePrefix(this, this.jobRole, bucket, prefix);
   }
 

@@ -19,10 +19,10 @@ export interface SharedJobResourcesProps {
 }
 
 /**
- * What the jobs of one pipeline share, so that adding a job adds about one CloudFormation resource (its job
- * definition): one log group (not the account-wide `/aws/batch/job`), one execution role (pull images, write logs,
- * read the jobs' secrets) and one job role (what the containers may call). Grants through `Job` helpers land on the
- * shared job role unless a job has its own.
+ * What the jobs of one pipeline share: one log group (not the account-wide `/aws/batch/job`) and one execution role
+ * (pull images, write logs, read the jobs' secrets). Each job runs as a role of its own unless it is given one; the
+ * shared `jobRole` is for jobs that opt in (`jobRole: shared.jobRole`), e.g. to keep a pipeline of hundreds of jobs
+ * under CloudFormation's 500 resources, knowing that a grant on any of them then reaches all of them.
  */
 export class SharedJobResources extends Construct {
   /**
@@ -42,8 +42,7 @@ export class SharedJobResources extends Construct {
   public readonly logGroup: logs.LogGroup;
   /** The role ECS uses to start containers: pull images, write logs, read secrets. */
   public readonly executionRole: iam.Role;
-  /** The role containers run as, shared by the jobs that do not bring their own. */
-  public readonly jobRole: iam.Role;
+  private sharedJobRole?: iam.Role;
 
   constructor(scope: Construct, id: string, props: SharedJobResourcesProps = {}) {
     super(scope, id);
@@ -55,9 +54,17 @@ export class SharedJobResources extends Construct {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
       description: 'Starts Batch job containers: pulls images, writes logs, reads job secrets',
     });
-    this.jobRole = new iam.Role(this, 'JobRole', {
+  }
+
+  /**
+   * A job role to share among jobs that opt in (`jobRole: shared.jobRole`), made on first use. Every grant on any of
+   * those jobs reaches all of them: share it only among jobs that may touch the same data.
+   */
+  public get jobRole(): iam.Role {
+    this.sharedJobRole ??= new iam.Role(this, 'JobRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: 'Role Batch job containers run as',
+      description: 'Role the Batch job containers that share it run as',
     });
+    return this.sharedJobRole;
   }
 }

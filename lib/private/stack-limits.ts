@@ -29,7 +29,8 @@ export function ensureStackLimitChecks(scope: IConstruct): void {
         errors.push(
           `${stack.node.path}: ${resources} CloudFormation resources exceed the limit of ${MAX_STACK_RESOURCES} per ` +
             'stack. Fix: split the pipeline into two stacks (e.g. capacity and queues in one, jobs and the workflow in ' +
-            'the other), reuse job definitions across steps, and share job roles (SharedJobResources) instead of one per job.',
+            'the other), reuse job definitions across steps, or let jobs that may touch the same data share a job ' +
+            'role instead of a role each (jobRole: SharedJobResources.of(stack).jobRole: one resource less a job).',
         );
       }
       // aws-cdk-lib has no public way to size a template before it is written; the internal renderer is what
@@ -99,7 +100,7 @@ function managedPolicyErrors(stack: Stack, template: Template): string[] {
       ([id, count]) =>
         `${stack.node.path}: role ${pathOf(id)} has ${count} managed policies attached (its grants overflow the ` +
         `inline policy), over IAM's quota of ${quota} per role. Fix: grant a shared prefix once instead of one ` +
-        'bucket or prefix per job, or give groups of jobs their own SharedJobResources (a role each); if your ' +
+        'bucket or prefix each, or give the jobs that share this role roles of their own (leave jobRole unset); if your ' +
         `account's quota was raised (up to ${MAX_RAISED_MANAGED_POLICIES_PER_ROLE}), set the context value ${MANAGED_POLICIES_CONTEXT} to it.`,
     );
 }

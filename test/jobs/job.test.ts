@@ -20,6 +20,7 @@ import {
   PurchaseOption,
   RetryAction,
   RetryPolicy,
+  SharedJobResources,
 } from '../../lib';
 import { capacities, errorOf } from '../support/capacity';
 import { validationFindings } from '../support/synth';
@@ -136,12 +137,13 @@ describe('Job defaults on EC2', () => {
     expect(JSON.stringify(template.toJSON())).not.toContain('/aws/batch/job');
   });
 
-  test('runs with the shared execution and job roles', () => {
+  test('runs with the shared execution role and a job role of its own', () => {
     const role = (r: iam.IRole) => ({ 'Fn::GetAtt': [stack.getLogicalId(r.node.defaultChild as CfnElement), 'Arn'] });
+    expect(j.jobRole.node.path).toBe('Test/Align/JobRole');
     template.hasResourceProperties('AWS::Batch::JobDefinition', {
       ContainerProperties: Match.objectLike({
         ExecutionRoleArn: role(j.shared.executionRole),
-        JobRoleArn: role(j.shared.jobRole),
+        JobRoleArn: role(j.jobRole),
       }),
     });
   });
@@ -154,8 +156,25 @@ describe('Job defaults on EC2', () => {
   });
 });
 
-describe('sharing keeps a pipeline small', () => {
-  test('each extra job adds exactly one resource: its job definition', () => {
+describe('least privilege per job, sharing by choice', () => {
+  test('a grant on one job reaches no other job: each runs as a role of its own', () => {
+    const { stack, queue } = setup();
+    const probe = job(stack, queue, {}, 'Probe');
+    const transcode = job(stack, queue, {}, 'Transcode');
+    transcode.grantWrite(new s3.Bucket(stack, 'Renditions'), 'renditions/');
+    const t = Template.fromStack(stack);
+    const roleId = (j: Job) => stack.getLogicalId(j.jobRole.node.defaultChild as CfnElement);
+    expect(roleId(probe)).not.toBe(roleId(transcode));
+    const policies = Object.values(t.findResources('AWS::IAM::Policy')) as Array<{
+      Properties: { Roles: Array<{ Ref: string }>; PolicyDocument: unknown };
+    }>;
+    const on = (j: Job) => policies.filter((p) => p.Properties.Roles.some((r) => r.Ref === roleId(j)));
+    expect(on(probe)).toEqual([]);
+    expect(JSON.stringify(on(transcode).map((p) => p.Properties.PolicyDocument))).toContain('s3:PutObject');
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('shared-role-grant'))).toEqual([]);
+  });
+
+  test('each extra job adds two resources: its job definition and its role', () => {
     const count = (n: number) => {
       const { stack, queue } = setup();
       for (let i = 0; i < n; i++) {
@@ -163,11 +182,29 @@ describe('sharing keeps a pipeline small', () => {
       }
       return Object.keys(Template.fromStack(stack).toJSON().Resources).length;
     };
-    const one = count(1);
-    expect(count(11) - one).toBe(10);
+    expect(count(11) - count(1)).toBe(20);
   });
 
-  test('two jobs share one log group, one execution role and one job role', () => {
+  test('jobs given one shared role add one resource each, and a grant on one of them warns that it reaches all', () => {
+    const count = (n: number) => {
+      const { stack, queue } = setup();
+      const shared = SharedJobResources.of(stack);
+      const jobs = Array.from({ length: n }, (_, i) => job(stack, queue, { jobRole: shared.jobRole }, `Job${i}`));
+      return { stack, jobs, resources: Object.keys(Template.fromStack(stack).toJSON().Resources).length };
+    };
+    expect(count(11).resources - count(1).resources).toBe(10);
+    const { stack, jobs } = count(2);
+    jobs[0].grantRead(new s3.Bucket(stack, 'In'), 'samples/');
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('shared-role-grant'));
+    expect(warnings.map((w) => w.entry.data)).toEqual([
+      "Test/Job0: grantRead(Test/In, 'samples/') lands on the role the job was given (Test/BatchPipelinesShared/JobRole), " +
+        'not on a role of its own: every job that runs as that role gets it too. Leave jobRole unset to give the job a ' +
+        'role of its own, or acknowledge this warning if the jobs sharing the role may all touch this data. ' +
+        '[ack: cdk-batch-pipelines:shared-role-grant]',
+    ]);
+  });
+
+  test('two jobs share one log group and one execution role; the shared job role is made only when used', () => {
     const { stack, queue } = setup();
     const a = job(stack, queue, {}, 'A');
     const b = job(stack, queue, {}, 'B');
@@ -175,6 +212,7 @@ describe('sharing keeps a pipeline small', () => {
     const t = Template.fromStack(stack);
     t.resourceCountIs('AWS::Logs::LogGroup', 1);
     t.resourceCountIs('AWS::Batch::JobDefinition', 2);
+    expect(stack.node.tryFindChild('BatchPipelinesShared')!.node.tryFindChild('JobRole')).toBeUndefined();
   });
 });
 

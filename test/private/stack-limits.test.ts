@@ -64,7 +64,7 @@ describe('stack limits checked at synth', () => {
     test('fails with the role, the count, the quota and the fix', () => {
       const error = errorOf(() => manyGrants().synth());
       expect(error.message).toMatch(
-        /Test: role Test\/BatchPipelinesShared\/JobRole has 1\d managed policies attached \(its grants overflow the inline policy\), over IAM's quota of 10 per role\. Fix: grant a shared prefix once/,
+        /Test: role Test\/J\/JobRole has 1\d managed policies attached \(its grants overflow the inline policy\), over IAM's quota of 10 per role\. Fix: grant a shared prefix once/,
       );
     });
 
