@@ -112,7 +112,8 @@ export function allowNfsFrom(fileSystem: efs.IFileSystem, capacities: readonly I
 export function ownJobRole(job: Construct, jobName: string): iam.Role {
   return new iam.Role(job, 'JobRole', {
     assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
-    description: `Role the containers of Batch job ${jobName} run as`.slice(0, 1000),
+    // A Batch job name (letters, digits, - and _, checked by the job): within what IAM takes in a description.
+    description: `Role the containers of Batch job ${jobName} run as`,
   });
 }
 

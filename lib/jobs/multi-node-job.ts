@@ -226,7 +226,7 @@ export class MultiNodeJob extends Construct implements IJob, iam.IGrantable {
     this.jobDefinitionName = props.jobDefinitionName ?? defaultJobDefinitionName(this);
     claimPhysicalName(this, 'job definition', 'jobDefinitionName', this.jobDefinitionName);
     const shared = props.shared ?? SharedJobResources.of(this);
-    const jobRole = props.jobRole ?? ownJobRole(this, this.node.id);
+    const jobRole = props.jobRole ?? ownJobRole(this, this.jobName);
     this.jobRole = jobRole;
     this.roleGiven = props.jobRole !== undefined;
     this.jobDefinition = new batch.MultiNodeJobDefinition(this, 'Resource', {

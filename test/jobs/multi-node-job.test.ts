@@ -45,6 +45,21 @@ function mpi(s: ReturnType<typeof setup>, extra: Partial<MultiNodeJobProps> = {}
 }
 
 describe('MultiNodeJob', () => {
+  test('runs as a role of its own, described by its job name (characters IAM accepts, whatever the construct id)', () => {
+    const s = setup();
+    const j = new MultiNodeJob(s.stack, 'Lösung🚀', {
+      queues: [s.onDemand],
+      nodeRanges: [range(0, 0, { command: ['mpirun', 'solver'] }), range(1, 3)],
+      jobName: 'solver',
+    });
+    expect(j.jobRole.node.path).toBe('Test/Lösung🚀/JobRole');
+    // CreateRole's description: [\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*, up to 1,000 characters.
+    // https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html
+    Template.fromStack(s.stack).hasResourceProperties('AWS::IAM::Role', {
+      Description: 'Role the containers of Batch job solver run as',
+    });
+  });
+
   test('renders node properties: 4 nodes, main node 0, two ranges, no retries by default', () => {
     const s = setup();
     const j = mpi(s);
