@@ -204,7 +204,9 @@ function main() {
   log(
     `One run: **${fmt(tests.wallS, 1)} s** wall (target ≤ 100 s on 2 cores), peak ${tests.peakMiB ?? 'n/a'} MiB. ` +
       'Before the redesign of issue 26 the same command took 123 s on this machine (2026-12-07: many tests ' +
-      'synthesized a whole stack to reach one workflow check; those checks now run on the plan alone).',
+      'synthesized a whole stack to reach one workflow check; those checks now run on the plan alone). Wall time on ' +
+      'this shared 2-core machine moves with its host: one commit (d39c06e) took 93 s at 15:41 and 120 s at 16:20 ' +
+      'the same day, its CPU time up by a third for the same work.',
   );
   log();
 
