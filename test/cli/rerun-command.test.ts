@@ -1,21 +1,16 @@
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, ExecutionDoesNotExist, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { CommandIO } from '../../lib/cli/io';
 import { rerunCommand } from '../../lib/cli/rerun-command';
 import { describeExecutionSucceeded } from '../support/sfn-shapes';
+import { capturedIO } from '../support/cli';
 import { mockedPipelineClient } from '../support/clients';
 
 const sfnMock = mockClient(SFNClient);
 const s3Mock = mockClient(S3Client);
 const RUN = 'arn:aws:states:us-east-1:123456789012:execution:Genomics:4f1c0e5a9b7d2c3e8f6a1b0c9d8e7f6a5b4c3d2e';
 
-function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const value: CommandIO = { out: (s) => out.push(s), err: (s) => err.push(s), isTTY: false };
-  return { io: value, out, err };
-}
+const io = capturedIO;
 
 const factory = mockedPipelineClient;
 

@@ -6,20 +6,15 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { CommandIO } from '../../lib/cli/io';
 import { startCommand } from '../../lib/cli/start-command';
+import { capturedIO } from '../support/cli';
 import { mockedPipelineClient } from '../support/clients';
 
 const sfnMock = mockClient(SFNClient);
 const s3Mock = mockClient(S3Client);
 const SM = 'arn:aws:states:us-east-1:123456789012:stateMachine:Genomics';
 
-function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const value: CommandIO = { out: (s) => out.push(s), err: (s) => err.push(s), isTTY: false };
-  return { io: value, out, err };
-}
+const io = capturedIO;
 
 const factory = mockedPipelineClient;
 

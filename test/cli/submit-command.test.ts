@@ -3,20 +3,15 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { BatchClient, ListJobsCommand, SubmitJobCommand } from '@aws-sdk/client-batch';
 import { mockClient } from 'aws-sdk-client-mock';
-import { CommandIO } from '../../lib/cli/io';
 import { submitCommand } from '../../lib/cli/submit-command';
+import { capturedIO } from '../support/cli';
 import { mockedPipelineClient } from '../support/clients';
 import { runMain } from '../support/cli';
 
 const batchMock = mockClient(BatchClient);
 beforeEach(() => batchMock.reset());
 
-function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const value: CommandIO = { out: (s) => out.push(s), err: (s) => err.push(s), isTTY: false };
-  return { io: value, out, err };
-}
+const io = capturedIO;
 
 describe('submit names its own flags when items lack an id', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bp-submit-'));

@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'child_process';
 import { join } from 'path';
 import { main } from '../../lib/cli/main';
+import { CommandIO } from '../../lib/cli/io';
 
 const root = join(__dirname, '..', '..');
 const tsx = join(root, 'node_modules', '.bin', 'tsx');
@@ -59,4 +60,12 @@ export async function runMain(args: string[]) {
     code = 1;
   }
   return { code, stdout, stderr };
+}
+
+/** A CommandIO that keeps what a command prints, line by line, off a terminal. */
+export function capturedIO() {
+  const out: string[] = [];
+  const err: string[] = [];
+  const value: CommandIO = { out: (s) => out.push(s), err: (s) => err.push(s), isTTY: false };
+  return { io: value, out, err };
 }
