@@ -49,33 +49,23 @@ try {
     ],
     app,
   );
+  // The README's quick start, verbatim: what a new user pastes into bin/app.ts of a fresh CDK app.
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const quickStart = /^## Quick start\n[\s\S]*?^```ts\n([\s\S]*?)^```/m.exec(readme);
+  if (!quickStart) {
+    throw new Error('README.md has no TypeScript block under "## Quick start"');
+  }
+  writeFileSync(join(app, 'app.ts'), quickStart[1]);
   writeFileSync(
-    join(app, 'app.ts'),
+    join(app, 'team.ts'),
     `import { App, Duration, Size, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { Ec2Capacity, Job, JobQueue, PurchaseOption, Workflow, WorkflowStep } from 'cdk-batch-pipelines';
-
-const app = new App();
-const stack = new Stack(app, 'ConsumerPipeline');
-const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 });
-const spot = new Ec2Capacity(stack, 'Spot', { vpc, purchaseOption: PurchaseOption.SPOT });
-const queue = new JobQueue(stack, 'Queue', { capacities: [spot] });
-const job = (id: string) =>
-  new Job(stack, id, {
-    queues: [queue],
-    image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:1.36'),
-    command: ['echo', id],
-    vcpus: 2,
-    memory: Size.gibibytes(7),
-    timeout: Duration.minutes(30),
-  });
-const first = new WorkflowStep('first', { job: job('First') });
-const second = new WorkflowStep('second', { job: job('Second'), dependsOn: [first] });
-new Workflow(stack, 'Workflow', { steps: [first, second] });
+import { Ec2Capacity, Job, JobQueue, PurchaseOption } from 'cdk-batch-pipelines';
 
 // A team binding its own job to a queue another team owns, and granting the CDK way.
+const app = new App();
 const env = { account: '111111111111', region: 'eu-west-1' };
 const teamStack = new Stack(app, 'ConsumerTeamJobs', { env });
 const shared = JobQueue.fromJobQueueArn(teamStack, 'Shared', 'arn:aws:batch:eu-west-1:111111111111:job-queue/shared', {
@@ -111,11 +101,18 @@ app.synth();
       '--esModuleInterop',
       '--skipLibCheck',
       'app.ts',
+      'team.ts',
     ],
     app,
   );
-  run(join(app, 'node_modules', '.bin', 'cdk'), ['synth', '-q', '--all'], app);
-  const team = JSON.parse(readFileSync(join(app, 'cdk.out', 'ConsumerTeamJobs.template.json'), 'utf8'));
+  // --strict: the quick start must synthesize on the first try without a warning.
+  run(join(app, 'node_modules', '.bin', 'cdk'), ['synth', '-q', '--strict', '--all'], app);
+  run(
+    join(app, 'node_modules', '.bin', 'cdk'),
+    ['synth', '-q', '--all', '--app', 'node team.js', '-o', 'cdk.team.out'],
+    app,
+  );
+  const team = JSON.parse(readFileSync(join(app, 'cdk.team.out', 'ConsumerTeamJobs.template.json'), 'utf8'));
   const teamTypes = Object.values(team.Resources).map((r) => r.Type);
   if (teamTypes.includes('AWS::Batch::JobQueue') || !teamTypes.includes('AWS::Batch::JobDefinition')) {
     throw new Error('the team stack should add a job definition to the imported queue, and no queue of its own');
@@ -124,13 +121,14 @@ app.synth();
   if (!policies.includes('s3:GetObject')) {
     throw new Error('bucket.grantRead(job) did not grant the job role s3:GetObject');
   }
-  const template = JSON.parse(readFileSync(join(app, 'cdk.out', 'ConsumerPipeline.template.json'), 'utf8'));
+  const template = JSON.parse(readFileSync(join(app, 'cdk.out', 'Transcode.template.json'), 'utf8'));
   const types = Object.values(template.Resources).map((r) => r.Type);
   for (const t of [
     'AWS::Batch::ComputeEnvironment',
     'AWS::Batch::JobQueue',
     'AWS::Batch::JobDefinition',
     'AWS::StepFunctions::StateMachine',
+    'AWS::Events::Rule',
   ]) {
     if (!types.includes(t)) {
       throw new Error(`the consumer's template has no ${t}`);
@@ -141,7 +139,7 @@ app.synth();
     throw new Error('the installed batch-pipelines command did not print its help');
   }
   console.log(
-    `consumer test: the packed library installed, imported by name, synthesized ${types.length} resources, bound a job to an imported queue and granted bucket.grantRead(job); batch-pipelines runs`,
+    `consumer test: the packed library installed, imported by name, the README's quick start synthesized with --strict (${types.length} resources), bound a job to an imported queue and granted bucket.grantRead(job); batch-pipelines runs`,
   );
 } finally {
   rmSync(work, { recursive: true, force: true });

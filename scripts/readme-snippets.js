@@ -47,29 +47,52 @@ const GIVEN = [
   ],
 ];
 
+// Every value the library exports (read from lib/index.ts, so a new construct is usable in snippets at once).
+const libNames = [...fs.readFileSync(path.join(root, 'lib', 'index.ts'), 'utf8').matchAll(/^export \{([^}]*)\} from/gm)]
+  .flatMap((m) => m[1].split(','))
+  .map((n) => n.trim())
+  .filter(Boolean);
+
 const header = `/* eslint-disable */
 // Generated from README.md by scripts/readme-snippets.js: do not edit. Each README TypeScript block, type-checked by
 // \`tsc --noEmit\` and run here: the names it uses without defining are built for real, then the app is synthesized.
-import { App, Aspects, Duration, Size, Stack } from 'aws-cdk-lib';
+import { App, Aspects, CfnOutput, Duration, Size, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as lib from '../../lib';
-const { Ec2Capacity, FargateCapacity, PurchaseOption, JobQueue, Job, MultiNodeJob, RetryPolicy, FanOut, WorkflowStep, Workflow, PipelineMonitoring, ComplianceControls } = lib;
-void [Aspects, ec2, kms, Duration, Size, ecs, efs, s3, ComplianceControls, Ec2Capacity, FargateCapacity, PurchaseOption, JobQueue, Job, MultiNodeJob, RetryPolicy, FanOut, WorkflowStep, Workflow, PipelineMonitoring];
+const { ${libNames.join(', ')} } = lib;
+void [Aspects, CfnOutput, ec2, ecs, efs, kms, logs, s3, sns, Duration, Size, ${libNames.join(', ')}];
 `;
 
-const blocks = [...readme.replace(/\r\n/g, '\n').matchAll(/^```(?:ts|typescript)\n([\s\S]*?)^```/gm)].map((m) => m[1]);
-if (blocks.length === 0) {
+// The README's blocks, then any in docs/*.md (a guide's code must run as the README's does).
+const sources = [
+  ['README.md', 'snippet', readme],
+  ...fs
+    .readdirSync(path.join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => [`docs/${f}`, `docs-${f.replace(/\.md$/, '')}`, fs.readFileSync(path.join(root, 'docs', f), 'utf8')]),
+];
+const tsBlocks = (text) =>
+  [...text.replace(/\r\n/g, '\n').matchAll(/^```(?:ts|typescript)\n([\s\S]*?)^```/gm)].map((m) => m[1]);
+if (tsBlocks(readme).length === 0) {
   // A README without TypeScript blocks (or fences this script no longer recognizes) would test nothing silently.
   throw new Error('README.md: no ```ts blocks found; the README snippets would go untested');
 }
-blocks.forEach((code, i) => {
+const blocks = sources.flatMap(([file, prefix, text]) =>
+  tsBlocks(text).map((code, i) => ({ file, prefix, n: i + 1, code })),
+);
+blocks.forEach(({ file, prefix, n, code }) => {
+  // Imports (one line or several) and declarations are the header's business.
   const body = code
+    .replace(/^import [\s\S]*?;\n/gm, '')
     .split('\n')
-    .filter((l) => !/^import /.test(l) && !/^declare const /.test(l))
+    .filter((l) => !/^declare const /.test(l))
     .join('\n');
   const defined = new Set([...body.matchAll(/^const (\w+)/gm)].map((m) => m[1]));
   const needed = new Set();
@@ -89,9 +112,9 @@ blocks.forEach((code, i) => {
   const setup = GIVEN.filter(([n]) => needed.has(n)).map(([, , line]) => `  ${line}`);
   // Snippets show declarations a reader would go on to use; mark them used so noUnusedLocals stays on.
   const use = defined.size ? `    void [${[...defined].join(', ')}];\n` : '';
-  const test = `test('README TypeScript block ${i + 1} runs and synthesizes', () => {
+  const test = `test('${file} TypeScript block ${n} runs and synthesizes', () => {
   const app = new App({ builtinCloudFormationValidation: false });
-  const stack = new Stack(app, 'Readme${i + 1}');
+  const stack = new Stack(app, 'Readme${n}');
 ${setup.join('\n')}
   void [stack${[...needed].map((n) => `, ${n}`).join('')}];
   {
@@ -100,8 +123,8 @@ ${use}  }
   app.synth();
 });
 `;
-  fs.writeFileSync(path.join(outDir, `snippet-${i + 1}.test.ts`), `${header}\n${test}`);
+  fs.writeFileSync(path.join(outDir, `${prefix}-${n}.test.ts`), `${header}\n${test}`);
 });
 console.log(
-  `README: ${blocks.length} TypeScript blocks written to test/readme-snippets/ (type-checked and run by npm test)`,
+  `README.md and docs/: ${blocks.length} TypeScript blocks written to test/readme-snippets/ (type-checked and run by npm test)`,
 );

@@ -8,7 +8,7 @@ import { GenomicsPipelineStack } from '../../examples/genomics/genomics-pipeline
 /**
  * An independent audit of the example: the AWS Control Tower proactive controls, as cfn-guard rules
  * (@cdklabs/cdk-validator-cfnguard bundles both), run on the synthesized template. What remains is listed in the
- * README with the reason it stays; anything new fails here.
+ * docs/compliance.md with the reason it stays; anything new fails here.
  * https://docs.aws.amazon.com/controltower/latest/controlreference/proactive-controls.html
  */
 interface Violation {
@@ -42,7 +42,7 @@ function audit(): string[] {
 
 describe('the Control Tower controls (cfn-guard) on the example', () => {
   const findings = audit();
-  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const guide = readFileSync(join(__dirname, '..', '..', 'docs', 'compliance.md'), 'utf8');
 
   test('leave 8 findings, each one a deliberate choice', () => {
     expect(findings).toEqual([
@@ -57,9 +57,9 @@ describe('the Control Tower controls (cfn-guard) on the example', () => {
     ]);
   });
 
-  test('the README says why each remaining control is not met', () => {
+  test('docs/compliance.md says why each remaining control is not met', () => {
     for (const control of new Set(findings.map((f) => f.split(' ')[0]))) {
-      expect(readme).toMatch(new RegExp(`\\| \`${control.replace(/\./g, '\\.')}\` +\\|`));
+      expect(guide).toMatch(new RegExp(`\\| \`${control.replace(/\./g, '\\.')}\` +\\|`));
     }
   });
 });

@@ -6,6 +6,7 @@ import { Ec2Capacity, estimateCost } from '../../lib';
 import { GenomicsPipelineStack } from '../../examples/genomics/genomics-pipeline-stack';
 
 const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+const costGuide = readFileSync(join(__dirname, '..', '..', 'docs', 'cost.md'), 'utf8');
 
 describe('README', () => {
   test("shows the example workflow's diagram exactly as toMermaid() renders it", () => {
@@ -15,7 +16,7 @@ describe('README', () => {
     expect(block![1]).toBe(stack.workflow.toMermaid());
   });
 
-  test("the cost table holds the model's numbers", () => {
+  test("the cost guide's table holds the model's numbers", () => {
     const workload = { itemsPerMonth: (500 * 52) / 12, hoursPerItem: 4, vcpus: 4, maxConcurrency: 50 };
     const scenario = estimateCost(
       { ...workload, memory: Size.gibibytes(32) },
@@ -23,7 +24,7 @@ describe('README', () => {
     );
     const rightSized = estimateCost({ ...workload, memory: Size.gibibytes(30) });
     const usd = (v: number) => `$${Math.round(v).toLocaleString('en-US')}`;
-    const rows = readme.split('\n').map((r) => r.replace(/\s+/g, ' '));
+    const rows = costGuide.split('\n').map((r) => r.replace(/\s+/g, ' '));
     const pairs = [...scenario.lines, scenario.floor].map((l, i) => [l, [...rightSized.lines, rightSized.floor][i]]);
     for (const [a, b] of pairs) {
       const row = rows.find((r) => r.startsWith(`| ${a.option}`));
