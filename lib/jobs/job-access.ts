@@ -102,10 +102,6 @@ export function allowNfsFrom(fileSystem: efs.IFileSystem, capacities: readonly I
 }
 
 /**
- * Lets `role` read objects under `prefix` of `bucket` (GetObject, and ListBucket limited to the prefix), plus decrypt
- * with the bucket's KMS key; the prefix wildcard is acknowledged for cdk-nag.
- */
-/**
  * The role a job runs as when it is given none: its own (`<job>/JobRole`), so that a grant on the job reaches no other
  * job. One resource; its policy appears with its first grant.
  */
@@ -137,8 +133,12 @@ export function warnSharedRoleGrant(job: Construct, role: iam.IRole, what: strin
 
 const SHARED_ROLE_WARNED = new WeakSet<Construct>();
 
+/**
+ * Lets `role` read objects under `prefix` of `bucket` (GetObject, and ListBucket limited to the prefix), plus decrypt
+ * with the bucket's KMS key; the prefix wildcard is acknowledged for cdk-nag.
+ */
 export function grantReadPrefix(scope: Construct, role: iam.IRole, bucket: s3.IBucket, prefix: string): iam.Grant {
-  checkPrefix(scope, 'grantRead', prefix);
+  checkPrefix(scope, 'grantRead', bucket, prefix);
   const objects = bucket.arnForObjects(`${prefix}*`);
   const grant = iam.Grant.addToPrincipal({ grantee: role, actions: ['s3:GetObject'], resourceArns: [objects] });
   acknowledgePrefix(scope, role, objects);
@@ -158,7 +158,7 @@ export function grantReadPrefix(scope: Construct, role: iam.IRole, bucket: s3.IB
  * bucket's KMS key; the prefix wildcard is acknowledged for cdk-nag.
  */
 export function grantWritePrefix(scope: Construct, role: iam.IRole, bucket: s3.IBucket, prefix: string): iam.Grant {
-  checkPrefix(scope, 'grantWrite', prefix);
+  checkPrefix(scope, 'grantWrite', bucket, prefix);
   const objects = bucket.arnForObjects(`${prefix}*`);
   const grant = iam.Grant.addToPrincipal({
     grantee: role,
@@ -181,15 +181,25 @@ export function grantWritePrefix(scope: Construct, role: iam.IRole, bucket: s3.I
 }
 
 /**
- * A key prefix, not a URI or a path: `s3://bucket/x/` or `/x/` would grant keys that never exist (S3 keys have no
- * leading slash), and the job would meet AccessDenied at run time.
+ * A key prefix, not a URI, a path or a pattern, granted as it is given (`<prefix>*`):
+ * - `s3://bucket/x/` or `/x/` would grant keys that never exist (S3 keys have no leading slash), and the job would meet
+ *   AccessDenied at run time: refused.
+ * - `x/*` would grant `x/**`, and `?` matches any one character: IAM reads both as wildcards in a resource ARN
+ *   (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html#reference_policies_elements_resource_wildcards),
+ *   so a prefix with either is refused rather than rewritten.
+ * - `x` (no trailing slash) grants every key that starts with `x`, `x-old/…` too: a warning says so, since a prefix
+ *   that is not a folder can be meant (`logs/2024-`).
  */
-function checkPrefix(scope: Construct, method: string, prefix: string): void {
+function checkPrefix(scope: Construct, method: string, bucket: s3.IBucket, prefix: string): void {
   if (Token.isUnresolved(prefix)) {
     return;
   }
   if (prefix.startsWith('s3://') || prefix.startsWith('/')) {
-    const fixed = prefix.replace(/^s3:\/\/[^/]*\/?/, '').replace(/^\/+/, '');
+    // The fix holds no wildcard either, so that following it does not meet the next error.
+    const fixed = prefix
+      .replace(/^s3:\/\/[^/]*\/?/, '')
+      .replace(/^\/+/, '')
+      .replace(/[*?].*$/, '');
     fail(scope, {
       prop: `${method}.prefix`,
       received: `'${prefix}'`,
@@ -197,7 +207,32 @@ function checkPrefix(scope: Construct, method: string, prefix: string): void {
       fix: `pass '${fixed}'`,
     });
   }
+  const wildcard = prefix.search(/[*?]/);
+  if (wildcard >= 0) {
+    const fixed = prefix.slice(0, wildcard);
+    fail(scope, {
+      prop: `${method}.prefix`,
+      received: `'${prefix}'`,
+      problem: `holds an IAM wildcard ('${prefix[wildcard]}'), and the grant adds '*' after the prefix (${prefix}*)`,
+      allowed: "a key prefix without '*' or '?', e.g. 'samples/': the grant covers every key under it",
+      fix: `${method}(bucket, '${fixed}')`,
+    });
+  }
+  if (prefix !== '' && !prefix.endsWith('/')) {
+    const folder = prefix.replace(/\/?$/, '/');
+    const name = prefix.slice(prefix.lastIndexOf('/') + 1);
+    Annotations.of(scope).addWarningV2(
+      GRANT_PREFIX_NOT_FOLDER,
+      `${scope.node.path}: ${method}(${bucket.node.path}, '${prefix}') grants every key that starts with ` +
+        `'${prefix}' (${prefix}*): besides '${folder}…' also '${prefix}-old/…' and '${prefix}.json'. ` +
+        `To grant the folder only, pass '${folder}' (${method}(bucket, '${folder}')); if every key starting with ` +
+        `'${name}' is meant, acknowledge ${GRANT_PREFIX_NOT_FOLDER}.`,
+    );
+  }
 }
+
+/** The warning id of a grant prefix that is not a folder (no trailing '/'). */
+export const GRANT_PREFIX_NOT_FOLDER = 'cdk-batch-pipelines:grant-prefix-not-folder';
 
 /** A grant on the objects under a prefix is a wildcard by nature: acknowledge exactly that one for cdk-nag. */
 function acknowledgePrefix(scope: Construct, role: iam.IRole, objectsArn: string): void {

@@ -74,9 +74,23 @@ export class ImportedJobQueue extends JobQueueBase {
         'cdk-batch-pipelines:imported-queue-unchecked',
         `${this.node.path}: jobs bound to imported queue ${this.jobQueueName || jobQueueArn} are not checked against ` +
           'its instance types, which this app cannot see: a job too big for all of them would wait in RUNNABLE. ' +
-          'Declare them: JobQueue.fromJobQueueArn(scope, id, arn, { capacities: [Ec2Capacity.fromComputeEnvironmentArn(' +
-          'scope, id, ceArn, { purchaseOption, instanceTypes })] }), or acknowledge this warning.',
+          "Declare them with the compute environment's own values (aws batch describe-compute-environments shows " +
+          `them): \`${declareCapacitiesExample(id, this.platform)}\`, or acknowledge this warning.`,
       );
     }
   }
+}
+
+/**
+ * The code that declares an imported queue's capacities, as a user writes it in a stack: every required option of
+ * the platform's importer, so that it compiles as shown (test/queues/imported-job-queue.test.ts type-checks it).
+ */
+function declareCapacitiesExample(id: string, platform: CapacityPlatform): string {
+  const capacity =
+    platform === CapacityPlatform.FARGATE
+      ? "FargateCapacity.fromComputeEnvironmentArn(this, 'Capacity', computeEnvironmentArn, " +
+        '{ purchaseOption: PurchaseOption.SPOT, maxvCpus: 256 })'
+      : "Ec2Capacity.fromComputeEnvironmentArn(this, 'Capacity', computeEnvironmentArn, " +
+        "{ purchaseOption: PurchaseOption.SPOT, instanceTypes: [new ec2.InstanceType('r6i')], maxvCpus: 256 })";
+  return `JobQueue.fromJobQueueArn(this, '${id.replace(/['\\]/g, '\\$&')}', queueArn, { capacities: [${capacity}] })`;
 }
