@@ -38,6 +38,7 @@ export { JOB_METRICS_NAMESPACE, JobMetric } from './queues/job-metrics';
 // What a job is.
 export { Job } from './jobs/job';
 export type { JobProps } from './jobs/job-props';
+export type { ContainerLinuxParameters, ContainerSettings } from './jobs/container-settings';
 export type { IJob, ImportedJobOptions } from './jobs/job-ref';
 export { MultiNodeJob } from './jobs/multi-node-job';
 export type { MultiNodeJobProps, NodeRange } from './jobs/multi-node-job';
