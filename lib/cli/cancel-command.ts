@@ -14,7 +14,7 @@ Exit codes: 0 done; 1 AWS error; 2 invalid arguments.
 `;
 
 export async function cancelCommand(args: string[], io: CommandIO, factory = defaultClientFactory): Promise<number> {
-  const { values } = parseFlags({
+  const { values } = parseFlags('cancel', {
     args,
     options: { ...COMMON_OPTIONS, queue: { type: 'string' }, 'run-id': { type: 'string' }, reason: { type: 'string' } },
   });

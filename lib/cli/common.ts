@@ -4,6 +4,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { describeAwsError } from './aws-errors';
 import { CliError } from './errors';
+import { flagError } from './flag-errors';
 import { PipelineClientError } from '../client/errors';
 import { PipelineClient } from '../client/pipeline-client';
 import { PipelineErrors } from '../core/validation-error';
@@ -42,12 +43,15 @@ export const defaultClientFactory: ClientFactory = (flags) => {
   });
 };
 
-/** The flags of a command: whatever `parseArgs` refuses (an unknown flag, a missing value) is a usage error. */
-export function parseFlags<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+/**
+ * The flags of `command`: whatever `parseArgs` refuses (an unknown flag, a missing value) is a usage error in the
+ * command's terms, an unknown flag listing the flags it takes and the one probably meant.
+ */
+export function parseFlags<T extends ParseArgsConfig>(command: string, config: T): ReturnType<typeof parseArgs<T>> {
   try {
     return parseArgs(config);
   } catch (e) {
-    throw CliError.usage((e as Error).message);
+    throw flagError(command, config.options ?? {}, e as Error);
   }
 }
 

@@ -16,7 +16,7 @@ Exit codes: 0 nothing stuck; 1 AWS error; 2 invalid arguments; 3 stuck jobs foun
 `;
 
 export async function diagnoseCommand(args: string[], io: CommandIO, factory = defaultClientFactory): Promise<number> {
-  const { values } = parseFlags({
+  const { values } = parseFlags('diagnose', {
     args,
     options: { ...COMMON_OPTIONS, queue: { type: 'string' }, 'older-than': { type: 'string' } },
   });

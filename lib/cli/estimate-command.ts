@@ -13,13 +13,16 @@ floor, whether the capacity keeps up, and how long a burst takes. Compute only u
 below. No AWS calls: prices come from the library's instance catalog.
 
 Workload:
-  --items-per-week N       items (samples) per week           (or --items-per-month N; give one)
+  --items-per-day N        items (samples) arriving a day     (give one of the three;
+  --items-per-week N       items arriving a week               a month is 365/12 days
+  --items-per-month N      items arriving a month              or 52/12 weeks)
   --hours H                hours one item's job runs          (required)
   --vcpus N                vCPUs per job                      (required)
   --memory-gib N           memory per job, GiB                (required)
   --gpus N                 GPUs per job                       (default 0)
   --concurrency N          jobs at once                       (default 50)
-  --burst N                items arriving at once             (default: a week's items, once a week)
+  --burst N                items arriving at once             (default: a day's items once a day with
+                                                              --items-per-day, else a week's once a week)
 Capacity and prices:
   --instance-types A,B     EC2 instance types                 (default r5, r6i, r7i in xlarge..4xlarge)
   --max-vcpus N            compute environment maxvCpus       (default: enough for --concurrency)
@@ -40,8 +43,9 @@ Output:
 
 Exit codes: 0 estimate printed; 2 invalid input (the message says which and what is allowed).
 
-Example (the reference genomics workload):
+Examples (the reference genomics workload; 2,000 videos a day, 15 minutes each):
   batch-pipelines estimate --items-per-week 500 --hours 4 --vcpus 4 --memory-gib 30 --concurrency 50
+  batch-pipelines estimate --items-per-day 2000 --hours 0.25 --vcpus 2 --memory-gib 4
 `;
 
 /** What the estimate's messages call its inputs here: this command's flags, memory in GiB as typed. */
@@ -85,11 +89,60 @@ function num(
   return n;
 }
 
+/**
+ * How many of each rate flag's period make a month: 365/12 days (the 730-hour month of the cost model's prices, so a
+ * day's burst recurs every 24 h) and 52/12 weeks (the cost model's default burst, a week's items, is
+ * itemsPerMonth × 12 / 52).
+ */
+const PERIODS_A_MONTH = { day: 365 / 12, week: 52 / 12, month: 1 } as const;
+type Period = keyof typeof PERIODS_A_MONTH;
+
+/**
+ * The monthly item rate from the one rate flag given, and the burst it implies: a day's items once a day for
+ * `--items-per-day` (a daily workload drains daily); otherwise the cost model's default, a week's items once a week.
+ */
+function itemRate(values: Partial<Record<`items-per-${Period}`, string>>): {
+  itemsPerMonth: number;
+  burstSize?: number;
+} {
+  const given = (Object.keys(PERIODS_A_MONTH) as Period[])
+    .map((period) => ({ period, n: num(`items-per-${period}`, values[`items-per-${period}`], { min: 0 }) }))
+    .filter((g): g is { period: Period; n: number } => g.n !== undefined);
+  if (given.length === 0) {
+    throw CliError.usage(
+      'how many items arrive is required: give --items-per-day, --items-per-week or --items-per-month. ' +
+        'Fix: e.g. --items-per-day 2000; see batch-pipelines estimate --help',
+    );
+  }
+  if (given.length > 1) {
+    const flags = given.map((g) => `--items-per-${g.period} ${g.n}`);
+    // Each rate in items a month, so the user sees which of them they meant.
+    const monthly = given
+      .filter((g) => g.period !== 'month')
+      .map((g) => `${count(g.n)} a ${g.period} is ${count(g.n * PERIODS_A_MONTH[g.period])} a month`)
+      .join(', ');
+    throw CliError.usage(
+      `${flags.slice(0, -1).join(', ')} and ${flags[flags.length - 1]} were ${given.length > 2 ? 'all' : 'both'} ` +
+        `given; give one of them (${monthly})`,
+    );
+  }
+  const { period, n } = given[0];
+  return {
+    itemsPerMonth: n * PERIODS_A_MONTH[period],
+    burstSize: period === 'day' && n >= 1 ? Math.round(n) : undefined,
+  };
+}
+
+function count(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
 /** `batch-pipelines estimate`: prints the cost table (or JSON). */
 export function estimateCommand(args: string[], io: CommandIO): number {
-  const { values } = parseFlags({
+  const { values } = parseFlags('estimate', {
     args,
     options: {
+      'items-per-day': { type: 'string' },
       'items-per-week': { type: 'string' },
       'items-per-month': { type: 'string' },
       hours: { type: 'string' },
@@ -123,25 +176,15 @@ export function estimateCommand(args: string[], io: CommandIO): number {
       throw CliError.usage(`--${required} is required; see batch-pipelines estimate --help`);
     }
   }
-  const perWeek = num('items-per-week', values['items-per-week'], { min: 0 });
-  const perMonth = num('items-per-month', values['items-per-month'], { min: 0 });
-  if (perWeek === undefined && perMonth === undefined) {
-    throw CliError.usage('--items-per-week or --items-per-month is required; see batch-pipelines estimate --help');
-  }
-  if (perWeek !== undefined && perMonth !== undefined) {
-    throw CliError.usage(
-      `--items-per-week ${perWeek} and --items-per-month ${perMonth} were both given; give one of them ` +
-        `(${perWeek} a week is ${Math.round((perWeek * 52) / 12).toLocaleString('en-US')} a month)`,
-    );
-  }
+  const rate = itemRate(values);
   const workload: Workload = {
-    itemsPerMonth: perMonth ?? (perWeek! * 52) / 12,
+    itemsPerMonth: rate.itemsPerMonth,
     hoursPerItem: num('hours', values.hours, { min: 0 })!,
     vcpus: num('vcpus', values.vcpus, { min: 0 })!,
     memory: Size.mebibytes(Math.round(num('memory-gib', values['memory-gib'], { min: 0 })! * 1024)),
     gpus: num('gpus', values.gpus, { integer: true, min: 0 }),
     maxConcurrency: num('concurrency', values.concurrency, { integer: true, min: 1 }) ?? 50,
-    burstSize: num('burst', values.burst, { integer: true, min: 0 }),
+    burstSize: num('burst', values.burst, { integer: true, min: 0 }) ?? rate.burstSize,
   };
   const assumptions: CostAssumptions = {
     instanceTypes: values['instance-types']

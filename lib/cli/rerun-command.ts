@@ -31,7 +31,7 @@ still going).
 `;
 
 export async function rerunCommand(args: string[], io: CommandIO, factory = defaultClientFactory): Promise<number> {
-  const { values } = parseFlags({
+  const { values } = parseFlags('rerun', {
     args,
     options: {
       ...COMMON_OPTIONS,

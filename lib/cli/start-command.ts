@@ -22,7 +22,7 @@ Exit codes: 0 started (or already started); 1 AWS error; 2 invalid arguments.
 const EXECUTION_NAME_PATTERN = /^[A-Za-z0-9_-]{1,80}$/;
 
 export async function startCommand(args: string[], io: CommandIO, factory = defaultClientFactory): Promise<number> {
-  const { values } = parseFlags({
+  const { values } = parseFlags('start', {
     args,
     options: {
       ...COMMON_OPTIONS,

@@ -26,7 +26,7 @@ Exit codes: 0 submitted; 1 AWS error; 2 invalid arguments or items.
 const S3_URI = /^s3:\/\/[^/]+\/.+$/;
 
 export async function submitCommand(args: string[], io: CommandIO, factory = defaultClientFactory): Promise<number> {
-  const { values } = parseFlags({
+  const { values } = parseFlags('submit', {
     args,
     options: {
       ...COMMON_OPTIONS,

@@ -44,7 +44,7 @@ Exit codes: 0 all succeeded; 1 AWS error; 2 invalid arguments; 3 some jobs or it
 `;
 
 export async function watchCommand(args: string[], io: CommandIO, factory = defaultClientFactory): Promise<number> {
-  const { values } = parseFlags({
+  const { values } = parseFlags('watch', {
     args,
     options: {
       ...COMMON_OPTIONS,

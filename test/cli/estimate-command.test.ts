@@ -96,7 +96,7 @@ describe('batch-pipelines estimate', () => {
     ],
     [
       ['--items-per-week', '5', '--hours', '4', '--vcpus', '4', '--memory-gib', '30', '--colour'],
-      "Unknown option '--colour'",
+      'unknown flag --colour. The flags of estimate: --items-per-day, --items-per-week, --items-per-month, --hours,',
     ],
   ])('invalid input %p exits 2 with a clear message', async (args, message) => {
     const r = await runMain(['estimate', ...args]);
@@ -124,6 +124,72 @@ describe('batch-pipelines estimate', () => {
       'batch-pipelines estimate: --items-per-week 500 and --items-per-month 3000 were both given; give one of them ' +
         '(500 a week is 2,167 a month)\n',
     );
+  });
+
+  describe('the rate flags: one of --items-per-day, --items-per-week, --items-per-month', () => {
+    const job = ['--hours', '0.25', '--vcpus', '2', '--memory-gib', '4', '--json'];
+    const monthly = async (rate: string[]) => {
+      const r = await runMain(['estimate', ...rate, ...job]);
+      expect(r.stderr).toBe('');
+      return JSON.parse(r.stdout);
+    };
+
+    test('the same workload by the day, the week or the month: a month is 365/12 days or 52/12 weeks', async () => {
+      const day = await monthly(['--items-per-day', String((14000 * 52) / 365)]);
+      const week = await monthly(['--items-per-week', '14000']);
+      const month = await monthly(['--items-per-month', String((14000 * 52) / 12)]);
+      expect(day.throughput.demandJobHoursPerMonth).toBeCloseTo(week.throughput.demandJobHoursPerMonth, 6);
+      expect(month.throughput.demandJobHoursPerMonth).toBeCloseTo(week.throughput.demandJobHoursPerMonth, 6);
+      expect(day.lines.map((l: { monthlyUsd: number }) => Math.round(l.monthlyUsd))).toEqual(
+        week.lines.map((l: { monthlyUsd: number }) => Math.round(l.monthlyUsd)),
+      );
+    });
+
+    test('--items-per-day bursts a day of items once a day; --burst still decides when given', async () => {
+      const r = await runMain(['estimate', '--items-per-day', '2000', ...job.slice(0, -1)]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('Burst of 2,000 every 24 h: 40 wave(s) of 50 → 10 h');
+      const weekly = await runMain(['estimate', '--items-per-week', '14000', ...job.slice(0, -1)]);
+      expect(weekly.stdout).toContain('Burst of 14,000 every 7 days');
+      const given = await runMain(['estimate', '--items-per-day', '2000', '--burst', '500', ...job.slice(0, -1)]);
+      expect(given.stdout).toContain('Burst of 500 every 6 h');
+    });
+
+    test.each([
+      [
+        ['--items-per-day', '2000', '--items-per-week', '500'],
+        '--items-per-day 2000 and --items-per-week 500 were both given; give one of them (2,000 a day is 60,833 a month, ' +
+          '500 a week is 2,167 a month)',
+      ],
+      [
+        ['--items-per-day', '10', '--items-per-week', '70', '--items-per-month', '303'],
+        '--items-per-day 10, --items-per-week 70 and --items-per-month 303 were all given; give one of them ' +
+          '(10 a day is 304 a month, 70 a week is 303 a month)',
+      ],
+      [
+        [],
+        'how many items arrive is required: give --items-per-day, --items-per-week or --items-per-month. ' +
+          'Fix: e.g. --items-per-day 2000; see batch-pipelines estimate --help',
+      ],
+      [['--items-per-day=-5'], "--items-per-day '-5' is not allowed; allowed: a number >= 0"],
+      [
+        ['--items-per-day', '-5'],
+        "--items-per-day is followed by an argument starting with '-', read as a flag, not as its value. Fix: " +
+          "--items-per-day=<value> for a value that starts with '-' (e.g. --items-per-day=-1), or give --items-per-day its value",
+      ],
+    ])('%p is refused with exit 2', async (rate, message) => {
+      const r = await runMain(['estimate', ...rate, '--hours', '4', '--vcpus', '4', '--memory-gib', '30']);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(`batch-pipelines estimate: ${message}\n`);
+    });
+
+    test('--help documents all three and says how they convert', async () => {
+      const r = await runMain(['estimate', '--help']);
+      expect(r.stdout).toMatch(/--items-per-day N .*\n.*--items-per-week N .*\n.*--items-per-month N /);
+      expect(r.stdout).toContain('a month is 365/12 days');
+      expect(r.stdout).toContain('batch-pipelines estimate --items-per-day 2000');
+    });
   });
 
   test('a job that fits nowhere names --memory-gib in GiB and the instance types by their flag', async () => {
