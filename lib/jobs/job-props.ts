@@ -2,12 +2,16 @@ import { Duration, Size } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { ContainerSettings } from './container-settings';
 import { RetryPolicy } from './retry-policy';
 import { SharedJobResources } from './shared-job-resources';
 import { IJobQueue } from '../queues/job-queue-base';
 
-/** Props of `Job`. */
-export interface JobProps {
+/**
+ * Props of `Job`. The container settings (`linuxParameters`, `ulimits`, `user`, `readonlyRootFilesystem`, `volumes`)
+ * come from `ContainerSettings`.
+ */
+export interface JobProps extends ContainerSettings {
   /**
    * Queues the job is submitted to; the first is where it normally runs, others (e.g. an On-Demand escalation
    * queue) must be of the same platform. The platform (EC2 or Fargate) follows them.

@@ -41,6 +41,7 @@ import {
   refParameters,
 } from './job-checks';
 import { JobProps } from './job-props';
+import { checkContainerSettings, containerSettingsProps, efsVolumes, warnSwap } from './container-settings';
 import { checkBatchName, claimPhysicalName, defaultJobDefinitionName } from '../private/names';
 import { ensureStackLimitChecks } from '../private/stack-limits';
 
@@ -162,6 +163,12 @@ export class Job extends Construct implements IJob, iam.IGrantable {
     this.resources = { vcpus: props.vcpus, memory: props.memory, gpus: props.gpus ?? 0 };
     checkResources(this, this.platform, props);
     checkImage(this, props.image);
+    checkContainerSettings(this, props, {
+      platform,
+      memory: props.memory,
+      // The scratch mount and mountEfs name their volumes `scratch` and `efs<n>`.
+      reservedVolumeNames: (name) => name === 'scratch' || /^efs\d+$/.test(name),
+    });
     this.timeout = checkTimeout(this, this.platform, props.timeout ?? Duration.hours(24));
     this.retryPolicy = props.retryPolicy ?? RetryPolicy.spotInterruptions(3);
     this.retryPolicy._validate(this);
@@ -191,7 +198,9 @@ export class Job extends Construct implements IJob, iam.IGrantable {
       executionRole: this.shared.executionRole,
       jobRole: this.jobRole,
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.shared.logGroup, streamPrefix: this.jobName }),
+      ...containerSettingsProps(this, 'LinuxParameters', props),
     };
+    warnSwap(this, props);
     if (platform === CapacityPlatform.EC2) {
       if (props.ephemeralStorage) {
         fail(this, {
@@ -205,9 +214,13 @@ export class Job extends Construct implements IJob, iam.IGrantable {
         ...common,
         gpu: props.gpus || undefined,
         privileged: props.privileged,
-        volumes: props.scratchPath
-          ? [batch.EcsVolume.host({ name: 'scratch', containerPath: props.scratchPath, hostPath: '/scratch' })]
-          : undefined,
+        ulimits: props.ulimits,
+        volumes: [
+          ...(props.scratchPath
+            ? [batch.EcsVolume.host({ name: 'scratch', containerPath: props.scratchPath, hostPath: '/scratch' })]
+            : []),
+          ...(props.volumes ?? []),
+        ],
       });
     } else {
       checkFargateOnly(this, props);
@@ -253,7 +266,16 @@ export class Job extends Construct implements IJob, iam.IGrantable {
     if (Object.keys(props.environment ?? {}).length === 0) {
       cfn.addPropertyDeletionOverride('ContainerProperties.Environment');
     }
-    cfn.addPropertyDeletionOverride('ContainerProperties.ReadonlyRootFilesystem');
+    if (props.readonlyRootFilesystem !== true) {
+      cfn.addPropertyDeletionOverride('ContainerProperties.ReadonlyRootFilesystem');
+    }
+    // The L2 renders empty device and tmpfs lists whenever Linux parameters are given.
+    if ((props.linuxParameters?.devices ?? []).length === 0) {
+      cfn.addPropertyDeletionOverride('ContainerProperties.LinuxParameters.Devices');
+    }
+    if ((props.linuxParameters?.tmpfs ?? []).length === 0) {
+      cfn.addPropertyDeletionOverride('ContainerProperties.LinuxParameters.Tmpfs');
+    }
     // awslogs sends to the job's own Region when none is given:
     // https://docs.aws.amazon.com/batch/latest/userguide/using_awslogs.html
     cfn.addPropertyDeletionOverride('ContainerProperties.LogConfiguration.Options.awslogs-region');
@@ -269,6 +291,7 @@ export class Job extends Construct implements IJob, iam.IGrantable {
     for (const q of props.queues) {
       this.addQueue(q);
     }
+    this.wireEfsVolumes(props);
     this.node.addValidation({ validate: () => this.validateOnQueues() });
     ensureStackLimitChecks(this);
   }
@@ -374,6 +397,24 @@ export class Job extends Construct implements IJob, iam.IGrantable {
       options,
     );
     this.efsMounts.push(fileSystem);
+  }
+
+  /**
+   * EFS volumes given in `volumes`: NFS ingress from every capacity (at synth, so capacity added later counts), and
+   * with `useJobRole` (IAM authorization) the job role's mount and, unless read-only, write permission.
+   */
+  private wireEfsVolumes(props: JobProps): void {
+    for (const v of efsVolumes(props.volumes)) {
+      if (v.useJobRole) {
+        v.fileSystem.grant(
+          this.jobRole,
+          ...(v.readonly
+            ? ['elasticfilesystem:ClientMount']
+            : ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite']),
+        );
+      }
+      this.efsMounts.push(v.fileSystem);
+    }
   }
 
   private validateOnQueues(): string[] {

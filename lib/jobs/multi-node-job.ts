@@ -9,6 +9,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import {
+  allowNfsFrom,
   EfsMountOptions,
   grantReadPrefix,
   grantWritePrefix,
@@ -16,6 +17,13 @@ import {
   ownJobRole,
   warnSharedRoleGrant,
 } from './job-access';
+import {
+  checkContainerSettings,
+  ContainerSettings,
+  containerSettingsProps,
+  efsVolumes,
+  warnSwap,
+} from './container-settings';
 import { RetryPolicy } from './retry-policy';
 import { SharedJobResources } from './shared-job-resources';
 import { CapacityPlatform, ICapacity, PurchaseOption } from '../compute/capacity';
@@ -28,8 +36,11 @@ import { checkEnvironment, checkImage, checkTags, checkTimeout } from './job-che
 import { MAX_NODE_RANGES } from '../private/limits';
 import { checkBatchName, claimPhysicalName, defaultJobDefinitionName } from '../private/names';
 
-/** The container run on a range of nodes of a multi-node parallel job. */
-export interface NodeRange {
+/**
+ * The container run on a range of nodes of a multi-node parallel job, with the container settings of
+ * `ContainerSettings` (e.g. `linuxParameters.sharedMemorySize` for NCCL, a `memlock` ulimit for EFA/RDMA).
+ */
+export interface NodeRange extends ContainerSettings {
   /** First node (0-based) of the range. */
   readonly startNode: number;
   /** Last node of the range, inclusive. */
@@ -205,6 +216,17 @@ export class MultiNodeJob extends Construct implements IJob, iam.IGrantable {
     retryPolicy._validate(this);
     checkTags(this, props.tags ?? {});
     props.nodeRanges.forEach((r) => checkEnvironment(this, r.environment ?? {}));
+    for (const r of props.nodeRanges) {
+      // Multi-node jobs run on EC2 only (checked above); mountEfs names its volumes `efs<n>`.
+      const prefix = `nodeRanges[${r.startNode}..${r.endNode}].`;
+      checkContainerSettings(this, r, {
+        platform: CapacityPlatform.EC2,
+        memory: r.memory,
+        prefix,
+        reservedVolumeNames: (name) => /^efs\d+$/.test(name),
+      });
+      warnSwap(this, r, prefix);
+    }
     if (props.instanceType) {
       for (const r of props.nodeRanges) {
         const fit = fitOnInstances({ vcpus: r.vcpus, memory: r.memory, gpus: r.gpus }, [props.instanceType.toString()]);
@@ -259,6 +281,8 @@ export class MultiNodeJob extends Construct implements IJob, iam.IGrantable {
           executionRole: shared.executionRole,
           jobRole,
           logging: ecs.LogDrivers.awsLogs({ logGroup: shared.logGroup, streamPrefix: this.jobName }),
+          ...containerSettingsProps(this, `LinuxParameters${i}`, r),
+          ulimits: r.ulimits,
         });
         this.containers.push(container);
         return { startNode: r.startNode, endNode: r.endNode, container };
@@ -273,6 +297,18 @@ export class MultiNodeJob extends Construct implements IJob, iam.IGrantable {
       for (const sg of c.computeEnvironment.connections?.securityGroups ?? []) {
         sg.addIngressRule(sg, ec2.Port.allTraffic(), 'Multi-node parallel jobs: traffic between the nodes of a job');
       }
+    }
+    // EFS volumes given in a range: NFS ingress from the capacities; with useJobRole, the role may mount (and write).
+    for (const v of props.nodeRanges.flatMap((r) => efsVolumes(r.volumes))) {
+      if (v.useJobRole) {
+        v.fileSystem.grant(
+          jobRole,
+          ...(v.readonly
+            ? ['elasticfilesystem:ClientMount']
+            : ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite']),
+        );
+      }
+      allowNfsFrom(v.fileSystem, this.capacities());
     }
     const cfn = this.jobDefinition.node.defaultChild as batch.CfnJobDefinition;
     for (const [key, value] of Object.entries(props.tags ?? {})) {

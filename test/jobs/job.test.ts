@@ -855,3 +855,268 @@ describe('Job.fromJobDefinitionArn: a job definition another stack or team owns'
     ).toThrow(/Ops\/Queue: jobDefinitionArn '.*job-queue\/shared' is not allowed; allowed: arn:<partition>:batch/);
   });
 });
+
+describe('container settings (parity with aws-cdk-lib container definitions)', () => {
+  function gpuQueue() {
+    const { app, stack, vpc } = stackWithVpc();
+    const gpu = new Ec2Capacity(stack, 'Gpu', { vpc, instanceTypes: [new ec2.InstanceType('g5.2xlarge')] });
+    const queue = new JobQueue(stack, 'GpuQueue', { capacities: [gpu] });
+    return { app, stack, vpc, queue };
+  }
+
+  test('a GPU PyTorch job: shared memory, init process, tmpfs, ulimits, user, read-only root file system', () => {
+    // GIVEN a queue of g5.2xlarge (1 GPU, 8 vCPUs, 32 GiB)
+    const { stack, queue } = gpuQueue();
+    // WHEN
+    new Job(stack, 'Train', {
+      queues: [queue],
+      image,
+      vcpus: 4,
+      memory: Size.gibibytes(28),
+      gpus: 1,
+      linuxParameters: {
+        sharedMemorySize: Size.gibibytes(8),
+        initProcessEnabled: true,
+        tmpfs: [{ containerPath: '/tmp', size: Size.gibibytes(2), mountOptions: [batch.TmpfsMountOption.NOEXEC] }],
+        devices: [{ hostPath: '/dev/fuse', permissions: [batch.DevicePermission.READ, batch.DevicePermission.WRITE] }],
+      },
+      ulimits: [{ name: batch.UlimitName.MEMLOCK, softLimit: -1, hardLimit: -1 }],
+      user: '1000:1000',
+      readonlyRootFilesystem: true,
+    });
+    // THEN
+    Template.fromStack(stack).hasResourceProperties('AWS::Batch::JobDefinition', {
+      ContainerProperties: Match.objectLike({
+        LinuxParameters: {
+          SharedMemorySize: 8192,
+          InitProcessEnabled: true,
+          Tmpfs: [{ ContainerPath: '/tmp', Size: 2048, MountOptions: ['noexec'] }],
+          Devices: [{ HostPath: '/dev/fuse', Permissions: ['read', 'write'] }],
+        },
+        Ulimits: [{ Name: 'memlock', SoftLimit: -1, HardLimit: -1 }],
+        User: '1000:1000',
+        ReadonlyRootFilesystem: true,
+      }),
+    });
+  });
+
+  test('defaults: no Linux parameters, no user, the root file system writable (the property left out)', () => {
+    const { stack, queue } = setup();
+    job(stack, queue);
+    Template.fromStack(stack).hasResourceProperties('AWS::Batch::JobDefinition', {
+      ContainerProperties: Match.objectLike({
+        LinuxParameters: Match.absent(),
+        User: Match.absent(),
+        ReadonlyRootFilesystem: Match.absent(),
+      }),
+    });
+  });
+
+  test('only the Linux parameters given are written (no empty device or tmpfs lists)', () => {
+    const { stack, queue } = setup();
+    job(stack, queue, { linuxParameters: { initProcessEnabled: true } });
+    Template.fromStack(stack).hasResourceProperties('AWS::Batch::JobDefinition', {
+      ContainerProperties: Match.objectLike({ LinuxParameters: { InitProcessEnabled: true } }),
+    });
+  });
+
+  test('an init process is allowed on Fargate', () => {
+    const { stack, fargateQueue } = setup();
+    job(stack, fargateQueue, { vcpus: 1, memory: Size.gibibytes(2), linuxParameters: { initProcessEnabled: true } });
+    Template.fromStack(stack).hasResourceProperties('AWS::Batch::JobDefinition', {
+      ContainerProperties: Match.objectLike({ LinuxParameters: { InitProcessEnabled: true } }),
+    });
+  });
+
+  test('extra host volumes mount next to the scratch volume', () => {
+    const { app, stack, vpc } = stackWithVpc();
+    const cap = new Ec2Capacity(stack, 'Spot', { vpc, scratchVolumeSize: Size.gibibytes(200) });
+    const q = new JobQueue(stack, 'Q', { capacities: [cap] });
+    job(stack, q, {
+      scratchPath: '/data',
+      volumes: [
+        batch.EcsVolume.host({ name: 'models', hostPath: '/opt/models', containerPath: '/models', readonly: true }),
+      ],
+    });
+    app.synth();
+    Template.fromStack(stack).hasResourceProperties('AWS::Batch::JobDefinition', {
+      ContainerProperties: Match.objectLike({
+        Volumes: [
+          { Name: 'scratch', Host: { SourcePath: '/scratch' } },
+          { Name: 'models', Host: { SourcePath: '/opt/models' } },
+        ],
+        MountPoints: [
+          { ContainerPath: '/data', SourceVolume: 'scratch' },
+          { ContainerPath: '/models', SourceVolume: 'models', ReadOnly: true },
+        ],
+      }),
+    });
+  });
+
+  test('an EFS volume in volumes gets NFS ingress from the capacities and, with useJobRole, mount and write grants', () => {
+    const { app, stack, vpc, queue } = setup();
+    const fileSystem = new efs.FileSystem(stack, 'Refs', { vpc });
+    job(stack, queue, {
+      volumes: [
+        batch.EcsVolume.efs({
+          name: 'refs',
+          fileSystem,
+          containerPath: '/refs',
+          enableTransitEncryption: true,
+          useJobRole: true,
+        }),
+      ],
+    });
+    app.synth();
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { FromPort: 2049, ToPort: 2049 });
+    t.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'] }),
+        ]),
+      },
+    });
+  });
+
+  test('maxSwap warns that the ECS-optimized AMIs have no swap', () => {
+    const { stack, queue } = setup();
+    job(stack, queue, { linuxParameters: { maxSwap: Size.gibibytes(4), swappiness: 10 } });
+    Template.fromStack(stack).hasResourceProperties('AWS::Batch::JobDefinition', {
+      ContainerProperties: Match.objectLike({ LinuxParameters: { MaxSwap: 4096, Swappiness: 10 } }),
+    });
+    expect(warnings(stack, 'swap-needs-instance-swap')[0]).toContain(
+      'Test/Align: linuxParameters.maxSwap lets the container swap, but the ECS-optimized AMIs enable no swap',
+    );
+  });
+
+  test.each<[string, Partial<JobProps>, string]>([
+    [
+      'shared memory',
+      { linuxParameters: { sharedMemorySize: Size.gibibytes(1) } },
+      'Test/Align: linuxParameters.sharedMemorySize on a Fargate queue is not allowed; allowed: linuxParameters.sharedMemorySize only on EC2 capacity (Batch does not apply it on Fargate). Fix: remove it, or submit the job to an EC2 queue',
+    ],
+    [
+      'devices',
+      { linuxParameters: { devices: [{ hostPath: '/dev/fuse' }] } },
+      'Test/Align: linuxParameters.devices on a Fargate queue is not allowed; allowed: linuxParameters.devices only on EC2 capacity',
+    ],
+    [
+      'tmpfs',
+      { linuxParameters: { tmpfs: [{ containerPath: '/tmp', size: Size.mebibytes(512) }] } },
+      'Fix: remove it (ephemeralStorage gives a Fargate task more disk), or submit the job to an EC2 queue',
+    ],
+    ['swap', { linuxParameters: { maxSwap: Size.gibibytes(1) } }, 'Test/Align: linuxParameters.maxSwap on a Fargate'],
+    [
+      'swappiness',
+      { linuxParameters: { swappiness: 10 } },
+      'Test/Align: linuxParameters.swappiness on a Fargate queue is not allowed',
+    ],
+    [
+      'ulimits',
+      { ulimits: [{ name: batch.UlimitName.NOFILE, softLimit: 1024, hardLimit: 4096 }] },
+      'Test/Align: ulimits on a Fargate queue is not allowed; allowed: ulimits only on EC2 capacity',
+    ],
+    [
+      'host volumes',
+      { volumes: [batch.EcsVolume.host({ name: 'data', containerPath: '/data' })] },
+      'Test/Align: volumes a host volume on a Fargate queue is not allowed; allowed: host volumes only on EC2 capacity (Batch does not apply it on Fargate). Fix: use ephemeralStorage or an EcsVolume.efs volume on Fargate, or submit the job to an EC2 queue',
+    ],
+  ])('Fargate refuses %s, which Batch does not apply there', (_name, extra, message) => {
+    const { stack, fargateQueue } = setup();
+    const e = errorOf(() => job(stack, fargateQueue, { vcpus: 1, memory: Size.gibibytes(2), ...extra }));
+    expect(e).toBeInstanceOf(BatchPipelinesValidationError);
+    expect(e.message).toContain(message);
+  });
+
+  test.each<[string, Partial<JobProps>, string]>([
+    [
+      'shared memory above the job memory',
+      { linuxParameters: { sharedMemorySize: Size.gibibytes(64) } },
+      "Test/Align: linuxParameters.sharedMemorySize 64 GiB is more than the job's memory (30 GiB); allowed: at most the job's memory: what is written there counts against it. Fix: give at most Size.gibibytes(30), or raise the job's memory",
+    ],
+    [
+      'shared memory of a fraction of a MiB',
+      { linuxParameters: { sharedMemorySize: Size.kibibytes(1536) } },
+      'Test/Align: linuxParameters.sharedMemorySize 1.5 MiB is not allowed; allowed: whole MiB, at least 1',
+    ],
+    [
+      'a tmpfs larger than the job memory',
+      { linuxParameters: { tmpfs: [{ containerPath: '/work', size: Size.gibibytes(31) }] } },
+      "Test/Align: linuxParameters.tmpfs[0].size 31 GiB is more than the job's memory (30 GiB)",
+    ],
+    [
+      'a relative tmpfs path',
+      { linuxParameters: { tmpfs: [{ containerPath: 'tmp', size: Size.gibibytes(1) }] } },
+      "Test/Align: linuxParameters.tmpfs[0].containerPath 'tmp' is not allowed; allowed: an absolute path in the container. Fix: give '/tmp'",
+    ],
+    [
+      'swappiness without maxSwap',
+      { linuxParameters: { swappiness: 10 } },
+      'Test/Align: linuxParameters.swappiness 10 without maxSwap would be ignored by Batch; allowed: swappiness only together with maxSwap. Fix: set maxSwap too (e.g. Size.gibibytes(4)), or remove swappiness',
+    ],
+    [
+      'swappiness above 100',
+      { linuxParameters: { maxSwap: Size.gibibytes(1), swappiness: 150 } },
+      'Test/Align: linuxParameters.swappiness 150 is not allowed; allowed: a whole number from 0 to 100',
+    ],
+    [
+      'an unknown ulimit name (plain JavaScript)',
+      { ulimits: [{ name: 'openfiles' as batch.UlimitName, softLimit: 1, hardLimit: 1 }] },
+      "Test/Align: ulimits[0].name 'openfiles' is not allowed; allowed: core, cpu, data, fsize, locks, memlock, msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack. Fix: use a batch.UlimitName, e.g. batch.UlimitName.NOFILE",
+    ],
+    [
+      'a soft ulimit above the hard one',
+      { ulimits: [{ name: batch.UlimitName.NOFILE, softLimit: 65536, hardLimit: 4096 }] },
+      'Test/Align: ulimits[0] nofile soft 65536 > hard 4096 would keep the container from starting; allowed: softLimit at most hardLimit (-1 is unlimited). Fix: give softLimit: 4096, or raise hardLimit to 65536',
+    ],
+    [
+      'a negative ulimit other than -1',
+      { ulimits: [{ name: batch.UlimitName.CORE, softLimit: -2, hardLimit: 0 }] },
+      'Test/Align: ulimits[0].softLimit -2 (core) is not allowed; allowed: a whole number of at least 0, or -1 for unlimited',
+    ],
+    [
+      'a user with a space',
+      { user: 'data scientist' },
+      "Test/Align: user 'data scientist' is not allowed; allowed: name, uid, name:group or uid:gid",
+    ],
+    [
+      'a volume name Batch refuses',
+      { volumes: [batch.EcsVolume.host({ name: 'ref data', containerPath: '/ref' })] },
+      "Test/Align: volumes[0].name 'ref data' is not allowed; allowed: up to 255 letters, digits, hyphens and underscores. Fix: name it e.g. 'ref-data'",
+    ],
+    [
+      'a volume name the library uses',
+      { volumes: [batch.EcsVolume.host({ name: 'scratch', containerPath: '/s' })] },
+      "Test/Align: volumes[0].name 'scratch' is a volume name this library uses itself",
+    ],
+    [
+      'two volumes of one name',
+      {
+        volumes: [
+          batch.EcsVolume.host({ name: 'ref', containerPath: '/a' }),
+          batch.EcsVolume.host({ name: 'ref', containerPath: '/b' }),
+        ],
+      },
+      "Test/Align: volumes[1].name 'ref' names two volumes; allowed: a name no other volume of the container has",
+    ],
+  ])('refuses %s', (_name, extra, message) => {
+    const { stack, queue } = setup();
+    const e = errorOf(() => job(stack, queue, extra));
+    expect(e).toBeInstanceOf(BatchPipelinesValidationError);
+    expect(e.message).toContain(message);
+  });
+
+  test('an EFS volume with IAM authorization or an access point needs transit encryption', () => {
+    const { stack, vpc, queue } = setup();
+    const fileSystem = new efs.FileSystem(stack, 'Refs', { vpc });
+    const e = errorOf(() =>
+      job(stack, queue, {
+        volumes: [batch.EcsVolume.efs({ name: 'refs', fileSystem, containerPath: '/refs', useJobRole: true })],
+      }),
+    );
+    expect(e.message).toBe(
+      'Test/Align: volumes[0].enableTransitEncryption unset with useJobRole is not allowed; allowed: transit encryption on whenever an access point or useJobRole (IAM authorization) is used. Fix: set enableTransitEncryption: true in batch.EcsVolume.efs(...)',
+    );
+  });
+});
