@@ -1,7 +1,8 @@
 import { renderCostTable } from './cost-table';
 import { unfittableMessage } from './fit-advice';
 import { notIncluded, priceFixedCosts } from './fixed-costs';
-import { capacityWarnings, computeMakespan, computeThroughput } from './throughput';
+import { capacityWarnings, computeMakespan, computeThroughput, WarningHints } from './throughput';
+import { CapacityPlatform } from '../compute/capacity';
 import { defaultInstanceTypes } from '../compute/ec2-capacity-checks';
 import { fitOnInstances, InstanceFit, nearestFargateSizes } from '../compute/fit';
 import { InstanceCatalog } from '../compute/instance-catalog';
@@ -35,7 +36,21 @@ export function estimateCost(
   assumptions: CostAssumptions = {},
   options: EstimateOptions = {},
 ): CostEstimate {
+  return estimateWithHints(workload, assumptions, options, {});
+}
+
+/**
+ * `estimateCost` with what only the library's own front ends know (how to say a runtime's fix when it was given as
+ * a `Duration`). Internal to lib/cost.
+ */
+export function estimateWithHints(
+  workload: Workload,
+  assumptions: CostAssumptions,
+  options: EstimateOptions,
+  hints: WarningHints,
+): CostEstimate {
   const w = workload;
+  const platform = options.platform;
   const names: CostInputNames = { ...LIBRARY_INPUT_NAMES, ...options.inputNames };
   const check = (ok: boolean, key: InputKey, received: unknown, allowed: string, fix: string): void => {
     if (!ok) {
@@ -67,7 +82,8 @@ export function estimateCost(
     'give the items that arrive at once, e.g. 500',
   );
   const a = {
-    instanceTypes: assumptions.instanceTypes ?? defaultInstanceTypes(),
+    // Fargate capacity launches no instance type: none is priced.
+    instanceTypes: platform === CapacityPlatform.FARGATE ? [] : (assumptions.instanceTypes ?? defaultInstanceTypes()),
     spotDiscount: assumptions.spotDiscount ?? DEFAULT_SPOT_DISCOUNT,
     fargateSpotDiscount: assumptions.fargateSpotDiscount ?? DEFAULT_FARGATE_SPOT_DISCOUNT,
     spotInterruptionsPerHour: assumptions.spotInterruptionsPerHour ?? 0.03,
@@ -133,7 +149,7 @@ export function estimateCost(
   };
   const memMiB = w.memory.toMebibytes();
   const fargateSize =
-    (w.gpus ?? 0) > 0
+    (w.gpus ?? 0) > 0 || platform === CapacityPlatform.EC2
       ? undefined
       : nearestFargateSizes(w.vcpus, memMiB).find((s) => s.vcpus >= w.vcpus && s.memoryMiB >= memMiB);
   if (!placement && !fargateSize) {
@@ -160,6 +176,8 @@ export function estimateCost(
   const escalation = a.spotRerunOverhead !== undefined ? 0 : Math.pow(q, a.spotAttempts);
 
   const lines: CostLine[] = [];
+  // Always-on fleets are a comparison for the model's users, not an option of a stack's own capacity.
+  const fleets = platform === undefined;
   if (placement) {
     const od = placement.onDemandPerJobHourUsd;
     // Never more instances than the peak fleet: the average cannot exceed what can run at once.
@@ -167,7 +185,7 @@ export function estimateCost(
     const instancesForAverage = Math.ceil(averageConcurrent / a.dedicatedUtilization / placement.jobsPerInstance);
     const instancesAvg = Math.min(instancesForAverage, instancesPeak);
     const spotPerJobHour = od * (1 - a.spotDiscount);
-    lines.push(
+    const fleetLines = [
       line(
         'Dedicated, sized for average load',
         instancesAvg * placement.onDemandHourlyUsd * HOURS_PER_MONTH,
@@ -180,6 +198,9 @@ export function estimateCost(
         instancesPeak * placement.onDemandHourlyUsd * HOURS_PER_MONTH,
         `${instancesPeak} × ${placement.instanceType} always on (${throughput.concurrency} jobs at once)`,
       ),
+    ];
+    lines.push(
+      ...(fleets ? fleetLines : []),
       line('Batch On-Demand', run * od, `${jobHours} × $${od.toFixed(4)} per job-hour`),
       line(
         'Batch Spot',
@@ -215,7 +236,7 @@ export function estimateCost(
   const floor = line('Floor', run * floorRate, `${floorName}: ${jobHours} × $${floorRate.toFixed(4)}, no overhead`);
 
   const makespan = computeMakespan(w, throughput);
-  const warnings = capacityWarnings(w, throughput, makespan, names);
+  const warnings = capacityWarnings(w, throughput, makespan, names, hints);
   const fixedCosts = priceFixedCosts(fixedInput, itemsRun);
 
   return {

@@ -1,17 +1,67 @@
-import { Annotations, CfnResource, Stack } from 'aws-cdk-lib';
+import { Annotations, CfnResource, Duration, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { estimateCost, formatCostTable } from './cost-model';
-import { CostAssumptions, CostEstimate, CostModelError, FixedCosts, LIBRARY_INPUT_NAMES, Workload } from './cost-types';
+import {
+  CostAssumptions,
+  CostEstimate,
+  CostModelError,
+  DEFAULT_FARGATE_SPOT_DISCOUNT,
+  DEFAULT_SPOT_DISCOUNT,
+  FixedCosts,
+  LIBRARY_INPUT_NAMES,
+  Workload,
+} from './cost-types';
+import { estimateDeclared, unitsOfJobs, unitsOfWorkflow } from './declared-cost';
+import { renderDeclaredTable } from './declared-cost-table';
+import type { DeclaredCostEstimate } from './declared-cost-types';
+import { checkDeclaredProps } from './report-props';
 import { ICapacity } from '../compute/capacity';
 import { Ec2Capacity } from '../compute/ec2-capacity';
+import { Job } from '../jobs/job';
+import { Workflow } from '../workflow/workflow';
 
-/** Props of `CostReport`. */
+/** Props of `CostReport`: `workflow` (or `jobs`) and the items a month, or a `workload` typed by hand. */
 export interface CostReportProps {
-  /** What the pipeline runs. */
-  readonly workload: Workload;
   /**
-   * The capacity jobs run on: its maxvCpus (and, for an `Ec2Capacity`, its instance types) feed the estimate. Any
-   * capacity, imported or Fargate, is accepted; only an `Ec2Capacity` says which instance types to price.
+   * Price this workflow as the stack declares it: each step's job (vCPUs, memory, GPUs, timeout) on the capacities
+   * of the queue it is submitted to (Fargate or EC2, Spot or On-Demand, the capacity's own instance types and
+   * maxvCpus), its fan-out's `expectedItems` and `maxConcurrency`, and the state transitions of its definition.
+   * Give `itemsPerMonth` or `itemsPerDay` with it.
+   * @default - not built from a workflow (`jobs` or `workload`)
+   */
+  readonly workflow?: Workflow;
+  /**
+   * Price these jobs, each run once per item on its first queue's first capacity (no state transitions). Give
+   * `itemsPerMonth` or `itemsPerDay` with them.
+   * @default - not built from jobs (`workflow` or `workload`)
+   */
+  readonly jobs?: Job[];
+  /**
+   * Items a month (with `workflow` or `jobs`): a fan-out's item each, or a run each when the workflow has no fan-out.
+   * @default - `itemsPerDay` × 730 / 24; one of the two is required with `workflow` or `jobs`
+   */
+  readonly itemsPerMonth?: number;
+  /**
+   * Items a day (with `workflow` or `jobs`), for a workload that arrives daily.
+   * @default - `itemsPerMonth`
+   */
+  readonly itemsPerDay?: number;
+  /**
+   * How long a step's job typically runs, by step name (or, with `jobs`, by the job's construct id), e.g.
+   * `{ transcode: Duration.minutes(20) }`.
+   * @default - each job's timeout: an upper bound, marked "(timeout)" in the table
+   */
+  readonly runtimes?: Record<string, Duration>;
+  /**
+   * What the pipeline runs, typed by hand: the explicit form, for a workload not (yet) declared as jobs. Prefer
+   * `workflow`, which reads the same numbers from the stack.
+   * @default - none: give `workflow` or `jobs`
+   */
+  readonly workload?: Workload;
+  /**
+   * With `workload` only: the capacity jobs run on: its maxvCpus (and, for an `Ec2Capacity`, its instance types)
+   * feed the estimate. Any capacity, imported or Fargate, is accepted; only an `Ec2Capacity` says which instance
+   * types to price. With `workflow` or `jobs` each step's queue says its capacity.
    * @default - the assumptions' instance types (or the library's default set), no maxvCpus limit
    */
   readonly capacity?: ICapacity;
@@ -22,13 +72,14 @@ export interface CostReportProps {
   readonly assumptions?: CostAssumptions;
   /**
    * Price the NAT gateways, customer-managed KMS keys and CloudWatch alarms this report's stack contains (counted at
-   * synth, once the stack is complete), in a block of their own beside the compute estimate.
+   * synth, once the stack is complete), in a block of their own beside the compute estimate. With `workload` only.
    * @default false - compute only; the table lists what it leaves out
    */
   readonly includeFixedCosts?: boolean;
   /**
    * Counts to price beyond compute, in a block of their own. With `includeFixedCosts`, a count given here replaces
-   * the one counted in the stack (e.g. `stateTransitionsPerItem`, which no stack can count).
+   * the one counted in the stack (e.g. `stateTransitionsPerItem`, which `workflow` counts itself). With `workload`
+   * only.
    * @default - none
    */
   readonly fixedCosts?: FixedCosts;
@@ -42,16 +93,86 @@ export const COST_BACKLOG_WARNING = 'cdk-batch-pipelines:cost-estimate-backlog';
 
 /**
  * Adds what the pipeline will cost and how long a burst takes to the cloud assembly (construct metadata
- * `cdk-batch-pipelines:cost-estimate`) and prints the table at synth as an info message. When the work outruns the
- * capacity, each of the estimate's warnings is also a CDK warning (`cdk-batch-pipelines:cost-estimate-backlog`). A
- * workload the model cannot price becomes a warning, never a failed synth.
+ * `cdk-batch-pipelines:cost-estimate` on the report's own stack) and prints the table at synth as an info message
+ * of that stack, so `cdk synth <Stack>` prints it for each stack that has a report. Built from a `workflow` (or
+ * `jobs`) it prices what the stack declares; from a `workload`, what was typed. When the work outruns the capacity,
+ * each of the estimate's warnings is also a CDK warning (`cdk-batch-pipelines:cost-estimate-backlog`). A workload
+ * the model cannot price becomes a warning, never a failed synth.
  */
 export class CostReport extends Construct {
   private current?: CostEstimate;
+  private declared?: DeclaredCostEstimate;
   private reported = false;
 
   constructor(scope: Construct, id: string, props: CostReportProps) {
     super(scope, id);
+    const itemsPerMonth = checkDeclaredProps(this, props);
+    if (itemsPerMonth !== undefined) {
+      this.reportDeclared(props, itemsPerMonth);
+      return;
+    }
+    // checkDeclaredProps has made sure a workload is given when neither workflow nor jobs is.
+    this.reportWorkload({ ...props, workload: props.workload! });
+  }
+
+  /**
+   * The estimate, when the workload could be priced. With `includeFixedCosts`, its `fixedCosts` hold the stack's
+   * counts only after synth has begun; before that they hold what `fixedCosts` gave. Undefined for a report built
+   * from a workflow or jobs: see `declaredEstimate`.
+   */
+  public get estimate(): CostEstimate | undefined {
+    return this.current;
+  }
+
+  /** The estimate of a report built from a workflow or jobs: each step, the transitions and the sum. */
+  public get declaredEstimate(): DeclaredCostEstimate | undefined {
+    return this.declared;
+  }
+
+  private reportDeclared(props: CostReportProps, itemsPerMonth: number): void {
+    const e = estimateDeclared({
+      units: props.workflow ? unitsOfWorkflow(props.workflow) : unitsOfJobs(props.jobs ?? []),
+      workflow: props.workflow,
+      itemsPerMonth,
+      runtimes: props.runtimes ?? {},
+      assumptions: props.assumptions ?? {},
+    });
+    this.declared = e;
+    this.node.addMetadata(COST_ESTIMATE_METADATA, {
+      itemsPerMonth: Math.round(itemsPerMonth * 10) / 10,
+      monthlyUsd: Math.round(e.monthlyUsd),
+      computeMonthlyUsd: Math.round(e.computeMonthlyUsd),
+      steps: e.steps.map((s) => ({
+        step: s.step,
+        capacity: s.capacity,
+        instanceType: s.estimate.placement?.instanceType,
+        hoursPerJob: s.hoursPerJob,
+        hoursFrom: s.hoursFrom,
+        monthlyUsd: Math.round(s.line.monthlyUsd),
+      })),
+      transitions: e.transitions && {
+        perItem: e.transitions.perItem,
+        perRun: e.transitions.perRun,
+        perMonth: Math.round(e.transitions.perMonth),
+        monthlyUsd: Math.round(e.transitions.monthlyUsd * 100) / 100,
+      },
+      warnings: e.warnings,
+      notPriced: e.notPriced,
+    });
+    const what = props.workflow ? `workflow ${props.workflow.node.path}` : `${props.jobs?.length ?? 0} job(s)`;
+    const spot = props.assumptions?.spotDiscount ?? DEFAULT_SPOT_DISCOUNT;
+    const fargateSpot = props.assumptions?.fargateSpotDiscount ?? DEFAULT_FARGATE_SPOT_DISCOUNT;
+    Annotations.of(this).addInfo(
+      `Cost estimate of ${what}, ${Math.round(itemsPerMonth).toLocaleString('en-US')} items a month (us-east-1 ` +
+        `prices; Spot ${Math.round(spot * 100)}% and Fargate Spot ${Math.round(fargateSpot * 100)}% off):\n` +
+        renderDeclaredTable(e),
+    );
+    for (const warning of [...e.warnings, ...e.notPriced]) {
+      Annotations.of(this).addWarningV2(COST_BACKLOG_WARNING, `${this.node.path}: ${warning}`);
+    }
+  }
+
+  private reportWorkload(props: CostReportProps & { workload: Workload }): void {
     const assumptions: CostAssumptions = {
       ...props.assumptions,
       instanceTypes:
@@ -91,14 +212,6 @@ export class CostReport extends Construct {
     } else {
       this.report(this.current);
     }
-  }
-
-  /**
-   * The estimate, when the workload could be priced. With `includeFixedCosts`, its `fixedCosts` hold the stack's
-   * counts only after synth has begun; before that they hold what `fixedCosts` gave.
-   */
-  public get estimate(): CostEstimate | undefined {
-    return this.current;
   }
 
   private countFixedCosts(): FixedCosts {

@@ -1,6 +1,11 @@
 import { Size } from 'aws-cdk-lib';
 import { FargateSize, InstanceFit } from '../compute/fit';
+import type { CostInputNames } from './cost-input-names';
+import { CapacityPlatform } from '../compute/capacity';
 import { markError } from '../core/validation-error';
+
+export { LIBRARY_INPUT_NAMES } from './cost-input-names';
+export type { CostInputNames, InputKey } from './cost-input-names';
 
 /**
  * The cost model's inputs, outputs, prices and error: what `estimateCost` (cost-model.ts) and the files that render
@@ -190,85 +195,6 @@ export interface FixedCosts {
   readonly stateTransitionsPerItem?: number;
 }
 
-/**
- * What messages call each input, so a front end names its own (a command line's flags) rather than the library's
- * props. Memory is always written in GiB.
- */
-export interface CostInputNames {
-  /** Items per month. */
-  readonly itemsPerMonth: string;
-  /** Hours per item. */
-  readonly hoursPerItem: string;
-  /** vCPUs per job. */
-  readonly vcpus: string;
-  /** Memory per job. */
-  readonly memory: string;
-  /** GPUs per job. */
-  readonly gpus: string;
-  /** Jobs at once. */
-  readonly maxConcurrency: string;
-  /** Burst size. */
-  readonly burstSize: string;
-  /** Instance types. */
-  readonly instanceTypes: string;
-  /** The compute environment's maxvCpus. */
-  readonly maxvCpus: string;
-  /** Spot discount. */
-  readonly spotDiscount: string;
-  /** Fargate Spot discount. */
-  readonly fargateSpotDiscount: string;
-  /** Spot interruptions per instance-hour. */
-  readonly spotInterruptionsPerHour: string;
-  /** Fraction of a job lost per interruption. */
-  readonly lostFractionPerInterruption: string;
-  /** Spot re-run overhead. */
-  readonly spotRerunOverhead: string;
-  /** Spot attempts. */
-  readonly spotAttempts: string;
-  /** Utilization of an always-on fleet. */
-  readonly dedicatedUtilization: string;
-  /** NAT gateways. */
-  readonly natGateways: string;
-  /** KMS keys. */
-  readonly kmsKeys: string;
-  /** CloudWatch alarms. */
-  readonly alarms: string;
-  /** State transitions per item. */
-  readonly stateTransitionsPerItem: string;
-  /**
-   * Whether the names are command-line flags: a value then follows its flag, which carries the unit
-   * (`--memory-gib 30`); otherwise a prop name is followed by a colon in errors and values carry their unit
-   * (`memory 30 GiB`).
-   * @default false
-   */
-  readonly areFlags?: boolean;
-}
-
-/** The library's own names: the props of `Workload`, `CostAssumptions` and `FixedCosts`. */
-export const LIBRARY_INPUT_NAMES: CostInputNames = {
-  itemsPerMonth: 'itemsPerMonth',
-  hoursPerItem: 'hoursPerItem',
-  vcpus: 'vcpus',
-  memory: 'memory',
-  gpus: 'gpus',
-  maxConcurrency: 'maxConcurrency',
-  burstSize: 'burstSize',
-  instanceTypes: 'instanceTypes',
-  maxvCpus: 'maxvCpus',
-  spotDiscount: 'spotDiscount',
-  fargateSpotDiscount: 'fargateSpotDiscount',
-  spotInterruptionsPerHour: 'spotInterruptionsPerHour',
-  lostFractionPerInterruption: 'lostFractionPerInterruption',
-  spotRerunOverhead: 'spotRerunOverhead',
-  spotAttempts: 'spotAttempts',
-  dedicatedUtilization: 'dedicatedUtilization',
-  natGateways: 'natGateways',
-  kmsKeys: 'kmsKeys',
-  alarms: 'alarms',
-  stateTransitionsPerItem: 'stateTransitionsPerItem',
-  areFlags: false,
-};
-
 /** How an estimate is made beyond the workload and the assumptions. */
 export interface EstimateOptions {
   /**
@@ -282,6 +208,13 @@ export interface EstimateOptions {
    * @default - `LIBRARY_INPUT_NAMES`, the library's props
    */
   readonly inputNames?: CostInputNames;
+  /**
+   * Price only one platform, the one the capacity has: `EC2` prices Batch On-Demand and Spot on `instanceTypes`,
+   * `FARGATE` prices Fargate and Fargate Spot (and no EC2 instance type). Either leaves out the always-on fleets,
+   * which are a comparison, not an option a Batch stack has.
+   * @default - both platforms and the always-on fleets, for comparison
+   */
+  readonly platform?: CapacityPlatform;
 }
 
 /** Where the job lands on EC2. */
@@ -491,6 +424,3 @@ export class CostModelError extends Error {
     markError(this, 'cost-model');
   }
 }
-
-/** A named input of the model (not the flag saying how names read). */
-export type InputKey = Exclude<keyof CostInputNames, 'areFlags'>;

@@ -10,6 +10,27 @@ import { InstanceCatalog } from '../compute/instance-catalog';
  * files have loaded.
  */
 
+/**
+ * How many times the capacity that can run now the work may ask for before the warning questions the input rather
+ * than proposing the capacity: a tenfold gap is a unit slip (minutes typed as hours, a year's items as a month's)
+ * more often than a plan. Our threshold, not an AWS figure.
+ */
+export const IMPLAUSIBLE_CAPACITY_FACTOR = 10;
+
+/** What a front end knows about how the runtime was given, so a warning's fix is written the way its user writes it. */
+export interface WarningHints {
+  /**
+   * How to write a runtime of `minutes` minutes in the front end's terms.
+   * @default - `hoursPerItem: 20 / 60` for a prop, `--hours-per-item 0.3333` for a flag
+   */
+  readonly writeMinutes?: (minutes: number) => string;
+  /**
+   * Where the hours came from when the user did not type them (e.g. `its job's timeout`), said in the warning.
+   * @default - typed by the user
+   */
+  readonly hoursSource?: string;
+}
+
 export function computeThroughput(
   w: Workload,
   maxvCpus: number | undefined,
@@ -87,7 +108,13 @@ export function computeMakespan(w: Workload, t: Throughput): Makespan {
   };
 }
 
-export function capacityWarnings(w: Workload, t: Throughput, m: Makespan, names: CostInputNames): string[] {
+export function capacityWarnings(
+  w: Workload,
+  t: Throughput,
+  m: Makespan,
+  names: CostInputNames,
+  hints: WarningHints = {},
+): string[] {
   if (!t.backlog) {
     return [];
   }
@@ -100,12 +127,15 @@ export function capacityWarnings(w: Workload, t: Throughput, m: Makespan, names:
   if (t.jobsWithinMaxvCpus !== undefined && t.jobsWithinMaxvCpus < t.concurrencyNeeded) {
     fixes.push(`${names.maxvCpus} to ${t.maxvCpusNeeded}`);
   }
+  const implausible = t.concurrencyNeeded > IMPLAUSIBLE_CAPACITY_FACTOR * t.concurrency;
   const warnings = [
-    `The work outruns capacity: it asks ${hours(t.demandJobHoursPerMonth)} job-hours a month and ` +
-      `${t.concurrency} jobs at once run at most ${hours(t.capacityJobHoursPerMonth)} (× ${HOURS_PER_MONTH} h), so ` +
-      `${formatCount(t.backlog.itemsPerMonth)} items a month (${formatCount(t.backlog.itemsPerWeek)} a week) are ` +
-      'left over and the queue grows without end; the figures above price only the work that runs. ' +
-      `Fix: raise ${fixes.join(' and ')} (${t.concurrencyNeeded} jobs at once keep up).`,
+    implausible
+      ? implausibleWarning(w, t, names, hints, fixes)
+      : `The work outruns capacity: it asks ${hours(t.demandJobHoursPerMonth)} job-hours a month and ` +
+        `${t.concurrency} jobs at once run at most ${hours(t.capacityJobHoursPerMonth)} (× ${HOURS_PER_MONTH} h), so ` +
+        `${formatCount(t.backlog.itemsPerMonth)} items a month (${formatCount(t.backlog.itemsPerWeek)} a week) are ` +
+        'left over and the queue grows without end; the figures above price only the work that runs. ' +
+        `Fix: raise ${fixes.join(' and ')} (${t.concurrencyNeeded} jobs at once keep up).`,
   ];
   if (m.intervalHours !== undefined && m.burstSize > 0) {
     warnings.push(
@@ -115,4 +145,42 @@ export function capacityWarnings(w: Workload, t: Throughput, m: Makespan, names:
     );
   }
   return warnings;
+}
+
+/**
+ * The work asks for many times the capacity there is: more likely a slip in the input than a plan, so the warning
+ * asks about the input first (minutes typed as hours), then says what keeping up would take.
+ */
+function implausibleWarning(
+  w: Workload,
+  t: Throughput,
+  names: CostInputNames,
+  hints: WarningHints,
+  fixes: string[],
+): string {
+  const h = w.hoursPerItem;
+  const value = formatCount(h);
+  const subject = hints.hoursSource
+    ? `${names.hoursPerItem} (${hints.hoursSource}) ${formatHours(h)}`
+    : `${names.hoursPerItem} ${value}`;
+  const writeMinutes =
+    hints.writeMinutes ??
+    ((minutes: number) =>
+      names.areFlags
+        ? `${names.hoursPerItem} ${Math.round((minutes / 60) * 10000) / 10000}`
+        : `${names.hoursPerItem}: ${minutes} / 60`);
+  // Minutes typed as hours: a whole number of an hour or more that reads as a plausible job length in minutes.
+  const minutesSlip = h >= 1 && h <= 600 && Number.isInteger(h);
+  const question = minutesSlip
+    ? `if you meant ${value} minutes, write ${writeMinutes(h)}`
+    : `check ${names.hoursPerItem} and ${names.itemsPerMonth}`;
+  const ratio = Math.round(t.concurrencyNeeded / t.concurrency);
+  const hours = (v: number) => Math.round(v).toLocaleString('en-US');
+  return (
+    `${subject}: each item would take ${formatHours(h)}; ${question}. ` +
+    `At ${formatHours(h)} an item, ${formatCount(w.itemsPerMonth)} items a month (${names.itemsPerMonth}) ask ` +
+    `${hours(t.demandJobHoursPerMonth)} job-hours and need ${t.concurrencyNeeded.toLocaleString('en-US')} jobs at ` +
+    `once, ${ratio} times the ${t.concurrency} that can run now: the queue would grow without end, and the figures ` +
+    `above price only the work that runs. If that is the workload, keeping up would take raising ${fixes.join(' and ')}.`
+  );
 }
