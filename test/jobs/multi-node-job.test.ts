@@ -259,3 +259,67 @@ describe('a four-node GPU training job', () => {
     expect(job.jobDefinitionName).toBe('Test_Train');
   });
 });
+
+describe('MultiNodeJob container settings', () => {
+  test('each node range takes shared memory, a memlock ulimit for RDMA, a user and extra volumes', () => {
+    const s = setup();
+    mpi(s, {
+      nodeRanges: [
+        range(0, 3, {
+          linuxParameters: { sharedMemorySize: Size.gibibytes(16), initProcessEnabled: true },
+          ulimits: [{ name: batch.UlimitName.MEMLOCK, softLimit: -1, hardLimit: -1 }],
+          user: 'mpi',
+          readonlyRootFilesystem: true,
+          volumes: [batch.EcsVolume.host({ name: 'ckpt', hostPath: '/scratch/ckpt', containerPath: '/ckpt' })],
+        }),
+      ],
+    });
+    Template.fromStack(s.stack).hasResourceProperties('AWS::Batch::JobDefinition', {
+      NodeProperties: Match.objectLike({
+        NodeRangeProperties: [
+          Match.objectLike({
+            TargetNodes: '0:3',
+            Container: Match.objectLike({
+              LinuxParameters: Match.objectLike({ SharedMemorySize: 16384, InitProcessEnabled: true }),
+              Ulimits: [{ Name: 'memlock', SoftLimit: -1, HardLimit: -1 }],
+              User: 'mpi',
+              ReadonlyRootFilesystem: true,
+              Volumes: [{ Name: 'ckpt', Host: { SourcePath: '/scratch/ckpt' } }],
+              MountPoints: [{ ContainerPath: '/ckpt', SourceVolume: 'ckpt' }],
+            }),
+          }),
+        ],
+      }),
+    });
+  });
+
+  test('an EFS volume of a range gets NFS ingress from the capacities', () => {
+    const s = setup();
+    const fileSystem = new efs.FileSystem(s.stack, 'Shared', { vpc: s.vpc });
+    mpi(s, {
+      nodeRanges: [
+        range(0, 1, { volumes: [batch.EcsVolume.efs({ name: 'shared', fileSystem, containerPath: '/shared' })] }),
+      ],
+    });
+    Template.fromStack(s.stack).hasResourceProperties('AWS::EC2::SecurityGroupIngress', { FromPort: 2049 });
+  });
+
+  test('errors name the node range', () => {
+    const s = setup();
+    const e = errorOf(() =>
+      mpi(s, { nodeRanges: [range(0, 1, { linuxParameters: { sharedMemorySize: Size.gibibytes(32) } })] }),
+    );
+    expect(e).toBeInstanceOf(BatchPipelinesValidationError);
+    expect(e.message).toBe(
+      "Test/Mpi: nodeRanges[0..1].linuxParameters.sharedMemorySize 32 GiB is more than the job's memory (28 GiB); allowed: at most the job's memory: what is written there counts against it. Fix: give at most Size.gibibytes(28), or raise the job's memory",
+    );
+    const s2 = setup();
+    expect(
+      errorOf(() =>
+        mpi(s2, {
+          nodeRanges: [range(0, 1, { volumes: [batch.EcsVolume.host({ name: 'efs0', containerPath: '/x' })] })],
+        }),
+      ).message,
+    ).toContain("Test/Mpi: nodeRanges[0..1].volumes[0].name 'efs0' is a volume name this library uses itself");
+  });
+});
