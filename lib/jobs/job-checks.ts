@@ -1,6 +1,8 @@
 import { Duration, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { IConstruct } from 'constructs';
+import { tsString } from '../private/code-text';
+import { didYouMean } from '../private/did-you-mean';
 import { fail } from '../private/errors';
 import {
   FARGATE_MAX_EPHEMERAL_GIB,
@@ -131,13 +133,17 @@ export function checkParameterDefaults(
   parameterNames: string[],
   defaults: Readonly<Record<string, string>>,
 ): void {
-  for (const name of Object.keys(defaults)) {
+  for (const [name, value] of Object.entries(defaults)) {
     if (!parameterNames.includes(name)) {
+      const meant = didYouMean(name, parameterNames);
       fail(scope, {
         prop: `parameters.${name}`,
         received: `'${name}' (not used as Ref::${name} in command)`,
         allowed: `defaults for parameters the command uses: ${parameterNames.join(', ') || 'none'}`,
-        fix: `use Ref::${name} in the command, or remove the default (a typo here would be silently ignored by Batch)`,
+        fix: meant
+          ? `did you mean \`${meant}\` (the command's Ref::${meant})? Name the default as the command does: ` +
+            `\`parameters: { ${meant}: ${tsString(value)} }\`, or use Ref::${name} in the command`
+          : `use Ref::${name} in the command, or remove the default (a typo here would be silently ignored by Batch)`,
       });
     }
   }

@@ -790,8 +790,8 @@ describe('Job bad input', () => {
     ],
     [
       'a parameter default the command does not use',
-      ({ stack, queue }) => job(stack, queue, { command: ['align', 'Ref::sample'], parameters: { smaple: 'x' } }),
-      "Test/Align: parameters.smaple 'smaple' (not used as Ref::smaple in command) is not allowed; allowed: defaults for parameters the command uses: sample. Fix: use Ref::smaple in the command, or remove the default (a typo here would be silently ignored by Batch)",
+      ({ stack, queue }) => job(stack, queue, { command: ['align', 'Ref::sample'], parameters: { smple: 'x' } }),
+      "Test/Align: parameters.smple 'smple' (not used as Ref::smple in command) is not allowed; allowed: defaults for parameters the command uses: sample. Fix: did you mean `sample` (the command's Ref::sample)? Name the default as the command does: `parameters: { sample: 'x' }`, or use Ref::smple in the command",
     ],
     [
       'no queues',

@@ -7,6 +7,8 @@ import { FanOut, WorkflowStep } from '../step';
 import { resultsEnvName } from '../../contract/job-env';
 import { fanOutPaths, SUMMARY_FIELDS } from '../../contract/run-state';
 import { IJobQueue } from '../../queues/job-queue-base';
+import { tsString } from '../../private/code-text';
+import { didYouMean } from '../../private/did-you-mean';
 import { fail } from '../../private/errors';
 import { MAX_ARRAY_SIZE, MIN_ARRAY_SIZE, RESERVED_ENV_PREFIX } from '../../private/limits';
 
@@ -160,11 +162,14 @@ function resolveParameters(scope: Construct, step: WorkflowStep): Record<string,
   const given = step._options.parameters ?? {};
   for (const [name, path] of Object.entries(given)) {
     if (!job.parameterNames.includes(name)) {
+      const meant = didYouMean(name, job.parameterNames);
       fail(scope, {
         prop: `steps['${step.name}'].parameters.${name}`,
         received: `'${name}', which job ${job.node.path} does not use`,
         allowed: `the job's Ref:: parameters: ${job.parameterNames.join(', ') || 'none'}`,
-        fix: `use Ref::${name} in the job's command, or remove it`,
+        fix: meant
+          ? `did you mean \`${meant}\` (the job's Ref::${meant})? \`parameters: { ${meant}: ${tsString(path)} }\``
+          : `use Ref::${name} in the job's command, or remove it`,
       });
     }
     checkPath(scope, `steps['${step.name}'].parameters.${name}`, path);
@@ -178,11 +183,15 @@ function resolveParameters(scope: Construct, step: WorkflowStep): Record<string,
     } else if (!step.forEach && !(name in job.parameterDefaults)) {
       out[name] = `$$.Execution.Input.${name}`;
     } else if (!(name in job.parameterDefaults)) {
+      const field = didYouMean(name, step.forEach?.itemFields ?? []);
       fail(scope, {
         prop: `steps['${step.name}'].parameters`,
         received: `no value for Ref::${name} of job ${job.node.path}`,
         allowed: `parameters filled by the step, by an item field (${step.forEach?.itemFields.join(', ')}), or by a job default`,
-        fix: `map it, e.g. parameters: { ${name}: '$.item.${name}' }, or add '${name}' to the fan-out's itemFields`,
+        fix: field
+          ? `did you mean \`Ref::${field}\` (the items' field ${field})? Use it in the job's command, or map ` +
+            `the name the command uses: \`parameters: { ${name}: '$.item.${field}' }\``
+          : `map it, e.g. parameters: { ${name}: '$.item.${name}' }, or add '${name}' to the fan-out's itemFields`,
       });
     }
   }
