@@ -89,6 +89,32 @@ export interface Ec2CapacityProps {
   readonly detailedMonitoring?: boolean;
 
   /**
+   * The AMIs the instances boot (one or two; Batch matches each to the instance types by `imageType`): aws-cdk-lib's
+   * `batch.EcsMachineImage`, an image type (`ECS_AL2023`, `ECS_AL2023_NVIDIA`, `ECS_AL2`, `ECS_AL2_NVIDIA`) and
+   * optionally a custom `image`. GPU instance types need an NVIDIA image type (or a custom image with the driver):
+   * otherwise the instances boot without the NVIDIA driver and GPU jobs never leave RUNNABLE, so that is refused.
+   *
+   * The launch template sets no AMI, so these decide (a launch template image would rank below
+   * `imageIdOverride` anyway: https://docs.aws.amazon.com/batch/latest/userguide/ami-selection-order.html). It maps
+   * the root volume as `/dev/xvda` (`rootVolumeSize`) and, with `scratchVolumeSize`, formats `/dev/xvdb` in user
+   * data: a custom image must be an ECS-ready Linux AMI with that root device name, `blkid` and `mkfs.xfs`, a root
+   * snapshot no larger than `rootVolumeSize`, and the capacity's CPU architecture.
+   *
+   * Changing images on a later deploy: CloudFormation updates the environment in place (this construct never
+   * replaces it) and Batch runs an infrastructure update: new instances boot the new AMI, and running jobs get
+   * `updateTimeout` to finish before their instances are replaced (or are stopped at once with
+   * `terminateOnUpdate`). A custom `image` read from an SSM parameter (`ecs.EcsOptimizedImage.amazonLinux2023()`,
+   * `ec2.MachineImage.fromSsmParameter`) resolves at every deploy, so the first deploy after AWS publishes a new AMI
+   * rolls the instances even if nothing else changed; pin an AMI id (`ec2.MachineImage.genericLinux`) to roll them
+   * only when you choose. Without a custom `image`, Batch picks the AMI when the environment is created and keeps it;
+   * a changed `imageType` gets the latest AMI of the new type.
+   * https://docs.aws.amazon.com/batch/latest/userguide/infrastructure-updates.html
+   * @default - `[{ imageType: ECS_AL2023 }]`, plus `{ imageType: ECS_AL2023_NVIDIA }` when GPU instance types are
+   * launched (only the NVIDIA one when all are GPU types): Batch's latest ECS-optimized Amazon Linux 2023 AMIs
+   */
+  readonly images?: batch.EcsMachineImage[];
+
+  /**
    * Size of the encrypted gp3 root volume, which holds the OS and the container images.
    * @default Size.gibibytes(50) - the ECS AMI's 30 GiB plus room for large bioinformatics images
    */

@@ -14,11 +14,11 @@ import {
   validateVcpus,
   validateVolume,
 } from './ec2-capacity-checks';
+import { resolveImages } from './ec2-capacity-images';
 import { Ec2CapacityProps } from './ec2-capacity-props';
 import { createInstanceRole, createLaunchTemplate } from './ec2-instance-setup';
 import { ImportedEc2Capacity, ImportedEc2CapacityOptions } from './imported-capacity';
 import { FitResult, JobResources } from './fit';
-import { InstanceCatalog } from './instance-catalog';
 import { updateTimeoutMinutes } from '../private/job-timeouts';
 import { fail } from '../private/errors';
 import { claimPhysicalName } from '../private/names';
@@ -133,16 +133,13 @@ export class Ec2Capacity extends Construct implements ICapacity {
       props.detailedMonitoring ?? false,
     );
 
-    const hasGpu = this.instanceTypeNames.some((n) => (InstanceCatalog.tryLookup(n)?.gpus ?? 0) > 0);
-    const allGpu = hasGpu && this.instanceTypeNames.every((n) => (InstanceCatalog.tryLookup(n)?.gpus ?? 0) > 0);
-    const images: batch.EcsMachineImage[] = [];
-    if (!allGpu) {
-      images.push({ imageType: batch.EcsMachineImageType.ECS_AL2023 });
-    }
-    if (hasGpu) {
-      // Batch picks the NVIDIA AMI for GPU instance types when both image types are listed.
-      images.push({ imageType: batch.EcsMachineImageType.ECS_AL2023_NVIDIA });
-    }
+    const images = resolveImages(
+      this,
+      props.images,
+      this.instanceTypeNames,
+      this.architecture,
+      scratchGib !== undefined,
+    );
 
     const subnets = props.vpcSubnets ?? defaultPrivateSubnets(this, props.vpc);
     checkPlacementGroup(this, props, subnets);

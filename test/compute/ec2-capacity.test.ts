@@ -4,6 +4,7 @@ import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { BatchPipelinesValidationError, Ec2Capacity, PurchaseOption } from '../../lib';
+import { errorOf } from '../support/capacity';
 import { stackWithVpc } from '../support/stacks';
 
 test('containerMetadataAccess lets job containers reach IMDS (hop limit 2), for tools that read instance metadata', () => {
@@ -354,5 +355,139 @@ describe('Ec2Capacity bad input', () => {
     expect(() => new Ec2Capacity(stack, 'Bad', { vpc })).toThrow(
       'Test/Bad: vpc Test/Public (no private or isolated subnets) is not allowed; allowed: a VPC with private subnets',
     );
+  });
+});
+
+describe('Ec2Capacity images (AMI choice)', () => {
+  // A pinned AMI id, as ec2.MachineImage.genericLinux gives in a stack with a region.
+  const pinnedAmi: ec2.IMachineImage = {
+    getImage: () => ({
+      imageId: 'ami-0123456789abcdef0',
+      osType: ec2.OperatingSystemType.LINUX,
+      userData: ec2.UserData.forLinux(),
+    }),
+  };
+  const gpuTypes = [new ec2.InstanceType('g5.xlarge'), new ec2.InstanceType('g5.2xlarge')];
+
+  test('the default for a mixed CPU and GPU capacity lists AL2023 and its NVIDIA variant', () => {
+    const { stack, vpc } = stackWithVpc();
+    new Ec2Capacity(stack, 'Mixed', { vpc, instanceTypes: [new ec2.InstanceType('r6i.xlarge'), ...gpuTypes] });
+    Template.fromStack(stack).hasResourceProperties('AWS::Batch::ComputeEnvironment', {
+      ComputeResources: Match.objectLike({
+        Ec2Configuration: [{ ImageType: 'ECS_AL2023' }, { ImageType: 'ECS_AL2023_NVIDIA' }],
+      }),
+    });
+  });
+
+  test('image types given reach the environment, and a custom AMI becomes ImageIdOverride', () => {
+    const { stack, vpc } = stackWithVpc();
+    new Ec2Capacity(stack, 'Gpu', {
+      vpc,
+      instanceTypes: gpuTypes,
+      images: [
+        {
+          imageType: batch.EcsMachineImageType.ECS_AL2_NVIDIA,
+          image: pinnedAmi,
+        },
+      ],
+    });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::Batch::ComputeEnvironment', {
+      ComputeResources: Match.objectLike({
+        Ec2Configuration: [{ ImageType: 'ECS_AL2_NVIDIA', ImageIdOverride: 'ami-0123456789abcdef0' }],
+        // Still the library's launch template (it sets no AMI), pinned to its latest version.
+        LaunchTemplate: Match.objectLike({ Version: Match.anyValue() }),
+      }),
+      // Changing the AMI later is an in-place infrastructure update, never a replacement.
+      ReplaceComputeEnvironment: false,
+    });
+    t.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({ ImageId: Match.absent() }),
+    });
+  });
+
+  test('GPU instance types with only a non-GPU image type are refused (GPU jobs would stay RUNNABLE)', () => {
+    const { stack, vpc } = stackWithVpc();
+    const e = errorOf(
+      () =>
+        new Ec2Capacity(stack, 'Gpu', {
+          vpc,
+          instanceTypes: gpuTypes,
+          images: [{ imageType: batch.EcsMachineImageType.ECS_AL2023 }],
+        }),
+    );
+    expect(e).toBeInstanceOf(BatchPipelinesValidationError);
+    expect(e.message).toBe(
+      'Test/Gpu: images [ECS_AL2023] for GPU instance types g5.xlarge, g5.2xlarge has no GPU AMI: the instances would boot without the NVIDIA driver and GPU jobs stay RUNNABLE; allowed: an ECS_AL2023_NVIDIA (or ECS_AL2_NVIDIA) image, or a custom image with the driver, for GPU types. Fix: add { imageType: batch.EcsMachineImageType.ECS_AL2023_NVIDIA } to images (Batch uses it for the GPU types and the other entry for the rest)',
+    );
+  });
+
+  test('the suggested fix deploys: AL2023 plus its NVIDIA variant for a GPU capacity', () => {
+    const { stack, vpc } = stackWithVpc();
+    new Ec2Capacity(stack, 'Gpu', {
+      vpc,
+      instanceTypes: gpuTypes,
+      images: [
+        { imageType: batch.EcsMachineImageType.ECS_AL2023 },
+        { imageType: batch.EcsMachineImageType.ECS_AL2023_NVIDIA },
+      ],
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::Batch::ComputeEnvironment', {
+      ComputeResources: Match.objectLike({
+        Ec2Configuration: [{ ImageType: 'ECS_AL2023' }, { ImageType: 'ECS_AL2023_NVIDIA' }],
+      }),
+    });
+  });
+
+  test.each<[string, batch.EcsMachineImage[], string]>([
+    [
+      'no images',
+      [],
+      'Test/Spot: images 0 images is not allowed; allowed: 1 or 2 (Batch takes one or two EC2 configurations)',
+    ],
+    [
+      'three images',
+      [
+        { imageType: batch.EcsMachineImageType.ECS_AL2023 },
+        { imageType: batch.EcsMachineImageType.ECS_AL2023_NVIDIA },
+        { imageType: batch.EcsMachineImageType.ECS_AL2 },
+      ],
+      'Test/Spot: images 3 images is not allowed; allowed: 1 or 2',
+    ],
+  ])('refuses %s', (_name, images, message) => {
+    const { stack, vpc } = stackWithVpc();
+    expect(errorOf(() => new Ec2Capacity(stack, 'Spot', { vpc, images })).message).toContain(message);
+  });
+
+  test('ECS_AL2_NVIDIA on Graviton instance types is refused', () => {
+    const { stack, vpc } = stackWithVpc();
+    const e = errorOf(
+      () =>
+        new Ec2Capacity(stack, 'Arm', {
+          vpc,
+          instanceTypes: [new ec2.InstanceType('r7g.xlarge')],
+          images: [{ imageType: batch.EcsMachineImageType.ECS_AL2_NVIDIA }],
+        }),
+    );
+    expect(e.message).toBe(
+      'Test/Arm: images [ECS_AL2_NVIDIA] on Graviton (arm64) instance types is not allowed; allowed: ECS_AL2_NVIDIA only on x86_64 instance types. Fix: use { imageType: batch.EcsMachineImageType.ECS_AL2023 } for Graviton instance types',
+    );
+  });
+
+  test('a custom AMI with a scratch volume warns what the launch template expects of the image', () => {
+    const { stack, vpc } = stackWithVpc();
+    new Ec2Capacity(stack, 'Spot', {
+      vpc,
+      scratchVolumeSize: Size.gibibytes(100),
+      images: [
+        {
+          imageType: batch.EcsMachineImageType.ECS_AL2023,
+          image: pinnedAmi,
+        },
+      ],
+    });
+    const found = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('custom-ami-scratch'));
+    expect(found).toHaveLength(1);
+    expect(String(found[0].entry.data)).toContain('Test/Spot: a custom image with scratchVolumeSize');
   });
 });
