@@ -117,7 +117,8 @@ function priceUnit(u: PricedUnit, work: DeclaredWork, runsPerMonth: number): Ste
   const hours = (given ?? u.job.timeout).toSeconds() / 3600;
   const f = u.fanOut;
   const workload = {
-    itemsPerMonth: (f ? runsPerMonth * f.expectedItems : work.itemsPerMonth) * array,
+    // A step outside the fan-outs runs once per run (each item a run when the workflow has no fan-out).
+    itemsPerMonth: (f ? runsPerMonth * f.expectedItems : runsPerMonth) * array,
     hoursPerItem: hours,
     vcpus: u.job.resources.vcpus,
     memory: u.job.resources.memory,
