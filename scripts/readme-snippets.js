@@ -57,6 +57,7 @@ const header = `/* eslint-disable */
 // Generated from README.md by scripts/readme-snippets.js: do not edit. Each README TypeScript block, type-checked by
 // \`tsc --noEmit\` and run here: the names it uses without defining are built for real, then the app is synthesized.
 import { App, Aspects, CfnOutput, Duration, Size, Stack } from 'aws-cdk-lib';
+import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as efs from 'aws-cdk-lib/aws-efs';
@@ -66,7 +67,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as lib from '../../lib';
 const { ${libNames.join(', ')} } = lib;
-void [Aspects, CfnOutput, ec2, ecs, efs, kms, logs, s3, sns, Duration, Size, ${libNames.join(', ')}];
+void [Aspects, CfnOutput, batch, ec2, ecs, efs, kms, logs, s3, sns, Duration, Size, ${libNames.join(', ')}];
 `;
 
 // The README's blocks, then any in docs/*.md (a guide's code must run as the README's does).
