@@ -13,9 +13,18 @@ export interface ProgressSnapshot {
 }
 
 /**
+ * While nothing changes, off a terminal, a `still …` line after this long without a line: a log shows the watch is
+ * alive (a run whose jobs take hours changes rarely).
+ */
+export const HEARTBEAT_FIRST_MS = 60_000;
+/** Then one every this long, so a long quiet run does not flood the log. */
+export const HEARTBEAT_EVERY_MS = 5 * 60_000;
+
+/**
  * The progress of a long run on the terminal: one line redrawn in place on a terminal (bar, counts, elapsed time,
- * rate and ETA), and on a pipe or in a log one timestamped line per change, never one per poll. Lines printed in
- * between (failures as they happen) go above the progress line.
+ * rate and ETA, and for how long nothing changed), and on a pipe or in a log one timestamped line per change, never
+ * one per poll, with a `still …` heartbeat while nothing changes (a minute after the last line, then every five).
+ * Lines printed in between (failures as they happen) go above the progress line.
  *
  * Hand-written rather than a progress library: it has to write through `CommandIO` (the tests' and the binary's),
  * print plain lines off a terminal, and compute the rate from what the run did since watching began; that is the
@@ -26,6 +35,10 @@ export class ProgressLine {
   private last = '';
   private lastLine = '';
   private first?: { done: number; at: number };
+  /** When the counts last changed, when a line was last printed, and how many heartbeats since the change. */
+  private changedAt = 0;
+  private printedAt = 0;
+  private heartbeats = 0;
   private readonly now: () => number;
 
   /**
@@ -46,16 +59,33 @@ export class ProgressLine {
     const at = this.now();
     this.first ??= { done: p.done, at };
     const text = `${bar(p)} ${p.detail}`;
+    if (text !== this.last) {
+      this.changedAt = at;
+      this.heartbeats = 0;
+    }
+    const quiet = at - this.changedAt;
     const timing = this.timing(p, at);
-    const line = `${text}${timing ? ` | ${timing}` : ''}`;
-    if (this.io.isTTY && this.io.status) {
-      this.io.status(line);
+    const line = `${text} | ${timing}`;
+    const clock = new Date(at).toISOString().slice(11, 19);
+    const tty = this.io.isTTY && this.io.status !== undefined;
+    // On a terminal the redrawn line itself says how long it has been still.
+    this.lastLine = tty && quiet >= HEARTBEAT_FIRST_MS ? `${line}, nothing changed for ${duration(quiet)}` : line;
+    if (tty) {
+      this.io.status!(this.lastLine);
       this.drawn = true;
     } else if (text !== this.last) {
-      this.io.out(`${new Date(at).toISOString().slice(11, 19)} ${line}`);
+      this.io.out(`${clock} ${line}`);
+      this.printedAt = at;
+    } else if (at - this.printedAt >= (this.heartbeats === 0 ? HEARTBEAT_FIRST_MS : HEARTBEAT_EVERY_MS)) {
+      const total = p.total > 0 ? p.total.toLocaleString('en-US') : '?';
+      this.io.out(
+        `${clock} still ${p.done.toLocaleString('en-US')}/${total} done (${p.detail}), nothing changed for ` +
+          `${duration(quiet)} | ${timing}`,
+      );
+      this.printedAt = at;
+      this.heartbeats++;
     }
     this.last = text;
-    this.lastLine = line;
   }
 
   /** Prints a line above the progress line (a failure as it happens). */

@@ -16,9 +16,11 @@ export const WATCH_HELP = `Usage: batch-pipelines watch --queue Q --run-id ID [o
        batch-pipelines watch --job-id ID [--job-id ID ...] [options]
        batch-pipelines watch --execution-arn ARN [options]
 
-Follows work until it is done. On a terminal one progress line is redrawn in place (done/total, counts, elapsed,
-rate and ETA); otherwise one timestamped line per change; with --json one JSON record per change. The interval
-starts at --interval seconds and grows to a minute.
+Follows work until it is done. It says what it watches at once, then looks right away and after each interval (from
+--interval seconds, growing to a minute). On a terminal one progress line is redrawn in place (done/total, counts,
+elapsed, rate and ETA, and for how long nothing changed); otherwise one timestamped line per change, and while
+nothing changes a "still ..." line after a minute, then every five; with --json one JSON record per change.
+Ctrl-C stops watching, not the work.
 
 Jobs (--queue and --run-id, or --job-id): counts array children by status. At the end it names each failed job or
 array child with Batch's reason, the exit code and the log stream (the first 20 in text; --json lists all), what
@@ -43,7 +45,16 @@ ${COMMON_HELP}
 Exit codes: 0 all succeeded; 1 AWS error; 2 invalid arguments; 3 some jobs or items failed, or the run failed.
 `;
 
-export async function watchCommand(args: string[], io: CommandIO, factory = defaultClientFactory): Promise<number> {
+/**
+ * `batch-pipelines watch`. `now` is the clock the progress lines read (tests pass the fake one their client sleeps
+ * on).
+ */
+export async function watchCommand(
+  args: string[],
+  io: CommandIO,
+  factory = defaultClientFactory,
+  now: () => number = Date.now,
+): Promise<number> {
   const { values } = parseFlags('watch', {
     args,
     options: {
@@ -73,9 +84,16 @@ export async function watchCommand(args: string[], io: CommandIO, factory = defa
     throw CliError.usage(`--interval '${values.interval}' is not allowed; allowed: seconds above 0`);
   }
   const client = factory(values);
-  const options = { initialMs: interval * 1000 };
+  const options = { initialMs: interval * 1000, now };
+  const json = Boolean(values.json);
+  if (!json) {
+    // Said before the first call to AWS: a run that does not move still shows, at once, that the watch began.
+    // The client's interval grows by half each poll to a minute (PollOptions).
+    const then = interval < 60 ? `every ${interval}s, growing to every 1m` : `after ${interval}s, then every 1m`;
+    io.out(`watching ${watchedThing(values)}: a look now, then ${then}`);
+  }
   if (values['execution-arn'] !== undefined) {
-    return watchRun(client, values['execution-arn'], io, Boolean(values.json), options);
+    return watchRun(client, values['execution-arn'], io, json, options);
   }
   const ids =
     values['job-id'] ?? (await aws(() => client.listJobs(values.queue!, values['run-id']!))).map((j) => j.jobId);
@@ -83,7 +101,25 @@ export async function watchCommand(args: string[], io: CommandIO, factory = defa
     throw CliError.usage(`no jobs named ${values['run-id']}-* on ${values.queue}; check --run-id and --queue`);
   }
   const run = values.queue && values['run-id'] ? { queue: values.queue, runId: values['run-id'] } : undefined;
-  return watchJobs(client, ids, io, Boolean(values.json), options, run);
+  return watchJobs(client, ids, io, json, options, run);
+}
+
+/** What is watched, in the header line. */
+function watchedThing(values: { queue?: string; 'run-id'?: string; 'job-id'?: string[]; 'execution-arn'?: string }) {
+  if (values['execution-arn'] !== undefined) {
+    return `workflow run ${values['execution-arn'].split(':').pop()}`;
+  }
+  const ids = values['job-id'];
+  if (ids) {
+    return `${ids.length} job(s) (${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ', ...' : ''})`;
+  }
+  return `run ${values['run-id']} on queue ${values.queue}`;
+}
+
+/** How `watchJobs` and `watchRun` poll, and the clock their lines read. */
+interface WatchOptions {
+  readonly initialMs: number;
+  readonly now: () => number;
 }
 
 async function watchJobs(
@@ -91,7 +127,7 @@ async function watchJobs(
   ids: string[],
   io: CommandIO,
   json: boolean,
-  options: { initialMs: number },
+  { now, ...options }: WatchOptions,
   run?: { queue: string; runId: string },
 ): Promise<number> {
   // Drawn from the first look: the run's elapsed time counts from its first job's submission to its last one's stop.
@@ -101,11 +137,11 @@ async function watchJobs(
     client.watchJobs(ids, {
       ...options,
       onProgress: (counts, span) => {
-        progress ??= new ProgressLine(io, span.startedAt?.getTime() ?? Date.now());
+        progress ??= new ProgressLine(io, span.startedAt?.getTime() ?? now(), now);
         const detail = countsLine(counts);
         if (json) {
           if (detail !== last) {
-            io.out(JSON.stringify({ time: new Date().toISOString(), ...counts }));
+            io.out(JSON.stringify({ time: new Date(now()).toISOString(), ...counts }));
           }
         } else {
           const total = Object.values(counts).reduce((a, b) => a + b, 0);
@@ -132,7 +168,7 @@ async function watchJobs(
     cost = { error: describeAwsError(e) };
   }
   if (json) {
-    io.out(JSON.stringify({ done: true, time: new Date().toISOString(), counts: final, failed, rerun, cost }));
+    io.out(JSON.stringify({ done: true, time: new Date(now()).toISOString(), counts: final, failed, rerun, cost }));
   } else {
     io.out(
       final.FAILED > 0
@@ -165,7 +201,7 @@ async function watchRun(
   executionArn: string,
   io: CommandIO,
   json: boolean,
-  options: { initialMs: number },
+  { now, ...options }: WatchOptions,
 ): Promise<number> {
   let progress: ProgressLine | undefined;
   let last = '';
@@ -173,12 +209,14 @@ async function watchRun(
     client.followExecution(executionArn, {
       ...options,
       onProgress: (p) => {
-        progress ??= new ProgressLine(io, p.startDate?.getTime() ?? Date.now());
+        progress ??= new ProgressLine(io, p.startDate?.getTime() ?? now(), now);
         const items = itemTotals(p);
         const detail = runLine(p, items);
         if (json) {
           if (detail !== last || p.newFailures.length > 0) {
-            io.out(JSON.stringify({ time: new Date().toISOString(), status: p.status, items, failed: p.newFailures }));
+            io.out(
+              JSON.stringify({ time: new Date(now()).toISOString(), status: p.status, items, failed: p.newFailures }),
+            );
           }
         } else {
           for (const f of p.newFailures) {
@@ -217,7 +255,7 @@ async function watchRun(
     io.out(
       JSON.stringify({
         done: true,
-        time: new Date().toISOString(),
+        time: new Date(now()).toISOString(),
         status: end.status,
         error: end.error,
         items,

@@ -140,6 +140,6 @@ describe('the CLI maps error kinds to exit codes', () => {
   test('an unknown flag is a usage error, exit 2', async () => {
     const r = await runMain(['diagnose', '--queue', 'q', '--olderthan', '5']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^batch-pipelines diagnose: Unknown option '--olderthan'/);
+    expect(r.stderr).toMatch(/^batch-pipelines diagnose: unknown flag --olderthan: did you mean --older-than\? /);
   });
 });
