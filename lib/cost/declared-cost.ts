@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import { formatHours } from './cost-format';
 import { estimateWithHints } from './cost-model';
 import { CostAssumptions, CostLine, CostModelError, FIXED_COST_PRICES, LIBRARY_INPUT_NAMES } from './cost-types';
 import type { DeclaredCostEstimate, StepCost, TransitionEstimate } from './declared-cost-types';
@@ -82,6 +83,13 @@ export function estimateDeclared(work: DeclaredWork): DeclaredCostEstimate {
         notPriced.push(step);
       } else {
         steps.push(step);
+        if (step.hoursPerJob > u.job.timeout.toSeconds() / 3600) {
+          warnings.push(
+            `${u.name}: runtimes.${u.name} ${formatHours(step.hoursPerJob)} is longer than its job's timeout ` +
+              `(${formatHours(u.job.timeout.toSeconds() / 3600)}): Batch stops the job at its timeout. Fix: give the ` +
+              "job's typical runtime in runtimes, or raise the job's timeout",
+          );
+        }
         warnings.push(...step.estimate.warnings.map((w) => `${u.name}: ${w}`));
       }
     } catch (e) {

@@ -162,7 +162,7 @@ function implausibleWarning(
   const value = formatCount(h);
   const subject = hints.hoursSource
     ? `${names.hoursPerItem} (${hints.hoursSource}) ${formatHours(h)}`
-    : `${names.hoursPerItem} ${value}`;
+    : `${names.hoursPerItem} ${hints.writeMinutes ? formatHours(h) : value}`;
   const writeMinutes =
     hints.writeMinutes ??
     ((minutes: number) =>

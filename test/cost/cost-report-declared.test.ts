@@ -157,6 +157,21 @@ describe('CostReport built from what the stack declares', () => {
     expect(warning).not.toMatch(/^The work outruns capacity/);
   });
 
+  test('a runtime longer than the job timeout is a warning', () => {
+    const app = new App({ builtinCloudFormationValidation: false });
+    const stack = new Stack(app, 'Video');
+    const workflow = fargateWorkflow(stack);
+    const report = new CostReport(stack, 'Cost', {
+      workflow,
+      itemsPerMonth: 100,
+      runtimes: { transcode: Duration.hours(3) },
+    });
+    expect(warningsOf(report)).toContain(
+      "Video/Cost: transcode: runtimes.transcode 3 h is longer than its job's timeout (1 h): Batch stops the job at " +
+        `its timeout. Fix: give the job's typical runtime in runtimes, or raise the job's timeout [ack: ${COST_BACKLOG_WARNING}]`,
+    );
+  });
+
   test('a gap under tenfold keeps the plain backlog warning and its fix', () => {
     const app = new App({ builtinCloudFormationValidation: false });
     const stack = new Stack(app, 'Video');
