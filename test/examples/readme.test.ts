@@ -1,6 +1,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { App, Size, Stack } from 'aws-cdk-lib';
+import * as ts from 'typescript';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Ec2Capacity, estimateCost } from '../../lib';
 import { GenomicsPipelineStack } from '../../examples/genomics/genomics-pipeline-stack';
@@ -8,7 +9,43 @@ import { GenomicsPipelineStack } from '../../examples/genomics/genomics-pipeline
 const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
 const costGuide = readFileSync(join(__dirname, '..', '..', 'docs', 'cost.md'), 'utf8');
 
+/**
+ * Runs the README's quick start as written (its imports of 'cdk-batch-pipelines' pointed at lib/) and returns its app,
+ * synthesized.
+ */
+function quickStartApp(): App {
+  const block = /^## Quick start\n[\s\S]*?^```ts\n([\s\S]*?)^```/m.exec(readme)![1];
+  const source = block.replace(
+    "from 'cdk-batch-pipelines'",
+    `from ${JSON.stringify(join(__dirname, '..', '..', 'lib'))}`,
+  );
+  const js = ts.transpileModule(source.replace(/^app\.synth\(\);$/m, 'module.exports = app;'), {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+  }).outputText;
+  const mod = { exports: {} as unknown };
+  new Function('require', 'module', 'exports', js)(require, mod, mod.exports);
+  const app = mod.exports as App;
+  app.synth();
+  return app;
+}
+
 describe('README', () => {
+  test("prints the quick start's cost table as its CostReport does", () => {
+    const app = quickStartApp();
+    const info = app.node
+      .findAll()
+      .flatMap((c) => c.node.metadata)
+      .filter((m) => m.type === 'aws:cdk:info')
+      .map((m) => String(m.data))
+      .find((m) => m.includes('Transcode/Workflow'));
+    expect(info).toBeDefined();
+    const block = /The quick start's reads:\n\n```text\n([\s\S]*?)\n```/.exec(readme);
+    expect(block).not.toBeNull();
+    for (const line of block![1].split('\n')) {
+      expect(info!.split('\n')).toContain(line);
+    }
+  });
+
   test("shows the example workflow's diagram exactly as toMermaid() renders it", () => {
     const block = /```mermaid\n(flowchart TD\n[\s\S]*?)\n```/.exec(readme);
     expect(block).not.toBeNull();
@@ -33,7 +70,7 @@ describe('README', () => {
     }
   });
 
-  test("the shortest example's fit query prints what the README says", () => {
+  test("the capacity section's fit query prints what the README says", () => {
     const stack = new Stack(new App(), 'Readme');
     const vpc = new ec2.Vpc(stack, 'Vpc');
     const spot = new Ec2Capacity(stack, 'Spot', {
