@@ -1,6 +1,7 @@
 import { Annotations, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { fitOnFargate, fitOnInstances, FitResult, JobResources } from './fit';
+import { count } from '../private/plural';
 
 /** Warns once per capacity that its types unknown to the catalog cannot be checked. */
 export function warnUnknownInstanceTypes(scope: IConstruct, unknown: string[]): void {
@@ -21,7 +22,7 @@ export function fitOnEc2Capacity(
 ): FitResult {
   const result = { ...fitOnInstances(request, instanceTypeNames), unknownInstanceTypes: [...unknownTypes] };
   if (!Token.isUnresolved(maxvCpus) && request.vcpus > maxvCpus) {
-    const reason = `needs ${request.vcpus} vCPUs but maxvCpus is ${maxvCpus}`;
+    const reason = `needs ${count(request.vcpus, 'vCPU')} but maxvCpus is ${maxvCpus}`;
     return {
       ...result,
       fits: false,
@@ -38,7 +39,7 @@ export function fitOnEc2Capacity(
 export function fitOnFargateCapacity(request: JobResources, maxvCpus: number): FitResult {
   const result = fitOnFargate(request);
   if (result.fits && request.vcpus > maxvCpus) {
-    return { ...result, fits: false, reason: `needs ${request.vcpus} vCPUs but maxvCpus is ${maxvCpus}` };
+    return { ...result, fits: false, reason: `needs ${count(request.vcpus, 'vCPU')} but maxvCpus is ${maxvCpus}` };
   }
   return result;
 }

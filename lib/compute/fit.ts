@@ -1,6 +1,7 @@
 import { Size } from 'aws-cdk-lib';
 import { InstanceCatalog, InstanceTypeInfo } from './instance-catalog';
 import { FARGATE_SIZES } from '../private/limits';
+import { count } from '../private/plural';
 
 /** What one job asks for. */
 export interface JobResources {
@@ -89,7 +90,7 @@ export function fitOnInstance(request: JobResources, instance: InstanceTypeInfo)
   const memMiB = request.memory.toMebibytes();
   const gpus = request.gpus ?? 0;
   if (request.vcpus > instance.vcpus) {
-    return { instanceType: instance.name, reason: `needs ${request.vcpus} vCPUs, has ${instance.vcpus}` };
+    return { instanceType: instance.name, reason: `needs ${count(request.vcpus, 'vCPU')}, has ${instance.vcpus}` };
   }
   if (memMiB > instance.usableMemoryMiB) {
     return {
@@ -98,7 +99,7 @@ export function fitOnInstance(request: JobResources, instance: InstanceTypeInfo)
     };
   }
   if (gpus > instance.gpus) {
-    return { instanceType: instance.name, reason: `needs ${gpus} GPUs, has ${instance.gpus}` };
+    return { instanceType: instance.name, reason: `needs ${count(gpus, 'GPU')}, has ${instance.gpus}` };
   }
   const byVcpu = request.vcpus > 0 ? Math.floor(instance.vcpus / request.vcpus) : Infinity;
   const byMem = memMiB > 0 ? Math.floor(instance.usableMemoryMiB / memMiB) : Infinity;

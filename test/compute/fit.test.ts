@@ -37,7 +37,7 @@ describe('fit query on instance types', () => {
   test('GPUs: a 1-GPU job fits g5.xlarge and counts the GPU share; a 2-GPU job needs g5.12xlarge', () => {
     const one = fitOnInstances({ vcpus: 4, memory: Size.gibibytes(14), gpus: 1 }, ['g5.xlarge', 'r6i.xlarge']);
     expect(one.placements.map((p) => p.instanceType)).toEqual(['g5.xlarge']);
-    expect(one.misses).toEqual([{ instanceType: 'r6i.xlarge', reason: 'needs 1 GPUs, has 0' }]);
+    expect(one.misses).toEqual([{ instanceType: 'r6i.xlarge', reason: 'needs 1 GPU, has 0' }]);
     const two = fitOnInstances({ vcpus: 8, memory: Size.gibibytes(32), gpus: 2 }, ['g5.xlarge', 'g5.12xlarge']);
     expect(two.best).toMatchObject({ instanceType: 'g5.12xlarge', jobsPerInstance: 2, limitedBy: FitLimit.GPUS });
   });

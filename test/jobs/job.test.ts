@@ -532,8 +532,8 @@ describe('the fit check at synth', () => {
     const q = memoryQueue(stack, vpc, ['r6i.xlarge', 'r7i.xlarge']);
     job(stack, q, { memory: Size.gibibytes(32) });
     expect(() => app.synth()).toThrow(
-      'Test/Align: memory 4 vCPU / 32 GiB does not fit any instance type of queue Test/Mem (capacity Test/MemCapacity); ' +
-        'allowed: at most 30.3 GiB memory (usable on r6i.xlarge), 4 vCPUs, 0 GPUs. ' +
+      'Test/Align: memory 32 GiB (with 4 vCPU) does not fit any instance type of queue Test/Mem (capacity Test/MemCapacity): ' +
+        'r6i.xlarge has 30.3 GiB usable of 32 GiB; allowed: at most 4 vCPUs and 30.3 GiB memory (usable on r6i.xlarge), on one instance type. ' +
         'Fix: request at most 30 GiB, or add r6i.2xlarge to Test/MemCapacity; a job that fits nowhere waits in RUNNABLE until the queue cancels it',
     );
   });
@@ -570,7 +570,7 @@ describe('the fit check at synth', () => {
       }),
     );
     expect(() => app.synth()).toThrow(
-      'Test/Align: memory 4 vCPU / 32 GiB does not fit any instance type of queue Test/Late',
+      'Test/Align: memory 32 GiB (with 4 vCPU) does not fit any instance type of queue Test/Late',
     );
   });
 
@@ -580,8 +580,8 @@ describe('the fit check at synth', () => {
     job(stack, q, { memory: Size.gibibytes(32) }, 'A');
     job(stack, q, { memory: Size.gibibytes(64) }, 'B');
     const error = errorOf(() => app.synth());
-    expect(error.message).toContain('Test/A: memory 4 vCPU / 32 GiB does not fit');
-    expect(error.message).toContain('Test/B: memory 4 vCPU / 64 GiB does not fit');
+    expect(error.message).toContain('Test/A: memory 32 GiB (with 4 vCPU) does not fit');
+    expect(error.message).toContain('Test/B: memory 64 GiB (with 4 vCPU) does not fit');
   });
 
   test('more vCPUs than maxvCpus fits nowhere', () => {
@@ -590,7 +590,7 @@ describe('the fit check at synth', () => {
     const q = new JobQueue(stack, 'Q', { capacities: [cap] });
     job(stack, q, { vcpus: 16, memory: Size.gibibytes(8) });
     expect(() => app.synth()).toThrow(
-      "Test/Align: vcpus 16 vCPU / 8 GiB does not fit queue Test/Q (capacity Test/Tiny): needs 16 vCPUs but maxvCpus is 8; allowed: at most 8 vCPUs (the capacity's maxvCpus). Fix: request at most 8 vCPUs, or raise maxvCpus of Test/Tiny",
+      "Test/Align: vcpus 16 (with 8 GiB) does not fit queue Test/Q (capacity Test/Tiny): needs 16 vCPUs but maxvCpus is 8; allowed: at most 8 vCPUs (the capacity's maxvCpus). Fix: request at most 8 vCPUs, or raise maxvCpus of Test/Tiny",
     );
   });
 
@@ -598,7 +598,7 @@ describe('the fit check at synth', () => {
     const { app, stack, queue } = setup();
     job(stack, queue, { gpus: 1, memory: Size.gibibytes(14) });
     expect(() => app.synth()).toThrow(
-      'Test/Align: gpus 4 vCPU / 14 GiB, 1 GPU does not fit any instance type of queue Test/Standard (capacity Test/Spot); allowed: at most 121.5 GiB memory (usable on r5.4xlarge), 16 vCPUs, 0 GPUs. Fix: request at most 0 GPUs, or add g4dn.xlarge to Test/Spot',
+      'Test/Align: gpus 1 (with 4 vCPU / 14 GiB) does not fit any instance type of queue Test/Standard (capacity Test/Spot): none of its types has a GPU; allowed: at most 0 GPUs, 16 vCPUs and 121.5 GiB memory (usable on r5.4xlarge), on one instance type. Fix: add g4dn.xlarge to Test/Spot',
     );
   });
 
@@ -606,7 +606,7 @@ describe('the fit check at synth', () => {
     const { app, stack, fargateQueue } = setup();
     job(stack, fargateQueue, { vcpus: 3, memory: Size.gibibytes(8) });
     expect(() => app.synth()).toThrow(
-      /\[Test\/Align\] Test\/Align: vcpus 3 vCPU \/ 8 GiB does not fit Fargate queue Test\/FargateQueue/,
+      /\[Test\/Align\] Test\/Align: vcpus 3 \(with 8 GiB\) does not fit Fargate queue Test\/FargateQueue/,
     );
   });
 
@@ -614,7 +614,7 @@ describe('the fit check at synth', () => {
     const { app, stack, fargateQueue } = setup();
     job(stack, fargateQueue, { memory: Size.gibibytes(32) });
     expect(() => app.synth()).toThrow(
-      "Test/Align: memory 4 vCPU / 32 GiB does not fit Fargate queue Test/FargateQueue: 4 vCPU / 32768 MiB is not a valid Fargate size; nearest valid: 8 vCPU / 32768 MiB or 4 vCPU / 30720 MiB; allowed: Fargate's vCPU/memory pairs (vCPUs 0.25, 0.5, 1, 2, 4, 8, 16, each with its memory sizes: https://docs.aws.amazon.com/batch/latest/APIReference/API_ResourceRequirement.html), no GPUs. Fix: request 8 vCPU / 32768 MiB or 4 vCPU / 30720 MiB",
+      "Test/Align: memory 32 GiB (with 4 vCPU) does not fit Fargate queue Test/FargateQueue: 4 vCPU / 32768 MiB is not a valid Fargate size; nearest valid: 8 vCPU / 32768 MiB or 4 vCPU / 30720 MiB; allowed: Fargate's vCPU/memory pairs (vCPUs 0.25, 0.5, 1, 2, 4, 8, 16, each with its memory sizes: https://docs.aws.amazon.com/batch/latest/APIReference/API_ResourceRequirement.html), no GPUs. Fix: request 8 vCPU / 32768 MiB or 4 vCPU / 30720 MiB",
     );
   });
 

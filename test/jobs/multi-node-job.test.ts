@@ -81,7 +81,7 @@ describe('MultiNodeJob', () => {
     const s = setup();
     mpi(s, { nodeRanges: [range(0, 1, { vcpus: 8, memory: Size.gibibytes(200) })] });
     expect(() => s.app.synth()).toThrow(
-      'Test/Mpi: memory 8 vCPU / 200 GiB does not fit any instance type of queue Test/MpiQueue',
+      'Test/Mpi: memory 200 GiB (with 8 vCPU) does not fit any instance type of queue Test/MpiQueue',
     );
   });
 

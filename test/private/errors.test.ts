@@ -25,6 +25,6 @@ describe('sizes in messages', () => {
       vcpus: 1,
       memory: Size.mebibytes(8),
     });
-    expect(() => app.synth()).toThrow('Test/J: memory 1 vCPU / 8 MiB does not fit Fargate queue Test/Q');
+    expect(() => app.synth()).toThrow('Test/J: memory 8 MiB (with 1 vCPU) does not fit Fargate queue Test/Q');
   });
 });

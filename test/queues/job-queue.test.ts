@@ -406,7 +406,7 @@ describe('JobQueue.fromJobQueueArn: a queue another stack or team owns', () => {
     const stack = new Stack(app, 'Jobs', { env });
     new Job(stack, 'Align', { queues: [declared(stack)], image, vcpus: 4, memory: Size.gibibytes(64) });
     expect(() => app.synth()).toThrow(
-      /\[Jobs\/Align\] Jobs\/Align: memory 4 vCPU \/ 64 GiB does not fit any instance type of queue Jobs\/Shared \(capacity Jobs\/SharedSpot\).*Fix: request at most 60 GiB, or add r6i\.4xlarge to Jobs\/SharedSpot/,
+      /\[Jobs\/Align\] Jobs\/Align: memory 64 GiB \(with 4 vCPU\) does not fit any instance type of queue Jobs\/Shared \(capacity Jobs\/SharedSpot\).*Fix: request at most 60 GiB, or add r6i\.4xlarge to Jobs\/SharedSpot/,
     );
   });
 
