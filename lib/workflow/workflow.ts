@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -50,8 +50,11 @@ export interface WorkflowProps {
   readonly tracing?: boolean;
   /**
    * How long an execution may run.
-   * @default - derived from the steps: each step's timeout × attempts × escalation levels, fan-outs in waves of
-   * `maxConcurrency` over `expectedItems`, capped at Step Functions' one year
+   * @default - derived from the steps, and said at synth with its figures (info `cdk-batch-pipelines:derived-timeout`):
+   * each step's job timeout × attempts × memory levels × 2 when it escalates from Spot to On-Demand; steps that depend
+   * on each other add up, parallel ones count their longest; a fan-out runs its steps in waves of `maxConcurrency`
+   * over `expectedItems`; capped at Step Functions' one year. E.g. a daily fan-out of 500 videos, 50 at once, whose
+   * one step has a 4 h job timeout, 3 attempts, 2 memory levels and Spot escalation: 10 waves × 48 h = 20 days
    */
   readonly timeout?: Duration;
   /**
@@ -102,6 +105,12 @@ export class Workflow extends Construct {
     this.states = new Construct(this, 'States');
     this.plan = new WorkflowPlan(this, this.steps, props.timeout);
     this.timeout = this.plan.timeout;
+    if (this.plan.timeoutDerivation) {
+      Annotations.of(this).addInfoV2(
+        'cdk-batch-pipelines:derived-timeout',
+        `${this.node.path}: execution timeout ${this.plan.timeoutDerivation}. Set timeout to give another.`,
+      );
+    }
 
     const definition = this.sequence(
       this.plan.units(),

@@ -6,7 +6,7 @@ import { chooseFanOutMode } from './fan-out-mode';
 import { checkGraph, stepsOf, Unit, unitDepsOf, unitsOf } from './graph';
 import { inputReads, itemReads } from './paths';
 import { planStep, StepPlan } from './step-plan';
-import { checkTimeout, deriveTimeout } from './timeout';
+import { checkTimeout, derivedTimeout } from './timeout';
 import { StateRead } from '../asl/reads';
 import { FanOut, FanOutMode, WorkflowStep } from '../step';
 
@@ -20,6 +20,8 @@ export class WorkflowPlan {
   /** The fan-outs, in the order their first step is declared. */
   public readonly fanOuts: FanOut[];
   public readonly timeout: Duration;
+  /** How the timeout was derived from the steps, in figures; undefined when the user gave it. */
+  public readonly timeoutDerivation?: string;
   private readonly plans = new Map<WorkflowStep, StepPlan>();
   private readonly modes = new Map<FanOut, FanOutMode>();
   private readonly itemReadsOf = new Map<FanOut, StateRead[]>();
@@ -40,7 +42,9 @@ export class WorkflowPlan {
     for (const f of this.fanOuts) {
       this.modes.set(f, chooseFanOutMode(scope, f, this.estimatedEventsPerItem(f)));
     }
-    this.timeout = timeout ?? deriveTimeout(steps, (s) => this.planOf(s));
+    const derived = timeout === undefined ? derivedTimeout(steps, (s) => this.planOf(s)) : undefined;
+    this.timeout = timeout ?? derived!.timeout;
+    this.timeoutDerivation = derived?.derivation;
     checkTimeout(scope, steps, timeout);
     for (const f of this.fanOuts) {
       this.itemReadsOf.set(f, itemReads(scope, f, this.readsOf(this.stepsOf(f))));

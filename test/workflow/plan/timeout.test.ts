@@ -1,7 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
-import { FanOut, WorkflowStep } from '../../../lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { FanOut, Workflow, WorkflowStep } from '../../../lib';
 import { planStep } from '../../../lib/workflow/plan/step-plan';
-import { checkTimeout, deriveTimeout } from '../../../lib/workflow/plan/timeout';
+import { checkTimeout, deriveTimeout, derivedTimeout } from '../../../lib/workflow/plan/timeout';
 import { MAX_EXECUTION_DAYS } from '../../../lib/private/limits';
 import { genomicsJobs, genomicsSteps, scopeAt } from '../../support/pipeline';
 
@@ -36,5 +37,57 @@ describe('checkTimeout', () => {
     );
     expect(() => checkTimeout(scopeAt('Test/Wf'), [again], Duration.hours(2))).not.toThrow();
     expect(() => checkTimeout(scopeAt('Test/Wf'), [again], undefined)).not.toThrow();
+  });
+});
+
+describe('the derived timeout says how it was derived', () => {
+  test('the reference pipeline: every factor, the waves, the longest of parallel steps, the sum', () => {
+    const all = Object.values(genomicsSteps(g).steps);
+    const derived = derivedTimeout(all, (s) => planStep(scopeAt('Test/Wf'), s));
+    expect(derived.timeout.toHours()).toBe(396);
+    expect(derived.derivation).toBe(
+      "16.5 days (396 h) = fan-out 'samples': 100 items (expectedItems) in 2 waves of 50 (maxConcurrency) × 180 h an item " +
+        '(align 6 h × 3 attempts × 3 memory levels × 2 for Spot then On-Demand = 108 h, then the longest of 2 in ' +
+        'parallel: callVariants 4 h × 3 attempts × 3 memory levels × 2 for Spot then On-Demand = 72 h) = 360 h, then ' +
+        'aggregate 2 h × 3 attempts × 3 memory levels × 2 for Spot then On-Demand = 36 h',
+    );
+  });
+
+  test('a factor that does not apply is left out; one item reads singular', () => {
+    const one = new FanOut('one', { maxConcurrency: 1, expectedItems: 1 });
+    const step = new WorkflowStep('qc', { job: g.jobs.qc, forEach: one });
+    expect(derivedTimeout([step], () => ({ memoryLevelsMiB: [1] })).derivation).toBe(
+      "3 h = fan-out 'one': 1 item (expectedItems) in 1 wave of 1 (maxConcurrency) × 3 h an item (qc 1 h × 3 " +
+        'attempts = 3 h) = 3 h',
+    );
+  });
+
+  test("a cap says so: capped at Step Functions' 365 days", () => {
+    const many = new FanOut('many', { maxConcurrency: 1, expectedItems: 10_000 });
+    const step = new WorkflowStep('long', { job: g.jobs.align, forEach: many });
+    expect(derivedTimeout([step], () => ({ memoryLevelsMiB: [1] })).derivation).toMatch(
+      /^365 days \(8760 h\) = fan-out 'many': 10000 items .* = 180000 h, capped at Step Functions' 365 days$/,
+    );
+  });
+
+  test('a workflow shows it at synth as info (cdk-batch-pipelines:derived-timeout); a given timeout shows nothing', () => {
+    const p = genomicsJobs();
+    const steps = Object.values(genomicsSteps(p).steps);
+    const derived = new Workflow(p.stack, 'Derived', { steps });
+    const given = new Workflow(p.stack, 'Given', {
+      steps: Object.values(genomicsSteps(p).steps),
+      timeout: Duration.days(2),
+    });
+    const infos = Annotations.fromStack(p.stack)
+      .findInfo('*', Match.stringLikeRegexp('derived-timeout'))
+      .map((i) => `${i.id} ${i.entry.data}`);
+    expect(infos).toEqual([
+      expect.stringMatching(
+        /^\/Test\/Derived Test\/Derived: execution timeout 16\.5 days \(396 h\) = fan-out 'samples'/,
+      ),
+    ]);
+    expect(infos[0]).toContain('Set timeout to give another. [ack: cdk-batch-pipelines:derived-timeout]');
+    expect(derived.timeout.toHours()).toBe(396);
+    expect(given.timeout.toDays()).toBe(2);
   });
 });
