@@ -35,13 +35,22 @@ export const defaultClientFactory: ClientFactory = (flags) => {
   }
   // The PipelineClient retries throttling itself; one SDK attempt each keeps the two from multiplying.
   const config = { region: flags.region, endpoint: flags.endpoint, maxAttempts: 1 };
-  // A local endpoint (moto, LocalStack) serves buckets at its own path, not as <bucket>.<host>.
+  // A local endpoint (moto, LocalStack) serves buckets at its own path, not as <bucket>.<host>: given as --endpoint or
+  // in the SDK's endpoint variables (https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html).
   return new PipelineClient({
     batch: new BatchClient(config),
     sfn: new SFNClient(config),
-    s3: new S3Client({ ...config, forcePathStyle: flags.endpoint !== undefined }),
+    s3: new S3Client({ ...config, forcePathStyle: flags.endpoint !== undefined || endpointFromEnvironment() }),
   });
 };
+
+/** Whether the environment points the SDK's S3 client at another endpoint (AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL). */
+function endpointFromEnvironment(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === 'true') {
+    return false;
+  }
+  return Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL);
+}
 
 /**
  * The flags of `command`: whatever `parseArgs` refuses (an unknown flag, a missing value) is a usage error in the

@@ -79,6 +79,13 @@ export async function watchCommand(
   if (values['execution-arn'] === undefined && !values['job-id'] && !(values.queue && values['run-id'])) {
     throw CliError.usage('give --queue and --run-id, --job-id, or --execution-arn; see batch-pipelines watch --help');
   }
+  if (values['execution-arn']?.includes(':stateMachine:')) {
+    throw CliError.usage(
+      `--execution-arn ${values['execution-arn']} is a state machine's ARN; allowed: an execution's ARN ` +
+        `(arn:aws:states:<region>:<account>:execution:<state machine>:<name>). Fix: pass the ARN batch-pipelines ` +
+        `start printed (started <name>: <ARN>)`,
+    );
+  }
   const interval = values.interval === undefined ? 5 : Number(values.interval);
   if (!(interval > 0)) {
     throw CliError.usage(`--interval '${values.interval}' is not allowed; allowed: seconds above 0`);

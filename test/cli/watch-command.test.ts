@@ -123,6 +123,15 @@ describe('watch --execution-arn follows a workflow run', () => {
     ]);
   });
 
+  test("a state machine's ARN is refused as --execution-arn, naming the ARN start prints", async () => {
+    const machine = 'arn:aws:states:us-east-1:123456789012:stateMachine:Genomics';
+    await expect(watchCommand(['--execution-arn', machine], io().io, mockedPipelineClient)).rejects.toThrow(
+      `--execution-arn ${machine} is a state machine's ARN; allowed: an execution's ARN ` +
+        '(arn:aws:states:<region>:<account>:execution:<state machine>:<name>). Fix: pass the ARN batch-pipelines ' +
+        'start printed (started <name>: <ARN>)',
+    );
+  });
+
   test('--execution-arn with --job-id is refused: one or the other', async () => {
     await expect(
       watchCommand(['--execution-arn', RUN, '--job-id', 'j1'], io().io, mockedPipelineClient),
