@@ -4,6 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { PurchaseOption } from './capacity';
 import { JobResources } from './fit';
+import type { KnownKeys } from '../private/known-props';
 
 /** "N jobs of this size at once": the library derives `maxvCpus` from it. */
 export interface ConcurrentJobs {
@@ -179,3 +180,29 @@ export interface Ec2CapacityProps {
    */
   readonly computeEnvironmentName?: string;
 }
+
+/** Every prop of `Ec2CapacityProps`, for the run-time check of keys (lib/private/known-props.ts). */
+export const EC2_CAPACITY_PROPS_KEYS: KnownKeys<Ec2CapacityProps> = {
+  vpc: true,
+  purchaseOption: true,
+  instanceTypes: true,
+  instanceClasses: true,
+  maxvCpus: true,
+  concurrentJobs: true,
+  minvCpus: true,
+  allocationStrategy: true,
+  spotBidPercentage: true,
+  containerMetadataAccess: true,
+  detailedMonitoring: true,
+  images: true,
+  rootVolumeSize: true,
+  scratchVolumeSize: true,
+  scratchMountPath: true,
+  vpcSubnets: true,
+  securityGroups: true,
+  placementGroup: true,
+  instanceRole: true,
+  updateTimeout: true,
+  terminateOnUpdate: true,
+  computeEnvironmentName: true,
+};

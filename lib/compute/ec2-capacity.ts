@@ -24,6 +24,8 @@ import { fail } from '../private/errors';
 import { claimPhysicalName } from '../private/names';
 import { defaultPrivateSubnets } from '../private/subnets';
 import { ECS_AMI_MIN_ROOT_GIB } from '../private/limits';
+import { checkKnownProps } from '../private/known-props';
+import { EC2_CAPACITY_PROPS_KEYS } from './ec2-capacity-props';
 
 /**
  * EC2 capacity (Spot or On-Demand) for Batch jobs that scales to zero, with a launch template the construct owns:
@@ -78,6 +80,7 @@ export class Ec2Capacity extends Construct implements ICapacity {
 
   constructor(scope: Construct, id: string, props: Ec2CapacityProps) {
     super(scope, id);
+    checkKnownProps(this, 'Ec2CapacityProps', props, EC2_CAPACITY_PROPS_KEYS);
     if (props.computeEnvironmentName !== undefined) {
       claimPhysicalName(this, 'compute environment', 'computeEnvironmentName', props.computeEnvironmentName);
     }

@@ -10,6 +10,8 @@ import { updateTimeoutMinutes } from '../private/job-timeouts';
 import { fail } from '../private/errors';
 import { claimPhysicalName } from '../private/names';
 import { defaultPrivateSubnets } from '../private/subnets';
+import type { KnownKeys } from '../private/known-props';
+import { checkKnownProps } from '../private/known-props';
 
 /** Props of `FargateCapacity`. */
 export interface FargateCapacityProps {
@@ -61,6 +63,18 @@ export interface FargateCapacityProps {
    */
   readonly computeEnvironmentName?: string;
 }
+
+/** Every prop of `FargateCapacityProps`, for the run-time check of keys (lib/private/known-props.ts). */
+export const FARGATE_CAPACITY_PROPS_KEYS: KnownKeys<FargateCapacityProps> = {
+  vpc: true,
+  purchaseOption: true,
+  architecture: true,
+  maxvCpus: true,
+  vpcSubnets: true,
+  securityGroups: true,
+  updateTimeout: true,
+  computeEnvironmentName: true,
+};
 
 // Props of EC2 capacity that mean nothing on Fargate; JavaScript callers (and object spreads) can still pass them.
 const EC2_ONLY_PROPS = [
@@ -122,6 +136,8 @@ export class FargateCapacity extends Construct implements ICapacity {
         });
       }
     }
+    // After the EC2-only props, which get a message of their own.
+    checkKnownProps(this, 'FargateCapacityProps', props, FARGATE_CAPACITY_PROPS_KEYS);
     this.purchaseOption = props.purchaseOption ?? PurchaseOption.SPOT;
     this.architecture = props.architecture ?? ec2.InstanceArchitecture.X86_64;
     if (this.purchaseOption === PurchaseOption.SPOT && this.architecture === ec2.InstanceArchitecture.ARM_64) {

@@ -6,6 +6,7 @@ import { ContainerSettings } from './container-settings';
 import { RetryPolicy } from './retry-policy';
 import { SharedJobResources } from './shared-job-resources';
 import { IJobQueue } from '../queues/job-queue-base';
+import type { KnownKeys } from '../private/known-props';
 
 /**
  * Props of `Job`. The container settings (`linuxParameters`, `ulimits`, `user`, `readonlyRootFilesystem`, `volumes`)
@@ -143,3 +144,34 @@ export interface JobProps extends ContainerSettings {
    */
   readonly packingThreshold?: number;
 }
+
+/** Every prop of `JobProps`, for the run-time check of keys (lib/private/known-props.ts). */
+export const JOB_PROPS_KEYS: KnownKeys<JobProps> = {
+  queues: true,
+  image: true,
+  command: true,
+  parameters: true,
+  environment: true,
+  secrets: true,
+  vcpus: true,
+  memory: true,
+  gpus: true,
+  timeout: true,
+  retryPolicy: true,
+  scratchPath: true,
+  ephemeralStorage: true,
+  tags: true,
+  jobName: true,
+  jobDefinitionName: true,
+  shared: true,
+  jobRole: true,
+  arrayJob: true,
+  checkpointing: true,
+  privileged: true,
+  packingThreshold: true,
+  linuxParameters: true,
+  ulimits: true,
+  user: true,
+  readonlyRootFilesystem: true,
+  volumes: true,
+};

@@ -44,6 +44,8 @@ import { JobProps } from './job-props';
 import { checkContainerSettings, containerSettingsProps, efsVolumes, warnSwap } from './container-settings';
 import { checkBatchName, claimPhysicalName, defaultJobDefinitionName } from '../private/names';
 import { ensureStackLimitChecks } from '../private/stack-limits';
+import { checkKnownProps } from '../private/known-props';
+import { JOB_PROPS_KEYS } from './job-props';
 
 /**
  * A Batch job definition bound to the queues it is submitted to, checked at synth against every capacity of those
@@ -135,6 +137,7 @@ export class Job extends Construct implements IJob, iam.IGrantable {
 
   constructor(scope: Construct, id: string, props: JobProps) {
     super(scope, id);
+    checkKnownProps(this, 'JobProps', props, JOB_PROPS_KEYS);
     if (props.queues.length === 0) {
       fail(this, {
         prop: 'queues',

@@ -35,6 +35,7 @@ import { checkFit } from './fit-check';
 import { checkEnvironment, checkImage, checkTags, checkTimeout } from './job-checks';
 import { MAX_NODE_RANGES } from '../private/limits';
 import { checkBatchName, claimPhysicalName, defaultJobDefinitionName } from '../private/names';
+import { checkKnownProps, KnownKeys } from '../private/known-props';
 
 /**
  * The container run on a range of nodes of a multi-node parallel job, with the container settings of
@@ -72,6 +73,14 @@ export interface NodeRange extends ContainerSettings {
    */
   readonly secrets?: Record<string, batch.Secret>;
 }
+
+/** Every prop of `NodeRange`, for the run-time check of keys (lib/private/known-props.ts). */
+// prettier-ignore
+export const NODE_RANGE_KEYS: KnownKeys<NodeRange> = {
+  startNode: true, endNode: true, image: true, command: true, vcpus: true, memory: true, gpus: true,
+  environment: true, secrets: true, linuxParameters: true, ulimits: true, user: true, readonlyRootFilesystem: true,
+  volumes: true,
+};
 
 /** Props of `MultiNodeJob`. */
 export interface MultiNodeJobProps {
@@ -128,6 +137,13 @@ export interface MultiNodeJobProps {
   readonly jobRole?: iam.IRole;
 }
 
+/** Every prop of `MultiNodeJobProps`, for the run-time check of keys (lib/private/known-props.ts). */
+// prettier-ignore
+export const MULTI_NODE_JOB_PROPS_KEYS: KnownKeys<MultiNodeJobProps> = {
+  queues: true, nodeRanges: true, mainNode: true, instanceType: true, timeout: true, retryPolicy: true, tags: true,
+  jobName: true, jobDefinitionName: true, shared: true, jobRole: true,
+};
+
 /**
  * A multi-node parallel (MPI) job: gang-scheduled containers across N nodes, on EC2 On-Demand capacity, with node
  * ranges checked at construction (no gaps or overlaps, main node in range) and each range's size checked against
@@ -178,6 +194,10 @@ export class MultiNodeJob extends Construct implements IJob, iam.IGrantable {
 
   constructor(scope: Construct, id: string, props: MultiNodeJobProps) {
     super(scope, id);
+    checkKnownProps(this, 'MultiNodeJobProps', props, MULTI_NODE_JOB_PROPS_KEYS);
+    (props.nodeRanges ?? []).forEach((r, i) =>
+      checkKnownProps(this, 'NodeRange', r, NODE_RANGE_KEYS, `nodeRanges[${i}].`),
+    );
     this.jobName = props.jobName ?? id;
     checkBatchName(this, props.jobName ? 'jobName' : 'jobName (from the construct id)', this.jobName);
     if (props.queues.length === 0) {

@@ -21,6 +21,8 @@ import {
   MIN_STATE_TIME_LIMIT_SECONDS,
   MIN_WEIGHT_FACTOR,
 } from '../private/limits';
+import type { KnownKeys } from '../private/known-props';
+import { checkKnownProps } from '../private/known-props';
 
 /** One share of a fair-share queue. */
 export interface FairShare {
@@ -100,6 +102,18 @@ export interface JobQueueProps {
    */
   readonly enabled?: boolean;
 }
+
+/** Every prop of `JobQueueProps`, for the run-time check of keys (lib/private/known-props.ts). */
+export const JOB_QUEUE_PROPS_KEYS: KnownKeys<JobQueueProps> = {
+  capacities: true,
+  platform: true,
+  priority: true,
+  cancelUnrunnableAfter: true,
+  cancelOnInsufficientCapacityAfter: true,
+  fairShare: true,
+  jobQueueName: true,
+  enabled: true,
+};
 
 /** Options of the queue presets. */
 export interface QueuePresetOptions {
@@ -213,6 +227,7 @@ export class JobQueue extends JobQueueBase {
 
   constructor(scope: Construct, id: string, props: JobQueueProps = {}) {
     super(scope, id);
+    checkKnownProps(this, 'JobQueueProps', props, JOB_QUEUE_PROPS_KEYS);
     this.priority = props.priority ?? 10;
     if (
       !Token.isUnresolved(this.priority) &&

@@ -19,6 +19,8 @@ import { START_EXECUTION_ALREADY_EXISTS_ERRORS } from '../private/limits';
 import { runNameIntrinsic } from '../contract/run-names';
 import { ManifestSource } from '../workflow/step';
 import { Workflow } from '../workflow/workflow';
+import type { KnownKeys } from '../private/known-props';
+import { checkKnownProps } from '../private/known-props';
 
 /** Props of `ManifestTrigger`. */
 export interface ManifestTriggerProps {
@@ -40,6 +42,14 @@ export interface ManifestTriggerProps {
    */
   readonly logRetention?: logs.RetentionDays;
 }
+
+/** Every prop of `ManifestTriggerProps`, for the run-time check of keys (lib/private/known-props.ts). */
+export const MANIFEST_TRIGGER_PROPS_KEYS: KnownKeys<ManifestTriggerProps> = {
+  workflow: true,
+  suffix: true,
+  alarmTopic: true,
+  logRetention: true,
+};
 
 /**
  * Starts one workflow run per manifest uploaded to S3, exactly once. S3 sends EventBridge events at least once, so the
@@ -72,6 +82,7 @@ export class ManifestTrigger extends Construct {
 
   constructor(scope: Construct, id: string, props: ManifestTriggerProps) {
     super(scope, id);
+    checkKnownProps(this, 'ManifestTriggerProps', props, MANIFEST_TRIGGER_PROPS_KEYS);
     this.manifest = this.manifestOf(props.workflow);
     const suffix = props.suffix ?? '.json';
     const prefix = this.manifest.prefix ?? 'manifests/';

@@ -2,6 +2,7 @@ import { Size } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Job } from '../jobs/job';
 import { IJobQueue } from '../queues/job-queue-base';
+import type { KnownKeys } from '../private/known-props';
 
 /** How a fan-out runs its items. */
 export enum FanOutMode {
@@ -37,6 +38,14 @@ export interface ManifestSource {
   readonly keyPath?: string;
 }
 
+/** Every prop of `ManifestSource`, for the run-time check of keys (lib/private/known-props.ts). */
+export const MANIFEST_SOURCE_KEYS: KnownKeys<ManifestSource> = {
+  bucket: true,
+  prefix: true,
+  bucketPath: true,
+  keyPath: true,
+};
+
 /**
  * Where a Distributed Map writes each item's outcome, instead of keeping it in the execution state (which holds only
  * as many items as their outcomes fit in 256 KiB: see `FanOutOptions.results`). Needed for runs of more items.
@@ -50,6 +59,9 @@ export interface ResultsDestination {
    */
   readonly prefix?: string;
 }
+
+/** Every prop of `ResultsDestination`, for the run-time check of keys (lib/private/known-props.ts). */
+export const RESULTS_DESTINATION_KEYS: KnownKeys<ResultsDestination> = { bucket: true, prefix: true };
 
 /** Options of a fan-out over the items of an input list. */
 export interface FanOutOptions {
@@ -125,6 +137,20 @@ export interface FanOutOptions {
   readonly maxFailedPercentage?: number;
 }
 
+/** Every prop of `FanOutOptions`, for the run-time check of keys (lib/private/known-props.ts). */
+export const FAN_OUT_OPTIONS_KEYS: KnownKeys<FanOutOptions> = {
+  manifest: true,
+  results: true,
+  itemsPath: true,
+  idField: true,
+  itemFields: true,
+  maxConcurrency: true,
+  expectedItems: true,
+  mode: true,
+  maxFailedItems: true,
+  maxFailedPercentage: true,
+};
+
 /** The default partial-success policy: more than 10% of the items failed stops the steps after the fan-out. */
 export const DEFAULT_MAX_FAILED_PERCENTAGE = 10;
 
@@ -149,6 +175,11 @@ export class FanOut {
   public readonly manifest?: ManifestSource;
   /** Where outcomes go when not to the execution output. */
   public readonly results?: ResultsDestination;
+  /**
+   * The options as given, unknown keys included: the workflow checks them (a fan-out has no construct path of its own).
+   * @internal
+   */
+  public readonly _givenOptions: Readonly<FanOutOptions>;
 
   /** Fields every item carries. */
   public get itemFields(): string[] {
@@ -173,6 +204,7 @@ export class FanOut {
       options.maxFailedPercentage ?? (options.maxFailedItems === undefined ? DEFAULT_MAX_FAILED_PERCENTAGE : undefined);
     this.manifest = options.manifest;
     this.results = options.results;
+    this._givenOptions = Object.freeze({ ...options });
   }
 }
 
@@ -195,6 +227,9 @@ export interface MemoryEscalation {
   readonly ceiling?: Size;
 }
 
+/** Every prop of `MemoryEscalation`, for the run-time check of keys (lib/private/known-props.ts). */
+export const MEMORY_ESCALATION_KEYS: KnownKeys<MemoryEscalation> = { factor: true, maxTimes: true, ceiling: true };
+
 /** Where a step's job keeps checkpoints so a retried or escalated attempt resumes. */
 export interface CheckpointLocation {
   /** The bucket. */
@@ -205,6 +240,9 @@ export interface CheckpointLocation {
    */
   readonly prefix?: string;
 }
+
+/** Every prop of `CheckpointLocation`, for the run-time check of keys (lib/private/known-props.ts). */
+export const CHECKPOINT_LOCATION_KEYS: KnownKeys<CheckpointLocation> = { bucket: true, prefix: true };
 
 /** Options of a workflow step. */
 export interface WorkflowStepOptions {
@@ -287,6 +325,24 @@ export interface WorkflowStepOptions {
    */
   readonly checkpoint?: CheckpointLocation;
 }
+
+/** Every prop of `WorkflowStepOptions`, for the run-time check of keys (lib/private/known-props.ts). */
+export const WORKFLOW_STEP_OPTIONS_KEYS: KnownKeys<WorkflowStepOptions> = {
+  job: true,
+  queue: true,
+  dependsOn: true,
+  forEach: true,
+  parameters: true,
+  environment: true,
+  spotEscalation: true,
+  onDemandQueue: true,
+  memoryEscalation: true,
+  shareIdentifier: true,
+  schedulingPriority: true,
+  arraySize: true,
+  arraySizePath: true,
+  checkpoint: true,
+};
 
 /** One step of a workflow: a job, the queue it is submitted to, and the steps it waits for. */
 export class WorkflowStep {

@@ -21,6 +21,7 @@ import { levelsOf } from '../private/graph';
 import { vendedLogGroupName } from '../private/names';
 import { ensureStackLimitChecks } from '../private/stack-limits';
 import { MAX_DEFINITION_CHARS } from '../private/limits';
+import { checkKnownProps, KnownKeys } from '../private/known-props';
 
 /** Props of `Workflow`. */
 export interface WorkflowProps {
@@ -64,6 +65,17 @@ export interface WorkflowProps {
   readonly stateMachineName?: string;
 }
 
+/** Every prop of `WorkflowProps`, for the run-time check of keys (lib/private/known-props.ts). */
+export const WORKFLOW_PROPS_KEYS: KnownKeys<WorkflowProps> = {
+  steps: true,
+  logLevel: true,
+  logExecutionData: true,
+  logRetention: true,
+  tracing: true,
+  timeout: true,
+  stateMachineName: true,
+};
+
 /** Characters a CloudFormation reference is counted as when sizing the definition: a job queue or definition ARN. */
 const REFERENCE_CHARS = 128;
 
@@ -101,6 +113,7 @@ export class Workflow extends Construct {
 
   constructor(scope: Construct, id: string, props: WorkflowProps) {
     super(scope, id);
+    checkKnownProps(this, 'WorkflowProps', props, WORKFLOW_PROPS_KEYS);
     this.declaredSteps = [...props.steps];
     this.states = new Construct(this, 'States');
     this.plan = new WorkflowPlan(this, this.steps, props.timeout);

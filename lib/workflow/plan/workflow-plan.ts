@@ -4,6 +4,7 @@ import { estimatedEventsPerItem, maxItemsInState } from './budgets';
 import { checkFanOut } from './fan-out-checks';
 import { chooseFanOutMode } from './fan-out-mode';
 import { checkGraph, stepsOf, Unit, unitDepsOf, unitsOf } from './graph';
+import { checkKnownOptions } from './known-options';
 import { inputReads, itemReads } from './paths';
 import { planStep, StepPlan } from './step-plan';
 import { checkTimeout, derivedTimeout } from './timeout';
@@ -33,6 +34,7 @@ export class WorkflowPlan {
     timeout?: Duration,
   ) {
     this.fanOuts = checkGraph(scope, steps);
+    checkKnownOptions(scope, steps, this.fanOuts);
     for (const f of this.fanOuts) {
       checkFanOut(scope, f);
     }
