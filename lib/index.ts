@@ -106,7 +106,7 @@ export type {
   Workload,
 } from './cost/cost-types';
 export { COST_BACKLOG_WARNING, COST_ESTIMATE_METADATA, CostReport } from './cost/cost-report';
-export type { CostReportProps } from './cost/cost-report';
+export type { CostReportProps } from './cost/cost-report-props';
 export type { DeclaredCostEstimate, StepCost, TransitionEstimate } from './cost/declared-cost-types';
 
 // Compliance controls for regulated data.

@@ -1,6 +1,6 @@
 import { Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import type { CostReportProps } from './cost-report';
+import type { CostReportProps } from './cost-report-props';
 import { HOURS_PER_MONTH } from './cost-types';
 import { fail } from '../private/errors';
 
