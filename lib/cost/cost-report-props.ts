@@ -3,6 +3,7 @@ import { CostAssumptions, FixedCosts, Workload } from './cost-types';
 import { ICapacity } from '../compute/capacity';
 import { Job } from '../jobs/job';
 import { Workflow } from '../workflow/workflow';
+import type { KnownKeys } from '../private/known-props';
 
 /** Props of `CostReport`: `workflow` (or `jobs`) and the items a month, or a `workload` typed by hand. */
 export interface CostReportProps {
@@ -68,3 +69,17 @@ export interface CostReportProps {
    */
   readonly fixedCosts?: FixedCosts;
 }
+
+/** Every prop of `CostReportProps`, for the run-time check of unknown keys. */
+export const COST_REPORT_PROPS_KEYS: KnownKeys<CostReportProps> = {
+  workflow: true,
+  jobs: true,
+  itemsPerMonth: true,
+  itemsPerDay: true,
+  runtimes: true,
+  workload: true,
+  capacity: true,
+  assumptions: true,
+  includeFixedCosts: true,
+  fixedCosts: true,
+};

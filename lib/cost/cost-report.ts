@@ -14,9 +14,10 @@ import {
 import { estimateDeclared, unitsOfJobs, unitsOfWorkflow } from './declared-cost';
 import { renderDeclaredTable } from './declared-cost-table';
 import type { DeclaredCostEstimate } from './declared-cost-types';
-import type { CostReportProps } from './cost-report-props';
+import { COST_REPORT_PROPS_KEYS, CostReportProps } from './cost-report-props';
 import { checkDeclaredProps } from './report-props';
 import { Ec2Capacity } from '../compute/ec2-capacity';
+import { checkKnownProps } from '../private/known-props';
 
 /** Metadata type under which the estimate is stored in the cloud assembly. */
 export const COST_ESTIMATE_METADATA = 'cdk-batch-pipelines:cost-estimate';
@@ -39,6 +40,7 @@ export class CostReport extends Construct {
 
   constructor(scope: Construct, id: string, props: CostReportProps) {
     super(scope, id);
+    checkKnownProps(this, 'CostReportProps', props, COST_REPORT_PROPS_KEYS);
     const itemsPerMonth = checkDeclaredProps(this, props);
     if (itemsPerMonth !== undefined) {
       this.reportDeclared(props, itemsPerMonth);

@@ -3,6 +3,7 @@ import * as batch from 'aws-cdk-lib/aws-batch';
 import { Construct, IConstruct } from 'constructs';
 import { CapacityPlatform } from '../compute/capacity';
 import { fail, gib } from '../private/errors';
+import { checkKnownProps, KnownKeys } from '../private/known-props';
 
 /**
  * Linux settings of a job's container, rendered through aws-cdk-lib's `batch.LinuxParameters` (which needs a scope
@@ -52,6 +53,16 @@ export interface ContainerLinuxParameters {
    */
   readonly swappiness?: number;
 }
+
+/** Every field of `ContainerLinuxParameters`, for the run-time check of unknown keys. */
+const LINUX_PARAMETERS_KEYS: KnownKeys<ContainerLinuxParameters> = {
+  sharedMemorySize: true,
+  initProcessEnabled: true,
+  devices: true,
+  tmpfs: true,
+  maxSwap: true,
+  swappiness: true,
+};
 
 /** Container settings a `Job` and each node range of a `MultiNodeJob` take, next to aws-cdk-lib's. */
 export interface ContainerSettings {
@@ -136,6 +147,13 @@ export function checkContainerSettings(scope: IConstruct, s: ContainerSettings, 
   if (ctx.platform === CapacityPlatform.FARGATE) {
     checkFargate(scope, s, p);
   }
+  checkKnownProps(
+    scope,
+    'ContainerLinuxParameters',
+    s.linuxParameters,
+    LINUX_PARAMETERS_KEYS,
+    `${ctx.prefix ?? ''}linuxParameters.`,
+  );
   checkLinuxParameters(scope, s.linuxParameters ?? {}, ctx);
   checkUlimits(scope, s.ulimits ?? [], p);
   if (s.user !== undefined && !Token.isUnresolved(s.user) && !/^[^:\s]+(:[^:\s]+)?$/.test(s.user)) {

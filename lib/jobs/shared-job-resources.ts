@@ -2,6 +2,7 @@ import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { checkKnownProps, KnownKeys } from '../private/known-props';
 
 /** Props of `SharedJobResources`. */
 export interface SharedJobResourcesProps {
@@ -17,6 +18,12 @@ export interface SharedJobResourcesProps {
    */
   readonly logRemovalPolicy?: RemovalPolicy;
 }
+
+/** Every prop of `SharedJobResourcesProps`, for the run-time check of unknown keys. */
+const SHARED_JOB_RESOURCES_PROPS_KEYS: KnownKeys<SharedJobResourcesProps> = {
+  logRetention: true,
+  logRemovalPolicy: true,
+};
 
 /**
  * What the jobs of one pipeline share: one log group (not the account-wide `/aws/batch/job`) and one execution role
@@ -46,6 +53,7 @@ export class SharedJobResources extends Construct {
 
   constructor(scope: Construct, id: string, props: SharedJobResourcesProps = {}) {
     super(scope, id);
+    checkKnownProps(this, 'SharedJobResourcesProps', props, SHARED_JOB_RESOURCES_PROPS_KEYS);
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,

@@ -19,6 +19,7 @@ import { fail } from '../private/errors';
 import { denyGrantsExceptForAwsServices } from '../private/kms';
 import { MAX_ALARM_WINDOW_SECONDS, MIN_ALARM_WINDOW_SECONDS, SPOT_RECLAIM_REASON_PATTERN } from '../private/limits';
 import { Workflow } from '../workflow/workflow';
+import { checkKnownProps, KnownKeys } from '../private/known-props';
 
 /** Props of `PipelineMonitoring`. */
 export interface PipelineMonitoringProps {
@@ -61,6 +62,17 @@ export interface PipelineMonitoringProps {
   readonly notifyRunSucceeded?: boolean;
 }
 
+/** Every prop of `PipelineMonitoringProps`, for the run-time check of unknown keys. */
+const PIPELINE_MONITORING_PROPS_KEYS: KnownKeys<PipelineMonitoringProps> = {
+  queues: true,
+  workflow: true,
+  notificationEmail: true,
+  stuckAfter: true,
+  spotInterruptionPercent: true,
+  logRetention: true,
+  notifyRunSucceeded: true,
+};
+
 /**
  * What a careful operator wires around a batch pipeline: a KMS-encrypted SNS topic, readable notifications of failed
  * jobs and failed/timed-out/aborted workflow executions, alarms on stuck queues, Spot interruption rates and
@@ -89,6 +101,7 @@ export class PipelineMonitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: PipelineMonitoringProps) {
     super(scope, id);
+    checkKnownProps(this, 'PipelineMonitoringProps', props, PIPELINE_MONITORING_PROPS_KEYS);
     if (props.queues.length === 0) {
       fail(this, {
         prop: 'queues',

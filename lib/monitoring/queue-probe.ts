@@ -10,6 +10,7 @@ import { IJobQueue } from '../queues/job-queue-base';
 import { acknowledgeWildcards } from '../private/nag';
 import { vendedLogGroupName } from '../private/names';
 import { BLOCKED_REASON_PATTERNS } from '../private/limits';
+import { checkKnownProps, KnownKeys } from '../private/known-props';
 
 /** Props of `QueueProbe`. */
 export interface QueueProbeProps {
@@ -18,6 +19,9 @@ export interface QueueProbeProps {
   /** How long its logs are kept. */
   readonly logRetention: logs.RetentionDays;
 }
+
+/** Every prop of `QueueProbeProps`, for the run-time check of unknown keys. */
+const QUEUE_PROBE_PROPS_KEYS: KnownKeys<QueueProbeProps> = { queues: true, logRetention: true };
 
 /** How often the probe looks. */
 export const PROBE_INTERVAL = Duration.minutes(5);
@@ -44,6 +48,7 @@ export class QueueProbe extends Construct {
 
   constructor(scope: Construct, id: string, props: QueueProbeProps) {
     super(scope, id);
+    checkKnownProps(this, 'QueueProbeProps', props, QUEUE_PROBE_PROPS_KEYS);
     const C = sfn.Condition;
     // The first page (100) of the queue's jobs in a status, kept at `resultPath`.jobs; retried, never caught.
     const listJobs = (id: string, status: string, resultPath: string) => {

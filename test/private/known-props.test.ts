@@ -1,6 +1,18 @@
 import { Size } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import { FanOut, Job, JobProps, JobQueue, Workflow, WorkflowStep } from '../../lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import {
+  CostReport,
+  FanOut,
+  Job,
+  JobProps,
+  JobQueue,
+  PipelineMonitoring,
+  QueueProbe,
+  SharedJobResources,
+  Workflow,
+  WorkflowStep,
+} from '../../lib';
 import { capacities, errorOf } from '../support/capacity';
 import { typeCheck } from '../support/compiles';
 import { stackWithVpc } from '../support/stacks';
@@ -57,6 +69,40 @@ describe('unknown prop keys are refused at run time, with the allowed keys and "
       'JobQueueProps',
       (s: ReturnType<typeof jobAndQueue>) => new JobQueue(s.stack, 'Q2', untyped({ priorty: 5 })),
       'Test/Q2: priorty 5 is not a prop of JobQueueProps',
+    ],
+    [
+      'PipelineMonitoringProps',
+      (s: ReturnType<typeof jobAndQueue>) =>
+        new PipelineMonitoring(s.stack, 'Mon', untyped({ queues: [s.queue], notificationEmails: 'ops@example.org' })),
+      "Test/Mon: notificationEmails 'ops@example.org' is not a prop of PipelineMonitoringProps (it would be ignored); allowed: queues, workflow, notificationEmail, stuckAfter, spotInterruptionPercent, logRetention, notifyRunSucceeded. Fix: did you mean `notificationEmail`? `notificationEmail: 'ops@example.org'`",
+    ],
+    [
+      'QueueProbeProps',
+      (s: ReturnType<typeof jobAndQueue>) =>
+        new QueueProbe(
+          s.stack,
+          'Probe',
+          untyped({ queues: [s.queue], logRetention: logs.RetentionDays.ONE_DAY, queue: 1 }),
+        ),
+      'Test/Probe: queue 1 is not a prop of QueueProbeProps (it would be ignored); allowed: queues, logRetention. Fix: did you mean `queues`? `queues: 1`',
+    ],
+    [
+      'SharedJobResourcesProps',
+      (s: ReturnType<typeof jobAndQueue>) =>
+        new SharedJobResources(s.stack, 'Shared', untyped({ logRetentionDays: 30 })),
+      'Test/Shared: logRetentionDays 30 is not a prop of SharedJobResourcesProps (it would be ignored); allowed: logRetention, logRemovalPolicy.',
+    ],
+    [
+      'CostReportProps',
+      (s: ReturnType<typeof jobAndQueue>) =>
+        new CostReport(s.stack, 'Cost', untyped({ jobs: [s.job], itemsPerWeek: 500 })),
+      'Test/Cost: itemsPerWeek 500 is not a prop of CostReportProps (it would be ignored); allowed: workflow, jobs, itemsPerMonth, itemsPerDay,',
+    ],
+    [
+      'ContainerLinuxParameters',
+      (s: ReturnType<typeof jobAndQueue>) =>
+        new Job(s.stack, 'J3', untyped({ ...s.props, linuxParameters: { sharedMemory: 1024 } })),
+      'Test/J3: linuxParameters.sharedMemory 1024 is not a prop of ContainerLinuxParameters (it would be ignored); allowed: sharedMemorySize,',
     ],
     [
       'WorkflowProps, no near miss',
