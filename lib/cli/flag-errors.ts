@@ -1,4 +1,5 @@
 import { CliError } from './errors';
+import { editDistance } from '../private/did-you-mean';
 
 /**
  * What `parseArgs` refuses, in the command's own terms: an unknown flag names the flags the command takes and, for a
@@ -92,21 +93,4 @@ export function nearMisses(typed: string, names: string[]): string[] {
     return prefixed;
   }
   return family.length > 0 ? family : best <= limit ? closest : [];
-}
-
-/** Edits (insert, delete, substitute, swap two neighbours) from `a` to `b`: the optimal string alignment distance. */
-function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (__, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-      }
-    }
-  }
-  return d[a.length][b.length];
 }

@@ -13,7 +13,8 @@ export function didYouMean(value: string, candidates: Iterable<string>): string 
     if (candidate === value) {
       return undefined;
     }
-    const d = editDistance(wanted, candidate.toLowerCase());
+    const lower = candidate.toLowerCase();
+    const d = Math.abs(wanted.length - lower.length) > allowed ? Infinity : editDistance(wanted, lower);
     if (d <= allowed && d < bestDistance) {
       best = candidate;
       bestDistance = d;
@@ -31,10 +32,7 @@ function maxEdits(length: number): number {
 }
 
 /** Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours each count one. */
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 2) {
-    return Infinity;
-  }
+export function editDistance(a: string, b: string): number {
   const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) {
     d[0][j] = j;
