@@ -354,7 +354,11 @@ export class Job extends Construct implements IJob, iam.IGrantable {
   /**
    * Lets the job read objects under `prefix` of `bucket` (GetObject, and ListBucket limited to the prefix), plus
    * decrypt with the bucket's KMS key.
-   * @param prefix key prefix, e.g. `samples/`
+   * @param prefix a folder, ending with `/`, e.g. `samples/`: granted as given. A prefix without the trailing `/` also
+   *   reaches keys that merely start with it (`samples-old/…`) and warns
+   *   (`cdk-batch-pipelines:grant-prefix-not-folder`);
+   *   `*` and `?` are IAM wildcards and are refused. On a job that shares its role, the grant reaches every job of
+   *   that role (and warns so).
    * @default prefix - the whole bucket
    */
   public grantRead(bucket: s3.IBucket, prefix = ''): iam.Grant {
@@ -365,7 +369,11 @@ export class Job extends Construct implements IJob, iam.IGrantable {
   /**
    * Lets the job write objects under `prefix` of `bucket` (PutObject, AbortMultipartUpload), plus encrypt with the
    * bucket's KMS key.
-   * @param prefix key prefix, e.g. `results/`
+   * @param prefix a folder, ending with `/`, e.g. `results/`: granted as given. A prefix without the trailing `/` also
+   *   reaches keys that merely start with it (`results-old/…`) and warns
+   *   (`cdk-batch-pipelines:grant-prefix-not-folder`);
+   *   `*` and `?` are IAM wildcards and are refused. On a job that shares its role, the grant reaches every job of
+   *   that role (and warns so).
    * @default prefix - the whole bucket
    */
   public grantWrite(bucket: s3.IBucket, prefix = ''): iam.Grant {
