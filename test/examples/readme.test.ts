@@ -37,7 +37,7 @@ describe('README', () => {
       .flatMap((c) => c.node.metadata)
       .filter((m) => m.type === 'aws:cdk:info')
       .map((m) => String(m.data))
-      .find((m) => m.includes('Transcode/Workflow'));
+      .find((m) => m.startsWith('Cost estimate of workflow Transcode/Workflow'));
     expect(info).toBeDefined();
     const block = /The quick start's reads:\n\n```text\n([\s\S]*?)\n```/.exec(readme);
     expect(block).not.toBeNull();
