@@ -1,3 +1,4 @@
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { renderCostTable } from './cost-table';
 import { unfittableMessage } from './fit-advice';
 import { notIncluded, priceFixedCosts } from './fixed-costs';
@@ -15,8 +16,10 @@ import {
   DEFAULT_FARGATE_SPOT_DISCOUNT,
   DEFAULT_SPOT_DISCOUNT,
   EstimateOptions,
+  FARGATE_ARM_PRICE,
   FARGATE_PRICE,
   FargatePrice,
+  fargatePriceOf,
   FIXED_COST_PRICES,
   FixedCostPrices,
   HOURS_PER_MONTH,
@@ -210,27 +213,34 @@ export function estimateWithHints(
       ),
     );
   }
+  // Fargate prices Linux/ARM below Linux/x86, and runs Fargate Spot on x86 only (see EstimateOptions.architecture).
+  const arm = options.architecture === ec2.InstanceArchitecture.ARM_64;
+  const fargatePrice = fargatePriceOf(options.architecture);
   const fargateHourly =
     fargateSize &&
-    fargateSize.vcpus * FARGATE_PRICE.vcpuHourUsd + (fargateSize.memoryMiB / 1024) * FARGATE_PRICE.gbHourUsd;
+    fargateSize.vcpus * fargatePrice.vcpuHourUsd + (fargateSize.memoryMiB / 1024) * fargatePrice.gbHourUsd;
   if (fargateSize && fargateHourly !== undefined) {
-    const size = `${fargateSize.vcpus} vCPU / ${fargateSize.memoryMiB / 1024} GiB`;
-    lines.push(
-      line('Fargate', run * fargateHourly, `${jobHours} × $${fargateHourly.toFixed(4)} (${size})`),
-      line(
-        'Fargate Spot',
-        run * fargateHourly * (1 - a.fargateSpotDiscount) * (1 + rerunOverhead),
-        `${jobHours} × $${(fargateHourly * (1 - a.fargateSpotDiscount)).toFixed(4)} × ` +
-          `${(1 + rerunOverhead).toFixed(3)} re-runs`,
-      ),
-    );
+    const size = `${fargateSize.vcpus} vCPU / ${fargateSize.memoryMiB / 1024} GiB${arm ? ' arm64' : ''}`;
+    lines.push(line('Fargate', run * fargateHourly, `${jobHours} × $${fargateHourly.toFixed(4)} (${size})`));
+    if (!arm) {
+      lines.push(
+        line(
+          'Fargate Spot',
+          run * fargateHourly * (1 - a.fargateSpotDiscount) * (1 + rerunOverhead),
+          `${jobHours} × $${(fargateHourly * (1 - a.fargateSpotDiscount)).toFixed(4)} × ` +
+            `${(1 + rerunOverhead).toFixed(3)} re-runs`,
+        ),
+      );
+    }
   }
   const floorRates: Array<[string, number]> = [];
   if (placement) {
     floorRates.push([`Spot ${placement.instanceType}`, placement.onDemandPerJobHourUsd * (1 - a.spotDiscount)]);
   }
   if (fargateHourly !== undefined) {
-    floorRates.push(['Fargate Spot', fargateHourly * (1 - a.fargateSpotDiscount)]);
+    floorRates.push(
+      arm ? ['Fargate arm64', fargateHourly] : ['Fargate Spot', fargateHourly * (1 - a.fargateSpotDiscount)],
+    );
   }
   const [floorName, floorRate] = floorRates.sort((x, y) => x[1] - y[1])[0];
   const floor = line('Floor', run * floorRate, `${floorName}: ${jobHours} × $${floorRate.toFixed(4)}, no overhead`);
@@ -272,6 +282,8 @@ export class CostModel {
   public static readonly HOURS_PER_MONTH: number = HOURS_PER_MONTH;
   /** Fargate Linux/x86 prices in us-east-1, per vCPU-hour and per GB-hour. */
   public static readonly FARGATE_PRICE: FargatePrice = FARGATE_PRICE;
+  /** Fargate Linux/ARM prices in us-east-1, per vCPU-hour and per GB-hour (`EstimateOptions.architecture` ARM_64). */
+  public static readonly FARGATE_ARM_PRICE: FargatePrice = FARGATE_ARM_PRICE;
   /** Prices of what a pipeline pays for beyond compute. */
   public static readonly FIXED_COST_PRICES: FixedCostPrices = FIXED_COST_PRICES;
   /** The library's own input names (its props), which messages use unless told otherwise. */

@@ -44,8 +44,9 @@ export interface CostReportProps {
    */
   readonly workload?: Workload;
   /**
-   * With `workload` only: the capacity jobs run on: its maxvCpus (and, for an `Ec2Capacity`, its instance types)
-   * feed the estimate. Any capacity, imported or Fargate, is accepted; only an `Ec2Capacity` says which instance
+   * With `workload` only: the capacity jobs run on: its maxvCpus, its architecture (an arm64 capacity's Fargate
+   * lines are priced at Linux/ARM rates, without Fargate Spot) and, for an `Ec2Capacity`, its instance types feed
+   * the estimate. Any capacity, imported or Fargate, is accepted; only an `Ec2Capacity` says which instance
    * types to price. With `workflow` or `jobs` each step's queue says its capacity.
    * @default - the assumptions' instance types (or the library's default set), no maxvCpus limit
    */

@@ -120,7 +120,10 @@ export class CostReport extends Construct {
       props.assumptions?.maxvCpus === undefined && props.capacity
         ? { ...LIBRARY_INPUT_NAMES, maxvCpus: 'maxvCpus of the capacity' }
         : LIBRARY_INPUT_NAMES;
-    const estimate = (fixedCosts?: FixedCosts) => estimateCost(props.workload, assumptions, { fixedCosts, inputNames });
+    // The capacity's architecture sets Fargate's rate (Linux/ARM is priced below Linux/x86).
+    const architecture = props.capacity?.architecture;
+    const estimate = (fixedCosts?: FixedCosts) =>
+      estimateCost(props.workload, assumptions, { fixedCosts, inputNames, architecture });
     try {
       this.current = estimate(props.fixedCosts);
     } catch (e) {

@@ -1,4 +1,5 @@
 import { Size } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { FargateSize, InstanceFit } from '../compute/fit';
 import type { CostInputNames } from './cost-input-names';
 import { CapacityPlatform } from '../compute/capacity';
@@ -20,6 +21,20 @@ export const HOURS_PER_MONTH = 730;
  * @see https://aws.amazon.com/fargate/pricing/
  */
 export const FARGATE_PRICE: FargatePrice = { vcpuHourUsd: 0.04048, gbHourUsd: 0.004445 };
+
+/**
+ * Fargate Linux/ARM (Graviton) prices in us-east-1, per vCPU-hour and per GB-hour: Fargate prices "CPU Architecture"
+ * as a dimension of its own (https://aws.amazon.com/fargate/pricing/, whose per-Region rates render dynamically); the
+ * Linux/ARM figures, $0.03238 per vCPU-hour and $0.00356 per GB-hour, are transcribed from that page's us-east-1 table
+ * at https://www.vantage.sh/blog/fargate-pricing, looked up 2026-12.
+ * @see https://aws.amazon.com/fargate/pricing/
+ */
+export const FARGATE_ARM_PRICE: FargatePrice = { vcpuHourUsd: 0.03238, gbHourUsd: 0.00356 };
+
+/** The Fargate price of an architecture: Linux/ARM for `ARM_64`, Linux/x86 otherwise. */
+export function fargatePriceOf(architecture?: ec2.InstanceArchitecture): FargatePrice {
+  return architecture === ec2.InstanceArchitecture.ARM_64 ? FARGATE_ARM_PRICE : FARGATE_PRICE;
+}
 
 /**
  * Fargate bills each task per second with a one-minute minimum (Linux).
@@ -215,6 +230,15 @@ export interface EstimateOptions {
    * @default - both platforms and the always-on fleets, for comparison
    */
   readonly platform?: CapacityPlatform;
+  /**
+   * The CPU architecture Fargate lines are priced at: `ARM_64` prices Linux/ARM (`CostModel.FARGATE_ARM_PRICE`) and
+   * leaves out Fargate Spot, which runs only Linux/x86 tasks ("Linux tasks with the ARM64 architecture don't support
+   * the Fargate Spot capacity provider", https://docs.aws.amazon.com/AmazonECS/latest/userguide/fargate-capacity-providers.html;
+   * for Batch: "Fargate Spot is not supported for ARM64", https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-batch-jobdefinition-runtimeplatform.html).
+   * EC2 lines are priced by `instanceTypes` whatever this says: name Graviton types there for arm64 on EC2.
+   * @default ec2.InstanceArchitecture.X86_64 - Fargate at Linux/x86 prices
+   */
+  readonly architecture?: ec2.InstanceArchitecture;
 }
 
 /** Where the job lands on EC2. */
@@ -392,7 +416,7 @@ export interface CostEstimate {
   readonly fargateSize?: FargateSize;
   /**
    * Monthly cost per option, in the order: dedicated (average), dedicated (peak), Batch On-Demand, Batch Spot,
-   * Fargate, Fargate Spot.
+   * Fargate, Fargate Spot (none for `architecture` ARM_64: Fargate Spot runs x86 only).
    */
   readonly lines: CostLine[];
   /** The floor: the cheapest fitting capacity × job-hours that run, no overhead. */

@@ -27,6 +27,11 @@ function columns(rows: string[][], rightAligned: number[]): string[] {
   );
 }
 
+/** How many of an item's transitions start its child executions (Distributed Map): ` (1 to start its child …)`. */
+function childStarts(n: number): string {
+  return n === 0 ? '' : ` (${n} to start its child execution${n === 1 ? '' : 's'}, Distributed Map)`;
+}
+
 /** The estimate as text: a line per step on its queue's first capacity, the transitions, the total, the notes. */
 export function renderDeclaredTable(e: DeclaredCostEstimate): string {
   const perItem = (usd: number) => (e.itemsPerMonth > 0 ? `$${(usd / e.itemsPerMonth).toFixed(2)}` : '-');
@@ -57,9 +62,11 @@ export function renderDeclaredTable(e: DeclaredCostEstimate): string {
   const out = columns(rows, [2, 4, 5]);
   if (t) {
     out.push(
-      `Transitions: ${formatCount(t.perItem)} per item + ${formatCount(t.perRun)} per run (every job succeeding at ` +
-        `its first attempt; retries and escalations add more) × ${formatCount(t.runsPerMonth)} runs a month, ` +
-        `$${(FIXED_COST_PRICES.stateTransitionUsd * 1000).toFixed(3)} per 1,000 (Standard; 4,000 a month free).`,
+      `Transitions: ${formatCount(t.perItem)} per item${childStarts(t.childExecutionsPerItem)} + ` +
+        `${formatCount(t.perRun)} per run (every job succeeding at its first attempt; retries and escalations add ` +
+        `more) × ${formatCount(t.runsPerMonth)} runs a month, ` +
+        `$${(FIXED_COST_PRICES.stateTransitionUsd * 1000).toFixed(3)} per 1,000 (Standard; the free tier's 4,000 a ` +
+        "month, shared by the account's state machines, is not subtracted).",
     );
   }
   const fallbacks = e.steps.flatMap((s) =>

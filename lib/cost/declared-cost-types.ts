@@ -31,8 +31,14 @@ export interface StepCost {
 export interface TransitionEstimate {
   /** Transitions a run makes outside its fan-outs, when every job succeeds at its first attempt. */
   readonly perRun: number;
-  /** Transitions one item of the fan-outs makes (summed over the fan-outs). */
+  /** Transitions one item of the fan-outs makes (summed over the fan-outs), its child execution's start included. */
   readonly perItem: number;
+  /**
+   * Of `perItem`, the transitions that start an item's child execution: 1 for each fan-out run as a Distributed Map
+   * (Step Functions charges one for each child execution a Distributed Map starts), 0 for an Inline Map.
+   * @see https://docs.aws.amazon.com/step-functions/latest/dg/concepts-transitions.html
+   */
+  readonly childExecutionsPerItem: number;
   /** Runs a month: items a month / the fan-out's `expectedItems` (each item a run when there is no fan-out). */
   readonly runsPerMonth: number;
   /** Transitions a month. */

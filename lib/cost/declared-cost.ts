@@ -99,7 +99,7 @@ export function estimateDeclared(work: DeclaredWork): DeclaredCostEstimate {
       notPriced.push(`${u.name}: ${e.message}`);
     }
   }
-  const transitions = work.workflow ? transitionsOf(work.workflow, runsPerMonth) : undefined;
+  const transitions = work.workflow ? transitionsOf(work.workflow, runsPerMonth, notPriced) : undefined;
   const computeMonthlyUsd = steps.reduce((s, x) => s + x.line.monthlyUsd, 0);
   return {
     itemsPerMonth: work.itemsPerMonth,
@@ -148,13 +148,23 @@ function priceUnit(u: PricedUnit, work: DeclaredWork, runsPerMonth: number): Ste
       maxvCpus: `maxvCpus of ${c.node.path}`,
     };
     const assumptions = { ...work.assumptions, instanceTypes: types ?? work.assumptions.instanceTypes };
+    // The capacity's architecture sets Fargate's rate: Linux/ARM is priced below Linux/x86.
     const estimate = estimateWithHints(
       workload,
       { ...assumptions, maxvCpus: c.maxvCpus },
-      { platform: c.platform, inputNames: names },
+      { platform: c.platform, inputNames: names, architecture: c.architecture },
       hints,
     );
-    return { estimate, line: estimate.lines.find((l) => l.option === lineOf(c))! };
+    const priced = estimate.lines.find((l) => l.option === lineOf(c));
+    if (!priced) {
+      // Only an imported capacity can claim Fargate Spot on arm64: FargateCapacity refuses it.
+      throw new CostModelError(
+        `${c.node.path}: purchaseOption SPOT with architecture ${c.architecture} is not allowed; allowed: Fargate ` +
+          'Spot on x86_64 only (it runs no ARM64 task). Fix: declare the capacity as the compute environment was ' +
+          'created: purchaseOption: PurchaseOption.ON_DEMAND, or architecture: ec2.InstanceArchitecture.X86_64',
+      );
+    }
+    return { estimate, line: priced };
   };
   const primary = price(first);
   const fallbackLines: CostLine[] = [];
@@ -181,21 +191,31 @@ function priceUnit(u: PricedUnit, work: DeclaredWork, runsPerMonth: number): Ste
   };
 }
 
-function transitionsOf(workflow: Workflow, runsPerMonth: number): TransitionEstimate {
+function transitionsOf(workflow: Workflow, runsPerMonth: number, notPriced: string[]): TransitionEstimate {
   const count = countTransitions(workflow.stateMachine);
   const fanOuts = [...new Set(workflow.steps.flatMap((s) => (s.forEach ? [s.forEach] : [])))];
   let perRunTotal = count.perRun;
   let perItem = 0;
+  let childExecutionsPerItem = 0;
   for (const [state, n] of Object.entries(count.perItem)) {
     // Fan-out states are named '<fan-out>: …'.
     const f = fanOuts.find((x) => state.startsWith(`${x.name}:`)) ?? fanOuts[0];
     perRunTotal += n * (f?.expectedItems ?? 1);
     perItem += n;
+    childExecutionsPerItem += count.distributed.includes(state) ? 1 : 0;
+  }
+  for (const state of count.expressItems) {
+    // Workflow starts Standard children only; this is for a definition changed by hand.
+    notPriced.push(
+      `${state}: its items run as Express child executions, billed per request and duration ` +
+        '(https://aws.amazon.com/step-functions/pricing/); only the transition that starts each is priced',
+    );
   }
   const perMonth = runsPerMonth * perRunTotal;
   return {
     perRun: count.perRun,
     perItem,
+    childExecutionsPerItem,
     runsPerMonth,
     perMonth,
     monthlyUsd: perMonth * FIXED_COST_PRICES.stateTransitionUsd,

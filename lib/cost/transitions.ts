@@ -12,8 +12,18 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 export interface TransitionCount {
   /** Transitions a run makes outside its fan-outs (each fan-out's Map state counts here). */
   readonly perRun: number;
-  /** Transitions one item of each fan-out makes, by the fan-out's Map state name. */
+  /**
+   * Transitions one item of each fan-out makes, by the fan-out's Map state name: the states it enters, plus one for
+   * the child execution a Distributed Map starts for it.
+   */
   readonly perItem: Record<string, number>;
+  /**
+   * Distributed Map states whose child executions are Express: only the start of each child is a transition counted
+   * in `perItem`; the child's own states are billed per request and duration, which this count does not price.
+   */
+  readonly expressItems: string[];
+  /** Top-level Map states in Distributed mode: each item is a child execution, whose start `perItem` includes. */
+  readonly distributed: string[];
 }
 
 type States = Record<string, State>;
@@ -24,7 +34,11 @@ interface State {
   readonly Default?: string;
   readonly Choices?: Array<{ Next: string }>;
   readonly Branches?: Array<{ StartAt: string; States: States }>;
-  readonly ItemProcessor?: { StartAt: string; States: States };
+  readonly ItemProcessor?: {
+    StartAt: string;
+    States: States;
+    ProcessorConfig?: { Mode?: string; ExecutionType?: string };
+  };
   readonly Iterator?: { StartAt: string; States: States };
 }
 
@@ -33,7 +47,11 @@ interface Path {
   readonly transitions: number;
   readonly tasks: number;
   readonly perItem: Record<string, number>;
+  readonly expressItems: string[];
+  readonly distributed: string[];
 }
+
+const EMPTY: Path = { transitions: 0, tasks: 0, perItem: {}, expressItems: [], distributed: [] };
 
 /**
  * The transitions of a run in which every job succeeds at its first attempt, read from the state machine's
@@ -46,9 +64,32 @@ export function countTransitions(stateMachine: sfn.StateMachine): TransitionCoun
   const path = walk(asl.States, asl.StartAt, new Set(), true);
   if (!path) {
     // Unreachable for a definition Workflow builds: every one has a successful end.
-    return { perRun: 0, perItem: {} };
+    return { perRun: 0, perItem: {}, expressItems: [], distributed: [] };
   }
-  return { perRun: path.transitions, perItem: path.perItem };
+  return {
+    perRun: path.transitions,
+    perItem: path.perItem,
+    expressItems: path.expressItems,
+    distributed: path.distributed,
+  };
+}
+
+/**
+ * What one item of a Map state costs in transitions. Step Functions charges one state transition for each child
+ * workflow execution a Distributed Map state starts, and none for an iteration of an Inline Map
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-transitions.html, "Transitions in Distributed Map
+ * state"), so a Distributed item costs its states + 1. An Express child's own states are not transitions: Express
+ * is billed per request and duration (https://aws.amazon.com/step-functions/pricing/), so it costs the 1 that starts
+ * it. Workflow's fan-outs start Standard children only (a `.sync` Batch job needs Standard).
+ */
+function itemCost(s: State, steps: Path): { transitions: number; distributed: boolean; express: boolean } {
+  const config = s.ItemProcessor?.ProcessorConfig;
+  if (config?.Mode !== 'DISTRIBUTED') {
+    return { transitions: steps.transitions, distributed: false, express: false };
+  }
+  return config.ExecutionType === 'EXPRESS'
+    ? { transitions: 1, distributed: true, express: true }
+    : { transitions: steps.transitions + 1, distributed: true, express: false };
 }
 
 /** The definition as text: a CloudFormation reference becomes a placeholder inside the string that holds it. */
@@ -77,8 +118,8 @@ function walk(states: States, name: string, seen: Set<string>, topLevel: boolean
   }
   const here = new Set(seen).add(name);
   const rest = (next?: string): Path | undefined =>
-    next === undefined || s.End ? { transitions: 0, tasks: 0, perItem: {} } : walk(states, next, here, topLevel);
-  let own: Path = { transitions: 1, tasks: s.Type === 'Task' ? 1 : 0, perItem: {} };
+    next === undefined || s.End ? EMPTY : walk(states, next, here, topLevel);
+  let own: Path = { ...EMPTY, transitions: 1, tasks: s.Type === 'Task' ? 1 : 0 };
   if (s.Type === 'Choice') {
     const options = [...(s.Choices ?? []).map((c) => c.Next), ...(s.Default ? [s.Default] : [])]
       .map((n) => walk(states, n, here, topLevel))
@@ -97,13 +138,23 @@ function walk(states: States, name: string, seen: Set<string>, topLevel: boolean
   }
   const processor = s.ItemProcessor ?? s.Iterator;
   if (s.Type === 'Map' && processor) {
-    const item = walk(processor.States, processor.StartAt, new Set(), false);
-    if (!item) {
+    const steps = walk(processor.States, processor.StartAt, new Set(), false);
+    if (!steps) {
       return undefined;
     }
+    const item = itemCost(s, steps);
+    const express = item.express ? [name] : [];
     // A top-level Map's items are counted per item; a Map inside an item runs once per item here (its own items are
     // unknown).
-    own = topLevel ? { ...own, tasks: own.tasks + item.tasks, perItem: { [name]: item.transitions } } : add(own, item);
+    own = topLevel
+      ? {
+          ...own,
+          tasks: own.tasks + steps.tasks,
+          perItem: { [name]: item.transitions },
+          expressItems: [...steps.expressItems, ...express],
+          distributed: item.distributed ? [name] : [],
+        }
+      : add(own, { ...steps, transitions: item.transitions, expressItems: [...steps.expressItems, ...express] });
   }
   const after = rest(s.Next);
   return after && add(own, after);
@@ -114,5 +165,7 @@ function add(a: Path, b: Path): Path {
     transitions: a.transitions + b.transitions,
     tasks: a.tasks + b.tasks,
     perItem: { ...a.perItem, ...b.perItem },
+    expressItems: [...a.expressItems, ...b.expressItems],
+    distributed: [...a.distributed, ...b.distributed],
   };
 }

@@ -1,5 +1,15 @@
 import { Size } from 'aws-cdk-lib';
-import { CostModelError, estimateCost, formatCostTable, HOURS_PER_MONTH, MakespanLimit, Workload } from '../../lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import {
+  CapacityPlatform,
+  CostModel,
+  CostModelError,
+  estimateCost,
+  formatCostTable,
+  HOURS_PER_MONTH,
+  MakespanLimit,
+  Workload,
+} from '../../lib';
 import { LIBRARY_INPUT_NAMES } from '../../lib/cost/cost-types';
 
 // The reference workload: 500 samples a week, 4 h each, up to 50 at once.
@@ -71,6 +81,27 @@ describe('the arithmetic, by hand', () => {
     expect(e.floor.monthlyUsd).toBeCloseTo(200 * 0.29527 * 0.3, 4);
     expect(e.floor.basis).toContain('Fargate Spot');
     expect(line(e, 'Batch On-Demand').perItemUsd).toBeCloseTo((200 * 0.252) / 100, 6);
+  });
+
+  test('architecture ARM_64: Fargate at Linux/ARM rates, no Fargate Spot, and the floor without it', () => {
+    const workload = { itemsPerMonth: 100, hoursPerItem: 2, vcpus: 4, memory: Size.gibibytes(30), maxConcurrency: 10 };
+    const e = estimateCost(
+      workload,
+      { fargateSpotDiscount: 0.7 },
+      { platform: CapacityPlatform.FARGATE, architecture: ec2.InstanceArchitecture.ARM_64 },
+    );
+    // Linux/ARM in us-east-1 (https://aws.amazon.com/fargate/pricing/): 4 × $0.03238 + 30 × $0.00356 = $0.23632 an
+    // hour, 200 job-hours
+    expect(CostModel.FARGATE_ARM_PRICE).toEqual({ vcpuHourUsd: 0.03238, gbHourUsd: 0.00356 });
+    expect(e.lines.map((l) => [l.option, l.monthlyUsd])).toEqual([['Fargate', expect.closeTo(200 * 0.23632, 6)]]);
+    // Fargate Spot runs x86 only ("Fargate Spot is not supported for ARM64",
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-batch-jobdefinition-runtimeplatform.html)
+    expect(e.floor.monthlyUsd).toBeCloseTo(200 * 0.23632, 6);
+    expect(e.floor.basis).toMatch(/^Fargate arm64: /);
+    // AND without an architecture, x86: 4 × $0.04048 + 30 × $0.004445 = $0.29527
+    const x86 = estimateCost(workload, {}, { platform: CapacityPlatform.FARGATE });
+    expect(line(x86, 'Fargate').monthlyUsd).toBeCloseTo(200 * 0.29527, 6);
+    expect(CostModel.estimate(workload, {}, { platform: CapacityPlatform.FARGATE }).lines).toEqual(x86.lines);
   });
 
   test('Spot re-runs from the interruption rate, with and without checkpointing, and escalation', () => {

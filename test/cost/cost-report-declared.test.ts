@@ -72,15 +72,29 @@ describe('CostReport built from what the stack declares', () => {
     // AND no always-on fleets and no Fargate lines: the stack has neither
     expect(e.steps.flatMap((s) => s.estimate.lines.map((l) => l.option))).not.toContain('Dedicated, sized for peak');
     expect(e.steps.flatMap((s) => s.estimate.lines.map((l) => l.option))).not.toContain('Fargate');
-    // AND transitions are counted from the definition: 20 runs × (12 + 100 × 10) = 20,240, $0.025 per 1,000
-    expect(e.transitions).toMatchObject({ perRun: 12, perItem: 10, runsPerMonth: 20, perMonth: 20240 });
-    expect(e.transitions!.monthlyUsd).toBeCloseTo(0.506, 6);
-    expect(e.monthlyUsd).toBeCloseTo(e.computeMonthlyUsd + 0.506, 6);
+    // AND transitions are counted from the definition: an item enters 10 states and, its fan-out being a Distributed
+    // Map, costs 1 more to start its child execution ("Transitions in Distributed Map state",
+    // https://docs.aws.amazon.com/step-functions/latest/dg/concepts-transitions.html): 20 runs × (12 + 100 × 11) =
+    // 22,240, $0.025 per 1,000
+    expect(e.transitions).toMatchObject({
+      perRun: 12,
+      perItem: 11,
+      childExecutionsPerItem: 1,
+      runsPerMonth: 20,
+      perMonth: 22240,
+    });
+    expect(e.transitions!.monthlyUsd).toBeCloseTo(0.556, 6);
+    expect(e.monthlyUsd).toBeCloseTo(e.computeMonthlyUsd + 0.556, 6);
     const info = infoOf(report);
     expect(info).toContain('Cost estimate of workflow Test/Pipeline, 2,000 items a month');
     expect(info).toMatch(/align +EC2 Spot: r\S+, 1 per instance +2,000 +4 h +\$/);
     expect(info).toMatch(/qc +EC2 Spot: .* +1 h \(timeout\)/);
-    expect(info).toContain('Transitions: 10 per item + 12 per run');
+    expect(info).toContain('Transitions: 11 per item (1 to start its child execution, Distributed Map) + 12 per run');
+    // AND the free tier is named as Step Functions prices it, "4,000 free state transitions per month" across all
+    // state machines (https://aws.amazon.com/step-functions/pricing/), and not taken off
+    expect(info).toContain(
+      "(Standard; the free tier's 4,000 a month, shared by the account's state machines, is not subtracted).",
+    );
     expect(info).not.toContain('Dedicated');
   });
 
@@ -106,6 +120,65 @@ describe('CostReport built from what the stack declares', () => {
     const info = infoOf(report);
     expect(info).toMatch(/transcode +Fargate Spot: 4 vCPU \/ 8 GiB +60,833 +20 min/);
     expect(info).not.toMatch(/r5|r6i|Dedicated|Batch Spot/);
+  });
+
+  test('arm64 Fargate capacity: priced at Linux/ARM rates, without a Fargate Spot line', () => {
+    // GIVEN a job on an arm64 Fargate On-Demand capacity, and the same job on x86
+    const app = new App({ builtinCloudFormationValidation: false });
+    const stack = new Stack(app, 'Video');
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0 });
+    const reportOn = (architecture: ec2.InstanceArchitecture) => {
+      const capacity = new FargateCapacity(stack, `Fargate${architecture}`, {
+        vpc,
+        purchaseOption: PurchaseOption.ON_DEMAND,
+        architecture,
+      });
+      const job = new Job(stack, `Encode${architecture}`, {
+        queues: [new JobQueue(stack, `Queue${architecture}`, { capacities: [capacity] })],
+        image,
+        vcpus: 4,
+        memory: Size.gibibytes(8),
+        timeout: Duration.hours(1),
+      });
+      return new CostReport(stack, `Cost${architecture}`, { jobs: [job], itemsPerMonth: 1000 });
+    };
+    const arm = reportOn(ec2.InstanceArchitecture.ARM_64).declaredEstimate!.steps[0];
+    const x86 = reportOn(ec2.InstanceArchitecture.X86_64).declaredEstimate!.steps[0];
+    // THEN 1,000 h × (4 × $0.03238 + 8 × $0.00356) on arm64 and 1,000 h × (4 × $0.04048 + 8 × $0.004445) on x86
+    // (Linux/ARM and Linux/x86 in us-east-1, https://aws.amazon.com/fargate/pricing/)
+    expect(arm.line.option).toBe('Fargate');
+    expect(arm.line.monthlyUsd).toBeCloseTo(1000 * (4 * 0.03238 + 8 * 0.00356), 6);
+    expect(x86.line.monthlyUsd).toBeCloseTo(1000 * (4 * 0.04048 + 8 * 0.004445), 6);
+    expect(arm.line.basis).toContain('(4 vCPU / 8 GiB arm64)');
+    // AND no Fargate Spot for arm64: "Fargate Spot is not supported for ARM64"
+    // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-batch-jobdefinition-runtimeplatform.html)
+    expect(arm.estimate.lines.map((l) => l.option)).toEqual(['Fargate']);
+    expect(x86.estimate.lines.map((l) => l.option)).toEqual(['Fargate', 'Fargate Spot']);
+  });
+
+  test('an imported Fargate Spot capacity declared arm64 is not priced, and says why', () => {
+    // GIVEN an imported queue whose declared capacity is Fargate Spot on arm64, which Fargate does not run
+    const app = new App({ builtinCloudFormationValidation: false });
+    const stack = new Stack(app, 'Video');
+    const capacity = FargateCapacity.fromComputeEnvironmentArn(
+      stack,
+      'Theirs',
+      'arn:aws:batch:us-east-1:123456789012:compute-environment/theirs',
+      { purchaseOption: PurchaseOption.SPOT, maxvCpus: 64, architecture: ec2.InstanceArchitecture.ARM_64 },
+    );
+    const queue = JobQueue.fromJobQueueArn(stack, 'Queue', 'arn:aws:batch:us-east-1:123456789012:job-queue/theirs', {
+      capacities: [capacity],
+    });
+    const job = new Job(stack, 'Encode', { queues: [queue], image, vcpus: 1, memory: Size.gibibytes(2) });
+    // WHEN it is priced
+    const report = new CostReport(stack, 'Cost', { jobs: [job], itemsPerMonth: 100 });
+    // THEN the job is listed as not priced, with the fix
+    expect(report.declaredEstimate!.steps).toHaveLength(0);
+    expect(report.declaredEstimate!.notPriced).toEqual([
+      'Encode: Video/Theirs: purchaseOption SPOT with architecture arm64 is not allowed; allowed: Fargate Spot on ' +
+        'x86_64 only (it runs no ARM64 task). Fix: declare the capacity as the compute environment was created: ' +
+        'purchaseOption: PurchaseOption.ON_DEMAND, or architecture: ec2.InstanceArchitecture.X86_64',
+    ]);
   });
 
   test('jobs without a workflow: each on its first queue, no transitions', () => {

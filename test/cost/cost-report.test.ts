@@ -1,8 +1,16 @@
 import { Duration, Size } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { COST_BACKLOG_WARNING, COST_ESTIMATE_METADATA, CostReport, Ec2Capacity } from '../../lib';
+import {
+  COST_BACKLOG_WARNING,
+  COST_ESTIMATE_METADATA,
+  CostReport,
+  Ec2Capacity,
+  FargateCapacity,
+  PurchaseOption,
+} from '../../lib';
 import { stackWithVpc } from '../support/stacks';
 
 const workload = { itemsPerMonth: 2167, hoursPerItem: 4, vcpus: 4, memory: Size.gibibytes(30), maxConcurrency: 50 };
@@ -62,6 +70,21 @@ describe('CostReport', () => {
     // AND the table printed at synth carries them too
     const info = Annotations.fromStack(stack).findInfo('/Test/Cost', Match.stringLikeRegexp('Cost estimate'));
     expect(String(info[0].entry.data)).toContain('WARNING: The work outruns capacity');
+  });
+
+  test("an arm64 capacity's Fargate lines are priced at Linux/ARM rates, without Fargate Spot", () => {
+    // GIVEN the workload on an arm64 Fargate capacity
+    const { stack, vpc } = stackWithVpc();
+    const capacity = new FargateCapacity(stack, 'Graviton', {
+      vpc,
+      purchaseOption: PurchaseOption.ON_DEMAND,
+      architecture: ec2.InstanceArchitecture.ARM_64,
+    });
+    const report = new CostReport(stack, 'Cost', { workload, capacity });
+    // THEN 4 vCPU / 30 GiB at $0.03238 and $0.00356 (Linux/ARM, us-east-1, https://aws.amazon.com/fargate/pricing/)
+    const fargate = report.estimate!.lines.filter((l) => l.option.startsWith('Fargate'));
+    expect(fargate.map((l) => l.option)).toEqual(['Fargate']);
+    expect(fargate[0].monthlyUsd).toBeCloseTo(2167 * 4 * (4 * 0.03238 + 30 * 0.00356), 6);
   });
 
   test('no warning when the capacity keeps up', () => {

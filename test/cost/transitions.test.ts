@@ -1,13 +1,35 @@
+import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { countTransitions } from '../../lib/cost/transitions';
+import { FanOutMode } from '../../lib';
 import { aslOf } from '../support/asl';
 import { genomicsPipeline, threeSamples } from '../support/pipeline';
 
+/** A state machine: a Pass, then a Map of `mode` over two Pass states per item, then the end. */
+function machineWith(mode: 'inline' | 'standard' | 'express'): sfn.StateMachine {
+  const stack = new Stack(new App(), 'Test');
+  const item = new sfn.Pass(stack, 'check').next(new sfn.Pass(stack, 'work'));
+  const map =
+    mode === 'inline'
+      ? new sfn.Map(stack, 'items', { itemsPath: '$.items' })
+      : new sfn.DistributedMap(stack, 'items', {
+          itemsPath: '$.items',
+          mapExecutionType: mode === 'express' ? sfn.StateMachineType.EXPRESS : sfn.StateMachineType.STANDARD,
+        });
+  map.itemProcessor(item);
+  return new sfn.StateMachine(stack, 'Machine', {
+    definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'start').next(map)),
+  });
+}
+
 describe('countTransitions', () => {
   test('counts the states a successful run enters, as a local run of the definition does', async () => {
-    // GIVEN the reference pipeline: per sample align, then callVariants and qc in parallel; then aggregate
+    // GIVEN the reference pipeline: per sample align, then callVariants and qc in parallel; then aggregate; its
+    // fan-out of 100 samples runs as a Distributed Map
     const p = genomicsPipeline();
+    expect(p.workflow.fanOutMode(p.workflow.steps[0].forEach!)).toBe(FanOutMode.DISTRIBUTED);
     // WHEN its transitions are counted from the definition
     const count = countTransitions(p.workflow.stateMachine);
     // THEN a run of three samples where every job succeeds enters as many states as counted: Step Functions bills
@@ -32,8 +54,38 @@ describe('countTransitions', () => {
     await execution.result;
     const perItem = Object.values(count.perItem);
     expect(perItem).toHaveLength(1);
-    expect(entered).toBe(count.perRun + 3 * perItem[0]);
+    // AND each item costs one transition more than the states it enters: the start of its child execution, which the
+    // local interpreter does not bill (see the Distributed Map test below)
+    expect(entered).toBe(count.perRun + 3 * (perItem[0] - 1));
     // an item: its check, the item's Parallel, a plan and a submit state per step, the inner Parallel, its outcome
-    expect({ perRun: count.perRun, perItem: perItem[0], entered }).toEqual({ perRun: 12, perItem: 10, entered: 42 });
+    expect({ perRun: count.perRun, perItem: perItem[0], entered }).toEqual({ perRun: 12, perItem: 11, entered: 42 });
+    expect(count.distributed).toEqual(Object.keys(count.perItem));
+  });
+
+  // "Transitions in Distributed Map state": Step Functions charges one state transition for each child workflow
+  // execution a Distributed Map starts, and none for each iteration of an Inline Map
+  // (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-transitions.html). Express executions are billed per
+  // request and duration, not per transition (https://aws.amazon.com/step-functions/pricing/).
+  test.each([
+    ['an Inline Map: the item states only', 'inline', 2, [], []],
+    [
+      'a Distributed Map of Standard children: the item states + 1 for the child execution',
+      'standard',
+      3,
+      ['items'],
+      [],
+    ],
+    ['a Distributed Map of Express children: only the 1 that starts each child', 'express', 1, ['items'], ['items']],
+  ] as const)('%s', (_, mode, perItem, distributed, express) => {
+    // GIVEN a Pass, then a Map over two Pass states per item
+    // WHEN its transitions are counted
+    const count = countTransitions(machineWith(mode));
+    // THEN a run makes 2 (the Pass and the Map) and an item as many as its mode is billed for
+    expect(count).toEqual({
+      perRun: 2,
+      perItem: { items: perItem },
+      distributed: [...distributed],
+      expressItems: [...express],
+    });
   });
 });
