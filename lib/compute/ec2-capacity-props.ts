@@ -91,9 +91,16 @@ export interface Ec2CapacityProps {
 
   /**
    * The AMIs the instances boot (one or two; Batch matches each to the instance types by `imageType`): aws-cdk-lib's
-   * `batch.EcsMachineImage`, an image type (`ECS_AL2023`, `ECS_AL2023_NVIDIA`, `ECS_AL2`, `ECS_AL2_NVIDIA`) and
-   * optionally a custom `image`. GPU instance types need an NVIDIA image type (or a custom image with the driver):
-   * otherwise the instances boot without the NVIDIA driver and GPU jobs never leave RUNNABLE, so that is refused.
+   * `batch.EcsMachineImage`, an image type (`ECS_AL2023`, or `ECS_AL2023_NVIDIA` for GPU instance types) and
+   * optionally a custom `image`. Refused, each with the fix:
+   * - GPU instance types (p3..p6 and g3..g6 families) without an NVIDIA image type or a custom image with the driver:
+   *   the instances would boot without the NVIDIA driver and GPU jobs never leave RUNNABLE;
+   * - an NVIDIA image type on Graviton (arm64), and Graviton GPU types (g5g), without a custom image: Batch's NVIDIA
+   *   AMIs are x86_64 only;
+   * - p3 and g3 types without a custom image: ECS_AL2023_NVIDIA does not support them;
+   * - the Amazon Linux 2 image types without a custom image: since June 30, 2026 Batch blocks creating ECS compute
+   *   environments with its Amazon Linux 2 AMIs.
+   * https://docs.aws.amazon.com/batch/latest/APIReference/API_Ec2Configuration.html
    *
    * The launch template sets no AMI, so these decide (a launch template image would rank below
    * `imageIdOverride` anyway: https://docs.aws.amazon.com/batch/latest/userguide/ami-selection-order.html). It maps
@@ -110,8 +117,9 @@ export interface Ec2CapacityProps {
    * only when you choose. Without a custom `image`, Batch picks the AMI when the environment is created and keeps it;
    * a changed `imageType` gets the latest AMI of the new type.
    * https://docs.aws.amazon.com/batch/latest/userguide/infrastructure-updates.html
-   * @default - `[{ imageType: ECS_AL2023 }]`, plus `{ imageType: ECS_AL2023_NVIDIA }` when GPU instance types are
-   * launched (only the NVIDIA one when all are GPU types): Batch's latest ECS-optimized Amazon Linux 2023 AMIs
+   * @default - `[{ imageType: ECS_AL2023 }]`, plus `{ imageType: ECS_AL2023_NVIDIA }` when GPU instance types (by
+   * family: p3..p6, g3..g6, as Batch's own GPU AMI choice) are launched (only the NVIDIA one when all are GPU types):
+   * Batch's latest ECS-optimized Amazon Linux 2023 AMIs
    */
   readonly images?: batch.EcsMachineImage[];
 

@@ -139,7 +139,8 @@ export class Ec2Capacity extends Construct implements ICapacity {
     const images = resolveImages(
       this,
       props.images,
-      this.instanceTypeNames,
+      // As given, so a GPU family the catalog does not know (an instance class like g6) still counts.
+      [...types.map((t) => t.toString()), ...classes],
       this.architecture,
       scratchGib !== undefined,
     );

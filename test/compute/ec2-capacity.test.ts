@@ -5,6 +5,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { BatchPipelinesValidationError, Ec2Capacity, PurchaseOption } from '../../lib';
 import { errorOf } from '../support/capacity';
+import { typeCheck } from '../support/compiles';
 import { stackWithVpc } from '../support/stacks';
 
 test('containerMetadataAccess lets job containers reach IMDS (hop limit 2), for tools that read instance metadata', () => {
@@ -418,7 +419,7 @@ describe('Ec2Capacity images (AMI choice)', () => {
     );
     expect(e).toBeInstanceOf(BatchPipelinesValidationError);
     expect(e.message).toBe(
-      'Test/Gpu: images [ECS_AL2023] for GPU instance types g5.xlarge, g5.2xlarge has no GPU AMI: the instances would boot without the NVIDIA driver and GPU jobs stay RUNNABLE; allowed: an ECS_AL2023_NVIDIA (or ECS_AL2_NVIDIA) image, or a custom image with the driver, for GPU types. Fix: add { imageType: batch.EcsMachineImageType.ECS_AL2023_NVIDIA } to images (Batch uses it for the GPU types and the other entry for the rest)',
+      'Test/Gpu: images [ECS_AL2023] for GPU instance types g5.xlarge, g5.2xlarge has no GPU AMI: the instances would boot without the NVIDIA driver and GPU jobs stay RUNNABLE; allowed: an ECS_AL2023_NVIDIA image, or a custom image with the driver, for GPU types. Fix: add { imageType: batch.EcsMachineImageType.ECS_AL2023_NVIDIA } to images (Batch uses it for the GPU types and the other entry for the rest)',
     );
   });
 
@@ -459,19 +460,187 @@ describe('Ec2Capacity images (AMI choice)', () => {
     expect(errorOf(() => new Ec2Capacity(stack, 'Spot', { vpc, images })).message).toContain(message);
   });
 
-  test('ECS_AL2_NVIDIA on Graviton instance types is refused', () => {
+  // Ec2Configuration.imageType: ECS_AL2023_NVIDIA "can be used for all non AWS Graviton-based instance types" (and
+  // ECS_AL2_NVIDIA likewise): https://docs.aws.amazon.com/batch/latest/APIReference/API_Ec2Configuration.html
+  test.each([batch.EcsMachineImageType.ECS_AL2_NVIDIA, batch.EcsMachineImageType.ECS_AL2023_NVIDIA])(
+    '%s on Graviton instance types is refused, with a fix that deploys',
+    (imageType) => {
+      const { stack, vpc } = stackWithVpc();
+      const e = errorOf(
+        () =>
+          new Ec2Capacity(stack, 'Arm', {
+            vpc,
+            instanceTypes: [new ec2.InstanceType('r7g.xlarge')],
+            images: [{ imageType }],
+          }),
+      );
+      expect(e.message).toBe(
+        `Test/Arm: images [${imageType}] on Graviton (arm64) instance types is not allowed; allowed: ECS_AL2023_NVIDIA (and ECS_AL2_NVIDIA) only on x86_64 instance types, or with a custom image on Graviton: Batch has no arm64 NVIDIA AMI. Fix: use [{ imageType: batch.EcsMachineImageType.ECS_AL2023 }] for Graviton instance types (or leave images unset)`,
+      );
+      // THEN the fix is accepted
+      new Ec2Capacity(stack, 'Fixed', {
+        vpc,
+        instanceTypes: [new ec2.InstanceType('r7g.xlarge')],
+        images: [{ imageType: batch.EcsMachineImageType.ECS_AL2023 }],
+      });
+    },
+  );
+
+  test('an NVIDIA image type with a custom image on Graviton GPU types (g5g) is accepted', () => {
+    const { stack, vpc } = stackWithVpc();
+    new Ec2Capacity(stack, 'ArmGpu', {
+      vpc,
+      instanceTypes: [new ec2.InstanceType('g5g.xlarge')],
+      images: [{ imageType: batch.EcsMachineImageType.ECS_AL2023_NVIDIA, image: pinnedAmi }],
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::Batch::ComputeEnvironment', {
+      ComputeResources: Match.objectLike({
+        Ec2Configuration: [{ ImageType: 'ECS_AL2023_NVIDIA', ImageIdOverride: 'ami-0123456789abcdef0' }],
+      }),
+    });
+  });
+
+  test('Graviton GPU types (g5g) without a custom image are refused: Batch has no arm64 NVIDIA AMI', () => {
+    const { stack, vpc } = stackWithVpc();
+    const e = errorOf(
+      () => new Ec2Capacity(stack, 'ArmGpu', { vpc, instanceTypes: [new ec2.InstanceType('g5g.xlarge')] }),
+    );
+    expect(e.message).toBe(
+      "Test/ArmGpu: images unset for Graviton GPU instance types g5g.xlarge has no GPU AMI: Batch has no arm64 NVIDIA AMI, so the instances would boot without the NVIDIA driver and GPU jobs stay RUNNABLE; allowed: a custom image with the NVIDIA driver for Graviton GPU instance types. Fix: give images: [{ imageType: batch.EcsMachineImageType.ECS_AL2023_NVIDIA, image: ec2.MachineImage.genericLinux({ 'us-east-1': 'ami-0123456789abcdef0' }) }] with an arm64 ECS AMI that has the NVIDIA driver, or use x86_64 GPU instance types (e.g. g6.xlarge)",
+    );
+  });
+
+  // "ECS_AL2023_NVIDIA doesn't support p3 and g3 instance types":
+  // https://docs.aws.amazon.com/batch/latest/APIReference/API_Ec2Configuration.html
+  test.each<[string, batch.EcsMachineImage[] | undefined, string]>([
+    ['p3.2xlarge', undefined, 'unset'],
+    ['g3s.xlarge', [{ imageType: batch.EcsMachineImageType.ECS_AL2023_NVIDIA }], '[ECS_AL2023_NVIDIA]'],
+    // p3dn.24xlarge is not in the catalog: the family name decides.
+    ['p3dn.24xlarge', [{ imageType: batch.EcsMachineImageType.ECS_AL2_NVIDIA }], '[ECS_AL2_NVIDIA]'],
+  ])('%s with images %j is refused: no Batch-provided AMI supports it', (type, images, shown) => {
+    const { stack, vpc } = stackWithVpc();
+    const e = errorOf(
+      () => new Ec2Capacity(stack, 'Old', { vpc, instanceTypes: [new ec2.InstanceType(type)], images }),
+    );
+    expect(e.message).toBe(
+      `Test/Old: images ${shown} for ${type} has no AMI for them: Batch's ECS_AL2023_NVIDIA does not support p3 and g3 instance types, and Batch no longer creates environments with its Amazon Linux 2 AMIs (since June 30, 2026); allowed: p3 and g3 instance types only with a custom image whose NVIDIA driver supports their GPUs. Fix: use a newer GPU family instead (e.g. g6.xlarge, g5.xlarge, p4d.24xlarge), or give images: [{ imageType: batch.EcsMachineImageType.ECS_AL2023_NVIDIA, image: ec2.MachineImage.genericLinux({ 'us-east-1': 'ami-0123456789abcdef0' }) }] with such an AMI`,
+    );
+  });
+
+  test('p3 with a custom NVIDIA image, and the newer family the fix names, are accepted', () => {
+    const { stack, vpc } = stackWithVpc();
+    new Ec2Capacity(stack, 'Custom', {
+      vpc,
+      instanceTypes: [new ec2.InstanceType('p3.2xlarge')],
+      images: [{ imageType: batch.EcsMachineImageType.ECS_AL2023_NVIDIA, image: pinnedAmi }],
+    });
+    new Ec2Capacity(stack, 'Newer', { vpc, instanceTypes: [new ec2.InstanceType('g6.xlarge')] });
+  });
+
+  // "Effective June 30, 2026, Batch will block creation of new Amazon ECS compute environments using Batch-provided
+  // Amazon Linux 2 AMIs": https://docs.aws.amazon.com/batch/latest/APIReference/API_Ec2Configuration.html
+  test.each<[string, ec2.InstanceType[], batch.EcsMachineImage[], string, string]>([
+    [
+      'ECS_AL2',
+      [new ec2.InstanceType('r6i.xlarge')],
+      [{ imageType: batch.EcsMachineImageType.ECS_AL2 }],
+      '[ECS_AL2]',
+      '[{ imageType: batch.EcsMachineImageType.ECS_AL2023 }]',
+    ],
+    [
+      'ECS_AL2 and ECS_AL2_NVIDIA on a mixed capacity',
+      [new ec2.InstanceType('r6i.xlarge'), new ec2.InstanceType('g5.xlarge')],
+      [{ imageType: batch.EcsMachineImageType.ECS_AL2 }, { imageType: batch.EcsMachineImageType.ECS_AL2_NVIDIA }],
+      '[ECS_AL2, ECS_AL2_NVIDIA]',
+      '[{ imageType: batch.EcsMachineImageType.ECS_AL2023 }, { imageType: batch.EcsMachineImageType.ECS_AL2023_NVIDIA }]',
+    ],
+    [
+      'ECS_AL2 alone on GPU types (its successor alone would have no driver)',
+      [new ec2.InstanceType('g6.xlarge')],
+      [{ imageType: batch.EcsMachineImageType.ECS_AL2 }],
+      '[ECS_AL2]',
+      '[{ imageType: batch.EcsMachineImageType.ECS_AL2023_NVIDIA }]',
+    ],
+  ])('%s without a custom image is refused, and the fix deploys', (_name, instanceTypes, images, shown, fix) => {
+    const { stack, vpc } = stackWithVpc();
+    const e = errorOf(() => new Ec2Capacity(stack, 'Al2', { vpc, instanceTypes, images }));
+    expect(e.message).toBe(
+      `Test/Al2: images ${shown} (Batch-provided Amazon Linux 2 AMIs) would not deploy: since June 30, 2026 Batch blocks creating ECS compute environments with its Amazon Linux 2 AMIs; allowed: ECS_AL2023 or ECS_AL2023_NVIDIA, or ECS_AL2 / ECS_AL2_NVIDIA only with a custom image (imageIdOverride). Fix: give images: ${fix} (or leave images unset)`,
+    );
+    // THEN the image types the fix names are accepted
+    const fixed = [...fix.matchAll(/EcsMachineImageType\.(\w+)/g)].map((m) => ({
+      imageType: m[1] as batch.EcsMachineImageType,
+    }));
+    new Ec2Capacity(stack, 'Fixed', { vpc, instanceTypes, images: fixed });
+  });
+
+  test('ECS_AL2 with a custom image is still accepted (the block is on Batch-provided AL2 AMIs)', () => {
+    const { stack, vpc } = stackWithVpc();
+    new Ec2Capacity(stack, 'Al2Custom', {
+      vpc,
+      images: [{ imageType: batch.EcsMachineImageType.ECS_AL2, image: pinnedAmi }],
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::Batch::ComputeEnvironment', {
+      ComputeResources: Match.objectLike({
+        Ec2Configuration: [{ ImageType: 'ECS_AL2', ImageIdOverride: 'ami-0123456789abcdef0' }],
+      }),
+    });
+  });
+
+  // Batch boots its GPU AMI on "p6, p3, p4, p5, g3, g3s, g4, g5, or g6 instance types or families":
+  // https://docs.aws.amazon.com/batch/latest/userguide/batch-gpu-ami.html
+  test.each<[string, { instanceTypes?: ec2.InstanceType[]; instanceClasses?: ec2.InstanceClass[] }, object[]]>([
+    [
+      'g6.xlarge (not in the catalog)',
+      { instanceTypes: [new ec2.InstanceType('g6.xlarge')] },
+      [{ ImageType: 'ECS_AL2023_NVIDIA' }],
+    ],
+    ['p5.48xlarge', { instanceTypes: [new ec2.InstanceType('p5.48xlarge')] }, [{ ImageType: 'ECS_AL2023_NVIDIA' }]],
+    ['the g6e class', { instanceClasses: [ec2.InstanceClass.G6E] }, [{ ImageType: 'ECS_AL2023_NVIDIA' }]],
+    [
+      'r6i.xlarge with p4d.24xlarge',
+      { instanceTypes: [new ec2.InstanceType('r6i.xlarge'), new ec2.InstanceType('p4d.24xlarge')] },
+      [{ ImageType: 'ECS_AL2023' }, { ImageType: 'ECS_AL2023_NVIDIA' }],
+    ],
+    ['c6i.xlarge (no GPU)', { instanceTypes: [new ec2.InstanceType('c6i.xlarge')] }, [{ ImageType: 'ECS_AL2023' }]],
+  ])('GPU detection by family: %s', (_name, props, expected) => {
+    const { stack, vpc } = stackWithVpc();
+    new Ec2Capacity(stack, 'Gpu', { vpc, ...props });
+    Template.fromStack(stack).hasResourceProperties('AWS::Batch::ComputeEnvironment', {
+      ComputeResources: Match.objectLike({ Ec2Configuration: expected }),
+    });
+  });
+
+  test('a GPU type the catalog does not know, with only ECS_AL2023, is refused like a known one', () => {
     const { stack, vpc } = stackWithVpc();
     const e = errorOf(
       () =>
-        new Ec2Capacity(stack, 'Arm', {
+        new Ec2Capacity(stack, 'Gpu', {
           vpc,
-          instanceTypes: [new ec2.InstanceType('r7g.xlarge')],
-          images: [{ imageType: batch.EcsMachineImageType.ECS_AL2_NVIDIA }],
+          instanceTypes: [new ec2.InstanceType('g6.xlarge')],
+          images: [{ imageType: batch.EcsMachineImageType.ECS_AL2023 }],
         }),
     );
-    expect(e.message).toBe(
-      'Test/Arm: images [ECS_AL2_NVIDIA] on Graviton (arm64) instance types is not allowed; allowed: ECS_AL2_NVIDIA only on x86_64 instance types. Fix: use { imageType: batch.EcsMachineImageType.ECS_AL2023 } for Graviton instance types',
+    expect(e.message).toContain('Test/Gpu: images [ECS_AL2023] for GPU instance types g6.xlarge has no GPU AMI');
+  });
+
+  test('the custom-image fixes the messages give compile against the library', () => {
+    const images = [
+      "[{ imageType: batch.EcsMachineImageType.ECS_AL2023_NVIDIA, image: ec2.MachineImage.genericLinux({ 'us-east-1': 'ami-0123456789abcdef0' }) }]",
+      '[{ imageType: batch.EcsMachineImageType.ECS_AL2023 }, { imageType: batch.EcsMachineImageType.ECS_AL2023_NVIDIA }]',
+    ];
+    const diagnostics = typeCheck(
+      Object.fromEntries(
+        images.map((code) => [
+          code,
+          "import * as batch from 'aws-cdk-lib/aws-batch';\nimport * as ec2 from 'aws-cdk-lib/aws-ec2';\n" +
+            "import { Stack } from 'aws-cdk-lib';\nimport { Ec2Capacity } from 'cdk-batch-pipelines';\n" +
+            'declare const stack: Stack;\ndeclare const vpc: ec2.IVpc;\n' +
+            `new Ec2Capacity(stack, 'Gpu', { vpc, images: ${code} });\n`,
+        ]),
+      ),
     );
+    expect(diagnostics).toEqual(Object.fromEntries(images.map((c) => [c, []])));
   });
 
   test('a custom AMI with a scratch volume warns what the launch template expects of the image', () => {
