@@ -49,6 +49,8 @@ export interface ContainerLinuxParameters {
 
   /**
    * How eagerly the container swaps, 0..100 (EC2 only; needs `maxSwap`, which Batch otherwise ignores it without).
+   * Amazon ECS does not support it on Amazon Linux 2023, the AMI `Ec2Capacity` boots by default, so there it has no
+   * effect (the library warns): https://docs.aws.amazon.com/AmazonECS/latest/developerguide/container-swap.html
    * @default 60 - Batch's default
    */
   readonly swappiness?: number;
@@ -95,7 +97,9 @@ export interface ContainerSettings {
   /**
    * Extra volumes: `batch.EcsVolume.host(...)` (EC2 only) or `batch.EcsVolume.efs(...)`. An EFS volume gets NFS
    * ingress from the job's capacities, and with `useJobRole` the job role may mount it (and write unless
-   * `readonly`). `job.mountEfs(...)` does the same with encryption and IAM authorization on by default.
+   * `readonly`). An EFS volume without `useJobRole` mounts without IAM authorization, which a file system whose
+   * policy admits only IAM-authorized clients refuses (the library warns). `job.mountEfs(...)` does the same with
+   * encryption and IAM authorization on by default.
    * @default - none besides `scratchPath` and `mountEfs` mounts
    */
   readonly volumes?: batch.EcsVolume[];
@@ -336,6 +340,7 @@ function checkVolumes(scope: IConstruct, volumes: batch.EcsVolume[], ctx: Contai
     seen.add(v.name);
     if (batch.EfsVolume.isEfsVolume(v)) {
       checkEfsVolume(scope, v, `${p}[${i}]`);
+      warnEfsWithoutIam(scope, v, `${p}[${i}]`);
     }
   });
 }
@@ -363,6 +368,37 @@ function checkEfsVolume(scope: IConstruct, v: batch.EfsVolume, prop: string): vo
       fix: 'remove rootDirectory, or set the directory on the access point',
     });
   }
+}
+
+/** The warning id of an EFS volume mounted without IAM authorization. */
+export const EFS_VOLUME_WITHOUT_IAM = 'cdk-batch-pipelines:efs-volume-without-iam';
+
+/**
+ * An EFS volume without `useJobRole` mounts as an anonymous NFS client. EFS lets an anonymous client in only while the
+ * default file system policy (full access to anonymous clients) is in effect; a file system policy replaces it
+ * (https://docs.aws.amazon.com/efs/latest/ug/iam-access-control-nfs-efs.html). aws-cdk-lib's `efs.FileSystem` sets
+ * one that grants anonymous clients no ClientMount when the `@aws-cdk/aws-efs:denyAnonymousAccess` feature flag is on
+ * (its recommended value, which `cdk init` writes to cdk.json) or after `grantRead`/`grantReadWrite`/`grantRootAccess`
+ * (aws-cdk-lib aws-efs/lib/efs-file-system.ts, `allowAnonymousAccess`): the mount then fails and the job with it.
+ *
+ * A warning, not a default: `useJobRole` is part of the user's own `batch.EcsVolume.efs(...)` (EfsVolume's fields are
+ * read-only), IAM authorization also needs transit encryption, and a file system that admits anonymous clients
+ * (`allowAnonymousAccess: true`, an imported one with such a policy) works as given.
+ */
+function warnEfsWithoutIam(scope: IConstruct, v: batch.EfsVolume, prop: string): void {
+  if (v.useJobRole === true) {
+    return;
+  }
+  Annotations.of(scope).addWarningV2(
+    EFS_VOLUME_WITHOUT_IAM,
+    `${scope.node.path}: ${prop} (EFS ${v.fileSystem.node.path}) mounts without IAM authorization (no useJobRole), ` +
+      "so EFS lets it in only if the file system's policy admits anonymous clients; an aws-cdk-lib efs.FileSystem " +
+      'with the @aws-cdk/aws-efs:denyAnonymousAccess feature flag (which cdk init sets), or one granted with ' +
+      'grantRead/grantReadWrite, does not, and the job fails to mount it. Set useJobRole: true and ' +
+      'enableTransitEncryption: true in batch.EcsVolume.efs(...) (the job role is then granted ClientMount, and ' +
+      `ClientWrite unless readonly), or use job.mountEfs(fileSystem, { containerPath: '${v.containerPath}' }); if the ` +
+      `file system admits anonymous clients, acknowledge ${EFS_VOLUME_WITHOUT_IAM}.`,
+  );
 }
 
 function wholeMib(scope: IConstruct, prop: string, size: Size, min: number): number {
@@ -408,11 +444,27 @@ export function containerSettingsProps(
   };
 }
 
+/** The warning id of `swappiness`, which Amazon Linux 2023 ignores. */
+export const SWAPPINESS_IGNORED_ON_AL2023 = 'cdk-batch-pipelines:swappiness-ignored-on-al2023';
+
 /**
- * Swap needs swap on the instance; the ECS-optimized AMIs have none, so `maxSwap` alone gives the job none.
+ * Swap settings that do nothing on the default AMI. Swap needs swap on the instance; the ECS-optimized AMIs have
+ * none, so `maxSwap` alone gives the job none. And "If you're using tasks on Amazon Linux 2023 the swappiness
+ * parameter isn't supported" (the considerations of the same page), while Amazon Linux 2023 is what `Ec2Capacity`
+ * boots unless given a custom image.
  * @see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/container-swap.html
  */
 export function warnSwap(scope: IConstruct, s: ContainerSettings, prefix = ''): void {
+  const swappiness = s.linuxParameters?.swappiness;
+  if (swappiness !== undefined) {
+    Annotations.of(scope).addWarningV2(
+      SWAPPINESS_IGNORED_ON_AL2023,
+      `${scope.node.path}: ${prefix}linuxParameters.swappiness ${swappiness} has no effect on Amazon Linux 2023 ` +
+        '(Amazon ECS does not support swappiness there), the AMI Ec2Capacity boots by default. Remove swappiness; ' +
+        `if the job's instances boot another OS (a custom image) where it applies, acknowledge ` +
+        `${SWAPPINESS_IGNORED_ON_AL2023}.`,
+    );
+  }
   const swap = s.linuxParameters?.maxSwap;
   if (swap !== undefined && swap.toMebibytes({ rounding: SizeRoundingBehavior.NONE }) > 0) {
     Annotations.of(scope).addWarningV2(

@@ -1,5 +1,5 @@
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { App, CfnElement, Duration, Size, Stack, Validations } from 'aws-cdk-lib';
+import { App, Annotations as CdkAnnotations, CfnElement, Duration, Size, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -977,6 +977,61 @@ describe('container settings (parity with aws-cdk-lib container definitions)', (
         ]),
       },
     });
+  });
+
+  test('an EFS volume without useJobRole warns that a file system admitting only IAM clients refuses the mount', () => {
+    // GIVEN a file system in an app with @aws-cdk/aws-efs:denyAnonymousAccess (cdk init sets it): its policy grants
+    // anonymous clients no ClientMount
+    const { stack, vpc, queue } = setup();
+    const data = new Construct(stack, 'Data');
+    data.node.setContext('@aws-cdk/aws-efs:denyAnonymousAccess', true);
+    const fileSystem = new efs.FileSystem(data, 'Refs', { vpc });
+    // WHEN a job mounts it through volumes without IAM authorization
+    const j = job(stack, queue, {
+      volumes: [batch.EcsVolume.efs({ name: 'refs', fileSystem, containerPath: '/refs' })],
+    });
+    // THEN the policy indeed leaves ClientMount out for anonymous clients, and a warning says so with the fix
+    const policy = Template.fromStack(stack).findResources('AWS::EFS::FileSystem');
+    expect(JSON.stringify(Object.values(policy)[0].Properties.FileSystemPolicy)).not.toContain('ClientMount');
+    expect(warnings(stack, 'efs-volume-without-iam')).toEqual([
+      "Test/Align: volumes[0] (EFS Test/Data/Refs) mounts without IAM authorization (no useJobRole), so EFS lets it in only if the file system's policy admits anonymous clients; an aws-cdk-lib efs.FileSystem with the @aws-cdk/aws-efs:denyAnonymousAccess feature flag (which cdk init sets), or one granted with grantRead/grantReadWrite, does not, and the job fails to mount it. Set useJobRole: true and enableTransitEncryption: true in batch.EcsVolume.efs(...) (the job role is then granted ClientMount, and ClientWrite unless readonly), or use job.mountEfs(fileSystem, { containerPath: '/refs' }); if the file system admits anonymous clients, acknowledge cdk-batch-pipelines:efs-volume-without-iam. [ack: cdk-batch-pipelines:efs-volume-without-iam]",
+    ]);
+    // AND it can be acknowledged by its id
+    CdkAnnotations.of(j).acknowledgeWarning('cdk-batch-pipelines:efs-volume-without-iam', 'allowAnonymousAccess');
+    expect(warnings(stack, 'efs-volume-without-iam')).toEqual([]);
+  });
+
+  test('an EFS volume with useJobRole and transit encryption (the fix) does not warn', () => {
+    const { stack, vpc, queue } = setup();
+    const fileSystem = new efs.FileSystem(stack, 'Refs', { vpc });
+    job(stack, queue, {
+      volumes: [
+        batch.EcsVolume.efs({
+          name: 'refs',
+          fileSystem,
+          containerPath: '/refs',
+          useJobRole: true,
+          enableTransitEncryption: true,
+        }),
+      ],
+    });
+    expect(warnings(stack, 'efs-volume-without-iam')).toEqual([]);
+  });
+
+  test('swappiness warns that Amazon Linux 2023 (the default AMI) ignores it, and the warning can be acknowledged', () => {
+    const { stack, queue } = setup();
+    const j = job(stack, queue, { linuxParameters: { maxSwap: Size.gibibytes(4), swappiness: 10 } });
+    expect(warnings(stack, 'swappiness-ignored-on-al2023')).toEqual([
+      "Test/Align: linuxParameters.swappiness 10 has no effect on Amazon Linux 2023 (Amazon ECS does not support swappiness there), the AMI Ec2Capacity boots by default. Remove swappiness; if the job's instances boot another OS (a custom image) where it applies, acknowledge cdk-batch-pipelines:swappiness-ignored-on-al2023. [ack: cdk-batch-pipelines:swappiness-ignored-on-al2023]",
+    ]);
+    CdkAnnotations.of(j).acknowledgeWarning('cdk-batch-pipelines:swappiness-ignored-on-al2023', 'custom AL2 AMI');
+    expect(warnings(stack, 'swappiness-ignored-on-al2023')).toEqual([]);
+  });
+
+  test('maxSwap without swappiness does not get the swappiness warning', () => {
+    const { stack, queue } = setup();
+    job(stack, queue, { linuxParameters: { maxSwap: Size.gibibytes(4) } });
+    expect(warnings(stack, 'swappiness-ignored-on-al2023')).toEqual([]);
   });
 
   test('maxSwap warns that the ECS-optimized AMIs have no swap', () => {
