@@ -187,6 +187,10 @@ export function grantWritePrefix(scope: Construct, role: iam.IRole, bucket: s3.I
  * - `x/*` would grant `x/**`, and `?` matches any one character: IAM reads both as wildcards in a resource ARN
  *   (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html#reference_policies_elements_resource_wildcards),
  *   so a prefix with either is refused rather than rewritten.
+ * - `${` starts an IAM policy variable (`${aws:username}`), which IAM substitutes in the Resource element and in
+ *   condition values alike (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html), so
+ *   both the object ARN and the `s3:prefix` condition would name something else: refused too. Usually it is a
+ *   JavaScript template (`'runs/${id}/'` in single quotes) that was meant to be filled in.
  * - `x` (no trailing slash) grants every key that starts with `x`, `x-old/…` too: a warning says so, since a prefix
  *   that is not a folder can be meant (`logs/2024-`).
  */
@@ -199,12 +203,25 @@ function checkPrefix(scope: Construct, method: string, bucket: s3.IBucket, prefi
     const fixed = prefix
       .replace(/^s3:\/\/[^/]*\/?/, '')
       .replace(/^\/+/, '')
-      .replace(/[*?].*$/, '');
+      .replace(/([*?]|\$\{).*$/, '');
     fail(scope, {
       prop: `${method}.prefix`,
       received: `'${prefix}'`,
       allowed: "a key prefix of the bucket, e.g. 'samples/' (no s3:// and no leading '/': S3 keys have none)",
       fix: `pass '${fixed}'`,
+    });
+  }
+  const variable = prefix.indexOf('${');
+  if (variable >= 0) {
+    const fixed = prefix.slice(0, variable);
+    fail(scope, {
+      prop: `${method}.prefix`,
+      received: `'${prefix}'`,
+      problem:
+        "holds '${', which IAM reads as a policy variable in the object ARN and in the s3:prefix condition (if it is " +
+        'a JavaScript value, write the prefix in backticks so it is filled in)',
+      allowed: "a key prefix without '${', '*' or '?', e.g. 'samples/'",
+      fix: `${method}(bucket, '${fixed}')`,
     });
   }
   const wildcard = prefix.search(/[*?]/);

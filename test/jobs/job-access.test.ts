@@ -88,6 +88,29 @@ describe('grant prefixes are granted as given, and a prefix that is not a folder
     expect(objectResources(stack)).toEqual([]);
   });
 
+  // IAM substitutes policy variables (`${aws:username}`) in the Resource element and in condition values:
+  // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
+  test.each([
+    ['runs/${runId}/', 'runs/', 'grantWrite'],
+    ['${aws:username}/', '', 'grantRead'],
+    ['s3://media/runs/${id}/', 'runs/', 'grantWrite'],
+  ] as const)('GIVEN %p THEN an error: IAM would read ${ as a policy variable; fix %p', (prefix, fixed, method) => {
+    const { stack, job, bucket } = transcode();
+    if (prefix.startsWith('s3://')) {
+      // The s3:// fix also stops at '${', so following it does not meet the next error.
+      expect(() => job.grantWrite(bucket, prefix)).toThrow(
+        `Test/Transcode: grantWrite.prefix '${prefix}' is not allowed; allowed: a key prefix of the bucket, e.g. 'samples/' (no s3:// and no leading '/': S3 keys have none). Fix: pass '${fixed}'`,
+      );
+    } else {
+      expect(() => job[method](bucket, prefix)).toThrow(
+        `Test/Transcode: ${method}.prefix '${prefix}' holds '\${', which IAM reads as a policy variable in the object ARN and in the s3:prefix condition (if it is a JavaScript value, write the prefix in backticks so it is filled in); allowed: a key prefix without '\${', '*' or '?', e.g. 'samples/'. Fix: ${method}(bucket, '${fixed}')`,
+      );
+    }
+    expect(objectResources(stack)).toEqual([]);
+    // THEN the fix is accepted
+    job[method](bucket, fixed);
+  });
+
   test('the fixes the messages give compile against the library', () => {
     const fixes = ["grantWrite(bucket, 'renditions/')", "grantRead(bucket, 'renditions/')"];
     const diagnostics = typeCheck(
