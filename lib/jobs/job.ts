@@ -357,7 +357,7 @@ export class Job extends Construct implements IJob, iam.IGrantable {
    * @param prefix a folder, ending with `/`, e.g. `samples/`: granted as given. A prefix without the trailing `/` also
    *   reaches keys that merely start with it (`samples-old/…`) and warns
    *   (`cdk-batch-pipelines:grant-prefix-not-folder`);
-   *   `*` and `?` are IAM wildcards and are refused. On a job that shares its role, the grant reaches every job of
+   *   `*`, `?` (IAM wildcards) and `${` (a policy variable) are refused. On a job that shares its role, the grant reaches every job of
    *   that role (and warns so).
    * @default prefix - the whole bucket
    */
@@ -372,7 +372,7 @@ export class Job extends Construct implements IJob, iam.IGrantable {
    * @param prefix a folder, ending with `/`, e.g. `results/`: granted as given. A prefix without the trailing `/` also
    *   reaches keys that merely start with it (`results-old/…`) and warns
    *   (`cdk-batch-pipelines:grant-prefix-not-folder`);
-   *   `*` and `?` are IAM wildcards and are refused. On a job that shares its role, the grant reaches every job of
+   *   `*`, `?` (IAM wildcards) and `${` (a policy variable) are refused. On a job that shares its role, the grant reaches every job of
    *   that role (and warns so).
    * @default prefix - the whole bucket
    */
