@@ -356,9 +356,8 @@ export class Job extends Construct implements IJob, iam.IGrantable {
    * decrypt with the bucket's KMS key.
    * @param prefix a folder, ending with `/`, e.g. `samples/`: granted as given. A prefix without the trailing `/` also
    *   reaches keys that merely start with it (`samples-old/…`) and warns
-   *   (`cdk-batch-pipelines:grant-prefix-not-folder`);
-   *   `*`, `?` (IAM wildcards) and `${` (a policy variable) are refused. On a job that shares its role, the grant reaches every job of
-   *   that role (and warns so).
+   *   (`cdk-batch-pipelines:grant-prefix-not-folder`); `*`, `?` (IAM wildcards) and `${` (a policy variable) are
+   *   refused. On a job that shares its role, the grant reaches every job of that role (and warns so).
    * @default prefix - the whole bucket
    */
   public grantRead(bucket: s3.IBucket, prefix = ''): iam.Grant {
@@ -371,9 +370,8 @@ export class Job extends Construct implements IJob, iam.IGrantable {
    * bucket's KMS key.
    * @param prefix a folder, ending with `/`, e.g. `results/`: granted as given. A prefix without the trailing `/` also
    *   reaches keys that merely start with it (`results-old/…`) and warns
-   *   (`cdk-batch-pipelines:grant-prefix-not-folder`);
-   *   `*`, `?` (IAM wildcards) and `${` (a policy variable) are refused. On a job that shares its role, the grant reaches every job of
-   *   that role (and warns so).
+   *   (`cdk-batch-pipelines:grant-prefix-not-folder`); `*`, `?` (IAM wildcards) and `${` (a policy variable) are
+   *   refused. On a job that shares its role, the grant reaches every job of that role (and warns so).
    * @default prefix - the whole bucket
    */
   public grantWrite(bucket: s3.IBucket, prefix = ''): iam.Grant {
