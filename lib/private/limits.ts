@@ -230,6 +230,19 @@ export const BATCH_API_RETRYABLE_ERRORS = ['Batch.AWSBatchException', 'Batch.Ser
 export const BATCH_API_ERRORS = [...BATCH_API_RETRYABLE_ERRORS, 'Batch.ClientException'];
 
 /**
+ * How a submit state retries the Batch API errors above: up to 20 times, exponentially (1 s, 2 s, 4 s, … Step
+ * Functions' default BackoffRate 2.0 from the default IntervalSeconds 1), each wait capped at 5 minutes and drawn at
+ * random below its cap (JitterStrategy FULL, AWS's advice for throttling), so a storm of throttled SubmitJob calls
+ * spreads out instead of retrying in step. A submit gives up after at most ~64 minutes of waiting (511 s for the
+ * first 9 retries, 300 s for each of the other 11), ~32 on average; a retry costs one state transition. Step
+ * Functions accepts MaxAttempts up to 99,999,999 and MaxDelaySeconds from 1 to 31,622,400 (a year).
+ * @see https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html (Retrying after an error)
+ * @see https://docs.aws.amazon.com/batch/latest/userguide/service_limits.html (SubmitJob: 50 calls a second)
+ */
+export const SUBMIT_RETRY_MAX_ATTEMPTS = 20;
+export const SUBMIT_RETRY_MAX_DELAY_SECONDS = 300;
+
+/**
  * Names a Step Functions Task state may report when `states:startExecution` is refused because an execution of that
  * name exists. Captured output shows `StepFunctions.ExecutionAlreadyExistsException` (the integration names errors
  * after the Java SDK's exception class); AWS documents no name, and the API's own code is `ExecutionAlreadyExists`, so

@@ -373,7 +373,12 @@ export class Workflow extends Construct {
       substitutions: this.substitutions,
       // Tag values: at most 256 letters, digits, spaces and + - = . _ : / @ (a construct id may hold others, which
       // would make Batch refuse every job). https://docs.aws.amazon.com/batch/latest/APIReference/API_TagResource.html
-      workflowPath: this.node.path.replace(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu, '_').slice(0, 256),
+      // Every submit state repeats it: as a substitution it is written once in the template (a few bytes a step
+      // instead of the path's length), and CloudFormation fills it in.
+      workflowPath: this.substitutions.of(
+        this.node.path.replace(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu, '_').slice(0, 256),
+        'Wf',
+      ),
     };
   }
 

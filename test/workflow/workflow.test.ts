@@ -63,12 +63,14 @@ describe('the generated state machine', () => {
     const branch = (
       processor['samples: process item'] as unknown as { Branches: Array<{ States: Record<string, unknown> }> }
     ).Branches[0].States as Record<string, { Retry: unknown[] }>;
-    // No BackoffRate: Step Functions doubles the interval by default.
+    // No IntervalSeconds or BackoffRate: Step Functions waits 1 s first and doubles it by default; MaxDelaySeconds
+    // caps each wait (1..31,622,400 s) and FULL jitter draws it at random below the cap.
+    // https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html#error-handling-retrying-after-an-error
     expect(branch.align.Retry).toEqual([
       {
         ErrorEquals: ['Batch.AWSBatchException', 'Batch.ServerException'],
-        IntervalSeconds: 5,
-        MaxAttempts: 6,
+        MaxAttempts: 20,
+        MaxDelaySeconds: 300,
         JitterStrategy: 'FULL',
       },
     ]);

@@ -5,7 +5,11 @@ import { FailureScope } from './failure-states';
 import { Fragment } from '../asl/fragment';
 import { Substitutions } from '../asl/substitutions';
 import { StepPlan } from '../plan/step-plan';
-import { BATCH_API_RETRYABLE_ERRORS } from '../../private/limits';
+import {
+  BATCH_API_RETRYABLE_ERRORS,
+  SUBMIT_RETRY_MAX_ATTEMPTS,
+  SUBMIT_RETRY_MAX_DELAY_SECONDS,
+} from '../../private/limits';
 import { CHECKPOINT_ENV, RUN_TAG, WORKFLOW_TAG } from '../../contract/job-env';
 import { AttemptRecord, STEP_STATE_KEYS } from '../../contract/run-state';
 
@@ -151,12 +155,14 @@ function submitState(plan: StepPlan, scope: FailureScope, ctx: StepContext, esca
       ResultPath: null,
     },
   });
-  // Throttling and server errors of the Batch API, backing off 2x each time (Step Functions' default rate); client
-  // errors are not retried (a deleted queue stays deleted).
+  // Throttling and server errors of the Batch API, patiently (see SUBMIT_RETRY_MAX_ATTEMPTS): a throttling storm
+  // delays samples instead of failing them. The interval and backoff rate are Step Functions' defaults (1 s, 2.0),
+  // left out of the definition: every byte here is paid once a step. Client errors are not retried (a deleted queue
+  // stays deleted).
   state.addRetry({
     errors: BATCH_API_RETRYABLE_ERRORS,
-    interval: Duration.seconds(5),
-    maxAttempts: 6,
+    maxAttempts: SUBMIT_RETRY_MAX_ATTEMPTS,
+    maxDelay: Duration.seconds(SUBMIT_RETRY_MAX_DELAY_SECONDS),
     jitterStrategy: sfn.JitterType.FULL,
   });
   scope.handle(state, escalates);

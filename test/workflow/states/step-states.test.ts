@@ -179,6 +179,34 @@ describe('a step, run locally', () => {
     expect(run.calls.filter((c) => c.state === 'qc').map((c) => c.state)).toEqual(['qc', 'qc']);
   });
 
+  // A retrier retries an error at most MaxAttempts times, then the Catch takes it (Step Functions error handling:
+  // https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html#error-handling-retrying-after-an-error).
+  test.each([
+    [20, undefined],
+    [21, 'qc.SubmitFailed'],
+  ])(
+    'a throttling storm: %i throttled submits in a row -> %s (20 retries, each wait capped at 300 s)',
+    async (throttled, error) => {
+      const p = genomicsPipeline({ maxFailedItems: 0 });
+      const run = await runLocally(p.stack, { samples: threeSamples.samples.slice(0, 1) }, (call, attempt) => {
+        if (call.state === 'qc' && attempt <= throttled) {
+          throw apiError(BATCH_API_ERRORS.throttled);
+        }
+      });
+      expect(run.calls.filter((c) => c.state === 'qc')).toHaveLength(Math.min(throttled + 1, 21));
+      if (error === undefined) {
+        expect(run.error).toBeUndefined();
+      } else {
+        const summary = JSON.parse((run.error!.cause as Error).message);
+        expect(summary.firstFailures[0]).toMatchObject({
+          error,
+          kind: 'SubmitFailed',
+          reason: expect.stringMatching(/^Batch did not accept the job \(Batch.AWSBatchException\): Too Many Requests/),
+        });
+      }
+    },
+  );
+
   test('checkpoints: the job gets CHECKPOINT_URI per item and its role reads and writes only under the prefix', async () => {
     const { stack, vpc } = stackWithVpc();
     const c = capacities(stack, vpc);
