@@ -4,6 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { CapacityPlatform, ICapacity, PurchaseOption } from '../compute/capacity';
 import { describeProblem } from '../core/validation-error';
+import { fairSharePolicy, FairShareOptions } from './fair-share';
 import { ImportedJobQueue, ImportedJobQueueOptions } from './imported-job-queue';
 import { IJobQueue, JobQueueBase } from './job-queue-base';
 import { fail } from '../private/errors';
@@ -11,42 +12,15 @@ import { checkSameEnvironment } from '../private/arns';
 import { checkBatchName, claimPhysicalName } from '../private/names';
 import {
   MAX_COMPUTE_ENVIRONMENTS_PER_QUEUE,
-  MAX_COMPUTE_RESERVATION,
   MAX_QUEUE_PRIORITY,
-  MAX_SHARE_DECAY_SECONDS,
-  MAX_SHARE_IDENTIFIER_LENGTH,
   MAX_STATE_TIME_LIMIT_SECONDS,
-  MAX_WEIGHT_FACTOR,
   MIN_QUEUE_PRIORITY,
   MIN_STATE_TIME_LIMIT_SECONDS,
-  MIN_WEIGHT_FACTOR,
 } from '../private/limits';
 import type { KnownKeys } from '../private/known-props';
 import { checkKnownProps } from '../private/known-props';
 
-/** One share of a fair-share queue. */
-export interface FairShare {
-  /** The share identifier jobs are submitted with (up to 255 characters; may end in `*` to match a prefix). */
-  readonly shareIdentifier: string;
-  /** Relative weight: a lower weight gets more of the queue (0.0001..999.9999). */
-  readonly weightFactor: number;
-}
-
-/** Fair-share scheduling of a queue. */
-export interface FairShareOptions {
-  /** The shares and their weights. */
-  readonly shares: FairShare[];
-  /**
-   * Percentage (0..99) of the maximum vCPUs kept free for share identifiers that have no running jobs yet.
-   * @default 0
-   */
-  readonly computeReservation?: number;
-  /**
-   * Over how long past usage counts against a share (0..7 days).
-   * @default Duration.seconds(0) - only current usage counts
-   */
-  readonly shareDecay?: Duration;
-}
+export type { FairShare, FairShareOptions } from './fair-share';
 
 /** Props of `JobQueue`. */
 export interface JobQueueProps {
@@ -86,6 +60,17 @@ export interface JobQueueProps {
 
   /**
    * Fair-share scheduling. Jobs submitted to a fair-share queue must carry a share identifier.
+   *
+   * Decide it when the queue is created: Batch cannot add a fair-share policy to a deployed first-in-first-out queue,
+   * nor remove one, and CloudFormation updates the queue in place rather than replacing it, so adding or removing
+   * `fairShare` on a deployed queue fails the deploy (it rolls back; the queue and its jobs are untouched). To switch,
+   * add a second `JobQueue` with a new id, submit to it, and remove the old one once it is empty: deleting a queue
+   * ends the jobs still in it. Synth says so in an info message (`cdk-batch-pipelines:fair-share-at-creation`).
+   *
+   * At most 500 share identifiers can be active in the queue at once; a workflow step that reads its share
+   * identifier from item data (`shareIdentifier: '$.item.lab'`) is warned about at synth
+   * (`cdk-batch-pipelines:share-identifiers-from-data`).
+   * @see https://docs.aws.amazon.com/batch/latest/APIReference/API_CreateJobQueue.html
    * @default - first in, first out
    */
   readonly fairShare?: FairShareOptions;
@@ -245,7 +230,7 @@ export class JobQueue extends JobQueueBase {
       claimPhysicalName(this, 'job queue', 'jobQueueName', props.jobQueueName);
     }
     this._platform = props.platform;
-    this.schedulingPolicy = props.fairShare ? this.createFairShare(props.fairShare) : undefined;
+    this.schedulingPolicy = props.fairShare ? fairSharePolicy(this, props.fairShare) : undefined;
 
     this.jobQueue = new batch.JobQueue(this, 'Resource', {
       priority: this.priority,
@@ -396,68 +381,5 @@ export class JobQueue extends JobQueueBase {
       });
     }
     return d;
-  }
-
-  private createFairShare(options: FairShareOptions): batch.FairshareSchedulingPolicy {
-    if (options.shares.length === 0) {
-      fail(this, {
-        prop: 'fairShare.shares',
-        received: '[]',
-        allowed: 'at least one share',
-        fix: 'list the share identifiers jobs will be submitted with, or remove fairShare',
-      });
-    }
-    for (const s of options.shares) {
-      const id = s.shareIdentifier;
-      if (id.length === 0 || id.length > MAX_SHARE_IDENTIFIER_LENGTH || id.slice(0, -1).includes('*')) {
-        fail(this, {
-          prop: 'fairShare.shares.shareIdentifier',
-          received: `'${id}'`,
-          allowed: `1..${MAX_SHARE_IDENTIFIER_LENGTH} characters, '*' only at the end`,
-          fix: 'shorten the identifier or move the wildcard to the end',
-        });
-      }
-      if (s.weightFactor < MIN_WEIGHT_FACTOR || s.weightFactor > MAX_WEIGHT_FACTOR) {
-        fail(this, {
-          prop: `fairShare.shares['${id}'].weightFactor`,
-          received: `${s.weightFactor}`,
-          allowed: `${MIN_WEIGHT_FACTOR}..${MAX_WEIGHT_FACTOR} (lower gets more)`,
-          fix: 'use e.g. 1 for a normal share, 0.5 for a share that gets twice as much',
-        });
-      }
-    }
-    const ids = options.shares.map((s) => s.shareIdentifier);
-    const dup = ids.find((id, i) => ids.indexOf(id) !== i);
-    if (dup !== undefined) {
-      fail(this, {
-        prop: 'fairShare.shares',
-        received: `'${dup}' twice`,
-        allowed: 'each share identifier once',
-        fix: 'remove the duplicate share',
-      });
-    }
-    const reservation = options.computeReservation ?? 0;
-    if (!Number.isInteger(reservation) || reservation < 0 || reservation > MAX_COMPUTE_RESERVATION) {
-      fail(this, {
-        prop: 'fairShare.computeReservation',
-        received: `${reservation}`,
-        allowed: `a whole percentage from 0 to ${MAX_COMPUTE_RESERVATION}`,
-        fix: 'use e.g. 10 to keep 10% of vCPUs for shares that have no jobs running yet',
-      });
-    }
-    const decay = options.shareDecay?.toSeconds() ?? 0;
-    if (decay < 0 || decay > MAX_SHARE_DECAY_SECONDS) {
-      fail(this, {
-        prop: 'fairShare.shareDecay',
-        received: `${decay} seconds`,
-        allowed: `0..${MAX_SHARE_DECAY_SECONDS} seconds (up to 7 days)`,
-        fix: 'give e.g. Duration.hours(1)',
-      });
-    }
-    return new batch.FairshareSchedulingPolicy(this, 'FairShare', {
-      shares: options.shares.map((s) => ({ shareIdentifier: s.shareIdentifier, weightFactor: s.weightFactor })),
-      computeReservation: reservation,
-      shareDecay: options.shareDecay ?? Duration.seconds(0),
-    });
   }
 }

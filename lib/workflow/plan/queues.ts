@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { checkPath } from './paths';
 import { WorkflowStep } from '../step';
 import { PurchaseOption } from '../../compute/capacity';
+import { warnShareIdentifiersFromData } from '../../queues/fair-share';
 import { IJobQueue } from '../../queues/job-queue-base';
 import { fail } from '../../private/errors';
 import {
@@ -122,6 +123,7 @@ export function checkShareIdentifier(scope: Construct, step: WorkflowStep, queue
   }
   if (share !== undefined && share.startsWith('$')) {
     checkPath(scope, prop, share);
+    warnShareIdentifiersFromData(scope, prop, share, queues);
   } else if (
     share !== undefined &&
     (share.length === 0 || share.length > MAX_SHARE_IDENTIFIER_LENGTH || !/^[A-Za-z0-9_]+$/.test(share))
