@@ -1,18 +1,25 @@
-import { ArnFormat, Aws, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { JOB_METRICS_NAMESPACE, JobMetric } from '../queues/job-metrics';
 import { createDashboard } from './dashboard';
-import { createNotifier } from './notifier';
+import { eventsLogGroup, eventsTargetArn } from './events-log-group';
+import {
+  createNotifier,
+  createNotifierAlarms,
+  createNotifierDeadLetters,
+  notifiedJobFailures,
+  notifierTarget,
+} from './notifier';
 import { PROBE_INTERVAL, QueueProbe } from './queue-probe';
 import { IJobQueue } from '../queues/job-queue-base';
 import { fail } from '../private/errors';
@@ -90,6 +97,8 @@ export class PipelineMonitoring extends Construct {
   public readonly jobEventsLogGroup: logs.LogGroup;
   /** Turns events into readable messages and publishes them (Express workflow: no Lambda to maintain). */
   public readonly notifier: sfn.StateMachine;
+  /** Events EventBridge could not start the notifier for in a day of retries; the NotifierUndelivered alarm watches it. */
+  public readonly notifierDeadLetters: sqs.Queue;
   /** The dashboard. */
   public readonly dashboard: cloudwatch.Dashboard;
   /** Looks at the queues every 5 minutes: jobs waiting in RUNNABLE, and whether one blocks the queue. */
@@ -182,6 +191,7 @@ export class PipelineMonitoring extends Construct {
     this.jobEventsLogGroup = this.createJobEventsLog(retention);
     this.probe = new QueueProbe(this, 'QueueProbe', { queues: this.queues, logRetention: retention });
     this.notifier = createNotifier(this, this.topic, retention, props.workflow, props.notifyRunSucceeded ?? true);
+    this.notifierDeadLetters = createNotifierDeadLetters(this);
     this.routeFailures(props.workflow);
     this.createMetricFilters();
     this.createAlarms(stuckAfter, percent, props.workflow);
@@ -189,44 +199,14 @@ export class PipelineMonitoring extends Construct {
   }
 
   private createJobEventsLog(retention: logs.RetentionDays): logs.LogGroup {
-    const group = new logs.LogGroup(this, 'JobEvents', {
-      // EventBridge writes only to log groups named /aws/events/...
-      logGroupName: `/aws/events/${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}`,
-      retention,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    // The events-targets L2 installs this policy with a Lambda-backed custom resource; the L1 policy needs none.
-    new logs.CfnResourcePolicy(this, 'JobEventsDelivery', {
-      policyName: Names.uniqueResourceName(this, { maxLength: 200, separator: '-' }),
-      policyDocument: Stack.of(this).toJsonString({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { Service: ['events.amazonaws.com', 'delivery.logs.amazonaws.com'] },
-            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-            Resource: `${group.logGroupArn}`,
-          },
-        ],
-      }),
-    });
+    // Its resource policy is the log group's own, not one of the account's 10 (see eventsLogGroup).
+    const group = eventsLogGroup(this, 'JobEvents', this, retention);
     new events.Rule(this, 'JobStateChanges', {
       description: 'Every Batch job state change of the pipeline queues, for metrics and investigation',
       eventPattern: this.jobPattern(),
       // The log group's own ARN ends in ':*'; an EventBridge target names the group without it, as aws-cdk-lib's
       // CloudWatchLogGroup target does. https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html
-      targets: [
-        {
-          bind: () => ({
-            arn: Stack.of(this).formatArn({
-              service: 'logs',
-              resource: 'log-group',
-              resourceName: group.logGroupName,
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          }),
-        },
-      ],
+      targets: [{ bind: () => ({ arn: eventsTargetArn(group) }) }],
     });
     return group;
   }
@@ -246,8 +226,8 @@ export class PipelineMonitoring extends Construct {
     new events.Rule(this, 'JobFailed', {
       description:
         'Notifies when a job of the pipeline fails for good (its retries used up), unless a workflow run reports it',
-      eventPattern: this.jobPattern(['FAILED']),
-      targets: [new targets.SfnStateMachine(this.notifier, { retryAttempts: 3 })],
+      eventPattern: notifiedJobFailures(this.jobPattern(['FAILED'])),
+      targets: [notifierTarget(this.notifier, this.notifierDeadLetters)],
     });
     if (workflow) {
       new events.Rule(this, 'WorkflowRunEnded', {
@@ -260,7 +240,7 @@ export class PipelineMonitoring extends Construct {
             status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'],
           },
         },
-        targets: [new targets.SfnStateMachine(this.notifier, { retryAttempts: 3 })],
+        targets: [notifierTarget(this.notifier, this.notifierDeadLetters)],
       });
     }
   }
@@ -359,6 +339,9 @@ export class PipelineMonitoring extends Construct {
           treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         }),
     );
+    for (const [name, alarm] of createNotifierAlarms(this, this.notifier, this.notifierDeadLetters)) {
+      add(name, alarm);
+    }
     if (workflow) {
       const five = { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM };
       const alarms: Array<[string, cloudwatch.Metric, string]> = [
