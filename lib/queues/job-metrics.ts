@@ -28,4 +28,10 @@ export enum JobMetric {
    * `MISCONFIGURATION:` status reason), else 0. A gauge, like `WAITING`.
    */
   BLOCKED = 'QueueBlocked',
+  /**
+   * "Batch Job Queue Blocked" events: Batch found a RUNNABLE job (an array child too) blocking the queue, with the
+   * reason (`CAPACITY:`, `MISCONFIGURATION:`). Counted per queue, like `FAILED`.
+   * @see https://docs.aws.amazon.com/batch/latest/userguide/batch-job-queue-blocked-events.html
+   */
+  BLOCKED_EVENTS = 'QueueBlockedEvents',
 }
