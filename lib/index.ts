@@ -129,6 +129,7 @@ export type { PollOptions } from './client/aws-calls';
 export type { RunCostOptions } from './client/cost';
 export type { RunCost } from './client/run-cost';
 export type { DiagnoseOptions, StuckJob } from './client/diagnose';
+export type { QueueQuotas, QuotaFinding } from './client/account-quotas';
 export type { StartedExecution, StartExecutionOptions } from './client/executions/start';
 export type {
   ExecutionProgress,

@@ -1,6 +1,7 @@
 import { parseArgs, ParseArgsConfig } from 'util';
 import { BatchClient } from '@aws-sdk/client-batch';
 import { S3Client } from '@aws-sdk/client-s3';
+import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { describeAwsError } from './aws-errors';
 import { CliError } from './errors';
@@ -41,6 +42,7 @@ export const defaultClientFactory: ClientFactory = (flags) => {
     batch: new BatchClient(config),
     sfn: new SFNClient(config),
     s3: new S3Client({ ...config, forcePathStyle: flags.endpoint !== undefined || endpointFromEnvironment() }),
+    serviceQuotas: new ServiceQuotasClient(config),
   });
 };
 

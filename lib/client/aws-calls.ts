@@ -1,6 +1,7 @@
 import type { BatchClient } from '@aws-sdk/client-batch';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 
 /**
  * The AWS plumbing every room of the client shares, written once: the SDK (loaded on first use), retry with backoff,
@@ -18,6 +19,11 @@ export function loadSdk() {
     sfn: require('@aws-sdk/client-sfn') as typeof import('@aws-sdk/client-sfn'),
     s3: require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3'),
   };
+}
+
+/** The Service Quotas SDK, loaded apart: only `accountQuotas` (under `diagnose`) reads quotas. */
+export function loadQuotasSdk() {
+  return require('@aws-sdk/client-service-quotas') as typeof import('@aws-sdk/client-service-quotas');
 }
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -96,8 +102,23 @@ export class AwsCalls {
     public readonly now: () => number,
     submitPerSecond: number,
     private readonly maxThrottleRetries: number,
+    private quotasClient?: ServiceQuotasClient,
   ) {
     this.minInterval = 1000 / submitPerSecond;
+  }
+
+  /** The Service Quotas SDK module (loaded on first use). */
+  public get quotasSdk(): ReturnType<typeof loadQuotasSdk> {
+    return loadQuotasSdk();
+  }
+
+  /**
+   * The Service Quotas client: the one given, else one made on first use in the Batch client's Region (quotas are per
+   * Region), with one SDK attempt as the other default clients.
+   */
+  public get quotas(): ServiceQuotasClient {
+    this.quotasClient ??= new this.quotasSdk.ServiceQuotasClient({ maxAttempts: 1, region: this.batch.config.region });
+    return this.quotasClient;
   }
 
   /** Runs `fn`, backing off exponentially (with jitter) while AWS throttles or fails on its side. */

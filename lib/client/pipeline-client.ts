@@ -1,6 +1,8 @@
 import type { BatchClient } from '@aws-sdk/client-batch';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
+import { accountQuotas, QueueQuotas } from './account-quotas';
 import { AwsCalls, DEFAULT_MAX_THROTTLE_RETRIES, loadSdk } from './aws-calls';
 import { runCost, RunCostOptions } from './cost';
 import { diagnose, DiagnoseOptions, StuckJob } from './diagnose';
@@ -41,6 +43,11 @@ export interface PipelineClientOptions {
    * @default - a new S3Client from the standard configuration chain
    */
   readonly s3?: S3Client;
+  /**
+   * The Service Quotas client (the account's EC2 vCPU quotas, read by `accountQuotas`).
+   * @default - a new ServiceQuotasClient in the Batch client's Region, made on first use
+   */
+  readonly serviceQuotas?: ServiceQuotasClient;
   /**
    * SubmitJob calls per second.
    * @default 50 - Batch's account limit
@@ -88,6 +95,7 @@ export class PipelineClient {
       options.now ?? Date.now,
       options.submitPerSecond ?? SUBMIT_JOB_CALLS_PER_SECOND,
       options.maxThrottleRetries ?? DEFAULT_MAX_THROTTLE_RETRIES,
+      options.serviceQuotas,
     );
   }
 
@@ -157,6 +165,15 @@ export class PipelineClient {
   /** Jobs RUNNABLE on a queue for longer than `olderThanMinutes`, each with Batch's reason translated into a fix. */
   public diagnose(jobQueue: string, options: DiagnoseOptions = {}): Promise<StuckJob[]> {
     return diagnose(this.aws, jobQueue, options);
+  }
+
+  /**
+   * The account's EC2 vCPU quotas (Service Quotas) that the queue's compute environments draw on, each against the
+   * vCPUs the environments may ask for (their maxvCpus): which quota binds and how to raise it. A quota that cannot
+   * be read (no `servicequotas:GetServiceQuota` permission) is a note, not an error.
+   */
+  public accountQuotas(jobQueue: string): Promise<QueueQuotas> {
+    return accountQuotas(this.aws, jobQueue);
   }
 
   // --- Workflow executions -----------------------------------------------------------------------------------------
