@@ -2,9 +2,19 @@ import { Size } from 'aws-cdk-lib';
 import { parseFlags } from './common';
 import { CliError } from './errors';
 import { CommandIO } from './io';
+import { quotaGroupOf } from '../client/ec2-quotas';
+import { InstanceCatalog } from '../compute/instance-catalog';
 import { PipelineErrors } from '../core/validation-error';
+import { count as plural } from '../private/plural';
 import { estimateCost, formatCostTable } from '../cost/cost-model';
-import { CostAssumptions, CostInputNames, FixedCosts, LIBRARY_INPUT_NAMES, Workload } from '../cost/cost-types';
+import {
+  CostAssumptions,
+  CostEstimate,
+  CostInputNames,
+  FixedCosts,
+  LIBRARY_INPUT_NAMES,
+  Workload,
+} from '../cost/cost-types';
 
 export const ESTIMATE_HELP = `Usage: batch-pipelines estimate [options]
 
@@ -40,6 +50,9 @@ Beyond compute (each priced in its own block when given; us-east-1 list prices):
 Output:
   --json                   machine-readable estimate
   -h, --help               this help
+
+A new AWS account's EC2 vCPU quotas are small (5 vCPUs of Standard instances On-Demand and 5 on Spot, 0 of GPU
+and other groups): when the concurrency planned needs more, the estimate says which quotas to raise.
 
 Exit codes: 0 estimate printed; 2 invalid input (the message says which and what is allowed).
 
@@ -213,16 +226,68 @@ export function estimateCommand(args: string[], io: CommandIO): number {
     }
     throw e;
   }
+  const quotas = newAccountQuotas(estimate);
   if (values.json) {
     io.out(
       JSON.stringify(
-        { ...estimate, placement: estimate.placement && { ...estimate.placement, alternatives: undefined } },
+        {
+          ...estimate,
+          placement: estimate.placement && { ...estimate.placement, alternatives: undefined },
+          accountQuotas: quotas,
+        },
         null,
         2,
       ),
     );
   } else {
     io.out(formatCostTable(estimate));
+    if (quotas?.warning) {
+      io.out(quotas.warning);
+    }
   }
   return 0;
+}
+
+/** What the planned concurrency needs of the account's EC2 vCPU quotas, against a new account's. */
+export interface NewAccountQuotas {
+  /** The instance type the estimate places jobs on. */
+  readonly instanceType: string;
+  /** vCPUs of the instances the planned concurrency runs at once. */
+  readonly vcpus: number;
+  /** The On-Demand and Spot quotas the instance type draws on, with a new account's vCPUs of each. */
+  readonly quotas: Array<{ code: string; name: string; purchase: string; newAccountDefault: number }>;
+  /** Set when the vCPUs exceed a new account's quotas: which to raise and how to check. */
+  readonly warning?: string;
+}
+
+/**
+ * The EC2 vCPU quotas the estimate's concurrency needs, against a new account's defaults (AWS's quota tables:
+ * https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-on-demand-instances.html#ec2-on-demand-instances-limits,
+ * https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-spot-limits.html). EC2 raises quotas as an account is
+ * used, so an older account may have more: the warning says how to check. Undefined without an EC2 placement.
+ */
+export function newAccountQuotas(estimate: CostEstimate): NewAccountQuotas | undefined {
+  const placement = estimate.placement;
+  const instance = placement && InstanceCatalog.tryLookup(placement.instanceType);
+  const group = placement && quotaGroupOf(placement.instanceType);
+  if (!placement || !instance || !group) {
+    return undefined;
+  }
+  const instances = Math.ceil(estimate.throughput.concurrency / placement.jobsPerInstance);
+  const vcpus = instances * instance.vcpus;
+  const quotas = [
+    { ...group.onDemand, purchase: 'On-Demand' },
+    ...(group.spot ? [{ ...group.spot, purchase: 'Spot' }] : []),
+  ].map((q) => ({ code: q.code, name: q.name, purchase: q.purchase, newAccountDefault: q.newAccountDefault }));
+  const short = quotas.filter((q) => q.newAccountDefault < vcpus);
+  const warning =
+    short.length === 0
+      ? undefined
+      : `Account quotas: ${plural(estimate.throughput.concurrency, 'job')} at once on ${placement.instanceType} take ` +
+        `${vcpus} vCPUs (${instances} × ${instance.vcpus}). A new AWS account starts with ` +
+        short.map((q) => `${q.newAccountDefault} vCPUs of ${q.name} (${q.code})`).join(' and ') +
+        `: jobs beyond them wait in RUNNABLE with a reason that does not name the quota. Check yours with ` +
+        '`batch-pipelines diagnose --queue <queue>` (or `aws service-quotas get-service-quota --service-code ec2 ' +
+        `--quota-code ${short[0].code}\`) and request ${vcpus} before the first run.`;
+  return { instanceType: placement.instanceType, vcpus, quotas, warning };
 }

@@ -342,9 +342,77 @@ describe('batch-pipelines estimate', () => {
     expect(r.stdout).toContain(
       'On Fargate: 4 vCPU / 30 GiB (asked 3 vCPU / 30 GiB, rounded up to a valid Fargate size)',
     );
-    expect(r.stdout.trimEnd().split('\n').pop()).toBe(
+    // The line that closes the table (the account-quota note may follow it).
+    expect(r.stdout.trimEnd().split('\n')).toContain(
       'Covers compute only; not included: NAT gateways or VPC endpoints, KMS keys, CloudWatch alarms and logs, Step ' +
         'Functions state transitions, S3 storage and requests, data transfer.',
     );
+  });
+});
+
+// A new account's EC2 vCPU quotas: 5 of Standard On-Demand (L-1216C47A) and 5 of Standard Spot (L-34B43A08), 0 of
+// G and VT (L-DB2E81BA, L-3819A6DF): the "Default" columns of
+// https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-on-demand-instances.html#ec2-on-demand-instances-limits and
+// https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-spot-limits.html.
+describe('estimate and a new account’s vCPU quotas', () => {
+  const base = ['estimate', '--items-per-week', '500', '--hours', '4', '--vcpus', '4', '--memory-gib', '30'];
+
+  test('50 jobs at once on r5.xlarge (200 vCPUs) exceed the 5 Standard vCPUs a new account starts with', async () => {
+    const r = await runMain(base);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n').pop()).toBe(
+      'Account quotas: 50 jobs at once on r5.xlarge take 200 vCPUs (50 × 4). A new AWS account starts with 5 vCPUs ' +
+        'of Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances (L-1216C47A) and 5 vCPUs of All ' +
+        'Standard (A, C, D, H, I, M, R, T, Z) Spot Instance Requests (L-34B43A08): jobs beyond them wait in ' +
+        'RUNNABLE with a reason that does not name the quota. Check yours with `batch-pipelines diagnose --queue ' +
+        '<queue>` (or `aws service-quotas get-service-quota --service-code ec2 --quota-code L-1216C47A`) and ' +
+        'request 200 before the first run.',
+    );
+  });
+
+  test('a GPU job names the G and VT quotas, whose new-account default is 0', async () => {
+    const r = await runMain([
+      ...base.slice(0, 7),
+      '--memory-gib',
+      '8',
+      '--gpus',
+      '1',
+      '--concurrency',
+      '1',
+      '--instance-types',
+      'g5.xlarge',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /Account quotas: 1 job at once on g5\.xlarge take 4 vCPUs \(1 × 4\)\. A new AWS account starts with 0 vCPUs of Running On-Demand G and VT instances \(L-DB2E81BA\) and 0 vCPUs of All G and VT Spot Instance Requests \(L-3819A6DF\)/,
+    );
+  });
+
+  test('one small job fits a new account: no warning; --json lists the quotas either way', async () => {
+    const small = ['estimate', '--items-per-day', '10', '--hours', '0.1', '--vcpus', '1', '--memory-gib', '2'];
+    const r = await runMain([...small, '--concurrency', '1', '--instance-types', 'm5.large']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain('Account quotas');
+    const json = JSON.parse(
+      (await runMain([...small, '--concurrency', '1', '--instance-types', 'm5.large', '--json'])).stdout,
+    );
+    expect(json.accountQuotas).toEqual({
+      instanceType: 'm5.large',
+      vcpus: 2,
+      quotas: [
+        {
+          code: 'L-1216C47A',
+          name: 'Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances',
+          purchase: 'On-Demand',
+          newAccountDefault: 5,
+        },
+        {
+          code: 'L-34B43A08',
+          name: 'All Standard (A, C, D, H, I, M, R, T, Z) Spot Instance Requests',
+          purchase: 'Spot',
+          newAccountDefault: 5,
+        },
+      ],
+    });
   });
 });
