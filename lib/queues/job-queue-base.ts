@@ -86,13 +86,23 @@ export abstract class JobQueueBase extends Construct implements IJobQueue {
   /**
    * Grants `grantee` what `batch-pipelines watch`, `diagnose` and `cancel` call for the jobs of any queue: ListJobs,
    * DescribeJobs, DescribeJobQueues and DescribeComputeEnvironments (which have no resource-level permissions), and
-   * CancelJob and TerminateJob on jobs (whose ids exist only at run time). Submitting is `grantSubmit`.
+   * CancelJob and TerminateJob on jobs (whose ids exist only at run time), and the Service Quotas reads `diagnose`
+   * sets the account's EC2 vCPU quotas against the queue with (GetServiceQuota, GetAWSDefaultServiceQuota; read-only).
+   * Submitting is `grantSubmit`.
    * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsbatch.html
+   * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_servicequotas.html
    */
   public grantOperate(grantee: iam.IGrantable): iam.Grant {
     const read = iam.Grant.addToPrincipal({
       grantee,
-      actions: ['batch:ListJobs', 'batch:DescribeJobs', 'batch:DescribeJobQueues', 'batch:DescribeComputeEnvironments'],
+      actions: [
+        'batch:ListJobs',
+        'batch:DescribeJobs',
+        'batch:DescribeJobQueues',
+        'batch:DescribeComputeEnvironments',
+        'servicequotas:GetServiceQuota',
+        'servicequotas:GetAWSDefaultServiceQuota',
+      ],
       resourceArns: ['*'],
     });
     const jobs = Stack.of(this).formatArn({ service: 'batch', resource: 'job', resourceName: '*' });
@@ -101,7 +111,12 @@ export abstract class JobQueueBase extends Construct implements IJobQueue {
       actions: ['batch:CancelJob', 'batch:TerminateJob'],
       resourceArns: [jobs],
     });
-    acknowledgeOnGrantee(this, grantee, '*', 'Batch List and Describe actions have no resource-level permissions.');
+    acknowledgeOnGrantee(
+      this,
+      grantee,
+      '*',
+      'Batch List and Describe actions have no resource-level permissions; the EC2 quotas read are named at run time.',
+    );
     acknowledgeOnGrantee(
       this,
       grantee,

@@ -212,6 +212,9 @@ describe('JobQueue options', () => {
         'batch:DescribeJobs',
         'batch:ListJobs',
         'batch:TerminateJob',
+        // diagnose reads the account's EC2 vCPU quotas.
+        'servicequotas:GetAWSDefaultServiceQuota',
+        'servicequotas:GetServiceQuota',
       ].sort(),
     );
   });
