@@ -253,6 +253,24 @@ describe('batch-pipelines against moto', () => {
     }
   }, 120_000);
 
+  test("diagnose names the account's vCPU quota that binds the queue, with how to raise it", async () => {
+    // Service Quotas answers EC2's quotas as for a new account (the launcher, from AWS's EC2 quota tables): 5 vCPUs
+    // of Standard Spot against the fixture's Spot compute environment of maxvCpus 64.
+    const r = await cli(['diagnose', '--queue', 'standard']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines).toContain('EC2 vCPU quotas in us-east-1:');
+    expect(lines).toContain(
+      'L-34B43A08 All Standard (A, C, D, H, I, M, R, T, Z) Spot Instance Requests: 5 vCPUs for 64 maxvCpus ' +
+        '(spot-capacity): BINDS',
+    );
+    expect(r.stdout).toContain(
+      '`aws service-quotas request-service-quota-increase --service-code ec2 --quota-code L-34B43A08 ' +
+        '--desired-value 64 --region us-east-1`',
+    );
+    summary.push(`quotas: ${lines.find((l) => l.startsWith('L-34B43A08'))}`);
+  }, 120_000);
+
   test('exit 1 for an AWS error, shown with its fix; exit 2 for invalid arguments, before any call', async () => {
     const missing = await cli(['diagnose', '--queue', 'no-such-queue']);
     expect(missing.code).toBe(1);

@@ -27,6 +27,7 @@ from moto.cloudformation.parsing import OutputMap
 from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
 from moto.ec2.models.flow_logs import FlowLogsBackend
 from moto.server import main
+from moto.servicequotas.models import ServiceQuotasBackend
 from moto.core.config import default_user_config
 from moto.stepfunctions.models import StateMachine
 from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor.distributed_item_processor_worker import (  # noqa: E501
@@ -493,6 +494,39 @@ def _describe_child_execution(self):
 
 StepFunctionResponse.list_executions = _list_executions_of_map_run
 StepFunctionResponse.describe_execution = _describe_child_execution
+
+
+# Service Quotas answers only `vpc` in moto (moto/servicequotas/models.py: GetServiceQuota of any other service raises
+# NoSuchResourceException). AWS answers EC2's vCPU quotas too; a new account's values are the "Default" columns of
+# https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-on-demand-instances.html#ec2-on-demand-instances-limits and
+# https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-spot-limits.html. This answers those, as a new account.
+_EC2_NEW_ACCOUNT_QUOTAS = {
+    "L-1216C47A": ("Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances", 5.0),
+    "L-34B43A08": ("All Standard (A, C, D, H, I, M, R, T, Z) Spot Instance Requests", 5.0),
+    "L-DB2E81BA": ("Running On-Demand G and VT instances", 0.0),
+    "L-3819A6DF": ("All G and VT Spot Instance Requests", 0.0),
+}
+_get_service_quota = ServiceQuotasBackend.get_service_quota
+
+
+def _get_ec2_service_quota(self, service_code, quota_code):
+    if service_code == "ec2" and quota_code in _EC2_NEW_ACCOUNT_QUOTAS:
+        name, value = _EC2_NEW_ACCOUNT_QUOTAS[quota_code]
+        return {
+            "Adjustable": True,
+            "GlobalQuota": False,
+            "QuotaArn": f"arn:aws:servicequotas:{self.region_name}:{self.account_id}:ec2/{quota_code}",
+            "QuotaCode": quota_code,
+            "QuotaName": name,
+            "ServiceCode": "ec2",
+            "ServiceName": "Amazon Elastic Compute Cloud (Amazon EC2)",
+            "Unit": "None",
+            "Value": value,
+        }
+    return _get_service_quota(self, service_code, quota_code)
+
+
+ServiceQuotasBackend.get_service_quota = _get_ec2_service_quota
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
