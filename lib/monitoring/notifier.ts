@@ -1,12 +1,16 @@
 import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { acknowledgeWildcards } from '../private/nag';
+import { acknowledgeFinding, acknowledgeWildcards } from '../private/nag';
 import { vendedLogGroupName } from '../private/names';
-import { WORKFLOW_TAG } from '../contract/job-env';
+import { WORKFLOW_JOB_PARAMETER } from '../contract/job-env';
 import { fanOutPaths } from '../contract/run-state';
 import { Workflow } from '../workflow/workflow';
 
@@ -40,6 +44,10 @@ export function createNotifier(
           'Subject.$': '$.subject',
           'Message.$': '$.message',
         },
+        // A throttled publish or KMS call is retried within the notifier's minute; what still fails ends the
+        // execution FAILED, which the notifier's alarm counts. States.TaskFailed matches every task error but a
+        // timeout. https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
+        Retry: [{ ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2 }],
         End: true,
       },
     });
@@ -50,7 +58,7 @@ export function createNotifier(
       'message.$':
         "States.Format('Batch job {} ({}) FAILED on queue {} after {} attempt(s).\n\nReason: {}\nExit code: {}\n" +
         "Log stream: {}\nJob: {}', $.detail.jobName, $.detail.jobId, $.detail.jobQueue, " +
-        'States.ArrayLength($.detail.attempts), $.detail.statusReason, $.detail.container.exitCode, ' +
+        '$.attempts, $.reason, $.detail.container.exitCode, ' +
         `$.detail.container.logStreamName, States.Format(${jobLink}, $.detail.jobId))`,
     },
   });
@@ -60,8 +68,8 @@ export function createNotifier(
       'message.$':
         "States.Format('Batch job {} ({}) FAILED on queue {} after {} attempt(s); its container did not exit by " +
         "itself (e.g. the Spot instance was reclaimed).\n\nReason: {}\nLog stream: {}\nJob: {}', " +
-        '$.detail.jobName, $.detail.jobId, $.detail.jobQueue, States.ArrayLength($.detail.attempts), ' +
-        `$.detail.statusReason, $.detail.container.logStreamName, States.Format(${jobLink}, $.detail.jobId))`,
+        '$.detail.jobName, $.detail.jobId, $.detail.jobQueue, $.attempts, ' +
+        `$.reason, $.detail.container.logStreamName, States.Format(${jobLink}, $.detail.jobId))`,
     },
   });
   const jobWithoutLogs = new sfn.Pass(scope, 'Job failed before it ran', {
@@ -70,7 +78,7 @@ export function createNotifier(
       'message.$':
         "States.Format('Batch job {} ({}) FAILED on queue {} after {} attempt(s), before a container ran.\n\n" +
         "Reason: {}\nJob: {}', $.detail.jobName, $.detail.jobId, $.detail.jobQueue, " +
-        `States.ArrayLength($.detail.attempts), $.detail.statusReason, States.Format(${jobLink}, $.detail.jobId))`,
+        `$.attempts, $.reason, States.Format(${jobLink}, $.detail.jobId))`,
     },
   });
   const executionLink = `'https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/{}'`;
@@ -95,13 +103,11 @@ export function createNotifier(
   const noDetails = new sfn.Pass(scope, 'No error or cause', {
     parameters: { 'detail.$': '$.detail', errorText: '(none)', causeText: '(none)' },
   });
-  const batch = sfn.Condition.stringEquals('$.source', 'aws.batch');
-  // The jobs a workflow submits carry its tag: the workflow recovers their Spot and out-of-memory failures itself and
-  // reports what it could not in its run's message, so a person gets one message per run instead of one per failed
-  // attempt. (The event's detail is the job's JobDetail, tags included; without them a job is reported as any
-  // other.) An array job's children fail with their parent, which reports once.
-  // https://docs.aws.amazon.com/batch/latest/userguide/batch_job_events.html
-  // https://docs.aws.amazon.com/batch/latest/userguide/array_jobs.html
+  const C = sfn.Condition;
+  const batch = C.stringEquals('$.source', 'aws.batch');
+  // Jobs a workflow submitted (WORKFLOW_JOB_PARAMETER) and array children never start the notifier: the rule's
+  // pattern leaves them out (notifiedJobFailures). An array job's children fail with their parent, which reports
+  // once. https://docs.aws.amazon.com/batch/latest/userguide/array_jobs.html
   const arrayParent = new sfn.Pass(scope, 'Array job failed', {
     parameters: {
       subject: JOB_FAILED_SUBJECT,
@@ -112,48 +118,34 @@ export function createNotifier(
         `States.Format(${jobLink}, $.detail.jobId))`,
     },
   });
-  const definition = new sfn.Choice(scope, 'What happened?')
+  const failure = new sfn.Choice(scope, 'Which job failure?')
+    .when(C.isPresent('$.detail.arrayProperties.statusSummary'), arrayParent.next(publish('Publish array job failure')))
     .when(
-      sfn.Condition.and(batch, sfn.Condition.isPresent('$.detail.arrayProperties.index')),
-      new sfn.Succeed(scope, 'An array child: its parent job reports'),
-    )
-    .when(
-      sfn.Condition.and(batch, sfn.Condition.isPresent(`$.detail.tags.${WORKFLOW_TAG}`)),
-      new sfn.Succeed(scope, 'A workflow job: its run reports'),
-    )
-    .when(
-      sfn.Condition.and(batch, sfn.Condition.isPresent('$.detail.arrayProperties.statusSummary')),
-      arrayParent.next(publish('Publish array job failure')),
-    )
-    .when(
-      sfn.Condition.and(
-        sfn.Condition.stringEquals('$.source', 'aws.batch'),
-        sfn.Condition.isPresent('$.detail.container.logStreamName'),
-        sfn.Condition.isPresent('$.detail.container.exitCode'),
-      ),
+      C.and(C.isPresent('$.detail.container.logStreamName'), C.isPresent('$.detail.container.exitCode')),
       jobWithLogs.next(publish('Publish job failure')),
     )
     .when(
-      sfn.Condition.and(
-        sfn.Condition.stringEquals('$.source', 'aws.batch'),
-        sfn.Condition.isPresent('$.detail.container.logStreamName'),
-      ),
+      C.isPresent('$.detail.container.logStreamName'),
       jobWithoutExit.next(publish('Publish job failure (no exit code)')),
     )
+    .otherwise(jobWithoutLogs.next(publish('Publish job failure (no logs)')));
+  const definition = new sfn.Choice(scope, 'What happened?')
+    .when(C.and(batch, C.isPresent('$.detail.arrayProperties.index')), new sfn.Succeed(scope, 'An array child'))
     .when(
-      sfn.Condition.stringEquals('$.source', 'aws.batch'),
-      jobWithoutLogs.next(publish('Publish job failure (no logs)')),
+      C.and(batch, C.isPresent(`$.detail.parameters.${WORKFLOW_JOB_PARAMETER}`)),
+      new sfn.Succeed(scope, 'A workflow job'),
     )
+    .when(batch, readJob(scope, failure))
     .when(
-      sfn.Condition.stringEquals('$.detail.status', 'SUCCEEDED'),
+      C.stringEquals('$.detail.status', 'SUCCEEDED'),
       runSucceeded(scope, workflow, executionLink, publish('Publish run outcome'), notifyRunSucceeded),
     )
     .when(
-      sfn.Condition.and(
-        sfn.Condition.isPresent('$.detail.error'),
-        sfn.Condition.isString('$.detail.error'),
-        sfn.Condition.isPresent('$.detail.cause'),
-        sfn.Condition.isString('$.detail.cause'),
+      C.and(
+        C.isPresent('$.detail.error'),
+        C.isString('$.detail.error'),
+        C.isPresent('$.detail.cause'),
+        C.isString('$.detail.cause'),
       ),
       executionDetails.next(execution),
     )
@@ -185,6 +177,47 @@ export function createNotifier(
         : 'X-Ray trace writes and CloudWatch Logs delivery actions have no resource-level permissions.',
   );
   return machine;
+}
+
+/**
+ * Reads the two fields of a job's event that JobDetail does not promise (`statusReason`, `attempts`: "Required: No")
+ * into `$.reason` and `$.attempts`, with a stand-in when absent: States.Format and States.ArrayLength fail the
+ * execution with States.Runtime on a missing path, which no Retry or Catch handles. The fields the messages read
+ * otherwise are required (jobName, jobId, jobQueue) or checked before use (container, arrayProperties).
+ * https://docs.aws.amazon.com/batch/latest/APIReference/API_JobDetail.html
+ * https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html (States.Runtime)
+ */
+function readJob(scope: Construct, next: sfn.IChainable): sfn.State {
+  const C = sfn.Condition;
+  const given = (path: string) => C.and(C.isPresent(path), C.not(C.isNull(path)));
+  const attempts = new sfn.Choice(scope, 'Attempts listed?')
+    .when(
+      given('$.detail.attempts'),
+      new sfn.Pass(scope, 'Count attempts', {
+        parameters: {
+          'detail.$': '$.detail',
+          'reason.$': '$.reason',
+          'attempts.$': 'States.ArrayLength($.detail.attempts)',
+        },
+      }).next(next),
+    )
+    .otherwise(
+      new sfn.Pass(scope, 'No attempts listed', {
+        parameters: { 'detail.$': '$.detail', 'reason.$': '$.reason', attempts: 0 },
+      }).next(next),
+    );
+  return new sfn.Choice(scope, 'Status reason given?')
+    .when(
+      C.and(C.isPresent('$.detail.statusReason'), C.isString('$.detail.statusReason')),
+      new sfn.Pass(scope, 'Read status reason', {
+        parameters: { 'detail.$': '$.detail', 'reason.$': '$.detail.statusReason' },
+      }).next(attempts),
+    )
+    .otherwise(
+      new sfn.Pass(scope, 'No status reason', {
+        parameters: { 'detail.$': '$.detail', reason: '(none given)' },
+      }).next(attempts),
+    );
 }
 
 /**
@@ -273,4 +306,99 @@ function runSucceeded(
   parse.next(next);
   notIncluded.next(next);
   return read;
+}
+
+/**
+ * The failed-job events worth a message, as a rule pattern over `pattern` (the queues' FAILED events): without the
+ * workflow's job parameter (the workflow reports its jobs in the run's message) and without an array index (a
+ * child's parent reports). Both are fields the documented event carries: its detail is the job's JobDetail, with the
+ * `parameters` SubmitJob passed and `arrayProperties.index` for a child; user tags it does not carry. `exists: false`
+ * also matches when `parameters` or `arrayProperties` is absent altogether.
+ * https://docs.aws.amazon.com/batch/latest/userguide/batch_job_events.html
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html (exists matching)
+ */
+export function notifiedJobFailures(pattern: events.EventPattern): events.EventPattern {
+  return {
+    ...pattern,
+    detail: {
+      ...pattern.detail,
+      parameters: { [WORKFLOW_JOB_PARAMETER]: [{ exists: false }] },
+      arrayProperties: { index: [{ exists: false }] },
+    },
+  };
+}
+
+/**
+ * Where events the notifier could not be started for go: kept 14 days (SQS's longest), for the alarm to say so and
+ * a person to read them.
+ */
+export function createNotifierDeadLetters(scope: Construct): sqs.Queue {
+  const queue = new sqs.Queue(scope, 'NotifierDeadLetters', {
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+  });
+  acknowledgeFinding(queue, 'AwsSolutions-SQS3', 'This queue is itself the dead-letter queue of the notifier rules.');
+  return queue;
+}
+
+/**
+ * The notifier as a rule target: EventBridge retries a start that failed (throttling, a permission or a deploy in
+ * progress) for up to a day, then leaves the event in the dead-letter queue.
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-retry-policy.html
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html
+ */
+export function notifierTarget(machine: sfn.IStateMachine, deadLetters: sqs.IQueue): events.IRuleTarget {
+  return new targets.SfnStateMachine(machine, {
+    retryAttempts: 185,
+    maxEventAge: Duration.hours(24),
+    deadLetterQueue: deadLetters,
+  });
+}
+
+/**
+ * The alarms that make a lost message visible. An Express execution EventBridge started ends out of its sight: a
+ * publish that failed after its retries, a KMS denial or a runtime error counts only in the state machine's
+ * ExecutionsFailed (or ExecutionsTimedOut); an event EventBridge could not deliver lands in the dead-letter queue.
+ * Both alarms notify the topic as the CloudWatch service, which the topic's key and policy admit on their own.
+ * https://docs.aws.amazon.com/step-functions/latest/dg/procedures-cw-metrics.html
+ */
+export function createNotifierAlarms(
+  scope: Construct,
+  machine: sfn.StateMachine,
+  deadLetters: sqs.Queue,
+): Array<[string, cloudwatch.Alarm]> {
+  const five = { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM };
+  const failed = new cloudwatch.MathExpression({
+    expression: 'FILL(failed, 0) + FILL(timedOut, 0)',
+    usingMetrics: { failed: machine.metricFailed(five), timedOut: machine.metricTimedOut(five) },
+    period: Duration.minutes(5),
+    label: 'Notifier executions failed or timed out',
+  }).createAlarm(scope, 'NotifierFailed', {
+    alarmDescription:
+      'The notifier could not send a message (a publish refused after retries, a KMS denial, an event it could not ' +
+      'read): a failed job or a run ended without its message. Read the notifier state machine executions for the ' +
+      'event and the error.',
+    threshold: 1,
+    evaluationPeriods: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+  const undelivered = new cloudwatch.Alarm(scope, 'NotifierUndelivered', {
+    alarmDescription:
+      'EventBridge could not start the notifier for a day of retries: the events are in the notifier dead-letter ' +
+      'queue (receive them for the job or run and the error attribute); no message was sent for them.',
+    metric: deadLetters.metricApproximateNumberOfMessagesVisible({
+      period: Duration.minutes(5),
+      statistic: cloudwatch.Stats.MAXIMUM,
+    }),
+    threshold: 1,
+    evaluationPeriods: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+  return [
+    ['NotifierFailed', failed],
+    ['NotifierUndelivered', undelivered],
+  ];
 }

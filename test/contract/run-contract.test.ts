@@ -3,11 +3,19 @@ import { join } from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { failedFromRecords, findOutcomes } from '../../lib/client/run-outcomes';
-import { CHECKPOINT_ENV, ITEM_ENV, resultsEnvName, RUN_TAG, WORKFLOW_TAG } from '../../lib/contract/job-env';
+import {
+  CHECKPOINT_ENV,
+  ITEM_ENV,
+  resultsEnvName,
+  RUN_TAG,
+  WORKFLOW_JOB_PARAMETER,
+  WORKFLOW_TAG,
+} from '../../lib/contract/job-env';
 import {
   ATTEMPT_FIELDS,
   fanOutStateKeys,
   ITEM_ERROR_KEY,
+  ITEM_CHECK_KEY,
   ITEM_INPUT_KEYS,
   OUTCOME_FIELDS,
   STEP_STATE_KEYS,
@@ -21,6 +29,9 @@ import { stackWithVpc } from '../support/stacks';
 import { aslOf } from '../support/asl';
 import { applicationError } from '../support/batch-failures';
 import { genomicsPipeline, jobFailure, runLocally, threeSamples } from '../support/pipeline';
+import { matchesPattern } from '../monitoring/event-pattern';
+import { monitored } from '../monitoring/monitored';
+import { awsExampleJobFailed, withParameters } from '../monitoring/sample-events';
 
 /**
  * The run contract (lib/contract/) names what the state machine writes and the client, CLI and monitoring read. These
@@ -72,6 +83,8 @@ describe('the run contract', () => {
     const contract = new Set<string>([
       ...Object.values(STEP_STATE_KEYS),
       ITEM_ERROR_KEY,
+      // Each item's duplicate-id check (duplicate-ids.ts).
+      ITEM_CHECK_KEY,
       // This pipeline's fan-out keeps its outcomes in the state: it writes no result-writer output.
       ...Object.entries(fanOutStateKeys('samples'))
         .filter(([k]) => k !== 'results' && k !== 'error')
@@ -124,6 +137,34 @@ describe('the run contract', () => {
     }
   });
 
+  test("every job the workflow submits carries the workflow's job parameter, and the failed-job rule leaves exactly those out", () => {
+    // Batch's job state change event carries the job's parameters (its detail is the JobDetail) and no user tags:
+    // https://docs.aws.amazon.com/batch/latest/userguide/batch_job_events.html
+    const m = monitored();
+    const machine = allStates(aslOf(m.template)).filter(([, s]) =>
+      String(s.Resource ?? '').includes(':batch:submitJob'),
+    );
+    const rules = Object.values(m.template.findResources('AWS::Events::Rule')).map(
+      (r) => r.Properties.EventPattern as { detail?: { status?: string[] } & Record<string, unknown> } | undefined,
+    );
+    const failedJobs = rules.find((r) => r?.detail?.status?.[0] === 'FAILED')!;
+    // The queue ARNs are tokens at synth: the example event's queue stands in for them.
+    const pattern = {
+      ...failedJobs,
+      detail: { ...failedJobs.detail, jobQueue: [awsExampleJobFailed.detail.jobQueue] },
+    } as Record<string, unknown>;
+    expect(machine.length).toBe(4);
+    for (const [name, s] of machine) {
+      const parameters = (s.Parameters as State).Parameters as Record<string, string>;
+      expect([name, typeof parameters[WORKFLOW_JOB_PARAMETER]]).toEqual([name, 'string']);
+      // The event of this job, as Batch sends it: its parameters are what the submit state passed (paths resolved).
+      const literal = Object.entries(parameters).filter(([k]) => !k.endsWith('.$'));
+      const event = withParameters(awsExampleJobFailed, { ...Object.fromEntries(literal), sampleId: 'NA12878' });
+      expect([name, matchesPattern(pattern, event)]).toEqual([name, false]);
+    }
+    expect(matchesPattern(pattern, awsExampleJobFailed)).toBe(true);
+  });
+
   test('what the state machine writes for a failed item is what the client reads: its index, id and error', async () => {
     const run = await runLocally(genomicsPipeline({ maxFailedItems: 1 }).stack, threeSamples, (call) => {
       if (call.state === 'align' && call.input.Parameters?.sampleId === 's2') {
@@ -172,6 +213,8 @@ describe('the run contract with outcomes in S3', () => {
     const contract = new Set<string>([
       ...Object.values(STEP_STATE_KEYS),
       ITEM_ERROR_KEY,
+      // Each item's duplicate-id check (duplicate-ids.ts).
+      ITEM_CHECK_KEY,
       // Outcomes in S3: the state keeps no outcome records, and no item count runs before the map.
       ...Object.entries(fanOutStateKeys('lanes'))
         .filter(([k]) => k !== 'outcomes')

@@ -171,3 +171,63 @@ export const arrayParentFailed = (() => {
     detail: { ...detail, arrayProperties: { size: 10, statusSummary: { SUCCEEDED: 7, FAILED: 3 } } },
   };
 })();
+
+/**
+ * AWS's "Example Job State Change Event", as https://docs.aws.amazon.com/batch/latest/userguide/batch_job_events.html
+ * prints it (a RUNNABLE event). Note what it does not carry: user tags (`tags` holds only `resourceArn`), a
+ * `statusReason`, a container exit code or log stream.
+ */
+export const awsExampleJobEvent = {
+  version: '0',
+  id: 'c8f9c4b5-76e5-d76a-f980-7011e206042b',
+  'detail-type': 'Batch Job State Change',
+  source: 'aws.batch',
+  account: '123456789012',
+  time: '2022-01-11T23:36:40Z',
+  region: 'us-east-1',
+  resources: ['arn:aws:batch:us-east-1:123456789012:job/4c7599ae-0a82-49aa-ba5a-4727fcce14a8'],
+  detail: {
+    jobArn: 'arn:aws:batch:us-east-1:123456789012:job/4c7599ae-0a82-49aa-ba5a-4727fcce14a8',
+    jobName: 'event-test',
+    jobId: '4c7599ae-0a82-49aa-ba5a-4727fcce14a8',
+    jobQueue: 'arn:aws:batch:us-east-1:123456789012:job-queue/PexjEHappyPathCanary2JobQueue',
+    status: 'RUNNABLE',
+    attempts: [] as unknown[],
+    createdAt: 1641944200058,
+    retryStrategy: { attempts: 2, evaluateOnExit: [] as unknown[] },
+    dependsOn: [] as unknown[],
+    jobDefinition: 'arn:aws:batch:us-east-1:123456789012:job-definition/first-run-job-definition:1',
+    parameters: {} as Record<string, string>,
+    container: {
+      image: '137112412989.dkr.ecr.us-east-1.amazonaws.com/amazonlinux:latest',
+      command: ['sleep', '600'],
+      volumes: [] as unknown[],
+      environment: [] as unknown[],
+      mountPoints: [] as unknown[],
+      ulimits: [] as unknown[],
+      networkInterfaces: [] as unknown[],
+      resourceRequirements: [
+        { value: '2', type: 'VCPU' },
+        { value: '256', type: 'MEMORY' },
+      ],
+      secrets: [] as unknown[],
+    },
+    tags: { resourceArn: 'arn:aws:batch:us-east-1:123456789012:job/4c7599ae-0a82-49aa-ba5a-4727fcce14a8' },
+    propagateTags: false,
+    platformCapabilities: [] as unknown[],
+  },
+};
+
+/** AWS's example event with only its status changed to FAILED (what the failed-job rule selects). */
+export const awsExampleJobFailed = {
+  ...awsExampleJobEvent,
+  detail: { ...awsExampleJobEvent.detail, status: 'FAILED' },
+};
+
+/**
+ * `event` as it is for a job SubmitJob passed `parameters` to: the detail is the JobDetail, whose `parameters` holds
+ * them (https://docs.aws.amazon.com/batch/latest/APIReference/API_JobDetail.html).
+ */
+export function withParameters<E extends { detail: object }>(event: E, parameters: Record<string, string>): E {
+  return { ...event, detail: { ...event.detail, parameters } };
+}

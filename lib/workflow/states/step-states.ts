@@ -10,7 +10,7 @@ import {
   SUBMIT_RETRY_MAX_ATTEMPTS,
   SUBMIT_RETRY_MAX_DELAY_SECONDS,
 } from '../../private/limits';
-import { CHECKPOINT_ENV, RUN_TAG, WORKFLOW_TAG } from '../../contract/job-env';
+import { CHECKPOINT_ENV, RUN_TAG, WORKFLOW_JOB_PARAMETER, WORKFLOW_TAG } from '../../contract/job-env';
 import { AttemptRecord, STEP_STATE_KEYS } from '../../contract/run-state';
 
 /** What the step builder needs from the workflow beyond the step's plan. */
@@ -148,7 +148,9 @@ function submitState(plan: StepPlan, scope: FailureScope, ctx: StepContext, esca
         ...(step._options.arraySizePath !== undefined
           ? { ArrayProperties: { 'Size.$': step._options.arraySizePath } }
           : {}),
-        ...(Object.keys(parameters).length ? { Parameters: parameters } : {}),
+        // The workflow's mark, which Batch's job state change events carry (tags they do not): monitoring leaves the
+        // job to the run's message (WORKFLOW_JOB_PARAMETER).
+        Parameters: { ...parameters, [WORKFLOW_JOB_PARAMETER]: ctx.workflowPath },
         ...(Object.keys(overrides).length ? { ContainerOverrides: overrides } : {}),
         // No RetryStrategy here: one given at submit time replaces the job definition's retry rules.
       },
