@@ -280,24 +280,43 @@ export class PipelineMonitoring extends Construct {
       const started = queue.metricJobs(JobMetric.STARTING, { period: stuckAfter });
       // Maximum: something ran at some point of the window, so the waiting jobs were taking their turn.
       const running = queue.metricJobs(JobMetric.RUNNING, { period: stuckAfter, statistic: cloudwatch.Stats.MAXIMUM });
+      // Batch Job Queue Blocked events (array children too) within the window.
+      const blockedEvents = queue.metricJobs(JobMetric.BLOCKED_EVENTS, { period: stuckAfter });
       add(
         `${label}Stuck`,
         new cloudwatch.MathExpression({
           expression:
-            'IF((FILL(waiting, 0) > 0 AND FILL(running, 0) == 0 AND FILL(started, 0) == 0) OR FILL(blocked, 0) > 0, 1, 0)',
-          usingMetrics: { waiting, running, started, blocked },
+            'IF((FILL(waiting, 0) > 0 AND FILL(running, 0) == 0 AND FILL(started, 0) == 0) OR FILL(blocked, 0) > 0 ' +
+            'OR FILL(blockedEvents, 0) > 0, 1, 0)',
+          usingMetrics: { waiting, running, started, blocked, blockedEvents },
           period: stuckAfter,
           label: `${label}: jobs waiting with none running or starting, or the queue blocked`,
         }).createAlarm(this, `Stuck${i}`, {
           alarmDescription:
             `Jobs waited in RUNNABLE on ${queue.node.path} for ${stuckAfter.toHumanString()} while none ran or started, or ` +
-            'Batch reported a job blocking the queue all that time: no capacity can place them (instance types, ' +
-            'maxvCpus, Spot shortage or a vCPU quota). The alarm stays on while it lasts. See the README, "When ' +
-            'something goes wrong".',
+            'Batch reported a job blocking the queue (a Batch Job Queue Blocked event, or the queue probe saw it all ' +
+            'that time): no capacity can place them (instance types, maxvCpus, Spot shortage or a vCPU quota). The ' +
+            'alarm stays on while it lasts. See the README, "When something goes wrong".',
           threshold: 1,
           evaluationPeriods: 1,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          // Missing gauges read as a quiet queue here; the ProbeSilent alarm below says when they stop arriving.
           treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+      const looks = PROBE_INTERVAL.toMinutes() * 3;
+      add(
+        `${label}ProbeSilent`,
+        this.probe.metricLooks(queue, Duration.minutes(looks)).createAlarm(this, `ProbeSilent${i}`, {
+          alarmDescription:
+            `The queue probe published nothing for ${queue.node.path} for ${looks} minutes: its stuck-queue alarm cannot ` +
+            'see the queue. Read the probe state machine executions and its schedule rule (FailedInvocations).',
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+          // No data is the failure this alarm is for.
+          // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-and-missing-data
+          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
         }),
       );
       const hour = Duration.hours(1);
@@ -327,17 +346,15 @@ export class PipelineMonitoring extends Construct {
     // A probe that cannot look leaves the stuck-queue alarms blind: say so.
     add(
       'QueueProbeFailed',
-      this.probe.stateMachine
-        .metricFailed({ period: Duration.minutes(15), statistic: cloudwatch.Stats.SUM })
-        .createAlarm(this, 'QueueProbeFailed', {
-          alarmDescription:
-            'The queue probe could not list the queues or publish what it saw for 15 minutes: the stuck-queue alarms are blind. ' +
-            'Read the probe state machine executions for the error.',
-          threshold: 3,
-          evaluationPeriods: 1,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        }),
+      this.probe.metricFailedLooks(Duration.minutes(15)).createAlarm(this, 'QueueProbeFailed', {
+        alarmDescription:
+          'The queue probe failed, timed out or was not started 3 times in 15 minutes: the stuck-queue alarms are ' +
+          'blind. Read the probe state machine executions and its schedule rule (FailedInvocations) for the error.',
+        threshold: 3,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
     );
     for (const [name, alarm] of createNotifierAlarms(this, this.notifier, this.notifierDeadLetters)) {
       add(name, alarm);

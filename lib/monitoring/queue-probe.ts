@@ -1,4 +1,5 @@
 import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -11,6 +12,7 @@ import { acknowledgeWildcards } from '../private/nag';
 import { vendedLogGroupName } from '../private/names';
 import { BLOCKED_REASON_PATTERNS } from '../private/limits';
 import { checkKnownProps, KnownKeys } from '../private/known-props';
+import { eventsLogGroup, eventsTargetArn } from './events-log-group';
 
 /** Props of `QueueProbe`. */
 export interface QueueProbeProps {
@@ -26,126 +28,52 @@ const QUEUE_PROBE_PROPS_KEYS: KnownKeys<QueueProbeProps> = { queues: true, logRe
 /** How often the probe looks. */
 export const PROBE_INTERVAL = Duration.minutes(5);
 
+/** Array jobs whose children are listed at once, per queue and look. */
+const ARRAY_LISTING_CONCURRENCY = 5;
+
 /**
  * Looks at each queue every 5 minutes and publishes what it sees as gauges: how many jobs wait in RUNNABLE
  * (`JobMetric.WAITING`), how many run (`JobMetric.RUNNING`), and whether Batch reports a waiting job as blocking the
  * queue (`JobMetric.BLOCKED`). It reads the first 100 of each (ListJobs does not say in which order), so counts stop
- * at 100 and a blocked job at the head of a longer queue may be missed. Array jobs are seen through their children
- * only when Batch lists them on the queue (a parent waits in PENDING). Job
- * state-change events say when jobs enter RUNNABLE, not that they are still there: a queue stuck for longer than an
- * alarm's window sends no more events, and an alarm on them returns to OK while nothing runs. A gauge stays up as
- * long as the jobs wait.
+ * at 100 and a blocked job at the head of a longer queue may be missed. Job state-change events say when jobs enter
+ * RUNNABLE, not that they are still there: a queue stuck for longer than an alarm's window sends no more events, and
+ * an alarm on them returns to OK while nothing runs. A gauge stays up as long as the jobs wait.
  *
- * An Express state machine calls ListJobs (first page, 100 jobs) and PutMetricData; it needs no Lambda. Its failures
- * are its own (no Catch): a probe that cannot look fails its execution, which `PipelineMonitoring` alarms on, so a
- * blind stuck-queue alarm does not pass for a quiet one.
+ * Array jobs: ListJobs takes a queue or an array job's id ("You must specify only one of … a job queue ID … an array
+ * job ID to return a list of the children for that job"), and an array's parent is PENDING while its children wait
+ * ("An array parent job is updated to PENDING when any child job is updated to RUNNABLE"). AWS does not say that a
+ * queue's listing holds the children, so the probe lists the children of each array job among the queue's first 100
+ * PENDING jobs by `arrayJobId` (RUNNABLE and RUNNING, first 100 of each), and leaves out of the queue's own listings
+ * any job that is an array child (it has `arrayProperties.index`): each child is counted once whichever way Batch lists
+ * it.
+ *
+ * Batch also sends a "Batch Job Queue Blocked" event whenever it finds a RUNNABLE job blocking a queue, array children
+ * included; the probe counts those per queue (`JobMetric.BLOCKED_EVENTS`) from a log group of their own. The event is
+ * sent when Batch finds the job, not while it stays: the gauge says it lasts.
+ *
+ * An Express state machine calls ListJobs and PutMetricData; it needs no Lambda. Its failures are its own (no Catch):
+ * a probe that cannot look fails or times out its execution, and one that EventBridge cannot start fails the
+ * schedule's invocation; `metricFailedLooks()` counts all of them and `metricLooks()` shows when a queue's gauges stop
+ * arriving, so a blind stuck-queue alarm does not pass for a quiet one.
  * @see https://docs.aws.amazon.com/batch/latest/APIReference/API_ListJobs.html
+ * @see https://docs.aws.amazon.com/batch/latest/userguide/array_jobs.html
  * @see https://docs.aws.amazon.com/batch/latest/userguide/job_stuck_in_runnable.html
+ * @see https://docs.aws.amazon.com/batch/latest/userguide/batch-job-queue-blocked-events.html
  */
 export class QueueProbe extends Construct {
   /** The Express state machine that looks at the queues (its failed and timed-out executions are alarmed on). */
   public readonly stateMachine: sfn.StateMachine;
+  /** The rule that starts the state machine every 5 minutes. */
+  public readonly schedule: events.Rule;
+  /** "Batch Job Queue Blocked" events of the queues, as EventBridge delivered them. */
+  public readonly blockedEventsLogGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: QueueProbeProps) {
     super(scope, id);
     checkKnownProps(this, 'QueueProbeProps', props, QUEUE_PROBE_PROPS_KEYS);
-    const C = sfn.Condition;
-    // The first page (100) of the queue's jobs in a status, kept at `resultPath`.jobs; retried, never caught.
-    const listJobs = (id: string, status: string, resultPath: string) => {
-      const task = new sfn.CustomState(this, id, {
-        stateJson: {
-          Type: 'Task',
-          Resource: `arn:${Aws.PARTITION}:states:::aws-sdk:batch:listJobs`,
-          Parameters: { 'JobQueue.$': '$.queue', JobStatus: status, MaxResults: 100 },
-          ResultSelector: { 'jobs.$': '$.JobSummaryList' },
-          ResultPath: resultPath,
-        },
-      });
-      task.addRetry({ errors: [sfn.Errors.ALL], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
-      return task;
-    };
-    const list = listJobs('List waiting jobs', 'RUNNABLE', '$.listed');
-    const mark = new sfn.Map(this, 'Blocked?', { itemsPath: '$.listed.jobs', resultPath: '$.marks' });
-    mark.itemProcessor(
-      new sfn.Choice(this, 'Blocking the queue?')
-        .when(
-          C.and(
-            C.isPresent('$.StatusReason'),
-            C.isString('$.StatusReason'),
-            C.or(...BLOCKED_REASON_PATTERNS.map((p) => C.stringMatches('$.StatusReason', p))),
-          ),
-          new sfn.Pass(this, 'Blocking', { result: sfn.Result.fromString('blocked') }),
-        )
-        .otherwise(new sfn.Pass(this, 'Waiting', { result: sfn.Result.fromString('waiting') })),
-    );
-    const counted = (blocked: number) =>
-      new sfn.Pass(this, blocked ? 'Count (blocked)' : 'Count', {
-        parameters: {
-          'queue.$': '$.queue',
-          'waiting.$': 'States.ArrayLength($.listed.jobs)',
-          'running.$': 'States.ArrayLength($.running.jobs)',
-          blocked,
-        },
-      });
-    // Jobs running now: waiting jobs behind running ones are taking their turn, not stuck.
-    const running = listJobs('List running jobs', 'RUNNING', '$.running');
-    const publish = new sfn.CustomState(this, 'Publish', {
-      stateJson: {
-        Type: 'Task',
-        Resource: `arn:${Aws.PARTITION}:states:::aws-sdk:cloudwatch:putMetricData`,
-        Parameters: {
-          Namespace: JOB_METRICS_NAMESPACE,
-          MetricData: [
-            {
-              MetricName: JobMetric.WAITING,
-              Dimensions: [{ Name: 'JobQueue', 'Value.$': '$.queue' }],
-              'Value.$': '$.waiting',
-              Unit: 'Count',
-            },
-            {
-              MetricName: JobMetric.BLOCKED,
-              Dimensions: [{ Name: 'JobQueue', 'Value.$': '$.queue' }],
-              'Value.$': '$.blocked',
-              Unit: 'Count',
-            },
-            {
-              MetricName: JobMetric.RUNNING,
-              Dimensions: [{ Name: 'JobQueue', 'Value.$': '$.queue' }],
-              'Value.$': '$.running',
-              Unit: 'Count',
-            },
-          ],
-        },
-        End: true,
-      },
-    });
-    publish.addRetry({ errors: [sfn.Errors.ALL], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
-    const anyBlocked = new sfn.Pass(this, 'Any blocked?', {
-      parameters: {
-        'queue.$': '$.queue',
-        'listed.$': '$.listed',
-        'blocked.$': "States.ArrayContains($.marks, 'blocked')",
-      },
-    });
-    list
-      .next(mark)
-      .next(anyBlocked)
-      .next(running)
-      .next(
-        new sfn.Choice(this, 'Blocked')
-          .when(C.booleanEquals('$.blocked', true), counted(1).next(publish))
-          .otherwise(counted(0).next(publish)),
-      );
-    const eachQueue = new sfn.Map(this, 'Each queue', {
-      itemsPath: '$.queues',
-      itemSelector: { 'queue.$': '$$.Map.Item.Value' },
-      resultPath: sfn.JsonPath.DISCARD,
-    });
-    eachQueue.itemProcessor(list);
-
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.EXPRESS,
-      definitionBody: sfn.DefinitionBody.fromChainable(eachQueue),
+      definitionBody: sfn.DefinitionBody.fromChainable(this.definition()),
       timeout: Duration.minutes(2),
       tracingEnabled: true,
       logs: {
@@ -175,7 +103,7 @@ export class QueueProbe extends Construct {
       () =>
         'batch:ListJobs, cloudwatch:PutMetricData (limited to its namespace by condition), X-Ray and log delivery have no resource-level permissions.',
     );
-    new events.Rule(this, 'Schedule', {
+    this.schedule = new events.Rule(this, 'Schedule', {
       description: 'Looks at the pipeline queues every 5 minutes: jobs waiting in RUNNABLE, and whether one blocks',
       schedule: events.Schedule.rate(PROBE_INTERVAL),
       targets: [
@@ -185,5 +113,224 @@ export class QueueProbe extends Construct {
         }),
       ],
     });
+    this.blockedEventsLogGroup = this.countBlockedEvents(props);
+  }
+
+  /**
+   * Looks of the probe that failed within each period: executions that failed, timed out or were aborted, and
+   * schedule invocations EventBridge gave up on (the rule's `FailedInvocations`, after its retries). Express
+   * executions cannot be stopped, so none should be aborted; they are counted all the same.
+   * @see https://docs.aws.amazon.com/step-functions/latest/dg/procedure-cw-metrics.html
+   * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html
+   */
+  public metricFailedLooks(period: Duration): cloudwatch.MathExpression {
+    const sum = { period, statistic: cloudwatch.Stats.SUM };
+    return new cloudwatch.MathExpression({
+      expression: 'FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0) + FILL(notStarted, 0)',
+      usingMetrics: {
+        failed: this.stateMachine.metricFailed(sum),
+        timedOut: this.stateMachine.metricTimedOut(sum),
+        aborted: this.stateMachine.metricAborted(sum),
+        notStarted: new cloudwatch.Metric({
+          namespace: 'AWS/Events',
+          metricName: 'FailedInvocations',
+          dimensionsMap: { RuleName: this.schedule.ruleName },
+          ...sum,
+        }),
+      },
+      period,
+      label: 'Queue probe looks that failed, timed out or were not started',
+    });
+  }
+
+  /**
+   * How many looks of the probe published `queue`'s gauges within each period (the sample count of its
+   * `JobMetric.WAITING`). No data means the probe published nothing for the queue: alarm on it with missing data
+   * treated as breaching, since the stuck-queue alarm reads missing gauges as a quiet queue.
+   * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-and-missing-data
+   */
+  public metricLooks(queue: IJobQueue, period: Duration): cloudwatch.Metric {
+    return queue.metricJobs(JobMetric.WAITING, { period, statistic: cloudwatch.Stats.SAMPLE_COUNT });
+  }
+
+  /** Routes the queues' "Batch Job Queue Blocked" events to a log group and counts them per queue. */
+  private countBlockedEvents(props: QueueProbeProps): logs.LogGroup {
+    const group = eventsLogGroup(this, 'BlockedEvents', this, props.logRetention);
+    new events.Rule(this, 'QueueBlocked', {
+      description: 'Batch found a job blocking a pipeline queue (Batch Job Queue Blocked), for the stuck-queue alarm',
+      // https://docs.aws.amazon.com/batch/latest/userguide/batch-job-queue-blocked-events.html
+      eventPattern: {
+        source: ['aws.batch'],
+        detailType: ['Batch Job Queue Blocked'],
+        detail: { jobQueue: props.queues.map((q) => q.jobQueueArn) },
+      },
+      targets: [{ bind: () => ({ arn: eventsTargetArn(group) }) }],
+    });
+    new logs.MetricFilter(this, 'BlockedEventsFilter', {
+      logGroup: group,
+      // Every event of this log group is a blocked event; its detail is the blocking job, RUNNABLE.
+      filterPattern: logs.FilterPattern.literal('{ $.detail.status = "RUNNABLE" }'),
+      metricNamespace: JOB_METRICS_NAMESPACE,
+      metricName: JobMetric.BLOCKED_EVENTS,
+      metricValue: '1',
+      dimensions: { JobQueue: '$.detail.jobQueue' },
+    });
+    return group;
+  }
+
+  /** Per queue: list, leave array children out, add the children of array jobs, mark blocked ones, publish. */
+  private definition(): sfn.IChainable {
+    const C = sfn.Condition;
+    // The first page (100) of jobs in a status, of the queue or of an array job; retried, never caught.
+    const listJobs = (id: string, of: 'JobQueue' | 'ArrayJobId', path: string, status: string, resultPath: string) => {
+      const task = new sfn.CustomState(this, id, {
+        stateJson: {
+          Type: 'Task',
+          Resource: `arn:${Aws.PARTITION}:states:::aws-sdk:batch:listJobs`,
+          Parameters: { [`${of}.$`]: path, JobStatus: status, MaxResults: 100 },
+          ResultSelector: { 'jobs.$': '$.JobSummaryList' },
+          ResultPath: resultPath,
+        },
+      });
+      task.addRetry({ errors: [sfn.Errors.ALL], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
+      return task;
+    };
+    // Each job of a listing becomes [job], or [] for an array child (it has ArrayProperties.Index).
+    const ownJobs = (id: string, itemsPath: string, resultPath: string) => {
+      const map = new sfn.Map(this, id, { itemsPath, resultPath });
+      map.itemProcessor(
+        new sfn.Choice(this, `${id} child?`)
+          .when(
+            C.isPresent('$.ArrayProperties.Index'),
+            new sfn.Pass(this, `${id} child`, { result: sfn.Result.fromArray([]) }),
+          )
+          .otherwise(
+            new sfn.Pass(this, `${id} own`, { parameters: { 'job.$': 'States.Array($)' }, outputPath: '$.job' }),
+          ),
+      );
+      return map;
+    };
+    // The children of each array job among the PENDING ones: {waiting, running} for each PENDING job.
+    const children = new sfn.Map(this, 'Children of array jobs', {
+      itemsPath: '$.pending.jobs',
+      maxConcurrency: ARRAY_LISTING_CONCURRENCY,
+      resultSelector: { 'waiting.$': '$[*].waiting', 'running.$': '$[*].running' },
+      resultPath: '$.children',
+    });
+    children.itemProcessor(
+      new sfn.Choice(this, 'Array job?')
+        .when(
+          C.isPresent('$.ArrayProperties.Size'),
+          listJobs('List waiting children', 'ArrayJobId', '$.JobId', 'RUNNABLE', '$.waiting')
+            .next(listJobs('List running children', 'ArrayJobId', '$.JobId', 'RUNNING', '$.running'))
+            .next(
+              new sfn.Pass(this, 'Children', {
+                parameters: { 'waiting.$': '$.waiting.jobs', 'running.$': '$.running.jobs' },
+              }),
+            ),
+        )
+        .otherwise(
+          new sfn.Pass(this, 'Not an array job', { result: sfn.Result.fromObject({ waiting: [], running: [] }) }),
+        ),
+    );
+    // A path matching nothing fails the state ("does not point to a value"), so the Map runs only over a list that has
+    // an item, and every flattened list starts with one empty object that the counts leave out.
+    const anyPending = new sfn.Choice(this, 'Any pending?')
+      .when(C.isPresent('$.pending.jobs[0]'), children)
+      .otherwise(
+        new sfn.Pass(this, 'No pending jobs', {
+          result: sfn.Result.fromObject({ waiting: [], running: [] }),
+          resultPath: '$.children',
+        }),
+      )
+      .afterwards();
+    // Every waiting and running job once: the queue's own (children left out) and the array jobs' children, as lists
+    // of lists of lists flattened by [*][*][*] (https://docs.aws.amazon.com/step-functions/latest/dg/amazon-states-language-paths.html).
+    const first = "States.Array(States.Array(States.StringToJson('{}')))";
+    const gather = new sfn.Pass(this, 'Gather', {
+      parameters: {
+        'queue.$': '$.queue',
+        'waiting.$': `States.Array(${first}, $.listed, $.children.waiting)`,
+        'running.$': `States.Array(${first}, $.running, $.children.running)`,
+      },
+    });
+    const flatten = new sfn.Pass(this, 'Flatten', {
+      parameters: { 'queue.$': '$.queue', 'waiting.$': '$.waiting[*][*][*]', 'running.$': '$.running[*][*][*]' },
+    });
+    const mark = new sfn.Map(this, 'Blocked?', { itemsPath: '$.waiting', resultPath: '$.marks' });
+    mark.itemProcessor(
+      new sfn.Choice(this, 'Blocking the queue?')
+        .when(
+          C.and(
+            C.isPresent('$.StatusReason'),
+            C.isString('$.StatusReason'),
+            C.or(...BLOCKED_REASON_PATTERNS.map((p) => C.stringMatches('$.StatusReason', p))),
+          ),
+          new sfn.Pass(this, 'Blocking', { result: sfn.Result.fromString('blocked') }),
+        )
+        .otherwise(new sfn.Pass(this, 'Waiting', { result: sfn.Result.fromString('waiting') })),
+    );
+    const counted = (blocked: number) =>
+      new sfn.Pass(this, blocked ? 'Count (blocked)' : 'Count', {
+        parameters: {
+          'queue.$': '$.queue',
+          'waiting.$': 'States.MathAdd(States.ArrayLength($.waiting), -1)',
+          'running.$': 'States.MathAdd(States.ArrayLength($.running), -1)',
+          blocked,
+        },
+      });
+    const publish = new sfn.CustomState(this, 'Publish', {
+      stateJson: {
+        Type: 'Task',
+        Resource: `arn:${Aws.PARTITION}:states:::aws-sdk:cloudwatch:putMetricData`,
+        Parameters: {
+          Namespace: JOB_METRICS_NAMESPACE,
+          MetricData: [
+            [JobMetric.WAITING, '$.waiting'],
+            [JobMetric.BLOCKED, '$.blocked'],
+            [JobMetric.RUNNING, '$.running'],
+          ].map(([name, path]) => ({
+            MetricName: name,
+            Dimensions: [{ Name: 'JobQueue', 'Value.$': '$.queue' }],
+            'Value.$': path,
+            Unit: 'Count',
+          })),
+        },
+        End: true,
+      },
+    });
+    publish.addRetry({ errors: [sfn.Errors.ALL], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
+    const list = listJobs('List waiting jobs', 'JobQueue', '$.queue', 'RUNNABLE', '$.listed');
+    list
+      .next(listJobs('List running jobs', 'JobQueue', '$.queue', 'RUNNING', '$.running'))
+      .next(listJobs('List pending jobs', 'JobQueue', '$.queue', 'PENDING', '$.pending'))
+      .next(ownJobs('Own waiting jobs', '$.listed.jobs', '$.listed'))
+      .next(ownJobs('Own running jobs', '$.running.jobs', '$.running'))
+      .next(anyPending)
+      .next(gather)
+      .next(flatten)
+      .next(mark)
+      .next(
+        new sfn.Pass(this, 'Any blocked?', {
+          parameters: {
+            'queue.$': '$.queue',
+            'waiting.$': '$.waiting',
+            'running.$': '$.running',
+            'blocked.$': "States.ArrayContains($.marks, 'blocked')",
+          },
+        }),
+      )
+      .next(
+        new sfn.Choice(this, 'Blocked')
+          .when(C.booleanEquals('$.blocked', true), counted(1).next(publish))
+          .otherwise(counted(0).next(publish)),
+      );
+    const eachQueue = new sfn.Map(this, 'Each queue', {
+      itemsPath: '$.queues',
+      itemSelector: { 'queue.$': '$$.Map.Item.Value' },
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    eachQueue.itemProcessor(list);
+    return eachQueue;
   }
 }

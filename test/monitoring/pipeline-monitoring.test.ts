@@ -1,15 +1,53 @@
-import { Duration } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { CfnElement, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { BatchPipelinesValidationError, JOB_METRICS_NAMESPACE, JobMetric, PipelineMonitoring } from '../../lib';
+import {
+  BatchPipelinesValidationError,
+  JOB_METRICS_NAMESPACE,
+  JobMetric,
+  PipelineMonitoring,
+  PipelineMonitoringProps,
+} from '../../lib';
 import { aslOf, indexOfMachine } from '../support/asl';
 import { errorOf } from '../support/capacity';
 import { applicationError } from '../support/batch-failures';
 import { genomicsPipeline, jobFailure, runLocally, threeSamples } from '../support/pipeline';
 import { stackWithVpc } from '../support/stacks';
-import { monitored, notifierOf, ref } from './monitored';
 import * as samples from './sample-events';
+
+function monitored(extra: Partial<PipelineMonitoringProps> = {}) {
+  const p = genomicsPipeline();
+  const monitoring = new PipelineMonitoring(p.stack, 'Monitoring', {
+    queues: [p.standard, p.urgent],
+    workflow: p.workflow,
+    ...extra,
+  });
+  return { ...p, monitoring, template: Template.fromStack(p.stack) };
+}
+
+const ref = (stack: Stack, c: { node: { defaultChild?: unknown } }) =>
+  stack.getLogicalId(c.node.defaultChild as CfnElement);
+
+/** Runs the notifier of `m` locally over an event and returns what it published to SNS. */
+function notifierOf(m: ReturnType<typeof monitored>) {
+  const asl = aslOf(m.template, indexOfMachine(m.template, ref(m.stack, m.monitoring.notifier))) as Record<
+    string,
+    unknown
+  >;
+  return async (event: unknown) => {
+    const published: Array<{ Subject: string; Message: string; TopicArn: string }> = [];
+    const handlers = Object.fromEntries(
+      Object.keys(asl.States as object)
+        .filter((s) => s.startsWith('Publish'))
+        .map((s) => [s, async (input: never) => (published.push(input), {})]),
+    );
+    await new StateMachine(asl as never, { validationOptions: { checkArn: false } }).run(event as never, {
+      overrides: { taskResourceLocalHandlers: handlers as never },
+    }).result;
+    return published;
+  };
+}
 
 describe('PipelineMonitoring', () => {
   const m = monitored({ notificationEmail: 'ops@example.org' });
@@ -96,14 +134,9 @@ describe('PipelineMonitoring', () => {
       EventPattern: {
         source: ['aws.batch'],
         'detail-type': ['Batch Job State Change'],
-        detail: {
-          jobQueue: queueArns,
-          status: ['FAILED'],
-          parameters: { BatchPipelinesWorkflow: [{ exists: false }] },
-          arrayProperties: { index: [{ exists: false }] },
-        },
+        detail: { jobQueue: queueArns, status: ['FAILED'] },
       },
-      Targets: [Match.objectLike({ Arn: notifier })],
+      Targets: [Match.objectLike({ Arn: notifier, RetryPolicy: { MaximumRetryAttempts: 3 } })],
     });
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
@@ -164,7 +197,8 @@ describe('PipelineMonitoring', () => {
       Metrics: Match.arrayWith([
         Match.objectLike({
           Expression:
-            'IF((FILL(waiting, 0) > 0 AND FILL(running, 0) == 0 AND FILL(started, 0) == 0) OR FILL(blocked, 0) > 0, 1, 0)',
+            'IF((FILL(waiting, 0) > 0 AND FILL(running, 0) == 0 AND FILL(started, 0) == 0) OR FILL(blocked, 0) > 0 ' +
+            'OR FILL(blockedEvents, 0) > 0, 1, 0)',
         }),
         // Gauges, read as their Minimum: above 0 for the whole hour.
         Match.objectLike({
@@ -211,11 +245,7 @@ describe('PipelineMonitoring', () => {
     expect(policies).toContain(
       '"Action":"cloudwatch:PutMetricData","Condition":{"StringEquals":{"cloudwatch:namespace":"CdkBatchPipelines/Jobs"}}',
     );
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmDescription: Match.stringLikeRegexp('^The queue probe could not list'),
-      Dimensions: [{ Name: 'StateMachineArn', Value: probe }],
-      MetricName: 'ExecutionsFailed',
-    });
+    // Its alarms (QueueProbeFailed, ProbeSilent) are tested in queue-probe.test.ts.
   });
 
   test('Spot interruption alarm: over 20% of started jobs in an hour, at least 3', () => {
@@ -242,11 +272,11 @@ describe('PipelineMonitoring', () => {
       });
     }
     expect(Object.keys(m.monitoring.alarms).sort()).toEqual([
-      'NotifierFailed',
-      'NotifierUndelivered',
       'QueueProbeFailed',
+      'StandardProbeSilent',
       'StandardSpotInterruptions',
       'StandardStuck',
+      'UrgentProbeSilent',
       'UrgentSpotInterruptions',
       'UrgentStuck',
       'WorkflowExecutionsFailed',
@@ -338,6 +368,28 @@ describe('the notifier turns events into readable messages', () => {
     expect(timedOut.Message).toContain('Error: (none)\nCause: (none)');
   });
 
+  test("a job the workflow submitted sends nothing: the workflow recovers it or reports it in its run's message", async () => {
+    // The workflow tags its jobs; the event's detail is the job's JobDetail, tags included.
+    const job = samples.spotInterrupted as { detail: Record<string, unknown> };
+    const tagged = {
+      ...job,
+      detail: {
+        ...job.detail,
+        jobName: '0f3c9a1b2c3d4e5f60718293a4b5c6d7e8f90a1b-align-41',
+        tags: {
+          'batch-pipelines:run': '0f3c9a1b2c3d4e5f60718293a4b5c6d7e8f90a1b',
+          BatchPipelinesWorkflow: 'Test/Pipeline',
+        },
+      },
+    };
+    expect(await notify(tagged)).toEqual([]);
+    // A job of the same queues that no workflow submitted (e.g. batch-pipelines submit), whatever its name, notifies.
+    for (const jobName of ['nightly-align', 'photos-2026-11-resize-7']) {
+      const untagged = { ...job, detail: { ...job.detail, jobName, tags: { 'batch-pipelines:run': 'nightly' } } };
+      expect(await notify(untagged)).toHaveLength(1);
+    }
+  });
+
   test('a failed array child sends nothing: its parent fails and notifies once, with its children by status', async () => {
     expect(await notify(samples.arrayChildFailed)).toEqual([]);
     const [msg] = await notify(samples.arrayParentFailed);
@@ -403,66 +455,7 @@ describe('the notifier turns events into readable messages', () => {
   });
 });
 
-describe('the queue probe', () => {
-  const m = monitored();
-  const probe = m.monitoring.probe.stateMachine;
-  const asl = aslOf(m.template, indexOfMachine(m.template, ref(m.stack, probe))) as Record<string, unknown>;
-  const QUEUE = 'arn:aws:batch:us-east-1:123456789012:job-queue/StandardQueue';
-  /**
-   * A ListJobs page as the Step Functions AWS SDK integration returns it (the API's fields in PascalCase:
-   * https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html; JobSummary fields:
-   * https://docs.aws.amazon.com/batch/latest/APIReference/API_JobSummary.html). The blocked job's reason is the one
-   * https://docs.aws.amazon.com/batch/latest/userguide/job_stuck_in_runnable_capacity.html gives.
-   */
-  const summary = (i: number, statusReason?: string) => ({
-    JobArn: `arn:aws:batch:us-east-1:123456789012:job/0000000${i}-0a82-49aa-ba5a-4727fcce14a8`,
-    JobId: `0000000${i}-0a82-49aa-ba5a-4727fcce14a8`,
-    JobName: `photos-2026-48-resize-${i}`,
-    CreatedAt: 1764400000000 + i,
-    Status: 'RUNNABLE',
-    ...(statusReason ? { StatusReason: statusReason } : {}),
-    JobDefinition: 'arn:aws:batch:us-east-1:123456789012:job-definition/Test_Resize:3',
-  });
-  const look = async (jobs: unknown[], running: unknown[] = []) => {
-    const published: unknown[] = [];
-    await new StateMachine(asl as never, { validationOptions: { checkArn: false } }).run({ queues: [QUEUE] } as never, {
-      overrides: {
-        taskResourceLocalHandlers: {
-          'List waiting jobs': async () => ({ JobSummaryList: jobs }),
-          'List running jobs': async () => ({ JobSummaryList: running }),
-          Publish: async (input: never) => (published.push(input), {}),
-        } as never,
-      },
-    }).result;
-    return published as Array<{ MetricData: Array<{ MetricName: string; Value: number; Dimensions: unknown[] }> }>;
-  };
-
-  test('an idle queue: nothing waits, nothing blocks', async () => {
-    const [call] = await look([]);
-    expect(call.MetricData.map((d) => [d.MetricName, d.Value])).toEqual([
-      ['JobsWaiting', 0],
-      ['QueueBlocked', 0],
-      ['JobsRunning', 0],
-    ]);
-    expect(call.MetricData[0].Dimensions).toEqual([{ Name: 'JobQueue', Value: QUEUE }]);
-  });
-
-  test('jobs waiting their turn are counted, not blocked', async () => {
-    const [call] = await look([summary(1), summary(2), summary(3)], [{ ...summary(4), Status: 'RUNNING' }]);
-    expect(call.MetricData.map((d) => d.Value)).toEqual([3, 0, 1]);
-  });
-
-  test('a job Batch reports as blocking the queue marks it blocked', async () => {
-    const [call] = await look([
-      summary(1),
-      summary(
-        2,
-        'CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY - Service cannot fulfill the capacity requested for instance type r5.4xlarge',
-      ),
-    ]);
-    expect(call.MetricData.map((d) => d.Value)).toEqual([2, 1, 0]);
-  });
-});
+// The queue probe's looks are run in queue-probe.test.ts.
 
 describe('PipelineMonitoring bad input', () => {
   test.each([
