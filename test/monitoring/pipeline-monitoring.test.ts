@@ -1,53 +1,13 @@
-import { CfnElement, Duration, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Duration } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { StateMachine } from 'aws-local-stepfunctions';
-import {
-  BatchPipelinesValidationError,
-  JOB_METRICS_NAMESPACE,
-  JobMetric,
-  PipelineMonitoring,
-  PipelineMonitoringProps,
-} from '../../lib';
-import { aslOf, indexOfMachine } from '../support/asl';
+import { BatchPipelinesValidationError, JOB_METRICS_NAMESPACE, JobMetric, PipelineMonitoring } from '../../lib';
 import { errorOf } from '../support/capacity';
 import { applicationError } from '../support/batch-failures';
 import { genomicsPipeline, jobFailure, runLocally, threeSamples } from '../support/pipeline';
 import { stackWithVpc } from '../support/stacks';
+import { monitored, notifierOf, ref } from './monitored';
 import * as samples from './sample-events';
-
-function monitored(extra: Partial<PipelineMonitoringProps> = {}) {
-  const p = genomicsPipeline();
-  const monitoring = new PipelineMonitoring(p.stack, 'Monitoring', {
-    queues: [p.standard, p.urgent],
-    workflow: p.workflow,
-    ...extra,
-  });
-  return { ...p, monitoring, template: Template.fromStack(p.stack) };
-}
-
-const ref = (stack: Stack, c: { node: { defaultChild?: unknown } }) =>
-  stack.getLogicalId(c.node.defaultChild as CfnElement);
-
-/** Runs the notifier of `m` locally over an event and returns what it published to SNS. */
-function notifierOf(m: ReturnType<typeof monitored>) {
-  const asl = aslOf(m.template, indexOfMachine(m.template, ref(m.stack, m.monitoring.notifier))) as Record<
-    string,
-    unknown
-  >;
-  return async (event: unknown) => {
-    const published: Array<{ Subject: string; Message: string; TopicArn: string }> = [];
-    const handlers = Object.fromEntries(
-      Object.keys(asl.States as object)
-        .filter((s) => s.startsWith('Publish'))
-        .map((s) => [s, async (input: never) => (published.push(input), {})]),
-    );
-    await new StateMachine(asl as never, { validationOptions: { checkArn: false } }).run(event as never, {
-      overrides: { taskResourceLocalHandlers: handlers as never },
-    }).result;
-    return published;
-  };
-}
 
 describe('PipelineMonitoring', () => {
   const m = monitored({ notificationEmail: 'ops@example.org' });
@@ -134,9 +94,14 @@ describe('PipelineMonitoring', () => {
       EventPattern: {
         source: ['aws.batch'],
         'detail-type': ['Batch Job State Change'],
-        detail: { jobQueue: queueArns, status: ['FAILED'] },
+        detail: {
+          jobQueue: queueArns,
+          status: ['FAILED'],
+          parameters: { BatchPipelinesWorkflow: [{ exists: false }] },
+          arrayProperties: { index: [{ exists: false }] },
+        },
       },
-      Targets: [Match.objectLike({ Arn: notifier, RetryPolicy: { MaximumRetryAttempts: 3 } })],
+      Targets: [Match.objectLike({ Arn: notifier })],
     });
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
@@ -272,6 +237,8 @@ describe('PipelineMonitoring', () => {
       });
     }
     expect(Object.keys(m.monitoring.alarms).sort()).toEqual([
+      'NotifierFailed',
+      'NotifierUndelivered',
       'QueueProbeFailed',
       'StandardProbeSilent',
       'StandardSpotInterruptions',
@@ -366,28 +333,6 @@ describe('the notifier turns events into readable messages', () => {
     const [timedOut] = await notify(samples.executionTimedOut);
     expect(timedOut.Subject).toBe('Workflow run TIMED_OUT');
     expect(timedOut.Message).toContain('Error: (none)\nCause: (none)');
-  });
-
-  test("a job the workflow submitted sends nothing: the workflow recovers it or reports it in its run's message", async () => {
-    // The workflow tags its jobs; the event's detail is the job's JobDetail, tags included.
-    const job = samples.spotInterrupted as { detail: Record<string, unknown> };
-    const tagged = {
-      ...job,
-      detail: {
-        ...job.detail,
-        jobName: '0f3c9a1b2c3d4e5f60718293a4b5c6d7e8f90a1b-align-41',
-        tags: {
-          'batch-pipelines:run': '0f3c9a1b2c3d4e5f60718293a4b5c6d7e8f90a1b',
-          BatchPipelinesWorkflow: 'Test/Pipeline',
-        },
-      },
-    };
-    expect(await notify(tagged)).toEqual([]);
-    // A job of the same queues that no workflow submitted (e.g. batch-pipelines submit), whatever its name, notifies.
-    for (const jobName of ['nightly-align', 'photos-2026-11-resize-7']) {
-      const untagged = { ...job, detail: { ...job.detail, jobName, tags: { 'batch-pipelines:run': 'nightly' } } };
-      expect(await notify(untagged)).toHaveLength(1);
-    }
   });
 
   test('a failed array child sends nothing: its parent fails and notifies once, with its children by status', async () => {
