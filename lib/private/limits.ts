@@ -299,3 +299,33 @@ export const MAX_NESTED_INTRINSICS = 10;
  * @see https://docs.aws.amazon.com/batch/latest/userguide/job_states.html
  */
 export const FINISHED_JOB_RETENTION_DAYS = 7;
+
+/**
+ * Account-level quotas the library's resources consume, per account (IAM: all Regions together) or per account and
+ * Region. `test/examples/account-quotas.test.ts` counts what copies of the example stack use against them.
+ * - CloudWatch Logs: at most 10 account-level resource policies per Region, not adjustable ("An account can have a
+ *   maximum of 10 policies without resourceARN and one per LogGroup resourceARN"); a log group's own policy does not
+ *   count; 1,000,000 log groups per Region; 100 metric filters and 2 subscription filters per log group. The
+ *   account-level policy that log delivery (Step Functions logging) edits holds at most 5,120 characters, and is not
+ *   touched for log groups named /aws/vendedlogs/...
+ * - EventBridge: 300 rules per event bus (100 in af-south-1 and eu-south-1), of which at most 30 with a wildcard
+ *   filter, not adjustable; 5 targets per rule; an event pattern of at most 2,048 characters.
+ * - IAM: 1,000 roles, 1,000 instance profiles and 1,500 customer managed policies per account (all adjustable).
+ * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/cloudwatch_limits_cwl.html
+ * @see https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutResourcePolicy.html
+ * @see https://docs.aws.amazon.com/step-functions/latest/dg/bp-cwl.html
+ * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
+ */
+export const MAX_LOGS_ACCOUNT_RESOURCE_POLICIES = 10;
+export const MAX_LOG_GROUPS = 1_000_000;
+export const MAX_METRIC_FILTERS_PER_LOG_GROUP = 100;
+export const MAX_SUBSCRIPTION_FILTERS_PER_LOG_GROUP = 2;
+export const VENDED_LOGS_PREFIX = '/aws/vendedlogs/';
+export const MAX_RULES_PER_EVENT_BUS = 300;
+export const MAX_WILDCARD_RULES_PER_EVENT_BUS = 30;
+export const MAX_TARGETS_PER_RULE = 5;
+export const MAX_EVENT_PATTERN_CHARS = 2_048;
+export const MAX_IAM_ROLES = 1_000;
+export const MAX_IAM_INSTANCE_PROFILES = 1_000;
+export const MAX_IAM_MANAGED_POLICIES = 1_500;
