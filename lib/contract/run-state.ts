@@ -81,10 +81,36 @@ export interface ItemInput {
   readonly index: number;
   /** The run's execution name. */
   readonly run: string;
+  /**
+   * The ids of every item of the run, in order (items passed in the input only): the item's duplicate check looks for
+   * its own id among those before it.
+   */
+  readonly ids?: unknown[];
 }
 
 /** The keys of `ItemInput`, as the map's ItemSelector writes them. */
-export const ITEM_INPUT_KEYS: { readonly [K in keyof ItemInput]: K } = { item: 'item', index: 'index', run: 'run' };
+export const ITEM_INPUT_KEYS: { readonly [K in keyof ItemInput]-?: K } = {
+  item: 'item',
+  index: 'index',
+  run: 'run',
+  ids: 'ids',
+};
+
+/** Where an item's duplicate check keeps what it found (whether an earlier line has its id, or the S3 claims). */
+export const ITEM_CHECK_KEY = 'idCheck';
+
+/**
+ * The error of an item refused because an earlier line (or, with a manifest, another line) of the run has its id:
+ * items that share an id would share their checkpoints (`CHECKPOINT_URI` is built from the id) and report under one
+ * id. Its outcome's kind is `InvalidItem`.
+ */
+export const DUPLICATE_ITEM_ERROR = 'Item.Duplicate';
+
+/**
+ * Where, under a fan-out's results prefix, a manifest's items claim their ids: `<prefix>ids/<run>/<id>/<index>`, one
+ * empty object a line. An item runs only when its claim is the only one under `<prefix>ids/<run>/<id>/`.
+ */
+export const ID_CLAIMS_FOLDER = 'ids/';
 
 /** Where an item's wrapper keeps the error it caught. */
 export const ITEM_ERROR_KEY = 'itemError';

@@ -10,6 +10,7 @@ import { IJobQueue } from '../queues/job-queue-base';
 import { acknowledgeOnGrantee, acknowledgeWildcards } from '../private/nag';
 import { stackJobDefinitionsArn, stackNamePart } from '../private/names';
 import { RUN_TAG, WORKFLOW_TAG } from '../contract/job-env';
+import { ID_CLAIMS_FOLDER } from '../contract/run-state';
 
 // Every grant the workflow makes, in one place: what its steps' jobs may read and write (`grantStepAccess`), what the
 // state machine's role may call (`grantWorkflowAccess`), and what a user's principal needs to follow runs
@@ -131,6 +132,18 @@ export function grantWorkflowAccess(scope: Construct, machine: sfn.StateMachine,
           resources: [f.results.bucket.arnForObjects(`${f.results.prefix ?? 'results/'}*`)],
         }),
       );
+      if (f.manifest) {
+        // A manifest's line lists the claims of its id (duplicate-ids.ts): ListObjectsV2 needs s3:ListBucket on the
+        // bucket, here only for keys under the claims folder. (Its claim is a PutObject under the prefix, above.)
+        // https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html
+        machine.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ['s3:ListBucket'],
+            resources: [f.results.bucket.bucketArn],
+            conditions: { StringLike: { 's3:prefix': [`${f.results.prefix ?? 'results/'}${ID_CLAIMS_FOLDER}*`] } },
+          }),
+        );
+      }
       if (f.results.bucket.encryptionKey) {
         keys.set(f.results.bucket.encryptionKey, 'write');
       }

@@ -242,12 +242,31 @@ export async function runLocally(
   const machine = new StateMachine(asl as never, { validationOptions: { checkArn: false } });
   const calls: SubmitCall[] = [];
   const attempts = new Map<string, number>();
+  const claims = new Set<string>();
   const handlers: Record<string, (input: Json) => Promise<Json>> = {};
   const retryIntervalOverrides: Record<string, number> = {};
   for (const state of taskStates(asl.States as States)) {
     retryIntervalOverrides[state] = 0;
     if (state.endsWith(': count outcomes')) {
       handlers[state] = async (taskInput: Json) => describeLocalMapRun(taskInput as never) as unknown as Json;
+      continue;
+    }
+    // A manifest line's id claim (lib/workflow/states/duplicate-ids.ts), in a bucket of this run: PutObject, then
+    // ListObjectsV2 under the id's claims, whose response always carries KeyCount (the keys returned, at most MaxKeys).
+    // https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html#API_ListObjectsV2_ResponseSyntax
+    if (state.endsWith(': claim the id')) {
+      handlers[state] = async (taskInput: Json) => {
+        claims.add((taskInput as { Key: string }).Key);
+        return {} as Json;
+      };
+      continue;
+    }
+    if (state.endsWith(': list the claims of the id')) {
+      handlers[state] = async (taskInput: Json) => {
+        const { Prefix, MaxKeys } = taskInput as { Prefix: string; MaxKeys: number };
+        const keys = [...claims].filter((k) => k.startsWith(Prefix)).slice(0, MaxKeys);
+        return { KeyCount: keys.length, Contents: keys.map((Key) => ({ Key })), Prefix } as unknown as Json;
+      };
       continue;
     }
     handlers[state] = async (taskInput: Json) => {

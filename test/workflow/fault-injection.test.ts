@@ -28,7 +28,8 @@ const SPOT_RATE = 0.2;
 const THROTTLE_RATE = 0.05;
 /** Events one submit of a step can add to an item's history: plan 2, task 6, failure reading and escalation 14. */
 const EVENTS_PER_SUBMIT = 22;
-const EVENTS_PER_ITEM_FIXED = 10 + 4;
+/** An item's own events: iteration, check and wrapper 10, its duplicate-id claim and listing 12, a parallel level 4. */
+const EVENTS_PER_ITEM_FIXED = 10 + 12 + 4;
 
 const indexOf = (c: SubmitCall) => Number(c.input.JobName.split('-').pop());
 const queueOf = (c: SubmitCall) => (c.input.JobQueue.includes('UrgentQueue') ? 'OnDemand' : 'Spot');
@@ -45,8 +46,8 @@ function manifest() {
   items[17] = { sampleId: 'S0017', outputUri: 's3://out/S17/' };
   items[230] = { sampleId: 230, inputUri: 's3://in/S230.fq', outputUri: 's3://out/S230/' };
   items[401] = 'S0401,s3://in/S401.fq';
-  // A duplicated sample id: both run, each with its own index (and job names).
-  items[499] = { ...(items[12] as object) };
+  // A duplicated sample id (the line copied, then its input changed): it would share the first line's checkpoints.
+  items[499] = { ...(items[12] as object), inputUri: 's3://in/S12-resequenced.fq' };
   return items;
 }
 
@@ -110,16 +111,29 @@ describe('a seeded bad week over the example state machine', () => {
 
   test('every failed item is reported with a reason a person can act on', () => {
     const failed = outcomes().filter((o) => o.status === 'FAILED');
-    const invalid = failed.filter((o) => o.kind === 'InvalidItem').map((o) => o.index);
+    const invalid = failed.filter((o) => o.error === 'Item.Invalid').map((o) => o.index);
     expect(invalid.sort((a, b) => a - b)).toEqual([17, 230, 401]);
-    const broken = [...brokenSamples].filter((i) => ![17, 230, 401].includes(i));
+    // The duplicated id: line 12 ran, line 499 was refused before any of its jobs, its claim beside line 12's.
+    const duplicates = failed.filter((o) => o.error === 'Item.Duplicate');
+    expect(duplicates).toEqual([
+      expect.objectContaining({
+        index: 499,
+        kind: 'InvalidItem',
+        reason: expect.stringMatching(
+          /^item 499 has the id S0012 of another line of the manifest \(their claims are under s3:\/\/\S+\/runs\/ids\/week-48\/S0012\//,
+        ),
+      }),
+    ]);
+    expect(run.calls.some((c) => c.input.Parameters?.inputUri === 's3://in/S12-resequenced.fq')).toBe(false);
+    expect(run.calls.some((c) => c.state === 'align' && indexOf(c) === 12)).toBe(true);
+    const broken = [...brokenSamples].filter((i) => ![17, 230, 401, 499].includes(i));
     for (const i of broken) {
       const o = failed.find((x) => x.index === i)!;
       expect(o).toMatchObject({ error: 'callVariants.ApplicationError', kind: 'ApplicationError' });
       expect(o.reason).toMatch(/^the container exited with code 2; its output is in log stream \S+$/);
     }
     // Nothing else failed: Spot, out-of-memory kills and throttling were all recovered.
-    expect(failed).toHaveLength(invalid.length + broken.length);
+    expect(failed).toHaveLength(invalid.length + duplicates.length + broken.length);
     figures.failed = failed.length;
     figures.succeeded = ITEMS - failed.length;
   });
@@ -153,7 +167,7 @@ describe('a seeded bad week over the example state machine', () => {
       }
     }
     expect(spotEscalations).toBeGreaterThan(0);
-    expect(memoryEscalations).toBe([...oomOnce].filter((i) => ![17, 230, 401].includes(i)).length);
+    expect(memoryEscalations).toBe([...oomOnce].filter((i) => ![17, 230, 401, 499].includes(i)).length);
     Object.assign(figures, { spotEscalations, memoryEscalations, spotFailures, throttled, submits: run.calls.length });
   });
 

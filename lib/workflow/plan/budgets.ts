@@ -73,6 +73,9 @@ export function checkStateBudget(scope: Construct, f: FanOut): void {
 export function estimatedEventsPerItem(fanOut: FanOut, steps: readonly WorkflowStep[]): number {
   const levels = levelsOf([...steps], (s) => s.dependencies.filter((d) => d.forEach === fanOut));
   const parallelLevels = levels.filter((l) => l.length > 1).length;
-  // Iteration start/end (2), item check (2), item wrapper parallel (4), its outcome pass (2), per level-parallel 4.
-  return 10 + parallelLevels * 4 + steps.length * (EVENTS_PER_PLAN + EVENTS_PER_TASK + EVENTS_PER_ESCALATION);
+  // Iteration start/end (2), item check (2), item wrapper parallel (4), its outcome pass (2), per level-parallel 4;
+  // the duplicate-id check: a manifest's line claims its id and lists the claims (two S3 tasks of 5 events: entered,
+  // scheduled, started, succeeded, exited) and chooses (2), a line of the input chooses, computes and chooses (6).
+  const idCheck = fanOut.manifest ? 12 : 6;
+  return 10 + idCheck + parallelLevels * 4 + steps.length * (EVENTS_PER_PLAN + EVENTS_PER_TASK + EVENTS_PER_ESCALATION);
 }

@@ -4,6 +4,7 @@ import { C } from '../asl/conditions';
 import { Fragment } from '../asl/fragment';
 import { gcd, times } from '../asl/intrinsics';
 import { describeReads, readsPresent, StateRead } from '../asl/reads';
+import { claimCheck, earlierLineCheck, idsSelector } from './duplicate-ids';
 import { Substitutions } from '../asl/substitutions';
 import { FanOut, FanOutMode, ManifestSource } from '../step';
 import { FailureKind, OutcomeStatus } from '../../contract/outcome';
@@ -48,6 +49,7 @@ export function buildFanOut(f: FanOut, ctx: FanOutContext): Fragment {
       [`${ITEM_INPUT_KEYS.item}.$`]: '$$.Map.Item.Value',
       [`${ITEM_INPUT_KEYS.index}.$`]: '$$.Map.Item.Index',
       [`${ITEM_INPUT_KEYS.run}.$`]: '$$.Execution.Name',
+      ...idsSelector(f),
     },
     maxConcurrency: f.maxConcurrency,
   };
@@ -178,7 +180,8 @@ function itemProcessor(f: FanOut, ctx: FanOutContext): sfn.IChainable {
   const n = f.name;
   const id = { [`${OUTCOME_FIELDS.id}.$`]: `$.item.${f.idField}` };
   const wrapper = new sfn.Parallel(ctx.states, `${n}: process item`, { resultPath: sfn.JsonPath.DISCARD });
-  wrapper.branch(ctx.body.start);
+  // A manifest's line claims its id in S3 before its steps (inside the wrapper: an S3 error becomes its outcome).
+  wrapper.branch(f.manifest ? claimCheck(ctx.states, f, ctx.substitutions, ctx.body.start) : ctx.body.start);
   const succeeded = new sfn.Pass(ctx.states, `${n}: item succeeded`, {
     parameters: { 'index.$': '$.index', ...id, status: OutcomeStatus.SUCCEEDED },
   });
@@ -246,8 +249,10 @@ function itemProcessor(f: FanOut, ctx: FanOutContext): sfn.IChainable {
       },
     }),
   );
+  // A line passed in the input sees the others' ids: it runs only when no earlier line has its id.
+  const checked = f.manifest ? wrapper : earlierLineCheck(ctx.states, f, wrapper, finish);
   return new sfn.Choice(ctx.states, `${n}: item valid?`)
-    .when(readsPresent(ctx.itemReads), wrapper, {
+    .when(readsPresent(ctx.itemReads), checked, {
       comment: 'A missing path would raise States.Runtime, which no Catch handles: the item fails alone instead',
     })
     .otherwise(invalid);

@@ -1,5 +1,5 @@
 import { Size } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { FanOut, FanOutMode, Job, JobQueue, Workflow, WorkflowStep } from '../../../lib';
@@ -307,6 +307,110 @@ describe('a fan-out, run locally', () => {
     );
   });
 
+  describe('duplicate ids: a later line with an id an earlier line has fails alone, before any of its jobs', () => {
+    // CHECKPOINT_URI is built from the id (step-states.ts): two lines with one id would share checkpoints and report
+    // under one id. Items passed in the input see every id (a wildcard path lists them; one that matches nothing is
+    // an empty array in Step Functions); States.ArrayPartition's first chunk of size `index` is the ids before the
+    // line. https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html
+    test.each([FanOutMode.INLINE, FanOutMode.DISTRIBUTED])('items in the input (%s)', async (mode) => {
+      const p = genomicsPipeline({ mode, maxConcurrency: 10, maxFailedItems: 5 });
+      const samples = [
+        { sampleId: 'A', inputUri: 's3://in/a1', outputUri: 'x' },
+        { sampleId: 'B', inputUri: 's3://in/b', outputUri: 'x' },
+        { sampleId: 'A', inputUri: 's3://in/a2', outputUri: 'x' },
+        { sampleId: 7, inputUri: 's3://in/bad', outputUri: 'x' },
+        { sampleId: 'A', inputUri: 's3://in/a3', outputUri: 'x' },
+      ];
+      const run = await runLocally(p.stack, { samples });
+      expect(run.error).toBeUndefined();
+      // The first line with A runs; no job of a later line with A is submitted.
+      expect(run.calls.filter((c) => c.state === 'align').map((c) => c.input.Parameters?.inputUri)).toEqual([
+        's3://in/a1',
+        's3://in/b',
+      ]);
+      const outcomes = run.output!.samplesOutcomes as Array<Record<string, unknown>>;
+      expect(outcomes.map((o) => [o.index, o.status, o.error ?? ''])).toEqual([
+        [0, 'SUCCEEDED', ''],
+        [1, 'SUCCEEDED', ''],
+        [2, 'FAILED', 'Item.Duplicate'],
+        [3, 'FAILED', 'Item.Invalid'],
+        [4, 'FAILED', 'Item.Duplicate'],
+      ]);
+      expect(outcomes[2]).toEqual({
+        index: 2,
+        id: 'A',
+        status: 'FAILED',
+        error: 'Item.Duplicate',
+        kind: 'InvalidItem',
+        reason:
+          'item 2 has the id A of an earlier line, which runs: items that share an id would share their checkpoints and outcomes. Give each line its own id, then rerun it',
+      });
+    });
+
+    test('items from a manifest: a line runs only when its S3 claim of the id is the only one', async () => {
+      // S3 lists strongly consistently after a write (https://docs.aws.amazon.com/AmazonS3/latest/userguide/Welcome.html#ConsistencyModel):
+      // of two lines with one id, the one that lists second sees the other's claim.
+      const { stack, vpc } = stackWithVpc();
+      const q = new JobQueue(stack, 'Q', { capacities: [capacities(stack, vpc).onDemand] });
+      const results = new s3.Bucket(stack, 'Results');
+      const job = new Job(stack, 'Resize', {
+        queues: [q],
+        image: ecs.ContainerImage.fromRegistry('busybox'),
+        command: ['resize', 'Ref::sampleId'],
+        vcpus: 1,
+        memory: Size.gibibytes(2),
+      });
+      const photos = new FanOut('photos', {
+        manifest: { bucket: new s3.Bucket(stack, 'Input') },
+        results: { bucket: results, prefix: 'runs/' },
+        maxConcurrency: 1,
+        maxFailedItems: 5,
+        idField: 'sampleId',
+        itemFields: ['sampleId'],
+      });
+      new Workflow(stack, 'Wf', { steps: [new WorkflowStep('resize', { job, forEach: photos })] });
+      const template = Template.fromStack(stack);
+      expect(aslValidator(aslOf(template)).errorsText()).toBe('');
+      // The role lists only the claims folder (its claims are PutObject under the results prefix, already granted).
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: 's3:ListBucket',
+              Condition: { StringLike: { 's3:prefix': ['runs/ids/*'] } },
+            }),
+          ]),
+        },
+      });
+      const run = await runLocally(
+        stack,
+        {
+          manifest: { bucket: 'input', key: 'manifests/photos.json' },
+          manifestItems: [{ sampleId: 'p1' }, { sampleId: 'p2' }, { sampleId: 'p1' }],
+        },
+        undefined,
+        'week-49',
+      );
+      expect(run.error).toBeUndefined();
+      expect(run.calls.map((x) => x.input.Parameters?.sampleId)).toEqual(['p1', 'p2']);
+      const outcomes = (run.output!.photosResults as { outcomes: Array<{ cause?: string }> }).outcomes;
+      const refused = outcomes.filter((o) => o.cause).map((o) => JSON.parse(o.cause!));
+      expect(refused).toEqual([
+        {
+          index: 2,
+          id: 'p1',
+          status: 'FAILED',
+          error: 'Item.Duplicate',
+          kind: 'InvalidItem',
+          reason: expect.stringMatching(
+            /^item 2 has the id p1 of another line of the manifest \(their claims are under s3:\/\/results[0-9a-f]{8}\/runs\/ids\/week-49\/p1\/, one object a line index\)/,
+          ),
+        },
+      ]);
+      expect(run.output!.photosSummary).toMatchObject({ status: 'PARTIAL', items: 3, failed: 1 });
+    });
+  });
+
   test("with the default item shape, items are read from the input's `items` and outcomes carry their `id`", async () => {
     const { stack, vpc } = stackWithVpc();
     const q = new JobQueue(stack, 'Q', { capacities: [capacities(stack, vpc).onDemand] });
@@ -322,7 +426,10 @@ describe('a fan-out, run locally', () => {
     });
     const run = await runLocally(stack, { items: [{ id: 'a' }, { id: 'b' }] });
     expect(run.error).toBeUndefined();
-    expect(run.calls.map((c) => c.input.Parameters)).toEqual([{ id: 'a' }, { id: 'b' }]);
+    expect(run.calls.map((c) => c.input.Parameters)).toEqual([
+      { id: 'a', BatchPipelinesWorkflow: 'Test/Wf' },
+      { id: 'b', BatchPipelinesWorkflow: 'Test/Wf' },
+    ]);
     expect(run.output!.thingsOutcomes).toEqual([
       { index: 0, id: 'a', status: 'SUCCEEDED' },
       { index: 1, id: 'b', status: 'SUCCEEDED' },

@@ -70,7 +70,12 @@ describe('a step, run locally', () => {
     const p = genomicsPipeline();
     const run = await runLocally(p.stack, threeSamples);
     const align = run.calls.find((c) => c.state === 'align' && sampleOf(c) === 's2')!;
-    expect(align.input.Parameters).toEqual({ sampleId: 's2', inputUri: 's3://in/s2.fq' });
+    // Beside them, the workflow's mark (WORKFLOW_JOB_PARAMETER), which monitoring reads from Batch's events.
+    expect(align.input.Parameters).toEqual({
+      sampleId: 's2',
+      inputUri: 's3://in/s2.fq',
+      BatchPipelinesWorkflow: 'Test/Pipeline',
+    });
     expect(align.input.JobQueue).toContain('job-queue/Standard');
   });
 
