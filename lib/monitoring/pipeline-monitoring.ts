@@ -10,7 +10,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { JOB_METRICS_NAMESPACE, JobMetric } from '../queues/job-metrics';
+import { JOB_METRICS_NAMESPACE, JobMetric, spotInterruptionFilterPatterns } from '../queues/job-metrics';
 import { createDashboard } from './dashboard';
 import { eventsLogGroup, eventsTargetArn } from './events-log-group';
 import {
@@ -24,7 +24,7 @@ import { PROBE_INTERVAL, QueueProbe } from './queue-probe';
 import { IJobQueue } from '../queues/job-queue-base';
 import { fail } from '../private/errors';
 import { denyGrantsExceptForAwsServices } from '../private/kms';
-import { MAX_ALARM_WINDOW_SECONDS, MIN_ALARM_WINDOW_SECONDS, SPOT_RECLAIM_REASON_PATTERN } from '../private/limits';
+import { MAX_ALARM_WINDOW_SECONDS, MIN_ALARM_WINDOW_SECONDS } from '../private/limits';
 import { Workflow } from '../workflow/workflow';
 import { checkKnownProps, KnownKeys } from '../private/known-props';
 
@@ -251,11 +251,14 @@ export class PipelineMonitoring extends Construct {
       [JobMetric.STARTING, '{ $.detail.status = "STARTING" }'],
       [JobMetric.SUCCEEDED, '{ $.detail.status = "SUCCEEDED" }'],
       [JobMetric.FAILED, '{ $.detail.status = "FAILED" }'],
-      // A Spot reclaim ends the attempt with this status reason, whether the job is then retried or fails.
-      [JobMetric.SPOT_INTERRUPTIONS, `{ $.detail.statusReason = "${SPOT_RECLAIM_REASON_PATTERN}" }`],
+      // Attempts ended by a Spot reclaim, each counted once from the job's last event (one filter per attempt index).
+      ...spotInterruptionFilterPatterns().map((p): [JobMetric, string] => [JobMetric.SPOT_INTERRUPTIONS, p]),
     ];
+    const count = new Map<JobMetric, number>();
     for (const [metric, pattern] of filters) {
-      new logs.MetricFilter(this, `${metric}Filter`, {
+      const n = count.get(metric) ?? 0;
+      count.set(metric, n + 1);
+      new logs.MetricFilter(this, `${metric}Filter${n === 0 ? '' : n}`, {
         logGroup: this.jobEventsLogGroup,
         filterPattern: logs.FilterPattern.literal(pattern),
         metricNamespace: JOB_METRICS_NAMESPACE,

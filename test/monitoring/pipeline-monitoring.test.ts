@@ -131,7 +131,11 @@ describe('PipelineMonitoring', () => {
       [JobMetric.STARTING, '{ $.detail.status = "STARTING" }'],
       [JobMetric.SUCCEEDED, '{ $.detail.status = "SUCCEEDED" }'],
       [JobMetric.FAILED, '{ $.detail.status = "FAILED" }'],
-      [JobMetric.SPOT_INTERRUPTIONS, '{ $.detail.statusReason = "Host EC2*" }'],
+      [
+        JobMetric.SPOT_INTERRUPTIONS,
+        '{ ($.detail.status = "SUCCEEDED" || $.detail.status = "FAILED") && ($.detail.attempts[0].statusReason = ' +
+          '"Host EC2*" || $.detail.attempts[0].statusReason = "Your Spot Task was interrupted*") }',
+      ],
     ];
     for (const [metric, pattern] of expected) {
       template.hasResourceProperties('AWS::Logs::MetricFilter', {
