@@ -41,7 +41,7 @@ export function createDashboard(
       width: 12,
     }),
     new cloudwatch.GraphWidget({
-      title: 'Queued, waiting and started jobs, and Spot interruptions',
+      title: 'Queued, waiting and started jobs; Spot interruptions and blocked-queue events',
       left: queues.flatMap((q) => [
         q.metricJobs(JobMetric.RUNNABLE, { ...hour, label: `${q.node.id} queued` }),
         q.metricJobs(JobMetric.WAITING, {
@@ -51,9 +51,10 @@ export function createDashboard(
         }),
         q.metricJobs(JobMetric.STARTING, { ...hour, label: `${q.node.id} started` }),
       ]),
-      right: queues.map((q) =>
+      right: queues.flatMap((q) => [
         q.metricJobs(JobMetric.SPOT_INTERRUPTIONS, { ...hour, label: `${q.node.id} Spot interruptions` }),
-      ),
+        q.metricJobs(JobMetric.BLOCKED_EVENTS, { ...hour, label: `${q.node.id} blocked (Batch Job Queue Blocked)` }),
+      ]),
       width: 12,
     }),
   );

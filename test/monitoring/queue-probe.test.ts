@@ -289,6 +289,15 @@ describe('the probe cannot go blind without an alarm', () => {
     });
   });
 
+  test('the dashboard graphs blocked-queue events per queue beside Spot interruptions', () => {
+    const body = JSON.stringify(template.findResources('AWS::CloudWatch::Dashboard'));
+    expect(body).toContain('Spot interruptions and blocked-queue events');
+    for (const label of ['Standard', 'Urgent']) {
+      expect(body).toContain(`${label} blocked (Batch Job Queue Blocked)`);
+    }
+    expect(body).toContain('QueueBlockedEvents');
+  });
+
   test('no account-level CloudWatch Logs resource policy (an account holds at most 10 per Region)', () => {
     // https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutResourcePolicy.html
     template.resourceCountIs('AWS::Logs::ResourcePolicy', 0);
