@@ -121,6 +121,7 @@ export class QueueProbe extends Construct {
    * schedule invocations EventBridge gave up on (the rule's `FailedInvocations`, after its retries). Express
    * executions cannot be stopped, so none should be aborted; they are counted all the same.
    * @see https://docs.aws.amazon.com/step-functions/latest/dg/procedure-cw-metrics.html
+   * @see https://docs.aws.amazon.com/step-functions/latest/apireference/API_StopExecution.html (not for EXPRESS)
    * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html
    */
   public metricFailedLooks(period: Duration): cloudwatch.MathExpression {
