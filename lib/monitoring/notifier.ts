@@ -1,5 +1,6 @@
 import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -129,6 +130,7 @@ export function createNotifier(
       jobWithoutExit.next(publish('Publish job failure (no exit code)')),
     )
     .otherwise(jobWithoutLogs.next(publish('Publish job failure (no logs)')));
+  const sent = createSentTable(scope);
   const definition = new sfn.Choice(scope, 'What happened?')
     .when(C.and(batch, C.isPresent('$.detail.arrayProperties.index')), new sfn.Succeed(scope, 'An array child'))
     .when(
@@ -154,7 +156,7 @@ export function createNotifier(
 
   const machine = new sfn.StateMachine(scope, 'Notifier', {
     stateMachineType: sfn.StateMachineType.EXPRESS,
-    definitionBody: sfn.DefinitionBody.fromChainable(definition),
+    definitionBody: sfn.DefinitionBody.fromChainable(once(scope, sent, definition)),
     timeout: Duration.minutes(1),
     tracingEnabled: true,
     logs: {
@@ -168,6 +170,7 @@ export function createNotifier(
     },
   });
   topic.grantPublish(machine);
+  sent.grant(machine, 'dynamodb:PutItem');
   acknowledgeWildcards(
     scope,
     [(machine.role.node.tryFindChild('DefaultPolicy') as iam.Policy | undefined)?.document],
@@ -177,6 +180,69 @@ export function createNotifier(
         : 'X-Ray trace writes and CloudWatch Logs delivery actions have no resource-level permissions.',
   );
   return machine;
+}
+
+/**
+ * The messages sent, by key: a conditional write claims a message before it is composed, so an event that arrives
+ * twice sends once. Batch delivers its events at least once, EventBridge delivers to a target at least once, and an
+ * Express execution runs at least once. No TTL: the events carry no time as epoch seconds to expire by; an item is
+ * under 200 bytes, one per message.
+ * https://docs.aws.amazon.com/eventbridge/latest/ref/event-delivery-level.html
+ * https://docs.aws.amazon.com/step-functions/latest/dg/choosing-workflow-type.html (Express: at least once)
+ */
+function createSentTable(scope: Construct): dynamodb.Table {
+  const table = new dynamodb.Table(scope, 'NotifierSent', {
+    partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+    billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+    // Control Tower's DynamoDB controls (CT.DYNAMODB.PR.1, .PR.2) ask for both; on a table of a few keys they cost
+    // next to nothing.
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    encryption: dynamodb.TableEncryption.AWS_MANAGED,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  return table;
+}
+
+/**
+ * Claims the event's message in `sent` before `next` composes it; a claim already made ends the execution quietly.
+ * The key: the job id for a job (a failed job fails once), the execution ARN, status and stop date for a run (a
+ * redriven execution can end again). When the table cannot be written (throttled, denied), the message is sent
+ * anyway: a duplicate is better than a loss.
+ * https://docs.aws.amazon.com/step-functions/latest/dg/connect-ddb.html
+ */
+function once(scope: Construct, sent: dynamodb.ITable, next: sfn.IChainable): sfn.State {
+  const C = sfn.Condition;
+  const claim = new sfn.CustomState(scope, 'Claim the message', {
+    stateJson: {
+      Type: 'Task',
+      Resource: `arn:${Aws.PARTITION}:states:::dynamodb:putItem`,
+      Parameters: {
+        TableName: sent.tableName,
+        Item: { id: { 'S.$': '$.claim.key' } },
+        ConditionExpression: 'attribute_not_exists(id)',
+      },
+      ResultPath: null,
+      Retry: [
+        { ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], MaxAttempts: 0 },
+        { ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2 },
+      ],
+    },
+  });
+  claim.addCatch(new sfn.Succeed(scope, 'Already sent'), { errors: ['DynamoDB.ConditionalCheckFailedException'] });
+  claim.addCatch(next, { errors: ['States.ALL'], resultPath: '$.claimError' });
+  claim.next(next);
+  const key = (id: string, format: string) =>
+    new sfn.Pass(scope, id, { parameters: { 'key.$': format }, resultPath: '$.claim' }).next(claim);
+  return new sfn.Choice(scope, 'Which message?')
+    .when(
+      C.and(C.stringEquals('$.source', 'aws.batch'), C.isPresent('$.detail.jobId')),
+      key('Key: the job', "States.Format('job#{}', $.detail.jobId)"),
+    )
+    .when(
+      C.and(C.isPresent('$.detail.executionArn'), C.isPresent('$.detail.status'), C.isPresent('$.detail.stopDate')),
+      key('Key: the run', "States.Format('run#{}#{}#{}', $.detail.executionArn, $.detail.status, $.detail.stopDate)"),
+    )
+    .otherwise(next);
 }
 
 /**

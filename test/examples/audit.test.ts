@@ -44,7 +44,7 @@ describe('the Control Tower controls (cfn-guard) on the example', () => {
   const findings = audit();
   const guide = readFileSync(join(__dirname, '..', '..', 'docs', 'compliance.md'), 'utf8');
 
-  test('leave 8 findings, each one a deliberate choice', () => {
+  test('leave 9 findings, each one a deliberate choice', () => {
     expect(findings).toEqual([
       'CT.S3.PR.10 GenomicsPipeline/AccessLogs/Resource',
       'CT.S3.PR.2 GenomicsPipeline/AccessLogs/Resource',
@@ -54,6 +54,7 @@ describe('the Control Tower controls (cfn-guard) on the example', () => {
       'CT.S3.PR.9 GenomicsPipeline/Input/Resource',
       'CT.S3.PR.9 GenomicsPipeline/Results/Resource',
       'CT.SQS.PR.1 GenomicsPipeline/ManifestTrigger/NotStarted/Resource',
+      'CT.SQS.PR.1 GenomicsPipeline/Monitoring/NotifierDeadLetters/Resource',
     ]);
   });
 

@@ -19,19 +19,33 @@ export function monitored(extra: Partial<PipelineMonitoringProps> = {}) {
 export const ref = (stack: Stack, c: { node: { defaultChild?: unknown } }) =>
   stack.getLogicalId(c.node.defaultChild as CfnElement);
 
-/** Runs the notifier of `m` locally over an event and returns what it published to SNS. */
-export function notifierOf(m: ReturnType<typeof monitored>) {
+/**
+ * Runs the notifier of `m` locally over an event and returns what it published to SNS. Its claims go to `sent` (a
+ * fresh table each event unless given): a key already there fails as DynamoDB's PutItem with a condition does
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/connect-ddb.html, error `DynamoDB.<exception>`).
+ */
+export function notifierOf(m: ReturnType<typeof monitored>, sent?: Set<string>) {
   const asl = aslOf(m.template, indexOfMachine(m.template, ref(m.stack, m.monitoring.notifier))) as Record<
     string,
     unknown
   >;
   return async (event: unknown) => {
     const published: Array<{ Subject: string; Message: string; TopicArn: string }> = [];
-    const handlers = Object.fromEntries(
+    const table = sent ?? new Set<string>();
+    const handlers: Record<string, (input: never) => Promise<unknown>> = Object.fromEntries(
       Object.keys(asl.States as object)
         .filter((s) => s.startsWith('Publish'))
         .map((s) => [s, async (input: never) => (published.push(input), {})]),
     );
+    handlers['Claim the message'] = async (input: { Item: { id: { S: string } } }) => {
+      if (table.has(input.Item.id.S)) {
+        throw Object.assign(new Error('The conditional request failed'), {
+          name: 'DynamoDB.ConditionalCheckFailedException',
+        });
+      }
+      table.add(input.Item.id.S);
+      return {};
+    };
     await new StateMachine(asl as never, { validationOptions: { checkArn: false } }).run(event as never, {
       overrides: { taskResourceLocalHandlers: handlers as never },
     }).result;

@@ -147,3 +147,59 @@ describe('the notifier never loses a message silently', () => {
     expect(Object.keys(m.monitoring.alarms)).toEqual(expect.arrayContaining(['NotifierFailed', 'NotifierUndelivered']));
   });
 });
+
+describe('an event that arrives twice sends one message', () => {
+  // Batch delivers its events at least once (durable), EventBridge delivers to a target at least once, an Express
+  // execution runs at least once: https://docs.aws.amazon.com/eventbridge/latest/ref/event-delivery-level.html
+  const m = monitored();
+
+  test('the same failed job, delivered twice: one message', async () => {
+    const notify = notifierOf(m, new Set());
+    expect(await notify(samples.applicationError)).toHaveLength(1);
+    expect(await notify(samples.applicationError)).toEqual([]);
+    // Another job's failure is its own message.
+    const other = {
+      ...samples.outOfMemory,
+      detail: { ...samples.outOfMemory.detail, jobId: 'b5d2f0c1-0000-4000-8000-000000000001' },
+    };
+    expect(await notify(other)).toHaveLength(1);
+  });
+
+  test("the same run's end, delivered twice: one message; the run redriven and failing again: a second", async () => {
+    const notify = notifierOf(m, new Set());
+    expect(await notify(samples.executionFailed)).toHaveLength(1);
+    expect(await notify(samples.executionFailed)).toEqual([]);
+    // A redriven execution keeps its ARN and ends again later (another stopDate):
+    // https://docs.aws.amazon.com/step-functions/latest/dg/redrive-executions.html
+    const again = {
+      ...samples.executionFailed,
+      detail: { ...samples.executionFailed.detail, stopDate: 1763665200000 },
+    };
+    expect(await notify(again)).toHaveLength(1);
+  });
+
+  test('the claim is a conditional PutItem the notifier alone may make; when it cannot be written, the message goes anyway', async () => {
+    const asl = aslOf(m.template, indexOfMachine(m.template, ref(m.stack, m.monitoring.notifier)));
+    const claim = (asl.States as Record<string, Record<string, unknown>>)['Claim the message'];
+    expect(claim).toMatchObject({
+      Resource: 'arn:aws:states:::dynamodb:putItem',
+      Parameters: { Item: { id: { 'S.$': '$.claim.key' } }, ConditionExpression: 'attribute_not_exists(id)' },
+    });
+    m.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    });
+    const policies = JSON.stringify(m.template.findResources('AWS::IAM::Policy'));
+    expect(policies).toContain('"Action":"dynamodb:PutItem"');
+    // A throttled or denied table: the local run's claim fails with another error, and the message is still sent.
+    const published = await (async () => {
+      const failing = notifierOf(m, {
+        has: () => {
+          throw Object.assign(new Error('Rate exceeded'), { name: 'DynamoDB.ProvisionedThroughputExceededException' });
+        },
+      } as unknown as Set<string>);
+      return failing(samples.applicationError);
+    })();
+    expect(published).toHaveLength(1);
+  });
+});
