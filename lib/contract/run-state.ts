@@ -67,6 +67,11 @@ export const STEP_STATE_KEYS = {
   outcome: 'outcome',
   /** The outcome record as an error and cause for the Fail state. */
   failed: 'failed',
+  /**
+   * Set (to `{ step }`) once a step of the item (or of the run, outside fan-outs) lost its Spot capacity and went
+   * On-Demand: the later steps of the item start On-Demand instead of on Spot again.
+   */
+  spotLost: 'spotLost',
 } as const;
 
 /**

@@ -216,6 +216,15 @@ export const JOB_TIMEOUT_REASON_PATTERN = 'Job attempt duration exceeded timeout
 export const BLOCKED_REASON_PATTERNS = ['CAPACITY:*', 'MISCONFIGURATION:*'];
 
 /**
+ * The status reason of a job the queue cancelled after it waited in RUNNABLE for instance capacity longer than the
+ * queue's `jobStateTimeLimitActions` allow (`JobQueue` `cancelOnInsufficientCapacityAfter`): `Canceled by
+ * JobStateTimeLimit action due to reason: CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY`. A workflow step reruns such a job
+ * On-Demand, as after Spot interruptions.
+ * @see https://docs.aws.amazon.com/batch/latest/userguide/job_stuck_in_runnable_capacity.html
+ */
+export const CAPACITY_CANCELLED_REASON_PATTERN = 'Canceled by JobStateTimeLimit action due to reason: CAPACITY:*';
+
+/**
  * Errors a Step Functions Batch task raises when the Batch API fails (not the job): `Batch.<exception>` for the
  * exceptions SubmitJob models (ClientException 400, ServerException 500), and `Batch.AWSBatchException` for unmodeled
  * ones, among them throttling. AWS documents no list: Step Functions names service errors after the Java SDK's

@@ -26,8 +26,11 @@ const ITEMS = 500;
 const BATCH_ATTEMPTS = 3;
 const SPOT_RATE = 0.2;
 const THROTTLE_RATE = 0.05;
-/** Events one submit of a step can add to an item's history: plan 2, task 6, failure reading and escalation 14. */
-const EVENTS_PER_SUBMIT = 22;
+/**
+ * Events one submit of a step can add to an item's history: plan 2, the check whether Spot was lost before and the
+ * router 4, task 6, failure reading and escalation 14.
+ */
+const EVENTS_PER_SUBMIT = 26;
 /** An item's own events: iteration, check and wrapper 10, its duplicate-id claim and listing 12, a parallel level 4. */
 const EVENTS_PER_ITEM_FIXED = 10 + 12 + 4;
 
@@ -168,7 +171,27 @@ describe('a seeded bad week over the example state machine', () => {
     }
     expect(spotEscalations).toBeGreaterThan(0);
     expect(memoryEscalations).toBe([...oomOnce].filter((i) => ![17, 230, 401, 499].includes(i)).length);
-    Object.assign(figures, { spotEscalations, memoryEscalations, spotFailures, throttled, submits: run.calls.length });
+    // An item that lost its Spot capacity at align starts its later steps On-Demand: every later step of such an item
+    // was first submitted On-Demand, and no step of it went back to Spot.
+    const lostAtAlign = new Set(
+      [...byJob.values()]
+        .filter((calls) => calls[0].state === 'align' && calls.some((c) => queueOf(c) === 'OnDemand'))
+        .map((calls) => indexOf(calls[0])),
+    );
+    const carried = [...byJob.values()].filter((calls) => calls[0].state !== 'align' && calls[0].state !== 'aggregate');
+    const afterLoss = carried.filter((calls) => lostAtAlign.has(indexOf(calls[0])));
+    expect(afterLoss.length).toBeGreaterThan(0);
+    for (const calls of afterLoss) {
+      expect(calls.map(queueOf)).toEqual(calls.map(() => 'OnDemand'));
+    }
+    Object.assign(figures, {
+      spotEscalations,
+      startedOnDemand: afterLoss.length,
+      memoryEscalations,
+      spotFailures,
+      throttled,
+      submits: run.calls.length,
+    });
   });
 
   test("the largest item's history stays far below 25,000 events", () => {

@@ -26,8 +26,11 @@ export const MAX_ITEMS_IN_STATE = Math.floor(MAX_STATE_PAYLOAD_BYTES / (ITEM_BYT
 
 /** Events one `.sync` Batch task adds to a history: entered, scheduled, started, submitted, succeeded, exited. */
 const EVENTS_PER_TASK = 6;
-/** Events of the step's plan state (entered, exited). */
-const EVENTS_PER_PLAN = 2;
+/**
+ * Events of the step's entry: its plan state, and (a step that escalates from Spot) the check of whether an earlier
+ * step lost its Spot capacity and the router to its submit state (entered, exited each).
+ */
+const EVENTS_PER_PLAN = 6;
 /** Events of an escalation (failure caught, cause parsed and merged, choice, resubmission) allowed per task. */
 const EVENTS_PER_ESCALATION = 14;
 

@@ -4,13 +4,14 @@ import { C } from '../asl/conditions';
 import { FanOut } from '../step';
 import {
   BATCH_API_ERRORS,
+  CAPACITY_CANCELLED_REASON_PATTERN,
   FARGATE_SPOT_REASON_PATTERN,
   JOB_TIMEOUT_REASON_PATTERN,
   OUT_OF_MEMORY_REASON_PATTERN,
   SPOT_RECLAIM_REASON_PATTERN,
 } from '../../private/limits';
 import { FailureKind, OutcomeStatus } from '../../contract/outcome';
-import { ATTEMPT_FIELDS, OUTCOME_FIELDS } from '../../contract/run-state';
+import { ATTEMPT_FIELDS, OUTCOME_FIELDS, STEP_STATE_KEYS } from '../../contract/run-state';
 
 /**
  * The states a group of steps shares for failure handling: the top level, each parallel branch and each fan-out item
@@ -31,6 +32,8 @@ export class FailureScope {
   private record?: sfn.Pass;
   private escalate?: sfn.Choice;
   private router?: sfn.Choice;
+  private onDemand?: sfn.Pass;
+  private carry?: sfn.Choice;
   private errorRouter?: sfn.Choice;
   private ladder?: sfn.Pass;
 
@@ -85,6 +88,22 @@ export class FailureScope {
   public resubmitTo(step: string, submit: sfn.State): void {
     this.escalation();
     this.router!.when(C.stringEquals('$.attempt.step', step), submit);
+  }
+
+  /**
+   * Where a step that escalates from Spot to On-Demand is entered (after its attempt record is written): when an
+   * earlier step of the item already lost its Spot capacity (`$.spotLost`), the attempt goes On-Demand at once, so
+   * an item does not start each step on Spot again while Spot is being reclaimed or is short; otherwise on to the
+   * step's submit state. Both go through the rerun router (the step must be registered with `resubmitTo`).
+   */
+  public spotEntry(): sfn.Choice {
+    this.escalation();
+    this.carry ??= new sfn.Choice(this.states, this.name('Spot lost?'))
+      .when(C.isPresent(`$.${STEP_STATE_KEYS.spotLost}`), this.onDemand!, {
+        comment: 'An earlier step lost its Spot capacity: start this one On-Demand',
+      })
+      .otherwise(this.router!);
+    return this.carry;
   }
 
   private name(s: string): string {
@@ -220,6 +239,14 @@ export class FailureScope {
           ),
         )
         .when(
+          C.stringMatches('$.failure.job.StatusReason', CAPACITY_CANCELLED_REASON_PATTERN),
+          why(
+            'no capacity',
+            FailureKind.JOB_FAILED,
+            "States.Format('waited in RUNNABLE until its queue cancelled it for want of instance capacity ({}); rerun it when capacity returns, or bind the job to an On-Demand queue so the step escalates', $.failure.job.StatusReason)",
+          ),
+        )
+        .when(
           C.stringMatches('$.failure.job.StatusReason', JOB_TIMEOUT_REASON_PATTERN),
           why(
             'timed out',
@@ -308,6 +335,12 @@ export class FailureScope {
         parameters: copy({ 'queue.$': '$.attempt.onDemand' }),
         resultPath: '$.attempt',
       });
+      this.onDemand = onDemandQueue;
+      // Later steps of the item start On-Demand (see spotEntry).
+      const remember = new sfn.Pass(this.states, this.name('remember Spot lost'), {
+        parameters: { 'step.$': '$.attempt.step' },
+        resultPath: `$.${STEP_STATE_KEYS.spotLost}`,
+      });
       const moreMemory = new sfn.Pass(this.states, this.name('add memory'), {
         parameters: copy({
           'level.$': '$.failure.ladder.next',
@@ -335,19 +368,24 @@ export class FailureScope {
           C.stringMatches('$.failure.job.StatusReason', OUT_OF_MEMORY_REASON_PATTERN),
         ),
       );
+      // Spot interruptions used up the job's retries, or the queue cancelled the job after it waited for instance
+      // capacity longer than its cancelOnInsufficientCapacityAfter (a Spot drought).
       const spotLost = C.and(
         C.not(C.stringEqualsJsonPath('$.attempt.queue', '$.attempt.onDemand')),
         C.or(
           C.stringMatches('$.failure.job.StatusReason', SPOT_RECLAIM_REASON_PATTERN),
           C.stringMatches('$.failure.job.StatusReason', FARGATE_SPOT_REASON_PATTERN),
+          C.stringMatches('$.failure.job.StatusReason', CAPACITY_CANCELLED_REASON_PATTERN),
         ),
       );
       this.escalate = new sfn.Choice(this.states, this.name('escalate?'))
-        .when(spotLost, onDemandQueue, { comment: 'Spot interruptions used up the retries: run On-Demand' })
+        .when(spotLost, onDemandQueue, {
+          comment: 'Spot interruptions used up the retries, or no capacity came in time: run On-Demand',
+        })
         .when(oom, moreMemory, { comment: 'Out of memory: run again with more memory' })
         .otherwise(this.classify());
       this.router = new sfn.Choice(this.states, this.name('rerun the step'));
-      onDemandQueue.next(this.router);
+      onDemandQueue.next(remember).next(this.router);
       moreMemory.next(this.router);
       this.router.otherwise(this.classify());
     }

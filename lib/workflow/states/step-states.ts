@@ -47,6 +47,8 @@ export function buildStep(plan: StepPlan, scope: FailureScope, ctx: StepContext,
   if (escalates) {
     scope.resubmitTo(step.name, submit);
   }
+  // A step that escalates from Spot starts On-Demand when an earlier step of the item already lost its Spot capacity.
+  const enter = escalates && plan.onDemandQueue ? scope.spotEntry() : submit;
   // The plan state is made only when something enters the step through it: CDK renders every state linked to the
   // graph, so one made and then bypassed would still cost its bytes.
   let planState: sfn.Pass | undefined;
@@ -57,12 +59,12 @@ export function buildStep(plan: StepPlan, scope: FailureScope, ctx: StepContext,
           result: sfn.Result.fromObject(record),
           resultPath: `$.${STEP_STATE_KEYS.attempt}`,
         });
-        planState.next(submit);
+        planState.next(enter);
       }
       return planState;
     },
     ends: [submit],
-    entry: { attempt: record, submit },
+    entry: { attempt: record, submit, enter },
     handOver: (next) => submit.handOver(next),
   };
 }

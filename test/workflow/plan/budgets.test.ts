@@ -49,9 +49,10 @@ describe('the state budget', () => {
 });
 
 describe('the history budget', () => {
-  test('an item adds its fixed states and id check, 4 per parallel level and 22 per step', () => {
+  test('an item adds its fixed states and id check, 4 per parallel level and 26 per step', () => {
     const { samples, steps } = genomicsSteps(g, SAMPLE_ITEMS);
-    // align, then callVariants and qc in parallel: 10 + 6 (the duplicate-id check) + 4 + 3 × (2 + 6 + 14).
-    expect(estimatedEventsPerItem(samples, [steps.align, steps.callVariants, steps.qc])).toBe(86);
+    // align, then callVariants and qc in parallel: 10 + 6 (the duplicate-id check) + 4 + 3 × (6 + 6 + 14), a step's
+    // entry being its plan state, the check whether Spot was lost before, and the router to its submit state.
+    expect(estimatedEventsPerItem(samples, [steps.align, steps.callVariants, steps.qc])).toBe(98);
   });
 });

@@ -118,7 +118,7 @@ describe('steps a workflow refuses', () => {
         });
         return new WorkflowPlan(scopeAt('Test/Pipeline'), steps);
       },
-      "Test/Pipeline: fanOut 'samples'.mode INLINE for 130 items (~30680 history events, ~236 per item) is not allowed; allowed: at most 25000 events in one execution's history (reaching it fails the execution). Fix: use FanOutMode.DISTRIBUTED (each item gets its own history) or fewer items per execution",
+      "Test/Pipeline: fanOut 'samples'.mode INLINE for 130 items (~35880 history events, ~276 per item) is not allowed; allowed: at most 25000 events in one execution's history (reaching it fails the execution). Fix: use FanOutMode.DISTRIBUTED (each item gets its own history) or fewer items per execution",
     ],
     [
       'more items than the execution state holds',

@@ -4,7 +4,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { FanOut, Job, JobQueue, Workflow, WorkflowStep } from '../../../lib';
 import { aslOf } from '../../support/asl';
-import { BATCH_API_ERRORS, outOfMemory, spotReclaimed } from '../../support/batch-failures';
+import { BATCH_API_ERRORS, bareFailure, outOfMemory, spotReclaimed } from '../../support/batch-failures';
 import { capacities } from '../../support/capacity';
 import {
   apiError,
@@ -94,6 +94,68 @@ describe('a step, run locally', () => {
       ['align', 'Urgent', '30720'],
     ]);
     expect(run.output!.samplesOutcomes).toContainEqual({ index: 1, id: 's2', status: 'SUCCEEDED' });
+  });
+
+  test('once an item lost its Spot capacity, its later steps start On-Demand (not on Spot again)', async () => {
+    const p = genomicsPipeline();
+    const run = await runLocally(p.stack, { samples: threeSamples.samples.slice(0, 2) }, (call) => {
+      if (call.state === 'align' && queueOf(call) === 'Standard' && sampleOf(call) === 's2') {
+        throw jobFailure(spotReclaimed('i-0123456789abcdef0'));
+      }
+    });
+    expect(run.error).toBeUndefined();
+    const steps = (id: string) => run.calls.filter((c) => sampleOf(c) === id).map((c) => [c.state, queueOf(c)]);
+    expect(steps('s2').sort()).toEqual(
+      [
+        ['align', 'Standard'],
+        ['align', 'Urgent'],
+        ['callVariants', 'Urgent'],
+        ['qc', 'Urgent'],
+      ].sort(),
+    );
+    // The other sample kept its Spot capacity: its steps stay on Spot.
+    expect(steps('s1').map(([, q]) => q)).toEqual(['Standard', 'Standard', 'Standard']);
+  });
+
+  describe('a Spot drought: the queue cancels a job that waited for capacity, the step reruns it On-Demand', () => {
+    // The status reason Batch gives a job its queue's jobStateTimeLimitActions cancelled (JobQueue
+    // cancelOnInsufficientCapacityAfter); the job never started, so it has no attempts and no container:
+    // https://docs.aws.amazon.com/batch/latest/userguide/job_stuck_in_runnable_capacity.html
+    const cancelledForCapacity = () => ({
+      ...bareFailure(),
+      StatusReason: 'Canceled by JobStateTimeLimit action due to reason: CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY',
+    });
+
+    test('the step reruns On-Demand, and so start the later steps of the item', async () => {
+      const p = genomicsPipeline();
+      const run = await runLocally(p.stack, { samples: threeSamples.samples.slice(0, 1) }, (call) => {
+        if (queueOf(call) === 'Standard') {
+          throw jobFailure(cancelledForCapacity());
+        }
+      });
+      expect(run.error).toBeUndefined();
+      expect(run.calls.filter((c) => sampleOf(c) === 's1').map((c) => [c.state, queueOf(c)])).toEqual([
+        ['align', 'Standard'],
+        ['align', 'Urgent'],
+        ['callVariants', 'Urgent'],
+        ['qc', 'Urgent'],
+      ]);
+    });
+
+    test('a step with nowhere to escalate fails with the reason and what to do', async () => {
+      const p = genomicsPipeline({}, { align: { spotEscalation: false } });
+      const run = await runLocally(p.stack, { samples: threeSamples.samples.slice(0, 1) }, (call) => {
+        if (queueOf(call) === 'Standard') {
+          throw jobFailure(cancelledForCapacity());
+        }
+      });
+      const summary = JSON.parse((run.error!.cause as Error).message);
+      expect(summary.firstFailures[0]).toMatchObject({
+        error: 'align.JobFailed',
+        reason:
+          'waited in RUNNABLE until its queue cancelled it for want of instance capacity (Canceled by JobStateTimeLimit action due to reason: CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY); rerun it when capacity returns, or bind the job to an On-Demand queue so the step escalates',
+      });
+    });
   });
 
   test('a job killed for memory is rerun with 1.5x the memory, then 1.5x again', async () => {
