@@ -1,3 +1,4 @@
+import { spawnSync } from 'child_process';
 import { Match } from 'aws-cdk-lib/assertions';
 import { WORKFLOW_JOB_PARAMETER } from '../../lib/contract/job-env';
 import { aslOf, indexOfMachine } from '../support/asl';
@@ -39,6 +40,35 @@ describe('which failed jobs start the notifier (the rule pattern, over AWS examp
       detail: { ...samples.awsExampleJobFailed.detail, tags: { BatchPipelinesWorkflow: 'Test/Pipeline' } },
     };
     expect(matches(tagged)).toBe(true);
+  });
+
+  // moto's EventBridge pattern matching (moto.events.models.EventPattern, what its TestEventPattern answers with) is an
+  // implementation of the same rules written apart from ours: both must agree on every event here.
+  const moto = spawnSync('python3', ['-c', 'import moto.events.models'], { encoding: 'utf8' }).status === 0;
+  (moto ? test : test.skip)('moto, matching the same pattern on its own, agrees on every case', () => {
+    const inQueue = <E extends { detail: object }>(e: E) => ({
+      ...e,
+      detail: { ...e.detail, jobQueue: samples.awsExampleJobFailed.detail.jobQueue },
+    });
+    const events = [
+      samples.awsExampleJobFailed,
+      samples.awsExampleJobEvent,
+      samples.withParameters(samples.awsExampleJobFailed, { [WORKFLOW_JOB_PARAMETER]: 'Test/Pipeline/Workflow' }),
+      samples.withParameters(samples.awsExampleJobFailed, { sampleId: 'NA12878' }),
+      inQueue(samples.arrayChildFailed),
+      inQueue(samples.arrayParentFailed),
+    ];
+    const script = [
+      'import json, sys',
+      'from moto.events.models import EventPattern',
+      'data = json.load(sys.stdin)',
+      'p = EventPattern.load(json.dumps(data["pattern"]))',
+      'print(json.dumps([p.matches_event(e) for e in data["events"]]))',
+    ].join('\n');
+    const run = spawnSync('python3', ['-c', script], { input: JSON.stringify({ pattern, events }), encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual(events.map(matches));
+    expect(events.map(matches)).toEqual([true, false, false, true, false, true]);
   });
 
   test('an array child does not (its parent reports), the array parent does', () => {
