@@ -337,8 +337,9 @@ export class PipelineMonitoring extends Construct {
           label: `${label}: Spot interruptions per started job (%)`,
         }).createAlarm(this, `SpotInterruptions${i}`, {
           alarmDescription:
-            `More than ${spotPercent}% of the jobs started on ${queue.node.path} in an hour were interrupted by Spot ` +
-            '(at least 3). Add instance types to diversify Spot pools, or move long jobs to On-Demand.',
+            `Spot reclaimed more attempts on ${queue.node.path} in an hour than ${spotPercent}% of the attempts started ` +
+            'there (at least 3; reclaimed attempts are counted when their job ends). Add instance types to diversify ' +
+            'Spot pools, or move long jobs to On-Demand.',
           threshold: spotPercent,
           evaluationPeriods: 1,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,

@@ -227,6 +227,8 @@ describe('PipelineMonitoring', () => {
           Expression: 'IF(FILL(spot, 0) >= 3, 100 * FILL(spot, 0) / IF(FILL(started, 0) > 1, FILL(started, 0), 1), 0)',
         }),
       ]),
+      // SpotInterruptions counts reclaimed attempts when their job ends (spot-interruptions.test.ts).
+      AlarmDescription: Match.stringLikeRegexp('reclaimed attempts are counted when their job ends'),
     });
   });
 
