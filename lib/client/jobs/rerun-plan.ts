@@ -1,5 +1,6 @@
 import type { JobDetail } from '@aws-sdk/client-batch';
 import type { JobStage } from './submit';
+import { WORKFLOW_JOB_PARAMETER } from '../../contract/job-env';
 
 /**
  * Planning a rerun of the failed items of a run submitted as Batch jobs (`submit`): which stages it had, in which
@@ -59,4 +60,13 @@ export function jobKey(
 /** `arn:…:job-definition/name:3`, `name:3` or `name` → `name`. */
 export function definitionName(jobDefinition: string): string {
   return jobDefinition.replace(/^arn:[^:]+:batch:[^:]*:[^:]*:job-definition\//, '').replace(/:\d+$/, '');
+}
+
+/**
+ * The item a failed one-job-per-item job ran: its parameters. A job a workflow submitted also carries the workflow's
+ * marker parameter (`WORKFLOW_JOB_PARAMETER`), which keeps its failures out of the per-job notifications; a rerun by
+ * run id is the command's own run, so the marker is left out and its failures are notified like any other job's.
+ */
+export function itemOfJob(job: JobDetail): Record<string, string> {
+  return Object.fromEntries(Object.entries(job.parameters ?? {}).filter(([name]) => name !== WORKFLOW_JOB_PARAMETER));
 }

@@ -1,7 +1,7 @@
 import type { JobDetail } from '@aws-sdk/client-batch';
 import { describeJobs, listRunJobs } from './describe';
 import { JobFailure, jobFailures } from './failures';
-import { jobKey, stagesOf } from './rerun-plan';
+import { itemOfJob, jobKey, stagesOf } from './rerun-plan';
 import { isRunId, JobStage, MAX_RUN_ID_LENGTH, SubmittedJob, submitJobs } from './submit';
 import { ITEM_ENV } from '../../contract/job-env';
 import { rerunIdOf, rerunManifestKey } from '../../contract/run-names';
@@ -139,7 +139,7 @@ export async function rerunJobs(
     const job = jobs.find((j) => j.jobId === f.jobId);
     const key = job && jobKey(runId, job, ITEM_ENV.offset);
     if (job && key?.id && key.idField) {
-      byId.set(key.id, { idField: key.idField, item: { ...job.parameters } });
+      byId.set(key.id, { idField: key.idField, item: itemOfJob(job) });
     }
   }
   const ids = [...byId.keys()];

@@ -1,5 +1,5 @@
 import { JobDetail } from '@aws-sdk/client-batch';
-import { definitionName, jobKey, stagesOf } from '../../../lib/client/jobs/rerun-plan';
+import { definitionName, itemOfJob, jobKey, stagesOf } from '../../../lib/client/jobs/rerun-plan';
 
 const OFFSET = 'BATCH_PIPELINES_OFFSET';
 /** Only the JobDetail fields the planner reads (names as in the DescribeJobs response syntax). */
@@ -63,4 +63,14 @@ test.each([
   ['genomics-align', 'genomics-align'],
 ])('definitionName(%p) is %p (SubmitJob then uses the latest active revision)', (given, name) => {
   expect(definitionName(given)).toBe(name);
+});
+
+describe('itemOfJob: the item a failed job ran', () => {
+  test("is its parameters, without the workflow's marker, so a rerun by run id is notified like any job", () => {
+    const j = job({
+      parameters: { sampleId: 'S1', inputUri: 's3://in/S1', BatchPipelinesWorkflow: 'Genomics/Workflow' },
+    });
+    expect(itemOfJob(j)).toEqual({ sampleId: 'S1', inputUri: 's3://in/S1' });
+    expect(itemOfJob(job({}))).toEqual({});
+  });
 });
