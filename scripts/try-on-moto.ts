@@ -9,7 +9,7 @@ import { join } from 'path';
 import { promisify } from 'util';
 import { CloudFormationClient, DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { Moto } from '../e2e/moto';
-import { WORKFLOW_TAG } from '../lib/contract/job-env';
+import { WORKFLOW_JOB_PARAMETER } from '../lib/contract/job-env';
 import { parseTryOnMotoArgs, pickStack, stacksOf, TRY_ON_MOTO_USAGE, TryOnMotoArgs } from './try-on-moto-args';
 
 const root = join(__dirname, '..');
@@ -157,10 +157,10 @@ function printRecipe(
   const lastPart = (arn: string) => arn.split('/').pop()!.replace(/:\d+$/, '');
   const queues = physical('AWS::Batch::JobQueue').map(lastPart);
   const definitions = physical('AWS::Batch::JobDefinition').map(lastPart);
-  // A Workflow's state machine tags the jobs it submits with WORKFLOW_TAG; the library's other state machines (the
-  // trigger's starter, the notifier, probes) do not.
+  // A Workflow's state machine marks the jobs it submits with WORKFLOW_JOB_PARAMETER; the library's other state
+  // machines (the trigger's starter, the notifier, probes) do not.
   const workflows = new Set(
-    declared.filter(([, r]) => JSON.stringify(r.Properties ?? {}).includes(WORKFLOW_TAG)).map(([id]) => id),
+    declared.filter(([, r]) => JSON.stringify(r.Properties ?? {}).includes(WORKFLOW_JOB_PARAMETER)).map(([id]) => id),
   );
   const machines = created
     .filter((r) => r.ResourceType === 'AWS::StepFunctions::StateMachine' && workflows.has(r.LogicalResourceId ?? ''))

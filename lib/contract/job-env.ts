@@ -41,14 +41,6 @@ export function resultsEnvName(fanOutName: string): string {
 export const RUN_TAG = 'batch-pipelines:run';
 
 /**
- * The tag the jobs a workflow submits carry (its construct path as value), for cost allocation and the workflow's
- * `batch:TagResource` grant. Batch's job state change events do not carry user tags (AWS's example event has only
- * `resourceArn` under `tags`), so monitoring reads `WORKFLOW_JOB_PARAMETER` instead.
- * @see https://docs.aws.amazon.com/batch/latest/userguide/batch_job_events.html
- */
-export const WORKFLOW_TAG = 'BatchPipelinesWorkflow';
-
-/**
  * The job parameter every job a workflow submits carries (its construct path as value): `PipelineMonitoring`'s
  * failed-job rule matches only events without it, so a workflow's jobs are left to the run's message and the
  * notifier is not even started for them. A parameter because the "Batch Job State Change" event's detail is the

@@ -9,7 +9,7 @@ import { Job } from '../jobs/job';
 import { IJobQueue } from '../queues/job-queue-base';
 import { acknowledgeOnGrantee, acknowledgeWildcards } from '../private/nag';
 import { stackJobDefinitionsArn, stackNamePart } from '../private/names';
-import { RUN_TAG, WORKFLOW_TAG } from '../contract/job-env';
+import { RUN_TAG } from '../contract/job-env';
 import { ID_CLAIMS_FOLDER } from '../contract/run-state';
 
 // Every grant the workflow makes, in one place: what its steps' jobs may read and write (`grantStepAccess`), what the
@@ -89,7 +89,7 @@ export function grantWorkflowAccess(scope: Construct, machine: sfn.StateMachine,
     new iam.PolicyStatement({
       actions: ['batch:TagResource'],
       resources: [stack.formatArn({ service: 'batch', resource: 'job', resourceName: '*' })],
-      conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [RUN_TAG, WORKFLOW_TAG] } },
+      conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [RUN_TAG] } },
     }),
   );
   machine.addToRolePolicy(

@@ -371,8 +371,8 @@ export class Workflow extends Construct {
     return {
       states: this.states,
       substitutions: this.substitutions,
-      // Tag values: at most 256 letters, digits, spaces and + - = . _ : / @ (a construct id may hold others, which
-      // would make Batch refuse every job). https://docs.aws.amazon.com/batch/latest/APIReference/API_TagResource.html
+      // The workflow's job parameter (WORKFLOW_JOB_PARAMETER): its path kept to what a tag value allows, at most 256
+      // letters, digits, spaces and + - = . _ : / @, as it was one. https://docs.aws.amazon.com/batch/latest/APIReference/API_TagResource.html
       // Every submit state repeats it: as a substitution it is written once in the template (a few bytes a step
       // instead of the path's length), and CloudFormation fills it in.
       workflowPath: this.substitutions.of(

@@ -3,14 +3,7 @@ import { join } from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { failedFromRecords, findOutcomes } from '../../lib/client/run-outcomes';
-import {
-  CHECKPOINT_ENV,
-  ITEM_ENV,
-  resultsEnvName,
-  RUN_TAG,
-  WORKFLOW_JOB_PARAMETER,
-  WORKFLOW_TAG,
-} from '../../lib/contract/job-env';
+import { CHECKPOINT_ENV, ITEM_ENV, resultsEnvName, RUN_TAG, WORKFLOW_JOB_PARAMETER } from '../../lib/contract/job-env';
 import {
   ATTEMPT_FIELDS,
   fanOutStateKeys,
@@ -129,11 +122,11 @@ describe('the run contract', () => {
     }
   });
 
-  test('jobs are tagged with the run and workflow tags', () => {
+  test('jobs are tagged with the run tag (the workflow is marked by a job parameter, which events carry)', () => {
     const submits = states.filter(([, s]) => String(s.Resource ?? '').includes(':batch:submitJob'));
     expect(submits.length).toBe(4);
     for (const [, s] of submits) {
-      expect(keysOf((s.Parameters as State).Tags).sort()).toEqual([RUN_TAG, WORKFLOW_TAG].sort());
+      expect(keysOf((s.Parameters as State).Tags).sort()).toEqual([RUN_TAG]);
     }
   });
 

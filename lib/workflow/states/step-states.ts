@@ -10,14 +10,14 @@ import {
   SUBMIT_RETRY_MAX_ATTEMPTS,
   SUBMIT_RETRY_MAX_DELAY_SECONDS,
 } from '../../private/limits';
-import { CHECKPOINT_ENV, RUN_TAG, WORKFLOW_JOB_PARAMETER, WORKFLOW_TAG } from '../../contract/job-env';
+import { CHECKPOINT_ENV, RUN_TAG, WORKFLOW_JOB_PARAMETER } from '../../contract/job-env';
 import { AttemptRecord, STEP_STATE_KEYS } from '../../contract/run-state';
 
 /** What the step builder needs from the workflow beyond the step's plan. */
 export interface StepContext {
   readonly states: Construct;
   readonly substitutions: Substitutions;
-  /** The value of the workflow tag on every job it submits (its construct path, at most 256 characters). */
+  /** The value of the workflow's job parameter on every job it submits (its construct path, at most 256 characters). */
   readonly workflowPath: string;
 }
 
@@ -135,7 +135,9 @@ function submitState(plan: StepPlan, scope: FailureScope, ctx: StepContext, esca
         'JobName.$': jobName,
         JobDefinition: s.of(job.jobDefinitionArn, job.node.id),
         // The run's tag: `watch`/`cancel --run-id` tell this run's jobs from those of a run whose name it prefixes.
-        Tags: { [`${RUN_TAG}.$`]: fanOut ? '$.run' : '$$.Execution.Name', [WORKFLOW_TAG]: ctx.workflowPath },
+        // The run tag only: the workflow's mark is the job parameter below (Batch's events carry parameters, not tags),
+        // and one mark a step keeps the definition small enough for a 400-step pipeline.
+        Tags: { [`${RUN_TAG}.$`]: fanOut ? '$.run' : '$$.Execution.Name' },
         ...(escalates
           ? { 'JobQueue.$': '$.attempt.queue' }
           : { JobQueue: s.of(plan.queue.jobQueueArn, plan.queue.node.id) }),
