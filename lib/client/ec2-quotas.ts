@@ -51,7 +51,8 @@ const STANDARD: Ec2QuotaGroup = {
 /** Other groups: letter prefixes of the family name (longest match wins), their On-Demand and Spot quotas. */
 const OTHER_GROUPS: ReadonlyArray<readonly [string[], Ec2QuotaGroup]> = [
   [['g', 'vt'], group('G and VT', 'L-DB2E81BA', 'L-3819A6DF')],
-  [['p'], group('P', 'L-417A185B', 'L-7212CCBC')],
+  // One On-Demand quota for every P family; Spot splits P2-P4 from P5 (using-spot-limits.html, 2026).
+  [['p'], { ...group('P', 'L-417A185B'), spot: spotQuota('L-7212CCBC', 'All P4, P3 and P2 Spot Instance Requests') }],
   [['x'], group('X', 'L-7295265B', 'L-E3A00192')],
   [['f'], group('F', 'L-74FC7D96', 'L-88CF9481')],
   [['inf'], group('Inf', 'L-1945791B', 'L-B5D1601B')],
@@ -63,6 +64,17 @@ const OTHER_GROUPS: ReadonlyArray<readonly [string[], Ec2QuotaGroup]> = [
 
 /** The letters a Standard family starts with. */
 const STANDARD_LETTERS = ['a', 'c', 'd', 'h', 'i', 'm', 'r', 't', 'z'];
+
+/** P5 families (p5, p5e, p5en): the P On-Demand quota, their own Spot quota. */
+const P5: Ec2QuotaGroup = {
+  group: 'P5',
+  onDemand: { code: 'L-417A185B', name: 'Running On-Demand P instances', newAccountDefault: 0 },
+  spot: spotQuota('L-C4BD4855', 'All P5 Spot Instance Requests'),
+};
+
+function spotQuota(code: string, name: string): Ec2Quota {
+  return { code, name, newAccountDefault: 0 };
+}
 
 function group(name: string, onDemandCode: string, spotCode?: string): Ec2QuotaGroup {
   return {
@@ -87,6 +99,9 @@ export function quotaGroupOf(instanceType: string): Ec2QuotaGroup | undefined {
   if (!prefix) {
     return undefined;
   }
+  if (prefix === 'p' && Number(/^p(\d+)/.exec(name)?.[1] ?? 0) >= 5) {
+    return P5;
+  }
   const other = OTHER_GROUPS.find(([prefixes]) => prefixes.includes(prefix));
   if (other) {
     return other[1];
@@ -100,7 +115,7 @@ export function quotaGroupOf(instanceType: string): Ec2QuotaGroup | undefined {
 
 /** Every group, Standard first (for documentation and tests). */
 export function allQuotaGroups(): Ec2QuotaGroup[] {
-  return [STANDARD, ...OTHER_GROUPS.map(([, g]) => g)];
+  return [STANDARD, ...OTHER_GROUPS.map(([, g]) => g), P5];
 }
 
 /** The Service Quotas console page of a quota in a Region, where its increase is requested. */

@@ -199,6 +199,10 @@ describe('the quota an instance type draws on', () => {
     ['gr6.4xlarge', 'L-DB2E81BA', 'L-3819A6DF'],
     ['vt1.3xlarge', 'L-DB2E81BA', 'L-3819A6DF'],
     ['p4d.24xlarge', 'L-417A185B', 'L-7212CCBC'],
+    // Spot splits P5 from P2-P4 (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-spot-limits.html).
+    ['p5.48xlarge', 'L-417A185B', 'L-C4BD4855'],
+    ['p5en.48xlarge', 'L-417A185B', 'L-C4BD4855'],
+    ['p3.2xlarge', 'L-417A185B', 'L-7212CCBC'],
     ['x2iedn.xlarge', 'L-7295265B', 'L-E3A00192'],
     ['f1.2xlarge', 'L-74FC7D96', 'L-88CF9481'],
     ['inf2.xlarge', 'L-1945791B', 'L-B5D1601B'],
@@ -224,6 +228,7 @@ describe('the quota an instance type draws on', () => {
       ['DL', 0, 0],
       ['HPC', 0, undefined],
       ['High Memory', 0, undefined],
+      ['P5', 0, 0],
     ]);
   });
 });
