@@ -59,7 +59,7 @@ export type {
   WorkflowStepOptions,
 } from './workflow/step';
 export { Workflow } from './workflow/workflow';
-export type { WorkflowProps } from './workflow/workflow';
+export type { RunNotificationOptions, WorkflowProps } from './workflow/workflow';
 export { FailureKind, OutcomeStatus } from './contract/outcome';
 export type { ItemOutcome } from './contract/outcome';
 export { ITEM_ENV } from './contract/job-env';

@@ -13,6 +13,13 @@ import { acknowledgeFinding, acknowledgeWildcards } from '../private/nag';
 import { vendedLogGroupName } from '../private/names';
 import { WORKFLOW_JOB_PARAMETER } from '../contract/job-env';
 import { fanOutPaths } from '../contract/run-state';
+import {
+  endedBadlyMessage,
+  fanOutLine,
+  RUN_SUBJECTS,
+  RunPaths,
+  succeededMessage,
+} from '../workflow/states/run-summary-text';
 import { Workflow } from '../workflow/workflow';
 
 /* The notifier: one state machine that turns a failed job or a finished workflow run into one readable message. */
@@ -22,6 +29,9 @@ import { Workflow } from '../workflow/workflow';
  * name alone may have 128 (the name is in the message). https://docs.aws.amazon.com/sns/latest/api/API_Publish.html
  */
 const JOB_FAILED_SUBJECT = 'Batch job failed';
+
+/** Where a Step Functions status-change event names the run. */
+const EVENT_RUN: RunPaths = { name: '$.detail.name', arn: '$.detail.executionArn' };
 
 /**
  * The notifier: formats a Batch job failure or a workflow execution failure as a short subject and a readable
@@ -82,15 +92,12 @@ export function createNotifier(
         `$.attempts, $.reason, States.Format(${jobLink}, $.detail.jobId))`,
     },
   });
-  const executionLink = `'https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/{}'`;
   const execution = new sfn.Pass(scope, 'Workflow execution ended badly', {
     parameters: {
       // A fixed text and a status of at most 9 characters: SNS refuses subjects of 100 characters or more, and
       // execution names alone may have 80. https://docs.aws.amazon.com/sns/latest/api/API_Publish.html
       'subject.$': "States.Format('Workflow run {}', $.detail.status)",
-      'message.$':
-        "States.Format('Workflow execution {} ended {}.\n\nError: {}\nCause: {}\nExecution: {}', " +
-        `$.detail.name, $.detail.status, $.errorText, $.causeText, States.Format(${executionLink}, $.detail.executionArn))`,
+      'message.$': endedBadlyMessage(EVENT_RUN, '$.detail.status', '$.errorText', '$.causeText', region),
     },
   });
   // Aborted and timed-out executions carry no error or cause.
@@ -140,7 +147,7 @@ export function createNotifier(
     .when(batch, readJob(scope, failure))
     .when(
       C.stringEquals('$.detail.status', 'SUCCEEDED'),
-      runSucceeded(scope, workflow, executionLink, publish('Publish run outcome'), notifyRunSucceeded),
+      runSucceeded(scope, workflow, region, publish('Publish run outcome'), notifyRunSucceeded),
     )
     .when(
       C.and(
@@ -295,7 +302,7 @@ function readJob(scope: Construct, next: sfn.IChainable): sfn.State {
 function runSucceeded(
   scope: Construct,
   workflow: Workflow | undefined,
-  executionLink: string,
+  region: string,
   publish: sfn.IChainable,
   notifyRunSucceeded: boolean,
 ): sfn.State {
@@ -317,10 +324,7 @@ function runSucceeded(
   const message = new sfn.Pass(scope, 'Run outcome', {
     parameters: {
       'subject.$': '$.subject',
-      'message.$':
-        "States.Format('Workflow execution {} ended SUCCEEDED.\n{}\n\nList the failed items and their reasons: " +
-        "batch-pipelines rerun --execution-arn {} --dry-run (without --dry-run it reruns them).\nExecution: {}', " +
-        `$.detail.name, $.text, $.detail.executionArn, States.Format(${executionLink}, $.detail.executionArn))`,
+      'message.$': succeededMessage(EVENT_RUN, '$.text', region),
     },
   });
   message.next(publish);
@@ -335,7 +339,7 @@ function runSucceeded(
   // notifyRunSucceeded: false keeps quiet only when nothing failed: a PARTIAL run's failed items are reported nowhere
   // else (the notifier leaves workflow jobs to the run's message).
   const allSucceeded = notifyRunSucceeded
-    ? subject('All items succeeded', 'Workflow run SUCCEEDED')
+    ? subject('All items succeeded', RUN_SUBJECTS.succeeded)
     : new sfn.Succeed(scope, 'All items succeeded: no message asked for');
   // One line per fan-out, appended when its summary is in the output.
   let next: sfn.IChainable =
@@ -344,19 +348,21 @@ function runSucceeded(
       : new sfn.Choice(scope, 'Any items failed?')
           .when(
             partial.length === 1 ? partial[0] : C.or(...partial),
-            subject('Some items failed', 'Workflow run SUCCEEDED, some items failed'),
+            subject('Some items failed', RUN_SUBJECTS.partial),
           )
           .otherwise(allSucceeded);
   for (const f of [...fanOuts].reverse()) {
     const summary = `$.output.${fanOutPaths(f.name).summary.slice(2)}`;
-    const line = (id: string, format: string, args: string) =>
-      new sfn.Pass(scope, `${f.name}: ${id}`, {
+    const line = (id: string, withResults: boolean) => {
+      const l = fanOutLine(f.name, summary, withResults);
+      return new sfn.Pass(scope, `${f.name}: ${id}`, {
         parameters: {
           'detail.$': '$.detail',
           'output.$': '$.output',
-          'text.$': `States.Format('{}\n${f.name}: {}, {} of {} items failed${format}', $.text, ${summary}.status, ${summary}.failed, ${summary}.items${args})`,
+          'text.$': `States.Format('{}${l.template}', $.text, ${l.args.join(', ')})`,
         },
       }).next(next);
+    };
     const counted = C.and(
       ...['status', 'failed', 'items'].map((k) => C.isPresent(`${summary}.${k}`)),
       C.isString(`${summary}.status`),
@@ -364,9 +370,9 @@ function runSucceeded(
     next = new sfn.Choice(scope, `${f.name}: summary in the output?`)
       .when(
         C.and(counted, C.isPresent(`${summary}.results`), C.isString(`${summary}.results`)),
-        line('line with results', '; outcomes: {}', `, ${summary}.results`),
+        line('line with results', true),
       )
-      .when(counted, line('line', '', ''))
+      .when(counted, line('line', false))
       .otherwise(next);
   }
   parse.next(next);

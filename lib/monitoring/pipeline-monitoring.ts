@@ -25,6 +25,7 @@ import { IJobQueue } from '../queues/job-queue-base';
 import { fail } from '../private/errors';
 import { denyGrantsExceptForAwsServices } from '../private/kms';
 import { MAX_ALARM_WINDOW_SECONDS, MIN_ALARM_WINDOW_SECONDS } from '../private/limits';
+import { UNCATCHABLE_ERRORS } from '../workflow/states/run-summary-states';
 import { Workflow } from '../workflow/workflow';
 import { checkKnownProps, KnownKeys } from '../private/known-props';
 
@@ -97,7 +98,9 @@ export class PipelineMonitoring extends Construct {
   public readonly jobEventsLogGroup: logs.LogGroup;
   /** Turns events into readable messages and publishes them (Express workflow: no Lambda to maintain). */
   public readonly notifier: sfn.StateMachine;
-  /** Events EventBridge could not start the notifier for in a day of retries; the NotifierUndelivered alarm watches it. */
+  /**
+   * Events EventBridge could not start the notifier for in a day of retries; the NotifierUndelivered alarm watches it.
+   */
   public readonly notifierDeadLetters: sqs.Queue;
   /** The dashboard. */
   public readonly dashboard: cloudwatch.Dashboard;
@@ -191,6 +194,8 @@ export class PipelineMonitoring extends Construct {
     this.jobEventsLogGroup = this.createJobEventsLog(retention);
     this.probe = new QueueProbe(this, 'QueueProbe', { queues: this.queues, logRetention: retention });
     this.notifier = createNotifier(this, this.topic, retention, props.workflow, props.notifyRunSucceeded ?? true);
+    // The workflow sends its runs' messages itself; the status-change events cover what it cannot see (routeFailures).
+    props.workflow?.notifyRunsTo(this.topic, { notifyRunSucceeded: props.notifyRunSucceeded ?? true });
     this.notifierDeadLetters = createNotifierDeadLetters(this);
     this.routeFailures(props.workflow);
     this.createMetricFilters();
@@ -230,14 +235,22 @@ export class PipelineMonitoring extends Construct {
       targets: [notifierTarget(this.notifier, this.notifierDeadLetters)],
     });
     if (workflow) {
+      // A run reports its own end when it succeeds or fails through its failure paths (Workflow.notifyRunsTo); the
+      // status-change event, which EventBridge receives best effort, is left to the ends a run cannot see: timed out,
+      // stopped, or failed with an error no Catch handles.
+      // https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-states.html
       new events.Rule(this, 'WorkflowRunEnded', {
-        description: 'Notifies once per workflow run: its outcome when it ends',
+        description:
+          'Notifies when a workflow run times out, is stopped, or fails with an error it cannot catch (a run reports ' +
+          'its other ends itself)',
         eventPattern: {
           source: ['aws.states'],
           detailType: ['Step Functions Execution Status Change'],
           detail: {
             stateMachineArn: [workflow.stateMachine.stateMachineArn],
-            status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'],
+            // One rule, not two: rules on the default bus are an account-level quota (limits.ts).
+            // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html ($or matching)
+            $or: [{ status: ['TIMED_OUT', 'ABORTED'] }, { status: ['FAILED'], error: [...UNCATCHABLE_ERRORS] }],
           },
         },
         targets: [notifierTarget(this.notifier, this.notifierDeadLetters)],
@@ -367,6 +380,12 @@ export class PipelineMonitoring extends Construct {
       const five = { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM };
       const alarms: Array<[string, cloudwatch.Metric, string]> = [
         ['WorkflowExecutionsFailed', workflow.metricFailed(five), 'A workflow execution failed.'],
+        [
+          'WorkflowRunSummariesUnsent',
+          workflow.metricRunSummariesUnsent(five),
+          'A workflow run could not publish its message to the notification topic after retries (the run itself ' +
+            'ended as it would have): read the execution history for the publish error (a KMS or topic policy denial).',
+        ],
         ['WorkflowExecutionsTimedOut', workflow.metricTimedOut(five), 'A workflow execution timed out.'],
         [
           'WorkflowExecutionsThrottled',

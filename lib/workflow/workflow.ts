@@ -2,6 +2,7 @@ import { Annotations, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { Fragment } from './asl/fragment';
@@ -12,11 +13,21 @@ import { WorkflowPlan } from './plan/workflow-plan';
 import { FailureScope } from './states/failure-states';
 import { buildFanOut } from './states/fan-out-states';
 import { buildInputCheck } from './states/input-check';
+import {
+  buildRunSummary,
+  grantRunSummary,
+  reportRunEnds,
+  RUN_SUMMARIES_UNSENT_DIMENSION,
+  RUN_SUMMARIES_UNSENT_METRIC,
+  RunDefinitionBody,
+  RunSummaryOptions,
+} from './states/run-summary-states';
 import { buildStep, StepContext } from './states/step-states';
 import { FanOut, FanOutMode, WorkflowStep } from './step';
 import { describeProblem } from '../core/validation-error';
 import { IJobQueue } from '../queues/job-queue-base';
-import { gib } from '../private/errors';
+import { JOB_METRICS_NAMESPACE } from '../queues/job-metrics';
+import { fail, gib } from '../private/errors';
 import { levelsOf } from '../private/graph';
 import { vendedLogGroupName } from '../private/names';
 import { ensureStackLimitChecks } from '../private/stack-limits';
@@ -76,6 +87,16 @@ export const WORKFLOW_PROPS_KEYS: KnownKeys<WorkflowProps> = {
   stateMachineName: true,
 };
 
+/** Options of `Workflow.notifyRunsTo`. */
+export interface RunNotificationOptions {
+  /**
+   * Send a message when a run succeeds with every item, too.
+   * @default true - every run sends one message; false sends none for a run whose items all succeeded (a PARTIAL
+   * run and a failed one still send theirs)
+   */
+  readonly notifyRunSucceeded?: boolean;
+}
+
 /** Characters a CloudFormation reference is counted as when sizing the definition: a job queue or definition ARN. */
 const REFERENCE_CHARS = 128;
 
@@ -105,6 +126,9 @@ export class Workflow extends Construct {
   private readonly scopes: FailureScope[] = [];
   /** The steps' plans in the order their states are built. */
   private readonly built: StepPlan[] = [];
+  /** The run-summary states, once `notifyRunsTo` asked for them. */
+  private runSummary?: sfn.StateGraph;
+  private runSummaryTopic?: sns.ITopic;
 
   /** The steps. */
   public get steps(): WorkflowStep[] {
@@ -141,7 +165,10 @@ export class Workflow extends Construct {
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromChainable(start),
+      // Read when the template is written: notifyRunsTo may still add the run-summary states.
+      definitionBody: new RunDefinitionBody(start, (d) =>
+        this.runSummary ? reportRunEnds(d, this.runSummary.toGraphJson() as typeof d) : d,
+      ),
       definitionSubstitutions: this.substitutions.values,
       timeout: this.timeout,
       tracingEnabled: props.tracing ?? true,
@@ -213,6 +240,53 @@ export class Workflow extends Construct {
   /** How long executions take (ExecutionTime, milliseconds). */
   public metricTime(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.stateMachine.metricTime(props);
+  }
+
+  /**
+   * Makes each run publish its one message to `topic` itself, at its end (PipelineMonitoring calls this for its
+   * `workflow`): when it succeeds (with each fan-out's outcome: SUCCEEDED or PARTIAL, how many items failed, where
+   * the outcomes are, the rerun command) and when it fails through its own failure paths (a step's failure outside a
+   * fan-out, `<fan-out>.TooManyItemsFailed`, an invalid input), with the run's error and cause; the run then ends as
+   * it would have, with the same error and cause. A publish that fails after its retries does not fail the run: it is
+   * counted in `metricRunSummariesUnsent`. A run that times out, is stopped, or fails with an error no Catch handles
+   * (`States.Runtime`) cannot report itself: only Step Functions' status-change event tells of it.
+   *
+   * The states are added once, at the top level of the definition; the role may publish to the topic and use its key.
+   */
+  public notifyRunsTo(topic: sns.ITopic, options: RunNotificationOptions = {}): void {
+    if (this.runSummaryTopic) {
+      fail(this, {
+        prop: 'notifyRunsTo(topic)',
+        received: `a second topic (${topic.node.path}; runs already notify ${this.runSummaryTopic.node.path})`,
+        allowed: 'one topic a workflow: a run sends one message',
+        fix: 'watch the workflow from one PipelineMonitoring, and subscribe more endpoints to its topic',
+      });
+    }
+    this.runSummaryTopic = topic;
+    const o: RunSummaryOptions = {
+      topic,
+      notifyRunSucceeded: options.notifyRunSucceeded ?? true,
+      fanOuts: this.plan.fanOuts,
+      metricNamespace: JOB_METRICS_NAMESPACE,
+      workflowPath: this.node.path,
+    };
+    this.runSummary = new sfn.StateGraph(buildRunSummary(this.states, o), 'run summary');
+    grantRunSummary(this.stateMachine, this.stateMachine.role, o);
+  }
+
+  /**
+   * Runs whose message could not be published (after retries) by the run itself (see `notifyRunsTo`): 1 a run; the
+   * sum over 5 minutes unless `props` says otherwise.
+   */
+  public metricRunSummariesUnsent(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: JOB_METRICS_NAMESPACE,
+      metricName: RUN_SUMMARIES_UNSENT_METRIC,
+      dimensionsMap: { [RUN_SUMMARIES_UNSENT_DIMENSION]: this.node.path },
+      statistic: cloudwatch.Stats.SUM,
+      period: Duration.minutes(5),
+      ...props,
+    });
   }
 
   /** Lets `grantee` start executions. */

@@ -9,10 +9,14 @@
  * - a nested object in the pattern matches the event's object at the same place;
  * - when the event's value is an array, the field matches when any element matches;
  * - `{ "exists": false }` matches when the field is absent (also when an object above it is absent), `true` when
- *   present; `{ "prefix": "x" }` a string starting with x; `{ "anything-but": v | [v…] }` any value present but those.
+ *   present; `{ "prefix": "x" }` a string starting with x; `{ "anything-but": v | [v…] }` any value present but those;
+ * - `"$or": [p…]` at a level matches when any of the patterns p matches the event's object at that level.
  */
 export function matchesPattern(pattern: Record<string, unknown>, event: unknown): boolean {
   return Object.entries(pattern).every(([key, want]) => {
+    if (key === '$or') {
+      return (want as Array<Record<string, unknown>>).some((p) => matchesPattern(p, event));
+    }
     const value = isObject(event) ? event[key] : undefined;
     if (Array.isArray(want)) {
       const values = Array.isArray(value) ? value : [value];

@@ -88,7 +88,7 @@ describe('PipelineMonitoring', () => {
     });
   });
 
-  test('failed jobs and every ended run (succeeded, failed, timed out, aborted) notify through the notifier', () => {
+  test('failed jobs, and the run ends a run cannot report itself (timed out, aborted, an uncatchable error), notify through the notifier', () => {
     const notifier = { Ref: ref(stack, m.monitoring.notifier) };
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
@@ -109,7 +109,11 @@ describe('PipelineMonitoring', () => {
         'detail-type': ['Step Functions Execution Status Change'],
         detail: {
           stateMachineArn: [{ Ref: ref(stack, m.workflow.stateMachine) }],
-          status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'],
+          // States.ALL does not catch these: https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
+          $or: [
+            { status: ['TIMED_OUT', 'ABORTED'] },
+            { status: ['FAILED'], error: ['States.Runtime', 'States.DataLimitExceeded'] },
+          ],
         },
       },
       Targets: [Match.objectLike({ Arn: notifier })],
@@ -255,7 +259,16 @@ describe('PipelineMonitoring', () => {
       'WorkflowExecutionsFailed',
       'WorkflowExecutionsThrottled',
       'WorkflowExecutionsTimedOut',
+      'WorkflowRunSummariesUnsent',
     ]);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'RunSummariesUnsent',
+      Namespace: JOB_METRICS_NAMESPACE,
+      Dimensions: [{ Name: 'Workflow', Value: m.workflow.node.path }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      AlarmActions: [{ Ref: ref(stack, m.monitoring.topic) }],
+    });
   });
 
   test('a dashboard shows executions, durations, jobs by state, Spot interruptions and Logs Insights queries', () => {
