@@ -1,6 +1,8 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { StateMachine } from 'aws-local-stepfunctions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { PipelineMonitoring, Workflow, WorkflowStep } from '../../lib';
+import { reportRunEnds } from '../../lib/workflow/states/run-summary-states';
 import { aslOf, indexOfMachine } from '../support/asl';
 import { applicationError } from '../support/batch-failures';
 import { genomicsJobs, genomicsPipeline, jobFailure, threeSamples } from '../support/pipeline';
@@ -29,7 +31,11 @@ function taskStates(states: States, out: string[] = []): string[] {
 }
 
 /** GIVEN the genomics pipeline (or its aggregate step alone) watched by PipelineMonitoring. */
-function monitoredPipeline(fanOut: { maxFailedItems?: number } = {}, notifyRunSucceeded?: boolean, alone = false) {
+function monitoredPipeline(
+  fanOut: { maxFailedItems?: number; results?: { bucket: s3.IBucket } } = {},
+  notifyRunSucceeded?: boolean,
+  alone = false,
+) {
   const p = alone ? aggregateAlone() : genomicsPipeline(fanOut);
   const monitoring = new PipelineMonitoring(p.stack, 'Monitoring', {
     queues: [p.standard, p.urgent],
@@ -220,6 +226,46 @@ describe('the run-summary states', () => {
       Parameters: { Error: 'samples.TooManyItemsFailed', 'Cause.$': '$.samplesFailure.cause' },
       ResultPath: '$.runFailure',
       Next: 'run summary',
+    });
+  });
+
+  test('with outcomes in S3, the message says where they are (the summary names its result files)', () => {
+    const results = s3.Bucket.fromBucketName(genomicsJobs().stack, 'Results', 'results-bucket');
+    const m = monitoredPipeline({ maxFailedItems: 1, results: { bucket: results } });
+    const publish = m.asl.States['run summary: publish PARTIAL'] as { Parameters: Record<string, string> };
+    expect(publish.Parameters['Message.$']).toContain(
+      "States.Format('\nsamples: {}, {} of {} items failed; outcomes: {}', $.samplesSummary.status, " +
+        '$.samplesSummary.failed, $.samplesSummary.items, $.samplesSummary.results)',
+    );
+    expect(m.asl.States['samples: some failed']).toMatchObject({
+      Parameters: { 'results.$': expect.stringContaining('ResultWriterDetails') },
+    });
+  });
+
+  test('every top-level end goes to the summary; nested states and catch-alls stay as they were', () => {
+    const asl = {
+      StartAt: 'a',
+      States: {
+        a: { Type: 'Parallel', Branches: [{ StartAt: 'x', States: { x: { Type: 'Fail', Error: 'E' } } }], Next: 'b' },
+        b: { Type: 'Task', Resource: 'r', Catch: [{ ErrorEquals: ['States.ALL'], Next: 'c' }], Next: 'd' },
+        c: { Type: 'Fail', ErrorPath: '$.e', CausePath: '$.c' },
+        d: { Type: 'Choice', Choices: [{ Variable: '$.x', IsPresent: true, Next: 'e' }], Default: 'f' },
+        e: { Type: 'Succeed', OutputPath: '$.o' },
+        f: { Type: 'Pass', End: true },
+        g: { Type: 'Fail' },
+      },
+    };
+    const summary = { StartAt: 'run summary', States: { 'run summary': { Type: 'Succeed' } } };
+    const to = { ResultPath: '$.runFailure', Next: 'run summary' };
+    expect(reportRunEnds(asl, summary).States).toEqual({
+      a: { ...asl.States.a, Catch: [{ ErrorEquals: ['States.ALL'], ...to }] },
+      b: asl.States.b,
+      c: { Type: 'Pass', Comment: expect.any(String), Parameters: { 'Error.$': '$.e', 'Cause.$': '$.c' }, ...to },
+      d: asl.States.d,
+      e: { Type: 'Pass', OutputPath: '$.o', Next: 'run summary' },
+      f: { Type: 'Pass', Next: 'run summary' },
+      g: { Type: 'Pass', Comment: expect.any(String), Parameters: {}, ...to },
+      'run summary': { Type: 'Succeed' },
     });
   });
 
