@@ -219,6 +219,10 @@ function createSentTable(scope: Construct): dynamodb.Table {
  */
 function once(scope: Construct, sent: dynamodb.ITable, next: sfn.IChainable): sfn.State {
   const C = sfn.Condition;
+  // The optimized DynamoDB integration names service errors `DynamoDB.<exception>`; AWS lists no name for this one,
+  // and ASL written for the aws-sdk integration spells it `DynamoDb.` (Stedi/ts2asl examples): both are caught, so a
+  // spelling we guessed wrong can never send a second message.
+  const conditionFailed = ['DynamoDB.ConditionalCheckFailedException', 'DynamoDb.ConditionalCheckFailedException'];
   const claim = new sfn.CustomState(scope, 'Claim the message', {
     stateJson: {
       Type: 'Task',
@@ -230,12 +234,12 @@ function once(scope: Construct, sent: dynamodb.ITable, next: sfn.IChainable): sf
       },
       ResultPath: null,
       Retry: [
-        { ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], MaxAttempts: 0 },
+        { ErrorEquals: conditionFailed, MaxAttempts: 0 },
         { ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2 },
       ],
     },
   });
-  claim.addCatch(new sfn.Succeed(scope, 'Already sent'), { errors: ['DynamoDB.ConditionalCheckFailedException'] });
+  claim.addCatch(new sfn.Succeed(scope, 'Already sent'), { errors: conditionFailed });
   claim.addCatch(next, { errors: ['States.ALL'], resultPath: '$.claimError' });
   claim.next(next);
   const key = (id: string, format: string) =>

@@ -72,24 +72,24 @@ describe('CostReport built from what the stack declares', () => {
     // AND no always-on fleets and no Fargate lines: the stack has neither
     expect(e.steps.flatMap((s) => s.estimate.lines.map((l) => l.option))).not.toContain('Dedicated, sized for peak');
     expect(e.steps.flatMap((s) => s.estimate.lines.map((l) => l.option))).not.toContain('Fargate');
-    // AND transitions are counted from the definition: an item enters 10 states and, its fan-out being a Distributed
-    // Map, costs 1 more to start its child execution ("Transitions in Distributed Map state",
-    // https://docs.aws.amazon.com/step-functions/latest/dg/concepts-transitions.html): 20 runs × (12 + 100 × 11) =
-    // 22,240, $0.025 per 1,000
+    // AND transitions are counted from the definition: an item enters 17 states (test/cost/transitions.test.ts lists
+    // them) and, its fan-out being a Distributed Map, costs 1 more to start its child execution ("Transitions in
+    // Distributed Map state", https://docs.aws.amazon.com/step-functions/latest/dg/concepts-transitions.html):
+    // 20 runs × (14 + 100 × 18) = 36,280, $0.025 per 1,000
     expect(e.transitions).toMatchObject({
-      perRun: 12,
-      perItem: 11,
+      perRun: 14,
+      perItem: 18,
       childExecutionsPerItem: 1,
       runsPerMonth: 20,
-      perMonth: 22240,
+      perMonth: 36280,
     });
-    expect(e.transitions!.monthlyUsd).toBeCloseTo(0.556, 6);
-    expect(e.monthlyUsd).toBeCloseTo(e.computeMonthlyUsd + 0.556, 6);
+    expect(e.transitions!.monthlyUsd).toBeCloseTo(0.907, 6);
+    expect(e.monthlyUsd).toBeCloseTo(e.computeMonthlyUsd + 0.907, 6);
     const info = infoOf(report);
     expect(info).toContain('Cost estimate of workflow Test/Pipeline, 2,000 items a month');
     expect(info).toMatch(/align +EC2 Spot: r\S+, 1 per instance +2,000 +4 h +\$/);
     expect(info).toMatch(/qc +EC2 Spot: .* +1 h \(timeout\)/);
-    expect(info).toContain('Transitions: 11 per item (1 to start its child execution, Distributed Map) + 12 per run');
+    expect(info).toContain('Transitions: 18 per item (1 to start its child execution, Distributed Map) + 14 per run');
     // AND the free tier is named as Step Functions prices it, "4,000 free state transitions per month" across all
     // state machines (https://aws.amazon.com/step-functions/pricing/), and not taken off
     expect(info).toContain(
