@@ -153,7 +153,8 @@ export function apiError(error: { name: string; message: string }): Error {
 
 type States = Record<string, Record<string, unknown>>;
 
-function taskStates(states: States, out: string[] = []): string[] {
+/** The names of every Task state of a definition's states, nested Maps and Parallel branches included. */
+export function taskStates(states: States, out: string[] = []): string[] {
   for (const [name, s] of Object.entries(states)) {
     if (s.Type === 'Task') {
       out.push(name);

@@ -5,7 +5,7 @@ import { PipelineMonitoring, Workflow, WorkflowStep } from '../../lib';
 import { reportRunEnds } from '../../lib/workflow/states/run-summary-states';
 import { aslOf, indexOfMachine } from '../support/asl';
 import { applicationError } from '../support/batch-failures';
-import { genomicsJobs, genomicsPipeline, jobFailure, threeSamples } from '../support/pipeline';
+import { genomicsJobs, genomicsPipeline, jobFailure, taskStates, threeSamples } from '../support/pipeline';
 import { matchesPattern } from '../monitoring/event-pattern';
 import { ref } from '../monitoring/monitored';
 import * as samples from '../monitoring/sample-events';
@@ -13,22 +13,6 @@ import * as samples from '../monitoring/sample-events';
 type States = Record<string, Record<string, unknown>>;
 const ARN = 'arn:aws:states:us-east-1:123456789012:execution:Pipeline:run-1';
 const LINK = `https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/v2/executions/details/${ARN}`;
-
-function taskStates(states: States, out: string[] = []): string[] {
-  for (const [name, s] of Object.entries(states)) {
-    if (s.Type === 'Task') {
-      out.push(name);
-    }
-    const processor = (s.ItemProcessor ?? s.Iterator) as { States: States } | undefined;
-    if (processor) {
-      taskStates(processor.States, out);
-    }
-    for (const b of (s.Branches as Array<{ States: States }>) ?? []) {
-      taskStates(b.States, out);
-    }
-  }
-  return out;
-}
 
 /** GIVEN the genomics pipeline (or its aggregate step alone) watched by PipelineMonitoring. */
 function monitoredPipeline(
