@@ -21,6 +21,7 @@ import {
   succeededMessage,
 } from '../workflow/states/run-summary-text';
 import { Workflow } from '../workflow/workflow';
+import { EVENTBRIDGE_MAX_EVENT_AGE_HOURS, EVENTBRIDGE_MAX_RETRY_ATTEMPTS } from '../private/limits';
 
 /* The notifier: one state machine that turns a failed job or a finished workflow run into one readable message. */
 
@@ -426,8 +427,8 @@ export function createNotifierDeadLetters(scope: Construct): sqs.Queue {
  */
 export function notifierTarget(machine: sfn.IStateMachine, deadLetters: sqs.IQueue): events.IRuleTarget {
   return new targets.SfnStateMachine(machine, {
-    retryAttempts: 185,
-    maxEventAge: Duration.hours(24),
+    retryAttempts: EVENTBRIDGE_MAX_RETRY_ATTEMPTS,
+    maxEventAge: Duration.hours(EVENTBRIDGE_MAX_EVENT_AGE_HOURS),
     deadLetterQueue: deadLetters,
   });
 }

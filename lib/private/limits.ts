@@ -91,6 +91,24 @@ export const MAX_SHARE_DECAY_SECONDS = 604_800;
 export const MAX_COMPUTE_RESERVATION = 99;
 export const MAX_SHARE_IDENTIFIER_LENGTH = 255;
 /**
+ * Share identifiers that can be active in one fair-share queue at once; SubmitJob with a new one fails beyond it. A
+ * share is active while it has jobs SUBMITTED, PENDING, RUNNABLE, STARTING or RUNNING, and until its share decay
+ * expires after that.
+ * @see https://docs.aws.amazon.com/batch/latest/APIReference/API_CreateJobQueue.html (schedulingPolicyArn: "a maximum
+ *   of 500 active share identifiers. When the limit has been reached, submissions of any jobs that add a new share
+ *   identifier fail.")
+ * @see https://docs.aws.amazon.com/batch/latest/APIReference/API_ShareAttributes.html
+ * @see https://docs.aws.amazon.com/batch/latest/userguide/fair-share-scheduling.html (which shares are active)
+ */
+export const MAX_ACTIVE_SHARE_IDENTIFIERS = 500;
+/**
+ * EventBridge's most retries of a target (and the longest age of an event it retries), after which the event goes to
+ * the target's dead-letter queue.
+ * @see https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_RetryPolicy.html
+ */
+export const EVENTBRIDGE_MAX_RETRY_ATTEMPTS = 185;
+export const EVENTBRIDGE_MAX_EVENT_AGE_HOURS = 24;
+/**
  * A job on a fair-share queue needs a scheduling priority (0..9999, higher first), from its job definition or the
  * submit's `schedulingPriorityOverride`; without one SubmitJob fails: "Either schedulingPriority in job definition or
  * schedulingPriorityOverride should be specified." (ClientException, captured in nextflow-io/nextflow#3505).

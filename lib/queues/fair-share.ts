@@ -9,24 +9,13 @@ import {
   MAX_SHARE_IDENTIFIER_LENGTH,
   MAX_WEIGHT_FACTOR,
   MIN_WEIGHT_FACTOR,
+  MAX_ACTIVE_SHARE_IDENTIFIERS,
 } from '../private/limits';
 
 /*
  * Fair share's rules that reach past one prop: the policy's ranges, the one-way switch from first-in-first-out, and
  * the number of share identifiers a queue can hold at once. Internal to lib/queues and lib/workflow (not re-exported).
  */
-
-/**
- * Share identifiers that can be active in one fair-share queue at once; SubmitJob with a new one fails beyond it. A
- * share is active while it has jobs SUBMITTED, PENDING, RUNNABLE, STARTING or RUNNING, and until its share decay
- * expires after that. Belongs with the other fair-share ranges in lib/private/limits.ts.
- * @see https://docs.aws.amazon.com/batch/latest/APIReference/API_CreateJobQueue.html (schedulingPolicyArn: "a maximum
- *   of 500 active share identifiers. When the limit has been reached, submissions of any jobs that add a new share
- *   identifier fail.")
- * @see https://docs.aws.amazon.com/batch/latest/APIReference/API_ShareAttributes.html
- * @see https://docs.aws.amazon.com/batch/latest/userguide/fair-share-scheduling.html (which shares are active)
- */
-export const MAX_ACTIVE_SHARE_IDENTIFIERS = 500;
 
 /** One share of a fair-share queue. */
 export interface FairShare {

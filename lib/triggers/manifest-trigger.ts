@@ -15,7 +15,11 @@ import { describeProblem } from '../core/validation-error';
 import { fail } from '../private/errors';
 import { acknowledgeFinding, acknowledgeWildcards } from '../private/nag';
 import { vendedLogGroupName } from '../private/names';
-import { START_EXECUTION_ALREADY_EXISTS_ERRORS } from '../private/limits';
+import {
+  START_EXECUTION_ALREADY_EXISTS_ERRORS,
+  EVENTBRIDGE_MAX_EVENT_AGE_HOURS,
+  EVENTBRIDGE_MAX_RETRY_ATTEMPTS,
+} from '../private/limits';
 import { runNameIntrinsic } from '../contract/run-names';
 import { ManifestSource } from '../workflow/step';
 import { Workflow } from '../workflow/workflow';
@@ -136,8 +140,8 @@ export class ManifestTrigger extends Construct {
       new targets.SfnStateMachine(this.starter, {
         // EventBridge retries a failed start (throttling, a deploy in progress) for up to a day; what still fails
         // lands in the dead-letter queue. https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_RetryPolicy.html
-        retryAttempts: 185,
-        maxEventAge: Duration.hours(24),
+        retryAttempts: EVENTBRIDGE_MAX_RETRY_ATTEMPTS,
+        maxEventAge: Duration.hours(EVENTBRIDGE_MAX_EVENT_AGE_HOURS),
         deadLetterQueue: this.deadLetterQueue,
       }),
     );
