@@ -91,6 +91,13 @@ export interface ItemInput {
    * its own id among those before it.
    */
   readonly ids?: unknown[];
+  /** How many lines the run has (items passed in the input only). */
+  readonly lines?: number;
+  /**
+   * How many of them have an id (items passed in the input only): fewer than `lines` when a line lacks it, and then
+   * `ids` no longer lines up with the lines' indexes.
+   */
+  readonly idCount?: number;
 }
 
 /** The keys of `ItemInput`, as the map's ItemSelector writes them. */
@@ -99,6 +106,8 @@ export const ITEM_INPUT_KEYS: { readonly [K in keyof ItemInput]-?: K } = {
   index: 'index',
   run: 'run',
   ids: 'ids',
+  lines: 'lines',
+  idCount: 'idCount',
 };
 
 /** Where an item's duplicate check keeps what it found (whether an earlier line has its id, or the S3 claims). */

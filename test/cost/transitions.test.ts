@@ -37,35 +37,49 @@ describe('countTransitions', () => {
     const asl = aslOf(Template.fromStack(p.stack)) as Record<string, unknown>;
     delete asl.TimeoutSeconds;
     const handlers: Record<string, () => Promise<unknown>> = {};
+    const submitted: string[] = [];
     for (const name of ['align', 'callVariants', 'qc', 'aggregate']) {
-      handlers[name] = async () => ({ JobId: 'job-1', JobName: name, Status: 'SUCCEEDED' });
+      handlers[name] = async () => {
+        submitted.push(name);
+        return { JobId: 'job-1', JobName: name, Status: 'SUCCEEDED' };
+      };
     }
     const machine = new StateMachine(asl as never, { validationOptions: { checkArn: false } });
     const execution = machine.run(threeSamples as never, {
       overrides: { taskResourceLocalHandlers: handlers as never },
       context: { Execution: { Name: 'run-1', Input: threeSamples } } as never,
     });
-    // Only the run's own states are compared: aws-local-stepfunctions 3.0.0 reports no StateEntered event for the
-    // states of a Parallel branch inside a Map iteration (the item's callVariants and qc submits are missing from its
-    // event log although they run), so the item's states are checked against its path below instead.
     let enteredAtTop = 0;
+    let enteredInItems = 0;
     for await (const event of execution.eventLogs) {
-      if (event.type === 'StateEntered' && (event as { index?: number }).index === undefined) {
-        enteredAtTop++;
+      if (event.type === 'StateEntered') {
+        if ((event as { index?: number }).index === undefined) {
+          enteredAtTop++;
+        } else {
+          enteredInItems++;
+        }
       }
     }
     await execution.result;
     const perItem = Object.values(count.perItem);
     expect(perItem).toHaveLength(1);
-    expect(enteredAtTop).toBe(count.perRun);
     // the run: the item checks (any items?, count, fit?), the map, its outcome checks (any outcomes?, statuses,
     // failed?, any failed?, all succeeded, done), aggregate's plan, 'Spot lost?', 'rerun the step' and its submit
+    expect(enteredAtTop).toBe(count.perRun);
     // an item whose id is its own: its check, 'first line?', the item's Parallel, per step a plan, 'Spot lost?',
-    // 'rerun the step' and the submit (12), the inner Parallel, its outcome; plus the start of its child execution,
-    // which Step Functions bills for a Distributed Map (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-transitions.html).
-    // A line after the first also enters 'id on an earlier line?' and 'first line with this id?': the count takes the
-    // shorter path, so it is low by two transitions for those lines.
+    // 'rerun the step' and the submit (12), the inner Parallel, its outcome (17); plus the start of its child
+    // execution,
+    // which Step Functions bills for a Distributed Map (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-transitions.html)
     expect({ perRun: count.perRun, perItem: perItem[0] }).toEqual({ perRun: 14, perItem: 18 });
+    // Every item's jobs ran...
+    expect(submitted.filter((n) => n !== 'aggregate').sort()).toEqual(
+      ['align', 'callVariants', 'qc'].flatMap((n) => [n, n, n]).sort(),
+    );
+    // ...and the items' states entered are the counted path, with two differences: the two lines after the first also
+    // enter 'id on an earlier line?' and 'first line with this id?' (the count takes the shorter path, so it is low by
+    // two for such lines), and aws-local-stepfunctions 3.0.0 reports no StateEntered for the last state of a Parallel
+    // branch inside a Map iteration (the callVariants and qc submits, which ran: see above), two an item.
+    expect(enteredInItems).toBe(3 * (perItem[0] - 1) + 2 * 2 - 3 * 2);
     expect(count.distributed).toEqual(Object.keys(count.perItem));
   });
 

@@ -1,5 +1,5 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { StateMachine } from 'aws-local-stepfunctions';
+import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { PipelineMonitoring, Workflow, WorkflowStep } from '../../lib';
 import { reportRunEnds } from '../../lib/workflow/states/run-summary-states';
@@ -91,7 +91,11 @@ async function run(
     }).result;
     return { published, unsent, output: output as Record<string, unknown>, error: undefined };
   } catch (e) {
-    // The local runner wraps the Fail state's error: its name and message are the run's error and cause.
+    // The local runner wraps the Fail state's error: its name and message are the run's error and cause. Anything else
+    // (a timeout, an abort, a runner error) is not a run that failed by its own states: let it fail the test.
+    if (!(e instanceof ExecutionError)) {
+      throw e;
+    }
     return { published, unsent, output: undefined, error: (e as { cause: Error }).cause };
   }
 }

@@ -14,8 +14,8 @@ import {
 } from '../../contract/run-state';
 
 // Items that share an id would share their checkpoints (CHECKPOINT_URI is built from the id) and report under one id:
-// a run refuses every line whose id another line of the run has, before any of its jobs is submitted, and lets the
-// others run. The refused line fails alone as `Item.Duplicate` (kind InvalidItem), saying which.
+// a run refuses every later line whose id another line of the run has, before any of its jobs is submitted, and
+// lets the others run. The refused line fails alone as `Item.Duplicate` (kind InvalidItem), saying which.
 
 /**
  * The ItemSelector entry that gives each item the ids of every item (items passed in the input only): the path
@@ -24,7 +24,15 @@ import {
  * https://docs.aws.amazon.com/step-functions/latest/dg/amazon-states-language-paths.html
  */
 export function idsSelector(f: FanOut): Record<string, string> {
-  return f.manifest ? {} : { [`${ITEM_INPUT_KEYS.ids}.$`]: `${f.itemsPath}[*].${f.idField}` };
+  if (f.manifest) {
+    return {};
+  }
+  const ids = `${f.itemsPath}[*].${f.idField}`;
+  return {
+    [`${ITEM_INPUT_KEYS.ids}.$`]: ids,
+    [`${ITEM_INPUT_KEYS.lines}.$`]: `States.ArrayLength(${f.itemsPath})`,
+    [`${ITEM_INPUT_KEYS.idCount}.$`]: `States.ArrayLength(${ids})`,
+  };
 }
 
 /**
@@ -63,8 +71,12 @@ export function earlierLineCheck(
       .when(C.booleanEquals(`$.${ITEM_CHECK_KEY}.earlier`, true), duplicate)
       .otherwise(run),
   );
+  // A line without an id (refused as malformed before this check) is missing from `ids`, which then no longer lines up
+  // with the indexes: rather than refuse the lines after it as duplicates of themselves, such a run skips the check
+  // (documented in docs/workflows.md).
   return new sfn.Choice(states, `${n}: first line?`)
     .when(C.numberEquals(`$.${ITEM_INPUT_KEYS.index}`, 0), run)
+    .when(C.not(C.numberEqualsJsonPath(`$.${ITEM_INPUT_KEYS.idCount}`, `$.${ITEM_INPUT_KEYS.lines}`)), run)
     .otherwise(check);
 }
 

@@ -347,6 +347,27 @@ describe('a fan-out, run locally', () => {
       });
     });
 
+    test('items in the input with a line lacking its id: the later lines are not refused as duplicates', async () => {
+      // `<itemsPath>[*].<idField>` leaves out a line without the field, so the ids no longer line up with the indexes:
+      // such a run skips the duplicate check rather than refuse every later line (the line itself fails as malformed).
+      const p = genomicsPipeline({ mode: FanOutMode.INLINE, maxConcurrency: 10, maxFailedItems: 5 });
+      const samples = [
+        { sampleId: 'A', inputUri: 's3://in/a', outputUri: 'x' },
+        { inputUri: 's3://in/none', outputUri: 'x' },
+        { sampleId: 'B', inputUri: 's3://in/b', outputUri: 'x' },
+        { sampleId: 'C', inputUri: 's3://in/c', outputUri: 'x' },
+      ];
+      const run = await runLocally(p.stack, { samples });
+      expect(run.error).toBeUndefined();
+      const outcomes = run.output!.samplesOutcomes as Array<Record<string, unknown>>;
+      expect(outcomes.map((o) => [o.index, o.status, o.error ?? ''])).toEqual([
+        [0, 'SUCCEEDED', ''],
+        [1, 'FAILED', 'Item.Invalid'],
+        [2, 'SUCCEEDED', ''],
+        [3, 'SUCCEEDED', ''],
+      ]);
+    });
+
     test('items from a manifest: a line runs only when its S3 claim of the id is the only one', async () => {
       // S3 lists strongly consistently after a write (https://docs.aws.amazon.com/AmazonS3/latest/userguide/Welcome.html#ConsistencyModel):
       // of two lines with one id, the one that lists second sees the other's claim.
