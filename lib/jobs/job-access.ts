@@ -194,16 +194,22 @@ export function grantWritePrefix(scope: Construct, role: iam.IRole, bucket: s3.I
  * - `x` (no trailing slash) grants every key that starts with `x`, `x-old/…` too: a warning says so, since a prefix
  *   that is not a folder can be meant (`logs/2024-`).
  */
+/**
+ * The part of a prefix before its first IAM wildcard or policy variable, for a fix: one that holds neither (so that
+ * following it does not meet the next error) and is never empty (an empty prefix would grant the whole bucket).
+ */
+function folderBefore(prefix: string): string {
+  const before = prefix.replace(/([*?]|\$\{).*$/, '');
+  return before === '' ? 'data/' : before;
+}
+
 function checkPrefix(scope: Construct, method: string, bucket: s3.IBucket, prefix: string): void {
   if (Token.isUnresolved(prefix)) {
     return;
   }
   if (prefix.startsWith('s3://') || prefix.startsWith('/')) {
     // The fix holds no wildcard either, so that following it does not meet the next error.
-    const fixed = prefix
-      .replace(/^s3:\/\/[^/]*\/?/, '')
-      .replace(/^\/+/, '')
-      .replace(/([*?]|\$\{).*$/, '');
+    const fixed = folderBefore(prefix.replace(/^s3:\/\/[^/]*\/?/, '').replace(/^\/+/, ''));
     fail(scope, {
       prop: `${method}.prefix`,
       received: `'${prefix}'`,
@@ -213,7 +219,7 @@ function checkPrefix(scope: Construct, method: string, bucket: s3.IBucket, prefi
   }
   const variable = prefix.indexOf('${');
   if (variable >= 0) {
-    const fixed = prefix.slice(0, variable);
+    const fixed = folderBefore(prefix);
     fail(scope, {
       prop: `${method}.prefix`,
       received: `'${prefix}'`,
@@ -226,7 +232,7 @@ function checkPrefix(scope: Construct, method: string, bucket: s3.IBucket, prefi
   }
   const wildcard = prefix.search(/[*?]/);
   if (wildcard >= 0) {
-    const fixed = prefix.slice(0, wildcard);
+    const fixed = folderBefore(prefix);
     fail(scope, {
       prop: `${method}.prefix`,
       received: `'${prefix}'`,

@@ -92,7 +92,10 @@ describe('grant prefixes are granted as given, and a prefix that is not a folder
   // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
   test.each([
     ['runs/${runId}/', 'runs/', 'grantWrite'],
-    ['${aws:username}/', '', 'grantRead'],
+    // never an empty prefix, which would grant the whole bucket
+    ['${aws:username}/', 'data/', 'grantRead'],
+    // the fix stops at the first wildcard or variable, so following it does not meet the wildcard error
+    ['runs/*/${id}/', 'runs/', 'grantWrite'],
     ['s3://media/runs/${id}/', 'runs/', 'grantWrite'],
   ] as const)('GIVEN %p THEN an error: IAM would read ${ as a policy variable; fix %p', (prefix, fixed, method) => {
     const { stack, job, bucket } = transcode();
