@@ -2,6 +2,7 @@ import { Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import type { CostReportProps } from './cost-report-props';
 import { HOURS_PER_MONTH } from './cost-types';
+import { didYouMean } from '../private/did-you-mean';
 import { fail } from '../private/errors';
 
 /*
@@ -93,7 +94,7 @@ export function checkDeclaredProps(scope: IConstruct, props: CostReportProps): n
         prop: `runtimes.${name}`,
         received: `(no ${form === 'workflow' ? 'step' : 'job'} of that name)`,
         allowed: `the names of the ${form === 'workflow' ? "workflow's steps" : "jobs' construct ids"}: ${steps.join(', ')}`,
-        fix: `key runtimes by one of them, e.g. runtimes: { ${steps[0]}: Duration.minutes(20) }`,
+        fix: `key runtimes by one of them, e.g. runtimes: { ${didYouMean(name, steps) ?? steps[0]}: Duration.minutes(20) }`,
       });
     }
     if (runtime.toSeconds() <= 0) {

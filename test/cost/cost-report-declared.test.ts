@@ -292,6 +292,11 @@ describe('CostReport built from what the stack declares', () => {
       "Test/Cost: runtimes.algin (no step of that name) is not allowed; allowed: the names of the workflow's steps: align, callVariants, qc, aggregate. Fix: key runtimes by one of them, e.g. runtimes: { align: Duration.minutes(20) }",
     ],
     [
+      'a runtime for no step, near another than the first',
+      { runtimes: { agregate: Duration.hours(1) } },
+      "Test/Cost: runtimes.agregate (no step of that name) is not allowed; allowed: the names of the workflow's steps: align, callVariants, qc, aggregate. Fix: key runtimes by one of them, e.g. runtimes: { aggregate: Duration.minutes(20) }",
+    ],
+    [
       'capacity with a workflow',
       { capacity: true },
       'Test/Cost: capacity given with workflow is not allowed; allowed: capacity only with workload. Fix: remove capacity: each step is priced on the capacities of its queue',
