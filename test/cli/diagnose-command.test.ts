@@ -30,6 +30,9 @@ beforeEach(() => {
   batchMock.reset();
   quotasMock.reset();
   batchMock.on(ListJobsCommand).resolves({ jobSummaryList: [] });
+  // The fields diagnose reads of a JobQueueDetail and a ComputeEnvironmentDetail
+  // (https://docs.aws.amazon.com/batch/latest/APIReference/API_JobQueueDetail.html,
+  // https://docs.aws.amazon.com/batch/latest/APIReference/API_ComputeEnvironmentDetail.html).
   batchMock.on(DescribeJobQueuesCommand).resolves({
     jobQueues: [
       {
@@ -72,7 +75,10 @@ describe('diagnose reports the account quotas the queue draws on', () => {
   });
 
   test('--json holds the stuck jobs and the quotas', async () => {
-    quotasMock.on(GetServiceQuotaCommand).resolves({ Quota: { QuotaCode: 'L-34B43A08', Value: 512 } });
+    // GetServiceQuota's ServiceQuota, as in the test above (API_GetServiceQuota.html), with a raised value.
+    quotasMock.on(GetServiceQuotaCommand).resolves({
+      Quota: { ServiceCode: 'ec2', QuotaCode: 'L-34B43A08', QuotaName: SPOT_QUOTA, Value: 512, Unit: 'None' },
+    });
     const t = io();
     expect(await diagnoseCommand(['--queue', 'standard', '--json'], t.io, mockedPipelineClient)).toBe(0);
     const json = JSON.parse(t.out.join('\n'));
@@ -81,6 +87,9 @@ describe('diagnose reports the account quotas the queue draws on', () => {
   });
 
   test('without permission to read quotas, diagnose still succeeds and says what to check', async () => {
+    // AccessDeniedException (HTTP 400), "You do not have sufficient permission to perform this action.", as the
+    // Service Quotas API reference lists it under GetServiceQuota's errors
+    // (https://docs.aws.amazon.com/servicequotas/2019-06-24/apireference/API_GetServiceQuota.html#API_GetServiceQuota_Errors).
     quotasMock.on(GetServiceQuotaCommand).rejects(
       new AccessDeniedException({
         message: 'You do not have sufficient permission to perform this action.',

@@ -45,7 +45,11 @@ function quota(code: string, name: string, value: number): { Quota: ServiceQuota
   };
 }
 
-/** A queue over compute environments, as DescribeJobQueues and DescribeComputeEnvironments describe them. */
+/**
+ * A queue over compute environments, as DescribeJobQueues and DescribeComputeEnvironments describe them (the fields of
+ * https://docs.aws.amazon.com/batch/latest/APIReference/API_JobQueueDetail.html and
+ * https://docs.aws.amazon.com/batch/latest/APIReference/API_ComputeEnvironmentDetail.html that diagnose reads).
+ */
 function queueOf(envs: Array<{ name: string; type: string; maxvCpus: number; instanceTypes?: string[] }>) {
   batchMock.on(DescribeJobQueuesCommand, { jobQueues: ['standard'] }).resolves({
     jobQueues: [
