@@ -34,10 +34,11 @@ const ARRAY_LISTING_CONCURRENCY = 5;
 /**
  * Looks at each queue every 5 minutes and publishes what it sees as gauges: how many jobs wait in RUNNABLE
  * (`JobMetric.WAITING`), how many run (`JobMetric.RUNNING`), and whether Batch reports a waiting job as blocking the
- * queue (`JobMetric.BLOCKED`). It reads the first 100 of each (ListJobs does not say in which order), so counts stop
- * at 100 and a blocked job at the head of a longer queue may be missed. Job state-change events say when jobs enter
- * RUNNABLE, not that they are still there: a queue stuck for longer than an alarm's window sends no more events, and
- * an alarm on them returns to OK while nothing runs. A gauge stays up as long as the jobs wait.
+ * queue (`JobMetric.BLOCKED`). It reads the first page (100 jobs) of each listing (ListJobs does not say in which
+ * order), so a listing's count stops at 100 and a blocked job at the head of a longer queue may be missed. Job
+ * state-change events say when jobs enter RUNNABLE, not that they are still there: a queue stuck for longer than an
+ * alarm's window sends no more events, and an alarm on them returns to OK while nothing runs. A gauge stays up as long
+ * as the jobs wait.
  *
  * Array jobs: ListJobs takes a queue or an array job's id ("You must specify only one of … a job queue ID … an array
  * job ID to return a list of the children for that job"), and an array's parent is PENDING while its children wait
@@ -46,6 +47,13 @@ const ARRAY_LISTING_CONCURRENCY = 5;
  * PENDING jobs by `arrayJobId` (RUNNABLE and RUNNING, first 100 of each), and leaves out of the queue's own listings
  * any job that is an array child (it has `arrayProperties.index`): each child is counted once whichever way Batch lists
  * it.
+ *
+ * What a look holds: Step Functions fails an execution whose state input or output, or a task's result, exceeds
+ * 256 KiB (States.DataLimitExceeded, a terminal error that States.ALL does not match, so neither Retry nor Catch
+ * handles it), and a page of 100 job summaries is about 60 KB. So each page is replaced, as soon as it is listed, by
+ * one small number a job (a mark), and the next page is listed only then: a state holds at most one page of summaries
+ * besides the marks (at most 20,201 numbers, about 40 KB, for 100 array jobs of 100 waiting and 100 running children).
+ * The marks are flattened and counted by intrinsic functions.
  *
  * Batch also sends a "Batch Job Queue Blocked" event whenever it finds a RUNNABLE job blocking a queue, array children
  * included; the probe counts those per queue (`JobMetric.BLOCKED_EVENTS`) from a log group of their own. The event is
@@ -59,6 +67,8 @@ const ARRAY_LISTING_CONCURRENCY = 5;
  * @see https://docs.aws.amazon.com/batch/latest/userguide/array_jobs.html
  * @see https://docs.aws.amazon.com/batch/latest/userguide/job_stuck_in_runnable.html
  * @see https://docs.aws.amazon.com/batch/latest/userguide/batch-job-queue-blocked-events.html
+ * @see https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html
+ * @see https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html (States.DataLimitExceeded)
  */
 export class QueueProbe extends Construct {
   /** The Express state machine that looks at the queues (its failed and timed-out executions are alarmed on). */
@@ -179,7 +189,10 @@ export class QueueProbe extends Construct {
     return group;
   }
 
-  /** Per queue: list, leave array children out, add the children of array jobs, mark blocked ones, publish. */
+  /**
+   * Per queue: list a page, replace it by its marks, list the next; then gather the marks of the queue's own jobs and
+   * of its array jobs' children, flatten them, and publish their counts.
+   */
   private definition(): sfn.IChainable {
     const C = sfn.Condition;
     // The first page (100) of jobs in a status, of the queue or of an array job; retried, never caught.
@@ -196,38 +209,56 @@ export class QueueProbe extends Construct {
       task.addRetry({ errors: [sfn.Errors.ALL], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
       return task;
     };
-    // Each job of a listing becomes [job], or [] for an array child (it has ArrayProperties.Index).
-    const ownJobs = (id: string, itemsPath: string, resultPath: string) => {
-      const map = new sfn.Map(this, id, { itemsPath, resultPath });
+    const blocking = C.and(
+      C.isPresent('$.StatusReason'),
+      C.isString('$.StatusReason'),
+      C.or(...BLOCKED_REASON_PATTERNS.map((p) => C.stringMatches('$.StatusReason', p))),
+    );
+    // A page of jobs, replaced by its marks (the Map's ResultPath is the page's): 1 a job, 2 a waiting job that blocks
+    // the queue (not 0: aws-local-stepfunctions 3.0.0 takes a Pass state's Result 0 for none). In the queue's own pages
+    // each mark is wrapped ([1], [2]) and an array child's is [] (its parent's listing counts it), so every list of
+    // marks has the same depth.
+    const marks = (id: string, page: string, { own, waiting }: { own: boolean; waiting: boolean }) => {
+      const map = new sfn.Map(this, id, { itemsPath: `${page}.jobs`, resultPath: page });
+      const mark = (name: string, n: number) =>
+        new sfn.Pass(this, `${id}: ${name}`, { result: own ? sfn.Result.fromArray([n]) : sfn.Result.fromNumber(n) });
+      const rules: Array<[sfn.Condition, sfn.IChainable]> = [];
+      if (own) {
+        rules.push([
+          C.isPresent('$.ArrayProperties.Index'),
+          new sfn.Pass(this, `${id}: array child`, { result: sfn.Result.fromArray([]) }),
+        ]);
+      }
+      if (waiting) {
+        rules.push([blocking, mark('blocking', 2)]);
+      }
+      const other = mark(waiting ? 'waiting' : 'running', 1);
       map.itemProcessor(
-        new sfn.Choice(this, `${id} child?`)
-          .when(
-            C.isPresent('$.ArrayProperties.Index'),
-            new sfn.Pass(this, `${id} child`, { result: sfn.Result.fromArray([]) }),
-          )
-          .otherwise(
-            new sfn.Pass(this, `${id} own`, { parameters: { 'job.$': 'States.Array($)' }, outputPath: '$.job' }),
-          ),
+        rules.length === 0
+          ? other
+          : rules
+              .reduce((c, [when, next]) => c.when(when, next), new sfn.Choice(this, `${id}: which?`))
+              .otherwise(other),
       );
       return map;
     };
-    // The children of each array job among the PENDING ones: {waiting, running} for each PENDING job.
+    // The children of each array job among the PENDING ones: their marks, {waiting, running} for each PENDING job.
     const children = new sfn.Map(this, 'Children of array jobs', {
       itemsPath: '$.pending.jobs',
       maxConcurrency: ARRAY_LISTING_CONCURRENCY,
       resultSelector: { 'waiting.$': '$[*].waiting', 'running.$': '$[*].running' },
-      resultPath: '$.children',
+      resultPath: '$.pending',
     });
     children.itemProcessor(
       new sfn.Choice(this, 'Array job?')
         .when(
           C.isPresent('$.ArrayProperties.Size'),
           listJobs('List waiting children', 'ArrayJobId', '$.JobId', 'RUNNABLE', '$.waiting')
+            .next(marks('Waiting children', '$.waiting', { own: false, waiting: true }))
             .next(listJobs('List running children', 'ArrayJobId', '$.JobId', 'RUNNING', '$.running'))
+            .next(marks('Running children', '$.running', { own: false, waiting: false }))
             .next(
-              new sfn.Pass(this, 'Children', {
-                parameters: { 'waiting.$': '$.waiting.jobs', 'running.$': '$.running.jobs' },
-              }),
+              new sfn.Pass(this, 'Children', { parameters: { 'waiting.$': '$.waiting', 'running.$': '$.running' } }),
             ),
         )
         .otherwise(
@@ -235,51 +266,31 @@ export class QueueProbe extends Construct {
         ),
     );
     // A path matching nothing fails the state ("does not point to a value"), so the Map runs only over a list that has
-    // an item, and every flattened list starts with one empty object that the counts leave out.
+    // an item, and every flattened list starts with a mark 1 that the counts leave out.
     const anyPending = new sfn.Choice(this, 'Any pending?')
       .when(C.isPresent('$.pending.jobs[0]'), children)
       .otherwise(
         new sfn.Pass(this, 'No pending jobs', {
           result: sfn.Result.fromObject({ waiting: [], running: [] }),
-          resultPath: '$.children',
+          resultPath: '$.pending',
         }),
       )
       .afterwards();
-    // Every waiting and running job once: the queue's own (children left out) and the array jobs' children, as lists
-    // of lists of lists flattened by [*][*][*] (https://docs.aws.amazon.com/step-functions/latest/dg/amazon-states-language-paths.html).
-    const first = "States.Array(States.Array(States.StringToJson('{}')))";
+    // Every waiting and running job's mark once: the queue's own (children left out) and the array jobs' children, as
+    // lists of lists of lists flattened by [*][*][*] (https://docs.aws.amazon.com/step-functions/latest/dg/amazon-states-language-paths.html).
+    const first = 'States.Array(States.Array(1))';
     const gather = new sfn.Pass(this, 'Gather', {
       parameters: {
         'queue.$': '$.queue',
-        'waiting.$': `States.Array(${first}, $.listed, $.children.waiting)`,
-        'running.$': `States.Array(${first}, $.running, $.children.running)`,
+        'waiting.$': `States.Array(${first}, $.waiting, $.pending.waiting)`,
+        'running.$': `States.Array(${first}, $.running, $.pending.running)`,
       },
     });
     const flatten = new sfn.Pass(this, 'Flatten', {
       parameters: { 'queue.$': '$.queue', 'waiting.$': '$.waiting[*][*][*]', 'running.$': '$.running[*][*][*]' },
     });
-    const mark = new sfn.Map(this, 'Blocked?', { itemsPath: '$.waiting', resultPath: '$.marks' });
-    mark.itemProcessor(
-      new sfn.Choice(this, 'Blocking the queue?')
-        .when(
-          C.and(
-            C.isPresent('$.StatusReason'),
-            C.isString('$.StatusReason'),
-            C.or(...BLOCKED_REASON_PATTERNS.map((p) => C.stringMatches('$.StatusReason', p))),
-          ),
-          new sfn.Pass(this, 'Blocking', { result: sfn.Result.fromString('blocked') }),
-        )
-        .otherwise(new sfn.Pass(this, 'Waiting', { result: sfn.Result.fromString('waiting') })),
-    );
-    const counted = (blocked: number) =>
-      new sfn.Pass(this, blocked ? 'Count (blocked)' : 'Count', {
-        parameters: {
-          'queue.$': '$.queue',
-          'waiting.$': 'States.MathAdd(States.ArrayLength($.waiting), -1)',
-          'running.$': 'States.MathAdd(States.ArrayLength($.running), -1)',
-          blocked,
-        },
-      });
+    // Counts leave out the first mark; the waiting marks' distinct values are [1] or [1, 2], so one less is whether a
+    // job blocks the queue (https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html).
     const publish = new sfn.CustomState(this, 'Publish', {
       stateJson: {
         Type: 'Task',
@@ -287,13 +298,13 @@ export class QueueProbe extends Construct {
         Parameters: {
           Namespace: JOB_METRICS_NAMESPACE,
           MetricData: [
-            [JobMetric.WAITING, '$.waiting'],
-            [JobMetric.BLOCKED, '$.blocked'],
-            [JobMetric.RUNNING, '$.running'],
-          ].map(([name, path]) => ({
+            [JobMetric.WAITING, 'States.ArrayLength($.waiting)'],
+            [JobMetric.BLOCKED, 'States.ArrayLength(States.ArrayUnique($.waiting))'],
+            [JobMetric.RUNNING, 'States.ArrayLength($.running)'],
+          ].map(([name, marks]) => ({
             MetricName: name,
             Dimensions: [{ Name: 'JobQueue', 'Value.$': '$.queue' }],
-            'Value.$': path,
+            'Value.$': `States.MathAdd(${marks}, -1)`,
             Unit: 'Count',
           })),
         },
@@ -301,31 +312,16 @@ export class QueueProbe extends Construct {
       },
     });
     publish.addRetry({ errors: [sfn.Errors.ALL], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
-    const list = listJobs('List waiting jobs', 'JobQueue', '$.queue', 'RUNNABLE', '$.listed');
+    const list = listJobs('List waiting jobs', 'JobQueue', '$.queue', 'RUNNABLE', '$.waiting');
     list
+      .next(marks('Own waiting jobs', '$.waiting', { own: true, waiting: true }))
       .next(listJobs('List running jobs', 'JobQueue', '$.queue', 'RUNNING', '$.running'))
+      .next(marks('Own running jobs', '$.running', { own: true, waiting: false }))
       .next(listJobs('List pending jobs', 'JobQueue', '$.queue', 'PENDING', '$.pending'))
-      .next(ownJobs('Own waiting jobs', '$.listed.jobs', '$.listed'))
-      .next(ownJobs('Own running jobs', '$.running.jobs', '$.running'))
       .next(anyPending)
       .next(gather)
       .next(flatten)
-      .next(mark)
-      .next(
-        new sfn.Pass(this, 'Any blocked?', {
-          parameters: {
-            'queue.$': '$.queue',
-            'waiting.$': '$.waiting',
-            'running.$': '$.running',
-            'blocked.$': "States.ArrayContains($.marks, 'blocked')",
-          },
-        }),
-      )
-      .next(
-        new sfn.Choice(this, 'Blocked')
-          .when(C.booleanEquals('$.blocked', true), counted(1).next(publish))
-          .otherwise(counted(0).next(publish)),
-      );
+      .next(publish);
     const eachQueue = new sfn.Map(this, 'Each queue', {
       itemsPath: '$.queues',
       itemSelector: { 'queue.$': '$$.Map.Item.Value' },
