@@ -300,14 +300,18 @@ export class GenomicsPipelineStack extends Stack {
       results: { bucket: this.resultsBucket, prefix: 'runs/' },
     });
     const checkpoint = { bucket: this.resultsBucket, prefix: 'checkpoints/' };
-    const align = new WorkflowStep('align', { job: this.jobs.align, forEach: samples, checkpoint });
+    // In a Spot drought a sample waits at most an hour for Spot at each step, then runs On-Demand (and its later
+    // steps too); while the Spot capacity is merely full, samples wait their turn.
+    const spotWaitLimit = Duration.hours(1);
+    const align = new WorkflowStep('align', { job: this.jobs.align, forEach: samples, checkpoint, spotWaitLimit });
     const callVariants = new WorkflowStep('callVariants', {
       job: this.jobs.callVariants,
       forEach: samples,
       dependsOn: [align],
       checkpoint,
+      spotWaitLimit,
     });
-    const qc = new WorkflowStep('qc', { job: this.jobs.qc, forEach: samples, dependsOn: [align] });
+    const qc = new WorkflowStep('qc', { job: this.jobs.qc, forEach: samples, dependsOn: [align], spotWaitLimit });
     const aggregate = new WorkflowStep('aggregate', { job: this.jobs.aggregate, dependsOn: [callVariants, qc] });
     this.workflow = new Workflow(this, 'Workflow', {
       steps: [align, callVariants, qc, aggregate],

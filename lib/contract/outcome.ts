@@ -75,4 +75,12 @@ export interface ItemOutcome {
   readonly queue?: string;
   /** Memory of the last submission (MiB). */
   readonly memoryMiB?: number;
+  /**
+   * The step at which the item lost its Spot capacity (interruptions that used up the job's retries, the queue's
+   * capacity cancel, or the step's `spotWaitLimit`): it and the item's later steps ran On-Demand. Succeeded items
+   * only; a failed item's record names its last submission's `queue`.
+   */
+  readonly onDemandFrom?: string;
+  /** Why the item left Spot: Batch's status reason of the Spot attempt it left, e.g. `Spot wait limit: …`. */
+  readonly onDemandReason?: string;
 }

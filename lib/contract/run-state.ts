@@ -110,6 +110,12 @@ export const ITEM_INPUT_KEYS: { readonly [K in keyof ItemInput]-?: K } = {
   idCount: 'idCount',
 };
 
+/**
+ * Where an item keeps its state after its steps (the item wrapper's output, one branch): its outcome reads from it
+ * whether a step lost its Spot capacity.
+ */
+export const ITEM_PROCESSED_KEY = 'processed';
+
 /** Where an item's duplicate check keeps what it found (whether an earlier line has its id, or the S3 claims). */
 export const ITEM_CHECK_KEY = 'idCheck';
 
@@ -179,6 +185,8 @@ export const OUTCOME_FIELDS = {
   attempts: 'attempts',
   queue: 'queue',
   memoryMiB: 'memoryMiB',
+  onDemandFrom: 'onDemandFrom',
+  onDemandReason: 'onDemandReason',
 } as const;
 
 /**

@@ -243,6 +243,26 @@ export const BLOCKED_REASON_PATTERNS = ['CAPACITY:*', 'MISCONFIGURATION:*'];
 export const CAPACITY_CANCELLED_REASON_PATTERN = 'Canceled by JobStateTimeLimit action due to reason: CAPACITY:*';
 
 /**
+ * The reason a workflow gives CancelJob when a Spot attempt waited past its step's `spotWaitLimit` while its queue
+ * had room (lib/workflow/states/spot-wait-states.ts). Batch returns it as the job's `statusReason` ("This message is
+ * returned by future DescribeJobs operations on the job"), which the `.sync` submit's failure carries; the step then
+ * reruns On-Demand, as after Spot interruptions. CancelJob leaves a job that has reached STARTING or RUNNING alone.
+ * @see https://docs.aws.amazon.com/batch/latest/APIReference/API_CancelJob.html
+ */
+export const spotWaitReason = (limit: string) =>
+  `Spot wait limit: no Spot capacity within ${limit} (spotWaitLimit); running On-Demand`;
+export const SPOT_WAIT_REASON_PATTERN = 'Spot wait limit:*';
+/** `spotWaitLimit` bounds: at least the 10 minutes an instance takes to be asked for and start a job, at most a day. */
+export const MIN_SPOT_WAIT_SECONDS = 600;
+export const MAX_SPOT_WAIT_SECONDS = 86_400;
+/**
+ * The running jobs the Spot watcher lists to tell a full queue from a Spot drought: ListJobs' default page size; a
+ * page full of RUNNING jobs counts as a full queue.
+ * @see https://docs.aws.amazon.com/batch/latest/APIReference/API_ListJobs.html (maxResults)
+ */
+export const SPOT_WATCH_RUNNING_PAGE = 100;
+
+/**
  * Errors a Step Functions Batch task raises when the Batch API fails (not the job): `Batch.<exception>` for the
  * exceptions SubmitJob models (ClientException 400, ServerException 500), and `Batch.AWSBatchException` for unmodeled
  * ones, among them throttling. AWS documents no list: Step Functions names service errors after the Java SDK's

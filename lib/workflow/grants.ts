@@ -98,6 +98,18 @@ export function grantWorkflowAccess(scope: Construct, machine: sfn.StateMachine,
       resources: [stack.formatArn({ service: 'batch', resource: 'job', resourceName: '*' })],
     }),
   );
+  if (access.built.some((p) => p.spotWait)) {
+    // A step with a Spot wait limit lists its job and its queue's running jobs (ListJobs has no resource-level
+    // permissions) and may cancel its job (spot-wait-states.ts).
+    // https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsbatch.html
+    machine.addToRolePolicy(new iam.PolicyStatement({ actions: ['batch:ListJobs'], resources: ['*'] }));
+    machine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['batch:CancelJob'],
+        resources: [stack.formatArn({ service: 'batch', resource: 'job', resourceName: '*' })],
+      }),
+    );
+  }
   machine.addToRolePolicy(
     new iam.PolicyStatement({
       actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
@@ -191,8 +203,8 @@ function acknowledgeOwnWildcards(scope: Construct, machine: sfn.StateMachine): v
     if (actions.includes('batch:SubmitJob')) {
       return "SubmitJob on every revision of the stack's job definitions (named '<stack>_<job>'): one pattern instead of an ARN per job keeps the role within IAM's policy size limits, and executions started before a deploy keep submitting the revision they started with.";
     }
-    if (actions.includes('batch:TerminateJob')) {
-      return 'TerminateJob on the jobs this workflow submits, whose ids exist only at run time; it lets a stopped execution stop its jobs.';
+    if (actions.includes('batch:TerminateJob') || actions.includes('batch:CancelJob')) {
+      return 'TerminateJob (and CancelJob, with a Spot wait limit) on the jobs this workflow submits, whose ids exist only at run time: a stopped execution stops its jobs, and a Spot attempt waiting past its limit is cancelled to run On-Demand.';
     }
     if (actions.includes('states:DescribeMapRun')) {
       return "Map runs of this state machine, whose ids Step Functions generates at run time: the workflow counts each fan-out's outcomes.";
@@ -206,7 +218,7 @@ function acknowledgeOwnWildcards(scope: Construct, machine: sfn.StateMachine): v
     if (actions.includes('s3:GetObject')) {
       return 'Manifests under the manifest prefix, named in each execution input.';
     }
-    return 'batch:DescribeJobs, X-Ray trace writes and CloudWatch Logs delivery actions have no resource-level permissions.';
+    return 'batch:DescribeJobs, batch:ListJobs, X-Ray trace writes and CloudWatch Logs delivery actions have no resource-level permissions.';
   });
 }
 

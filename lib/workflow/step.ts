@@ -1,4 +1,4 @@
-import { Size } from 'aws-cdk-lib';
+import { Duration, Size } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Job } from '../jobs/job';
 import { IJobQueue } from '../queues/job-queue-base';
@@ -290,6 +290,25 @@ export interface WorkflowStepOptions {
    */
   readonly onDemandQueue?: IJobQueue;
   /**
+   * How long a Spot attempt of the step may wait for capacity before it is cancelled and run On-Demand, with the
+   * reason in the item's outcome (and the item's later steps start On-Demand, as after Spot interruptions).
+   *
+   * In a Spot drought jobs do not fail: they wait in RUNNABLE, and a queue with On-Demand capacity behind Spot
+   * (`JobQueue.spotFirst`) moves on to it only when the Spot capacity is at its `maxvCpus`, not when Spot instances
+   * cannot be had. The queue's own `cancelOnInsufficientCapacityAfter` acts only when all of its capacities report
+   * insufficient capacity, and on one job at a time (the one at the head of the queue), so it cannot bound every
+   * item's wait. This bound is the workflow's: after `spotWaitLimit`, and again every `spotWaitLimit` while the job
+   * waits, the workflow looks at the job and its queue. It cancels the job (CancelJob, which leaves a job that has
+   * started alone) when the job is still RUNNABLE while the queue runs fewer jobs than its Spot capacity holds at
+   * `maxvCpus`; a queue that is full is busy, not short of Spot, and the job keeps its place.
+   *
+   * 10 minutes to 24 hours; only on a step that escalates from Spot to On-Demand (`spotEscalation`, with an
+   * On-Demand queue) and submits single jobs (not array jobs). Costs about 10 state transitions per Spot attempt,
+   * and 5 more per further look.
+   * @default - no bound: a Spot attempt waits for capacity as long as Batch keeps it
+   */
+  readonly spotWaitLimit?: Duration;
+  /**
    * Rerun with more memory after an out-of-memory kill, or `false` to fail at once.
    * @default - factor 1.5, at most 2 times, up to the largest size that fits
    */
@@ -336,6 +355,7 @@ export const WORKFLOW_STEP_OPTIONS_KEYS: KnownKeys<WorkflowStepOptions> = {
   environment: true,
   spotEscalation: true,
   onDemandQueue: true,
+  spotWaitLimit: true,
   memoryEscalation: true,
   shareIdentifier: true,
   schedulingPriority: true,

@@ -422,7 +422,9 @@ export class Workflow extends Construct {
       if (previous?.handOver && frag.entry) {
         // A step right after a step: the first hands its attempt record over, the second needs no plan state.
         previous.handOver(frag.entry.attempt);
-        ends[0].next(frag.entry.enter);
+        for (const e of ends) {
+          e.next(frag.entry.enter);
+        }
       } else {
         for (const e of ends) {
           e.next(frag.start);

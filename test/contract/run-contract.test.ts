@@ -9,6 +9,7 @@ import {
   fanOutStateKeys,
   ITEM_ERROR_KEY,
   ITEM_CHECK_KEY,
+  ITEM_PROCESSED_KEY,
   ITEM_INPUT_KEYS,
   OUTCOME_FIELDS,
   STEP_STATE_KEYS,
@@ -78,6 +79,8 @@ describe('the run contract', () => {
       ITEM_ERROR_KEY,
       // Each item's duplicate-id check (duplicate-ids.ts).
       ITEM_CHECK_KEY,
+      // Each item's state after its steps, which its outcome reads (fan-out-states.ts).
+      ITEM_PROCESSED_KEY,
       // This pipeline's fan-out keeps its outcomes in the state: it writes no result-writer output.
       ...Object.entries(fanOutStateKeys('samples'))
         .filter(([k]) => k !== 'results' && k !== 'error')
@@ -108,7 +111,7 @@ describe('the run contract', () => {
     const records = states.filter(
       ([name, s]) =>
         s.ResultPath === `$.${STEP_STATE_KEYS.outcome}` ||
-        /: item (succeeded|invalid|error|error without cause)$/.test(name),
+        /: item (succeeded|succeeded On-Demand|invalid|error|error without cause)$/.test(name),
     );
     const fields = new Set(records.flatMap(([, s]) => keysOf(s.Parameters)));
     expect([...fields].sort()).toEqual(Object.values(OUTCOME_FIELDS).sort());
@@ -208,6 +211,8 @@ describe('the run contract with outcomes in S3', () => {
       ITEM_ERROR_KEY,
       // Each item's duplicate-id check (duplicate-ids.ts).
       ITEM_CHECK_KEY,
+      // Each item's state after its steps, which its outcome reads (fan-out-states.ts).
+      ITEM_PROCESSED_KEY,
       // Outcomes in S3: the state keeps no outcome records, and no item count runs before the map.
       ...Object.entries(fanOutStateKeys('lanes'))
         .filter(([k]) => k !== 'outcomes')

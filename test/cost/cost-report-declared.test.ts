@@ -75,21 +75,21 @@ describe('CostReport built from what the stack declares', () => {
     // AND transitions are counted from the definition: an item enters 17 states (test/cost/transitions.test.ts lists
     // them) and, its fan-out being a Distributed Map, costs 1 more to start its child execution ("Transitions in
     // Distributed Map state", https://docs.aws.amazon.com/step-functions/latest/dg/concepts-transitions.html):
-    // 20 runs × (14 + 100 × 18) = 36,280, $0.025 per 1,000
+    // 20 runs × (14 + 100 × 19) = 38,280, $0.025 per 1,000
     expect(e.transitions).toMatchObject({
       perRun: 14,
-      perItem: 18,
+      perItem: 19,
       childExecutionsPerItem: 1,
       runsPerMonth: 20,
-      perMonth: 36280,
+      perMonth: 38280,
     });
-    expect(e.transitions!.monthlyUsd).toBeCloseTo(0.907, 6);
-    expect(e.monthlyUsd).toBeCloseTo(e.computeMonthlyUsd + 0.907, 6);
+    expect(e.transitions!.monthlyUsd).toBeCloseTo(0.957, 6);
+    expect(e.monthlyUsd).toBeCloseTo(e.computeMonthlyUsd + 0.957, 6);
     const info = infoOf(report);
     expect(info).toContain('Cost estimate of workflow Test/Pipeline, 2,000 items a month');
     expect(info).toMatch(/align +EC2 Spot: r\S+, 1 per instance +2,000 +4 h +\$/);
     expect(info).toMatch(/qc +EC2 Spot: .* +1 h \(timeout\)/);
-    expect(info).toContain('Transitions: 18 per item (1 to start its child execution, Distributed Map) + 14 per run');
+    expect(info).toContain('Transitions: 19 per item (1 to start its child execution, Distributed Map) + 14 per run');
     // AND the free tier is named as Step Functions prices it, "4,000 free state transitions per month" across all
     // state machines (https://aws.amazon.com/step-functions/pricing/), and not taken off
     expect(info).toContain(

@@ -51,12 +51,15 @@ describe('countTransitions', () => {
     });
     let enteredAtTop = 0;
     let enteredInItems = 0;
+    let branchSubmitsEntered = 0;
     for await (const event of execution.eventLogs) {
       if (event.type === 'StateEntered') {
         if ((event as { index?: number }).index === undefined) {
           enteredAtTop++;
         } else {
           enteredInItems++;
+          const name = (event as unknown as { state: { name: string } }).state.name;
+          branchSubmitsEntered += name === 'callVariants' || name === 'qc' ? 1 : 0;
         }
       }
     }
@@ -67,19 +70,20 @@ describe('countTransitions', () => {
     // failed?, any failed?, all succeeded, done), aggregate's plan, 'Spot lost?', 'rerun the step' and its submit
     expect(enteredAtTop).toBe(count.perRun);
     // an item whose id is its own: its check, 'first line?', the item's Parallel, per step a plan, 'Spot lost?',
-    // 'rerun the step' and the submit (12), the inner Parallel, its outcome (17); plus the start of its child
-    // execution,
+    // 'rerun the step' and the submit (12), the inner Parallel, 'went On-Demand?', its outcome (18); plus the start of
+    // its child execution,
     // which Step Functions bills for a Distributed Map (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-transitions.html)
-    expect({ perRun: count.perRun, perItem: perItem[0] }).toEqual({ perRun: 14, perItem: 18 });
+    expect({ perRun: count.perRun, perItem: perItem[0] }).toEqual({ perRun: 14, perItem: 19 });
     // Every item's jobs ran...
     expect(submitted.filter((n) => n !== 'aggregate').sort()).toEqual(
       ['align', 'callVariants', 'qc'].flatMap((n) => [n, n, n]).sort(),
     );
     // ...and the items' states entered are the counted path, with two differences: the two lines after the first also
     // enter 'id on an earlier line?' and 'first line with this id?' (the count takes the shorter path, so it is low by
-    // two for such lines), and aws-local-stepfunctions 3.0.0 reports no StateEntered for the last state of a Parallel
-    // branch inside a Map iteration (the callVariants and qc submits, which ran: see above), two an item.
-    expect(enteredInItems).toBe(3 * (perItem[0] - 1) + 2 * 2 - 3 * 2);
+    // two for such lines), and aws-local-stepfunctions 3.0.0 may report no StateEntered for the last state of a
+    // Parallel branch inside a Map iteration (whether it does depends on when the iteration's event log closes): the
+    // callVariants and qc submits, which ran (see above), are counted as entered.
+    expect(enteredInItems + (3 * 2 - branchSubmitsEntered)).toBe(3 * (perItem[0] - 1) + 2 * 2);
     expect(count.distributed).toEqual(Object.keys(count.perItem));
   });
 

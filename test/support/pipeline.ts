@@ -121,7 +121,12 @@ export function fairShareJob(jobId = 'Tiles', options: { arrayJob?: boolean } = 
 
 /** One call of a submit state, as the local run saw it. */
 export interface SubmitCall {
+  /** The step's submit state: a Spot attempt's watched copy (`<step>: on Spot`) is reported as the step's. */
   readonly state: string;
+  /** Whether the submit was a watched Spot attempt (a step with `spotWaitLimit`). */
+  readonly watched?: boolean;
+  /** The id the local Batch gave the job. */
+  readonly jobId?: string;
   readonly input: {
     JobName: string;
     JobQueue: string;
@@ -131,8 +136,22 @@ export interface SubmitCall {
   };
 }
 
-/** Decides what a simulated Batch job does: return to succeed, throw (`jobFailure`, `apiError`) to fail. */
-export type JobSimulator = (call: SubmitCall, attempt: number) => void;
+/**
+ * Decides what a simulated Batch job does: return to succeed, throw (`jobFailure`, `apiError`) to fail; a promise
+ * holds the `.sync` submit until it settles (a job waiting for capacity).
+ */
+export type JobSimulator = (call: SubmitCall, attempt: number) => void | Promise<void>;
+
+/** Other Batch calls of the workflow (a Spot watcher's ListJobs and CancelJob), by state name and input. */
+export type BatchApiSimulator = (state: string, input: Record<string, unknown>) => Promise<Record<string, unknown>>;
+
+/** What else a local run can be given. */
+export interface LocalRunOptions {
+  /** Batch calls other than submits (spot-wait-states.ts). */
+  readonly batchApi?: BatchApiSimulator;
+  /** Every Wait state waits this long (ms). @default 0 */
+  readonly waitMs?: number;
+}
 
 /**
  * A Batch job failure as Step Functions reports it: `States.TaskFailed`, the job description as cause (fixtures in
@@ -165,6 +184,23 @@ export function taskStates(states: States, out: string[] = []): string[] {
     }
     for (const b of (s.Branches as Array<{ States: States }>) ?? []) {
       taskStates(b.States, out);
+    }
+  }
+  return out;
+}
+
+/** The names of every Wait state of a definition's states, nested Maps and Parallel branches included. */
+function waitStates(states: States, out: string[] = []): string[] {
+  for (const [name, s] of Object.entries(states)) {
+    if (s.Type === 'Wait') {
+      out.push(name);
+    }
+    const processor = (s.ItemProcessor ?? s.Iterator) as { States: States } | undefined;
+    if (processor) {
+      waitStates(processor.States, out);
+    }
+    for (const b of (s.Branches as Array<{ States: States }>) ?? []) {
+      waitStates(b.States, out);
     }
   }
   return out;
@@ -235,6 +271,7 @@ export async function runLocally(
   input: unknown,
   simulate: JobSimulator = () => undefined,
   executionName = 'run-1',
+  options: LocalRunOptions = {},
 ) {
   const asl = aslOf(Template.fromStack(stack)) as Record<string, unknown>;
   adaptForLocalRun(asl);
@@ -246,6 +283,7 @@ export async function runLocally(
   const claims = new Set<string>();
   const handlers: Record<string, (input: Json) => Promise<Json>> = {};
   const retryIntervalOverrides: Record<string, number> = {};
+  const waitTimeOverrides = Object.fromEntries(waitStates(asl.States as States).map((w) => [w, options.waitMs ?? 0]));
   for (const state of taskStates(asl.States as States)) {
     retryIntervalOverrides[state] = 0;
     if (state.endsWith(': count outcomes')) {
@@ -267,6 +305,17 @@ export async function runLocally(
       handlers[state] = async () => ({}) as Json;
       continue;
     }
+    // A Spot watcher's Batch calls (lib/workflow/states/spot-wait-states.ts).
+    if (/: (list the job|count running jobs|cancel for On-Demand)$/.test(state)) {
+      handlers[state] = async (taskInput: Json) => {
+        // Without a simulator, the watcher finds no job of the name: the watch ends and the job runs as it would.
+        return (await (options.batchApi ?? (async () => ({ JobSummaryList: [] })))(
+          state,
+          taskInput as Record<string, unknown>,
+        )) as Json;
+      };
+      continue;
+    }
     if (state.endsWith(': list the claims of the id')) {
       handlers[state] = async (taskInput: Json) => {
         const { Prefix, MaxKeys } = taskInput as { Prefix: string; MaxKeys: number };
@@ -276,14 +325,20 @@ export async function runLocally(
       continue;
     }
     handlers[state] = async (taskInput: Json) => {
-      const call = { state, input: taskInput as unknown as SubmitCall['input'] };
+      const jobId = `job-${calls.length + 1}`;
+      const watched = state.endsWith(': on Spot');
+      const call = {
+        state: watched ? state.slice(0, -': on Spot'.length) : state,
+        watched,
+        jobId,
+        input: taskInput as unknown as SubmitCall['input'],
+      };
       calls.push(call);
       const key = `${call.state}|${JSON.stringify(call.input.Parameters ?? {})}|${call.input.JobName}`;
       const attempt = (attempts.get(key) ?? 0) + 1;
       attempts.set(key, attempt);
-      const jobId = `job-${calls.length}`;
       try {
-        simulate(call, attempt);
+        await simulate(call, attempt);
       } catch (e) {
         // Batch's description of a failed job carries the name, queue and id it was submitted with.
         const error = e as Error;
@@ -303,7 +358,7 @@ export async function runLocally(
   }
   try {
     const output = await machine.run(input as never, {
-      overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides },
+      overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides, waitTimeOverrides },
       context: {
         Execution: {
           Name: executionName,

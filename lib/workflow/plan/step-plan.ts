@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { memoryLadder } from './memory-ladder';
 import { checkPath, checkStepRead } from './paths';
 import { checkShareIdentifier, onDemandQueueFor, stepQueue } from './queues';
+import { planSpotWait, SpotWaitPlan } from './spot-wait';
 import { StateRead } from '../asl/reads';
 import { FanOut, WorkflowStep } from '../step';
 import { resultsEnvName } from '../../contract/job-env';
@@ -17,6 +18,8 @@ export interface StepPlan {
   readonly step: WorkflowStep;
   readonly queue: IJobQueue;
   readonly onDemandQueue?: IJobQueue;
+  /** The bound on a Spot attempt's wait for capacity, when the step sets `spotWaitLimit`. */
+  readonly spotWait?: SpotWaitPlan;
   readonly memoryLevelsMiB: number[];
   readonly parameters: Record<string, string>;
   readonly environment: Record<string, string>;
@@ -53,6 +56,7 @@ export function planStep(scope: Construct, step: WorkflowStep): StepPlan {
     step,
     queue,
     onDemandQueue,
+    spotWait: planSpotWait(scope, step, queue, onDemandQueue),
     memoryLevelsMiB: memoryLadder(scope, step, queues),
     parameters,
     environment,

@@ -9,6 +9,7 @@ import {
   JOB_TIMEOUT_REASON_PATTERN,
   OUT_OF_MEMORY_REASON_PATTERN,
   SPOT_RECLAIM_REASON_PATTERN,
+  SPOT_WAIT_REASON_PATTERN,
 } from '../../private/limits';
 import { FailureKind, OutcomeStatus } from '../../contract/outcome';
 import { ATTEMPT_FIELDS, OUTCOME_FIELDS, STEP_STATE_KEYS } from '../../contract/run-state';
@@ -66,7 +67,7 @@ export class FailureScope {
    * Routes the submit state's failures: Batch API errors (after the state's own retries) to a SubmitFailed record,
    * everything else to the job-failure reader (and escalation, where the step escalates).
    */
-  public handle(submit: sfn.CustomState, escalates: boolean): void {
+  public handle(submit: sfn.CustomState | sfn.Parallel, escalates: boolean): void {
     if (escalates) {
       this.escalation();
     }
@@ -98,8 +99,20 @@ export class FailureScope {
    */
   public spotEntry(): sfn.Choice {
     this.escalation();
+    // Made only here: a state linked to the graph is rendered, used or not. It keeps `$.spotLost` (the step and reason
+    // the item lost Spot for, which its outcome reports).
+    if (!this.onDemand) {
+      this.onDemand = new sfn.Pass(this.states, this.name('stay On-Demand'), {
+        parameters: {
+          ...Object.fromEntries(ATTEMPT_FIELDS.filter((f) => f !== 'queue').map((f) => [`${f}.$`, `$.attempt.${f}`])),
+          'queue.$': '$.attempt.onDemand',
+        },
+        resultPath: '$.attempt',
+      });
+      this.onDemand.next(this.router!);
+    }
     this.carry ??= new sfn.Choice(this.states, this.name('Spot lost?'))
-      .when(C.isPresent(`$.${STEP_STATE_KEYS.spotLost}`), this.onDemand!, {
+      .when(C.isPresent(`$.${STEP_STATE_KEYS.spotLost}`), this.onDemand, {
         comment: 'An earlier step lost its Spot capacity: start this one On-Demand',
       })
       .otherwise(this.router!);
@@ -335,10 +348,9 @@ export class FailureScope {
         parameters: copy({ 'queue.$': '$.attempt.onDemand' }),
         resultPath: '$.attempt',
       });
-      this.onDemand = onDemandQueue;
       // Later steps of the item start On-Demand (see spotEntry).
       const remember = new sfn.Pass(this.states, this.name('remember Spot lost'), {
-        parameters: { 'step.$': '$.attempt.step' },
+        parameters: { 'step.$': '$.attempt.step', 'reason.$': '$.failure.job.StatusReason' },
         resultPath: `$.${STEP_STATE_KEYS.spotLost}`,
       });
       const moreMemory = new sfn.Pass(this.states, this.name('add memory'), {
@@ -376,6 +388,7 @@ export class FailureScope {
           C.stringMatches('$.failure.job.StatusReason', SPOT_RECLAIM_REASON_PATTERN),
           C.stringMatches('$.failure.job.StatusReason', FARGATE_SPOT_REASON_PATTERN),
           C.stringMatches('$.failure.job.StatusReason', CAPACITY_CANCELLED_REASON_PATTERN),
+          C.stringMatches('$.failure.job.StatusReason', SPOT_WAIT_REASON_PATTERN),
         ),
       );
       this.escalate = new sfn.Choice(this.states, this.name('escalate?'))

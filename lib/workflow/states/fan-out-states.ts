@@ -8,7 +8,14 @@ import { claimCheck, earlierLineCheck, idsSelector } from './duplicate-ids';
 import { Substitutions } from '../asl/substitutions';
 import { FanOut, FanOutMode, ManifestSource } from '../step';
 import { FailureKind, OutcomeStatus } from '../../contract/outcome';
-import { fanOutPaths as statePaths, ITEM_ERROR_KEY, ITEM_INPUT_KEYS, OUTCOME_FIELDS } from '../../contract/run-state';
+import {
+  fanOutPaths as statePaths,
+  ITEM_ERROR_KEY,
+  ITEM_INPUT_KEYS,
+  ITEM_PROCESSED_KEY,
+  OUTCOME_FIELDS,
+  STEP_STATE_KEYS,
+} from '../../contract/run-state';
 import { FAILURES_IN_SUMMARY } from '../../private/limits';
 
 /** Where a fan-out keeps its data in the execution state (the run contract's keys). */
@@ -179,13 +186,29 @@ function manifestNamed(m: ManifestSource): sfn.Condition {
 function itemProcessor(f: FanOut, ctx: FanOutContext): sfn.IChainable {
   const n = f.name;
   const id = { [`${OUTCOME_FIELDS.id}.$`]: `$.item.${f.idField}` };
-  const wrapper = new sfn.Parallel(ctx.states, `${n}: process item`, { resultPath: sfn.JsonPath.DISCARD });
+  // The item's state after its steps, in `$.processed[0]`: whether a step lost its Spot capacity (`spotLost`).
+  const wrapper = new sfn.Parallel(ctx.states, `${n}: process item`, { resultPath: `$.${ITEM_PROCESSED_KEY}` });
   // A manifest's line claims its id in S3 before its steps (inside the wrapper: an S3 error becomes its outcome).
   wrapper.branch(f.manifest ? claimCheck(ctx.states, f, ctx.substitutions, ctx.body.start) : ctx.body.start);
   const succeeded = new sfn.Pass(ctx.states, `${n}: item succeeded`, {
     parameters: { 'index.$': '$.index', ...id, status: OutcomeStatus.SUCCEEDED },
   });
-  wrapper.next(succeeded);
+  const lost = `$.${ITEM_PROCESSED_KEY}[0].${STEP_STATE_KEYS.spotLost}`;
+  const onDemand = new sfn.Pass(ctx.states, `${n}: item succeeded On-Demand`, {
+    parameters: {
+      'index.$': '$.index',
+      ...id,
+      status: OutcomeStatus.SUCCEEDED,
+      [`${OUTCOME_FIELDS.onDemandFrom}.$`]: `${lost}.step`,
+      [`${OUTCOME_FIELDS.onDemandReason}.$`]: `${lost}.reason`,
+    },
+  });
+  // Both fields are written together (failure-states.ts, "remember Spot lost"): checking both reads no missing path.
+  wrapper.next(
+    new sfn.Choice(ctx.states, `${n}: went On-Demand?`)
+      .when(C.and(C.isPresent(`${lost}.step`), C.isPresent(`${lost}.reason`)), onDemand)
+      .otherwise(succeeded),
+  );
 
   // A failure ends as the record the step's failure states made (the cause, as JSON), or, for an error that did not
   // come through them, a record of the error as it is.

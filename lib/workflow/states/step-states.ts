@@ -2,6 +2,8 @@ import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { FailureScope } from './failure-states';
+import { SPOT_WATCH_DONE_ERROR, spotWatch } from './spot-wait-states';
+import { C } from '../asl/conditions';
 import { Fragment } from '../asl/fragment';
 import { Substitutions } from '../asl/substitutions';
 import { StepPlan } from '../plan/step-plan';
@@ -43,9 +45,23 @@ export function buildStep(plan: StepPlan, scope: FailureScope, ctx: StepContext,
     levels: levels.map((l) => `${l}`),
     level: 0,
   } satisfies AttemptRecord;
-  const submit = submitState(plan, scope, ctx, escalates);
+  const { stateJson, jobName } = submitJson(plan, ctx, escalates);
+  const submit = new SubmitState(ctx.states, step.name, { stateJson });
+  addSubmitRetry(submit);
+  scope.handle(submit, escalates);
+  // With a Spot wait limit, Spot attempts go to a watched copy of the submit state (spot-wait-states.ts).
+  const watch = plan.spotWait
+    ? spotWatch(ctx.states, s, step.name, plan.spotWait, watchedSubmit(ctx, step.name, stateJson), jobName)
+    : undefined;
+  if (watch) {
+    watch.dispatch
+      .when(C.not(C.stringEqualsJsonPath('$.attempt.queue', '$.attempt.onDemand')), watch.watched)
+      .otherwise(submit);
+    watch.watched.addCatch(watch.succeeded, { errors: [SPOT_WATCH_DONE_ERROR], resultPath: sfn.JsonPath.DISCARD });
+    scope.handle(watch.watched, true);
+  }
   if (escalates) {
-    scope.resubmitTo(step.name, submit);
+    scope.resubmitTo(step.name, watch?.dispatch ?? submit);
   }
   // A step that escalates from Spot starts On-Demand when an earlier step of the item already lost its Spot capacity.
   const enter = escalates && plan.onDemandQueue ? scope.spotEntry() : submit;
@@ -63,9 +79,12 @@ export function buildStep(plan: StepPlan, scope: FailureScope, ctx: StepContext,
       }
       return planState;
     },
-    ends: [submit],
+    ends: watch ? [submit, watch.succeeded] : [submit],
     entry: { attempt: record, submit, enter },
-    handOver: (next) => submit.handOver(next),
+    handOver: (next) => {
+      submit.handOver(next);
+      watch?.succeeded.handOver(next);
+    },
   };
 }
 
@@ -91,7 +110,8 @@ class SubmitState extends sfn.CustomState {
   }
 }
 
-function submitState(plan: StepPlan, scope: FailureScope, ctx: StepContext, escalates: boolean): SubmitState {
+/** The submit state's definition, and the expression of its job name. */
+function submitJson(plan: StepPlan, ctx: StepContext, escalates: boolean): { stateJson: object; jobName: string } {
   const step = plan.step;
   const job = step._options.job;
   const s = ctx.substitutions;
@@ -125,42 +145,51 @@ function submitState(plan: StepPlan, scope: FailureScope, ctx: StepContext, esca
     ? `States.Format('{}-${step.name}-{}', $.run, $.index)`
     : `States.Format('{}-${step.name}', $$.Execution.Name)`;
   // The submit state is named after the step: it is the step in the console's graph and history.
-  const state = new SubmitState(ctx.states, step.name, {
-    // aws-stepfunctions-tasks' BatchSubmitJob grants SubmitJob on every job definition (job-definition/*); a custom
-    // state lets the workflow grant exactly its own definitions and queues.
-    stateJson: {
-      Type: 'Task',
-      Resource: s.integration('batch:submitJob.sync', 'SubmitJobSync'),
-      Parameters: {
-        'JobName.$': jobName,
-        JobDefinition: s.of(job.jobDefinitionArn, job.node.id),
-        // The run's tag: `watch`/`cancel --run-id` tell this run's jobs from those of a run whose name it prefixes.
-        // The run tag only: the workflow's mark is the job parameter below (Batch's events carry parameters, not tags),
-        // and one mark a step keeps the definition small enough for a 400-step pipeline.
-        Tags: { [`${RUN_TAG}.$`]: fanOut ? '$.run' : '$$.Execution.Name' },
-        ...(escalates
-          ? { 'JobQueue.$': '$.attempt.queue' }
-          : { JobQueue: s.of(plan.queue.jobQueueArn, plan.queue.node.id) }),
-        ...(share === undefined
-          ? {}
-          : share.startsWith('$')
-            ? { 'ShareIdentifier.$': share }
-            : { ShareIdentifier: share }),
-        // Batch refuses a fair-share job without a scheduling priority (MIN_SCHEDULING_PRIORITY in limits.ts).
-        ...(share === undefined ? {} : { SchedulingPriorityOverride: step._options.schedulingPriority ?? 0 }),
-        ...(step._options.arraySize !== undefined ? { ArrayProperties: { Size: step._options.arraySize } } : {}),
-        ...(step._options.arraySizePath !== undefined
-          ? { ArrayProperties: { 'Size.$': step._options.arraySizePath } }
-          : {}),
-        // The workflow's mark, which Batch's job state change events carry (tags they do not): monitoring leaves the
-        // job to the run's message (WORKFLOW_JOB_PARAMETER).
-        Parameters: { ...parameters, [WORKFLOW_JOB_PARAMETER]: ctx.workflowPath },
-        ...(Object.keys(overrides).length ? { ContainerOverrides: overrides } : {}),
-        // No RetryStrategy here: one given at submit time replaces the job definition's retry rules.
-      },
-      ResultPath: null,
+  // aws-stepfunctions-tasks' BatchSubmitJob grants SubmitJob on every job definition (job-definition/*); a custom
+  // state lets the workflow grant exactly its own definitions and queues.
+  const stateJson = {
+    Type: 'Task',
+    Resource: s.integration('batch:submitJob.sync', 'SubmitJobSync'),
+    Parameters: {
+      'JobName.$': jobName,
+      JobDefinition: s.of(job.jobDefinitionArn, job.node.id),
+      // The run's tag: `watch`/`cancel --run-id` tell this run's jobs from those of a run whose name it prefixes.
+      // The run tag only: the workflow's mark is the job parameter below (Batch's events carry parameters, not tags),
+      // and one mark a step keeps the definition small enough for a 400-step pipeline.
+      Tags: { [`${RUN_TAG}.$`]: fanOut ? '$.run' : '$$.Execution.Name' },
+      ...(escalates
+        ? { 'JobQueue.$': '$.attempt.queue' }
+        : { JobQueue: s.of(plan.queue.jobQueueArn, plan.queue.node.id) }),
+      ...(share === undefined
+        ? {}
+        : share.startsWith('$')
+          ? { 'ShareIdentifier.$': share }
+          : { ShareIdentifier: share }),
+      // Batch refuses a fair-share job without a scheduling priority (MIN_SCHEDULING_PRIORITY in limits.ts).
+      ...(share === undefined ? {} : { SchedulingPriorityOverride: step._options.schedulingPriority ?? 0 }),
+      ...(step._options.arraySize !== undefined ? { ArrayProperties: { Size: step._options.arraySize } } : {}),
+      ...(step._options.arraySizePath !== undefined
+        ? { ArrayProperties: { 'Size.$': step._options.arraySizePath } }
+        : {}),
+      // The workflow's mark, which Batch's job state change events carry (tags they do not): monitoring leaves the
+      // job to the run's message (WORKFLOW_JOB_PARAMETER).
+      Parameters: { ...parameters, [WORKFLOW_JOB_PARAMETER]: ctx.workflowPath },
+      ...(Object.keys(overrides).length ? { ContainerOverrides: overrides } : {}),
+      // No RetryStrategy here: one given at submit time replaces the job definition's retry rules.
     },
-  });
+    ResultPath: null,
+  };
+  return { stateJson, jobName };
+}
+
+/** The Spot attempt's submit inside the watched Parallel: the same job, its failures caught by the Parallel. */
+function watchedSubmit(ctx: StepContext, step: string, stateJson: object): sfn.CustomState {
+  const state = new sfn.CustomState(ctx.states, `${step}: on Spot`, { stateJson: structuredClone(stateJson) });
+  addSubmitRetry(state);
+  return state;
+}
+
+function addSubmitRetry(state: sfn.CustomState): void {
   // Throttling and server errors of the Batch API, patiently (see SUBMIT_RETRY_MAX_ATTEMPTS): a throttling storm
   // delays samples instead of failing them. The interval and backoff rate are Step Functions' defaults (1 s, 2.0),
   // left out of the definition: every byte here is paid once a step. Client errors are not retried (a deleted queue
@@ -171,6 +200,4 @@ function submitState(plan: StepPlan, scope: FailureScope, ctx: StepContext, esca
     maxDelay: Duration.seconds(SUBMIT_RETRY_MAX_DELAY_SECONDS),
     jitterStrategy: sfn.JitterType.FULL,
   });
-  scope.handle(state, escalates);
-  return state;
 }

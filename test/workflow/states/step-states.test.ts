@@ -95,7 +95,14 @@ describe('a step, run locally', () => {
       ['align', 'Standard', '30720'],
       ['align', 'Urgent', '30720'],
     ]);
-    expect(run.output!.samplesOutcomes).toContainEqual({ index: 1, id: 's2', status: 'SUCCEEDED' });
+    // The outcome says where and why the item left Spot.
+    expect(run.output!.samplesOutcomes).toContainEqual({
+      index: 1,
+      id: 's2',
+      status: 'SUCCEEDED',
+      onDemandFrom: 'align',
+      onDemandReason: 'Host EC2 (instance i-0123456789abcdef0) terminated.',
+    });
   });
 
   test('once an item lost its Spot capacity, its later steps start On-Demand (not on Spot again)', async () => {
