@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { checkStateBudget } from './budgets';
+import { checkStatePrefix } from './prefixes';
 import { gcd, timesCalls } from '../asl/intrinsics';
 import { FanOut, FanOutMode } from '../step';
 import { fail } from '../../private/errors';
@@ -22,6 +23,9 @@ export function checkFanOut(scope: Construct, f: FanOut): void {
       allowed: 'up to 31 letters and digits, starting with a letter',
       fix: "use e.g. 'samples'",
     });
+  }
+  if (f.results?.prefix !== undefined) {
+    checkStatePrefix(scope, `${at}.results.prefix`, f.results.prefix);
   }
   if (!f.itemsPath.startsWith('$')) {
     fail(scope, {

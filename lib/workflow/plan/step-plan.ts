@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { memoryLadder } from './memory-ladder';
 import { checkPath, checkStepRead } from './paths';
 import { checkShareIdentifier, onDemandQueueFor, stepQueue } from './queues';
+import { checkStatePrefix } from './prefixes';
 import { planSpotWait, SpotWaitPlan } from './spot-wait';
 import { StateRead } from '../asl/reads';
 import { FanOut, WorkflowStep } from '../step';
@@ -41,6 +42,10 @@ export interface StepPlan {
  */
 export function planStep(scope: Construct, step: WorkflowStep): StepPlan {
   const queue = stepQueue(scope, step);
+  const checkpointPrefix = step._options.checkpoint?.prefix;
+  if (checkpointPrefix !== undefined) {
+    checkStatePrefix(scope, `steps['${step.name}'].checkpoint.prefix`, checkpointPrefix);
+  }
   const onDemandQueue = onDemandQueueFor(scope, step, queue);
   const queues = [queue, ...(onDemandQueue ? [onDemandQueue] : [])];
   checkShareIdentifier(scope, step, queues);
