@@ -14,8 +14,9 @@ export interface SpotWaitPlan {
   /** The limit in words, for the cancel reason (`30 minutes`). */
   readonly text: string;
   /**
-   * How many RUNNING jobs make the queue count as full (its Spot capacity busy, not short): the fewest jobs of the
-   * step's size its Spot capacities hold at `maxvCpus`, at most one page of ListJobs.
+   * How many RUNNING jobs make the queue count as full (its Spot capacity busy, not short): the fewest jobs its Spot
+   * capacities hold at `maxvCpus`, of the largest size any step of the workflow on those capacities can ask (at its
+   * last memory level), at most one page of ListJobs. See `shareBusyAt`.
    */
   readonly busyAt: number;
 }
@@ -63,7 +64,34 @@ export function planSpotWait(
       fix: 'remove spotWaitLimit from this step',
     });
   }
-  return { seconds, text: limit.toHumanString(), busyAt: busyAt(queue, job.resources) };
+  return { seconds, text: limit.toHumanString(), busyAt: SPOT_WATCH_RUNNING_PAGE };
+}
+
+/** What `shareBusyAt` needs of each step's plan. */
+export interface SpotCapacityUse {
+  readonly queue: IJobQueue;
+  /** The step's job at its largest memory level. */
+  readonly largest: JobResources;
+  readonly spotWait?: SpotWaitPlan;
+}
+
+/**
+ * Each watched step's `busyAt`: a queue counts as full once it runs as many jobs as its Spot capacities hold of the
+ * largest job any step on those capacities can ask for, since the running jobs the watcher counts may be any of them
+ * (a qc job waiting behind 4-vCPU callVariants jobs must not count the capacity as free at 96 small jobs when 48 big
+ * ones fill it). Jobs of other workflows or stacks on the same capacities are not known here: they make the count
+ * high, never low, and so only make a busy queue look busy later.
+ */
+export function shareBusyAt<T extends SpotCapacityUse>(uses: readonly T[]): T[] {
+  return uses.map((u) => {
+    if (!u.spotWait) {
+      return u;
+    }
+    const spot = u.queue.capacities.filter((c) => c.purchaseOption === PurchaseOption.SPOT);
+    const sharing = uses.filter((o) => o.queue.capacities.some((c) => spot.includes(c)));
+    const fewest = Math.min(...sharing.map((o) => busyAt(u.queue, o.largest)));
+    return { ...u, spotWait: { ...u.spotWait, busyAt: fewest } };
+  });
 }
 
 /**

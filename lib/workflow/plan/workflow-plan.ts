@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Size } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { estimatedEventsPerItem, maxItemsInState } from './budgets';
 import { checkFanOut } from './fan-out-checks';
@@ -6,6 +6,7 @@ import { chooseFanOutMode } from './fan-out-mode';
 import { checkGraph, stepsOf, Unit, unitDepsOf, unitsOf } from './graph';
 import { checkKnownOptions } from './known-options';
 import { inputReads, itemReads } from './paths';
+import { shareBusyAt } from './spot-wait';
 import { planStep, StepPlan } from './step-plan';
 import { checkTimeout, derivedTimeout } from './timeout';
 import { StateRead } from '../asl/reads';
@@ -38,8 +39,16 @@ export class WorkflowPlan {
     for (const f of this.fanOuts) {
       checkFanOut(scope, f);
     }
-    for (const step of steps) {
-      this.plans.set(step, planStep(scope, step));
+    const planned = shareBusyAt(
+      steps.map((step) => {
+        const plan = planStep(scope, step);
+        const job = step._options.job.resources;
+        const largest = { ...job, memory: Size.mebibytes(Math.max(...plan.memoryLevelsMiB)) };
+        return { ...plan, largest };
+      }),
+    );
+    for (const plan of planned) {
+      this.plans.set(plan.step, plan);
     }
     for (const f of this.fanOuts) {
       this.modes.set(f, chooseFanOutMode(scope, f, this.estimatedEventsPerItem(f)));
