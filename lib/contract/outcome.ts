@@ -83,4 +83,16 @@ export interface ItemOutcome {
   readonly onDemandFrom?: string;
   /** Why the item left Spot: Batch's status reason of the Spot attempt it left, e.g. `Spot wait limit: …`. */
   readonly onDemandReason?: string;
+  /**
+   * The steps served from the step cache instead of running, each with what produced its result:
+   * `{ align: { producedBy: 'run <run> job <job id>' } }` (succeeded items of a cached fan-out; `{}` when every step
+   * ran).
+   */
+  readonly cached?: { [step: string]: CachedStepRecord };
+}
+
+/** A step served from the step cache (`ItemOutcome.cached`). */
+export interface CachedStepRecord {
+  /** What produced the cached result: `run <run name> job <Batch job id>`. */
+  readonly producedBy: string;
 }

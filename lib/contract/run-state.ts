@@ -72,7 +72,28 @@ export const STEP_STATE_KEYS = {
    * On-Demand: the later steps of the item start On-Demand instead of on Spot again.
    */
   spotLost: 'spotLost',
+  /** The item's step-result cache (`CACHE_STATE_FIELDS`): whether a step ran, each step's key, the steps served. */
+  cache: 'cache',
 } as const;
+
+/** The fields of an item's `$.cache` (lib/workflow/states/cache-states.ts). */
+export const CACHE_STATE_FIELDS = {
+  /** True once a step of the item ran a job in this run (or the run reads no cache): later steps run too. */
+  fresh: 'fresh',
+  /** Each cached step's key, `{ <step>: { key } }`. */
+  keys: 'keys',
+  /** Each step served from the cache, `{ <step>: { producedBy: 'run <run> job <job id>' } }`. */
+  hits: 'hits',
+} as const;
+
+/**
+ * The input field that starts a run without reading the step cache (`start --no-cache`, `rerun --no-cache`): every
+ * step runs, and records its result.
+ */
+export const NO_CACHE_INPUT_KEY = 'noCache';
+
+/** Where a cached fan-out keeps, for its ItemSelector, whether the run reads the cache (`{ fresh }`). */
+export const RUN_CACHE_KEY = 'runCache';
 
 /**
  * What each item of a fan-out starts from (the map's ItemSelector): its value, its index in the list or manifest, and
@@ -91,6 +112,8 @@ export interface ItemInput {
    * its own id among those before it.
    */
   readonly ids?: unknown[];
+  /** The item's step-result cache at its start (cached fan-outs only; see `CACHE_STATE_FIELDS`). */
+  readonly cache?: unknown;
   /** How many lines the run has (items passed in the input only). */
   readonly lines?: number;
   /**
@@ -108,6 +131,7 @@ export const ITEM_INPUT_KEYS: { readonly [K in keyof ItemInput]-?: K } = {
   ids: 'ids',
   lines: 'lines',
   idCount: 'idCount',
+  cache: 'cache',
 };
 
 /**
@@ -187,6 +211,7 @@ export const OUTCOME_FIELDS = {
   memoryMiB: 'memoryMiB',
   onDemandFrom: 'onDemandFrom',
   onDemandReason: 'onDemandReason',
+  cached: 'cached',
 } as const;
 
 /**

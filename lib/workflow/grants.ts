@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { CachePlan } from './plan/cache-plan';
 import { StepPlan } from './plan/step-plan';
 import { FanOut } from './step';
 import { Job } from '../jobs/job';
@@ -48,6 +49,8 @@ export interface WorkflowAccess {
   /** The steps' plans in the order their states were built (their jobs and queues are listed in that order). */
   readonly built: readonly StepPlan[];
   readonly fanOuts: readonly FanOut[];
+  /** The step-result cache, when there is one. */
+  readonly cache?: CachePlan;
 }
 
 /**
@@ -161,6 +164,28 @@ export function grantWorkflowAccess(scope: Construct, machine: sfn.StateMachine,
       }
     }
   }
+  if (access.cache) {
+    // Records are read and written under the cache prefix only. ListBucket on that prefix makes S3 answer a lookup of
+    // a missing record with 404 (S3.NoSuchKeyException), not 403: "If you don't have the s3:ListBucket permission,
+    // Amazon S3 returns an HTTP status code 403". https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
+    const { bucket, prefix } = access.cache;
+    machine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:PutObject'],
+        resources: [bucket.arnForObjects(`${prefix}*`)],
+      }),
+    );
+    machine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
+      }),
+    );
+    if (bucket.encryptionKey) {
+      keys.set(bucket.encryptionKey, 'write');
+    }
+  }
   for (const [key, use] of keys) {
     if (use === 'read') {
       key.grantDecrypt(machine);
@@ -213,7 +238,7 @@ function acknowledgeOwnWildcards(scope: Construct, machine: sfn.StateMachine): v
       return 'Distributed Map child executions of this state machine, whose names Step Functions generates at run time.';
     }
     if (actions.includes('s3:PutObject')) {
-      return 'Outcome files under the results prefix, named by each map run at run time.';
+      return 'Outcome files under the results prefix, named by each map run at run time, and step-cache records under the cache prefix, named by their keys.';
     }
     if (actions.includes('s3:GetObject')) {
       return 'Manifests under the manifest prefix, named in each execution input.';

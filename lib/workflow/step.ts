@@ -230,6 +230,26 @@ export interface MemoryEscalation {
 /** Every prop of `MemoryEscalation`, for the run-time check of keys (lib/private/known-props.ts). */
 export const MEMORY_ESCALATION_KEYS: KnownKeys<MemoryEscalation> = { factor: true, maxTimes: true, ceiling: true };
 
+/** Where a workflow keeps its step-result cache (`WorkflowProps.cache`). */
+export interface StepCache {
+  /** The bucket of the cache's records (one small object per step and key). */
+  readonly bucket: s3.IBucket;
+  /**
+   * Key prefix of the records, `<prefix><step>/<key>`. Two workflows share a cache only when given the same one.
+   * @default - 'cache/<the workflow's unique id>/'
+   */
+  readonly prefix?: string;
+  /**
+   * How long a record is kept: a lifecycle rule on the prefix, added when the bucket is a `s3.Bucket` of this app
+   * (for an imported bucket, add one yourself). A step whose record expired runs again.
+   * @default Duration.days(90)
+   */
+  readonly expiration?: Duration;
+}
+
+/** Every prop of `StepCache`, for the run-time check of keys (lib/private/known-props.ts). */
+export const STEP_CACHE_KEYS: KnownKeys<StepCache> = { bucket: true, prefix: true, expiration: true };
+
 /** Where a step's job keeps checkpoints so a retried or escalated attempt resumes. */
 export interface CheckpointLocation {
   /** The bucket. */
@@ -338,6 +358,16 @@ export interface WorkflowStepOptions {
    */
   readonly arraySizePath?: string;
   /**
+   * Whether the step's results are cached (a step of a fan-out, in a workflow with a cache: see `WorkflowProps.cache`).
+   * Before the step submits a job for an item it looks for a record that it already succeeded with the same key: its
+   * job definition revision, every value it reads from the item (and the item's id), and the keys of the steps it
+   * depends on; with one, it does not submit and the item's outcome names the run and job that produced it. A step
+   * that runs marks the item so that every later step of it runs too. Turn it off for a step that is not
+   * deterministic or has side effects: it then always runs, and so do the steps after it.
+   * @default true - in a workflow with a cache
+   */
+  readonly cache?: boolean;
+  /**
    * Checkpoint location passed to the job as `CHECKPOINT_URI`; its role may read and write only under the prefix.
    * Declaring it marks the job as checkpointing (no long-Spot-job warning).
    * @default - no checkpoints
@@ -362,6 +392,7 @@ export const WORKFLOW_STEP_OPTIONS_KEYS: KnownKeys<WorkflowStepOptions> = {
   arraySize: true,
   arraySizePath: true,
   checkpoint: true,
+  cache: true,
 };
 
 /** One step of a workflow: a job, the queue it is submitted to, and the steps it waits for. */

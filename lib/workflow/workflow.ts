@@ -22,8 +22,10 @@ import {
   RunDefinitionBody,
   RunSummaryOptions,
 } from './states/run-summary-states';
-import { buildStep, StepContext } from './states/step-states';
-import { FanOut, FanOutMode, WorkflowStep } from './step';
+import { buildStep, StepContext, workflowPathOf } from './states/step-states';
+import { FanOut, FanOutMode, StepCache, WorkflowStep } from './step';
+import { applyCacheRetention, CachePlan, fanOutCached, planCache, stepCachePlan } from './plan/cache-plan';
+import { mergeBranchCaches } from './states/cache-states';
 import { describeProblem } from '../core/validation-error';
 import { IJobQueue } from '../queues/job-queue-base';
 import { JOB_METRICS_NAMESPACE } from '../queues/job-metrics';
@@ -74,6 +76,13 @@ export interface WorkflowProps {
    * @default - CloudFormation generates one
    */
   readonly stateMachineName?: string;
+  /**
+   * The step-result cache of the workflow's fan-out steps (see `WorkflowStepOptions.cache`), or `false` for none. A
+   * rerun (`batch-pipelines rerun`) then skips every step that already succeeded for an item with the same inputs.
+   * @default - in the first fan-out's results bucket, under 'cache/<the workflow's unique id>/', records kept 90
+   * days; none when no fan-out writes results to S3
+   */
+  readonly cache?: StepCache | false;
 }
 
 /** Every prop of `WorkflowProps`, for the run-time check of keys (lib/private/known-props.ts). */
@@ -85,6 +94,7 @@ export const WORKFLOW_PROPS_KEYS: KnownKeys<WorkflowProps> = {
   tracing: true,
   timeout: true,
   stateMachineName: true,
+  cache: true,
 };
 
 /** Options of `Workflow.notifyRunsTo`. */
@@ -126,6 +136,8 @@ export class Workflow extends Construct {
   private readonly scopes: FailureScope[] = [];
   /** The steps' plans in the order their states are built. */
   private readonly built: StepPlan[] = [];
+  /** The step-result cache, when the workflow has one. */
+  private readonly cache?: CachePlan;
   /** The run-summary states, once `notifyRunsTo` asked for them. */
   private runSummary?: sfn.StateGraph;
   private runSummaryTopic?: sns.ITopic;
@@ -141,6 +153,7 @@ export class Workflow extends Construct {
     this.declaredSteps = [...props.steps];
     this.states = new Construct(this, 'States');
     this.plan = new WorkflowPlan(this, this.steps, props.timeout);
+    this.cache = planCache(this, props.cache, this.plan.fanOuts);
     this.timeout = this.plan.timeout;
     if (this.plan.timeoutDerivation) {
       Annotations.of(this).addInfoV2(
@@ -183,7 +196,10 @@ export class Workflow extends Construct {
       this.plan.steps.map((s) => this.plan.planOf(s)),
       this.built,
     );
-    grantWorkflowAccess(this, this.stateMachine, { built: this.built, fanOuts: this.plan.fanOuts });
+    grantWorkflowAccess(this, this.stateMachine, { built: this.built, fanOuts: this.plan.fanOuts, cache: this.cache });
+    if (this.cache) {
+      applyCacheRetention(this, this.cache);
+    }
     this.node.addValidation({ validate: () => this.validateDefinitionSize() });
     ensureStackLimitChecks(this);
   }
@@ -411,9 +427,13 @@ export class Workflow extends Construct {
         frag = build(level[0], scope);
       } else {
         const names = level.map((n) => (n instanceof WorkflowStep ? n.name : (n as FanOut).name));
-        const parallel = new sfn.Parallel(this.states, `Run ${names.join(' + ')}`.slice(0, 80), {
-          resultPath: sfn.JsonPath.DISCARD,
-        });
+        // In a cached item, the branches' caches are merged back (cache-states.ts); elsewhere the result is dropped.
+        const cached = scope.fanOut && fanOutCached(this.cache, this.plan.stepsOf(scope.fanOut));
+        const parallel = new sfn.Parallel(
+          this.states,
+          `Run ${names.join(' + ')}`.slice(0, 80),
+          cached ? mergeBranchCaches(level.length) : { resultPath: sfn.JsonPath.DISCARD },
+        );
         for (const [i, n] of level.entries()) {
           parallel.branch(build(n, scope.branch(names[i])).start);
         }
@@ -440,21 +460,21 @@ export class Workflow extends Construct {
   private buildStep(step: WorkflowStep, scope: FailureScope): Fragment {
     const plan = this.plan.planOf(step);
     this.built.push(plan);
-    return buildStep(plan, scope, this.stepContext(), this.plan.escalates(step));
+    const cache = step.forEach && stepCachePlan(this.cache, step, this.plan.stepsOf(step.forEach));
+    return buildStep(
+      plan,
+      scope,
+      this.stepContext(),
+      this.plan.escalates(step),
+      cache && { ...cache, states: this.states, substitutions: this.substitutions },
+    );
   }
 
   private stepContext(): StepContext {
     return {
       states: this.states,
       substitutions: this.substitutions,
-      // The workflow's job parameter (WORKFLOW_JOB_PARAMETER): its path kept to what a tag value allows, at most 256
-      // letters, digits, spaces and + - = . _ : / @, as it was one. https://docs.aws.amazon.com/batch/latest/APIReference/API_TagResource.html
-      // Every submit state repeats it: as a substitution it is written once in the template (a few bytes a step
-      // instead of the path's length), and CloudFormation fills it in.
-      workflowPath: this.substitutions.of(
-        this.node.path.replace(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu, '_').slice(0, 256),
-        'Wf',
-      ),
+      workflowPath: workflowPathOf(this, this.substitutions),
     };
   }
 
@@ -472,6 +492,7 @@ export class Workflow extends Construct {
       body,
       itemReads: this.plan.itemReads(f),
       maxItems: this.plan.maxItemsInState(f),
+      cached: fanOutCached(this.cache, this.plan.stepsOf(f)),
     });
   }
 }

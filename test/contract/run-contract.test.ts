@@ -10,6 +10,7 @@ import {
   ITEM_ERROR_KEY,
   ITEM_CHECK_KEY,
   ITEM_PROCESSED_KEY,
+  RUN_CACHE_KEY,
   ITEM_INPUT_KEYS,
   OUTCOME_FIELDS,
   STEP_STATE_KEYS,
@@ -75,7 +76,8 @@ describe('the run contract', () => {
   test('every top-level key a state writes is a contract key, and every contract key is written', () => {
     const written = new Set(states.flatMap(([, s]) => writtenKeys(s)));
     const contract = new Set<string>([
-      ...Object.values(STEP_STATE_KEYS),
+      // Outcomes in the state: no results bucket, so no step cache (WorkflowProps.cache).
+      ...Object.values(STEP_STATE_KEYS).filter((k) => k !== STEP_STATE_KEYS.cache),
       ITEM_ERROR_KEY,
       // Each item's duplicate-id check (duplicate-ids.ts).
       ITEM_CHECK_KEY,
@@ -93,7 +95,11 @@ describe('the run contract', () => {
     const maps = states.filter(([, s]) => s.Type === 'Map');
     expect(maps.length).toBeGreaterThan(0);
     for (const [, map] of maps) {
-      expect(keysOf(map.ItemSelector).sort()).toEqual(Object.values(ITEM_INPUT_KEYS).sort());
+      expect(keysOf(map.ItemSelector).sort()).toEqual(
+        Object.values(ITEM_INPUT_KEYS)
+          .filter((k) => k !== ITEM_INPUT_KEYS.cache)
+          .sort(),
+      );
     }
   });
 
@@ -114,7 +120,11 @@ describe('the run contract', () => {
         /: item (succeeded|succeeded On-Demand|invalid|error|error without cause)$/.test(name),
     );
     const fields = new Set(records.flatMap(([, s]) => keysOf(s.Parameters)));
-    expect([...fields].sort()).toEqual(Object.values(OUTCOME_FIELDS).sort());
+    expect([...fields].sort()).toEqual(
+      Object.values(OUTCOME_FIELDS)
+        .filter((f) => f !== OUTCOME_FIELDS.cached)
+        .sort(),
+    );
   });
 
   test('every fan-out summary uses only summary fields', () => {
@@ -213,6 +223,8 @@ describe('the run contract with outcomes in S3', () => {
       ITEM_CHECK_KEY,
       // Each item's state after its steps, which its outcome reads (fan-out-states.ts).
       ITEM_PROCESSED_KEY,
+      // Whether the run reads the step cache, for the items' cache (cache-states.ts).
+      RUN_CACHE_KEY,
       // Outcomes in S3: the state keeps no outcome records, and no item count runs before the map.
       ...Object.entries(fanOutStateKeys('lanes'))
         .filter(([k]) => k !== 'outcomes')
@@ -231,6 +243,14 @@ describe('the run contract with outcomes in S3', () => {
     ]);
     const summary = states.filter(([, s]) => s.ResultPath === `$.${fanOutStateKeys('lanes').summary}`);
     expect(summary.every(([, s]) => keysOf(s.Parameters).includes(SUMMARY_FIELDS.results))).toBe(true);
+  });
+
+  test('with a step cache, items start from the run cache and succeeded outcomes name the cached steps', () => {
+    const map = states.find(([, st]) => st.Type === 'Map')![1];
+    expect(keysOf(map.ItemSelector)).toContain(ITEM_INPUT_KEYS.cache);
+    const succeeded = states.filter(([n]) => /: item succeeded/.test(n));
+    expect(succeeded.length).toBe(2);
+    expect(succeeded.every(([, st]) => keysOf(st.Parameters).includes(OUTCOME_FIELDS.cached))).toBe(true);
   });
 
   test("a failed item's record, as the cause of its child execution, is read by the client with its id", () => {

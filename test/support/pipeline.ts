@@ -1,7 +1,8 @@
 import { Duration, Size, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import { RunOptions, StateMachine } from 'aws-local-stepfunctions';
+import { RunOptions } from 'aws-local-stepfunctions';
+import { StateMachine } from './local-sfn';
 import { Construct } from 'constructs';
 
 type Handlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
@@ -151,6 +152,26 @@ export interface LocalRunOptions {
   readonly batchApi?: BatchApiSimulator;
   /** Every Wait state waits this long (ms). @default 0 */
   readonly waitMs?: number;
+  /**
+   * The step cache's records (S3 key -> body), read and written by the run's cache states
+   * (lib/workflow/states/cache-states.ts); pass the same map to several runs to rerun with the cache.
+   * @default - an empty cache of this run's own
+   */
+  readonly cacheStore?: Map<string, string>;
+  /** Changes the definition before the run, e.g. a job definition's revision as a deploy of a new image makes it. */
+  readonly rewriteAsl?: (asl: string) => string;
+}
+
+/**
+ * S3 GetObject of a missing key as the aws-sdk:s3 integration raises it: `S3.NoSuchKeyException` (errors of AWS SDK
+ * service integrations are named `<service>.<exception class>`,
+ * https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html#supported-services-awssdk-exceptions;
+ * S3's error code NoSuchKey, https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html#API_GetObject_Errors).
+ */
+export function noSuchKey(key: string): Error {
+  const e = new Error(`The specified key does not exist. (Service: S3, Status Code: 404, Key: ${key})`);
+  e.name = 'S3.NoSuchKeyException';
+  return e;
 }
 
 /**
@@ -273,7 +294,10 @@ export async function runLocally(
   executionName = 'run-1',
   options: LocalRunOptions = {},
 ) {
-  const asl = aslOf(Template.fromStack(stack)) as Record<string, unknown>;
+  let asl = aslOf(Template.fromStack(stack)) as Record<string, unknown>;
+  if (options.rewriteAsl) {
+    asl = JSON.parse(options.rewriteAsl(JSON.stringify(asl)));
+  }
   adaptForLocalRun(asl);
   // The derived execution timeout is weeks long; the local runner's timer cannot hold it.
   delete asl.TimeoutSeconds;
@@ -283,6 +307,7 @@ export async function runLocally(
   const claims = new Set<string>();
   const handlers: Record<string, (input: Json) => Promise<Json>> = {};
   const retryIntervalOverrides: Record<string, number> = {};
+  const cacheStore = options.cacheStore ?? new Map<string, string>();
   const waitTimeOverrides = Object.fromEntries(waitStates(asl.States as States).map((w) => [w, options.waitMs ?? 0]));
   for (const state of taskStates(asl.States as States)) {
     retryIntervalOverrides[state] = 0;
@@ -303,6 +328,26 @@ export async function runLocally(
     // The run's own message and its unsent-summary metric (lib/workflow/states/run-summary-states.ts): not Batch jobs.
     if (state.startsWith('run summary: ')) {
       handlers[state] = async () => ({}) as Json;
+      continue;
+    }
+    // The step cache (lib/workflow/states/cache-states.ts): GetObject returns the body as a string, PutObject an ETag.
+    if (state.endsWith(': look up the cache')) {
+      handlers[state] = async (taskInput: Json) => {
+        const { Key } = taskInput as { Key: string };
+        const body = cacheStore.get(Key);
+        if (body === undefined) {
+          throw noSuchKey(Key);
+        }
+        return { Body: body, ContentLength: body.length, ETag: '"9b2cf535f27731c974343645a3985328"' } as Json;
+      };
+      continue;
+    }
+    if (state.endsWith(': record the result')) {
+      handlers[state] = async (taskInput: Json) => {
+        const { Key, Body } = taskInput as { Key: string; Body: string };
+        cacheStore.set(Key, Body);
+        return { ETag: '"9b2cf535f27731c974343645a3985328"' } as Json;
+      };
       continue;
     }
     // A Spot watcher's Batch calls (lib/workflow/states/spot-wait-states.ts).

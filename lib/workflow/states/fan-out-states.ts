@@ -4,12 +4,15 @@ import { C } from '../asl/conditions';
 import { Fragment } from '../asl/fragment';
 import { gcd, times } from '../asl/intrinsics';
 import { describeReads, readsPresent, StateRead } from '../asl/reads';
+import { cacheSelector, runCacheFlag } from './cache-states';
 import { claimCheck, earlierLineCheck, idsSelector } from './duplicate-ids';
 import { Substitutions } from '../asl/substitutions';
 import { FanOut, FanOutMode, ManifestSource } from '../step';
 import { FailureKind, OutcomeStatus } from '../../contract/outcome';
 import {
+  CACHE_STATE_FIELDS,
   fanOutPaths as statePaths,
+  RUN_CACHE_KEY,
   ITEM_ERROR_KEY,
   ITEM_INPUT_KEYS,
   ITEM_PROCESSED_KEY,
@@ -32,6 +35,8 @@ export interface FanOutContext {
   readonly itemReads: StateRead[];
   /** The most items a run may pass when outcomes are kept in the state (checked before the map starts). */
   readonly maxItems?: number;
+  /** Whether the fan-out's steps use the step cache (its items carry `$.cache`). */
+  readonly cached?: boolean;
 }
 
 /**
@@ -46,6 +51,7 @@ export interface FanOutContext {
  */
 export function buildFanOut(f: FanOut, ctx: FanOutContext): Fragment {
   const n = f.name;
+  const runCachePath = `$.${RUN_CACHE_KEY}`;
   const paths = fanOutPaths(f);
   const writer = resultWriter(f, ctx.substitutions);
   const item = itemProcessor(f, ctx);
@@ -57,6 +63,7 @@ export function buildFanOut(f: FanOut, ctx: FanOutContext): Fragment {
       [`${ITEM_INPUT_KEYS.index}.$`]: '$$.Map.Item.Index',
       [`${ITEM_INPUT_KEYS.run}.$`]: '$$.Execution.Name',
       ...idsSelector(f),
+      ...(ctx.cached ? cacheSelector(runCachePath) : {}),
     },
     maxConcurrency: f.maxConcurrency,
   };
@@ -116,7 +123,7 @@ export function buildFanOut(f: FanOut, ctx: FanOutContext): Fragment {
     : new sfn.Choice(ctx.states, `${n}: any items?`)
         .when(C.isPresent(`${f.itemsPath}[0]`), ctx.maxItems === undefined ? map : itemLimit(f, ctx, ctx.maxItems, map))
         .otherwise(noItems);
-  return { start, ends: [done] };
+  return { start: ctx.cached ? runCacheFlag(ctx.states, n, runCachePath, start) : start, ends: [done] };
 }
 
 /**
@@ -190,8 +197,14 @@ function itemProcessor(f: FanOut, ctx: FanOutContext): sfn.IChainable {
   const wrapper = new sfn.Parallel(ctx.states, `${n}: process item`, { resultPath: `$.${ITEM_PROCESSED_KEY}` });
   // A manifest's line claims its id in S3 before its steps (inside the wrapper: an S3 error becomes its outcome).
   wrapper.branch(f.manifest ? claimCheck(ctx.states, f, ctx.substitutions, ctx.body.start) : ctx.body.start);
+  // A cached fan-out's outcomes name the steps served from the cache.
+  const cached = ctx.cached
+    ? {
+        [`${OUTCOME_FIELDS.cached}.$`]: `$.${ITEM_PROCESSED_KEY}[0].${STEP_STATE_KEYS.cache}.${CACHE_STATE_FIELDS.hits}`,
+      }
+    : {};
   const succeeded = new sfn.Pass(ctx.states, `${n}: item succeeded`, {
-    parameters: { 'index.$': '$.index', ...id, status: OutcomeStatus.SUCCEEDED },
+    parameters: { 'index.$': '$.index', ...id, status: OutcomeStatus.SUCCEEDED, ...cached },
   });
   const lost = `$.${ITEM_PROCESSED_KEY}[0].${STEP_STATE_KEYS.spotLost}`;
   const onDemand = new sfn.Pass(ctx.states, `${n}: item succeeded On-Demand`, {
@@ -201,6 +214,7 @@ function itemProcessor(f: FanOut, ctx: FanOutContext): sfn.IChainable {
       status: OutcomeStatus.SUCCEEDED,
       [`${OUTCOME_FIELDS.onDemandFrom}.$`]: `${lost}.step`,
       [`${OUTCOME_FIELDS.onDemandReason}.$`]: `${lost}.reason`,
+      ...cached,
     },
   });
   // Both fields are written together (failure-states.ts, "remember Spot lost"): checking both reads no missing path.

@@ -58,6 +58,8 @@ export function spotWatch(
   wait: SpotWaitPlan,
   submit: sfn.IChainable,
   jobName: string,
+  /** Where the submit put the job id, for the step cache's record (carried as the Fail's cause). */
+  jobIdPath?: string,
 ): SpotWatch {
   const stop = new sfn.Succeed(states, `${step}: stop watching`);
   const sdk = (id: string, action: string, parameters: object, resultSelector?: object, resultPath?: string | null) => {
@@ -113,7 +115,7 @@ export function spotWatch(
 
   const done = new sfn.Fail(states, `${step}: job done`, {
     error: SPOT_WATCH_DONE_ERROR,
-    cause: 'The job succeeded: the watch ends',
+    ...(jobIdPath ? { causePath: jobIdPath } : { cause: 'The job succeeded: the watch ends' }),
   });
   const watched = new sfn.Parallel(states, `${step}: on Spot, watched`, { resultPath: sfn.JsonPath.DISCARD });
   watched.branch(sfn.Chain.start(submit).next(done));

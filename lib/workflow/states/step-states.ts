@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { FailureScope } from './failure-states';
+import { StepCacheContext, withCache } from './cache-states';
 import { SPOT_WATCH_DONE_ERROR, spotWatch } from './spot-wait-states';
 import { C } from '../asl/conditions';
 import { Fragment } from '../asl/fragment';
@@ -14,6 +15,19 @@ import {
 } from '../../private/limits';
 import { CHECKPOINT_ENV, RUN_TAG, WORKFLOW_JOB_PARAMETER } from '../../contract/job-env';
 import { AttemptRecord, STEP_STATE_KEYS } from '../../contract/run-state';
+
+/** Where a cached step's submit keeps its job's id (`.Cause`). */
+const JOB_ID_RESULT = `$.${STEP_STATE_KEYS.cache}.job`;
+
+/**
+ * The workflow's job parameter (WORKFLOW_JOB_PARAMETER): its path kept to what a tag value allows, at most 256
+ * letters, digits, spaces and + - = . _ : / @, as it was one. https://docs.aws.amazon.com/batch/latest/APIReference/API_TagResource.html
+ * Every submit state repeats it: as a substitution it is written once in the template (a few bytes a step instead of
+ * the path's length), and CloudFormation fills it in.
+ */
+export function workflowPathOf(workflow: Construct, s: Substitutions): string {
+  return s.of(workflow.node.path.replace(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu, '_').slice(0, 256), 'Wf');
+}
 
 /** What the step builder needs from the workflow beyond the step's plan. */
 export interface StepContext {
@@ -29,7 +43,24 @@ export interface StepContext {
  * scope's shared escalation states update before sending the attempt back to this submit state; any other failure is
  * recorded as the step's outcome by the scope's shared failure states.
  */
-export function buildStep(plan: StepPlan, scope: FailureScope, ctx: StepContext, escalates: boolean): Fragment {
+export function buildStep(
+  plan: StepPlan,
+  scope: FailureScope,
+  ctx: StepContext,
+  escalates: boolean,
+  cache?: StepCacheContext,
+): Fragment {
+  const frag = buildStepStates(plan, scope, ctx, escalates, cache?.cached ?? false);
+  return cache ? withCache(frag, plan, cache) : frag;
+}
+
+function buildStepStates(
+  plan: StepPlan,
+  scope: FailureScope,
+  ctx: StepContext,
+  escalates: boolean,
+  recordsJob: boolean,
+): Fragment {
   const step = plan.step;
   const s = ctx.substitutions;
   const levels = plan.memoryLevelsMiB;
@@ -45,19 +76,35 @@ export function buildStep(plan: StepPlan, scope: FailureScope, ctx: StepContext,
     levels: levels.map((l) => `${l}`),
     level: 0,
   } satisfies AttemptRecord;
-  const { stateJson, jobName } = submitJson(plan, ctx, escalates);
+  const { stateJson: json, jobName } = submitJson(plan, ctx, escalates);
+  // A cached step keeps its job's id for the cache's record, as `Cause` so that a watched attempt's, carried as its
+  // Fail state's cause to the Parallel's Catch, is read from the same path.
+  const stateJson = recordsJob
+    ? { ...json, ResultSelector: { 'Cause.$': '$.JobId' }, ResultPath: JOB_ID_RESULT }
+    : json;
   const submit = new SubmitState(ctx.states, step.name, { stateJson });
   addSubmitRetry(submit);
   scope.handle(submit, escalates);
   // With a Spot wait limit, Spot attempts go to a watched copy of the submit state (spot-wait-states.ts).
   const watch = plan.spotWait
-    ? spotWatch(ctx.states, s, step.name, plan.spotWait, watchedSubmit(ctx, step.name, stateJson), jobName)
+    ? spotWatch(
+        ctx.states,
+        s,
+        step.name,
+        plan.spotWait,
+        watchedSubmit(ctx, step.name, stateJson),
+        jobName,
+        recordsJob ? `${JOB_ID_RESULT}.Cause` : undefined,
+      )
     : undefined;
   if (watch) {
     watch.dispatch
       .when(C.not(C.stringEqualsJsonPath('$.attempt.queue', '$.attempt.onDemand')), watch.watched)
       .otherwise(submit);
-    watch.watched.addCatch(watch.succeeded, { errors: [SPOT_WATCH_DONE_ERROR], resultPath: sfn.JsonPath.DISCARD });
+    watch.watched.addCatch(watch.succeeded, {
+      errors: [SPOT_WATCH_DONE_ERROR],
+      resultPath: recordsJob ? JOB_ID_RESULT : sfn.JsonPath.DISCARD,
+    });
     scope.handle(watch.watched, true);
   }
   if (escalates) {

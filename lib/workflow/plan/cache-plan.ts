@@ -1,0 +1,114 @@
+import { Annotations, Duration, Names } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { checkStatePrefix } from './prefixes';
+import { FanOut, STEP_CACHE_KEYS, StepCache, WorkflowStep } from '../step';
+import { checkKnownProps } from '../../private/known-props';
+
+/** Where the workflow's step-result cache is, and which steps use it. */
+export interface CachePlan {
+  readonly bucket: s3.IBucket;
+  /** `<prefix><step>/<key>` is a record. */
+  readonly prefix: string;
+  /** How long records are kept (the lifecycle rule added on an owned bucket). */
+  readonly expiration: Duration;
+  /** Whether the bucket is one this app owns, so that the lifecycle rule can be added. */
+  readonly owned: boolean;
+}
+
+/** The default record lifetime: a quarter, long enough to resume any week's run, short enough to stay small. */
+export const DEFAULT_CACHE_EXPIRATION = Duration.days(90);
+
+/**
+ * The cache the workflow's props ask for: given, the first fan-out's results bucket by default, or none (`false`, or
+ * no fan-out writes results to S3: said in an info message).
+ */
+export function planCache(
+  scope: Construct,
+  option: StepCache | false | undefined,
+  fanOuts: readonly FanOut[],
+): CachePlan | undefined {
+  if (option === false) {
+    return undefined;
+  }
+  if (option !== undefined) {
+    checkKnownProps(scope, 'StepCache', option, STEP_CACHE_KEYS, 'cache.');
+  }
+  const bucket = option?.bucket ?? fanOuts.find((f) => f.results)?.results?.bucket;
+  if (!bucket) {
+    if (fanOuts.length > 0) {
+      Annotations.of(scope).addInfoV2(
+        'cdk-batch-pipelines:no-step-cache',
+        `${scope.node.path}: steps are not cached (no fan-out writes results to S3): a rerun runs every step of its ` +
+          'items again. Give the workflow cache: { bucket } to cache them.',
+      );
+    }
+    return undefined;
+  }
+  const prefix = option?.prefix ?? `cache/${Names.uniqueId(scope)}/`;
+  checkStatePrefix(scope, 'cache.prefix', prefix);
+  return {
+    bucket,
+    prefix,
+    expiration: option?.expiration ?? DEFAULT_CACHE_EXPIRATION,
+    owned: bucket instanceof s3.Bucket,
+  };
+}
+
+/** Whether a step looks up and records its results: a fan-out's step, cache not turned off, in a cached workflow. */
+export function isCached(plan: CachePlan | undefined, step: WorkflowStep): boolean {
+  return plan !== undefined && step.forEach !== undefined && step._options.cache !== false;
+}
+
+/** Keeps the records as long as planned: a lifecycle rule on an owned bucket, an info message on an imported one. */
+export function applyCacheRetention(scope: Construct, plan: CachePlan): void {
+  if (plan.owned) {
+    (plan.bucket as s3.Bucket).addLifecycleRule({
+      id: `${Names.uniqueId(scope)}-cache`.slice(-255),
+      prefix: plan.prefix,
+      expiration: plan.expiration,
+      // In a versioned bucket an expired record leaves a noncurrent version: nothing reads it.
+      noncurrentVersionExpiration: Duration.days(1),
+    });
+  } else {
+    Annotations.of(scope).addInfoV2(
+      'cdk-batch-pipelines:step-cache-retention',
+      `${scope.node.path}: the step cache is in imported bucket ${plan.bucket.node.path}: add a lifecycle rule that ` +
+        `expires objects under '${plan.prefix}' (records are small; one expired means the step runs again).`,
+    );
+  }
+}
+
+/** How one step of a cached fan-out uses the cache. */
+export interface StepCachePlan {
+  readonly plan: CachePlan;
+  /** Whether this step looks up and records (false: it always runs, and marks the item fresh). */
+  readonly cached: boolean;
+  /** The cached steps of the same fan-out this one depends on: their keys join its key. */
+  readonly deps: string[];
+  /** The item's id path (`$.item.<idField>`). */
+  readonly idPath: string;
+}
+
+/** Whether a fan-out's items carry a cache: one of its steps is cached. */
+export function fanOutCached(plan: CachePlan | undefined, steps: readonly WorkflowStep[]): boolean {
+  return steps.some((s) => isCached(plan, s));
+}
+
+/** A step's use of the cache, when its fan-out's items carry one. */
+export function stepCachePlan(
+  plan: CachePlan | undefined,
+  step: WorkflowStep,
+  fanOutSteps: readonly WorkflowStep[],
+): StepCachePlan | undefined {
+  const f = step.forEach;
+  if (!plan || !f || !fanOutCached(plan, fanOutSteps)) {
+    return undefined;
+  }
+  return {
+    plan,
+    cached: isCached(plan, step),
+    deps: step.dependencies.filter((d) => d.forEach === f && isCached(plan, d)).map((d) => d.name),
+    idPath: `$.item.${f.idField}`,
+  };
+}

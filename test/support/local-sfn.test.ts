@@ -1,0 +1,19 @@
+import { createHash } from 'crypto';
+import { StateMachine } from './local-sfn';
+
+// The patched interpreter's States.Hash (./local-sfn.ts) against node's crypto, on inputs on both sides of 56 bytes.
+test('States.Hash SHA-256 matches crypto for short and long inputs', async () => {
+  const inputs = [
+    'input data',
+    'arn:aws:batch:us-east-1:123456789012:job-definition/Test_Align:1|s1',
+    'arn:aws:batch:us-east-1:123456789012:job-definition/Test_Align:2|s1',
+  ];
+  for (const data of inputs) {
+    const machine = new StateMachine({
+      StartAt: 'h',
+      States: { h: { Type: 'Pass', Parameters: { 'h.$': "States.Hash($.d, 'SHA-256')" }, End: true } },
+    } as never);
+    const out = (await machine.run({ d: data } as never).result) as { h: string };
+    expect(out.h).toBe(createHash('sha256').update(data).digest('hex'));
+  }
+});

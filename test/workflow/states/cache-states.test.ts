@@ -1,0 +1,160 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { applicationError } from '../../support/batch-failures';
+import { genomicsJobs, genomicsSteps, jobFailure, runLocally, SubmitCall, threeSamples } from '../../support/pipeline';
+import { aslOf } from '../../support/asl';
+import { Workflow } from '../../../lib';
+
+// The step cache of a fan-out's steps (lib/workflow/states/cache-states.ts), run locally over the reference pipeline
+// with its outcomes in S3 (so the workflow caches by default, in the results bucket).
+
+function cachedPipeline(stepOptions: Parameters<typeof genomicsSteps>[2] = {}) {
+  const g = genomicsJobs();
+  const results = new s3.Bucket(g.stack, 'Results');
+  // Up to half the items may fail and the cohort step still runs (a failed item shows in the outcomes).
+  const { steps } = genomicsSteps(
+    g,
+    { results: { bucket: results, prefix: 'runs/' }, maxFailedPercentage: 50 },
+    stepOptions,
+  );
+  const workflow = new Workflow(g.stack, 'Pipeline', { steps: Object.values(steps) });
+  return { ...g, results, workflow };
+}
+
+const named = (c: SubmitCall) => `${c.state}:${c.input.Parameters?.sampleId ?? '-'}`;
+const outcomesOf = (output: Record<string, unknown> | undefined) =>
+  (output!.samplesResults as { outcomes: Array<Record<string, unknown>> }).outcomes;
+
+describe('the step cache, run locally', () => {
+  test('a rerun of a run whose every item succeeded submits no item job; outcomes name what produced each step', async () => {
+    const p = cachedPipeline();
+    const cacheStore = new Map<string, string>();
+    const first = await runLocally(p.stack, threeSamples, undefined, 'run-1', { cacheStore });
+    expect(first.error).toBeUndefined();
+    expect(first.calls).toHaveLength(10);
+    // Three steps of three items recorded, under the cache prefix, one object each named by its key.
+    const keys = [...cacheStore.keys()];
+    expect(keys).toHaveLength(9);
+    expect(keys.every((k) => /^cache\/TestPipeline[0-9A-F]{8}\/(align|callVariants|qc)\/[0-9a-f]{64}$/.test(k))).toBe(
+      true,
+    );
+    const second = await runLocally(p.stack, threeSamples, undefined, 'run-2', { cacheStore });
+    expect(second.error).toBeUndefined();
+    // Only the cohort step (outside the fan-out: not cached) runs again.
+    expect(second.calls.map(named)).toEqual(['aggregate:-']);
+    const s1 = outcomesOf(second.output).find((o) => o.id === 's1')!;
+    const jobOf = (step: string) => first.calls.find((c) => named(c) === `${step}:s1`)!.jobId;
+    expect(s1.cached).toEqual({
+      align: { producedBy: `run run-1 job ${jobOf('align')}` },
+      callVariants: { producedBy: `run run-1 job ${jobOf('callVariants')}` },
+      qc: { producedBy: `run run-1 job ${jobOf('qc')}` },
+    });
+  });
+
+  test('after a failure, a rerun submits only the failed step of the failed item (its align is cached)', async () => {
+    const p = cachedPipeline();
+    const cacheStore = new Map<string, string>();
+    const first = await runLocally(
+      p.stack,
+      threeSamples,
+      (c) => {
+        if (c.state === 'callVariants' && c.input.Parameters?.sampleId === 's2') {
+          throw jobFailure(applicationError(2));
+        }
+      },
+      'run-1',
+      { cacheStore },
+    );
+    expect(first.output!.samplesSummary).toMatchObject({ status: 'PARTIAL', failed: 1 });
+    const second = await runLocally(p.stack, threeSamples, undefined, 'run-2', { cacheStore });
+    expect(second.error).toBeUndefined();
+    expect(second.calls.map(named).sort()).toEqual(['aggregate:-', 'callVariants:s2']);
+  });
+
+  test('a new revision of the align job definition runs align and every step after it, for every item', async () => {
+    const p = cachedPipeline();
+    const cacheStore = new Map<string, string>();
+    await runLocally(p.stack, threeSamples, undefined, 'run-1', { cacheStore });
+    // A deploy of a new image or command makes a new revision: the ARN the state machine submits ends in :2.
+    const rewriteAsl = (asl: string) => asl.replace(/(job-definition\/Align[0-9A-F]{8}):1/g, '$1:2');
+    const second = await runLocally(p.stack, threeSamples, undefined, 'run-2', { cacheStore, rewriteAsl });
+    expect(second.calls.filter((c) => c.state !== 'aggregate')).toHaveLength(9);
+  });
+
+  test("one item's changed input runs that item only", async () => {
+    const p = cachedPipeline();
+    const cacheStore = new Map<string, string>();
+    await runLocally(p.stack, threeSamples, undefined, 'run-1', { cacheStore });
+    const changed = {
+      samples: threeSamples.samples.map((s) =>
+        s.sampleId === 's3' ? { ...s, inputUri: 's3://in/s3-resequenced.fq' } : s,
+      ),
+    };
+    const second = await runLocally(p.stack, changed, undefined, 'run-2', { cacheStore });
+    expect(second.calls.map(named).sort()).toEqual(['aggregate:-', 'align:s3', 'callVariants:s3', 'qc:s3']);
+  });
+
+  test('noCache in the input reads no record, runs every step and records them again', async () => {
+    const p = cachedPipeline();
+    const cacheStore = new Map<string, string>();
+    await runLocally(p.stack, threeSamples, undefined, 'run-1', { cacheStore });
+    const second = await runLocally(p.stack, { ...threeSamples, noCache: true }, undefined, 'run-2', { cacheStore });
+    expect(second.calls).toHaveLength(10);
+    expect([...cacheStore.values()].every((v) => v.startsWith('run run-2 job '))).toBe(true);
+  });
+
+  test('a step with cache: false always runs, and so do the steps after it', async () => {
+    const p = cachedPipeline({ align: { cache: false } });
+    const cacheStore = new Map<string, string>();
+    await runLocally(p.stack, threeSamples, undefined, 'run-1', { cacheStore });
+    expect([...cacheStore.keys()].some((k) => k.includes('/align/'))).toBe(false);
+    const second = await runLocally(p.stack, threeSamples, undefined, 'run-2', { cacheStore });
+    expect(second.calls).toHaveLength(10);
+  });
+});
+
+describe('the step cache, synthesized', () => {
+  test('the key is the SHA-256 of the job definition ARN, the item id, what the step reads and its upstream keys', () => {
+    const p = cachedPipeline();
+    const states = JSON.stringify(aslOf(Template.fromStack(p.stack)));
+    expect(states).toContain(
+      `"key.$":"States.Hash(States.Format('arn:aws:batch:us-east-1:123456789012:job-definition/`,
+    );
+    // callVariants' key joins align's.
+    const asl = aslOf(Template.fromStack(p.stack)) as { States: Record<string, unknown> };
+    const keyOf = (step: string) => JSON.stringify(findState(asl, `${step}: cache key`));
+    expect(keyOf('callVariants')).toContain('$.cache.keys.align.key');
+    expect(keyOf('align')).toContain(
+      "States.Format('arn:aws:batch:us-east-1:123456789012:job-definition/AlignFA2EB7CF:1|{}|{}', $.item.sampleId, $.item.inputUri)",
+    );
+    // The role may list the cache prefix (so a missing record is 404, not 403) and read and write records there.
+    const policies = JSON.stringify(Template.fromStack(p.stack).findResources('AWS::IAM::Policy'));
+    expect(policies).toMatch(/"s3:prefix":\["cache\/TestPipeline[0-9A-F]{8}\/\*"\]/);
+    // Records expire after 90 days.
+    Template.fromStack(p.stack).hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: [{ Prefix: Match.stringLikeRegexp('^cache/TestPipeline'), ExpirationInDays: 90, Status: 'Enabled' }],
+      },
+    });
+  });
+});
+
+/** A state by name, in nested Maps and Parallel branches too. */
+function findState(asl: { States: Record<string, unknown> }, name: string): unknown {
+  for (const [n, s] of Object.entries(asl.States)) {
+    if (n === name) {
+      return s;
+    }
+    const st = s as {
+      ItemProcessor?: { States: Record<string, unknown> };
+      Branches?: Array<{ States: Record<string, unknown> }>;
+    };
+    for (const inner of [st.ItemProcessor, ...(st.Branches ?? [])]) {
+      const found = inner && findState(inner, name);
+      if (found) {
+        return found;
+      }
+    }
+  }
+  return undefined;
+}
