@@ -12,9 +12,12 @@ export const RERUN_HELP = `Usage: batch-pipelines rerun --execution-arn ARN [--d
 Runs again only the items of a finished run that failed or never ran. Rerunning twice runs them once.
 
 A workflow run (--execution-arn): reads the run's outcomes (its output, its failure summary, its history or its
-result files in S3), writes those items as a manifest next to the original (<key>.rerun-<run>.json) and starts the
-workflow on it. Items that failed because they are malformed (Item.Invalid) are listed, not rerun: fix them in the
-manifest.
+result files in S3). When the workflow caches its steps, the run is resumed: its whole manifest is started again
+as a new run, every step that already succeeded for an item with the same inputs is served from the cache (no job),
+and the steps after the fan-out run over every item; the command says per step how many items run and how many are
+cached (--dry-run says so before anything starts). Otherwise, or with --no-cache, the failed items are written as a
+manifest next to the original (<key>.rerun-<run>.json) and the workflow is started on it, every step running.
+Items that failed because they are malformed (Item.Invalid) are listed, not rerun: fix them in the manifest.
 
 Jobs submitted with batch-pipelines submit (--queue and --run-id): finds the failed jobs and array children with
 Batch's reasons, and submits every stage again over only their items as the run <run-id>-rerun, with the latest
@@ -24,6 +27,7 @@ manifest and written next to it (<key>.rerun-<run-id>.json).
   --execution-arn ARN      the finished workflow run
   --queue Q --run-id ID    or the finished run of jobs
   --dry-run                list what would be rerun; write, start and submit nothing
+  --no-cache               a workflow run: do not read the step cache, run the failed items through every step
 ${COMMON_HELP}
 
 Exit codes: 0 rerun started, already started, or nothing to rerun; 1 AWS error; 2 invalid arguments (e.g. the run is
@@ -39,6 +43,7 @@ export async function rerunCommand(args: string[], io: CommandIO, factory = defa
       queue: { type: 'string' },
       'run-id': { type: 'string' },
       'dry-run': { type: 'boolean' },
+      'no-cache': { type: 'boolean' },
     },
   });
   if (values.help) {
@@ -56,7 +61,9 @@ export async function rerunCommand(args: string[], io: CommandIO, factory = defa
     required(values, ['queue', 'run-id'], 'batch-pipelines rerun --help');
     return rerunJobs(client, values.queue!, values['run-id']!, io, values);
   }
-  const out = await aws(() => client.rerunExecution(values['execution-arn']!, { dryRun: values['dry-run'] }));
+  const out = await aws(() =>
+    client.rerunExecution(values['execution-arn']!, { dryRun: values['dry-run'], noCache: values['no-cache'] }),
+  );
   if (values.json) {
     io.out(JSON.stringify(out, null, 2));
     return ExitCode.OK;
@@ -74,8 +81,16 @@ export async function rerunCommand(args: string[], io: CommandIO, factory = defa
       io.out(`  ${label(f)} ${f.error}: ${f.reason}`);
     }
   }
+  const cached = out.cache?.map((c) => `  ${c.step}: ${c.run} to run, ${c.cached} cached`) ?? [];
   if (out.failed.length === 0) {
     io.out('nothing to rerun');
+  } else if (out.cache && !out.started) {
+    io.out(`dry run: would resume the run over all its items, with the step cache:`);
+    cached.forEach((l) => io.out(l));
+  } else if (out.cache && out.started) {
+    io.out(`resuming the run over all its items, with the step cache:`);
+    cached.forEach((l) => io.out(l));
+    io.out(describeStart(out.started));
   } else if (!out.started) {
     io.out(`dry run: would rerun ${out.failed.length} item(s)`);
   } else {

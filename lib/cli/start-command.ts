@@ -13,6 +13,8 @@ key runs again.
   --state-machine-arn ARN  the workflow
   --bucket B --key K       the manifest
   --name N                 name the execution yourself (to run the same manifest again)
+  --no-cache               read no step-cache record: every step runs (and records its result); with a manifest
+                           that already ran, give --name too
 ${COMMON_HELP}
 
 Exit codes: 0 started (or already started); 1 AWS error; 2 invalid arguments.
@@ -30,6 +32,7 @@ export async function startCommand(args: string[], io: CommandIO, factory = defa
       bucket: { type: 'string' },
       key: { type: 'string' },
       name: { type: 'string' },
+      'no-cache': { type: 'boolean' },
     },
   });
   if (values.help) {
@@ -47,7 +50,7 @@ export async function startCommand(args: string[], io: CommandIO, factory = defa
     client.startExecution(
       values['state-machine-arn']!,
       { bucket: values.bucket!, key: values.key! },
-      { name: values.name },
+      { name: values.name, noCache: values['no-cache'] },
     ),
   );
   io.out(values.json ? JSON.stringify(out) : describeStart(out));

@@ -44,6 +44,15 @@ export function runNameIntrinsic(paths: ManifestVersion): string {
   return `States.Hash(States.Format('{}/{}/{}', ${paths.bucket}, ${paths.key}, ${paths.etag}), 'SHA-1')`;
 }
 
+/**
+ * The name of a resumed workflow run (`rerun` of a workflow with a step cache: the whole manifest again, the steps
+ * that already succeeded served from the cache): the SHA-1 of `rerun:<run name>`, so resuming twice starts once, and
+ * a resumed run can itself be resumed.
+ */
+export function resumedRunName(runName: string): string {
+  return createHash('sha1').update(`rerun:${runName}`).digest('hex');
+}
+
 /** The run id of a rerun of the run of jobs `runId`: its jobs are named after it, so rerunning twice submits once. */
 export function rerunIdOf(runId: string): string {
   return `${runId}-rerun`;

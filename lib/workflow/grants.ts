@@ -257,6 +257,7 @@ export function grantWatchAccess(
   machine: sfn.StateMachine,
   fanOuts: readonly FanOut[],
   grantee: iam.IGrantable,
+  cache?: CachePlan,
 ): iam.Grant {
   const stack = Stack.of(scope);
   const name = machine.stateMachineName;
@@ -283,6 +284,18 @@ export function grantWatchAccess(
     if (f.results) {
       grant.combine(f.results.bucket.grantRead(grantee, `${f.results.prefix ?? 'results/'}*`));
     }
+  }
+  if (cache) {
+    // `rerun` reads the definition for the cached steps' keys and asks S3 which records exist (HeadObject needs
+    // GetObject; ListBucket on the prefix makes a missing record 404, not 403).
+    grant.combine(
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['states:DescribeStateMachine'],
+        resourceArns: [machine.stateMachineArn],
+      }),
+    );
+    grant.combine(cache.bucket.grantRead(grantee, `${cache.prefix}*`));
   }
   return grant;
 }

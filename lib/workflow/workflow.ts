@@ -319,7 +319,7 @@ export class Workflow extends Construct {
    * @see https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html
    */
   public grantWatch(grantee: iam.IGrantable): iam.Grant {
-    return grantWatchAccess(this, this.stateMachine, this.plan.fanOuts, grantee);
+    return grantWatchAccess(this, this.stateMachine, this.plan.fanOuts, grantee, this.cache);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { ExecutionFailures, executionFailures } from './failures';
 import { StartedExecution, startExecution } from './start';
-import { rerunManifestKey, unquoteEtag } from '../../contract/run-names';
+import { StepCacheCount, cacheCounts, cacheModelOf, CachedStepModel } from './step-cache';
+import { rerunManifestKey, resumedRunName, unquoteEtag } from '../../contract/run-names';
 import { AwsCalls } from '../aws-calls';
 import { PipelineClientError } from '../errors';
 import { putItems, readManifest } from '../manifests';
@@ -17,6 +18,11 @@ export interface RerunExecutionOptions {
    * @default false
    */
   readonly dryRun?: boolean;
+  /**
+   * Do not read the step cache: run the failed items again through every step (their results are recorded anew).
+   * @default false - with a workflow that caches its steps, resume the whole run from the cache
+   */
+  readonly noCache?: boolean;
 }
 
 /**
@@ -28,6 +34,11 @@ export interface ExecutionRerunResult extends ExecutionFailures {
   readonly rerunManifest?: string;
   /** The new run; absent on a dry run or with nothing to rerun. */
   readonly started?: StartedExecution;
+  /**
+   * With a workflow that caches its steps (and without `noCache`): the run is resumed, all its items started again,
+   * and this says, per cached step, how many items run and how many are served from the cache.
+   */
+  readonly cache?: StepCacheCount[];
 }
 
 /**
@@ -48,10 +59,27 @@ export async function rerunExecution(
         `items as a manifest. Failed items: ${failures.failed.map((f) => f.id ?? `#${f.index}`).join(', ') || 'none'}`,
     );
   }
-  if (options.dryRun || failures.failed.length === 0) {
+  if (failures.failed.length === 0) {
     return failures;
   }
   const manifest = failures.manifest;
+  const model = options.noCache ? [] : await cacheModel(aws, failures.stateMachineArn);
+  if (model.length > 0) {
+    // Resume: every item of the manifest again, each step that already succeeded for an item served from the cache,
+    // so the steps after the fan-out run over every item, not only the rerun ones.
+    const cache = await cacheCounts(aws, model, await readManifest(aws, manifest));
+    if (options.dryRun) {
+      return { ...failures, cache };
+    }
+    const started = await startExecution(aws, failures.stateMachineArn, manifest, {
+      etag: manifest.etag,
+      name: resumedRunName(failures.name),
+    });
+    return { ...failures, cache, started };
+  }
+  if (options.dryRun) {
+    return failures;
+  }
   const items = failures.failed.every((f) => f.item !== undefined)
     ? failures.failed.map((f) => f.item)
     : await readManifest(aws, manifest).then((original) => failures.failed.map((f) => original[f.index]));
@@ -61,7 +89,27 @@ export async function rerunExecution(
     aws,
     failures.stateMachineArn,
     { bucket: manifest.bucket, key },
-    { etag: unquoteEtag(put.ETag ?? '') },
+    { etag: unquoteEtag(put.ETag ?? ''), noCache: options.noCache },
   );
   return { ...failures, rerunManifest: `s3://${manifest.bucket}/${key}`, started };
+}
+
+/** The workflow's cached steps, from its definition (DescribeStateMachine). */
+async function cacheModel(aws: AwsCalls, stateMachineArn: string): Promise<CachedStepModel[]> {
+  try {
+    const machine = await aws.call(() =>
+      aws.sfn.send(new aws.sdk.sfn.DescribeStateMachineCommand({ stateMachineArn })),
+    );
+    return cacheModelOf(JSON.parse(machine?.definition ?? '{}'));
+  } catch (e) {
+    if ((e as Error).name === 'AccessDeniedException') {
+      throw new PipelineClientError(
+        'state',
+        `rerun reads the workflow's definition to find its cached steps (states:DescribeStateMachine on ` +
+          `${stateMachineArn}), which was refused: ${(e as Error).message}. Grant Workflow.grantWatch again (it ` +
+          'includes it), or pass --no-cache to rerun the failed items through every step',
+      );
+    }
+    throw e;
+  }
 }

@@ -1,4 +1,5 @@
 import { runNameFor } from '../../contract/run-names';
+import { NO_CACHE_INPUT_KEY } from '../../contract/run-state';
 import { AwsCalls } from '../aws-calls';
 import { currentEtag } from '../manifests';
 import { RunManifest } from '../run-outcomes';
@@ -20,6 +21,12 @@ export interface StartExecutionOptions {
    * @default - read with HeadObject
    */
   readonly etag?: string;
+  /**
+   * Start the run without reading the step cache (input `noCache: true`): every step runs and records its result.
+   * The run is named as without it, so a manifest already started is not started again: give `name` too.
+   * @default false
+   */
+  readonly noCache?: boolean;
 }
 
 /**
@@ -75,7 +82,11 @@ export async function startExecution(
   try {
     const out = await aws.call(() =>
       aws.sfn.send(
-        new aws.sdk.sfn.StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify({ manifest: withEtag }) }),
+        new aws.sdk.sfn.StartExecutionCommand({
+          stateMachineArn,
+          name,
+          input: JSON.stringify({ manifest: withEtag, ...(options.noCache ? { [NO_CACHE_INPUT_KEY]: true } : {}) }),
+        }),
       ),
     );
     return {

@@ -1,0 +1,97 @@
+import { HeadObjectCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { AwsCalls } from '../../../lib/client/aws-calls';
+import { cacheCounts, cacheModelOf, keyFor } from '../../../lib/client/executions/step-cache';
+import { Workflow } from '../../../lib';
+import { aslOf } from '../../support/asl';
+import { applicationError } from '../../support/batch-failures';
+import { genomicsJobs, genomicsSteps, jobFailure, runLocally, threeSamples } from '../../support/pipeline';
+import { mockedPipelineClient } from '../../support/clients';
+
+// The client's model of the step cache (lib/client/executions/step-cache.ts) against what the state machine itself
+// records when run locally (with the interpreter's SHA-256 fixed: test/support/local-sfn.ts).
+
+const s3Mock = mockClient(S3Client);
+
+function cachedPipeline() {
+  const g = genomicsJobs();
+  const results = new s3.Bucket(g.stack, 'Results');
+  const { steps } = genomicsSteps(g, { results: { bucket: results }, maxFailedPercentage: 50 });
+  new Workflow(g.stack, 'Pipeline', { steps: Object.values(steps) });
+  return g;
+}
+
+/** A week where s2's callVariants failed: every other step of every item recorded its result. */
+async function weekWithOneFailure() {
+  const g = cachedPipeline();
+  const cacheStore = new Map<string, string>();
+  await runLocally(
+    g.stack,
+    threeSamples,
+    (c) => {
+      if (c.state === 'callVariants' && c.input.Parameters?.sampleId === 's2') {
+        throw jobFailure(applicationError(2));
+      }
+    },
+    'run-1',
+    { cacheStore },
+  );
+  return { model: cacheModelOf(aslOf(Template.fromStack(g.stack))), cacheStore };
+}
+
+beforeEach(() => s3Mock.reset());
+
+test('the model finds each cached step, its record prefix and the steps whose keys join its key, in order', async () => {
+  const { model } = await weekWithOneFailure();
+  expect(model.map((s) => [s.name, s.deps])).toEqual([
+    ['align', []],
+    ['callVariants', ['align']],
+    ['qc', ['align']],
+  ]);
+  expect(model[0].recordPrefix).toMatch(/^cache\/TestPipeline[0-9A-F]{8}\/align\/$/);
+});
+
+test("the client's keys are the state machine's: every record the run wrote is found under the key computed", async () => {
+  const { model, cacheStore } = await weekWithOneFailure();
+  const computed = new Set<string>();
+  for (const item of threeSamples.samples) {
+    const keys: Record<string, string | undefined> = {};
+    for (const step of model) {
+      keys[step.name] = keyFor(step, item, keys);
+      computed.add(`${step.recordPrefix}${keys[step.name]}`);
+    }
+  }
+  // 9 keys computed; the 8 steps that succeeded recorded theirs (s2's callVariants failed).
+  expect(computed.size).toBe(9);
+  expect([...cacheStore.keys()].every((k) => computed.has(k))).toBe(true);
+  expect(cacheStore.size).toBe(8);
+});
+
+test('before a rerun, counts per step how many items run and how many are cached', async () => {
+  const { model, cacheStore } = await weekWithOneFailure();
+  // HeadObject of a missing key: 404 with no body, which the SDK raises as NotFound
+  // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html: "If the object you request doesn't exist,
+  // the error that Amazon S3 returns depends on whether you also have the s3:ListBucket permission").
+  s3Mock.on(HeadObjectCommand).callsFake((input: { Key: string }) => {
+    if (cacheStore.has(input.Key)) {
+      return { ContentLength: 20, ETag: '"9b2cf535f27731c974343645a3985328"' };
+    }
+    throw new NotFound({ message: 'NotFound', $metadata: { httpStatusCode: 404 } });
+  });
+  const aws = (mockedPipelineClient() as unknown as { aws: AwsCalls }).aws;
+  const counts = await cacheCounts(aws, model, threeSamples.samples);
+  expect(counts).toEqual([
+    { step: 'align', run: 0, cached: 3 },
+    { step: 'callVariants', run: 1, cached: 2 },
+    { step: 'qc', run: 0, cached: 3 },
+  ]);
+  // An item with a new input runs every step.
+  const changed = [{ ...threeSamples.samples[0], inputUri: 's3://in/s1-again.fq' }];
+  expect(await cacheCounts(aws, model, changed)).toEqual([
+    { step: 'align', run: 1, cached: 0 },
+    { step: 'callVariants', run: 1, cached: 0 },
+    { step: 'qc', run: 1, cached: 0 },
+  ]);
+});
