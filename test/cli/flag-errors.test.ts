@@ -60,7 +60,7 @@ describe('an unknown flag lists the flags of its command, and the one meant for 
         kind: 'usage',
         message:
           'unknown flag --state-machine: did you mean --state-machine-arn? The flags of start: --state-machine-arn, ' +
-          '--bucket, --key, --name, --region, --profile, --endpoint, --json, -h/--help',
+          '--bucket, --key, --name, --no-cache, --region, --profile, --endpoint, --json, -h/--help',
         fix: 'write --state-machine-arn (batch-pipelines start --help says what it takes)',
         exitCode: 2,
       },
