@@ -128,6 +128,8 @@ export class GenomicsPipelineStack extends Stack {
   public readonly monitoring: PipelineMonitoring;
   /** What the reference workload costs on this capacity, printed at synth and kept in the assembly. */
   public readonly cost: CostReport;
+  /** The week priced from the workflow's steps, with the step cache's cost and saving. */
+  public readonly stepCost: CostReport;
 
   constructor(scope: Construct, id: string, props: GenomicsPipelineStackProps = {}) {
     super(scope, id, props);
@@ -338,6 +340,13 @@ export class GenomicsPipelineStack extends Stack {
       capacity: this.spotCapacity,
       assumptions: { checkpointing: true },
       includeFixedCosts: true,
+    });
+    // The same week priced step by step from the workflow: each step on its queue's capacity, the state transitions,
+    // and what the step cache costs and saves (align's typical 4 h; the other steps at their timeouts, an upper bound).
+    this.stepCost = new CostReport(this, 'StepCostEstimate', {
+      workflow: this.workflow,
+      itemsPerMonth: (500 * 52) / 12,
+      runtimes: { align: Duration.hours(4) },
     });
     // What the README's commands need, printed by `cdk deploy` (and in the stack's Outputs): bucket names, the
     // workflow to start and rerun, the queues `submit`/`watch`/`diagnose`/`cancel` take, the topic to subscribe to.

@@ -69,6 +69,16 @@ export function renderDeclaredTable(e: DeclaredCostEstimate): string {
         "month, shared by the account's state machines, is not subtracted).",
     );
   }
+  const c = e.cache;
+  if (c) {
+    out.push(
+      `Step cache (${c.steps.join(', ')}): a first run of an item adds ${formatCount(c.missTransitionsPerItem)} ` +
+        `transitions to those (a lookup that finds nothing and a mark, per cached step), ${formatCents(c.missMonthlyUsd)} ` +
+        `a month. If ${Math.round(c.failedShare * 100)}% of items fail at a step and are rerun: ` +
+        `${formatUsd(c.rerunWithoutUsd)} a month through every step, at most ${formatUsd(c.rerunWithUsd)} resumed ` +
+        'from the cache (only the failed step runs).',
+    );
+  }
   const fallbacks = e.steps.flatMap((s) =>
     s.fallbackLines.map((l) => `${s.step} on ${l.option} ${formatUsd(l.monthlyUsd)}`),
   );

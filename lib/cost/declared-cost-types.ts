@@ -47,6 +47,25 @@ export interface TransitionEstimate {
   readonly monthlyUsd: number;
 }
 
+/** What a workflow's step cache costs and saves (`WorkflowProps.cache`). */
+export interface StepCacheEstimate {
+  /** The cached steps. */
+  readonly steps: string[];
+  /**
+   * Transitions a first run of an item adds beyond `TransitionEstimate.perItem` (which follows a run where no lookup
+   * misses): per cached step, the lookup that finds no record and the mark that the item ran.
+   */
+  readonly missTransitionsPerItem: number;
+  /** Those transitions a month, in USD. */
+  readonly missMonthlyUsd: number;
+  /** The share of items assumed to fail at one step and be rerun (0.02). */
+  readonly failedShare: number;
+  /** Compute a month to rerun them without the cache: every step of each failed item again. */
+  readonly rerunWithoutUsd: number;
+  /** With the cache: at most the costliest cached step of each failed item (the others are served from the cache). */
+  readonly rerunWithUsd: number;
+}
+
 /** The estimate of a `CostReport` built from a workflow or jobs. */
 export interface DeclaredCostEstimate {
   /** Items a month the estimate assumes. */
@@ -55,6 +74,8 @@ export interface DeclaredCostEstimate {
   readonly steps: StepCost[];
   /** The workflow's state transitions; undefined for jobs without a workflow. */
   readonly transitions?: TransitionEstimate;
+  /** The workflow's step cache, when it has one. */
+  readonly cache?: StepCacheEstimate;
   /** Compute a month: each step on its queue's first capacity. */
   readonly computeMonthlyUsd: number;
   /** Compute and transitions, a month. */

@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { formatHours } from './cost-format';
 import { estimateWithHints } from './cost-model';
 import { CostAssumptions, CostLine, CostModelError, FIXED_COST_PRICES, LIBRARY_INPUT_NAMES } from './cost-types';
-import type { DeclaredCostEstimate, StepCost, TransitionEstimate } from './declared-cost-types';
+import type { DeclaredCostEstimate, StepCacheEstimate, StepCost, TransitionEstimate } from './declared-cost-types';
 import { countTransitions } from './transitions';
 import { CapacityPlatform, ICapacity, PurchaseOption } from '../compute/capacity';
 import { Job } from '../jobs/job';
@@ -101,10 +101,12 @@ export function estimateDeclared(work: DeclaredWork): DeclaredCostEstimate {
   }
   const transitions = work.workflow ? transitionsOf(work.workflow, runsPerMonth, notPriced) : undefined;
   const computeMonthlyUsd = steps.reduce((s, x) => s + x.line.monthlyUsd, 0);
+  const cached = work.workflow?.cachedSteps.map((st) => st.name) ?? [];
   return {
     itemsPerMonth: work.itemsPerMonth,
     steps,
     transitions,
+    cache: cached.length > 0 ? cacheEstimate(cached, steps, work.itemsPerMonth) : undefined,
     computeMonthlyUsd,
     monthlyUsd: computeMonthlyUsd + (transitions?.monthlyUsd ?? 0),
     warnings,
@@ -219,5 +221,24 @@ function transitionsOf(workflow: Workflow, runsPerMonth: number, notPriced: stri
     runsPerMonth,
     perMonth,
     monthlyUsd: perMonth * FIXED_COST_PRICES.stateTransitionUsd,
+  };
+}
+
+/** Share of items assumed to fail at one step and be rerun, for the step cache's saving. */
+const FAILED_SHARE = 0.02;
+
+/** What the step cache adds to a first run, and what it saves when a share of items fails and is rerun. */
+function cacheEstimate(cached: string[], steps: StepCost[], itemsPerMonth: number): StepCacheEstimate {
+  const perItem = (s: StepCost) => (itemsPerMonth > 0 ? s.line.monthlyUsd / itemsPerMonth : 0);
+  const itemSteps = steps.filter((s) => cached.includes(s.step));
+  const failedPerMonth = itemsPerMonth * FAILED_SHARE;
+  const missTransitionsPerItem = 2 * cached.length;
+  return {
+    steps: cached,
+    missTransitionsPerItem,
+    missMonthlyUsd: missTransitionsPerItem * itemsPerMonth * FIXED_COST_PRICES.stateTransitionUsd,
+    failedShare: FAILED_SHARE,
+    rerunWithoutUsd: failedPerMonth * itemSteps.reduce((sum, s) => sum + perItem(s), 0),
+    rerunWithUsd: failedPerMonth * Math.max(0, ...itemSteps.map(perItem)),
   };
 }

@@ -23,13 +23,14 @@ import {
   RunSummaryOptions,
 } from './states/run-summary-states';
 import { buildStep, StepContext, workflowPathOf } from './states/step-states';
+import { mermaidOf } from './mermaid';
 import { FanOut, FanOutMode, StepCache, WorkflowStep } from './step';
-import { applyCacheRetention, CachePlan, fanOutCached, planCache, stepCachePlan } from './plan/cache-plan';
+import { applyCacheRetention, fanOutCached, isCached, stepCachePlan } from './plan/cache-plan';
 import { mergeBranchCaches } from './states/cache-states';
 import { describeProblem } from '../core/validation-error';
 import { IJobQueue } from '../queues/job-queue-base';
 import { JOB_METRICS_NAMESPACE } from '../queues/job-metrics';
-import { fail, gib } from '../private/errors';
+import { fail } from '../private/errors';
 import { levelsOf } from '../private/graph';
 import { vendedLogGroupName } from '../private/names';
 import { ensureStackLimitChecks } from '../private/stack-limits';
@@ -136,11 +137,14 @@ export class Workflow extends Construct {
   private readonly scopes: FailureScope[] = [];
   /** The steps' plans in the order their states are built. */
   private readonly built: StepPlan[] = [];
-  /** The step-result cache, when the workflow has one. */
-  private readonly cache?: CachePlan;
   /** The run-summary states, once `notifyRunsTo` asked for them. */
   private runSummary?: sfn.StateGraph;
   private runSummaryTopic?: sns.ITopic;
+
+  /** The steps whose results are cached (see `WorkflowProps.cache`): none when the workflow has no cache. */
+  public get cachedSteps(): WorkflowStep[] {
+    return this.steps.filter((s) => isCached(this.plan.cache, s));
+  }
 
   /** The steps. */
   public get steps(): WorkflowStep[] {
@@ -152,8 +156,7 @@ export class Workflow extends Construct {
     checkKnownProps(this, 'WorkflowProps', props, WORKFLOW_PROPS_KEYS);
     this.declaredSteps = [...props.steps];
     this.states = new Construct(this, 'States');
-    this.plan = new WorkflowPlan(this, this.steps, props.timeout);
-    this.cache = planCache(this, props.cache, this.plan.fanOuts);
+    this.plan = new WorkflowPlan(this, this.steps, props.timeout, props.cache);
     this.timeout = this.plan.timeout;
     if (this.plan.timeoutDerivation) {
       Annotations.of(this).addInfoV2(
@@ -196,9 +199,13 @@ export class Workflow extends Construct {
       this.plan.steps.map((s) => this.plan.planOf(s)),
       this.built,
     );
-    grantWorkflowAccess(this, this.stateMachine, { built: this.built, fanOuts: this.plan.fanOuts, cache: this.cache });
-    if (this.cache) {
-      applyCacheRetention(this, this.cache);
+    grantWorkflowAccess(this, this.stateMachine, {
+      built: this.built,
+      fanOuts: this.plan.fanOuts,
+      cache: this.plan.cache,
+    });
+    if (this.plan.cache) {
+      applyCacheRetention(this, this.plan.cache);
     }
     this.node.addValidation({ validate: () => this.validateDefinitionSize() });
     ensureStackLimitChecks(this);
@@ -313,47 +320,20 @@ export class Workflow extends Construct {
   /**
    * Lets `grantee` follow this workflow's runs as `batch-pipelines watch --execution-arn` and `rerun --dry-run` read
    * them: describe executions and their history, list and describe their Map Runs, list and describe the Map Runs'
-   * child executions (named `<state machine>/<map label>:<id>`, which `StateMachine.grantRead` does not cover), and
-   * read the fan-outs' result files. Read-only: starting a rerun also needs `grantStartExecution` and write access to
-   * the manifest's bucket.
+   * child executions (named `<state machine>/<map label>:<id>`, which `StateMachine.grantRead` does not cover), read
+   * the fan-outs' result files, and, with a step cache, the definition and the cache's records (what a resumed run
+   * would run). Read-only: starting a rerun also needs `grantStartExecution` and write access to the manifest's bucket.
    * @see https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html
    */
   public grantWatch(grantee: iam.IGrantable): iam.Grant {
-    return grantWatchAccess(this, this.stateMachine, this.plan.fanOuts, grantee, this.cache);
+    return grantWatchAccess(this, this.stateMachine, this.plan.fanOuts, grantee, this.plan.cache);
   }
 
   /**
    * The declared graph as a Mermaid flowchart: fan-outs as subgraphs, one node per step with its job size.
    */
   public toMermaid(): string {
-    const id = (s: string) => s.replace(/[^A-Za-z0-9_]/g, '_');
-    const label = (s: WorkflowStep) => {
-      const r = s._options.job.resources;
-      return `${id(s.name)}["${s.name}<br/>${r.vcpus} vCPU, ${gib(r.memory.toMebibytes())}"]`;
-    };
-    const lines = ['flowchart TD'];
-    for (const f of this.plan.fanOuts) {
-      const mode = this.fanOutMode(f) === FanOutMode.DISTRIBUTED ? 'Distributed Map' : 'Inline Map';
-      const items = f.manifest ? 'the manifest' : f.itemsPath;
-      lines.push(`  subgraph ${id(f.name)}["for each item of ${items} (${mode}, ${f.maxConcurrency} at once)"]`);
-      for (const s of this.steps.filter((x) => x.forEach === f)) {
-        lines.push(`    ${label(s)}`);
-      }
-      lines.push('  end');
-    }
-    for (const s of this.steps.filter((x) => !x.forEach)) {
-      lines.push(`  ${label(s)}`);
-    }
-    const edges = new Set<string>();
-    for (const s of this.steps) {
-      for (const d of s.dependencies) {
-        const from = s.forEach && d.forEach === s.forEach ? d.name : d.forEach ? d.forEach.name : d.name;
-        const to = s.forEach && d.forEach !== s.forEach ? s.forEach.name : s.name;
-        edges.add(`  ${id(from)} --> ${id(to)}`);
-      }
-    }
-    lines.push(...edges);
-    return lines.join('\n');
+    return mermaidOf(this.steps, this.plan.fanOuts, (f) => this.fanOutMode(f));
   }
 
   /**
@@ -402,8 +382,7 @@ export class Workflow extends Construct {
     ];
   }
 
-  // ---------------------------------------------------------------------------------------------------------------
-  // Building the state machine
+  // Building the state machine ----------------------------------------------------------------------------------
 
   /**
    * Chains nodes level by level: a level of one node runs alone, a level of several runs them as parallel branches
@@ -428,7 +407,7 @@ export class Workflow extends Construct {
       } else {
         const names = level.map((n) => (n instanceof WorkflowStep ? n.name : (n as FanOut).name));
         // In a cached item, the branches' caches are merged back (cache-states.ts); elsewhere the result is dropped.
-        const cached = scope.fanOut && fanOutCached(this.cache, this.plan.stepsOf(scope.fanOut));
+        const cached = scope.fanOut && fanOutCached(this.plan.cache, this.plan.stepsOf(scope.fanOut));
         const parallel = new sfn.Parallel(
           this.states,
           `Run ${names.join(' + ')}`.slice(0, 80),
@@ -460,7 +439,7 @@ export class Workflow extends Construct {
   private buildStep(step: WorkflowStep, scope: FailureScope): Fragment {
     const plan = this.plan.planOf(step);
     this.built.push(plan);
-    const cache = step.forEach && stepCachePlan(this.cache, step, this.plan.stepsOf(step.forEach));
+    const cache = step.forEach && stepCachePlan(this.plan.cache, step, this.plan.stepsOf(step.forEach));
     return buildStep(
       plan,
       scope,
@@ -492,7 +471,7 @@ export class Workflow extends Construct {
       body,
       itemReads: this.plan.itemReads(f),
       maxItems: this.plan.maxItemsInState(f),
-      cached: fanOutCached(this.cache, this.plan.stepsOf(f)),
+      cached: fanOutCached(this.plan.cache, this.plan.stepsOf(f)),
     });
   }
 }

@@ -33,6 +33,11 @@ const EVENTS_PER_TASK = 6;
 const EVENTS_PER_PLAN = 6;
 /** Events of an escalation (failure caught, cause parsed and merged, choice, resubmission) allowed per task. */
 const EVENTS_PER_ESCALATION = 14;
+/**
+ * A cached step's own states on a miss (a hit has fewer): its key and the cached? choice (2 each), the lookup and the
+ * record (S3 tasks of 5 events), and the mark that the item ran (2).
+ */
+const EVENTS_PER_CACHED_STEP = 16;
 
 /**
  * The most items a run of the fan-out can take when its outcomes are kept in the state (items in the input, no
@@ -73,12 +78,18 @@ export function checkStateBudget(scope: Construct, f: FanOut): void {
  * 25,000-event history; Distributed ones to each child execution's own.
  * @param steps the fan-out's steps
  */
-export function estimatedEventsPerItem(fanOut: FanOut, steps: readonly WorkflowStep[]): number {
+export function estimatedEventsPerItem(fanOut: FanOut, steps: readonly WorkflowStep[], cachedSteps = 0): number {
   const levels = levelsOf([...steps], (s) => s.dependencies.filter((d) => d.forEach === fanOut));
   const parallelLevels = levels.filter((l) => l.length > 1).length;
   // Iteration start/end (2), item check (2), item wrapper parallel (4), its outcome pass (2), per level-parallel 4;
   // the duplicate-id check: a manifest's line claims its id and lists the claims (two S3 tasks of 5 events: entered,
   // scheduled, started, succeeded, exited) and chooses (2), a line of the input chooses, computes and chooses (6).
   const idCheck = fanOut.manifest ? 12 : 6;
-  return 10 + idCheck + parallelLevels * 4 + steps.length * (EVENTS_PER_PLAN + EVENTS_PER_TASK + EVENTS_PER_ESCALATION);
+  return (
+    10 +
+    idCheck +
+    parallelLevels * 4 +
+    steps.length * (EVENTS_PER_PLAN + EVENTS_PER_TASK + EVENTS_PER_ESCALATION) +
+    cachedSteps * EVENTS_PER_CACHED_STEP
+  );
 }

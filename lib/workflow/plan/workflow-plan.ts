@@ -10,7 +10,8 @@ import { shareBusyAt } from './spot-wait';
 import { planStep, StepPlan } from './step-plan';
 import { checkTimeout, derivedTimeout } from './timeout';
 import { StateRead } from '../asl/reads';
-import { FanOut, FanOutMode, WorkflowStep } from '../step';
+import { FanOut, FanOutMode, StepCache, WorkflowStep } from '../step';
+import { CachePlan, isCached, planCache } from './cache-plan';
 
 /**
  * The declared graph checked and planned: which fan-outs there are and how they run, what each step submits where,
@@ -19,6 +20,8 @@ import { FanOut, FanOutMode, WorkflowStep } from '../step';
  * computation is a function of its own file in this folder; this class runs them in order and keeps the results.
  */
 export class WorkflowPlan {
+  /** The step-result cache, when the workflow has one. */
+  public readonly cache?: CachePlan;
   /** The fan-outs, in the order their first step is declared. */
   public readonly fanOuts: FanOut[];
   public readonly timeout: Duration;
@@ -33,8 +36,10 @@ export class WorkflowPlan {
     private readonly scope: Construct,
     public readonly steps: readonly WorkflowStep[],
     timeout?: Duration,
+    cache?: StepCache | false,
   ) {
     this.fanOuts = checkGraph(scope, steps);
+    this.cache = planCache(scope, cache, this.fanOuts);
     checkKnownOptions(scope, steps, this.fanOuts);
     for (const f of this.fanOuts) {
       checkFanOut(scope, f);
@@ -97,7 +102,8 @@ export class WorkflowPlan {
 
   /** Estimated history events one item of the fan-out adds (see `estimatedEventsPerItem` in budgets.ts). */
   public estimatedEventsPerItem(fanOut: FanOut): number {
-    return estimatedEventsPerItem(fanOut, this.stepsOf(fanOut));
+    const steps = this.stepsOf(fanOut);
+    return estimatedEventsPerItem(fanOut, steps, steps.filter((st) => isCached(this.cache, st)).length);
   }
 
   /** The top-level units in declaration order. */
