@@ -17,3 +17,14 @@ test('States.Hash SHA-256 matches crypto for short and long inputs', async () =>
     expect(out.h).toBe(createHash('sha256').update(data).digest('hex'));
   }
 });
+
+// States.JsonToString of an error whose cause is JSON: the result parses back to the object.
+test('States.JsonToString keeps the escapes of nested JSON strings', async () => {
+  const error = { Error: 'States.TaskFailed', Cause: JSON.stringify({ StatusReason: 'Host EC2 (instance i-1) "x"' }) };
+  const machine = new StateMachine({
+    StartAt: 's',
+    States: { s: { Type: 'Pass', Parameters: { 's.$': 'States.JsonToString($.e)' }, End: true } },
+  } as never);
+  const out = (await machine.run({ e: error } as never).result) as { s: string };
+  expect(JSON.parse(out.s)).toEqual(error);
+});

@@ -2,20 +2,35 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 /**
- * aws-local-stepfunctions 3.0.0 with one fix: its States.Hash computes SHA-256 wrongly for inputs longer than 56 bytes
- * (two job definition ARNs that differ only in their revision hash alike), so a local run of the step cache's keys
- * would prove nothing. Here SHA-256 is node's (test/support/local-sfn.test.ts checks it against `crypto`). The patched
+ * aws-local-stepfunctions 3.0.0 with two fixes, each checked in test/support/local-sfn.test.ts:
+ * - its States.Hash computes SHA-256 wrongly for inputs longer than 56 bytes (two job definition ARNs that differ
+ *   only in their revision hash alike), so a local run of the step cache's keys would prove nothing: here SHA-256 is
+ *   node's `crypto`;
+ * - it strips every backslash from an intrinsic's string result, so States.JsonToString of an object holding a JSON
+ *   string (an error whose cause is a job description) is not JSON: AWS returns "a JSON string"
+ *   (https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html#asl-intrsc-func-json-manipulate),
+ *   so here JsonToString's result is left as it is.
+ * The patched
  * copy is written beside the package's own build, so that it resolves the same dependencies, and loaded by the test
  * runner's own `require` (errors thrown by task handlers must come from the same realm as the interpreter).
  */
 function load(): typeof import('aws-local-stepfunctions') {
   const file = require.resolve('aws-local-stepfunctions');
   const source = fs.readFileSync(file, 'utf8');
-  const buggy = 'return sha256.getDigest(str);';
-  if (!source.includes(buggy)) {
-    throw new Error(`aws-local-stepfunctions changed: '${buggy}' is gone; check its States.Hash and drop this patch`);
+  const fixes: Array<[string, string]> = [
+    ['return sha256.getDigest(str);', 'return require("crypto").createHash("sha256").update(str).digest("hex");'],
+    [
+      'if (typeof result === "string") {\n      result = result.replaceAll("\\\\", "");',
+      'if (typeof result === "string" && this.funcDefinition.name !== "States.JsonToString") {\n      result = result.replaceAll("\\\\", "");',
+    ],
+  ];
+  let patched = source;
+  for (const [buggy, fixed] of fixes) {
+    if (!patched.includes(buggy)) {
+      throw new Error(`aws-local-stepfunctions changed: '${buggy}' is gone; check it and drop this patch`);
+    }
+    patched = patched.replace(buggy, fixed);
   }
-  const patched = source.replace(buggy, 'return require("crypto").createHash("sha256").update(str).digest("hex");');
   const target = path.join(path.dirname(file), 'main.node.sha256-fixed.cjs');
   if (!fs.existsSync(target) || fs.readFileSync(target, 'utf8') !== patched) {
     fs.writeFileSync(target, patched);

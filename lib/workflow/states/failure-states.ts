@@ -77,7 +77,11 @@ export class FailureScope {
     submit.addCatch(this.routeError(), { errors: [sfn.Errors.ALL], resultPath: '$.error' });
   }
 
-  /** Batch API errors (after the submit state's own retries) to a SubmitFailed record, the rest to the job reader. */
+  /** Where a step's caught error (in `$.error`) goes: see `routeError`. */
+  public routeErrors(): sfn.Choice {
+    return this.routeError();
+  }
+
   private routeError(): sfn.Choice {
     this.errorRouter ??= new sfn.Choice(this.states, this.name('which error?'))
       .when(C.or(...BATCH_API_ERRORS.map((e) => C.stringEquals('$.error.Error', e))), this.submitFailed())

@@ -15,6 +15,15 @@ import { spotWaitReason } from '../../private/limits';
 export const SPOT_WATCH_DONE_ERROR = 'Workflow.SpotWatchDone';
 
 /**
+ * The error the watched branch ends with when the submit failed: the submit's own error (`States.TaskFailed` and the
+ * job's description, or a Batch API error) as JSON in the cause, unwrapped after the Parallel for the step's failure
+ * states. A branch ending in its own error name, not a `States.*` one, is what every Parallel of the workflow does
+ * (moto 5.2.1's interpreter fails an item on a `States.TaskFailed` leaving a Parallel branch:
+ * "Custom Error Names MUST NOT begin with the prefix 'States.'").
+ */
+export const SPOT_ATTEMPT_FAILED_ERROR = 'Workflow.SpotAttemptFailed';
+
+/**
  * A Pass state after a step's job succeeded that, like the submit state, hands the next step its attempt record
  * when another step follows directly.
  */
@@ -38,6 +47,11 @@ export interface SpotWatch {
   readonly watched: sfn.Parallel;
   /** Where a watched attempt's success goes on (the step's second end). */
   readonly succeeded: HandOverPass;
+  /**
+   * Where the Parallel's Catch of SPOT_ATTEMPT_FAILED_ERROR goes (`start`), and the state that leaves `$.error` as the
+   * submit's own error and cause (`end`), to be followed by the step's failure states.
+   */
+  readonly unwrap: { readonly start: sfn.Pass; readonly end: sfn.Pass };
 }
 
 /**
@@ -56,7 +70,7 @@ export function spotWatch(
   substitutions: Substitutions,
   step: string,
   wait: SpotWaitPlan,
-  submit: sfn.IChainable,
+  submit: sfn.CustomState,
   jobName: string,
   /** Where the submit put the job id, for the step cache's record (carried as the Fail's cause). */
   jobIdPath?: string,
@@ -117,6 +131,24 @@ export function spotWatch(
     error: SPOT_WATCH_DONE_ERROR,
     ...(jobIdPath ? { causePath: jobIdPath } : { cause: 'The job succeeded: the watch ends' }),
   });
+  const wrap = new sfn.Pass(states, `${step}: Spot attempt failed`, {
+    parameters: { 'cause.$': 'States.JsonToString($.error)' },
+    resultPath: '$.error',
+  });
+  wrap.next(
+    new sfn.Fail(states, `${step}: end the watch`, { error: SPOT_ATTEMPT_FAILED_ERROR, causePath: '$.error.cause' }),
+  );
+  submit.addCatch(wrap, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+  // The Parallel's Catch puts { Error, Cause } in $.error; the submit's own error is the JSON in that Cause.
+  const unwrapped = new sfn.Pass(states, `${step}: read the Spot attempt's error`, {
+    parameters: { 'inner.$': 'States.StringToJson($.error.Cause)' },
+    resultPath: '$.error',
+  });
+  const error = new sfn.Pass(states, `${step}: the Spot attempt's error`, {
+    inputPath: '$.error.inner',
+    resultPath: '$.error',
+  });
+  unwrapped.next(error);
   const watched = new sfn.Parallel(states, `${step}: on Spot, watched`, { resultPath: sfn.JsonPath.DISCARD });
   watched.branch(sfn.Chain.start(submit).next(done));
   watched.branch(look);
@@ -125,5 +157,5 @@ export function spotWatch(
   // Never reached (the submit branch always ends in a failure), but a Parallel state needs a next state.
   watched.next(succeeded);
   const dispatch = new sfn.Choice(states, `${step}: on Spot?`);
-  return { dispatch, watched, succeeded };
+  return { dispatch, watched, succeeded, unwrap: { start: unwrapped, end: error } };
 }
