@@ -11,7 +11,7 @@ import {
   ListJobsCommand,
 } from '@aws-sdk/client-batch';
 import { CloudFormationClient, ListStackResourcesCommand, StackResourceSummary } from '@aws-sdk/client-cloudformation';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, DescribeStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { Moto } from './moto';
 import { runCliAsync } from '../test/support/cli';
@@ -379,6 +379,25 @@ describe('the deployed workflow, started by batch-pipelines over a manifest in t
     const rerun = await cli(['rerun', '--execution-arn', executionArn, '--dry-run', '--json']);
     expect(rerun.code).toBe(0);
     expect(JSON.parse(rerun.stdout)).toMatchObject({ failed: [], invalid: [] });
+  }, 120_000);
+
+  test('the same week run again under a new name is served from the step cache: only the cohort step submits', async () => {
+    const stack = stacks.GenomicsPipeline;
+    // week-48.json ran above (every step of three samples recorded its result under cache/ in the results bucket).
+    const started = await cli([...startArgs('manifests/week-48.json'), '--name', 'week-48-again']);
+    expect(started.code).toBe(0);
+    const execution = await follow(JSON.parse(started.stdout).executionArn);
+    expect(execution.status).toBe('SUCCEEDED');
+    const run = execution.name!;
+    const jobs = [
+      ...(await jobsOf(stack.outputs.StandardQueue, run)),
+      ...(await jobsOf(stack.outputs.UrgentQueue, run)),
+    ];
+    expect(jobs.map((j) => j.jobName)).toEqual([`${run}-aggregate`]);
+    // The records moto's S3 holds: one per step and sample, named by its key.
+    const records = await s3.send(new ListObjectsV2Command({ Bucket: stack.outputs.ResultsBucket, Prefix: 'cache/' }));
+    expect(records.KeyCount).toBe(9);
+    summary.push(`served from the step cache: run ${run} submitted ${jobs.length} job (the cohort step), 9 records`);
   }, 120_000);
 
   test('a malformed manifest line fails only its item, with a reason; rerun --dry-run lists it to fix, not to rerun', async () => {
