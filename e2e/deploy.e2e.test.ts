@@ -23,6 +23,8 @@ import { runCliAsync } from '../test/support/cli';
  */
 const moto = new Moto();
 const summary: string[] = [];
+/** Command lines and their real output, for docs/running-work.md. */
+const transcript: string[] = [];
 const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 const clients: Array<{ destroy(): void }> = [];
 let env: Record<string, string>;
@@ -172,6 +174,7 @@ afterAll(async () => {
   clients.forEach((c) => c.destroy());
   await moto.stop();
   process.stdout.write(`\nmoto cdk deploy (${moto.endpoint}):\n${summary.map((l) => `  ${l}`).join('\n')}\n`);
+  process.stdout.write(`\ntranscript:\n${transcript.join('\n')}\n`);
 });
 
 describe('cdk deploy to moto', () => {
@@ -399,6 +402,42 @@ describe('the deployed workflow, started by batch-pipelines over a manifest in t
     expect(records.KeyCount).toBe(9);
     summary.push(`served from the step cache: run ${run} submitted ${jobs.length} job (the cohort step), 9 records`);
   }, 120_000);
+
+  test('a week whose callVariants failed for one sample is resumed from the step cache: only that step runs again', async () => {
+    const stack = stacks.GenomicsPipeline;
+    await upload('manifests/week-51.json', ['HG00096', 'HG00097', 'HG00099', 'HG00100']);
+    await moto.api('config', { batch: { use_docker: false, fail_job_names: ['-callVariants-2'] } });
+    let first;
+    try {
+      first = await follow(JSON.parse((await cli(startArgs('manifests/week-51.json'))).stdout).executionArn);
+    } finally {
+      await moto.api('config', { batch: { use_docker: false } });
+    }
+    // 1 of 4 failed: over the 10% policy, so the run failed and its cohort step did not run.
+    expect(first.status).toBe('FAILED');
+    const rerunArgs = ['rerun', '--execution-arn', first.executionArn!];
+    const planned = await cli([...rerunArgs, '--dry-run']);
+    expect(planned.code).toBe(0);
+    expect(planned.stdout).toContain('align: 0 to run, 4 cached');
+    expect(planned.stdout).toContain('callVariants: 1 to run, 3 cached');
+    expect(planned.stdout).toContain('qc: 0 to run, 4 cached');
+    const resumed = await cli(rerunArgs);
+    expect(resumed.code).toBe(0);
+    const execution = await follow(resumed.stdout.match(/arn:aws:states:\S+:execution:\S+/)![0]);
+    expect(execution.status).toBe('SUCCEEDED');
+    const run = execution.name!;
+    const jobs = [
+      ...(await jobsOf(stack.outputs.StandardQueue, run)),
+      ...(await jobsOf(stack.outputs.UrgentQueue, run)),
+    ];
+    expect(jobs.map((j) => j.jobName).sort()).toEqual([`${run}-aggregate`, `${run}-callVariants-2`]);
+    transcript.push(
+      `$ batch-pipelines rerun --execution-arn ${first.executionArn} --dry-run`,
+      planned.stdout.trimEnd(),
+    );
+    transcript.push(`$ batch-pipelines rerun --execution-arn ${first.executionArn}`, resumed.stdout.trimEnd());
+    summary.push(`resumed from the step cache: run ${run} submitted ${jobs.length} jobs (callVariants-2, aggregate)`);
+  }, 180_000);
 
   test('a malformed manifest line fails only its item, with a reason; rerun --dry-run lists it to fix, not to rerun', async () => {
     const stack = stacks.GenomicsPipeline;

@@ -235,7 +235,7 @@ def _retries(rules, status_reason):
 
 
 def _mark_job_as_finished_held_or_reclaimed(self, include_start_attempt, job):
-    """Two ends moto's Docker-free backend cannot give a job (it only succeeds or fails them, without a reason), each
+    """Ends moto's Docker-free backend cannot give a job (it only succeeds or fails them, without a reason), each
     switched on in moto's Batch config (`POST /moto-api/config` `{"batch": {"use_docker": false, ...}}`). They are this
     project's stand-ins, not moto's: what they return is as AWS documents it, cited below.
 
@@ -250,6 +250,22 @@ def _mark_job_as_finished_held_or_reclaimed(self, include_start_attempt, job):
       attempt the job is FAILED with that reason. Jobs on On-Demand capacity succeed.
     """
     config = default_user_config["batch"]
+    if any(part in job.job_name for part in config.get("fail_job_names") or []):
+        # `fail_job_names`: a job whose name holds one of these fails as an application error does: its container
+        # exits non-zero and Batch's status reason is "Essential container in task exited"
+        # (https://docs.aws.amazon.com/batch/latest/userguide/troubleshooting.html; captured in
+        # test/support/batch-failures.ts `applicationError`).
+        reason = "Essential container in task exited"
+        self.backend._jobs[job.job_id] = job
+        job.job_started_at = datetime.datetime.now()
+        job.log_stream_name = job._stream_name
+        if include_start_attempt:
+            job._start_attempt()
+            job.latest_attempt["statusReason"] = reason
+        job.exit_code = 1
+        job.job_stopped_reason = reason
+        job._mark_stopped(success=False)
+        return None
     if config.get("hold_runnable"):
         self.backend._jobs[job.job_id] = job
         job._transitions = [("RUNNABLE", "RUNNABLE")]
