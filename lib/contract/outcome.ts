@@ -78,7 +78,9 @@ export interface ItemOutcome {
   /**
    * The step at which the item lost its Spot capacity (interruptions that used up the job's retries, the queue's
    * capacity cancel, or the step's `spotWaitLimit`): it and the item's later steps ran On-Demand. Succeeded items
-   * only; a failed item's record names its last submission's `queue`.
+   * only; a failed item's record names its last submission's `queue`. Not reported for a step inside a parallel
+   * level of the item (`callVariants` and `qc` after `align`): a Parallel state's branches do not hand their state
+   * back, so the loss is known there only to that branch.
    */
   readonly onDemandFrom?: string;
   /** Why the item left Spot: Batch's status reason of the Spot attempt it left, e.g. `Spot wait limit: …`. */
