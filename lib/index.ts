@@ -56,12 +56,13 @@ export type {
   ManifestSource,
   MemoryEscalation,
   ResultsDestination,
+  StepCache,
   WorkflowStepOptions,
 } from './workflow/step';
 export { Workflow } from './workflow/workflow';
 export type { RunNotificationOptions, WorkflowProps } from './workflow/workflow';
 export { FailureKind, OutcomeStatus } from './contract/outcome';
-export type { ItemOutcome } from './contract/outcome';
+export type { CachedStepRecord, ItemOutcome } from './contract/outcome';
 export { ITEM_ENV } from './contract/job-env';
 
 // Starting work: a manifest upload starts a workflow run.
@@ -107,7 +108,7 @@ export type {
 } from './cost/cost-types';
 export { COST_BACKLOG_WARNING, COST_ESTIMATE_METADATA, CostReport } from './cost/cost-report';
 export type { CostReportProps } from './cost/cost-report-props';
-export type { DeclaredCostEstimate, StepCost, TransitionEstimate } from './cost/declared-cost-types';
+export type { DeclaredCostEstimate, StepCacheEstimate, StepCost, TransitionEstimate } from './cost/declared-cost-types';
 
 // Compliance controls for regulated data.
 export { ComplianceControls } from './compliance/compliance-controls';
@@ -139,4 +140,5 @@ export type {
 } from './client/executions/progress';
 export type { ExecutionFailures } from './client/executions/failures';
 export type { ExecutionRerunResult, RerunExecutionOptions } from './client/executions/rerun';
+export type { StepCacheCount } from './client/executions/step-cache';
 export type { FailedItem, RunManifest } from './client/run-outcomes';

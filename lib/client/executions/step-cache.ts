@@ -118,10 +118,16 @@ function valueAt(item: unknown, path: string): string | undefined {
   return v === undefined ? undefined : typeof v === 'string' ? v : JSON.stringify(v);
 }
 
-/** How many of a run's items each cached step would run, and how many it would take from the cache. */
+/**
+ * How many of a run's items each cached step would run, and how many it would take from the cache.
+ * @jsii ignore
+ */
 export interface StepCacheCount {
+  /** The cached step. */
   readonly step: string;
+  /** Items for which it would run (no record, a step before it runs, or a key the client cannot compute). */
   readonly run: number;
+  /** Items it would serve from the cache. */
   readonly cached: number;
 }
 
