@@ -20,8 +20,10 @@ manifest next to the original (<key>.rerun-<run>.json) and the workflow is start
 Items that failed because they are malformed (Item.Invalid) are listed, not rerun: fix them in the manifest.
 
 Jobs submitted with batch-pipelines submit (--queue and --run-id): finds the failed jobs and array children with
-Batch's reasons, and submits every stage again over only their items as the run <run-id>-rerun, with the latest
-revision of each job definition (a fix registered since applies). Array jobs: the items are read from the run's
+Batch's reasons, and submits their items again as the run <run-id>-rerun, with the latest revision of each job
+definition (a fix registered since applies). One job per item: the stages before the one that failed are reused
+where the item's job succeeded with that revision and the same parameters (Batch lists finished jobs for about 7
+days; a stage whose job it no longer lists runs again, and the command says so). Array jobs: every stage. Array jobs: the items are read from the run's
 manifest and written next to it (<key>.rerun-<run-id>.json).
 
   --execution-arn ARN      the finished workflow run
@@ -114,6 +116,10 @@ async function rerunJobs(
   }
   io.out(`${runId}: ${out.failed.length} failed job(s) or array children`);
   printFailures(io, out.failed, describeJobFailure);
+  for (const s of out.stageReruns ?? []) {
+    const forgotten = s.forgotten ? ` (${s.forgotten} because Batch no longer lists their job)` : '';
+    io.out(`  ${s.stage}: ${s.run} to run${forgotten}, ${s.reused} reused`);
+  }
   const what = (n: number) =>
     `${n} item(s) through ${out.stages.map((s) => `${s.name} (${s.jobDefinition})`).join(', ')}`;
   if (out.items.length === 0) {

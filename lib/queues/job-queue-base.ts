@@ -84,8 +84,9 @@ export abstract class JobQueueBase extends Construct implements IJobQueue {
   }
 
   /**
-   * Grants `grantee` what `batch-pipelines watch`, `diagnose` and `cancel` call for the jobs of any queue: ListJobs,
-   * DescribeJobs, DescribeJobQueues and DescribeComputeEnvironments (which have no resource-level permissions), and
+   * Grants `grantee` what `batch-pipelines watch`, `diagnose`, `cancel` and `rerun` call for the jobs of any queue:
+   * ListJobs, DescribeJobs, DescribeJobQueues, DescribeComputeEnvironments and DescribeJobDefinitions (which have no
+   * resource-level permissions), and
    * CancelJob and TerminateJob on jobs (whose ids exist only at run time), and the Service Quotas reads `diagnose`
    * sets the account's EC2 vCPU quotas against the queue with (GetServiceQuota, GetAWSDefaultServiceQuota; read-only).
    * Submitting is `grantSubmit`.
@@ -100,6 +101,7 @@ export abstract class JobQueueBase extends Construct implements IJobQueue {
         'batch:DescribeJobs',
         'batch:DescribeJobQueues',
         'batch:DescribeComputeEnvironments',
+        'batch:DescribeJobDefinitions',
         'servicequotas:GetServiceQuota',
         'servicequotas:GetAWSDefaultServiceQuota',
       ],

@@ -186,7 +186,7 @@ describe('JobQueue options', () => {
     });
   });
 
-  test('grantOperate gives what watch, diagnose and cancel call, and cdk-nag finds nothing unacknowledged on it', () => {
+  test('grantOperate gives what watch, diagnose, cancel and rerun call, and cdk-nag finds nothing unacknowledged on it', () => {
     const app = new App({ builtinCloudFormationValidation: false });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     const stack = new Stack(app, 'Nag');
@@ -208,6 +208,7 @@ describe('JobQueue options', () => {
       [
         'batch:CancelJob',
         'batch:DescribeComputeEnvironments',
+        'batch:DescribeJobDefinitions',
         'batch:DescribeJobQueues',
         'batch:DescribeJobs',
         'batch:ListJobs',

@@ -70,3 +70,64 @@ export function definitionName(jobDefinition: string): string {
 export function itemOfJob(job: JobDetail): Record<string, string> {
   return Object.fromEntries(Object.entries(job.parameters ?? {}).filter(([name]) => name !== WORKFLOW_JOB_PARAMETER));
 }
+
+/** How a rerun of a run of one job per item treats one stage (`rerunJobs`). */
+export interface StageRerun {
+  /** The stage. */
+  readonly stage: string;
+  /** Items whose job of this stage runs again. */
+  readonly run: number;
+  /**
+   * Items whose job of this stage succeeded with the revision of its job definition the rerun would use and the same
+   * parameters: not run again, their later stages start from it.
+   */
+  readonly reused: number;
+  /** Items whose job of this stage Batch no longer lists (it keeps finished jobs for about 7 days): run again. */
+  readonly forgotten: number;
+}
+
+/** `arn:…:job-definition/name:3` → 3; undefined without a revision. */
+export function revisionOf(jobDefinition: string): number | undefined {
+  const m = /:(\d+)$/.exec(jobDefinition);
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * For each failed item of a run of one job per item, the first stage the rerun must submit: the stages before the one
+ * that failed are reused when the item's job of that stage succeeded with the job definition revision the rerun
+ * would submit (`latest`, by definition name) and the same parameters; from the first that is not, every stage runs
+ * (each depends on the one before). Returns the start per item id and what each stage does.
+ */
+export function stagesToRun(
+  stages: JobStage[],
+  items: Array<{ id: string; item: Record<string, string>; failedStage: string }>,
+  jobOf: (stage: string, id: string) => JobDetail | undefined,
+  latest: Map<string, number>,
+): { startOf: Map<string, number>; counts: StageRerun[] } {
+  const counts = stages.map((s) => ({ stage: s.name, run: 0, reused: 0, forgotten: 0 }));
+  const startOf = new Map<string, number>();
+  for (const { id, item, failedStage } of items) {
+    const failedAt = Math.max(
+      0,
+      stages.findIndex((s) => s.name === failedStage),
+    );
+    let start = 0;
+    for (; start < failedAt; start++) {
+      const job = jobOf(stages[start].name, id);
+      const same =
+        job?.status === 'SUCCEEDED' &&
+        revisionOf(job.jobDefinition ?? '') === latest.get(stages[start].jobDefinition) &&
+        JSON.stringify(itemOfJob(job)) === JSON.stringify(item);
+      if (!same) {
+        counts[start].forgotten += job ? 0 : 1;
+        break;
+      }
+      counts[start].reused++;
+    }
+    startOf.set(id, start);
+    for (let i = start; i < stages.length; i++) {
+      counts[i].run++;
+    }
+  }
+  return { startOf, counts };
+}

@@ -1,7 +1,7 @@
 import type { JobDetail } from '@aws-sdk/client-batch';
 import { describeJobs, listRunJobs } from './describe';
 import { JobFailure, jobFailures } from './failures';
-import { itemOfJob, jobKey, stagesOf } from './rerun-plan';
+import { itemOfJob, jobKey, StageRerun, stagesOf, stagesToRun } from './rerun-plan';
 import { isRunId, JobStage, MAX_RUN_ID_LENGTH, SubmittedJob, submitJobs } from './submit';
 import { ITEM_ENV } from '../../contract/job-env';
 import { rerunIdOf, rerunManifestKey } from '../../contract/run-names';
@@ -46,11 +46,18 @@ export interface JobRerunResult {
   readonly rerunManifest?: string;
   /** What was submitted; empty on a dry run or with nothing to rerun. */
   readonly submitted: SubmittedJob[];
+  /**
+   * Runs of one job per item: per stage, how many items run again, how many reuse the job that succeeded (same job
+   * definition revision and parameters), and how many must run because Batch no longer lists their job. Array runs
+   * run every stage again.
+   */
+  readonly stageReruns?: StageRerun[];
 }
 
 /**
- * Submits again the items of a finished run of jobs that failed: every stage, in order, over only those items, as
- * the run `<run>-rerun` (so rerunning twice submits once). Array runs: the failed children's items are read from the
+ * Submits again the items of a finished run of jobs that failed, as the run `<run>-rerun` (so rerunning twice submits
+ * once): for one job per item, from the first stage that did not succeed with the job definition revision the rerun
+ * submits (`stagesToRun`); for array jobs, every stage. Array runs: the failed children's items are read from the
  * run's manifest in S3 and written next to it (`<key>.rerun-<run>.json`), and array jobs over that manifest are
  * submitted. One job per item: the failed jobs' parameters are the items. Each stage uses the latest revision of its
  * job definition, so a fix registered since applies; environment overrides given to `submitJobs` through
@@ -134,23 +141,61 @@ export async function rerunJobs(
     return { ...base, items: indexes, rerunManifest, submitted };
   }
   // One job per item: a failed job's parameters are its item; the name says which field is the id.
-  const byId = new Map<string, { idField: string; item: Record<string, string> }>();
+  const byId = new Map<string, { idField: string; item: Record<string, string>; failedStage: string }>();
   for (const f of failed) {
     const job = jobs.find((j) => j.jobId === f.jobId);
     const key = job && jobKey(runId, job, ITEM_ENV.offset);
     if (job && key?.id && key.idField) {
-      byId.set(key.id, { idField: key.idField, item: itemOfJob(job) });
+      byId.set(key.id, { idField: key.idField, item: itemOfJob(job), failedStage: key.stage });
     }
   }
   const ids = [...byId.keys()];
-  if (options.dryRun || ids.length === 0) {
-    return { ...base, items: ids, submitted: [] };
-  }
-  const submitted = await submitJobs(aws, {
-    runId: rerunId,
-    items: ids.map((id) => byId.get(id)!.item),
-    idField: byId.get(ids[0])?.idField,
+  // The stages before the one that failed are not submitted again where they succeeded with the revision the rerun
+  // would submit and the same parameters (stagesToRun).
+  const keyed = jobs.map((j) => ({ job: j, key: jobKey(runId, j, ITEM_ENV.offset) }));
+  const { startOf, counts } = stagesToRun(
     stages,
-  });
-  return { ...base, items: ids, submitted };
+    ids.map((id) => ({ id, ...byId.get(id)! })),
+    (stage, id) => keyed.find((k) => k.key?.stage === stage && k.key.id === id)?.job,
+    await latestRevisions(aws, stages),
+  );
+  if (options.dryRun || ids.length === 0) {
+    return { ...base, items: ids, submitted: [], stageReruns: counts };
+  }
+  const submitted: SubmittedJob[] = [];
+  for (const start of [...new Set(startOf.values())].sort((a, b) => a - b)) {
+    const group = ids.filter((id) => startOf.get(id) === start);
+    submitted.push(
+      ...(await submitJobs(aws, {
+        runId: rerunId,
+        items: group.map((id) => byId.get(id)!.item),
+        idField: byId.get(group[0])?.idField,
+        stages: stages.slice(start),
+      })),
+    );
+  }
+  return { ...base, items: ids, submitted, stageReruns: counts };
+}
+
+/**
+ * The latest ACTIVE revision of each stage's job definition: what SubmitJob runs for a definition named without a
+ * revision ("If the revision is not specified, then the latest active revision is used",
+ * https://docs.aws.amazon.com/batch/latest/APIReference/API_SubmitJob.html).
+ */
+async function latestRevisions(aws: AwsCalls, stages: JobStage[]): Promise<Map<string, number>> {
+  const latest = new Map<string, number>();
+  for (const name of new Set(stages.map((s) => s.jobDefinition))) {
+    for await (const page of aws.pages((nextToken) =>
+      aws.call(() =>
+        aws.batch.send(
+          new aws.sdk.batch.DescribeJobDefinitionsCommand({ jobDefinitionName: name, status: 'ACTIVE', nextToken }),
+        ),
+      ),
+    )) {
+      for (const d of page.jobDefinitions ?? []) {
+        latest.set(name, Math.max(latest.get(name) ?? 0, d.revision ?? 0));
+      }
+    }
+  }
+  return latest;
 }

@@ -1,5 +1,5 @@
 import { JobDetail } from '@aws-sdk/client-batch';
-import { definitionName, itemOfJob, jobKey, stagesOf } from '../../../lib/client/jobs/rerun-plan';
+import { definitionName, itemOfJob, jobKey, stagesOf, stagesToRun } from '../../../lib/client/jobs/rerun-plan';
 
 const OFFSET = 'BATCH_PIPELINES_OFFSET';
 /** Only the JobDetail fields the planner reads (names as in the DescribeJobs response syntax). */
@@ -72,5 +72,56 @@ describe('itemOfJob: the item a failed job ran', () => {
     });
     expect(itemOfJob(j)).toEqual({ sampleId: 'S1', inputUri: 's3://in/S1' });
     expect(itemOfJob(job({}))).toEqual({});
+  });
+});
+
+describe('stagesToRun: a rerun of one job per item reuses the stages that succeeded', () => {
+  const stages = [
+    { name: 'align', jobDefinition: 'Align', jobQueue: 'standard' },
+    { name: 'call', jobDefinition: 'Call', jobQueue: 'standard' },
+  ];
+  const item = { sampleId: 'S1', inputUri: 's3://in/S1.fq' };
+  /** The run's align job of S1 as DescribeJobs returns it (jobDefinition is the ARN with its revision). */
+  const align = (over: Partial<JobDetail> = {}) =>
+    job({
+      jobName: 'w48-align-S1',
+      status: 'SUCCEEDED',
+      jobDefinition: 'arn:aws:batch:us-east-1:123456789012:job-definition/Align:3',
+      parameters: item,
+      ...over,
+    });
+  const plan = (found: JobDetail | undefined, latestAlign = 3) =>
+    stagesToRun(
+      stages,
+      [{ id: 'S1', item, failedStage: 'call' }],
+      (stage) => (stage === 'align' ? found : undefined),
+      new Map([
+        ['Align', latestAlign],
+        ['Call', 7],
+      ]),
+    );
+
+  test('align succeeded with the revision the rerun would run: only call is submitted', () => {
+    const { startOf, counts } = plan(align());
+    expect(startOf.get('S1')).toBe(1);
+    expect(counts).toEqual([
+      { stage: 'align', run: 0, reused: 1, forgotten: 0 },
+      { stage: 'call', run: 1, reused: 0, forgotten: 0 },
+    ]);
+  });
+
+  test('a revision registered since (a fix) runs align again, and call after it', () => {
+    expect(plan(align(), 4).startOf.get('S1')).toBe(0);
+  });
+
+  test('other parameters, or a failed align, run align again', () => {
+    expect(plan(align({ parameters: { ...item, inputUri: 's3://in/other.fq' } })).startOf.get('S1')).toBe(0);
+    expect(plan(align({ status: 'FAILED' })).startOf.get('S1')).toBe(0);
+  });
+
+  test('a job Batch no longer lists runs again, and is counted as forgotten', () => {
+    const { startOf, counts } = plan(undefined);
+    expect(startOf.get('S1')).toBe(0);
+    expect(counts[0]).toEqual({ stage: 'align', run: 1, reused: 0, forgotten: 1 });
   });
 });
