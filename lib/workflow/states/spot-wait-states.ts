@@ -24,6 +24,13 @@ export const SPOT_WATCH_DONE_ERROR = 'Workflow.SpotWatchDone';
 export const SPOT_ATTEMPT_FAILED_ERROR = 'Workflow.SpotAttemptFailed';
 
 /**
+ * The error the watched branch ends with when the job failed (`States.TaskFailed`): its cause, the job's description,
+ * passed on as it is (wrapping it in JSON again would escape every quote and could pass the 32,768-character limit
+ * of a cause, https://docs.aws.amazon.com/step-functions/latest/apireference/API_TaskFailedEventDetails.html).
+ */
+export const SPOT_JOB_FAILED_ERROR = 'Workflow.SpotJobFailed';
+
+/**
  * A Pass state after a step's job succeeded that, like the submit state, hands the next step its attempt record
  * when another step follows directly.
  */
@@ -52,6 +59,8 @@ export interface SpotWatch {
    * submit's own error and cause (`end`), to be followed by the step's failure states.
    */
   readonly unwrap: { readonly start: sfn.Pass; readonly end: sfn.Pass };
+  /** Where the Parallel's Catch of SPOT_JOB_FAILED_ERROR goes: `$.error` back to States.TaskFailed and the job. */
+  readonly jobFailed: sfn.Pass;
 }
 
 /**
@@ -131,6 +140,8 @@ export function spotWatch(
     error: SPOT_WATCH_DONE_ERROR,
     ...(jobIdPath ? { causePath: jobIdPath } : { cause: 'The job succeeded: the watch ends' }),
   });
+  // A failed job (States.TaskFailed, its description as cause, up to 32,768 characters) leaves the branch with its
+  // cause as it is, under an error name of the workflow's; a Batch API error (a short cause) as JSON of the whole.
   const wrap = new sfn.Pass(states, `${step}: Spot attempt failed`, {
     parameters: { 'cause.$': 'States.JsonToString($.error)' },
     resultPath: '$.error',
@@ -138,8 +149,26 @@ export function spotWatch(
   wrap.next(
     new sfn.Fail(states, `${step}: end the watch`, { error: SPOT_ATTEMPT_FAILED_ERROR, causePath: '$.error.cause' }),
   );
-  submit.addCatch(wrap, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
-  // The Parallel's Catch puts { Error, Cause } in $.error; the submit's own error is the JSON in that Cause.
+  const failedOn = new sfn.Choice(states, `${step}: job failed on Spot?`)
+    .when(
+      C.and(
+        C.stringEquals('$.error.Error', 'States.TaskFailed'),
+        C.isPresent('$.error.Cause'),
+        C.isString('$.error.Cause'),
+      ),
+      new sfn.Fail(states, `${step}: end the watch, job failed`, {
+        error: SPOT_JOB_FAILED_ERROR,
+        causePath: '$.error.Cause',
+      }),
+    )
+    .otherwise(wrap);
+  submit.addCatch(failedOn, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+  // After the Parallel's Catch ({ Error, Cause } in $.error): the job's failure as the .sync task reports it, or the
+  // API error read back from its JSON.
+  const jobFailed = new sfn.Pass(states, `${step}: the Spot job's failure`, {
+    parameters: { Error: 'States.TaskFailed', 'Cause.$': '$.error.Cause' },
+    resultPath: '$.error',
+  });
   const unwrapped = new sfn.Pass(states, `${step}: read the Spot attempt's error`, {
     parameters: { 'inner.$': 'States.StringToJson($.error.Cause)' },
     resultPath: '$.error',
@@ -157,5 +186,5 @@ export function spotWatch(
   // Never reached (the submit branch always ends in a failure), but a Parallel state needs a next state.
   watched.next(succeeded);
   const dispatch = new sfn.Choice(states, `${step}: on Spot?`);
-  return { dispatch, watched, succeeded, unwrap: { start: unwrapped, end: error } };
+  return { dispatch, watched, succeeded, unwrap: { start: unwrapped, end: error }, jobFailed };
 }

@@ -3,7 +3,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { FailureScope } from './failure-states';
 import { StepCacheContext, withCache } from './cache-states';
-import { SPOT_ATTEMPT_FAILED_ERROR, SPOT_WATCH_DONE_ERROR, spotWatch } from './spot-wait-states';
+import { SPOT_ATTEMPT_FAILED_ERROR, SPOT_JOB_FAILED_ERROR, SPOT_WATCH_DONE_ERROR, spotWatch } from './spot-wait-states';
 import { C } from '../asl/conditions';
 import { Fragment } from '../asl/fragment';
 import { Substitutions } from '../asl/substitutions';
@@ -105,7 +105,9 @@ function buildStepStates(
       errors: [SPOT_WATCH_DONE_ERROR],
       resultPath: recordsJob ? JOB_ID_RESULT : sfn.JsonPath.DISCARD,
     });
+    watch.watched.addCatch(watch.jobFailed, { errors: [SPOT_JOB_FAILED_ERROR], resultPath: '$.error' });
     watch.watched.addCatch(watch.unwrap.start, { errors: [SPOT_ATTEMPT_FAILED_ERROR], resultPath: '$.error' });
+    watch.jobFailed.next(scope.routeErrors());
     watch.unwrap.end.next(scope.routeErrors());
     scope.handle(watch.watched, true);
   }

@@ -3,7 +3,8 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Template } from 'aws-cdk-lib/assertions';
 import { aslOf } from '../../support/asl';
 import { errorOf } from '../../support/capacity';
-import { jobFailure, genomicsPipeline, runLocally, SubmitCall, threeSamples } from '../../support/pipeline';
+import { apiError, jobFailure, genomicsPipeline, runLocally, SubmitCall, threeSamples } from '../../support/pipeline';
+import { applicationError, BATCH_API_ERRORS } from '../../support/batch-failures';
 import { Job, Workflow, WorkflowStep } from '../../../lib';
 
 // A step's bounded wait for Spot capacity (lib/workflow/states/spot-wait-states.ts, `spotWaitLimit`).
@@ -163,6 +164,36 @@ describe('spotWaitLimit, run locally', () => {
     expect(run.error).toBeUndefined();
     expect(d.apiCalls).toEqual([]);
     expect(run.output!.samplesOutcomes).toHaveLength(3);
+  });
+
+  test("a watched submit's failures reach the step's failure states as they are: a job's, and an API error's", async () => {
+    const p = genomicsPipeline({ maxFailedPercentage: 100 }, { align: { spotWaitLimit: Duration.minutes(30) } });
+    const run = await runLocally(
+      p.stack,
+      { samples: threeSamples.samples.slice(0, 2) },
+      (call) => {
+        if (call.watched && call.input.Parameters?.sampleId === 's1') {
+          throw jobFailure(applicationError(2));
+        }
+        if (call.watched && call.input.Parameters?.sampleId === 's2') {
+          throw apiError(BATCH_API_ERRORS.client);
+        }
+      },
+      'run-1',
+      { batchApi: async () => ({ JobSummaryList: [] }) },
+    );
+    expect(run.error).toBeUndefined();
+    const outcomes = run.output!.samplesOutcomes as Array<Record<string, unknown>>;
+    expect(outcomes.find((o) => o.id === 's1')).toMatchObject({
+      status: 'FAILED',
+      error: 'align.ApplicationError',
+      exitCode: 2,
+    });
+    expect(outcomes.find((o) => o.id === 's2')).toMatchObject({
+      status: 'FAILED',
+      error: 'align.SubmitFailed',
+      reason: expect.stringContaining('Batch did not accept the job (Batch.ClientException)'),
+    });
   });
 
   test('a watcher that cannot call Batch stops watching and leaves the job be', async () => {
