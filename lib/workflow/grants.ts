@@ -287,7 +287,7 @@ export function grantWatchAccess(
   }
   if (cache) {
     // `rerun` reads the definition for the cached steps' keys and asks S3 which records exist (HeadObject needs
-    // GetObject; ListBucket on the prefix makes a missing record 404, not 403).
+    // GetObject; grantRead also gives s3:List* on the bucket, so a missing record is 404, not 403).
     grant.combine(
       iam.Grant.addToPrincipal({
         grantee,

@@ -52,7 +52,7 @@ describe('unknown prop keys are refused at run time, with the allowed keys and "
       'WorkflowProps',
       (s: ReturnType<typeof jobAndQueue>) =>
         new Workflow(s.stack, 'Wf', untyped({ steps: [new WorkflowStep('t', { job: s.job })], timout: 1 })),
-      'Test/Wf: timout 1 is not a prop of WorkflowProps (it would be ignored); allowed: steps, logLevel, logExecutionData, logRetention, tracing, timeout, stateMachineName. Fix: did you mean `timeout`? `timeout: 1`',
+      'Test/Wf: timout 1 is not a prop of WorkflowProps (it would be ignored); allowed: steps, logLevel, logExecutionData, logRetention, tracing, timeout, stateMachineName, cache. Fix: did you mean `timeout`? `timeout: 1`',
     ],
     [
       'JobProps',

@@ -1,6 +1,6 @@
 import { ExecutionFailures, executionFailures } from './failures';
 import { StartedExecution, startExecution } from './start';
-import { StepCacheCount, cacheCounts, cacheModelOf, CachedStepModel } from './step-cache';
+import { StepCacheCount, cacheCounts, cacheModelOf, StepCacheModel } from './step-cache';
 import { rerunManifestKey, resumedRunName, unquoteEtag } from '../../contract/run-names';
 import { AwsCalls } from '../aws-calls';
 import { PipelineClientError } from '../errors';
@@ -63,8 +63,8 @@ export async function rerunExecution(
     return failures;
   }
   const manifest = failures.manifest;
-  const model = options.noCache ? [] : await cacheModel(aws, failures.stateMachineArn);
-  if (model.length > 0) {
+  const model = options.noCache ? undefined : await cacheModel(aws, failures.stateMachineArn);
+  if (model && model.steps.length > 0) {
     // Resume: every item of the manifest again, each step that already succeeded for an item served from the cache,
     // so the steps after the fan-out run over every item, not only the rerun ones.
     const cache = await cacheCounts(aws, model, await readManifest(aws, manifest));
@@ -95,7 +95,7 @@ export async function rerunExecution(
 }
 
 /** The workflow's cached steps, from its definition (DescribeStateMachine). */
-async function cacheModel(aws: AwsCalls, stateMachineArn: string): Promise<CachedStepModel[]> {
+async function cacheModel(aws: AwsCalls, stateMachineArn: string): Promise<StepCacheModel> {
   try {
     const machine = await aws.call(() =>
       aws.sfn.send(new aws.sdk.sfn.DescribeStateMachineCommand({ stateMachineArn })),

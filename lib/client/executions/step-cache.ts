@@ -10,9 +10,11 @@ import { AwsCalls, httpStatusOf } from '../aws-calls';
 
 const KEY_STATE = ': cache key';
 const LOOKUP_STATE = ': look up the cache';
-const HASH = /^States\.Hash\(States\.Format\('(.*)', (.*)\), 'SHA-256'\)$/s;
+const HASH = /^States\.Hash\(States\.JsonToString\(States\.Array\('([^']*)', (.*)\)\), 'SHA-256'\)$/s;
 const RECORD = /^States\.Format\('(.*)\{\}', \$\.cache\.keys\.[^.]+\.key\)$/s;
 const KEY_OF_STEP = /^\$\.cache\.keys\.([^.]+)\.key$/;
+const UNCACHED_STATE = ': runs uncached';
+const LEVEL = /^cache level (\d+)$/;
 /** HeadObject calls at once: well below S3's 5,500 GET/HEAD a second per prefix. */
 const LOOKUPS_AT_ONCE = 16;
 
@@ -23,27 +25,40 @@ export interface CachedStepModel {
   readonly bucket: string;
   /** Its records' key prefix, `<cache prefix><step>/`. */
   readonly recordPrefix: string;
-  /** The format of its key's input, `<job definition ARN>|{}|…`. */
-  readonly format: string;
-  /** The paths the format's `{}` are filled from: `$.item.…`, or `$.cache.keys.<dep>.key`. */
+  /** Its job definition ARN (with revision), the key's first value. */
+  readonly jobDefinition: string;
+  /** The paths of the key's other values: `$.item.…`, or `$.cache.keys.<dep>.key`. */
   readonly args: string[];
   /** The cached steps whose keys join its key. */
   readonly deps: string[];
+  /** Its level among the fan-out's steps: it runs when a step of a lower level ran for the item. */
+  readonly level: number;
+}
+
+/** A workflow's step cache as its definition has it: the cached steps, and the levels of steps that always run. */
+export interface StepCacheModel {
+  readonly steps: CachedStepModel[];
+  /** Levels of the fan-out's steps with `cache: false`: they run every time, and so every step after them. */
+  readonly uncachedLevels: number[];
 }
 
 /**
  * The cached steps of a workflow definition, each after the steps whose keys join its key; none if it caches none.
  */
-export function cacheModelOf(definition: unknown): CachedStepModel[] {
-  const keys = new Map<string, { format: string; args: string[] }>();
+export function cacheModelOf(definition: unknown): StepCacheModel {
+  const keys = new Map<string, { jobDefinition: string; args: string[]; level: number }>();
+  const uncachedLevels: number[] = [];
   const lookups = new Map<string, { bucket: string; prefix: string }>();
   walk(definition, (name, state) => {
     const params = state.Parameters as Record<string, unknown> | undefined;
     if (name.endsWith(KEY_STATE)) {
       const m = HASH.exec(String(params?.['key.$'] ?? ''));
       if (m) {
-        keys.set(name.slice(0, -KEY_STATE.length), { format: m[1], args: m[2].split(', ') });
+        const level = Number(LEVEL.exec(String(state.Comment ?? ''))?.[1] ?? 0);
+        keys.set(name.slice(0, -KEY_STATE.length), { jobDefinition: m[1], args: m[2].split(', '), level });
       }
+    } else if (name.endsWith(UNCACHED_STATE)) {
+      uncachedLevels.push(Number(LEVEL.exec(String(state.Comment ?? ''))?.[1] ?? 0));
     } else if (name.endsWith(LOOKUP_STATE)) {
       const m = RECORD.exec(String(params?.['Key.$'] ?? ''));
       if (m && typeof params?.Bucket === 'string') {
@@ -59,16 +74,9 @@ export function cacheModelOf(definition: unknown): CachedStepModel[] {
     const deps = key.args.flatMap((a) => KEY_OF_STEP.exec(a)?.[1] ?? []);
     return [{ name, bucket: lookup.bucket, recordPrefix: lookup.prefix, ...key, deps }];
   });
-  // Each step after the steps whose keys join its key.
-  const ordered: CachedStepModel[] = [];
-  while (ordered.length < steps.length) {
-    const ready = steps.filter((s) => !ordered.includes(s) && s.deps.every((d) => ordered.some((o) => o.name === d)));
-    if (ready.length === 0) {
-      return ordered;
-    }
-    ordered.push(...ready);
-  }
-  return ordered;
+  // Each step after the steps of lower levels (and so after the steps whose keys join its key).
+  steps.sort((a, b) => a.level - b.level);
+  return { steps, uncachedLevels };
 }
 
 function walk(node: unknown, visit: (name: string, state: Record<string, unknown>) => void): void {
@@ -83,8 +91,9 @@ function walk(node: unknown, visit: (name: string, state: Record<string, unknown
 }
 
 /**
- * A step's key for an item, as the state machine computes it (SHA-256, hex, of States.Format's output), or undefined
- * when the key reads something the client does not have (it then counts the step as running).
+ * A step's key for an item, as the state machine computes it: SHA-256 (lowercase hex) of States.JsonToString of the
+ * array of its values, which is compact JSON as `JSON.stringify` writes it; undefined when the key reads something the
+ * client does not have (it then counts the step as running).
  * @see https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html
  */
 export function keyFor(
@@ -92,7 +101,7 @@ export function keyFor(
   item: unknown,
   keys: Record<string, string | undefined>,
 ): string | undefined {
-  const values: string[] = [];
+  const values: unknown[] = [step.jobDefinition];
   for (const arg of step.args) {
     const dep = KEY_OF_STEP.exec(arg)?.[1];
     const value = dep !== undefined ? keys[dep] : valueAt(item, arg);
@@ -101,13 +110,11 @@ export function keyFor(
     }
     values.push(value);
   }
-  let i = 0;
-  const data = step.format.replace(/\{\}/g, () => values[i++]);
-  return createHash('sha256').update(data).digest('hex');
+  return createHash('sha256').update(JSON.stringify(values)).digest('hex');
 }
 
-/** `$.item.a.b` of an item, as States.Format writes it (strings as they are, other values as JSON). */
-function valueAt(item: unknown, path: string): string | undefined {
+/** `$.item.a.b` of an item. */
+function valueAt(item: unknown, path: string): unknown {
   if (!path.startsWith('$.item.')) {
     return undefined;
   }
@@ -115,7 +122,7 @@ function valueAt(item: unknown, path: string): string | undefined {
   for (const part of path.slice('$.item.'.length).split('.')) {
     v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined;
   }
-  return v === undefined ? undefined : typeof v === 'string' ? v : JSON.stringify(v);
+  return v;
 }
 
 /**
@@ -133,26 +140,23 @@ export interface StepCacheCount {
 
 /**
  * For each cached step, how many of `items` would run and how many would be served from the cache: a step runs for an
- * item when it has no record, or a step it depends on runs (the state machine then marks the item fresh). A key the
- * client cannot compute counts as running.
+ * item when it has no record, or a step of a lower level runs (the state machine then marks the item fresh; steps
+ * with `cache: false` always run). A key the client cannot compute, or a record it may not read, counts as running.
  */
-export async function cacheCounts(
-  aws: AwsCalls,
-  model: CachedStepModel[],
-  items: unknown[],
-): Promise<StepCacheCount[]> {
-  const counts = new Map(model.map((s) => [s.name, { step: s.name, run: 0, cached: 0 }]));
+export async function cacheCounts(aws: AwsCalls, model: StepCacheModel, items: unknown[]): Promise<StepCacheCount[]> {
+  const counts = new Map(model.steps.map((s) => [s.name, { step: s.name, run: 0, cached: 0 }]));
   let next = 0;
   const worker = async () => {
     for (let i = next++; i < items.length; i = next++) {
       const keys: Record<string, string | undefined> = {};
-      const ran = new Set<string>();
-      for (const step of model) {
+      // Levels at which a step of the item runs: a step after one of them runs too (the item is marked fresh).
+      const ran = new Set<number>(model.uncachedLevels);
+      for (const step of model.steps) {
         const key = keyFor(step, items[i], keys);
         keys[step.name] = key;
-        const hit = key !== undefined && !step.deps.some((d) => ran.has(d)) && (await recordExists(aws, step, key));
+        const hit = key !== undefined && ![...ran].some((l) => l < step.level) && (await recordExists(aws, step, key));
         if (!hit) {
-          ran.add(step.name);
+          ran.add(step.level);
         }
         const c = counts.get(step.name)!;
         counts.set(step.name, { ...c, run: c.run + (hit ? 0 : 1), cached: c.cached + (hit ? 1 : 0) });
@@ -171,7 +175,10 @@ async function recordExists(aws: AwsCalls, step: CachedStepModel, key: string): 
     );
     return true;
   } catch (e) {
-    if (httpStatusOf(e) === 404 || (e as { name?: string }).name === 'NotFound') {
+    // 404: no record. 403: the caller may not read it (its policy lacks the cache prefix, or ListBucket): the state
+    // machine's role may, so the step's fate is unknown here; it is counted as running, the safe side of an estimate.
+    const status = httpStatusOf(e);
+    if (status === 404 || status === 403 || (e as { name?: string }).name === 'NotFound') {
       return false;
     }
     throw e;

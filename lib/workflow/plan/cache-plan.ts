@@ -3,6 +3,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { checkStatePrefix } from './prefixes';
 import { FanOut, STEP_CACHE_KEYS, StepCache, WorkflowStep } from '../step';
+import { levelsOf } from '../../private/graph';
 import { checkKnownProps } from '../../private/known-props';
 
 /** Where the workflow's step-result cache is, and which steps use it. */
@@ -67,8 +68,6 @@ export function applyCacheRetention(scope: Construct, plan: CachePlan): void {
       id: `${Names.uniqueId(scope)}-cache`.slice(-255),
       prefix: plan.prefix,
       expiration: plan.expiration,
-      // In a versioned bucket an expired record leaves a noncurrent version: nothing reads it.
-      noncurrentVersionExpiration: Duration.days(1),
     });
   } else {
     Annotations.of(scope).addInfoV2(
@@ -88,6 +87,11 @@ export interface StepCachePlan {
   readonly deps: string[];
   /** The item's id path (`$.item.<idField>`). */
   readonly idPath: string;
+  /**
+   * The step's level among its fan-out's steps (the order the item runs them in: a step runs after every step of a
+   * lower level, whose having run marks the item fresh). Written in the step's cache states for `rerun` to read.
+   */
+  readonly level: number;
 }
 
 /** Whether a fan-out's items carry a cache: one of its steps is cached. */
@@ -105,10 +109,12 @@ export function stepCachePlan(
   if (!plan || !f || !fanOutCached(plan, fanOutSteps)) {
     return undefined;
   }
+  const levels = levelsOf(fanOutSteps, (s) => s.dependencies.filter((d) => d.forEach === f));
   return {
     plan,
     cached: isCached(plan, step),
     deps: step.dependencies.filter((d) => d.forEach === f && isCached(plan, d)).map((d) => d.name),
     idPath: `$.item.${f.idField}`,
+    level: levels.findIndex((l) => l.includes(step)),
   };
 }

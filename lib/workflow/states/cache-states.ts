@@ -52,6 +52,12 @@ export interface StepCacheContext extends StepCachePlan {
   readonly substitutions: Substitutions;
 }
 
+/**
+ * The comment naming a step's level in its cache states, which `rerun` reads (lib/client/executions/step-cache.ts): a
+ * step runs when a step of a lower level of the item ran.
+ */
+export const levelComment = (level: number) => `cache level ${level}`;
+
 /** `$.cache.keys.<step>.key`: where a step's key is. */
 export const keyPath = (step: string) => `${CACHE}.${CACHE_STATE_FIELDS.keys}.${step}.key`;
 
@@ -62,6 +68,7 @@ export const keyPath = (step: string) => `${CACHE}.${CACHE_STATE_FIELDS.keys}.${
 export function withCache(frag: Fragment, plan: StepPlan, c: StepCacheContext): Fragment {
   const step = plan.step.name;
   const fresh = new sfn.Pass(c.states, c.cached ? `${step}: run it` : `${step}: runs uncached`, {
+    comment: levelComment(c.level),
     parameters: {
       [CACHE_STATE_FIELDS.fresh]: true,
       [`${CACHE_STATE_FIELDS.keys}.$`]: `${CACHE}.${CACHE_STATE_FIELDS.keys}`,
@@ -76,6 +83,7 @@ export function withCache(frag: Fragment, plan: StepPlan, c: StepCacheContext): 
   const bucket = c.substitutions.of(c.plan.bucket.bucketName, `${c.plan.bucket.node.id}Bucket`);
   const recordKey = `States.Format('${c.plan.prefix}${step}/{}', ${keyPath(step)})`;
   const key = new sfn.Pass(c.states, `${step}: cache key`, {
+    comment: levelComment(c.level),
     parameters: { 'key.$': cacheKeyExpression(plan, c, c.substitutions) },
     resultPath: `${CACHE}.${CACHE_STATE_FIELDS.keys}.${step}`,
   });
@@ -93,7 +101,10 @@ export function withCache(frag: Fragment, plan: StepPlan, c: StepCacheContext): 
   const lookup = s3Task(
     `${step}: look up the cache`,
     'getObject',
-    { Bucket: bucket, 'Key.$': recordKey },
+    // A record is a few dozen bytes: reading at most 1 KiB keeps anything else written under the prefix from
+    // passing the 256 KiB state limit (States.DataLimitExceeded, which no Catch handles); an empty object is refused
+    // (416) and so a miss, never a result without Body.
+    { Bucket: bucket, 'Key.$': recordKey, Range: 'bytes=0-1023' },
     { 'producedBy.$': '$.Body' },
     `${CACHE}.${CACHE_STATE_FIELDS.hits}.${step}`,
   );
@@ -135,15 +146,16 @@ export function withCache(frag: Fragment, plan: StepPlan, c: StepCacheContext): 
 }
 
 /**
- * The step's key: SHA-256 of its job definition ARN (a new revision for a new image, command or resources), the
- * item's id, every value the step reads, and the keys of the cached steps it depends on.
- * @see https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html#asl-intrsc-func-uuid-generate
+ * The step's key: SHA-256 of the JSON array of its job definition ARN (a new revision for a new image, command or
+ * resources), the item's id, every value the step reads, and the keys of the cached steps it depends on. A JSON array,
+ * not a joined string, so that values holding a separator cannot make two inputs alike.
+ * @see https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html (States.Hash, States.JsonToString)
  */
 function cacheKeyExpression(plan: StepPlan, c: StepCacheContext, s: Substitutions): string {
   const job = plan.step._options.job;
   const args = [...new Set([c.idPath, ...plan.reads.map((r) => r.path)]), ...c.deps.map(keyPath)];
-  const format = `${s.of(job.jobDefinitionArn, job.node.id)}${'|{}'.repeat(args.length)}`;
-  return `States.Hash(States.Format('${format}', ${args.join(', ')}), 'SHA-256')`;
+  const arn = s.of(job.jobDefinitionArn, job.node.id);
+  return `States.Hash(States.JsonToString(States.Array('${arn}', ${args.join(', ')})), 'SHA-256')`;
 }
 
 /**

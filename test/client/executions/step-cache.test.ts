@@ -15,10 +15,10 @@ import { mockedPipelineClient } from '../../support/clients';
 
 const s3Mock = mockClient(S3Client);
 
-function cachedPipeline() {
+function cachedPipeline(stepOptions: Parameters<typeof genomicsSteps>[2] = {}) {
   const g = genomicsJobs();
   const results = new s3.Bucket(g.stack, 'Results');
-  const { steps } = genomicsSteps(g, { results: { bucket: results }, maxFailedPercentage: 50 });
+  const { steps } = genomicsSteps(g, { results: { bucket: results }, maxFailedPercentage: 50 }, stepOptions);
   new Workflow(g.stack, 'Pipeline', { steps: Object.values(steps) });
   return g;
 }
@@ -45,12 +45,13 @@ beforeEach(() => s3Mock.reset());
 
 test('the model finds each cached step, its record prefix and the steps whose keys join its key, in order', async () => {
   const { model } = await weekWithOneFailure();
-  expect(model.map((s) => [s.name, s.deps])).toEqual([
-    ['align', []],
-    ['callVariants', ['align']],
-    ['qc', ['align']],
+  expect(model.steps.map((s) => [s.name, s.deps, s.level])).toEqual([
+    ['align', [], 0],
+    ['callVariants', ['align'], 1],
+    ['qc', ['align'], 1],
   ]);
-  expect(model[0].recordPrefix).toMatch(/^cache\/TestPipeline[0-9A-F]{8}\/align\/$/);
+  expect(model.uncachedLevels).toEqual([]);
+  expect(model.steps[0].recordPrefix).toMatch(/^cache\/TestPipeline[0-9A-F]{8}\/align\/$/);
 });
 
 test("the client's keys are the state machine's: every record the run wrote is found under the key computed", async () => {
@@ -58,7 +59,7 @@ test("the client's keys are the state machine's: every record the run wrote is f
   const computed = new Set<string>();
   for (const item of threeSamples.samples) {
     const keys: Record<string, string | undefined> = {};
-    for (const step of model) {
+    for (const step of model.steps) {
       keys[step.name] = keyFor(step, item, keys);
       computed.add(`${step.recordPrefix}${keys[step.name]}`);
     }
@@ -93,5 +94,19 @@ test('before a rerun, counts per step how many items run and how many are cached
     { step: 'align', run: 1, cached: 0 },
     { step: 'callVariants', run: 1, cached: 0 },
     { step: 'qc', run: 1, cached: 0 },
+  ]);
+});
+
+test('a step with cache: false runs every time, and so does every step after it', async () => {
+  const g = cachedPipeline({ align: { cache: false } });
+  const model = cacheModelOf(aslOf(Template.fromStack(g.stack)));
+  expect(model.steps.map((s) => s.name)).toEqual(['callVariants', 'qc']);
+  expect(model.uncachedLevels).toEqual([0]);
+  // Every record there: still, align runs, so callVariants and qc run too.
+  s3Mock.on(HeadObjectCommand).resolves({ ContentLength: 20 });
+  const aws = (mockedPipelineClient() as unknown as { aws: AwsCalls }).aws;
+  expect(await cacheCounts(aws, model, threeSamples.samples)).toEqual([
+    { step: 'callVariants', run: 3, cached: 0 },
+    { step: 'qc', run: 3, cached: 0 },
   ]);
 });

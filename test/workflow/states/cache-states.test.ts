@@ -114,18 +114,18 @@ describe('the step cache, run locally', () => {
 });
 
 describe('the step cache, synthesized', () => {
-  test('the key is the SHA-256 of the job definition ARN, the item id, what the step reads and its upstream keys', () => {
+  test('the key is the SHA-256 of the JSON array of the job definition ARN, the item id, what the step reads and its upstream keys', () => {
     const p = cachedPipeline();
     const states = JSON.stringify(aslOf(Template.fromStack(p.stack)));
     expect(states).toContain(
-      `"key.$":"States.Hash(States.Format('arn:aws:batch:us-east-1:123456789012:job-definition/`,
+      `"key.$":"States.Hash(States.JsonToString(States.Array('arn:aws:batch:us-east-1:123456789012:job-definition/`,
     );
     // callVariants' key joins align's.
     const asl = aslOf(Template.fromStack(p.stack)) as { States: Record<string, unknown> };
     const keyOf = (step: string) => JSON.stringify(findState(asl, `${step}: cache key`));
     expect(keyOf('callVariants')).toContain('$.cache.keys.align.key');
     expect(keyOf('align')).toContain(
-      "States.Format('arn:aws:batch:us-east-1:123456789012:job-definition/AlignFA2EB7CF:1|{}|{}', $.item.sampleId, $.item.inputUri)",
+      "States.Array('arn:aws:batch:us-east-1:123456789012:job-definition/AlignFA2EB7CF:1', $.item.sampleId, $.item.inputUri)",
     );
     // The role may list the cache prefix (so a missing record is 404, not 403) and read and write records there.
     const policies = JSON.stringify(Template.fromStack(p.stack).findResources('AWS::IAM::Policy'));
