@@ -125,6 +125,7 @@ export type { StatusCounts } from './client/jobs/status';
 export type { JobsSpan, WatchJobsOptions } from './client/jobs/watch';
 export type { JobFailure } from './client/jobs/failures';
 export type { JobRerunResult, RerunJobsOptions } from './client/jobs/rerun';
+export type { StageRerun } from './client/jobs/rerun-plan';
 export type { CancelJobsOptions, CancelResult } from './client/jobs/cancel';
 export type { PollOptions } from './client/aws-calls';
 export type { RunCostOptions } from './client/cost';

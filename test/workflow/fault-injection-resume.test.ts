@@ -54,7 +54,6 @@ describe('resuming a week from the step cache', () => {
   }, 600_000);
 
   afterAll(() => {
-    // eslint-disable-next-line no-console
     console.log('resume figures:', JSON.stringify(figures));
   });
 
