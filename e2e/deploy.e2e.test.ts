@@ -431,6 +431,10 @@ describe('the deployed workflow, started by batch-pipelines over a manifest in t
       ...(await jobsOf(stack.outputs.UrgentQueue, run)),
     ];
     expect(jobs.map((j) => j.jobName).sort()).toEqual([`${run}-aggregate`, `${run}-callVariants-2`]);
+    // watch counts what each step took from the cache (the succeeded items' outcome records in the result files).
+    const watched = await cli(['watch', '--execution-arn', execution.executionArn!, '--interval', '1']);
+    expect(watched.code).toBe(0);
+    expect(watched.stdout).toContain('served from the step cache (items): align 4, callVariants 3, qc 4');
     transcript.push(
       `$ batch-pipelines rerun --execution-arn ${first.executionArn} --dry-run`,
       planned.stdout.trimEnd(),

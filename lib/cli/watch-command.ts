@@ -268,6 +268,7 @@ async function watchRun(
         items,
         failed,
         invalid,
+        ...(outcomes?.cached ? { cached: outcomes.cached } : {}),
         rerun,
       }),
     );
@@ -280,6 +281,10 @@ async function watchRun(
   io.out(`done: ${end.name} ${end.status}${counted}${end.error ? ` (${end.error})` : ''}`);
   if (!outcomes && end.status !== 'SUCCEEDED') {
     io.out(`  ${end.cause ?? 'no cause given'}`);
+  }
+  if (outcomes?.cached) {
+    const steps = Object.entries(outcomes.cached).map(([step, n]) => `${step} ${n}`);
+    io.out(`  served from the step cache (items): ${steps.join(', ')}`);
   }
   printFailures(io, failed, describeItem);
   if (invalid.length > 0) {

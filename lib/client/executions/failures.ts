@@ -1,4 +1,5 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import { OUTCOME_FIELDS } from '../../contract/run-state';
 import { AwsCalls } from '../aws-calls';
 import { PipelineClientError } from '../errors';
 import { getJson, parseS3Uri } from '../manifests';
@@ -40,6 +41,11 @@ export interface ExecutionFailures {
   readonly failed: FailedItem[];
   /** Items that failed for being malformed: fix them in the manifest (a rerun would fail them again). */
   readonly invalid: FailedItem[];
+  /**
+   * Per step, how many of the succeeded items it served from the step cache instead of running (the outcomes'
+   * `cached`); absent when no step was served from it.
+   */
+  readonly cached?: Record<string, number>;
 }
 
 /**
@@ -70,6 +76,7 @@ export async function executionFailures(aws: AwsCalls, executionArn: string): Pr
   }
   const items =
     source.kind === 'records' ? failedFromRecords(source.records) : await failedFromResults(aws, source.uri);
+  const cached = cachedCounts(source.kind === 'records' ? source.records : await succeededFromResults(aws, source.uri));
   items.sort((a, b) => a.index - b.index);
   return {
     executionArn,
@@ -80,7 +87,46 @@ export async function executionFailures(aws: AwsCalls, executionArn: string): Pr
     outcomes: source.kind === 'results' ? `${source.uri} (${source.where})` : source.where,
     failed: items.filter((i) => i.kind !== 'InvalidItem'),
     invalid: items.filter((i) => i.kind === 'InvalidItem'),
+    ...(Object.keys(cached).length > 0 ? { cached } : {}),
   };
+}
+
+/** Per step, how many outcome records name it among their `cached` steps. */
+function cachedCounts(records: Array<Record<string, unknown>>): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of records) {
+    const cached = r[OUTCOME_FIELDS.cached];
+    if (r[OUTCOME_FIELDS.status] === 'SUCCEEDED' && cached && typeof cached === 'object') {
+      for (const step of Object.keys(cached)) {
+        counts[step] = (counts[step] ?? 0) + 1;
+      }
+    }
+  }
+  return counts;
+}
+
+/**
+ * The succeeded items' outcome records in a Distributed Map's result files: each SUCCEEDED entry's `Output`, the
+ * child execution's output as a JSON string (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html).
+ */
+async function succeededFromResults(aws: AwsCalls, uri: string): Promise<Array<Record<string, unknown>>> {
+  const location = parseS3Uri(uri, 'data');
+  const manifest = (await getJson(aws, location.bucket, location.key)) as {
+    DestinationBucket?: string;
+    ResultFiles?: Record<string, Array<{ Key: string }>>;
+  };
+  const bucket = manifest.DestinationBucket ?? location.bucket;
+  const out: Array<Record<string, unknown>> = [];
+  for (const file of manifest.ResultFiles?.SUCCEEDED ?? []) {
+    const entries = await getJson(aws, bucket, file.Key);
+    for (const entry of Array.isArray(entries) ? entries : []) {
+      const output = parseJson((entry as { Output?: unknown }).Output);
+      if (output && typeof output === 'object') {
+        out.push(output as Record<string, unknown>);
+      }
+    }
+  }
+  return out;
 }
 
 /** The newest state output in the execution's history that holds outcomes. */

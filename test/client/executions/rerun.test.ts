@@ -15,6 +15,7 @@ import {
   failedResultEntry,
   resultWriterManifest,
   stateExitedEvent,
+  succeededResultEntry,
 } from '../../support/sfn-shapes';
 import { mockedPipelineClient } from '../../support/clients';
 
@@ -108,6 +109,21 @@ describe('rerunExecution', () => {
       // No PENDING_n.json was found in AWS's documentation or in posted output: the client relies only on each entry's
       // Input (the child input the fan-out's ItemSelector builds), so this entry carries only that.
       .resolves(body([{ Input: JSON.stringify(child(8)) }]));
+    // The succeeded items: one served align from the step cache (its outcome record's `cached`, lib/contract/outcome.ts).
+    s3Mock.on(GetObjectCommand, { Key: manifest.ResultFiles.SUCCEEDED[0].Key }).resolves(
+      body([
+        succeededResultEntry({
+          input: child(0),
+          output: {
+            index: 0,
+            id: 'S0',
+            status: 'SUCCEEDED',
+            cached: { align: { producedBy: 'run 1f0e run job 5a1c' } },
+          },
+        }),
+        succeededResultEntry({ input: child(1), output: { index: 1, id: 'S1', status: 'SUCCEEDED', cached: {} } }),
+      ]),
+    );
     s3Mock.on(PutObjectCommand).resolves({ ETag: '"7e2b8cf8e1b2c3d4"' });
     sfnMock.on(StartExecutionCommand).resolves({ executionArn: 'arn:rerun' });
   }
@@ -115,6 +131,8 @@ describe('rerunExecution', () => {
   test('results in S3: reruns the failed and never-started items, lists the malformed apart', async () => {
     runWithResults();
     const out = await client().rerunExecution(RUN);
+    // What the succeeded items took from the step cache, per step.
+    expect(out.cached).toEqual({ align: 1 });
     expect(out.failed.map((f) => [f.index, f.error])).toEqual([
       [3, 'align.OutOfMemory'],
       [8, 'PENDING'],
