@@ -23,7 +23,8 @@ Jobs submitted with batch-pipelines submit (--queue and --run-id): finds the fai
 Batch's reasons, and submits their items again as the run <run-id>-rerun, with the latest revision of each job
 definition (a fix registered since applies). One job per item: the stages before the one that failed are reused
 where the item's job succeeded with that revision and the same parameters (Batch lists finished jobs for about 7
-days; a stage whose job it no longer lists runs again, and the command says so). Array jobs: every stage. Array jobs: the items are read from the run's
+days; a stage whose job it no longer lists runs again, and the command says so). Array jobs: the failed items
+start together at the first stage one of them needs. Array jobs: the items are read from the run's
 manifest and written next to it (<key>.rerun-<run-id>.json).
 
   --execution-arn ARN      the finished workflow run

@@ -1,7 +1,7 @@
 import type { JobDetail } from '@aws-sdk/client-batch';
 import { describeJobs, listRunJobs } from './describe';
 import { JobFailure, jobFailures } from './failures';
-import { itemOfJob, jobKey, StageRerun, stagesOf, stagesToRun } from './rerun-plan';
+import { itemOfJob, jobKey, revisionOf, StageRerun, stagesOf, stagesToRun } from './rerun-plan';
 import { isRunId, JobStage, MAX_RUN_ID_LENGTH, SubmittedJob, submitJobs } from './submit';
 import { ITEM_ENV } from '../../contract/job-env';
 import { rerunIdOf, rerunManifestKey } from '../../contract/run-names';
@@ -48,8 +48,8 @@ export interface JobRerunResult {
   readonly submitted: SubmittedJob[];
   /**
    * Runs of one job per item: per stage, how many items run again, how many reuse the job that succeeded (same job
-   * definition revision and parameters), and how many must run because Batch no longer lists their job. Array runs
-   * run every stage again.
+   * definition revision and parameters), and how many must run because Batch no longer lists their job. Array runs:
+   * the failed items start together at the first stage one of them needs.
    */
   readonly stageReruns?: StageRerun[];
 }
@@ -57,11 +57,11 @@ export interface JobRerunResult {
 /**
  * Submits again the items of a finished run of jobs that failed, as the run `<run>-rerun` (so rerunning twice submits
  * once): for one job per item, from the first stage that did not succeed with the job definition revision the rerun
- * submits (`stagesToRun`); for array jobs, every stage. Array runs: the failed children's items are read from the
- * run's manifest in S3 and written next to it (`<key>.rerun-<run>.json`), and array jobs over that manifest are
- * submitted. One job per item: the failed jobs' parameters are the items. Each stage uses the latest revision of its
- * job definition, so a fix registered since applies; environment overrides given to `submitJobs` through
- * `JobStage.environment` are not carried over.
+ * submits (`stagesToRun`); for array jobs, all from the first stage one of them needs (`reusedArrayStages`). Array
+ * runs: the failed children's items are read from the run's manifest in S3 and written next to it
+ * (`<key>.rerun-<run>.json`), and array jobs over that manifest are submitted. One job per item: the failed jobs'
+ * parameters are the items. Each stage uses the latest revision of its job definition, so a fix registered since
+ * applies; environment overrides given to `submitJobs` through `JobStage.environment` are not carried over.
  */
 export async function rerunJobs(
   aws: AwsCalls,
@@ -121,8 +121,17 @@ export async function rerunJobs(
     const indexes = [...new Set(failed.map((f) => f.itemIndex).filter((i): i is number => i !== undefined))].sort(
       (a, b) => a - b,
     );
+    // The stages before the earliest one a failed item failed at are reused when every failed item's child
+    // succeeded there with the revision the rerun submits (reusedArrayStages).
+    const start = await reusedArrayStages(aws, runId, jobs, stages, failed, indexes);
+    const stageReruns = stages.map((st, i) => ({
+      stage: st.name,
+      run: i < start ? 0 : indexes.length,
+      reused: i < start ? indexes.length : 0,
+      forgotten: 0,
+    }));
     if (options.dryRun) {
-      return { ...base, items: indexes, submitted: [] };
+      return { ...base, items: indexes, submitted: [], stageReruns };
     }
     // The run's jobs were submitted with this URI: one that is not s3://bucket/key is not the library's.
     const manifest = parseS3Uri(manifestUri, 'data');
@@ -137,8 +146,13 @@ export async function rerunJobs(
     if ((await listRunJobs(aws, jobQueue, rerunId)).length === 0) {
       await putItems(aws, manifest.bucket, key, items);
     }
-    const submitted = await submitJobs(aws, { runId: rerunId, items, stages, manifestUri: rerunManifest });
-    return { ...base, items: indexes, rerunManifest, submitted };
+    const submitted = await submitJobs(aws, {
+      runId: rerunId,
+      items,
+      stages: stages.slice(start),
+      manifestUri: rerunManifest,
+    });
+    return { ...base, items: indexes, rerunManifest, submitted, stageReruns };
   }
   // One job per item: a failed job's parameters are its item; the name says which field is the id.
   const byId = new Map<string, { idField: string; item: Record<string, string>; failedStage: string }>();
@@ -198,4 +212,60 @@ async function latestRevisions(aws: AwsCalls, stages: JobStage[]): Promise<Map<s
     }
   }
   return latest;
+}
+
+/**
+ * Array runs: how many leading stages the rerun can skip. All failed items start at one stage (they share one rerun
+ * manifest and its array jobs): the first stage before the earliest failed one where a failed item's child did not
+ * succeed, or whose array jobs ran another revision than the rerun would submit.
+ */
+export async function reusedArrayStages(
+  aws: AwsCalls,
+  runId: string,
+  jobs: JobDetail[],
+  stages: JobStage[],
+  failed: JobFailure[],
+  indexes: number[],
+): Promise<number> {
+  const stageOf = (name: string) => /^(.+)-(\d+)$/.exec(name.slice(runId.length + 1))?.[1];
+  const failedAt = Math.min(
+    ...failed
+      .filter((f) => f.itemIndex !== undefined)
+      .map((f) => stages.findIndex((st) => st.name === stageOf(f.jobName))),
+  );
+  if (!(failedAt > 0)) {
+    return 0;
+  }
+  const latest = await latestRevisions(aws, stages.slice(0, failedAt));
+  for (let s = 0; s < failedAt; s++) {
+    const parents = jobs.filter((j) => jobKey(runId, j, ITEM_ENV.offset)?.stage === stages[s].name);
+    if (parents.some((p) => revisionOf(p.jobDefinition ?? '') !== latest.get(stages[s].jobDefinition))) {
+      return s;
+    }
+    const succeeded = new Set<number>();
+    for (const p of parents) {
+      const offset = Number(p.container?.environment?.find((e) => e.name === ITEM_ENV.offset)?.value ?? Number.NaN);
+      if (!p.arrayProperties?.size) {
+        // A one-item chunk is a plain job at its offset.
+        if (p.status === 'SUCCEEDED') {
+          succeeded.add(offset);
+        }
+        continue;
+      }
+      const children = await aws.all(
+        (nextToken) =>
+          aws.batch.send(new aws.sdk.batch.ListJobsCommand({ arrayJobId: p.jobId, jobStatus: 'SUCCEEDED', nextToken })),
+        (page) => page.jobSummaryList,
+      );
+      for (const c of children) {
+        if (c.arrayProperties?.index !== undefined) {
+          succeeded.add(offset + c.arrayProperties.index);
+        }
+      }
+    }
+    if (!indexes.every((i) => succeeded.has(i))) {
+      return s;
+    }
+  }
+  return failedAt;
 }

@@ -109,7 +109,7 @@ describe('rerunExecution', () => {
       // No PENDING_n.json was found in AWS's documentation or in posted output: the client relies only on each entry's
       // Input (the child input the fan-out's ItemSelector builds), so this entry carries only that.
       .resolves(body([{ Input: JSON.stringify(child(8)) }]));
-    // The succeeded items: one served align from the step cache (its outcome record's `cached`, lib/contract/outcome.ts).
+    // The succeeded items: one served align from the step cache (its outcome's `cached`, lib/contract/outcome.ts).
     s3Mock.on(GetObjectCommand, { Key: manifest.ResultFiles.SUCCEEDED[0].Key }).resolves(
       body([
         succeededResultEntry({
