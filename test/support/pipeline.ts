@@ -1,6 +1,7 @@
 import { Duration, Size, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { RunOptions } from 'aws-local-stepfunctions';
 import { StateMachine } from './local-sfn';
 import { Construct } from 'constructs';
@@ -10,7 +11,7 @@ type Json = Parameters<Handlers[string]>[0];
 import { capacities } from './capacity';
 import { aslOf } from './asl';
 import { stackWithVpc } from './stacks';
-import { JobDescription } from './batch-failures';
+import { applicationError, JobDescription } from './batch-failures';
 import { FanOut, FanOutOptions, Job, JobQueue, Workflow, WorkflowStep, WorkflowStepOptions } from '../../lib';
 
 const image = ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:1.36');
@@ -89,6 +90,33 @@ export function genomicsPipeline(
     steps: [steps.align, steps.callVariants, steps.qc, steps.aggregate],
   });
   return { ...g, samples, steps, workflow };
+}
+
+/** A simulated Batch in which `step`'s job of `sampleId` exits 2 (an application error); every other job succeeds. */
+export function failingJob(step: string, sampleId: string): JobSimulator {
+  return (c) => {
+    if (c.state === step && c.input.Parameters?.sampleId === sampleId) {
+      throw jobFailure(applicationError(2));
+    }
+  };
+}
+
+/**
+ * The reference pipeline with its outcomes in S3, so that its workflow caches its fan-out steps by default (in the
+ * results bucket); up to half the items may fail and the cohort step still runs.
+ */
+export function cachedGenomicsPipeline(
+  stepOptions: Partial<Record<'align' | 'callVariants' | 'qc' | 'aggregate', Partial<WorkflowStepOptions>>> = {},
+) {
+  const g = genomicsJobs();
+  const results = new s3.Bucket(g.stack, 'Results');
+  const { steps } = genomicsSteps(
+    g,
+    { results: { bucket: results, prefix: 'runs/' }, maxFailedPercentage: 50 },
+    stepOptions,
+  );
+  const workflow = new Workflow(g.stack, 'Pipeline', { steps: Object.values(steps) });
+  return { ...g, results, workflow };
 }
 
 /** A construct at `path` (e.g. 'Test/Wf'), for plan checks whose messages name the construct they are for. */

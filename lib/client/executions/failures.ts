@@ -110,14 +110,9 @@ function cachedCounts(records: Array<Record<string, unknown>>): Record<string, n
  * child execution's output as a JSON string (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html).
  */
 async function succeededFromResults(aws: AwsCalls, uri: string): Promise<Array<Record<string, unknown>>> {
-  const location = parseS3Uri(uri, 'data');
-  const manifest = (await getJson(aws, location.bucket, location.key)) as {
-    DestinationBucket?: string;
-    ResultFiles?: Record<string, Array<{ Key: string }>>;
-  };
-  const bucket = manifest.DestinationBucket ?? location.bucket;
+  const { bucket, files } = await resultFiles(aws, uri);
   const out: Array<Record<string, unknown>> = [];
-  for (const file of manifest.ResultFiles?.SUCCEEDED ?? []) {
+  for (const file of files.SUCCEEDED ?? []) {
     const entries = await getJson(aws, bucket, file.Key);
     for (const entry of Array.isArray(entries) ? entries : []) {
       const output = parseJson((entry as { Output?: unknown }).Output);
@@ -159,17 +154,25 @@ async function outcomesInHistory(aws: AwsCalls, executionArn: string): Promise<O
 
 /** The failed and never-started items listed in a Distributed Map's result manifest. */
 async function failedFromResults(aws: AwsCalls, uri: string): Promise<FailedItem[]> {
+  const { bucket, files } = await resultFiles(aws, uri);
+  const out: FailedItem[] = [];
+  for (const status of ['FAILED', 'PENDING']) {
+    for (const file of files[status] ?? []) {
+      out.push(...failedFromResultFile(await getJson(aws, bucket, file.Key), `s3://${bucket}/${file.Key}`));
+    }
+  }
+  return out;
+}
+
+/** A Distributed Map's result manifest: the bucket of its result files and their keys by status. */
+async function resultFiles(
+  aws: AwsCalls,
+  uri: string,
+): Promise<{ bucket: string; files: Record<string, Array<{ Key: string }>> }> {
   const location = parseS3Uri(uri, 'data');
   const manifest = (await getJson(aws, location.bucket, location.key)) as {
     DestinationBucket?: string;
     ResultFiles?: Record<string, Array<{ Key: string }>>;
   };
-  const bucket = manifest.DestinationBucket ?? location.bucket;
-  const out: FailedItem[] = [];
-  for (const status of ['FAILED', 'PENDING']) {
-    for (const file of manifest.ResultFiles?.[status] ?? []) {
-      out.push(...failedFromResultFile(await getJson(aws, bucket, file.Key), `s3://${bucket}/${file.Key}`));
-    }
-  }
-  return out;
+  return { bucket: manifest.DestinationBucket ?? location.bucket, files: manifest.ResultFiles ?? {} };
 }

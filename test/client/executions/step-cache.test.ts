@@ -1,13 +1,10 @@
 import { HeadObjectCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
 import { Template } from 'aws-cdk-lib/assertions';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { AwsCalls } from '../../../lib/client/aws-calls';
 import { cacheCounts, cacheModelOf, keyFor } from '../../../lib/client/executions/step-cache';
-import { Workflow } from '../../../lib';
 import { aslOf } from '../../support/asl';
-import { applicationError } from '../../support/batch-failures';
-import { genomicsJobs, genomicsSteps, jobFailure, runLocally, threeSamples } from '../../support/pipeline';
+import { cachedGenomicsPipeline, failingJob, runLocally, threeSamples } from '../../support/pipeline';
 import { mockedPipelineClient } from '../../support/clients';
 
 // The client's model of the step cache (lib/client/executions/step-cache.ts) against what the state machine itself
@@ -15,29 +12,13 @@ import { mockedPipelineClient } from '../../support/clients';
 
 const s3Mock = mockClient(S3Client);
 
-function cachedPipeline(stepOptions: Parameters<typeof genomicsSteps>[2] = {}) {
-  const g = genomicsJobs();
-  const results = new s3.Bucket(g.stack, 'Results');
-  const { steps } = genomicsSteps(g, { results: { bucket: results }, maxFailedPercentage: 50 }, stepOptions);
-  new Workflow(g.stack, 'Pipeline', { steps: Object.values(steps) });
-  return g;
-}
+const cachedPipeline = cachedGenomicsPipeline;
 
 /** A week where s2's callVariants failed: every other step of every item recorded its result. */
 async function weekWithOneFailure() {
   const g = cachedPipeline();
   const cacheStore = new Map<string, string>();
-  await runLocally(
-    g.stack,
-    threeSamples,
-    (c) => {
-      if (c.state === 'callVariants' && c.input.Parameters?.sampleId === 's2') {
-        throw jobFailure(applicationError(2));
-      }
-    },
-    'run-1',
-    { cacheStore },
-  );
+  await runLocally(g.stack, threeSamples, failingJob('callVariants', 's2'), 'run-1', { cacheStore });
   return { model: cacheModelOf(aslOf(Template.fromStack(g.stack))), cacheStore };
 }
 

@@ -1,25 +1,11 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import * as s3 from 'aws-cdk-lib/aws-s3';
-import { applicationError } from '../../support/batch-failures';
-import { genomicsJobs, genomicsSteps, jobFailure, runLocally, SubmitCall, threeSamples } from '../../support/pipeline';
+import { cachedGenomicsPipeline, failingJob, runLocally, SubmitCall, threeSamples } from '../../support/pipeline';
 import { aslOf } from '../../support/asl';
-import { Workflow } from '../../../lib';
 
 // The step cache of a fan-out's steps (lib/workflow/states/cache-states.ts), run locally over the reference pipeline
 // with its outcomes in S3 (so the workflow caches by default, in the results bucket).
 
-function cachedPipeline(stepOptions: Parameters<typeof genomicsSteps>[2] = {}) {
-  const g = genomicsJobs();
-  const results = new s3.Bucket(g.stack, 'Results');
-  // Up to half the items may fail and the cohort step still runs (a failed item shows in the outcomes).
-  const { steps } = genomicsSteps(
-    g,
-    { results: { bucket: results, prefix: 'runs/' }, maxFailedPercentage: 50 },
-    stepOptions,
-  );
-  const workflow = new Workflow(g.stack, 'Pipeline', { steps: Object.values(steps) });
-  return { ...g, results, workflow };
-}
+const cachedPipeline = cachedGenomicsPipeline;
 
 const named = (c: SubmitCall) => `${c.state}:${c.input.Parameters?.sampleId ?? '-'}`;
 const outcomesOf = (output: Record<string, unknown> | undefined) =>
@@ -54,17 +40,7 @@ describe('the step cache, run locally', () => {
   test('after a failure, a rerun submits only the failed step of the failed item (its align is cached)', async () => {
     const p = cachedPipeline();
     const cacheStore = new Map<string, string>();
-    const first = await runLocally(
-      p.stack,
-      threeSamples,
-      (c) => {
-        if (c.state === 'callVariants' && c.input.Parameters?.sampleId === 's2') {
-          throw jobFailure(applicationError(2));
-        }
-      },
-      'run-1',
-      { cacheStore },
-    );
+    const first = await runLocally(p.stack, threeSamples, failingJob('callVariants', 's2'), 'run-1', { cacheStore });
     expect(first.output!.samplesSummary).toMatchObject({ status: 'PARTIAL', failed: 1 });
     const second = await runLocally(p.stack, threeSamples, undefined, 'run-2', { cacheStore });
     expect(second.error).toBeUndefined();
