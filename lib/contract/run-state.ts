@@ -87,6 +87,37 @@ export const CACHE_STATE_FIELDS = {
 } as const;
 
 /**
+ * How the step cache's states are named and marked in the definition, which `rerun` reads back
+ * (lib/client/executions/step-cache.ts) to compute the keys and levels the state machine would: `<step><suffix>`.
+ */
+export const CACHE_STATE_SUFFIXES = {
+  /** The Pass state that computes the step's key (its comment names the step's level). */
+  key: ': cache key',
+  /** The S3 GetObject of the step's record. */
+  lookup: ': look up the cache',
+  /** The Pass state that marks the item fresh before an uncached step (its comment names the step's level). */
+  uncached: ': runs uncached',
+} as const;
+
+/** The comment naming a cache state's level among its fan-out's steps: `cache level <n>`. */
+export const cacheLevelComment = (level: number) => `cache level ${level}`;
+
+/** The level a cache state's comment names, or undefined. */
+export function cacheLevelOf(comment: unknown): number | undefined {
+  const m = /^cache level (\d+)$/.exec(String(comment ?? ''));
+  return m ? Number(m[1]) : undefined;
+}
+
+/** `$.cache.keys.<step>.key`: where a step's key is in an item's state. */
+export const cacheKeyPath = (step: string) => `$.${STEP_STATE_KEYS.cache}.${CACHE_STATE_FIELDS.keys}.${step}.key`;
+
+/** The step whose key a path reads (`$.cache.keys.align.key` → `align`), or undefined. */
+export function stepOfCacheKeyPath(path: string): string | undefined {
+  const prefix = `$.${STEP_STATE_KEYS.cache}.${CACHE_STATE_FIELDS.keys}.`;
+  return path.startsWith(prefix) && path.endsWith('.key') ? path.slice(prefix.length, -'.key'.length) : undefined;
+}
+
+/**
  * The input field that starts a run without reading the step cache (`start --no-cache`, `rerun --no-cache`): every
  * step runs, and records its result.
  */

@@ -411,7 +411,7 @@ export class Workflow extends Construct {
         const parallel = new sfn.Parallel(
           this.states,
           `Run ${names.join(' + ')}`.slice(0, 80),
-          cached ? mergeBranchCaches(level.length) : { resultPath: sfn.JsonPath.DISCARD },
+          cached ? mergeBranchCaches(this, names) : { resultPath: sfn.JsonPath.DISCARD },
         );
         for (const [i, n] of level.entries()) {
           parallel.branch(build(n, scope.branch(names[i])).start);

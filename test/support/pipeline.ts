@@ -358,7 +358,10 @@ export async function runLocally(
       handlers[state] = async () => ({}) as Json;
       continue;
     }
-    // The step cache (lib/workflow/states/cache-states.ts): GetObject returns the body as a string, PutObject an ETag.
+    // The step cache (lib/workflow/states/cache-states.ts): GetObject returns the object's Body (a string through the
+    // aws-sdk:s3 integration: "read back, it is a string", issue 29's facts) with ContentLength and the quoted ETag,
+    // PutObject the ETag (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html#API_GetObject_ResponseSyntax,
+    // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html#API_PutObject_ResponseSyntax).
     if (state.endsWith(': look up the cache')) {
       handlers[state] = async (taskInput: Json) => {
         const { Key } = taskInput as { Key: string };

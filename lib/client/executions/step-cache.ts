@@ -1,4 +1,5 @@
 import { createHash } from 'crypto';
+import { CACHE_STATE_SUFFIXES, cacheLevelOf, stepOfCacheKeyPath } from '../../contract/run-state';
 import { AwsCalls, httpStatusOf } from '../aws-calls';
 
 /**
@@ -8,13 +9,11 @@ import { AwsCalls, httpStatusOf } from '../aws-calls';
  * would run for how many items.
  */
 
-const KEY_STATE = ': cache key';
-const LOOKUP_STATE = ': look up the cache';
+const KEY_STATE = CACHE_STATE_SUFFIXES.key;
+const LOOKUP_STATE = CACHE_STATE_SUFFIXES.lookup;
+const UNCACHED_STATE = CACHE_STATE_SUFFIXES.uncached;
 const HASH = /^States\.Hash\(States\.JsonToString\(States\.Array\('([^']*)', (.*)\)\), 'SHA-256'\)$/s;
 const RECORD = /^States\.Format\('(.*)\{\}', \$\.cache\.keys\.[^.]+\.key\)$/s;
-const KEY_OF_STEP = /^\$\.cache\.keys\.([^.]+)\.key$/;
-const UNCACHED_STATE = ': runs uncached';
-const LEVEL = /^cache level (\d+)$/;
 /** HeadObject calls at once: well below S3's 5,500 GET/HEAD a second per prefix. */
 const LOOKUPS_AT_ONCE = 16;
 
@@ -54,11 +53,11 @@ export function cacheModelOf(definition: unknown): StepCacheModel {
     if (name.endsWith(KEY_STATE)) {
       const m = HASH.exec(String(params?.['key.$'] ?? ''));
       if (m) {
-        const level = Number(LEVEL.exec(String(state.Comment ?? ''))?.[1] ?? 0);
+        const level = cacheLevelOf(state.Comment) ?? 0;
         keys.set(name.slice(0, -KEY_STATE.length), { jobDefinition: m[1], args: m[2].split(', '), level });
       }
     } else if (name.endsWith(UNCACHED_STATE)) {
-      uncachedLevels.push(Number(LEVEL.exec(String(state.Comment ?? ''))?.[1] ?? 0));
+      uncachedLevels.push(cacheLevelOf(state.Comment) ?? 0);
     } else if (name.endsWith(LOOKUP_STATE)) {
       const m = RECORD.exec(String(params?.['Key.$'] ?? ''));
       if (m && typeof params?.Bucket === 'string') {
@@ -71,7 +70,7 @@ export function cacheModelOf(definition: unknown): StepCacheModel {
     if (!lookup) {
       return [];
     }
-    const deps = key.args.flatMap((a) => KEY_OF_STEP.exec(a)?.[1] ?? []);
+    const deps = key.args.flatMap((a) => stepOfCacheKeyPath(a) ?? []);
     return [{ name, bucket: lookup.bucket, recordPrefix: lookup.prefix, ...key, deps }];
   });
   // Each step after the steps of lower levels (and so after the steps whose keys join its key).
@@ -103,7 +102,7 @@ export function keyFor(
 ): string | undefined {
   const values: unknown[] = [step.jobDefinition];
   for (const arg of step.args) {
-    const dep = KEY_OF_STEP.exec(arg)?.[1];
+    const dep = stepOfCacheKeyPath(arg);
     const value = dep !== undefined ? keys[dep] : valueAt(item, arg);
     if (value === undefined) {
       return undefined;

@@ -5,7 +5,16 @@ import { Fragment } from '../asl/fragment';
 import { Substitutions } from '../asl/substitutions';
 import { StepCachePlan } from '../plan/cache-plan';
 import { StepPlan } from '../plan/step-plan';
-import { CACHE_STATE_FIELDS, ITEM_INPUT_KEYS, NO_CACHE_INPUT_KEY, STEP_STATE_KEYS } from '../../contract/run-state';
+import {
+  CACHE_STATE_FIELDS,
+  CACHE_STATE_SUFFIXES,
+  cacheKeyPath,
+  cacheLevelComment,
+  ITEM_INPUT_KEYS,
+  NO_CACHE_INPUT_KEY,
+  STEP_STATE_KEYS,
+} from '../../contract/run-state';
+import { fail } from '../../private/errors';
 import { MAX_NESTED_INTRINSICS } from '../../private/limits';
 
 // A fan-out step's result cache (WorkflowStepOptions.cache). Each item carries `$.cache`: `fresh` (a step of the item
@@ -17,6 +26,12 @@ import { MAX_NESTED_INTRINSICS } from '../../private/limits';
 // https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html (aws-sdk:s3 integration)
 
 const CACHE = `$.${STEP_STATE_KEYS.cache}`;
+
+/**
+ * Where a cached step's submit puts its job's id for the record (`.Cause`, so that a watched Spot attempt's, carried as
+ * its Fail state's cause to the Parallel's Catch, is read from the same path: spot-wait-states.ts).
+ */
+export const CACHE_JOB_ID_RESULT = `${CACHE}.job`;
 
 /** The item's cache at its start (the map's ItemSelector), as the run's flag made it (`runCacheFlag`). */
 export function cacheSelector(runCachePath: string): Record<string, unknown> {
@@ -53,22 +68,13 @@ export interface StepCacheContext extends StepCachePlan {
 }
 
 /**
- * The comment naming a step's level in its cache states, which `rerun` reads (lib/client/executions/step-cache.ts): a
- * step runs when a step of a lower level of the item ran.
- */
-export const levelComment = (level: number) => `cache level ${level}`;
-
-/** `$.cache.keys.<step>.key`: where a step's key is. */
-export const keyPath = (step: string) => `${CACHE}.${CACHE_STATE_FIELDS.keys}.${step}.key`;
-
-/**
  * Wraps a step's fragment in its cache states. The step's submit must put its job id at `$.cache.job.Cause`
  * (`recordJobId`). A wrapped step has no `entry`: the step before it does not hand its attempt record over.
  */
 export function withCache(frag: Fragment, plan: StepPlan, c: StepCacheContext): Fragment {
   const step = plan.step.name;
-  const fresh = new sfn.Pass(c.states, c.cached ? `${step}: run it` : `${step}: runs uncached`, {
-    comment: levelComment(c.level),
+  const fresh = new sfn.Pass(c.states, c.cached ? `${step}: run it` : `${step}${CACHE_STATE_SUFFIXES.uncached}`, {
+    comment: cacheLevelComment(c.level),
     parameters: {
       [CACHE_STATE_FIELDS.fresh]: true,
       [`${CACHE_STATE_FIELDS.keys}.$`]: `${CACHE}.${CACHE_STATE_FIELDS.keys}`,
@@ -81,9 +87,9 @@ export function withCache(frag: Fragment, plan: StepPlan, c: StepCacheContext): 
     return { start: fresh, ends: frag.ends };
   }
   const bucket = c.substitutions.of(c.plan.bucket.bucketName, `${c.plan.bucket.node.id}Bucket`);
-  const recordKey = `States.Format('${c.plan.prefix}${step}/{}', ${keyPath(step)})`;
-  const key = new sfn.Pass(c.states, `${step}: cache key`, {
-    comment: levelComment(c.level),
+  const recordKey = `States.Format('${c.plan.prefix}${step}/{}', ${cacheKeyPath(step)})`;
+  const key = new sfn.Pass(c.states, `${step}${CACHE_STATE_SUFFIXES.key}`, {
+    comment: cacheLevelComment(c.level),
     parameters: { 'key.$': cacheKeyExpression(plan, c, c.substitutions) },
     resultPath: `${CACHE}.${CACHE_STATE_FIELDS.keys}.${step}`,
   });
@@ -99,7 +105,7 @@ export function withCache(frag: Fragment, plan: StepPlan, c: StepCacheContext): 
     });
   // A hit: the record's body names the run and job that produced the result.
   const lookup = s3Task(
-    `${step}: look up the cache`,
+    `${step}${CACHE_STATE_SUFFIXES.lookup}`,
     'getObject',
     // A record is a few dozen bytes: reading at most 1 KiB keeps anything else written under the prefix from
     // passing the 256 KiB state limit (States.DataLimitExceeded, which no Catch handles); an empty object is refused
@@ -129,7 +135,7 @@ export function withCache(frag: Fragment, plan: StepPlan, c: StepCacheContext): 
     {
       Bucket: bucket,
       'Key.$': recordKey,
-      'Body.$': `States.Format('run {} job {}', $.${ITEM_INPUT_KEYS.run}, ${CACHE}.job.Cause)`,
+      'Body.$': `States.Format('run {} job {}', $.${ITEM_INPUT_KEYS.run}, ${CACHE_JOB_ID_RESULT}.Cause)`,
     },
     undefined,
     sfn.JsonPath.DISCARD,
@@ -153,7 +159,7 @@ export function withCache(frag: Fragment, plan: StepPlan, c: StepCacheContext): 
  */
 function cacheKeyExpression(plan: StepPlan, c: StepCacheContext, s: Substitutions): string {
   const job = plan.step._options.job;
-  const args = [...new Set([c.idPath, ...plan.reads.map((r) => r.path)]), ...c.deps.map(keyPath)];
+  const args = [...new Set([c.idPath, ...plan.reads.map((r) => r.path)]), ...c.deps.map(cacheKeyPath)];
   const arn = s.of(job.jobDefinitionArn, job.node.id);
   return `States.Hash(States.JsonToString(States.Array('${arn}', ${args.join(', ')})), 'SHA-256')`;
 }
@@ -162,9 +168,18 @@ function cacheKeyExpression(plan: StepPlan, c: StepCacheContext, s: Substitution
  * A parallel level inside a cached item: its branches' caches merged back into the item's (a Parallel state's
  * output is its branches' outputs). Fresh if any branch ran; every branch's keys and hits.
  */
-export function mergeBranchCaches(branches: number): { resultSelector: Record<string, string>; resultPath: string } {
+export function mergeBranchCaches(
+  scope: Construct,
+  names: string[],
+): { resultSelector: Record<string, string>; resultPath: string } {
+  const branches = names.length;
   if (branches - 1 > MAX_NESTED_INTRINSICS) {
-    throw new Error(`a cached item's parallel level merges at most ${MAX_NESTED_INTRINSICS + 1} branches`);
+    fail(scope, {
+      prop: 'steps',
+      received: `${branches} side by side in one fan-out (${names.join(', ')})`,
+      allowed: `at most ${MAX_NESTED_INTRINSICS + 1} side by side in a fan-out whose steps are cached: their caches are merged with nested States.JsonMerge, at most ${MAX_NESTED_INTRINSICS} deep`,
+      fix: 'make some of them depend on another (dependsOn), or turn the step cache off (cache: false on the workflow)',
+    });
   }
   const merge = (field: string) => {
     let expr = `$[0].${STEP_STATE_KEYS.cache}.${field}`;

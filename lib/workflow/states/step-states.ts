@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { FailureScope } from './failure-states';
-import { StepCacheContext, withCache } from './cache-states';
+import { CACHE_JOB_ID_RESULT, StepCacheContext, withCache } from './cache-states';
 import { SPOT_ATTEMPT_FAILED_ERROR, SPOT_JOB_FAILED_ERROR, SPOT_WATCH_DONE_ERROR, spotWatch } from './spot-wait-states';
 import { C } from '../asl/conditions';
 import { Fragment } from '../asl/fragment';
@@ -15,9 +15,6 @@ import {
 } from '../../private/limits';
 import { CHECKPOINT_ENV, RUN_TAG, WORKFLOW_JOB_PARAMETER } from '../../contract/job-env';
 import { AttemptRecord, STEP_STATE_KEYS } from '../../contract/run-state';
-
-/** Where a cached step's submit keeps its job's id (`.Cause`). */
-const JOB_ID_RESULT = `$.${STEP_STATE_KEYS.cache}.job`;
 
 /**
  * The workflow's job parameter (WORKFLOW_JOB_PARAMETER): its path kept to what a tag value allows, at most 256
@@ -80,7 +77,7 @@ function buildStepStates(
   // A cached step keeps its job's id for the cache's record, as `Cause` so that a watched attempt's, carried as its
   // Fail state's cause to the Parallel's Catch, is read from the same path.
   const stateJson = recordsJob
-    ? { ...json, ResultSelector: { 'Cause.$': '$.JobId' }, ResultPath: JOB_ID_RESULT }
+    ? { ...json, ResultSelector: { 'Cause.$': '$.JobId' }, ResultPath: CACHE_JOB_ID_RESULT }
     : json;
   const submit = new SubmitState(ctx.states, step.name, { stateJson });
   addSubmitRetry(submit);
@@ -94,7 +91,7 @@ function buildStepStates(
         plan.spotWait,
         watchedSubmit(ctx, step.name, stateJson),
         jobName,
-        recordsJob ? `${JOB_ID_RESULT}.Cause` : undefined,
+        recordsJob ? `${CACHE_JOB_ID_RESULT}.Cause` : undefined,
       )
     : undefined;
   if (watch) {
@@ -103,7 +100,7 @@ function buildStepStates(
       .otherwise(submit);
     watch.watched.addCatch(watch.succeeded, {
       errors: [SPOT_WATCH_DONE_ERROR],
-      resultPath: recordsJob ? JOB_ID_RESULT : sfn.JsonPath.DISCARD,
+      resultPath: recordsJob ? CACHE_JOB_ID_RESULT : sfn.JsonPath.DISCARD,
     });
     watch.watched.addCatch(watch.jobFailed, { errors: [SPOT_JOB_FAILED_ERROR], resultPath: '$.error' });
     watch.watched.addCatch(watch.unwrap.start, { errors: [SPOT_ATTEMPT_FAILED_ERROR], resultPath: '$.error' });

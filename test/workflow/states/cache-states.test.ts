@@ -1,5 +1,16 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { cachedGenomicsPipeline, failingJob, runLocally, SubmitCall, threeSamples } from '../../support/pipeline';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { errorOf } from '../../support/capacity';
+import { FanOut, Workflow, WorkflowStep } from '../../../lib';
+import {
+  cachedGenomicsPipeline,
+  failingJob,
+  genomicsJobs,
+  runLocally,
+  SAMPLE_ITEMS,
+  SubmitCall,
+  threeSamples,
+} from '../../support/pipeline';
 import { aslOf } from '../../support/asl';
 
 // The step cache of a fan-out's steps (lib/workflow/states/cache-states.ts), run locally over the reference pipeline
@@ -134,3 +145,16 @@ function findState(asl: { States: Record<string, unknown> }, name: string): unkn
   }
   return undefined;
 }
+
+describe('the step cache, checked at synth', () => {
+  test('more than 11 cached steps side by side in a fan-out are refused: their caches could not be merged', () => {
+    const g = genomicsJobs();
+    const results = new s3.Bucket(g.stack, 'Results');
+    const samples = new FanOut('samples', { ...SAMPLE_ITEMS, results: { bucket: results } });
+    const steps = Array.from({ length: 12 }, (_, i) => new WorkflowStep(`s${i}`, { job: g.jobs.qc, forEach: samples }));
+    expect(errorOf(() => new Workflow(g.stack, 'Wide', { steps })).message).toContain(
+      'Test/Wide: steps 12 side by side in one fan-out (s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11) is not allowed; allowed: at most 11 side by side',
+    );
+    expect(() => new Workflow(g.stack, 'WideUncached', { steps, cache: false })).not.toThrow();
+  });
+});
