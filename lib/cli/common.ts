@@ -1,5 +1,6 @@
 import { parseArgs, ParseArgsConfig } from 'util';
 import { BatchClient } from '@aws-sdk/client-batch';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { S3Client } from '@aws-sdk/client-s3';
 import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -43,6 +44,7 @@ export const defaultClientFactory: ClientFactory = (flags) => {
     sfn: new SFNClient(config),
     s3: new S3Client({ ...config, forcePathStyle: flags.endpoint !== undefined || endpointFromEnvironment() }),
     serviceQuotas: new ServiceQuotasClient(config),
+    logs: new CloudWatchLogsClient(config),
   });
 };
 

@@ -1,4 +1,5 @@
 import type { BatchClient } from '@aws-sdk/client-batch';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
@@ -24,6 +25,11 @@ export function loadSdk() {
 /** The Service Quotas SDK, loaded apart: only `accountQuotas` (under `diagnose`) reads quotas. */
 export function loadQuotasSdk() {
   return require('@aws-sdk/client-service-quotas') as typeof import('@aws-sdk/client-service-quotas');
+}
+
+/** The CloudWatch Logs SDK, loaded apart: only `logs` (and the report's failures) read job logs. */
+export function loadLogsSdk() {
+  return require('@aws-sdk/client-cloudwatch-logs') as typeof import('@aws-sdk/client-cloudwatch-logs');
 }
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -103,6 +109,7 @@ export class AwsCalls {
     submitPerSecond: number,
     private readonly maxThrottleRetries: number,
     private quotasClient?: ServiceQuotasClient,
+    private logsClient?: CloudWatchLogsClient,
   ) {
     this.minInterval = 1000 / submitPerSecond;
   }
@@ -119,6 +126,20 @@ export class AwsCalls {
   public get quotas(): ServiceQuotasClient {
     this.quotasClient ??= new this.quotasSdk.ServiceQuotasClient({ maxAttempts: 1, region: this.batch.config.region });
     return this.quotasClient;
+  }
+
+  /** The CloudWatch Logs SDK module (loaded on first use). */
+  public get logsSdk(): ReturnType<typeof loadLogsSdk> {
+    return loadLogsSdk();
+  }
+
+  /**
+   * The CloudWatch Logs client: the one given, else one made on first use in the Batch client's Region (a job's
+   * awslogs driver writes to its own Region), with one SDK attempt as the other default clients.
+   */
+  public get logs(): CloudWatchLogsClient {
+    this.logsClient ??= new this.logsSdk.CloudWatchLogsClient({ maxAttempts: 1, region: this.batch.config.region });
+    return this.logsClient;
   }
 
   /** Runs `fn`, backing off exponentially (with jitter) while AWS throttles or fails on its side. */

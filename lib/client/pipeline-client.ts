@@ -1,4 +1,5 @@
 import type { BatchClient } from '@aws-sdk/client-batch';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
@@ -49,6 +50,11 @@ export interface PipelineClientOptions {
    */
   readonly serviceQuotas?: ServiceQuotasClient;
   /**
+   * The CloudWatch Logs client (jobs' logs, read by `tailJobLog` and `followJobLog`).
+   * @default - a new CloudWatchLogsClient in the Batch client's Region, made on first use
+   */
+  readonly logs?: CloudWatchLogsClient;
+  /**
    * SubmitJob calls per second.
    * @default 50 - Batch's account limit
    */
@@ -96,6 +102,7 @@ export class PipelineClient {
       options.submitPerSecond ?? SUBMIT_JOB_CALLS_PER_SECOND,
       options.maxThrottleRetries ?? DEFAULT_MAX_THROTTLE_RETRIES,
       options.serviceQuotas,
+      options.logs,
     );
   }
 

@@ -33,6 +33,12 @@ export interface FailedItem {
   readonly reason: string;
   /** The item as the run read it, when the outcomes carry it (result files in S3). */
   readonly item?: Record<string, unknown>;
+  /** The step that failed, when the outcome says. */
+  readonly step?: string;
+  /** The Batch job id of the failed step's last submission, when a job ran. */
+  readonly jobId?: string;
+  /** The container's exit code, when it exited. */
+  readonly exitCode?: number;
 }
 
 /** Where outcomes were found in an execution. */
@@ -77,6 +83,7 @@ export function failedFromRecords(records: Array<Record<string, unknown>>): Fail
       error: String(r[F.error] ?? OutcomeStatus.FAILED),
       kind: stringOf(r[F.kind]),
       reason: String(r[F.reason] ?? ''),
+      ...jobOf(r),
     }));
 }
 
@@ -132,6 +139,19 @@ function failedChild(e: Record<string, unknown>, where: string): FailedItem {
             : `${status}, no cause given`),
     ),
     item: isRecord(input[ITEM_INPUT_KEYS.item]) ? (input[ITEM_INPUT_KEYS.item] as Record<string, unknown>) : undefined,
+    ...(outcome ? jobOf(outcome) : {}),
+  };
+}
+
+/** The failed step, its job and exit code from an outcome record, the fields it has (for `logs --failed`). */
+function jobOf(r: Record<string, unknown>): Pick<FailedItem, 'step' | 'jobId' | 'exitCode'> {
+  const step = stringOf(r[F.step]);
+  const jobId = stringOf(r[F.jobId]);
+  const exitCode = r[F.exitCode];
+  return {
+    ...(step ? { step } : {}),
+    ...(jobId ? { jobId } : {}),
+    ...(typeof exitCode === 'number' ? { exitCode } : {}),
   };
 }
 
