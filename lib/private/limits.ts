@@ -376,3 +376,13 @@ export const MAX_EVENT_PATTERN_CHARS = 2_048;
 export const MAX_IAM_ROLES = 1_000;
 export const MAX_IAM_INSTANCE_PROFILES = 1_000;
 export const MAX_IAM_MANAGED_POLICIES = 1_500;
+
+/**
+ * CloudWatch Logs GetLogEvents: at most 10,000 events (and 1 MB) a response; 25 requests per second per account and
+ * Region (GetLogEvents' own quota). `batch-pipelines logs` reads at most this many lines of a job, and the logs of a
+ * run's failed jobs a few streams at a time.
+ * @see https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_GetLogEvents.html
+ * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/cloudwatch_limits_cwl.html
+ */
+export const GET_LOG_EVENTS_MAX_EVENTS = 10_000;
+export const GET_LOG_EVENTS_CALLS_PER_SECOND = 25;
