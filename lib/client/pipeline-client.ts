@@ -18,6 +18,13 @@ import { JobRerunResult, rerunJobs, RerunJobsOptions } from './jobs/rerun';
 import { StatusCounts } from './jobs/status';
 import { SubmitRequest, SubmittedJob, submitJobs } from './jobs/submit';
 import { jobProgress, watchJobs, WatchJobsOptions } from './jobs/watch';
+import { failedExecutionLogs, failedRunJobLogs } from './logs/failed';
+import { followJobLog } from './logs/follow';
+import { itemStepJob } from './logs/item-job';
+import { tailJobLog } from './logs/tail';
+import { FailedJobLogs, FollowedJobLog, FollowJobLogOptions, JobLogTail } from './logs/types';
+import { executionReport, jobsReport, RunReportOptions } from './report/collect';
+import { RunReport } from './report/types';
 import { RunCost } from './run-cost';
 import { SUBMIT_JOB_CALLS_PER_SECOND } from '../private/limits';
 
@@ -183,6 +190,14 @@ export class PipelineClient {
     return accountQuotas(this.aws, jobQueue);
   }
 
+  /**
+   * What a run of jobs did, for `batch-pipelines report`: every item's attempts, per stage, where the time went, what
+   * failed (with its log's last lines) and the estimate beside the actual.
+   */
+  public jobsReport(jobQueue: string, runId: string, options: RunReportOptions = {}): Promise<RunReport> {
+    return jobsReport(this.aws, jobQueue, runId, options);
+  }
+
   // --- Workflow executions -----------------------------------------------------------------------------------------
 
   /**
@@ -217,6 +232,44 @@ export class PipelineClient {
    */
   public executionFailures(executionArn: string): Promise<ExecutionFailures> {
     return executionFailures(this.aws, executionArn);
+  }
+
+  // --- Logs --------------------------------------------------------------------------------------------------------
+
+  /**
+   * The last `lines` lines of a job's log (its last attempt's), read from the log group its job definition names, or
+   * why there are none (`missing`: the job never started, its stream is gone, it logs elsewhere).
+   */
+  public tailJobLog(jobId: string, lines: number): Promise<JobLogTail> {
+    return tailJobLog(this.aws, { jobId }, lines);
+  }
+
+  /** Hands a job's log over as it is written (`onLines`), from its last `lines`, until the job ends. */
+  public followJobLog(jobId: string, options: FollowJobLogOptions = {}): Promise<FollowedJobLog> {
+    return followJobLog(this.aws, jobId, options);
+  }
+
+  /**
+   * Every failed job of a run with the last `lines` of its log: of a finished workflow run (`executionArn`), or of a
+   * run of jobs (`jobQueue` and `runId`).
+   */
+  public failedJobLogs(
+    run: { executionArn: string } | { jobQueue: string; runId: string },
+    lines: number,
+  ): Promise<FailedJobLogs> {
+    return 'executionArn' in run
+      ? failedExecutionLogs(this.aws, run.executionArn, lines)
+      : failedRunJobLogs(this.aws, run.jobQueue, run.runId, lines);
+  }
+
+  /** The Batch job that ran `step` for `item` (its id or index; none outside a fan-out) in a workflow run. */
+  public itemStepJob(executionArn: string, step: string, item?: string): Promise<{ jobId: string; jobName: string }> {
+    return itemStepJob(this.aws, executionArn, step, item);
+  }
+
+  /** What a workflow execution did, for `batch-pipelines report` (as `jobsReport`, per step of each item). */
+  public executionReport(executionArn: string, options: RunReportOptions = {}): Promise<RunReport> {
+    return executionReport(this.aws, executionArn, options);
   }
 
   /**
