@@ -1,0 +1,242 @@
+import type { JobDetail, JobStatus } from '@aws-sdk/client-batch';
+import { nameOf, PlacedJob } from './attempts';
+import { buildRunReport, QueuePricing } from './build';
+import { ReportFailure, RunReport } from './types';
+import { RUN_TAG } from '../../contract/job-env';
+import { AwsCalls } from '../aws-calls';
+import { PipelineClientError } from '../errors';
+import { executionFailures } from '../executions/failures';
+import { childIds, describeJobs } from '../jobs/describe';
+import { queueCapacity } from '../queue-capacity';
+
+/** Reading a run for its report: the execution or the run id, its jobs on their queues, their queues, the logs. */
+
+/** The last lines of a job's log (what `batch-pipelines logs` reads). */
+export interface JobLogTail {
+  readonly jobId: string;
+  readonly logGroupName?: string;
+  readonly logStreamName?: string;
+  readonly lines: string[];
+  /** Why there are no lines (a job that never started has no stream). */
+  readonly missing?: string;
+}
+
+/** Reads the last `lines` lines of a job's log. */
+export type TailJobLog = (jobId: string, lines: number) => Promise<JobLogTail>;
+
+/**
+ * Options of `PipelineClient.runReport`.
+ * @jsii ignore
+ */
+export interface RunReportOptions {
+  /**
+   * Reads a failed job's last log lines.
+   * @default - no log lines (each failure names the `logs` command)
+   */
+  readonly tailLog?: TailJobLog;
+  /**
+   * Log lines read per failed job.
+   * @default 20
+   */
+  readonly logLines?: number;
+  /**
+   * Failed jobs whose logs are read (the first ones, by step and item); the others name the `logs` command only.
+   * @default 20
+   */
+  readonly maxLogs?: number;
+  /**
+   * Slowest items listed.
+   * @default 20
+   */
+  readonly slowest?: number;
+}
+
+/** Every job status: ListJobs by array job id lists one status a call. */
+const STATUSES: JobStatus[] = ['SUBMITTED', 'PENDING', 'RUNNABLE', 'STARTING', 'RUNNING', 'SUCCEEDED', 'FAILED'];
+
+/** Job queue ARNs in a state machine definition (the steps' queues and their On-Demand ones). */
+const QUEUE_ARN = /arn:aws[\w-]*:batch:[\w-]+:\d{12}:job-queue\/[\w-]+/g;
+
+/**
+ * The report of a workflow execution. Its jobs are found on the queues its state machine's definition names
+ * (DescribeStateMachineForExecution: the definition the execution ran,
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeStateMachineForExecution.html) by the
+ * run's job-name prefix and tag; the steps served from the step cache come from its outcomes.
+ */
+export async function executionReport(
+  aws: AwsCalls,
+  executionArn: string,
+  options: RunReportOptions = {},
+): Promise<RunReport> {
+  const execution = await aws.call(() => aws.sfn.send(new aws.sdk.sfn.DescribeExecutionCommand({ executionArn })));
+  const name = execution.name ?? executionArn.split(':').pop()!;
+  const notes: string[] = [];
+  const machine = await aws.call(() =>
+    aws.sfn.send(new aws.sdk.sfn.DescribeStateMachineForExecutionCommand({ executionArn })),
+  );
+  const queues = [...new Set(machine.definition?.match(QUEUE_ARN) ?? [])];
+  if (queues.length === 0) {
+    throw new PipelineClientError(
+      'state',
+      `the state machine of execution ${name} names no Batch job queue: report reads runs of a Workflow's state ` +
+        'machine. Fix: pass the ARN of an execution of a Workflow (batch-pipelines start prints it)',
+    );
+  }
+  const jobs: PlacedJob[] = [];
+  const pricing: Record<string, QueuePricing> = {};
+  for (const queue of queues) {
+    const q = await pricingOf(aws, queue, notes);
+    pricing[q.name] = q.pricing;
+    for (const job of await runJobs(aws, queue, name)) {
+      jobs.push({ job, ...nameOf(job, name, 'execution'), queue: q.name, spot: q.pricing.spot });
+    }
+  }
+  let cached: Record<string, number> | undefined;
+  const status = execution.status ?? 'UNKNOWN';
+  if (status !== 'RUNNING' && status !== 'PENDING_REDRIVE') {
+    try {
+      cached = (await executionFailures(aws, executionArn)).cached;
+    } catch (e) {
+      notes.push(`the step cache's counts were not read: ${(e as Error).message}`);
+    }
+  }
+  const report = buildRunReport({
+    run: {
+      kind: 'execution',
+      name,
+      executionArn,
+      status,
+      start: execution.startDate?.getTime(),
+      end: execution.stopDate?.getTime(),
+    },
+    jobs,
+    queues: pricing,
+    cached,
+    now: aws.now(),
+    rerun: `batch-pipelines rerun --execution-arn ${executionArn}`,
+    notes,
+    slowest: options.slowest,
+  });
+  return withLogs(report, options);
+}
+
+/** The report of a run of jobs (`batch-pipelines submit`) on a queue. */
+export async function jobsReport(
+  aws: AwsCalls,
+  jobQueue: string,
+  runId: string,
+  options: RunReportOptions = {},
+): Promise<RunReport> {
+  const notes: string[] = [];
+  const q = await pricingOf(aws, jobQueue, notes);
+  const jobs: PlacedJob[] = (await runJobs(aws, jobQueue, runId)).map((job) => ({
+    job,
+    ...nameOf(job, runId, 'jobs'),
+    queue: q.name,
+    spot: q.pricing.spot,
+  }));
+  if (jobs.length === 0) {
+    throw new PipelineClientError(
+      'input',
+      `no jobs named ${runId}-* and tagged ${RUN_TAG}=${runId} on queue ${jobQueue}. Fix: check --run-id (the id ` +
+        'submit printed) and --queue (the queue it submitted to)',
+    );
+  }
+  const open = jobs.some((j) => j.job.status !== 'SUCCEEDED' && j.job.status !== 'FAILED');
+  const report = buildRunReport({
+    run: {
+      kind: 'jobs',
+      name: runId,
+      queue: jobQueue,
+      status: open ? 'RUNNING' : jobs.some((j) => j.job.status === 'FAILED') ? 'FAILED' : 'SUCCEEDED',
+    },
+    jobs,
+    queues: { [q.name]: q.pricing },
+    now: aws.now(),
+    rerun: `batch-pipelines rerun --queue ${jobQueue} --run-id ${runId}`,
+    notes,
+    slowest: options.slowest,
+  });
+  return withLogs(report, options);
+}
+
+/**
+ * Every job (array children instead of their parent) on the queue named `<run>-…` and tagged with the run: ListJobs
+ * with a JOB_NAME filter returns jobs of any status
+ * (https://docs.aws.amazon.com/batch/latest/APIReference/API_ListJobs.html), DescribeJobs 100 ids a call.
+ */
+async function runJobs(aws: AwsCalls, jobQueue: string, run: string): Promise<JobDetail[]> {
+  const listed = await aws.all(
+    (nextToken) =>
+      aws.batch.send(
+        new aws.sdk.batch.ListJobsCommand({
+          jobQueue,
+          filters: [{ name: 'JOB_NAME', values: [`${run}-*`] }],
+          nextToken,
+        }),
+      ),
+    (page) => page.jobSummaryList,
+  );
+  const out: JobDetail[] = [];
+  // The name filter is a prefix: run `run1` would also find run `run1-b`. The run tag decides.
+  for (const job of (
+    await describeJobs(
+      aws,
+      listed.map((j) => j.jobId!),
+    )
+  ).filter((d) => d.tags?.[RUN_TAG] === run)) {
+    if (job.arrayProperties?.size) {
+      out.push(...(await describeJobs(aws, await childIds(aws, job.jobId!, STATUSES))));
+    } else {
+      out.push(job);
+    }
+  }
+  return out;
+}
+
+/** A queue's name and what prices its jobs; a queue that cannot be read is priced as unknown, with a note. */
+async function pricingOf(
+  aws: AwsCalls,
+  queue: string,
+  notes: string[],
+): Promise<{ name: string; pricing: QueuePricing }> {
+  const name = queue.split('/').pop()!;
+  try {
+    const c = await queueCapacity(aws, queue);
+    return { name, pricing: { types: c.types, spot: c.spot } };
+  } catch (e) {
+    notes.push(`queue ${name} was not read (${(e as Error).message}): its jobs are not priced`);
+    return { name, pricing: { types: [], spot: false } };
+  }
+}
+
+/** The report with the last log lines of its first `maxLogs` failures. */
+async function withLogs(report: RunReport, options: RunReportOptions): Promise<RunReport> {
+  const tail = options.tailLog;
+  if (!tail || report.failures.length === 0) {
+    return report;
+  }
+  const max = options.maxLogs ?? 20;
+  const failures: ReportFailure[] = [];
+  for (const [n, f] of report.failures.entries()) {
+    if (n >= max) {
+      failures.push({ ...f, logMissing: `not read: only the first ${max} failures' logs are` });
+      continue;
+    }
+    try {
+      const t = await tail(f.jobId, options.logLines ?? 20);
+      const { logMissing, ...rest } = f;
+      void logMissing;
+      failures.push({
+        ...rest,
+        ...(t.logGroupName ? { logGroupName: t.logGroupName } : {}),
+        ...(t.logStreamName ? { logStreamName: t.logStreamName } : {}),
+        logLines: t.lines,
+        ...(t.lines.length === 0 ? { logMissing: t.missing ?? 'the log is empty' } : {}),
+      });
+    } catch (e) {
+      failures.push({ ...f, logMissing: `not read: ${(e as Error).message}` });
+    }
+  }
+  return { ...report, failures };
+}
