@@ -143,3 +143,4 @@ export type { ExecutionFailures } from './client/executions/failures';
 export type { ExecutionRerunResult, RerunExecutionOptions } from './client/executions/rerun';
 export type { StepCacheCount } from './client/executions/step-cache';
 export type { FailedItem, RunManifest } from './client/run-outcomes';
+export type { FailedJobLog, FailedJobLogs, FollowedJobLog, FollowJobLogOptions, JobLogTail } from './client/logs/types';
