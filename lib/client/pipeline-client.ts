@@ -195,7 +195,7 @@ export class PipelineClient {
    * failed (with its log's last lines) and the estimate beside the actual.
    */
   public jobsReport(jobQueue: string, runId: string, options: RunReportOptions = {}): Promise<RunReport> {
-    return jobsReport(this.aws, jobQueue, runId, options);
+    return jobsReport(this.aws, jobQueue, runId, { tailLog: (id, n) => this.tailJobLog(id, n), ...options });
   }
 
   // --- Workflow executions -----------------------------------------------------------------------------------------
@@ -269,7 +269,7 @@ export class PipelineClient {
 
   /** What a workflow execution did, for `batch-pipelines report` (as `jobsReport`, per step of each item). */
   public executionReport(executionArn: string, options: RunReportOptions = {}): Promise<RunReport> {
-    return executionReport(this.aws, executionArn, options);
+    return executionReport(this.aws, executionArn, { tailLog: (id, n) => this.tailJobLog(id, n), ...options });
   }
 
   /**

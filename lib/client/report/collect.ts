@@ -4,22 +4,13 @@ import { buildRunReport, QueuePricing } from './build';
 import { ReportFailure, RunReport } from './types';
 import { RUN_TAG } from '../../contract/job-env';
 import { AwsCalls } from '../aws-calls';
+import type { JobLogTail } from '../logs/types';
 import { PipelineClientError } from '../errors';
 import { executionFailures } from '../executions/failures';
 import { childIds, describeJobs } from '../jobs/describe';
 import { queueCapacity } from '../queue-capacity';
 
 /** Reading a run for its report: the execution or the run id, its jobs on their queues, their queues, the logs. */
-
-/** The last lines of a job's log (what `batch-pipelines logs` reads). */
-export interface JobLogTail {
-  readonly jobId: string;
-  readonly logGroupName?: string;
-  readonly logStreamName?: string;
-  readonly lines: string[];
-  /** Why there are no lines (a job that never started has no stream). */
-  readonly missing?: string;
-}
 
 /** Reads the last `lines` lines of a job's log. */
 export type TailJobLog = (jobId: string, lines: number) => Promise<JobLogTail>;
@@ -31,7 +22,7 @@ export type TailJobLog = (jobId: string, lines: number) => Promise<JobLogTail>;
 export interface RunReportOptions {
   /**
    * Reads a failed job's last log lines.
-   * @default - no log lines (each failure names the `logs` command)
+   * @default - `PipelineClient.tailJobLog` (CloudWatch Logs)
    */
   readonly tailLog?: TailJobLog;
   /**
