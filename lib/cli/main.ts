@@ -4,6 +4,7 @@ import { DIAGNOSE_HELP, diagnoseCommand } from './diagnose-command';
 import { CliError, EXIT_CODE_OF } from './errors';
 import { ESTIMATE_HELP, estimateCommand } from './estimate-command';
 import { CommandIO, ExitCode } from './io';
+import { LOGS_HELP, logsCommand } from './logs-command';
 import { RERUN_HELP, rerunCommand } from './rerun-command';
 import { START_HELP, startCommand } from './start-command';
 import { SUBMIT_HELP, submitCommand } from './submit-command';
@@ -18,6 +19,7 @@ Commands:
   watch      follow jobs or a workflow run until done, naming what failed and why
   diagnose   explain jobs stuck in RUNNABLE and how to fix them
   cancel     cancel a run's queued jobs and terminate its running ones
+  logs       print a job's log, an item's step's, or every failed job's (CloudWatch Logs)
   estimate   what a workload costs a month and how long a burst takes (no AWS calls)
 
 Run batch-pipelines <command> --help for a command's options.
@@ -36,6 +38,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   watch: { run: (a, io) => watchCommand(a, io), help: WATCH_HELP },
   diagnose: { run: (a, io) => diagnoseCommand(a, io), help: DIAGNOSE_HELP },
   cancel: { run: (a, io) => cancelCommand(a, io), help: CANCEL_HELP },
+  logs: { run: (a, io) => logsCommand(a, io), help: LOGS_HELP },
   estimate: { run: estimateCommand, help: ESTIMATE_HELP },
 };
 
