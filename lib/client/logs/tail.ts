@@ -32,7 +32,12 @@ export async function tailJobLog(aws: AwsCalls, job: { jobId: string }, lines: n
     return { ...base, lines: [], missing: at.missing };
   }
   const read = await readLastLines(aws, at.logGroupName!, at.logStreamName, lines);
-  return { ...base, logStreamName: at.logStreamName, ...read };
+  return {
+    ...base,
+    logStreamName: at.logStreamName,
+    lines: read.lines,
+    ...(read.missing ? { missing: read.missing } : {}),
+  };
 }
 
 /** What the end of a stream holds: its last lines and where to read on from, or why it cannot be read. */
