@@ -1,3 +1,4 @@
+import type { JobDetail } from '@aws-sdk/client-batch';
 import { nameOf } from '../../../lib/client/report/attempts';
 import { buildRunReport } from '../../../lib/client/report/build';
 import { spread } from '../../../lib/client/report/timing';
@@ -95,7 +96,9 @@ describe('job names', () => {
     ['a workflow step of the run', 'week-48-aggregate', 'execution', { step: 'aggregate', item: '(run)' }],
     ['a run of jobs, an item id with a dash', 'run1-align-S-7', 'jobs', { step: 'align', item: 'S-7' }],
   ] as const)('%s', (_, name, kind, expected) => {
-    expect(nameOf({ jobName: name }, name.startsWith('run1') ? 'run1' : 'week-48', kind)).toEqual(expected);
+    expect(nameOf({ jobName: name } as JobDetail, name.startsWith('run1') ? 'run1' : 'week-48', kind)).toEqual(
+      expected,
+    );
   });
 
   test("an array child's item is its chunk's offset plus its index", () => {
@@ -104,7 +107,7 @@ describe('job names', () => {
       arrayProperties: { index: 7 },
       container: { environment: [{ name: 'BATCH_PIPELINES_OFFSET', value: '10000' }] },
     };
-    expect(nameOf(child, 'run1', 'jobs')).toEqual({ step: 'align', item: '10007' });
+    expect(nameOf(child as unknown as JobDetail, 'run1', 'jobs')).toEqual({ step: 'align', item: '10007' });
   });
 });
 
