@@ -5,6 +5,7 @@ import { CliError, EXIT_CODE_OF } from './errors';
 import { ESTIMATE_HELP, estimateCommand } from './estimate-command';
 import { CommandIO, ExitCode } from './io';
 import { LOGS_HELP, logsCommand } from './logs-command';
+import { REPORT_HELP, reportCommand } from './report-command';
 import { RERUN_HELP, rerunCommand } from './rerun-command';
 import { START_HELP, startCommand } from './start-command';
 import { SUBMIT_HELP, submitCommand } from './submit-command';
@@ -20,6 +21,7 @@ Commands:
   diagnose   explain jobs stuck in RUNNABLE and how to fix them
   cancel     cancel a run's queued jobs and terminate its running ones
   logs       print a job's log, an item's step's, or every failed job's (CloudWatch Logs)
+  report     write one HTML page about a run: timeline, per-step time and cost, failures with logs
   estimate   what a workload costs a month and how long a burst takes (no AWS calls)
 
 Run batch-pipelines <command> --help for a command's options.
@@ -39,6 +41,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   diagnose: { run: (a, io) => diagnoseCommand(a, io), help: DIAGNOSE_HELP },
   cancel: { run: (a, io) => cancelCommand(a, io), help: CANCEL_HELP },
   logs: { run: (a, io) => logsCommand(a, io), help: LOGS_HELP },
+  report: { run: (a, io) => reportCommand(a, io), help: REPORT_HELP },
   estimate: { run: estimateCommand, help: ESTIMATE_HELP },
 };
 
