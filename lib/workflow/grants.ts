@@ -248,8 +248,8 @@ function acknowledgeOwnWildcards(scope: Construct, machine: sfn.StateMachine): v
 }
 
 /**
- * Lets `grantee` follow the workflow's runs as `batch-pipelines watch --execution-arn` and `rerun --dry-run` read
- * them (see `Workflow.grantWatch`).
+ * Lets `grantee` follow the workflow's runs as `batch-pipelines watch --execution-arn`, `rerun --dry-run` and
+ * `report --execution-arn` read them (see `Workflow.grantWatch`).
  * @see https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html
  */
 export function grantWatchAccess(
@@ -265,9 +265,17 @@ export function grantWatchAccess(
     stack.formatArn({ service: 'states', resource, resourceName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
   const executions = [arn('execution', `${name}:*`), arn('execution', `${name}/*`)];
   const mapRuns = arn('mapRun', `${name}/*`);
+  // `report` finds a run's queues in the definition the execution ran (DescribeStateMachineForExecution, on the
+  // execution as aws-cdk-lib's StateMachine.grantRead grants it).
+  // https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeStateMachineForExecution.html
   const grant = iam.Grant.addToPrincipal({
     grantee,
-    actions: ['states:DescribeExecution', 'states:GetExecutionHistory', 'states:ListMapRuns'],
+    actions: [
+      'states:DescribeExecution',
+      'states:GetExecutionHistory',
+      'states:ListMapRuns',
+      'states:DescribeStateMachineForExecution',
+    ],
     resourceArns: executions,
   });
   grant.combine(

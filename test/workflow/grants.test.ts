@@ -128,7 +128,12 @@ describe('grantWatch', () => {
     const on = (action: string) =>
       JSON.stringify(statements.filter((st) => [st.Action].flat().includes(action)).map((st) => st.Resource));
     // A child execution is `execution:<name>/<label>:<id>`: `<name>:*` alone does not match it.
-    for (const action of ['states:DescribeExecution', 'states:GetExecutionHistory', 'states:ListMapRuns']) {
+    for (const action of [
+      'states:DescribeExecution',
+      'states:GetExecutionHistory',
+      'states:ListMapRuns',
+      'states:DescribeStateMachineForExecution', // report --execution-arn: the queues its definition names
+    ]) {
       expect(on(action)).toMatch(/:execution:",\{"Fn::GetAtt":\["Wf[0-9A-Za-z]+","Name"\]\},":\*"/);
       expect(on(action)).toMatch(/:execution:",\{"Fn::GetAtt":\["Wf[0-9A-Za-z]+","Name"\]\},"\/\*"/);
     }
