@@ -15,6 +15,7 @@
  * - `error`: the error a failed map or count caught.
  * - `scaled`: the counts scaled for the percentage policy.
  * - `failure`: the summary as a cause, when the policy stops the run.
+ * - `cacheHits`: the count of the steps each item took from the step cache (`{ text }`, a cached fan-out only).
  */
 export const FAN_OUT_STATE_SUFFIXES = {
   outcomes: 'Outcomes',
@@ -24,6 +25,7 @@ export const FAN_OUT_STATE_SUFFIXES = {
   error: 'Error',
   scaled: 'Scaled',
   failure: 'Failure',
+  cacheHits: 'CacheHits',
 } as const;
 
 /** One of a fan-out's state keys. */
@@ -265,6 +267,11 @@ export interface FanOutSummary {
   readonly firstFailures?: unknown[];
   /** Where every outcome is, in words (outcomes in the state). */
   readonly where?: string;
+  /**
+   * How many items each step took from the step cache, in words: `align 500, callVariants 490` (a cached fan-out
+   * only), or why they were not counted.
+   */
+  readonly cached?: string;
 }
 
 /** The keys of `FanOutSummary`. */
@@ -276,4 +283,5 @@ export const SUMMARY_FIELDS: { readonly [K in keyof FanOutSummary]-?: K } = {
   results: 'results',
   firstFailures: 'firstFailures',
   where: 'where',
+  cached: 'cached',
 };

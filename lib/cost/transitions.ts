@@ -29,6 +29,7 @@ export interface TransitionCount {
 type States = Record<string, State>;
 interface State {
   readonly Type: string;
+  readonly Parameters?: Record<string, unknown>;
   readonly Next?: string;
   readonly End?: boolean;
   readonly Default?: string;
@@ -45,6 +46,7 @@ interface State {
 /** A path's cost: transitions, and the jobs it runs (a path that runs more jobs is the one a successful run takes). */
 interface Path {
   readonly transitions: number;
+  /** Batch jobs submitted (a Task that names a job definition): not the S3 or DynamoDB calls around them. */
   readonly tasks: number;
   readonly perItem: Record<string, number>;
   readonly expressItems: string[];
@@ -119,7 +121,8 @@ function walk(states: States, name: string, seen: Set<string>, topLevel: boolean
   const here = new Set(seen).add(name);
   const rest = (next?: string): Path | undefined =>
     next === undefined || s.End ? EMPTY : walk(states, next, here, topLevel);
-  let own: Path = { ...EMPTY, transitions: 1, tasks: s.Type === 'Task' ? 1 : 0 };
+  const job = s.Type === 'Task' && s.Parameters !== undefined && 'JobDefinition' in s.Parameters;
+  let own: Path = { ...EMPTY, transitions: 1, tasks: job ? 1 : 0 };
   if (s.Type === 'Choice') {
     const options = [...(s.Choices ?? []).map((c) => c.Next), ...(s.Default ? [s.Default] : [])]
       .map((n) => walk(states, n, here, topLevel))

@@ -358,8 +358,8 @@ function runSucceeded(
           .otherwise(allSucceeded);
   for (const f of [...fanOuts].reverse()) {
     const summary = `$.output.${fanOutPaths(f.name).summary.slice(2)}`;
-    const line = (id: string, withResults: boolean) => {
-      const l = fanOutLine(f.name, summary, withResults);
+    const line = (id: string, withResults: boolean, withCached: boolean) => {
+      const l = fanOutLine(f.name, summary, withResults, withCached);
       return new sfn.Pass(scope, `${f.name}: ${id}`, {
         parameters: {
           'detail.$': '$.detail',
@@ -372,12 +372,12 @@ function runSucceeded(
       ...['status', 'failed', 'items'].map((k) => C.isPresent(`${summary}.${k}`)),
       C.isString(`${summary}.status`),
     );
+    const given = (k: string) => C.and(C.isPresent(`${summary}.${k}`), C.isString(`${summary}.${k}`));
     next = new sfn.Choice(scope, `${f.name}: summary in the output?`)
-      .when(
-        C.and(counted, C.isPresent(`${summary}.results`), C.isString(`${summary}.results`)),
-        line('line with results', true),
-      )
-      .when(counted, line('line', false))
+      .when(C.and(counted, given('results'), given('cached')), line('line with results and cache', true, true))
+      .when(C.and(counted, given('results')), line('line with results', true, false))
+      .when(C.and(counted, given('cached')), line('line with cache', false, true))
+      .when(counted, line('line', false, false))
       .otherwise(next);
   }
   parse.next(next);

@@ -2,6 +2,7 @@ import { Annotations, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -27,6 +28,7 @@ import { mermaidOf } from './mermaid';
 import { FanOut, FanOutMode, StepCache, WorkflowStep } from './step';
 import { applyCacheRetention, fanOutCached, isCached, stepCachePlan } from './plan/cache-plan';
 import { mergeBranchCaches } from './states/cache-states';
+import { createCacheHitsTable, grantCacheHits, hitCounterOf } from './cache-hits-table';
 import { describeProblem } from '../core/validation-error';
 import { IJobQueue } from '../queues/job-queue-base';
 import { JOB_METRICS_NAMESPACE } from '../queues/job-metrics';
@@ -140,6 +142,8 @@ export class Workflow extends Construct {
   /** The run-summary states, once `notifyRunsTo` asked for them. */
   private runSummary?: sfn.StateGraph;
   private runSummaryTopic?: sns.ITopic;
+  /** The table cached fan-outs count their hits in (none without a cached fan-out). */
+  private cacheHits?: dynamodb.Table;
 
   /** The steps whose results are cached (see `WorkflowProps.cache`): none when the workflow has no cache. */
   public get cachedSteps(): WorkflowStep[] {
@@ -206,6 +210,9 @@ export class Workflow extends Construct {
     });
     if (this.plan.cache) {
       applyCacheRetention(this, this.plan.cache);
+    }
+    if (this.cacheHits) {
+      grantCacheHits(this.cacheHits, this.stateMachine);
     }
     this.node.addValidation({ validate: () => this.validateDefinitionSize() });
     ensureStackLimitChecks(this);
@@ -290,6 +297,7 @@ export class Workflow extends Construct {
       topic,
       notifyRunSucceeded: options.notifyRunSucceeded ?? true,
       fanOuts: this.plan.fanOuts,
+      cachedFanOuts: this.plan.fanOuts.filter((f) => this.plan.cachedStepsOf(f).length > 0),
       metricNamespace: JOB_METRICS_NAMESPACE,
       workflowPath: this.node.path,
     };
@@ -445,7 +453,7 @@ export class Workflow extends Construct {
       scope,
       this.stepContext(),
       this.plan.escalates(step),
-      cache && { ...cache, states: this.states, substitutions: this.substitutions },
+      cache && { ...cache, states: this.states, substitutions: this.substitutions, hitCounter: this.hitCounter() },
     );
   }
 
@@ -464,6 +472,7 @@ export class Workflow extends Construct {
       (s, scope) => this.buildStep(s, scope),
       new FailureScope(this.states, `${f.name} item: `, this.scopes, f),
     );
+    const cached = this.plan.cachedStepsOf(f).map((s) => s.name);
     return buildFanOut(f, {
       states: this.states,
       substitutions: this.substitutions,
@@ -471,7 +480,13 @@ export class Workflow extends Construct {
       body,
       itemReads: this.plan.itemReads(f),
       maxItems: this.plan.maxItemsInState(f),
-      cached: fanOutCached(this.plan.cache, this.plan.stepsOf(f)),
+      cache: cached.length > 0 ? { steps: cached, hitCounter: this.hitCounter() } : undefined,
     });
+  }
+
+  /** The table the cached fan-outs count their hits in, made when the first one asks. */
+  private hitCounter() {
+    this.cacheHits ??= createCacheHitsTable(this);
+    return hitCounterOf(this.cacheHits);
   }
 }

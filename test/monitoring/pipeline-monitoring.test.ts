@@ -383,19 +383,34 @@ describe('the notifier turns events into readable messages', () => {
     );
   });
 
-  test('with outcomes in S3, the message says where they are', async () => {
+  test('with outcomes in S3, the message says where they are and what each step took from the step cache', async () => {
     // An imported bucket: a name, no reference into the pipeline's own app.
     const results = s3.Bucket.fromBucketName(stackWithVpc().stack, 'Results', 'results-bucket');
     const p = genomicsPipeline({ maxFailedItems: 1, results: { bucket: results } });
-    const run = await runLocally(p.stack, threeSamples, (call) => {
-      if (call.state === 'align' && call.input.Parameters?.sampleId === 's2') {
-        throw jobFailure(applicationError());
-      }
-    });
+    const cacheStore = new Map<string, string>();
+    const run = await runLocally(
+      p.stack,
+      threeSamples,
+      (call) => {
+        if (call.state === 'align' && call.input.Parameters?.sampleId === 's2') {
+          throw jobFailure(applicationError());
+        }
+      },
+      'run-1',
+      { cacheStore },
+    );
     expect(run.error).toBeUndefined();
     const [msg] = await notify(samples.executionSucceeded(JSON.stringify(run.output)));
     expect(msg.Message).toContain(
-      '\nsamples: PARTIAL, 1 of 3 items failed; outcomes: s3://results-bucket/results/local-run/manifest.json\n',
+      '\nsamples: PARTIAL, 1 of 3 items failed; outcomes: s3://results-bucket/results/local-run/manifest.json; ' +
+        'from the step cache: align 0, callVariants 0, qc 0\n',
+    );
+    // Run again once the input is fixed: the two samples that succeeded are served from the cache.
+    const again = await runLocally(p.stack, threeSamples, undefined, 'run-2', { cacheStore });
+    const [second] = await notify(samples.executionSucceeded(JSON.stringify(again.output)));
+    expect(second.Message).toContain(
+      '\nsamples: SUCCEEDED, 0 of 3 items failed; outcomes: s3://results-bucket/results/local-run/manifest.json; ' +
+        'from the step cache: align 2, callVariants 2, qc 2\n',
     );
   });
 

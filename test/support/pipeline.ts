@@ -279,7 +279,11 @@ function adaptForLocalRun(asl: Record<string, unknown>): void {
         'outcomes.$': '$',
         ResultWriterDetails: { Bucket: 'results-bucket', Key: 'results/local-run/manifest.json' },
       };
-      const count = (asl.States as States)[state.Next as string];
+      // The count follows the map, after the step cache's hit count where there is one.
+      const fanOut = Object.entries(asl.States as States)
+        .find(([, s]) => s === state)![0]
+        .replace(/: for each item$/, '');
+      const count = (asl.States as States)[`${fanOut}: count outcomes`];
       const parameters = count.Parameters as Record<string, string>;
       parameters['outcomes.$'] = parameters['MapRunArn.$'].replace(/MapRunArn$/, 'outcomes');
       const processor = (state.ItemProcessor as { States: States }).States;
@@ -336,6 +340,7 @@ export async function runLocally(
   const handlers: Record<string, (input: Json) => Promise<Json>> = {};
   const retryIntervalOverrides: Record<string, number> = {};
   const cacheStore = options.cacheStore ?? new Map<string, string>();
+  const hitTable = new Map<string, Record<string, { S?: string; N?: string }>>();
   const waitTimeOverrides = Object.fromEntries(waitStates(asl.States as States).map((w) => [w, options.waitMs ?? 0]));
   for (const state of taskStates(asl.States as States)) {
     retryIntervalOverrides[state] = 0;
@@ -378,6 +383,45 @@ export async function runLocally(
         const { Key, Body } = taskInput as { Key: string; Body: string };
         cacheStore.set(Key, Body);
         return { ETag: '"9b2cf535f27731c974343645a3985328"' } as Json;
+      };
+      continue;
+    }
+    // The step cache's hit counts (lib/workflow/states/cache-count-states.ts), in a table of this run: PutItem,
+    // UpdateItem with ADD on a number attribute, GetItem (the item's attributes as AttributeValues under `Item`, and
+    // no `Item` when there is none), DeleteItem.
+    // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_GetItem.html#API_GetItem_ResponseSyntax
+    // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html (ADD)
+    const hitRow = (input: Json) => (input as { Key: { id: { S: string } } }).Key.id.S;
+    if (state.endsWith(': start counting cache hits')) {
+      handlers[state] = async (taskInput: Json) => {
+        const item = (taskInput as { Item: Record<string, { S?: string; N?: string }> }).Item;
+        hitTable.set(item.id.S!, { ...item });
+        return {} as Json;
+      };
+      continue;
+    }
+    if (state.endsWith(': count the hit')) {
+      handlers[state] = async (taskInput: Json) => {
+        const { UpdateExpression } = taskInput as { UpdateExpression: string };
+        const attribute = /^ADD (\w+) :one$/.exec(UpdateExpression)![1];
+        const row = hitTable.get(hitRow(taskInput)) ?? { id: { S: hitRow(taskInput) } };
+        row[attribute] = { N: String(Number(row[attribute]?.N ?? 0) + 1) };
+        hitTable.set(hitRow(taskInput), row);
+        return {} as Json;
+      };
+      continue;
+    }
+    if (state.endsWith(': read the cache hits')) {
+      handlers[state] = async (taskInput: Json) => {
+        const row = hitTable.get(hitRow(taskInput));
+        return (row ? { Item: row } : {}) as Json;
+      };
+      continue;
+    }
+    if (state.endsWith(': forget the cache hits')) {
+      handlers[state] = async (taskInput: Json) => {
+        hitTable.delete(hitRow(taskInput));
+        return {} as Json;
       };
       continue;
     }

@@ -217,16 +217,20 @@ describe('the run-summary states', () => {
     });
   });
 
-  test('with outcomes in S3, the message says where they are (the summary names its result files)', () => {
+  test('with outcomes in S3, the message says where they are and what the step cache served', () => {
     const results = s3.Bucket.fromBucketName(genomicsJobs().stack, 'Results', 'results-bucket');
     const m = monitoredPipeline({ maxFailedItems: 1, results: { bucket: results } });
     const publish = m.asl.States['run summary: publish PARTIAL'] as { Parameters: Record<string, string> };
     expect(publish.Parameters['Message.$']).toContain(
-      "States.Format('\nsamples: {}, {} of {} items failed; outcomes: {}', $.samplesSummary.status, " +
-        '$.samplesSummary.failed, $.samplesSummary.items, $.samplesSummary.results)',
+      "States.Format('\nsamples: {}, {} of {} items failed; outcomes: {}; from the step cache: {}', " +
+        '$.samplesSummary.status, $.samplesSummary.failed, $.samplesSummary.items, $.samplesSummary.results, ' +
+        '$.samplesSummary.cached)',
     );
     expect(m.asl.States['samples: some failed']).toMatchObject({
-      Parameters: { 'results.$': expect.stringContaining('ResultWriterDetails') },
+      Parameters: {
+        'results.$': expect.stringContaining('ResultWriterDetails'),
+        'cached.$': '$.samplesCacheHits.text',
+      },
     });
   });
 

@@ -92,6 +92,10 @@ export interface StepCachePlan {
    * lower level, whose having run marks the item fresh). Written in the step's cache states for `rerun` to read.
    */
   readonly level: number;
+  /** The fan-out's name. */
+  readonly fanOut: string;
+  /** The step's index among its fan-out's cached steps (its hit count's slot), or -1 when it is not cached. */
+  readonly slot: number;
 }
 
 /** Whether a fan-out's items carry a cache: one of its steps is cached. */
@@ -116,5 +120,12 @@ export function stepCachePlan(
     deps: step.dependencies.filter((d) => d.forEach === f && isCached(plan, d)).map((d) => d.name),
     idPath: `$.item.${f.idField}`,
     level: levels.findIndex((l) => l.includes(step)),
+    fanOut: f.name,
+    slot: cachedStepsOf(plan, fanOutSteps).indexOf(step),
   };
+}
+
+/** A fan-out's cached steps, in the order of its steps: the slots of its hit counts. */
+export function cachedStepsOf(plan: CachePlan | undefined, fanOutSteps: readonly WorkflowStep[]): WorkflowStep[] {
+  return fanOutSteps.filter((s) => isCached(plan, s));
 }

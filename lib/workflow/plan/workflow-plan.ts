@@ -11,7 +11,7 @@ import { planStep, StepPlan } from './step-plan';
 import { checkTimeout, derivedTimeout } from './timeout';
 import { StateRead } from '../asl/reads';
 import { FanOut, FanOutMode, StepCache, WorkflowStep } from '../step';
-import { CachePlan, isCached, planCache } from './cache-plan';
+import { CachePlan, cachedStepsOf, isCached, planCache } from './cache-plan';
 
 /**
  * The declared graph checked and planned: which fan-outs there are and how they run, what each step submits where,
@@ -104,6 +104,11 @@ export class WorkflowPlan {
   public estimatedEventsPerItem(fanOut: FanOut): number {
     const steps = this.stepsOf(fanOut);
     return estimatedEventsPerItem(fanOut, steps, steps.filter((st) => isCached(this.cache, st)).length);
+  }
+
+  /** The fan-out's steps that use the step cache, in order (none without a cache). */
+  public cachedStepsOf(fanOut: FanOut): WorkflowStep[] {
+    return cachedStepsOf(this.cache, this.stepsOf(fanOut));
   }
 
   /** The top-level units in declaration order. */

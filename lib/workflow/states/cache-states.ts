@@ -1,6 +1,7 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { C } from '../asl/conditions';
+import { countHit, HitCounter } from './cache-count-states';
 import { Fragment } from '../asl/fragment';
 import { Substitutions } from '../asl/substitutions';
 import { StepCachePlan } from '../plan/cache-plan';
@@ -65,6 +66,8 @@ export function runCacheFlag(states: Construct, fanOut: string, runCachePath: st
 export interface StepCacheContext extends StepCachePlan {
   readonly states: Construct;
   readonly substitutions: Substitutions;
+  /** Where hits are counted for the fan-out's summary. */
+  readonly hitCounter: HitCounter;
 }
 
 /**
@@ -148,7 +151,9 @@ export function withCache(frag: Fragment, plan: StepPlan, c: StepCacheContext): 
   for (const end of frag.ends) {
     end.next(record);
   }
-  return { start: key, ends: [record, notRecorded, lookup] };
+  const counted = countHit(c.states, c.substitutions, c.hitCounter, c.fanOut, step, c.slot);
+  lookup.next(counted.start);
+  return { start: key, ends: [record, notRecorded, ...counted.ends] };
 }
 
 /**

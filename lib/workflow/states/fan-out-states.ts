@@ -4,6 +4,7 @@ import { C } from '../asl/conditions';
 import { Fragment } from '../asl/fragment';
 import { gcd, times } from '../asl/intrinsics';
 import { describeReads, readsPresent, StateRead } from '../asl/reads';
+import { HitCounter, readHitCount, startHitCount } from './cache-count-states';
 import { cacheSelector, runCacheFlag } from './cache-states';
 import { claimCheck, earlierLineCheck, idsSelector } from './duplicate-ids';
 import { Substitutions } from '../asl/substitutions';
@@ -18,6 +19,7 @@ import {
   ITEM_PROCESSED_KEY,
   OUTCOME_FIELDS,
   STEP_STATE_KEYS,
+  SUMMARY_FIELDS,
 } from '../../contract/run-state';
 import { FAILURES_IN_SUMMARY } from '../../private/limits';
 
@@ -35,8 +37,14 @@ export interface FanOutContext {
   readonly itemReads: StateRead[];
   /** The most items a run may pass when outcomes are kept in the state (checked before the map starts). */
   readonly maxItems?: number;
-  /** Whether the fan-out's steps use the step cache (its items carry `$.cache`). */
-  readonly cached?: boolean;
+  /** The fan-out's cached steps and where they count their hits, when it has any (its items carry `$.cache`). */
+  readonly cache?: FanOutCache;
+}
+
+/** A cached fan-out's steps that use the cache (in order: their hit counts' slots) and its hit counter. */
+export interface FanOutCache {
+  readonly steps: readonly string[];
+  readonly hitCounter: HitCounter;
 }
 
 /**
@@ -63,7 +71,7 @@ export function buildFanOut(f: FanOut, ctx: FanOutContext): Fragment {
       [`${ITEM_INPUT_KEYS.index}.$`]: '$$.Map.Item.Index',
       [`${ITEM_INPUT_KEYS.run}.$`]: '$$.Execution.Name',
       ...idsSelector(f),
-      ...(ctx.cached ? cacheSelector(runCachePath) : {}),
+      ...(ctx.cache ? cacheSelector(runCachePath) : {}),
     },
     maxConcurrency: f.maxConcurrency,
   };
@@ -102,16 +110,14 @@ export function buildFanOut(f: FanOut, ctx: FanOutContext): Fragment {
       { errors: ['States.ItemReaderFailed'], resultPath: paths.error },
     );
   }
-  const policy = applyPolicy(f, ctx.states, done);
-  if (f.results) {
-    map.next(countResults(f, ctx, noItems, policy));
-  } else {
-    map.next(
-      new sfn.Choice(ctx.states, `${n}: any outcomes?`)
-        .when(C.isPresent(`${paths.outcomes}[0]`), countOutcomes(f, ctx.states, policy, done))
-        .otherwise(noItems),
-    );
-  }
+  const policy = applyPolicy(f, ctx.states, done, ctx.cache !== undefined);
+  const count = f.results
+    ? countResults(f, ctx, noItems, policy)
+    : new sfn.Choice(ctx.states, `${n}: any outcomes?`)
+        .when(C.isPresent(`${paths.outcomes}[0]`), countOutcomes(f, ctx, policy, done))
+        .otherwise(noItems);
+  const c = ctx.cache;
+  map.next(c ? readHitCount(ctx.states, ctx.substitutions, c.hitCounter, n, c.steps, count) : count);
   // Paths read before the map are checked first: a missing one would fail the whole execution uncatchably.
   const start = f.manifest
     ? new sfn.Choice(ctx.states, `${n}: manifest named?`).when(manifestNamed(f.manifest), map).otherwise(
@@ -123,7 +129,11 @@ export function buildFanOut(f: FanOut, ctx: FanOutContext): Fragment {
     : new sfn.Choice(ctx.states, `${n}: any items?`)
         .when(C.isPresent(`${f.itemsPath}[0]`), ctx.maxItems === undefined ? map : itemLimit(f, ctx, ctx.maxItems, map))
         .otherwise(noItems);
-  return { start: ctx.cached ? runCacheFlag(ctx.states, n, runCachePath, start) : start, ends: [done] };
+  if (!c) {
+    return { start, ends: [done] };
+  }
+  const counted = startHitCount(ctx.states, ctx.substitutions, c.hitCounter, n, c.steps, start);
+  return { start: runCacheFlag(ctx.states, n, runCachePath, counted), ends: [done] };
 }
 
 /**
@@ -198,7 +208,7 @@ function itemProcessor(f: FanOut, ctx: FanOutContext): sfn.IChainable {
   // A manifest's line claims its id in S3 before its steps (inside the wrapper: an S3 error becomes its outcome).
   wrapper.branch(f.manifest ? claimCheck(ctx.states, f, ctx.substitutions, ctx.body.start) : ctx.body.start);
   // A cached fan-out's outcomes name the steps served from the cache.
-  const cached = ctx.cached
+  const cached = ctx.cache
     ? {
         [`${OUTCOME_FIELDS.cached}.$`]: `$.${ITEM_PROCESSED_KEY}[0].${STEP_STATE_KEYS.cache}.${CACHE_STATE_FIELDS.hits}`,
       }
@@ -296,8 +306,9 @@ function itemProcessor(f: FanOut, ctx: FanOutContext): sfn.IChainable {
 }
 
 /** Counts the outcomes kept in the state: items, failed, and the failed records (only when some failed). */
-function countOutcomes(f: FanOut, states: Construct, policy: sfn.IChainable, done: sfn.Pass): sfn.IChainable {
+function countOutcomes(f: FanOut, ctx: FanOutContext, policy: sfn.IChainable, done: sfn.Pass): sfn.IChainable {
   const n = f.name;
+  const states = ctx.states;
   const paths = fanOutPaths(f);
   // Filters that match nothing are errors in some JSONPath engines: failures are collected only when there are some.
   const statuses = new sfn.Pass(states, `${n}: statuses`, {
@@ -308,7 +319,12 @@ function countOutcomes(f: FanOut, states: Construct, policy: sfn.IChainable, don
     resultPath: paths.counts,
   });
   const allSucceeded = new sfn.Pass(states, `${n}: all succeeded`, {
-    parameters: { status: OutcomeStatus.SUCCEEDED, 'items.$': `${paths.counts}.items`, failed: 0 },
+    parameters: {
+      status: OutcomeStatus.SUCCEEDED,
+      'items.$': `${paths.counts}.items`,
+      failed: 0,
+      ...cachedCount(f, ctx.cache !== undefined),
+    },
     resultPath: paths.summary,
   });
   allSucceeded.next(done);
@@ -385,11 +401,12 @@ function countResults(f: FanOut, ctx: FanOutContext, noItems: sfn.IChainable, po
  * The partial-success policy on `$.<fan-out>Counts` ({ items, failed }): no failure, within the policy (PARTIAL, the
  * later steps run), or beyond it (the execution fails with a bounded summary).
  */
-function applyPolicy(f: FanOut, states: Construct, done: sfn.Pass): sfn.IChainable {
+function applyPolicy(f: FanOut, states: Construct, done: sfn.Pass, cached: boolean): sfn.IChainable {
   const n = f.name;
   const paths = fanOutPaths(f);
   const summary = (status: OutcomeStatus) => ({
     status,
+    ...cachedCount(f, cached),
     'items.$': `${paths.counts}.items`,
     'failed.$': `${paths.counts}.failed`,
     ...(f.results
@@ -453,6 +470,11 @@ function applyPolicy(f: FanOut, states: Construct, done: sfn.Pass): sfn.IChainab
     )
     .otherwise(scale ? scale.next(check) : check);
   return none;
+}
+
+/** A cached fan-out's summary says how many items each step took from the cache (cache-count-states.ts). */
+function cachedCount(f: FanOut, cached: boolean): Record<string, string> {
+  return cached ? { [`${SUMMARY_FIELDS.cached}.$`]: `${fanOutPaths(f).cacheHits}.text` } : {};
 }
 
 /**

@@ -40,6 +40,8 @@ export interface RunSummaryOptions {
   readonly notifyRunSucceeded: boolean;
   /** The workflow's fan-outs, in any order: one line of the message each. */
   readonly fanOuts: FanOut[];
+  /** The fan-outs whose summaries count what their steps took from the step cache. */
+  readonly cachedFanOuts: FanOut[];
   /** Namespace and dimension value of the unsent-summary metric. */
   readonly metricNamespace: string;
   readonly workflowPath: string;
@@ -98,7 +100,9 @@ export function buildRunSummary(states: Construct, o: RunSummaryOptions): sfn.St
   };
 
   // Succeeded: every fan-out has written its summary on the way to the run's end.
-  const lines = o.fanOuts.map((f) => fanOutLine(f.name, fanOutPaths(f.name).summary, f.results !== undefined));
+  const lines = o.fanOuts.map((f) =>
+    fanOutLine(f.name, fanOutPaths(f.name).summary, f.results !== undefined, o.cachedFanOuts.includes(f)),
+  );
   const text =
     lines.length === 0
       ? undefined

@@ -50,16 +50,27 @@ export function endedBadlyMessage(run: RunPaths, status: string, error: string, 
 
 /**
  * A fan-out's line of the SUCCEEDED message, as a States.Format template piece and its arguments:
- * `\n<fan-out>: <status>, <failed> of <items> items failed[; outcomes: <results>]`. `summary` is the path of the
- * fan-out's summary; `withResults` when it names its result files.
+ * `\n<fan-out>: <status>, <failed> of <items> items failed[; outcomes: <results>][; from the step cache: <cached>]`.
+ * `summary` is the path of the fan-out's summary; `withResults` when it names its result files, `withCached` when it
+ * counts what its steps took from the step cache.
  */
 export function fanOutLine(
   fanOut: string,
   summary: string,
   withResults: boolean,
+  withCached = false,
 ): { template: string; args: string[] } {
-  const args = [`${summary}.status`, `${summary}.failed`, `${summary}.items`];
-  return withResults
-    ? { template: `\n${fanOut}: {}, {} of {} items failed; outcomes: {}`, args: [...args, `${summary}.results`] }
-    : { template: `\n${fanOut}: {}, {} of {} items failed`, args };
+  const template = [
+    `\n${fanOut}: {}, {} of {} items failed`,
+    withResults ? '; outcomes: {}' : '',
+    withCached ? '; from the step cache: {}' : '',
+  ].join('');
+  const args = [
+    `${summary}.status`,
+    `${summary}.failed`,
+    `${summary}.items`,
+    ...(withResults ? [`${summary}.results`] : []),
+    ...(withCached ? [`${summary}.cached`] : []),
+  ];
+  return { template, args };
 }

@@ -56,6 +56,13 @@ describe('the step cache, run locally', () => {
     const second = await runLocally(p.stack, threeSamples, undefined, 'run-2', { cacheStore });
     expect(second.error).toBeUndefined();
     expect(second.calls.map(named).sort()).toEqual(['aggregate:-', 'callVariants:s2']);
+    // The summary the run's message reads counts, per step, the items served from the cache (qc, beside callVariants,
+    // succeeded for s2 the first time).
+    expect(first.output!.samplesSummary).toMatchObject({ cached: 'align 0, callVariants 0, qc 0' });
+    expect(second.output!.samplesSummary).toMatchObject({
+      status: 'SUCCEEDED',
+      cached: 'align 3, callVariants 2, qc 3',
+    });
   });
 
   test('a new revision of the align job definition runs align and every step after it, for every item', async () => {
