@@ -5,7 +5,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { CachePlan } from './plan/cache-plan';
 import { StepPlan } from './plan/step-plan';
-import { FanOut } from './step';
+import { FanOut, WorkflowStep } from './step';
 import { Job } from '../jobs/job';
 import { IJobQueue } from '../queues/job-queue-base';
 import { acknowledgeOnGrantee, acknowledgeWildcards } from '../private/nag';
@@ -185,6 +185,7 @@ export function grantWorkflowAccess(scope: Construct, machine: sfn.StateMachine,
     if (bucket.encryptionKey) {
       keys.set(bucket.encryptionKey, 'write');
     }
+    grantInputObjects(machine, access.fanOuts);
   }
   for (const [key, use] of keys) {
     if (use === 'read') {
@@ -241,7 +242,7 @@ function acknowledgeOwnWildcards(scope: Construct, machine: sfn.StateMachine): v
       return 'Outcome files under the results prefix, named by each map run at run time, and step-cache records under the cache prefix, named by their keys.';
     }
     if (actions.includes('s3:GetObject')) {
-      return 'Manifests under the manifest prefix, named in each execution input.';
+      return "Manifests under the manifest prefix, named in each execution input, and the items' input objects (HeadObject for their ETags) under their prefixes.";
     }
     return 'batch:DescribeJobs, batch:ListJobs, X-Ray trace writes and CloudWatch Logs delivery actions have no resource-level permissions.';
   });
@@ -293,6 +294,7 @@ export function grantWatchAccess(
       grant.combine(f.results.bucket.grantRead(grantee, `${f.results.prefix ?? 'results/'}*`));
     }
   }
+  grant.combine(grantJobLogs(scope, grantee));
   if (cache) {
     // `rerun` reads the definition for the cached steps' keys and asks S3 which records exist (HeadObject needs
     // GetObject; grantRead also gives s3:List* on the bucket, so a missing record is 404, not 403).
@@ -304,6 +306,54 @@ export function grantWatchAccess(
       }),
     );
     grant.combine(cache.bucket.grantRead(grantee, `${cache.prefix}*`));
+    // ... and the ETags of the items' input objects, which join the keys of the steps that read them.
+    grant.combine(grantInputObjects(grantee, fanOuts));
+    for (const o of fanOuts.flatMap((f) => f.inputObjects)) {
+      acknowledgeOnGrantee(
+        scope,
+        grantee,
+        o.bucket.arnForObjects(`${o.prefix ?? ''}*`),
+        'Input objects the items name.',
+      );
+    }
   }
   return grant;
+}
+
+/**
+ * HeadObject (which needs s3:GetObject, and no KMS key: it returns metadata only) on the fan-outs' input objects
+ * (`FanOutOptions.inputObjects`), under their prefixes. https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
+ */
+function grantInputObjects(grantee: iam.IGrantable, fanOuts: readonly FanOut[]): iam.Grant {
+  const resourceArns = fanOuts.flatMap((f) => f.inputObjects.map((o) => o.bucket.arnForObjects(`${o.prefix ?? ''}*`)));
+  return resourceArns.length === 0
+    ? iam.Grant.drop(grantee, 'no input objects')
+    : iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns });
+}
+
+/**
+ * What `batch-pipelines logs` reads of a workflow's jobs: ListJobs and DescribeJobs (no resource-level permissions)
+ * to find an item's step's job and its stream, and GetLogEvents in the log groups the steps' jobs write to. A log
+ * group's ARN as CloudFormation returns it ends in `:*`, the form IAM policies take for every action but a few
+ * group-level ones, and covers the group's streams.
+ * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/iam-access-control-overview-cwl.html
+ * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsbatch.html
+ */
+function grantJobLogs(scope: Construct, grantee: iam.IGrantable): iam.Grant {
+  // The workflow's steps, read from its public `steps` (grants.ts sits below workflow.ts, which calls it).
+  const steps = (scope as unknown as { steps?: readonly WorkflowStep[] }).steps ?? [];
+  const groups = new Set(steps.map((s) => s._options.job.shared.logGroup));
+  const grant = iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['batch:ListJobs', 'batch:DescribeJobs'],
+    resourceArns: ['*'],
+  });
+  acknowledgeOnGrantee(scope, grantee, '*', 'Batch List and Describe actions have no resource-level permissions.');
+  return grant.combine(
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['logs:GetLogEvents'],
+      resourceArns: [...groups].map((g) => g.logGroupArn),
+    }),
+  );
 }

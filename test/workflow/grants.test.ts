@@ -143,3 +143,47 @@ describe('grantWatch', () => {
     expect(on('s3:GetObject*')).toContain('/runs/*');
   });
 });
+
+describe('grantWatch for batch-pipelines logs', () => {
+  /** A two-step workflow whose operator is granted grantWatch, in `app`. */
+  function watched(app: App) {
+    const stack = new Stack(app, 'Nag');
+    const q = new JobQueue(stack, 'Q', { capacities: [capacities(stack, new ec2.Vpc(stack, 'Vpc')).onDemand] });
+    const job = (id: string) =>
+      new Job(stack, id, {
+        queues: [q],
+        image: ecs.ContainerImage.fromRegistry('busybox'),
+        command: ['run', 'Ref::sampleId'],
+        vcpus: 1,
+        memory: Size.gibibytes(2),
+      });
+    const samples = new FanOut('samples', { ...SAMPLE_ITEMS, expectedItems: 10 });
+    const align = new WorkflowStep('align', { job: job('Align'), forEach: samples });
+    const qc = new WorkflowStep('qc', { job: job('Qc'), forEach: samples, dependsOn: [align] });
+    const wf = new Workflow(stack, 'Wf', { steps: [align, qc] });
+    wf.grantWatch(new iam.Role(stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() }));
+    return stack;
+  }
+
+  test('cdk-nag finds nothing unacknowledged on the operator', () => {
+    const app = new App({ builtinCloudFormationValidation: false });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    watched(app);
+    expect(validationFindings(app).filter((f) => f.split(' ')[1].startsWith('Nag/Operator'))).toEqual([]);
+  });
+
+  test("reads the steps' jobs (ListJobs, DescribeJobs) and the events of the log group they write to", () => {
+    const stack = watched(new App());
+    const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes('Operator'))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const on = (action: string) =>
+      statements.filter((st) => [st.Action].flat().includes(action)).map((st) => st.Resource);
+    expect(on('batch:ListJobs')).toEqual(['*']);
+    expect(on('batch:DescribeJobs')).toEqual(['*']);
+    // Both jobs write to the stack's one shared log group: one grant on its ARN (`…:log-group:<name>:*`).
+    expect(on('logs:GetLogEvents')).toEqual([
+      { 'Fn::GetAtt': [expect.stringMatching(/^BatchPipelinesSharedLogs/), 'Arn'] },
+    ]);
+  });
+});

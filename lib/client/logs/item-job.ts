@@ -14,7 +14,7 @@ import { describeJobs } from '../jobs/describe';
  * attempt, the On-Demand fallback, each memory level); the newest is the one that counts. A failed item's outcome
  * names its failed step's job directly.
  * @see https://docs.aws.amazon.com/batch/latest/APIReference/API_ListJobs.html (filters: JOB_NAME, all statuses)
- * @see https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeStateMachine.html
+ * @see https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeStateMachineForExecution.html
  */
 
 /** A step of a workflow as its definition submits it: its name, and whether it runs once per item. */
@@ -34,8 +34,9 @@ export async function itemStepJob(
   item?: string,
 ): Promise<{ jobId: string; jobName: string }> {
   const execution = await aws.call(() => aws.sfn.send(new aws.sdk.sfn.DescribeExecutionCommand({ executionArn })));
+  // The definition the execution ran (a deploy since may have changed the state machine's).
   const machine = await aws.call(() =>
-    aws.sfn.send(new aws.sdk.sfn.DescribeStateMachineCommand({ stateMachineArn: execution.stateMachineArn })),
+    aws.sfn.send(new aws.sdk.sfn.DescribeStateMachineForExecutionCommand({ executionArn })),
   );
   const definition = machine.definition ?? '{}';
   const steps = submittedSteps(JSON.parse(definition));

@@ -1,6 +1,6 @@
 import { BatchClient, DescribeJobsCommand, ListJobsCommand } from '@aws-sdk/client-batch';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { DescribeExecutionCommand, DescribeStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, DescribeStateMachineForExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { Template } from 'aws-cdk-lib/assertions';
 import { mockClient } from 'aws-sdk-client-mock';
 import { GROUP, STREAM, failedJob, logPage, runnableJob } from './fixtures';
@@ -134,7 +134,7 @@ describe('itemStepJob', () => {
       status: 'RUNNING',
       startDate: new Date(),
     });
-    sfn.on(DescribeStateMachineCommand).resolves({ definition } as never);
+    sfn.on(DescribeStateMachineForExecutionCommand).resolves({ definition } as never);
     batch
       .on(ListJobsCommand, { jobQueue: 'arn:aws:batch:us-east-1:123456789012:job-queue/StandardD5F7C7B5' })
       .resolves({ jobSummaryList: [{ jobId: 'spot-try', jobName: 'run-1-align-2' }] })
@@ -159,7 +159,7 @@ describe('itemStepJob', () => {
     sfn
       .on(DescribeExecutionCommand)
       .resolves(describeExecutionSucceeded({ executionArn: RUN, input: threeSamples, output: run.output }));
-    sfn.on(DescribeStateMachineCommand).resolves({ definition } as never);
+    sfn.on(DescribeStateMachineForExecutionCommand).resolves({ definition } as never);
     batchKnowsJobs();
     const job = await mockedPipelineClient().itemStepJob(RUN, 'callVariants', 's2');
     expect(batch.commandCalls(ListJobsCommand)).toHaveLength(0);
@@ -172,7 +172,7 @@ describe('itemStepJob', () => {
   test('a step the workflow does not have: its steps and the one probably meant', async () => {
     const { definition } = await runWithAFailure();
     sfn.on(DescribeExecutionCommand).resolves({ name: 'run-1', status: 'RUNNING', stateMachineArn: 'arn:sm' } as never);
-    sfn.on(DescribeStateMachineCommand).resolves({ definition } as never);
+    sfn.on(DescribeStateMachineForExecutionCommand).resolves({ definition } as never);
     await expect(mockedPipelineClient().itemStepJob(RUN, 'allign', '0')).rejects.toThrow(
       '--step allign: the workflow has no such step; did you mean align? Its steps: align, callVariants, qc, ' +
         'aggregate. Fix: --step align',
@@ -182,7 +182,7 @@ describe('itemStepJob', () => {
   test('a step of a fan-out without --item; an id that is no failed item and no index', async () => {
     const { definition } = await runWithAFailure();
     sfn.on(DescribeExecutionCommand).resolves({ name: 'run-1', status: 'RUNNING', stateMachineArn: 'arn:sm' } as never);
-    sfn.on(DescribeStateMachineCommand).resolves({ definition } as never);
+    sfn.on(DescribeStateMachineForExecutionCommand).resolves({ definition } as never);
     await expect(mockedPipelineClient().itemStepJob(RUN, 'qc')).rejects.toThrow(
       '--step qc runs once per item: say which item. Fix: add --item <id or index in the manifest>, e.g. --item 0',
     );
@@ -194,7 +194,7 @@ describe('itemStepJob', () => {
   test('a step outside the fan-out is named <run>-<step>; none yet says why and what to run', async () => {
     const { definition } = await runWithAFailure();
     sfn.on(DescribeExecutionCommand).resolves({ name: 'run-1', status: 'RUNNING', stateMachineArn: 'arn:sm' } as never);
-    sfn.on(DescribeStateMachineCommand).resolves({ definition } as never);
+    sfn.on(DescribeStateMachineForExecutionCommand).resolves({ definition } as never);
     batch.on(ListJobsCommand).resolves({ jobSummaryList: [] });
     await expect(mockedPipelineClient().itemStepJob(RUN, 'aggregate')).rejects.toThrow(
       "no job named run-1-aggregate on the workflow's queues: step aggregate has not run in run-1 (RUNNING): it is " +
