@@ -74,8 +74,20 @@ function rect(x0: number, x1: number, y: number, h: number, kind: SegmentKind, t
   );
 }
 
+/** Rows of one item together, items in the order they began (steps of the run as a whole where they began). */
+function grouped(rows: ReportItemStep[]): ReportItemStep[] {
+  const first = new Map<string, number>();
+  for (const r of rows) {
+    first.set(r.item, Math.min(first.get(r.item) ?? Infinity, r.start));
+  }
+  return [...rows].sort(
+    (a, b) => first.get(a.item)! - first.get(b.item)! || a.item.localeCompare(b.item) || a.start - b.start,
+  );
+}
+
 /** One row per item × step, each attempt a waiting then a running segment. */
-function detailSvg(report: RunReport, rows: ReportItemStep[], id: string): string {
+function detailSvg(report: RunReport, unordered: ReportItemStep[], id: string): string {
+  const rows = grouped(unordered);
   const x = scale(report);
   const height = rows.length * ROW + AXIS;
   const body = rows
