@@ -110,7 +110,7 @@ function shown(text: string): { value: number; tolerance: number } {
 
 async function figuresMatch(page: Page, report: RunReport): Promise<number> {
   const cells = await page.$$eval('[data-json]', (els) =>
-    els.map((e) => [(e as HTMLElement).dataset.json!, e.textContent ?? ''] as const),
+    els.map((e) => [e.getAttribute('data-json')!, e.textContent ?? ''] as const),
   );
   for (const [path, text] of cells) {
     const { value, tolerance } = shown(text);
