@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import puppeteer, { Browser, Page } from 'puppeteer-core';
-import { faultWeekJobs, FAULT_QUEUES, RUN_NAME, runFaultWeek } from './fault-run';
+import { runFaultWeek } from './fault-run';
+import { FAULT_QUEUES, faultWeekJobs, RUN_NAME } from './simulated-jobs';
 import { decodePng } from './png';
 import { buildRunReport } from '../../lib/client/report/build';
 import { RunReport } from '../../lib/client/report/types';
