@@ -386,3 +386,9 @@ export const MAX_IAM_MANAGED_POLICIES = 1_500;
  */
 export const GET_LOG_EVENTS_MAX_EVENTS = 10_000;
 export const GET_LOG_EVENTS_CALLS_PER_SECOND = 25;
+
+/**
+ * Batch's log group for jobs whose definition names none (`awslogs-group`).
+ * @see https://docs.aws.amazon.com/batch/latest/userguide/using_awslogs.html
+ */
+export const BATCH_DEFAULT_LOG_GROUP = '/aws/batch/job';

@@ -1,10 +1,12 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Aspects, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { JOB_METRICS_NAMESPACE, JobMetric } from './job-metrics';
 import { CapacityPlatform, ICapacity } from '../compute/capacity';
+import { SharedJobResources } from '../jobs/shared-job-resources';
+import { BATCH_DEFAULT_LOG_GROUP } from '../private/limits';
 import { acknowledgeOnGrantee } from '../private/nag';
 import { grantRunTagging } from '../private/run-names';
 
@@ -88,8 +90,12 @@ export abstract class JobQueueBase extends Construct implements IJobQueue {
    * ListJobs, DescribeJobs, DescribeJobQueues, DescribeComputeEnvironments and DescribeJobDefinitions (which have no
    * resource-level permissions), and
    * CancelJob and TerminateJob on jobs (whose ids exist only at run time), and the Service Quotas reads `diagnose`
-   * sets the account's EC2 vCPU quotas against the queue with (GetServiceQuota, GetAWSDefaultServiceQuota; read-only).
+   * sets the account's EC2 vCPU quotas against the queue with (GetServiceQuota, GetAWSDefaultServiceQuota; read-only),
+   * and the jobs' logs `batch-pipelines logs` reads (GetLogEvents in the log groups of the job resources shared in the
+   * queue's stack, `SharedJobResources`, where its jobs write, and in Batch's default `/aws/batch/job`; a job whose
+   * `shared` resources are in another stack: grant `logs:GetLogEvents` on `job.shared.logGroup.logGroupArn`).
    * Submitting is `grantSubmit`.
+   * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/iam-access-control-overview-cwl.html
    * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsbatch.html
    * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_servicequotas.html
    */
@@ -125,7 +131,7 @@ export abstract class JobQueueBase extends Construct implements IJobQueue {
       jobs,
       'Jobs to cancel or terminate exist only at run time, with ids no policy can name.',
     );
-    return read.combine(stop);
+    return read.combine(stop).combine(grantJobLogs(this, grantee));
   }
 
   /** Grants `grantee` permission to submit jobs to this queue (with any job definition it is also granted). */
@@ -133,4 +139,41 @@ export abstract class JobQueueBase extends Construct implements IJobQueue {
     grantRunTagging(this, grantee);
     return iam.Grant.addToPrincipal({ grantee, actions: ['batch:SubmitJob'], resourceArns: [this.jobQueueArn] });
   }
+}
+
+/**
+ * GetLogEvents in Batch's default log group and in the log group of every `SharedJobResources` of `queue`'s stack.
+ * Those are read when the app is synthesized (an aspect), so jobs defined after the grant count too. A log group's
+ * ARN as IAM policies take it ends in `:*` (its streams).
+ */
+function grantJobLogs(queue: Construct, grantee: iam.IGrantable): iam.Grant {
+  const stack = Stack.of(queue);
+  const batchDefault = stack.formatArn({
+    service: 'logs',
+    resource: 'log-group',
+    resourceName: `${BATCH_DEFAULT_LOG_GROUP}:*`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+  const grant = iam.Grant.addToPrincipal({ grantee, actions: ['logs:GetLogEvents'], resourceArns: [batchDefault] });
+  acknowledgeOnGrantee(
+    queue,
+    grantee,
+    batchDefault,
+    "Batch's default log group, where jobs whose definition names no log group write: their streams are named at run time.",
+  );
+  const [statement] = grant.principalStatements;
+  // Added when the app is synthesized, on the first node aspects visit (the app's root): before any role's own aspect
+  // splits its policy and freezes the statements (role.js, on the role's node).
+  const root = stack.node.root;
+  let added = false;
+  Aspects.of(root).add({
+    visit: (node) => {
+      if (node === root && statement && !added && !statement.frozen) {
+        added = true;
+        const groups = stack.node.findAll().filter((c): c is SharedJobResources => c instanceof SharedJobResources);
+        statement.addResources(...groups.map((g) => g.logGroup.logGroupArn));
+      }
+    },
+  });
+  return grant;
 }

@@ -147,6 +147,23 @@ describe('--job-id', () => {
     );
   });
 
+  test('access denied names the grants that give logs what it reads', async () => {
+    batch.on(DescribeJobsCommand).resolves({ jobs: [failedJob()] });
+    // An AccessDeniedException as the SDK raises it (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/CommonErrors.html).
+    logs.on(GetLogEventsCommand).rejects(
+      Object.assign(
+        new Error('User: arn:aws:iam::123456789012:user/ana is not authorized to perform: logs:GetLogEvents'),
+        {
+          name: 'AccessDeniedException',
+          $metadata: { httpStatusCode: 400 },
+        },
+      ),
+    );
+    await expect(logsOn(['--job-id', JOB_ID])).rejects.toThrow(
+      /access denied: .*logs:GetLogEvents\. Fix: .*JobQueue\.grantOperate \(submit, watch, rerun of jobs, cancel, logs of jobs\).*Workflow\.grantWatch \(watch --execution-arn, rerun --dry-run, logs of a workflow run\)/,
+    );
+  });
+
   test('--follow prints the lines as they come and exits 3 when the job fails', async () => {
     const running = { ...failedJob(), status: 'RUNNING' as const, statusReason: undefined };
     batch

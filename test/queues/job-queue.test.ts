@@ -216,8 +216,46 @@ describe('JobQueue options', () => {
         // diagnose reads the account's EC2 vCPU quotas.
         'servicequotas:GetAWSDefaultServiceQuota',
         'servicequotas:GetServiceQuota',
+        // logs reads the jobs' logs.
+        'logs:GetLogEvents',
       ].sort(),
     );
+  });
+
+  test("grantOperate lets logs read Batch's default log group and the stack's jobs' group, jobs defined after it too", () => {
+    const { stack, vpc } = stackWithVpc();
+    // The role before the queue: its own aspect (which freezes its policy) visits before the queue's node.
+    const role = new iam.Role(stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() });
+    const q = new JobQueue(stack, 'Q', { capacities: [capacities(stack, vpc).spot] });
+    q.grantOperate(role);
+    new Job(stack, 'Align', {
+      queues: [q],
+      image: ecs.ContainerImage.fromRegistry('busybox'),
+      command: ['align'],
+      vcpus: 1,
+      memory: Size.gibibytes(2),
+    });
+    const policy = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))[0];
+    const statement = (
+      policy.Properties.PolicyDocument.Statement as Array<{ Action: unknown; Resource: unknown }>
+    ).find((st) => st.Action === 'logs:GetLogEvents');
+    expect(statement?.Resource).toEqual([
+      {
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':logs:',
+            { Ref: 'AWS::Region' },
+            ':',
+            { Ref: 'AWS::AccountId' },
+            ':log-group:/aws/batch/job:*',
+          ],
+        ],
+      },
+      { 'Fn::GetAtt': [expect.stringMatching(/^BatchPipelinesSharedLogs/), 'Arn'] },
+    ]);
   });
 
   test('two queues in one stack do not collide', () => {

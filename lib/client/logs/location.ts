@@ -1,4 +1,5 @@
 import type { JobDetail } from '@aws-sdk/client-batch';
+import { BATCH_DEFAULT_LOG_GROUP } from '../../private/limits';
 
 /**
  * Where a Batch job's log is, from its description: the log group its job definition's `awslogs-group` names (this
@@ -8,9 +9,6 @@ import type { JobDetail } from '@aws-sdk/client-batch';
  * @see https://docs.aws.amazon.com/batch/latest/APIReference/API_ContainerDetail.html (logStreamName: "Each container attempt receives a log stream name when they reach the RUNNING status"; logConfiguration)
  * @see https://docs.aws.amazon.com/batch/latest/APIReference/API_AttemptContainerDetail.html (each attempt's logStreamName)
  */
-
-/** Batch's log group when a job definition names none. */
-export const BATCH_DEFAULT_LOG_GROUP = '/aws/batch/job';
 
 /** The statuses of a job whose container has not run yet. */
 const NOT_STARTED = new Set(['SUBMITTED', 'PENDING', 'RUNNABLE', 'STARTING']);

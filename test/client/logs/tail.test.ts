@@ -2,7 +2,8 @@ import { BatchClient, DescribeJobsCommand } from '@aws-sdk/client-batch';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { FIRST_STREAM, GROUP, JOB_ID, STREAM, failedJob, logPage, runnableJob } from './fixtures';
-import { BATCH_DEFAULT_LOG_GROUP, logLocationOf } from '../../../lib/client/logs/location';
+import { logLocationOf } from '../../../lib/client/logs/location';
+import { BATCH_DEFAULT_LOG_GROUP } from '../../../lib/private/limits';
 import { mockedPipelineClient } from '../../support/clients';
 
 const batch = mockClient(BatchClient);
