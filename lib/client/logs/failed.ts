@@ -29,10 +29,12 @@ export async function failedRunJobLogs(
       `no jobs of run ${runId} on queue ${jobQueue} (named ${runId}-* and tagged with the run): check --run-id and --queue`,
     );
   }
-  const failures = await jobFailures(
+  // Once each: a child found both under its array job and on its own (a queue's listing that includes children).
+  const found = await jobFailures(
     aws,
     jobs.map((j) => j.jobId),
   );
+  const failures = [...new Map(found.map((f) => [f.jobId, f])).values()];
   const failed = await inTurns(failures, async (f): Promise<FailedJobLog> => {
     const reason = [f.statusReason, f.containerReason].filter((r) => r).join('; ');
     return {
