@@ -53,6 +53,7 @@ export { FanOut, FanOutMode, WorkflowStep } from './workflow/step';
 export type {
   CheckpointLocation,
   FanOutOptions,
+  InputObjects,
   ManifestSource,
   MemoryEscalation,
   ResultsDestination,

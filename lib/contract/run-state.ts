@@ -173,6 +173,38 @@ export const ITEM_INPUT_KEYS: { readonly [K in keyof ItemInput]-?: K } = {
  */
 export const ITEM_PROCESSED_KEY = 'processed';
 
+/**
+ * Where an item keeps the ETag of each S3 object it names (`FanOutOptions.inputObjects`), `{ <field>: '"<etag>"' }`,
+ * read when it starts; a cached step's key holds those of the fields it reads. An object the workflow could not check
+ * is `{ unverified: <a UUID> }`: a key no record has.
+ */
+export const INPUT_OBJECTS_KEY = 'objects';
+
+/** The path of a field's object ETag in the item's state, as a cached step's key reads it. */
+export const inputObjectPath = (field: string) => `$.${INPUT_OBJECTS_KEY}.${field}`;
+
+/** The field of an input-object path in a cache key (`$.objects.inputUri` → 'inputUri'), or undefined. */
+export function fieldOfInputObjectPath(path: string): string | undefined {
+  const head = `$.${INPUT_OBJECTS_KEY}.`;
+  const field = path.startsWith(head) ? path.slice(head.length) : '';
+  return /^[^.]+$/.test(field) ? field : undefined;
+}
+
+/**
+ * The comment of the HeadObject state that reads a field's object: the client reads back which bucket and prefix a
+ * field's URIs must be in (the state's `Bucket` is the bucket's name once deployed).
+ */
+export const inputObjectComment = (field: string, prefix: string) => `input object ${field} under prefix '${prefix}'`;
+
+/** The field and prefix an input-object comment names, or undefined. */
+export function inputObjectOfComment(comment: unknown): { field: string; prefix: string } | undefined {
+  const m = /^input object (\S+) under prefix '(.*)'$/s.exec(String(comment ?? ''));
+  return m ? { field: m[1], prefix: m[2] } : undefined;
+}
+
+/** The most parts (`/`-separated) an input object's key may have for the workflow to check it. */
+export const MAX_INPUT_OBJECT_KEY_PARTS = 16;
+
 /** Where an item's duplicate check keeps what it found (whether an earlier line has its id, or the S3 claims). */
 export const ITEM_CHECK_KEY = 'idCheck';
 

@@ -321,8 +321,9 @@ export function grantWatchAccess(
 }
 
 /**
- * HeadObject (which needs s3:GetObject, and no KMS key: it returns metadata only) on the fan-outs' input objects
- * (`FanOutOptions.inputObjects`), under their prefixes. https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
+ * HeadObject (which needs s3:GetObject) on the fan-outs' input objects (`FanOutOptions.inputObjects`), under their
+ * prefixes. No KMS permission: HeadObject returns metadata, and should S3 refuse it, the object is unverified and the
+ * steps that read it run (never a wrong hit). https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
  */
 function grantInputObjects(grantee: iam.IGrantable, fanOuts: readonly FanOut[]): iam.Grant {
   const resourceArns = fanOuts.flatMap((f) => f.inputObjects.map((o) => o.bucket.arnForObjects(`${o.prefix ?? ''}*`)));

@@ -135,7 +135,33 @@ export interface FanOutOptions {
    * before it spends more; otherwise no percentage limit
    */
   readonly maxFailedPercentage?: number;
+  /**
+   * Item fields that name S3 objects the steps read, as `s3://<bucket>/<key>` URIs in a bucket you give: a cached step
+   * that reads such a field is cached under the object's ETag too (read with HeadObject when the item starts), so a
+   * changed object runs the step again for that item, even when its URI is the same. A URI the workflow cannot check
+   * (another bucket or prefix, a key of more than 16 parts or with an empty one, an object it cannot read) leaves the
+   * steps that read it uncached for that item: they run every time, never from a stale result. Only with a step
+   * cache (`WorkflowProps.cache`).
+   * @default - none: a step's key has the field's value (the URI) but not the object's content
+   */
+  readonly inputObjects?: InputObjects[];
 }
+
+/** Item fields whose values are S3 object URIs in one bucket (`FanOutOptions.inputObjects`). */
+export interface InputObjects {
+  /** The item field, one of `itemFields`, e.g. `'inputUri'`. */
+  readonly field: string;
+  /** The bucket its objects are in: the workflow may HeadObject under `prefix` of it. */
+  readonly bucket: s3.IBucket;
+  /**
+   * Key prefix of the objects.
+   * @default '' - any key of the bucket
+   */
+  readonly prefix?: string;
+}
+
+/** Every prop of `InputObjects`, for the run-time check of keys (lib/private/known-props.ts). */
+export const INPUT_OBJECTS_KEYS: KnownKeys<InputObjects> = { field: true, bucket: true, prefix: true };
 
 /** Every prop of `FanOutOptions`, for the run-time check of keys (lib/private/known-props.ts). */
 export const FAN_OUT_OPTIONS_KEYS: KnownKeys<FanOutOptions> = {
@@ -149,6 +175,7 @@ export const FAN_OUT_OPTIONS_KEYS: KnownKeys<FanOutOptions> = {
   mode: true,
   maxFailedItems: true,
   maxFailedPercentage: true,
+  inputObjects: true,
 };
 
 /** The default partial-success policy: more than 10% of the items failed stops the steps after the fan-out. */
@@ -175,6 +202,8 @@ export class FanOut {
   public readonly manifest?: ManifestSource;
   /** Where outcomes go when not to the execution output. */
   public readonly results?: ResultsDestination;
+  /** Item fields that name S3 objects, whose ETags join the keys of the cached steps that read them. */
+  public readonly inputObjects: InputObjects[];
   /**
    * The options as given, unknown keys included: the workflow checks them (a fan-out has no construct path of its own).
    * @internal
@@ -204,6 +233,7 @@ export class FanOut {
       options.maxFailedPercentage ?? (options.maxFailedItems === undefined ? DEFAULT_MAX_FAILED_PERCENTAGE : undefined);
     this.manifest = options.manifest;
     this.results = options.results;
+    this.inputObjects = [...(options.inputObjects ?? [])];
     this._givenOptions = Object.freeze({ ...options });
   }
 }

@@ -480,7 +480,7 @@ export class Workflow extends Construct {
       body,
       itemReads: this.plan.itemReads(f),
       maxItems: this.plan.maxItemsInState(f),
-      cache: cached.length > 0 ? { steps: cached, hitCounter: this.hitCounter() } : undefined,
+      cache: cached.length > 0 ? { steps: cached, hitCounter: this.hitCounter(), objects: f.inputObjects } : undefined,
     });
   }
 

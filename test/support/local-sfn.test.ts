@@ -28,3 +28,14 @@ test('States.JsonToString keeps the escapes of nested JSON strings', async () =>
   const out = (await machine.run({ e: error } as never).result) as { s: string };
   expect(JSON.parse(out.s)).toEqual(error);
 });
+
+// States.StringSplit as AWS's: each character of the second argument splits (the AWS example), empty strings dropped.
+test('States.StringSplit splits at each delimiter character and drops empty strings', async () => {
+  const machine = new StateMachine({
+    StartAt: 's',
+    States: { s: { Type: 'Pass', Parameters: { 'p.$': 'States.StringSplit($.s, $.d)' }, End: true } },
+  } as never);
+  const split = async (s: string, d: string) => ((await machine.run({ s, d } as never).result) as { p: string[] }).p;
+  expect(await split('This.is+a,test=string', '.+,=')).toEqual(['This', 'is', 'a', 'test', 'string']);
+  expect(await split('s3://bucket/a//b.fq', '/')).toEqual(['s3:', 'bucket', 'a', 'b.fq']);
+});

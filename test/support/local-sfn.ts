@@ -9,7 +9,13 @@ import * as path from 'path';
  * - it strips every backslash from an intrinsic's string result, so States.JsonToString of an object holding a JSON
  *   string (an error whose cause is a job description) is not JSON: AWS returns "a JSON string"
  *   (https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html#asl-intrsc-func-json-manipulate),
- *   so here JsonToString's result is left as it is.
+ *   so here JsonToString's result is left as it is;
+ * - its States.StringSplit splits at the whole second argument and keeps empty strings, where AWS splits at each of
+ *   its characters (the AWS example splits "This.is+a,test=string" at ".+,=",
+ *   https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html#asl-intrsc-func-string-operation)
+ *   and drops empty strings (LocalStack, whose Step Functions emulator is tested against AWS, changed its StringSplit
+ *   to drop them for parity, https://github.com/localstack/localstack/pull/9749; moto 5.2's, taken from it, does
+ *   too): here it does both.
  * The patched
  * copy is written beside the package's own build, so that it resolves the same dependencies, and loaded by the test
  * runner's own `require` (errors thrown by task handlers must come from the same realm as the interpreter).
@@ -22,6 +28,10 @@ function load(): typeof import('aws-local-stepfunctions') {
     [
       'if (typeof result === "string") {\n      result = result.replaceAll("\\\\", "");',
       'if (typeof result === "string" && this.funcDefinition.name !== "States.JsonToString") {\n      result = result.replaceAll("\\\\", "");',
+    ],
+    [
+      'execute(str, separator) {\n    return str.split(separator);',
+      'execute(str, separator) {\n    return [...separator].reduce((parts, d) => parts.flatMap((p) => p.split(d)), [str]).filter((p) => p !== "");',
     ],
   ];
   let patched = source;

@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { Duration, Size, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -107,12 +108,13 @@ export function failingJob(step: string, sampleId: string): JobSimulator {
  */
 export function cachedGenomicsPipeline(
   stepOptions: Partial<Record<'align' | 'callVariants' | 'qc' | 'aggregate', Partial<WorkflowStepOptions>>> = {},
+  fanOutOptions: (stack: Stack) => Partial<FanOutOptions> = () => ({}),
 ) {
   const g = genomicsJobs();
   const results = new s3.Bucket(g.stack, 'Results');
   const { steps } = genomicsSteps(
     g,
-    { results: { bucket: results, prefix: 'runs/' }, maxFailedPercentage: 50 },
+    { results: { bucket: results, prefix: 'runs/' }, maxFailedPercentage: 50, ...fanOutOptions(g.stack) },
     stepOptions,
   );
   const workflow = new Workflow(g.stack, 'Pipeline', { steps: Object.values(steps) });
@@ -188,6 +190,12 @@ export interface LocalRunOptions {
   readonly cacheStore?: Map<string, string>;
   /** Changes the definition before the run, e.g. a job definition's revision as a deploy of a new image makes it. */
   readonly rewriteAsl?: (asl: string) => string;
+  /**
+   * The items' input objects (`FanOutOptions.inputObjects`), `s3://<bucket>/<key>` -> quoted ETag, for the HeadObject
+   * of each (input-object-states.ts); an object not in the map is missing.
+   * @default - every object exists, its ETag derived from its URI
+   */
+  readonly inputObjects?: Map<string, string>;
 }
 
 /**
@@ -422,6 +430,24 @@ export async function runLocally(
       handlers[state] = async (taskInput: Json) => {
         hitTable.delete(hitRow(taskInput));
         return {} as Json;
+      };
+      continue;
+    }
+    // An item's input object (lib/workflow/states/input-object-states.ts): HeadObject answers with the object's
+    // metadata, its ETag a quoted hex MD5 for a single-part upload
+    // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html#API_HeadObject_ResponseSyntax,
+    // https://docs.aws.amazon.com/AmazonS3/latest/API/API_Object.html: ETag), or fails with 404 for a missing one.
+    if (/^[^:]+: \S+ object$/.test(state)) {
+      handlers[state] = async (taskInput: Json) => {
+        const { Bucket, Key } = taskInput as { Bucket: string; Key: string };
+        const uri = `s3://${Bucket}/${Key}`;
+        const etag = options.inputObjects
+          ? options.inputObjects.get(uri)
+          : `"${createHash('md5').update(uri).digest('hex')}"`;
+        if (etag === undefined) {
+          throw noSuchKey(Key);
+        }
+        return { ETag: etag, ContentLength: 1024, ContentType: 'application/octet-stream' } as Json;
       };
       continue;
     }

@@ -2,7 +2,8 @@ import { Annotations, Duration, Names } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { checkStatePrefix } from './prefixes';
-import { FanOut, STEP_CACHE_KEYS, StepCache, WorkflowStep } from '../step';
+import { FanOut, INPUT_OBJECTS_KEYS, STEP_CACHE_KEYS, StepCache, WorkflowStep } from '../step';
+import { fail } from '../../private/errors';
 import { levelsOf } from '../../private/graph';
 import { checkKnownProps } from '../../private/known-props';
 
@@ -29,9 +30,16 @@ export function planCache(
   option: StepCache | false | undefined,
   fanOuts: readonly FanOut[],
 ): CachePlan | undefined {
-  if (option === false) {
-    return undefined;
-  }
+  const plan = option === false ? undefined : cachePlanOf(scope, option, fanOuts);
+  fanOuts.forEach((f) => checkInputObjects(scope, f, plan !== undefined));
+  return plan;
+}
+
+function cachePlanOf(
+  scope: Construct,
+  option: StepCache | undefined,
+  fanOuts: readonly FanOut[],
+): CachePlan | undefined {
   if (option !== undefined) {
     checkKnownProps(scope, 'StepCache', option, STEP_CACHE_KEYS, 'cache.');
   }
@@ -54,6 +62,34 @@ export function planCache(
     expiration: option?.expiration ?? DEFAULT_CACHE_EXPIRATION,
     owned: bucket instanceof s3.Bucket,
   };
+}
+
+/** A fan-out's `inputObjects`: known keys, fields it declares, each once, prefixes a state may hold. */
+function checkInputObjects(scope: Construct, f: FanOut, cached: boolean): void {
+  const seen = new Set<string>();
+  f.inputObjects.forEach((o, i) => {
+    const prop = `fanOut '${f.name}'.inputObjects[${i}]`;
+    checkKnownProps(scope, 'InputObjects', o, INPUT_OBJECTS_KEYS, `${prop}.`);
+    if (!f.itemFields.includes(o.field) || seen.has(o.field)) {
+      fail(scope, {
+        prop: `${prop}.field`,
+        received: `'${o.field}'${seen.has(o.field) ? ' (given twice)' : ''}`,
+        allowed: `one of the fan-out's itemFields, each once: ${f.itemFields.map((x) => `'${x}'`).join(', ')}`,
+        fix: seen.has(o.field)
+          ? `give '${o.field}' once, with the bucket its objects are in`
+          : `add it to the fan-out's fields: itemFields: [${[...f.itemFields, o.field].map((x) => `'${x}'`).join(', ')}]`,
+      });
+    }
+    seen.add(o.field);
+    checkStatePrefix(scope, `${prop}.prefix`, o.prefix ?? '');
+  });
+  if (f.inputObjects.length > 0 && !cached) {
+    Annotations.of(scope).addWarningV2(
+      'cdk-batch-pipelines:input-objects-without-cache',
+      `${scope.node.path}: fan-out '${f.name}' names inputObjects, but the workflow has no step cache (cache: false): ` +
+        'their ETags are not read. Remove inputObjects, or give the workflow a cache.',
+    );
+  }
 }
 
 /** Whether a step looks up and records its results: a fan-out's step, cache not turned off, in a cached workflow. */
@@ -96,6 +132,8 @@ export interface StepCachePlan {
   readonly fanOut: string;
   /** The step's index among its fan-out's cached steps (its hit count's slot), or -1 when it is not cached. */
   readonly slot: number;
+  /** The fan-out's item fields that name S3 objects: a read of one adds the object's ETag to the key. */
+  readonly objectFields: string[];
 }
 
 /** Whether a fan-out's items carry a cache: one of its steps is cached. */
@@ -122,6 +160,7 @@ export function stepCachePlan(
     level: levels.findIndex((l) => l.includes(step)),
     fanOut: f.name,
     slot: cachedStepsOf(plan, fanOutSteps).indexOf(step),
+    objectFields: f.inputObjects.map((o) => o.field),
   };
 }
 

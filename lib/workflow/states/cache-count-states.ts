@@ -3,7 +3,8 @@ import { Construct } from 'constructs';
 import { C } from '../asl/conditions';
 import { Fragment } from '../asl/fragment';
 import { Substitutions } from '../asl/substitutions';
-import { fanOutPaths, ITEM_INPUT_KEYS } from '../../contract/run-state';
+import { InputObjects } from '../step';
+import { fanOutPaths, ITEM_INPUT_KEYS, SUMMARY_FIELDS } from '../../contract/run-state';
 
 // How many items each cached step took from the step cache, for the fan-out's summary and the run's message. The
 // items of a Distributed Map are child executions whose states the parent cannot read, so each hit adds 1 to a
@@ -18,6 +19,19 @@ export interface HitCounter {
   readonly tableName: string;
   /** The table's partition key attribute (a string). */
   readonly partitionKey: string;
+}
+
+/** A cached fan-out: its steps that use the cache (in order: their hit counts' slots), its counter, its objects. */
+export interface FanOutCache {
+  readonly steps: readonly string[];
+  readonly hitCounter: HitCounter;
+  /** The item fields that name S3 objects whose ETags join the keys (`FanOutOptions.inputObjects`). */
+  readonly objects: readonly InputObjects[];
+}
+
+/** A cached fan-out's summary says how many items each step took from the cache. */
+export function cachedCount(fanOut: string, cached: boolean): Record<string, string> {
+  return cached ? { [`${SUMMARY_FIELDS.cached}.$`]: `${fanOutPaths(fanOut).cacheHits}.text` } : {};
 }
 
 /** The partition key of the hit counter's table. */

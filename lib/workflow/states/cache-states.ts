@@ -12,6 +12,7 @@ import {
   cacheKeyPath,
   cacheLevelComment,
   ITEM_INPUT_KEYS,
+  inputObjectPath,
   NO_CACHE_INPUT_KEY,
   STEP_STATE_KEYS,
 } from '../../contract/run-state';
@@ -158,13 +159,17 @@ export function withCache(frag: Fragment, plan: StepPlan, c: StepCacheContext): 
 
 /**
  * The step's key: SHA-256 of the JSON array of its job definition ARN (a new revision for a new image, command or
- * resources), the item's id, every value the step reads, and the keys of the cached steps it depends on. A JSON array,
+ * resources), the item's id, every value the step reads, the ETags of the S3 objects those values name (declared in
+ * `inputObjects`), and the keys of the cached steps it depends on. A JSON array,
  * not a joined string, so that values holding a separator cannot make two inputs alike.
  * @see https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html (States.Hash, States.JsonToString)
  */
 function cacheKeyExpression(plan: StepPlan, c: StepCacheContext, s: Substitutions): string {
   const job = plan.step._options.job;
-  const args = [...new Set([c.idPath, ...plan.reads.map((r) => r.path)]), ...c.deps.map(cacheKeyPath)];
+  const reads = [...new Set([c.idPath, ...plan.reads.map((r) => r.path)])];
+  // The ETag of each S3 object the step reads (FanOutOptions.inputObjects; input-object-states.ts).
+  const objects = c.objectFields.filter((f) => reads.includes(`$.item.${f}`)).map(inputObjectPath);
+  const args = [...reads, ...objects, ...c.deps.map(cacheKeyPath)];
   const arn = s.of(job.jobDefinitionArn, job.node.id);
   return `States.Hash(States.JsonToString(States.Array('${arn}', ${args.join(', ')})), 'SHA-256')`;
 }

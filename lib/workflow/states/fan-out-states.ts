@@ -4,7 +4,8 @@ import { C } from '../asl/conditions';
 import { Fragment } from '../asl/fragment';
 import { gcd, times } from '../asl/intrinsics';
 import { describeReads, readsPresent, StateRead } from '../asl/reads';
-import { HitCounter, readHitCount, startHitCount } from './cache-count-states';
+import { cachedCount, FanOutCache, readHitCount, startHitCount } from './cache-count-states';
+import { readInputObjects } from './input-object-states';
 import { cacheSelector, runCacheFlag } from './cache-states';
 import { claimCheck, earlierLineCheck, idsSelector } from './duplicate-ids';
 import { Substitutions } from '../asl/substitutions';
@@ -19,7 +20,6 @@ import {
   ITEM_PROCESSED_KEY,
   OUTCOME_FIELDS,
   STEP_STATE_KEYS,
-  SUMMARY_FIELDS,
 } from '../../contract/run-state';
 import { FAILURES_IN_SUMMARY } from '../../private/limits';
 
@@ -39,12 +39,6 @@ export interface FanOutContext {
   readonly maxItems?: number;
   /** The fan-out's cached steps and where they count their hits, when it has any (its items carry `$.cache`). */
   readonly cache?: FanOutCache;
-}
-
-/** A cached fan-out's steps that use the cache (in order: their hit counts' slots) and its hit counter. */
-export interface FanOutCache {
-  readonly steps: readonly string[];
-  readonly hitCounter: HitCounter;
 }
 
 /**
@@ -206,7 +200,11 @@ function itemProcessor(f: FanOut, ctx: FanOutContext): sfn.IChainable {
   // The item's state after its steps, in `$.processed[0]`: whether a step lost its Spot capacity (`spotLost`).
   const wrapper = new sfn.Parallel(ctx.states, `${n}: process item`, { resultPath: `$.${ITEM_PROCESSED_KEY}` });
   // A manifest's line claims its id in S3 before its steps (inside the wrapper: an S3 error becomes its outcome).
-  wrapper.branch(f.manifest ? claimCheck(ctx.states, f, ctx.substitutions, ctx.body.start) : ctx.body.start);
+  const objects = ctx.cache?.objects ?? [];
+  const body = objects.length
+    ? readInputObjects(ctx.states, ctx.substitutions, n, objects, ctx.body.start)
+    : ctx.body.start;
+  wrapper.branch(f.manifest ? claimCheck(ctx.states, f, ctx.substitutions, body) : body);
   // A cached fan-out's outcomes name the steps served from the cache.
   const cached = ctx.cache
     ? {
@@ -323,7 +321,7 @@ function countOutcomes(f: FanOut, ctx: FanOutContext, policy: sfn.IChainable, do
       status: OutcomeStatus.SUCCEEDED,
       'items.$': `${paths.counts}.items`,
       failed: 0,
-      ...cachedCount(f, ctx.cache !== undefined),
+      ...cachedCount(n, ctx.cache !== undefined),
     },
     resultPath: paths.summary,
   });
@@ -406,7 +404,7 @@ function applyPolicy(f: FanOut, states: Construct, done: sfn.Pass, cached: boole
   const paths = fanOutPaths(f);
   const summary = (status: OutcomeStatus) => ({
     status,
-    ...cachedCount(f, cached),
+    ...cachedCount(n, cached),
     'items.$': `${paths.counts}.items`,
     'failed.$': `${paths.counts}.failed`,
     ...(f.results
@@ -470,11 +468,6 @@ function applyPolicy(f: FanOut, states: Construct, done: sfn.Pass, cached: boole
     )
     .otherwise(scale ? scale.next(check) : check);
   return none;
-}
-
-/** A cached fan-out's summary says how many items each step took from the cache (cache-count-states.ts). */
-function cachedCount(f: FanOut, cached: boolean): Record<string, string> {
-  return cached ? { [`${SUMMARY_FIELDS.cached}.$`]: `${fanOutPaths(f).cacheHits}.text` } : {};
 }
 
 /**

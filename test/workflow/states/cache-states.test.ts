@@ -88,6 +88,52 @@ describe('the step cache, run locally', () => {
     expect(second.calls.map(named).sort()).toEqual(['aggregate:-', 'align:s3', 'callVariants:s3', 'qc:s3']);
   });
 
+  describe("the items' input objects (inputObjects): their ETags join the keys of the steps that read them", () => {
+    const withObjects = () =>
+      cachedPipeline({}, (stack) => ({
+        inputObjects: [{ field: 'inputUri', bucket: s3.Bucket.fromBucketName(stack, 'In', 'input-bucket') }],
+      }));
+    const uri = (id: string) => `s3://input-bucket/samples/${id}.fq`;
+    const samples = {
+      samples: ['s1', 's2', 's3'].map((id) => ({ sampleId: id, inputUri: uri(id), outputUri: `s3://out/${id}/` })),
+    };
+    const etags = (changed: Record<string, string> = {}) =>
+      new Map(['s1', 's2', 's3'].map((id) => [uri(id), changed[id] ?? `"etag-of-${id}-v1"`]));
+
+    test('a changed object runs align (which reads it) and the steps after it, for that item only', async () => {
+      const p = withObjects();
+      const cacheStore = new Map<string, string>();
+      const first = await runLocally(p.stack, samples, undefined, 'run-1', { cacheStore, inputObjects: etags() });
+      expect(first.calls).toHaveLength(10);
+      const same = await runLocally(p.stack, samples, undefined, 'run-2', { cacheStore, inputObjects: etags() });
+      expect(same.calls.map(named)).toEqual(['aggregate:-']);
+      // s2's reads were uploaded again (a new ETag) under the same URI.
+      const inputObjects = etags({ s2: '"etag-of-s2-v2"' });
+      const changed = await runLocally(p.stack, samples, undefined, 'run-3', { cacheStore, inputObjects });
+      expect(changed.calls.map(named).sort()).toEqual(['aggregate:-', 'align:s2', 'callVariants:s2', 'qc:s2']);
+    });
+
+    test('an object the workflow cannot check leaves the steps that read it uncached: they run every time', async () => {
+      const p = withObjects();
+      const cacheStore = new Map<string, string>();
+      // s1: an empty part (States.StringSplit drops it, so the rebuilt URI differs); s2: another bucket; s3: missing.
+      const items = {
+        samples: [
+          { sampleId: 's1', inputUri: 's3://input-bucket/a//s1.fq', outputUri: 's3://out/s1/' },
+          { sampleId: 's2', inputUri: 's3://elsewhere/s2.fq', outputUri: 's3://out/s2/' },
+          { sampleId: 's3', inputUri: uri('s3'), outputUri: 's3://out/s3/' },
+        ],
+      };
+      // The object the rebuilt URI of s1 would name exists: a check that did not compare URIs would read its ETag.
+      const inputObjects = new Map([['s3://input-bucket/a/s1.fq', '"an-object-the-rebuilt-uri-would-name"']]);
+      for (const run of ['run-1', 'run-2']) {
+        const r = await runLocally(p.stack, items, undefined, run, { cacheStore, inputObjects });
+        expect(r.error).toBeUndefined();
+        expect(r.calls).toHaveLength(10);
+      }
+    });
+  });
+
   test('noCache in the input reads no record, runs every step and records them again', async () => {
     const p = cachedPipeline();
     const cacheStore = new Map<string, string>();
@@ -163,5 +209,55 @@ describe('the step cache, checked at synth', () => {
       'Test/Wide: steps 12 side by side in one fan-out (s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11) is not allowed; allowed: at most 11 side by side',
     );
     expect(() => new Workflow(g.stack, 'WideUncached', { steps, cache: false })).not.toThrow();
+  });
+
+  test('inputObjects: a field the items do not declare is refused; the role may HeadObject only under the prefix', () => {
+    const g = genomicsJobs();
+    const results = new s3.Bucket(g.stack, 'Results');
+    const input = s3.Bucket.fromBucketName(g.stack, 'In', 'input-bucket');
+    const fanOut = (name: string, field: string) =>
+      new FanOut(name, {
+        ...SAMPLE_ITEMS,
+        results: { bucket: results },
+        inputObjects: [{ field, bucket: input, prefix: 'samples/' }],
+      });
+    const bad = fanOut('typo', 'inputURI');
+    expect(
+      errorOf(
+        () => new Workflow(g.stack, 'Bad', { steps: [new WorkflowStep('a', { job: g.jobs.align, forEach: bad })] }),
+      ).message,
+    ).toBe(
+      "Test/Bad: fanOut 'typo'.inputObjects[0].field 'inputURI' is not allowed; allowed: one of the fan-out's " +
+        "itemFields, each once: 'sampleId', 'inputUri', 'outputUri'. Fix: add it to the fan-out's fields: " +
+        "itemFields: ['sampleId', 'inputUri', 'outputUri', 'inputURI']",
+    );
+    new Workflow(g.stack, 'Good', {
+      steps: [new WorkflowStep('align', { job: g.jobs.align, forEach: fanOut('samples', 'inputUri') })],
+    });
+    const template = Template.fromStack(g.stack);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 's3:GetObject',
+            Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::input-bucket/samples/*']] },
+          }),
+        ]),
+      },
+    });
+    const find = (node: unknown, name: string): unknown => {
+      if (node === null || typeof node !== 'object') {
+        return undefined;
+      }
+      const states = (node as { States?: Record<string, unknown> }).States;
+      return states?.[name] ?? Object.values(node).reduce<unknown>((f, v) => f ?? find(v, name), undefined);
+    };
+    const asl = aslOf(template);
+    // The align key holds the object's ETag after what align reads.
+    expect(JSON.stringify(find(asl, 'align: cache key'))).toContain('$.item.inputUri, $.objects.inputUri');
+    expect(find(asl, 'samples: inputUri object')).toMatchObject({
+      Comment: "input object inputUri under prefix 'samples/'",
+      Parameters: { Bucket: 'input-bucket', 'Key.$': '$.objects.inputUri.key' },
+    });
   });
 });
