@@ -1,4 +1,6 @@
 import { BatchClient, DescribeJobsCommand, ListJobsCommand } from '@aws-sdk/client-batch';
+import { DescribeExecutionCommand, DescribeStateMachineForExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { Template } from 'aws-cdk-lib/assertions';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CommandIO } from '../../lib/cli/io';
@@ -6,10 +8,13 @@ import { logsCommand } from '../../lib/cli/logs-command';
 import { main } from '../../lib/cli/main';
 import { RUN_TAG } from '../../lib/contract/job-env';
 import { GROUP, JOB_ID, STREAM, failedJob, logPage, runnableJob } from '../client/logs/fixtures';
+import { aslOf } from '../support/asl';
 import { mockedPipelineClient } from '../support/clients';
+import { genomicsPipeline } from '../support/pipeline';
 
 const batch = mockClient(BatchClient);
 const logs = mockClient(CloudWatchLogsClient);
+const sfn = mockClient(SFNClient);
 
 function io() {
   const out: string[] = [];
@@ -44,6 +49,7 @@ function streamHolds(lines: string[]) {
 beforeEach(() => {
   batch.reset();
   logs.reset();
+  sfn.reset();
 });
 
 describe('arguments', () => {
@@ -217,5 +223,31 @@ describe('--failed', () => {
       run: 'run run1 on queue Standard',
       failed: [{ step: 'run1-align-3', exitCode: 1, log: { jobId: JOB_ID, lines: ['x'] } }],
     });
+  });
+});
+
+describe('--execution-arn --step --item', () => {
+  test("the item's step's job, found by its name on the workflow's queues, under a line naming item and step", async () => {
+    const run = 'arn:aws:states:us-east-1:123456789012:execution:Pipeline:week-49';
+    sfn.on(DescribeExecutionCommand).resolves({
+      executionArn: run,
+      stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:Pipeline',
+      name: 'week-49',
+      status: 'RUNNING',
+      startDate: new Date(),
+    });
+    // The definition the reference pipeline synthesizes, as DescribeStateMachineForExecution returns it.
+    const definition = JSON.stringify(aslOf(Template.fromStack(genomicsPipeline().stack)));
+    sfn.on(DescribeStateMachineForExecutionCommand).resolves({ definition } as never);
+    batch
+      .on(ListJobsCommand)
+      .resolves({ jobSummaryList: [] })
+      .on(ListJobsCommand, { filters: [{ name: 'JOB_NAME', values: ['week-49-qc-7'] }] }, false)
+      .resolves({ jobSummaryList: [{ jobId: JOB_ID, jobName: 'week-49-qc-7' }] });
+    batch.on(DescribeJobsCommand).resolves({ jobs: [{ ...failedJob(), tags: { [RUN_TAG]: 'week-49' } }] });
+    streamHolds(['qc 7: ok']);
+    const r = await logsOn(['--execution-arn', run, '--step', 'qc', '--item', '7']);
+    expect(r.code).toBe(0);
+    expect(r.out).toEqual([`item 7 · step qc · job ${JOB_ID} (FAILED) · ${GROUP} ${STREAM}\n  | qc 7: ok`]);
   });
 });
