@@ -1,5 +1,12 @@
 import { createHash } from 'crypto';
-import { CACHE_STATE_SUFFIXES, cacheLevelOf, stepOfCacheKeyPath } from '../../contract/run-state';
+import {
+  CACHE_STATE_SUFFIXES,
+  cacheLevelOf,
+  fieldOfInputObjectPath,
+  inputObjectOfComment,
+  MAX_INPUT_OBJECT_KEY_PARTS,
+  stepOfCacheKeyPath,
+} from '../../contract/run-state';
 import { AwsCalls, httpStatusOf } from '../aws-calls';
 
 /**
@@ -34,11 +41,20 @@ export interface CachedStepModel {
   readonly level: number;
 }
 
+/** An item field that names S3 objects whose ETags join the keys (`FanOutOptions.inputObjects`). */
+export interface InputObjectModel {
+  readonly field: string;
+  readonly bucket: string;
+  readonly prefix: string;
+}
+
 /** A workflow's step cache as its definition has it: the cached steps, and the levels of steps that always run. */
 export interface StepCacheModel {
   readonly steps: CachedStepModel[];
   /** Levels of the fan-out's steps with `cache: false`: they run every time, and so every step after them. */
   readonly uncachedLevels: number[];
+  /** The item fields that name S3 objects, each with the bucket and prefix the workflow checks them against. */
+  readonly inputObjects: InputObjectModel[];
 }
 
 /**
@@ -48,8 +64,13 @@ export function cacheModelOf(definition: unknown): StepCacheModel {
   const keys = new Map<string, { jobDefinition: string; args: string[]; level: number }>();
   const uncachedLevels: number[] = [];
   const lookups = new Map<string, { bucket: string; prefix: string }>();
+  const inputObjects: InputObjectModel[] = [];
   walk(definition, (name, state) => {
     const params = state.Parameters as Record<string, unknown> | undefined;
+    const object = inputObjectOfComment(state.Comment);
+    if (object && typeof params?.Bucket === 'string') {
+      inputObjects.push({ ...object, bucket: params.Bucket });
+    }
     if (name.endsWith(KEY_STATE)) {
       const m = HASH.exec(String(params?.['key.$'] ?? ''));
       if (m) {
@@ -75,7 +96,7 @@ export function cacheModelOf(definition: unknown): StepCacheModel {
   });
   // Each step after the steps of lower levels (and so after the steps whose keys join its key).
   steps.sort((a, b) => a.level - b.level);
-  return { steps, uncachedLevels };
+  return { steps, uncachedLevels, inputObjects };
 }
 
 function walk(node: unknown, visit: (name: string, state: Record<string, unknown>) => void): void {
@@ -99,11 +120,13 @@ export function keyFor(
   step: CachedStepModel,
   item: unknown,
   keys: Record<string, string | undefined>,
+  etags: Record<string, string | undefined> = {},
 ): string | undefined {
   const values: unknown[] = [step.jobDefinition];
   for (const arg of step.args) {
     const dep = stepOfCacheKeyPath(arg);
-    const value = dep !== undefined ? keys[dep] : valueAt(item, arg);
+    const object = fieldOfInputObjectPath(arg);
+    const value = dep !== undefined ? keys[dep] : object !== undefined ? etags[object] : valueAt(item, arg);
     if (value === undefined) {
       return undefined;
     }
@@ -148,10 +171,11 @@ export async function cacheCounts(aws: AwsCalls, model: StepCacheModel, items: u
   const worker = async () => {
     for (let i = next++; i < items.length; i = next++) {
       const keys: Record<string, string | undefined> = {};
+      const etags = await objectEtags(aws, model.inputObjects, items[i]);
       // Levels at which a step of the item runs: a step after one of them runs too (the item is marked fresh).
       const ran = new Set<number>(model.uncachedLevels);
       for (const step of model.steps) {
-        const key = keyFor(step, items[i], keys);
+        const key = keyFor(step, items[i], keys, etags);
         keys[step.name] = key;
         const hit = key !== undefined && ![...ran].some((l) => l < step.level) && (await recordExists(aws, step, key));
         if (!hit) {
@@ -164,6 +188,39 @@ export async function cacheCounts(aws: AwsCalls, model: StepCacheModel, items: u
   };
   await Promise.all(Array.from({ length: Math.min(LOOKUPS_AT_ONCE, items.length) }, worker));
   return [...counts.values()];
+}
+
+/**
+ * The ETags of an item's input objects, as the state machine reads them (lib/workflow/states/input-object-states.ts):
+ * a URI `s3://<bucket>/<prefix>…` whose key has at most 16 parts, none empty; undefined for one it would not check or
+ * could not read (the steps that read it then run: their key is one no record has).
+ */
+async function objectEtags(
+  aws: AwsCalls,
+  objects: readonly InputObjectModel[],
+  item: unknown,
+): Promise<Record<string, string | undefined>> {
+  const etags: Record<string, string | undefined> = {};
+  for (const o of objects) {
+    const uri = valueAt(item, `$.item.${o.field}`);
+    const head = `s3://${o.bucket}/`;
+    const key = typeof uri === 'string' && uri.startsWith(head + o.prefix) ? uri.slice(head.length) : undefined;
+    const parts = key?.split('/') ?? [];
+    if (key === undefined || parts.length > MAX_INPUT_OBJECT_KEY_PARTS || parts.some((p) => p === '')) {
+      continue;
+    }
+    try {
+      const r = await aws.call(() => aws.s3.send(new aws.sdk.s3.HeadObjectCommand({ Bucket: o.bucket, Key: key })));
+      etags[o.field] = r.ETag;
+    } catch (e) {
+      // Missing, or not readable by the caller: the state machine's role may read it, so its fate is unknown here.
+      const status = httpStatusOf(e);
+      if (status !== 404 && status !== 403 && (e as { name?: string }).name !== 'NotFound') {
+        throw e;
+      }
+    }
+  }
+  return etags;
 }
 
 /** Whether a step's record exists: HeadObject, 404 when it does not (the caller may list the cache prefix). */

@@ -1,5 +1,6 @@
 import { HeadObjectCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { AwsCalls } from '../../../lib/client/aws-calls';
 import { cacheCounts, cacheModelOf, keyFor } from '../../../lib/client/executions/step-cache';
@@ -89,5 +90,41 @@ test('a step with cache: false runs every time, and so does every step after it'
   expect(await cacheCounts(aws, model, threeSamples.samples)).toEqual([
     { step: 'callVariants', run: 3, cached: 0 },
     { step: 'qc', run: 3, cached: 0 },
+  ]);
+});
+
+test("with input objects, the client's keys are the state machine's: it reads the same ETags (HeadObject)", async () => {
+  const g = cachedPipeline({}, (stack) => ({
+    inputObjects: [{ field: 'inputUri', bucket: s3.Bucket.fromBucketName(stack, 'In', 'input-bucket'), prefix: 's/' }],
+  }));
+  const uri = (id: string) => `s3://input-bucket/s/${id}.fq`;
+  const items = ['s1', 's2', 's3'].map((id) => ({ sampleId: id, inputUri: uri(id), outputUri: `s3://out/${id}/` }));
+  // s3's object is missing: its align runs every time (and so do the steps after it).
+  const etags = new Map([
+    [uri('s1'), '"0f343b0931126a20f133d67c2b018a3b"'],
+    [uri('s2'), '"d41d8cd98f00b204e9800998ecf8427e-2"'],
+  ]);
+  const cacheStore = new Map<string, string>();
+  await runLocally(g.stack, { samples: items }, undefined, 'run-1', { cacheStore, inputObjects: etags });
+  const model = cacheModelOf(aslOf(Template.fromStack(g.stack)));
+  expect(model.inputObjects).toEqual([{ field: 'inputUri', bucket: 'input-bucket', prefix: 's/' }]);
+  // HeadObject answers with the ETag (quoted; a multipart upload's ends in -<parts>), or 404 NotFound:
+  // https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html#API_HeadObject_ResponseSyntax
+  s3Mock.on(HeadObjectCommand).callsFake((input: { Bucket: string; Key: string }) => {
+    const etag = etags.get(`s3://${input.Bucket}/${input.Key}`);
+    if (input.Bucket === 'input-bucket' && etag) {
+      return { ETag: etag };
+    }
+    if (cacheStore.has(input.Key)) {
+      return { ETag: '"9b2cf535f27731c974343645a3985328"' };
+    }
+    throw new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } });
+  });
+  const aws = (mockedPipelineClient() as unknown as { aws: AwsCalls }).aws;
+  const counts = await cacheCounts(aws, model, items);
+  expect(counts).toEqual([
+    { step: 'align', run: 1, cached: 2 },
+    { step: 'callVariants', run: 1, cached: 2 },
+    { step: 'qc', run: 1, cached: 2 },
   ]);
 });
