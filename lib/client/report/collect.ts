@@ -43,8 +43,8 @@ export interface RunReportOptions {
   readonly slowest?: number;
 }
 
-/** DescribeJobs calls in flight at once (see `describeInParallel`). */
-const DESCRIBE_CALLS_AT_ONCE = 8;
+/** Batch calls in flight at once: ListJobs of different name filters, DescribeJobs of different ids. */
+const CALLS_AT_ONCE = 8;
 
 /** Every job status: ListJobs by array job id lists one status a call. */
 const STATUSES: JobStatus[] = ['SUBMITTED', 'PENDING', 'RUNNABLE', 'STARTING', 'RUNNING', 'SUCCEEDED', 'FAILED'];
@@ -79,10 +79,11 @@ export async function executionReport(
   }
   const jobs: PlacedJob[] = [];
   const pricing: Record<string, QueuePricing> = {};
+  const filters = nameFilters(machine.definition ?? '', name);
   for (const queue of queues) {
     const q = await pricingOf(aws, queue, notes);
     pricing[q.name] = q.pricing;
-    for (const job of await runJobs(aws, queue, name)) {
+    for (const job of await runJobs(aws, queue, name, filters)) {
       jobs.push({ job, ...nameOf(job, name, 'execution'), queue: q.name, spot: q.pricing.spot });
     }
   }
@@ -160,18 +161,23 @@ export async function jobsReport(
  * with a JOB_NAME filter returns jobs of any status
  * (https://docs.aws.amazon.com/batch/latest/APIReference/API_ListJobs.html), DescribeJobs 100 ids a call.
  */
-async function runJobs(aws: AwsCalls, jobQueue: string, run: string): Promise<JobDetail[]> {
-  const listed = await aws.all(
-    (nextToken) =>
-      aws.batch.send(
-        new aws.sdk.batch.ListJobsCommand({
-          jobQueue,
-          filters: [{ name: 'JOB_NAME', values: [`${run}-*`] }],
-          nextToken,
-        }),
-      ),
-    (page) => page.jobSummaryList,
+async function runJobs(
+  aws: AwsCalls,
+  jobQueue: string,
+  run: string,
+  filters: string[] = [`${run}-*`],
+): Promise<JobDetail[]> {
+  const lists = await inParallel(filters, (filter) =>
+    aws.all(
+      (nextToken) =>
+        aws.batch.send(
+          new aws.sdk.batch.ListJobsCommand({ jobQueue, filters: [{ name: 'JOB_NAME', values: [filter] }], nextToken }),
+        ),
+      (page) => page.jobSummaryList,
+    ),
   );
+  // Filters match names case-insensitively: a job two filters found is read once.
+  const listed = [...new Map(lists.flat().map((j) => [j.jobId!, j])).values()];
   const out: JobDetail[] = [];
   // The name filter is a prefix: run `run1` would also find run `run1-b`. The run tag decides.
   const described = await describeInParallel(
@@ -189,26 +195,52 @@ async function runJobs(aws: AwsCalls, jobQueue: string, run: string): Promise<Jo
 }
 
 /**
- * DescribeJobs of many ids, `DESCRIBE_CALLS_AT_ONCE` calls of 100 ids in flight: a 10,000-sample run of three steps
- * has 30,000 jobs, 300 calls, which one after another take most of a minute. Each call is retried on throttling
- * (`AwsCalls.call`). (ListJobs cannot be spread so: with a filter it returns at most 100 jobs a page, each page
- * asked with the previous one's token.)
+ * DescribeJobs of many ids, `CALLS_AT_ONCE` calls of 100 ids in flight: a 10,000-sample run of three steps has 30,000
+ * jobs, 300 calls, which one after another take most of a minute. Each call is retried on throttling (`AwsCalls.call`).
  */
 async function describeInParallel(aws: AwsCalls, ids: string[]): Promise<JobDetail[]> {
   const chunks: string[][] = [];
   for (let i = 0; i < ids.length; i += DESCRIBE_JOBS_PER_CALL) {
     chunks.push(ids.slice(i, i + DESCRIBE_JOBS_PER_CALL));
   }
-  const out: JobDetail[][] = new Array(chunks.length);
+  return (await inParallel(chunks, (chunk) => describeJobs(aws, chunk))).flat();
+}
+
+/** `f` of every input, `CALLS_AT_ONCE` at a time, results in the inputs' order. */
+async function inParallel<T, R>(inputs: T[], f: (input: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(inputs.length);
   let next = 0;
   const worker = async () => {
-    while (next < chunks.length) {
+    while (next < inputs.length) {
       const n = next++;
-      out[n] = await describeJobs(aws, chunks[n]);
+      out[n] = await f(inputs[n]);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(DESCRIBE_CALLS_AT_ONCE, chunks.length) }, worker));
-  return out.flat();
+  await Promise.all(Array.from({ length: Math.min(CALLS_AT_ONCE, inputs.length) }, worker));
+  return out;
+}
+
+/**
+ * The JOB_NAME filters that find an execution's jobs in slices listed side by side: a workflow names a fan-out step's
+ * jobs `<run>-<step>-<index>` and a step of the run `<run>-<step>` (the `States.Format` of its submit state's
+ * `JobName.$`, lib/workflow/states/step-states.ts), so `<run>-align-0*` … `<run>-align-9*` and `<run>-aggregate`
+ * cover them, ten slices a fan-out step. A filter ending in `*` matches names that begin with what is before it,
+ * otherwise the whole name, case-insensitively (https://docs.aws.amazon.com/batch/latest/APIReference/API_ListJobs.html); ListJobs
+ * returns at most 100 jobs a page with a filter, each page asked with the previous one's token, so one filter over
+ * 30,000 jobs takes 300 calls one after another. Without such formats in the definition: `<run>-*`.
+ */
+export function nameFilters(definition: string, run: string): string[] {
+  const filters = new Set<string>();
+  for (const m of definition.matchAll(/States\.Format\('\{\}-([\w-]+?)(-\{\})?'/g)) {
+    if (m[2]) {
+      for (let d = 0; d <= 9; d++) {
+        filters.add(`${run}-${m[1]}-${d}*`);
+      }
+    } else {
+      filters.add(`${run}-${m[1]}`);
+    }
+  }
+  return filters.size > 0 ? [...filters] : [`${run}-*`];
 }
 
 /** A queue's name and what prices its jobs; a queue that cannot be read is priced as unknown, with a note. */

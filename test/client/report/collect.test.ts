@@ -6,11 +6,14 @@ import {
   JobDetail,
   ListJobsCommand,
 } from '@aws-sdk/client-batch';
+import { DescribeExecutionCommand, DescribeStateMachineForExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { jobDetail } from './jobs';
+import { jobDetail, T0 } from './jobs';
+import { nameFilters } from '../../../lib/client/report/collect';
 import { mockedPipelineClient } from '../../support/clients';
 
 const batch = mockClient(BatchClient);
+const sfn = mockClient(SFNClient);
 
 /**
  * 250 jobs of run week-48 and one of run week-48-b on a queue, listed 100 a page as ListJobs pages a filtered list
@@ -45,7 +48,10 @@ function queueOf(jobs: JobDetail[], children: JobDetail[]) {
   batch.on(DescribeComputeEnvironmentsCommand).resolves({ computeEnvironments: [] });
 }
 
-beforeEach(() => batch.reset());
+beforeEach(() => {
+  batch.reset();
+  sfn.reset();
+});
 
 test("a run of jobs: every page, 100 ids a DescribeJobs call, the run's tag only, array children by their item", async () => {
   // GIVEN
@@ -107,13 +113,11 @@ test('a queue whose compute environments cannot be read is a note, its jobs unpr
     ],
     [],
   );
-  batch
-    .on(DescribeJobQueuesCommand)
-    .rejects(
-      Object.assign(new Error('User is not authorized to perform: batch:DescribeJobQueues'), {
-        name: 'AccessDeniedException',
-      }),
-    );
+  batch.on(DescribeJobQueuesCommand).rejects(
+    Object.assign(new Error('User is not authorized to perform: batch:DescribeJobQueues'), {
+      name: 'AccessDeniedException',
+    }),
+  );
   const report = await mockedPipelineClient().jobsReport('SpotQueue', 'week-48');
   expect(report.notes).toEqual([
     'queue SpotQueue was not read (User is not authorized to perform: batch:DescribeJobQueues): its jobs are not priced',
@@ -126,4 +130,66 @@ test('no job of the run on the queue: the run id and queue to check', async () =
   await expect(mockedPipelineClient().jobsReport('SpotQueue', 'week-49')).rejects.toThrow(
     'no jobs named week-49-* and tagged batch-pipelines:run=week-49 on queue SpotQueue. Fix: check --run-id (the id submit printed) and --queue (the queue it submitted to)',
   );
+});
+
+describe("an execution's jobs are listed in slices named from its definition", () => {
+  // Submit states' JobName.$ as the example's synthesized definition writes them (cdk.out/GenomicsPipeline.template.json).
+  const definition = JSON.stringify({
+    States: {
+      align: { Parameters: { 'JobName.$': "States.Format('{}-align-{}', $.run, $.index)" } },
+      aggregate: { Parameters: { 'JobName.$': "States.Format('{}-aggregate', $$.Execution.Name)" } },
+    },
+  });
+
+  test('ten index slices a fan-out step, the exact name of a step of the run', () => {
+    expect(nameFilters(definition, 'week-48')).toEqual([
+      ...Array.from({ length: 10 }, (_, d) => `week-48-align-${d}*`),
+      'week-48-aggregate',
+    ]);
+  });
+
+  test('a definition without those formats: every job of the run by its prefix', () => {
+    expect(nameFilters('{"States":{}}', 'week-48')).toEqual(['week-48-*']);
+  });
+
+  test('each slice is listed and every job read once', async () => {
+    const jobs = Array.from({ length: 25 }, (_, i) =>
+      jobDetail({
+        id: `j${i}`,
+        name: `week-48-align-${i}`,
+        queue: 'SpotQueue',
+        created: i,
+        tries: [{ start: i + 1, stop: i + 5, exitCode: 0 }],
+      }),
+    );
+    const asked: string[] = [];
+    queueOf(jobs, []);
+    batch.on(ListJobsCommand).callsFake(async (input: { filters: Array<{ values: string[] }> }) => {
+      const filter = input.filters[0].values[0];
+      asked.push(filter);
+      const prefix = filter.replace(/\*$/, '');
+      return {
+        jobSummaryList: jobs
+          .filter((j) => (filter.endsWith('*') ? j.jobName!.startsWith(prefix) : j.jobName === prefix))
+          .map((j) => ({ jobId: j.jobId, jobName: j.jobName })),
+      };
+    });
+    sfn
+      .on(DescribeExecutionCommand)
+      .resolves({ executionArn: 'arn:e', name: 'week-48', status: 'RUNNING', startDate: new Date(T0) });
+    sfn.on(DescribeStateMachineForExecutionCommand).resolves({
+      stateMachineArn: 'arn:sm',
+      name: 'G',
+      roleArn: 'arn:role',
+      updateDate: new Date(T0),
+      definition: definition.replace(
+        '"align":{',
+        `"align":{"JobQueue":"arn:aws:batch:us-east-1:123456789012:job-queue/SpotQueue",`,
+      ),
+    });
+    const report = await mockedPipelineClient().executionReport('arn:e');
+    expect(asked.sort()).toEqual(nameFilters(definition, 'week-48').sort());
+    expect(report.itemSteps.map((s) => s.item)).toEqual(jobs.map((_, i) => String(i)));
+    expect(report.jobs).toBe(25);
+  });
 });
