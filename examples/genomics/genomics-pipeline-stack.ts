@@ -300,6 +300,9 @@ export class GenomicsPipelineStack extends Stack {
       maxConcurrency: maxConcurrentJobs,
       manifest: { bucket: this.inputBucket, prefix: 'manifests/' },
       results: { bucket: this.resultsBucket, prefix: 'runs/' },
+      // A sample's reads uploaded again under the same URI run align (and what follows) again: their ETag is in
+      // align's step-cache key.
+      inputObjects: [{ field: 'inputUri', bucket: this.inputBucket, prefix: 'samples/' }],
     });
     const checkpoint = { bucket: this.resultsBucket, prefix: 'checkpoints/' };
     // In a Spot drought a sample waits at most an hour for Spot at each step, then runs On-Demand (and its later
