@@ -5,6 +5,7 @@ import { spawnSync } from 'child_process';
 import { existsSync, readFileSync, writeFileSync } from 'fs';
 import { cpus, totalmem } from 'os';
 import { join } from 'path';
+import { reportSection } from './report-section';
 
 const root = join(__dirname, '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -197,7 +198,15 @@ function main() {
     log();
   }
 
-  // 3. The test suite.
+  // 3. The run report of 10,000 samples.
+  const reports = Array.from({ length: Math.min(RUNS, 3) }, () =>
+    JSON.parse(measure([tsx, 'bench/report.ts']).stdout.trim().split('\n').pop()!),
+  );
+  for (const line of reportSection(reports)) {
+    log(line);
+  }
+
+  // 4. The test suite.
   const tests = measure(['npm', 'test', '--silent']);
   log('## `npm test`');
   log();
@@ -210,7 +219,7 @@ function main() {
   );
   log();
 
-  // 4. The package.
+  // 5. The package.
   if (existsSync(join(root, 'dist'))) {
     // Without scripts: `prepack` would build again, and jsii's warnings on stdout would precede the JSON.
     const pack = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' });
