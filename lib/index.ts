@@ -144,4 +144,19 @@ export type { ExecutionFailures } from './client/executions/failures';
 export type { ExecutionRerunResult, RerunExecutionOptions } from './client/executions/rerun';
 export type { StepCacheCount } from './client/executions/step-cache';
 export type { FailedItem, RunManifest } from './client/run-outcomes';
+export type { RunReportOptions, TailJobLog } from './client/report/collect';
+export type {
+  AttemptEnd,
+  PathLink,
+  ReportAttempt,
+  ReportFailure,
+  ReportItemStep,
+  RunReport,
+  SlowItem,
+  Spread,
+  StepEstimate,
+  StepSummary,
+  TimeShares,
+} from './client/report/types';
+export { renderReportHtml } from './report/html';
 export type { FailedJobLog, FailedJobLogs, FollowedJobLog, FollowJobLogOptions, JobLogTail } from './client/logs/types';

@@ -6,6 +6,7 @@ import type { RunReport } from '../client/report/types';
 /**
  * The run report as one self-contained HTML page: styles inline, the timeline inline SVG, no script, nothing loaded
  * from anywhere (no CDN, no web fonts). Every string from AWS is escaped. Pure: a `RunReport` in, the page out.
+ * @jsii ignore
  */
 export function renderReportHtml(report: RunReport): string {
   const r = report.run;

@@ -13,7 +13,10 @@ import { queueCapacity } from '../queue-capacity';
 
 /** Reading a run for its report: the execution or the run id, its jobs on their queues, their queues, the logs. */
 
-/** Reads the last `lines` lines of a job's log. */
+/**
+ * Reads the last `lines` lines of a job's log.
+ * @jsii ignore
+ */
 export type TailJobLog = (jobId: string, lines: number) => Promise<JobLogTail>;
 
 /**

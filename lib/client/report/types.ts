@@ -12,11 +12,15 @@
  * - `spot-wait`: the workflow cancelled it for waiting past its step's `spotWaitLimit` (`Spot wait limit: …`).
  * - `failed`: any other failure (exit code, timeout, image pull, cancellation).
  * - `running` / `queued`: not ended yet.
+ * @jsii ignore
  */
 export type AttemptEnd =
   'succeeded' | 'spot-interruption' | 'out-of-memory' | 'spot-wait' | 'failed' | 'running' | 'queued';
 
-/** One attempt of an item's step: Batch's attempt (a retry of the job) or the whole job when it has none. */
+/**
+ * One attempt of an item's step: Batch's attempt (a retry of the job) or the whole job when it has none.
+ * @jsii ignore
+ */
 export interface ReportAttempt {
   /** The Batch job the attempt belongs to. */
   readonly jobId: string;
@@ -51,7 +55,10 @@ export interface ReportAttempt {
   readonly logStreamName?: string;
 }
 
-/** One step of one item (or one job of a run of jobs): every attempt, in order. */
+/**
+ * One step of one item (or one job of a run of jobs): every attempt, in order.
+ * @jsii ignore
+ */
 export interface ReportItemStep {
   /** The item: its index in the manifest, or its key in the job names when it has none. */
   readonly item: string;
@@ -71,13 +78,21 @@ export interface ReportItemStep {
   readonly attempts: ReportAttempt[];
 }
 
-/** The median and 95th percentile of some durations (ms). */
+/**
+ * The median and 95th percentile of some durations (ms).
+ * @jsii ignore
+ */
 export interface Spread {
+  /** The median (the lower of the two middle values for an even count). */
   readonly median: number;
+  /** The 95th percentile, nearest rank. */
   readonly p95: number;
 }
 
-/** One step over every item. */
+/**
+ * One step over every item.
+ * @jsii ignore
+ */
 export interface StepSummary {
   /** The step. */
   readonly step: string;
@@ -109,17 +124,29 @@ export interface StepSummary {
   readonly memoryEscalations: number;
 }
 
-/** One link of the critical path: an item's step, and what it spent waiting and running. */
+/**
+ * One link of the critical path: an item's step, and what it spent waiting and running.
+ * @jsii ignore
+ */
 export interface PathLink {
+  /** The item (`(run)` for a step of the run as a whole). */
   readonly item: string;
+  /** The step. */
   readonly step: string;
+  /** When its first attempt was submitted. */
   readonly start: number;
+  /** When its last attempt ended. */
   readonly end: number;
+  /** Time waiting for capacity, every attempt. */
   readonly queuedMs: number;
+  /** Time running, every attempt. */
   readonly runMs: number;
 }
 
-/** Where the wall time went. */
+/**
+ * Where the wall time went.
+ * @jsii ignore
+ */
 export interface TimeShares {
   /** From the first job's submission to the last one's end. */
   readonly wallMs: number;
@@ -135,26 +162,41 @@ export interface TimeShares {
   readonly runJobHours: number;
 }
 
-/** An item from its first job's submission to its last job's end. */
+/**
+ * An item from its first job's submission to its last job's end.
+ * @jsii ignore
+ */
 export interface SlowItem {
+  /** The item. */
   readonly item: string;
+  /** From its first submission to its last end. */
   readonly spanMs: number;
+  /** Time waiting for capacity, every attempt of every step. */
   readonly queuedMs: number;
+  /** Time running, every attempt of every step. */
   readonly runMs: number;
   /** Attempts over its steps. */
   readonly attempts: number;
 }
 
-/** A step of an item that failed, with what to read and what to run. */
+/**
+ * A step of an item that failed, with what to read and what to run.
+ * @jsii ignore
+ */
 export interface ReportFailure {
+  /** The item. */
   readonly item: string;
+  /** The step that failed. */
   readonly step: string;
+  /** Its last job. */
   readonly jobId: string;
   /** Batch's status reason and the container's reason. */
   readonly reason: string;
   /** The container's exit code, when it exited. */
   readonly exitCode?: number;
+  /** The log group read. */
   readonly logGroupName?: string;
+  /** The log stream of its last attempt. */
   readonly logStreamName?: string;
   /** The log's last lines (empty when it could not be read: see `logMissing`). */
   readonly logLines: string[];
@@ -164,8 +206,12 @@ export interface ReportFailure {
   readonly logsCommand: string;
 }
 
-/** What the cost model predicts for a step of this run beside what the run used. */
+/**
+ * What the cost model predicts for a step of this run beside what the run used.
+ * @jsii ignore
+ */
 export interface StepEstimate {
+  /** The step. */
   readonly step: string;
   /** Items the estimate was asked for (those that ran the step). */
   readonly items: number;
@@ -197,6 +243,7 @@ export interface RunReport {
   readonly version: 1;
   /** What was read: a workflow execution or a run of jobs on a queue. */
   readonly run: {
+    /** `execution` (a workflow run) or `jobs` (a run of jobs on a queue). */
     readonly kind: 'execution' | 'jobs';
     /** The execution's name or the run id. */
     readonly name: string;
@@ -206,31 +253,45 @@ export interface RunReport {
     readonly queue?: string;
     /** SUCCEEDED, FAILED, RUNNING, ... (an execution's status; for jobs, whether all ended well). */
     readonly status: string;
+    /** When it began: the execution's start, or the first job's submission. */
     readonly start: number;
+    /** When it ended: the execution's stop, or the last job's end (the report's time while it runs). */
     readonly end: number;
     /** When the report was made. */
     readonly generatedAt: number;
   };
   /** Items seen (distinct item keys over every step). */
   readonly items: number;
-  /** Jobs (and array children) and attempts read. */
+  /** Jobs (and array children) read. */
   readonly jobs: number;
+  /** Their attempts. */
   readonly attempts: number;
   /** The run's total, as `watch` prices it. */
   readonly cost: {
+    /** Hours of every attempt. */
     readonly jobHours: number;
+    /** USD at On-Demand (or Fargate) prices. */
     readonly onDemandUsd: number;
+    /** USD at the Spot discount, when a queue is Spot. */
     readonly spotUsd?: number;
+    /** Job-hours that could not be priced. */
     readonly unpricedJobHours: number;
+    /** How it was priced, one phrase per job size. */
     readonly basis: string[];
   };
+  /** Per step, in the order the steps began. */
   readonly steps: StepSummary[];
+  /** Where the wall time went. */
   readonly time: TimeShares;
+  /** The chain of steps that ended last, first link first. */
   readonly criticalPath: PathLink[];
+  /** The items that took longest, slowest first. */
   readonly slowest: SlowItem[];
+  /** Every step of an item that failed, by step and item. */
   readonly failures: ReportFailure[];
   /** The command that reruns what failed, when something did. */
   readonly rerun?: string;
+  /** Per step, the cost model's estimate beside the actual. */
   readonly estimate: StepEstimate[];
   /** Every item's steps, in the order they started. */
   readonly itemSteps: ReportItemStep[];
