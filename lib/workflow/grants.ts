@@ -346,7 +346,8 @@ function grantJobLogs(scope: Construct, grantee: iam.IGrantable): iam.Grant {
   const groups = new Set(steps.map((s) => s._options.job.shared.logGroup));
   const grant = iam.Grant.addToPrincipal({
     grantee,
-    actions: ['batch:ListJobs', 'batch:DescribeJobs'],
+    // `report` also prices the jobs from their queues' compute environments (read-only, as grantOperate gives).
+    actions: ['batch:ListJobs', 'batch:DescribeJobs', 'batch:DescribeJobQueues', 'batch:DescribeComputeEnvironments'],
     resourceArns: ['*'],
   });
   acknowledgeOnGrantee(scope, grantee, '*', 'Batch List and Describe actions have no resource-level permissions.');

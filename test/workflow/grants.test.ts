@@ -181,6 +181,9 @@ describe('grantWatch for batch-pipelines logs', () => {
       statements.filter((st) => [st.Action].flat().includes(action)).map((st) => st.Resource);
     expect(on('batch:ListJobs')).toEqual(['*']);
     expect(on('batch:DescribeJobs')).toEqual(['*']);
+    // report prices the jobs from their queues' compute environments.
+    expect(on('batch:DescribeJobQueues')).toEqual(['*']);
+    expect(on('batch:DescribeComputeEnvironments')).toEqual(['*']);
     // Both jobs write to the stack's one shared log group: one grant on its ARN (`…:log-group:<name>:*`).
     expect(on('logs:GetLogEvents')).toEqual([
       { 'Fn::GetAtt': [expect.stringMatching(/^BatchPipelinesSharedLogs/), 'Arn'] },
