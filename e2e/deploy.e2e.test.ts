@@ -136,9 +136,18 @@ function startArgs(key: string): string[] {
   ];
 }
 
-/** Uploads a manifest of samples to the deployed input bucket. */
+/** Uploads a manifest of samples to the deployed input bucket, and each sample's reads (its input object). */
 async function upload(key: string, sampleIds: string[]) {
   const genomics = stacks.GenomicsPipeline;
+  for (const sampleId of sampleIds) {
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: genomics.outputs.InputBucket,
+        Key: `samples/${sampleId}.fastq.gz`,
+        Body: `@${sampleId}\nACGT\n+\nIIII\n`,
+      }),
+    );
+  }
   await s3.send(
     new PutObjectCommand({
       Bucket: genomics.outputs.InputBucket,
