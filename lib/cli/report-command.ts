@@ -29,8 +29,8 @@ ${COMMON_HELP}
 
 --json prints the report's data (the same figures the page shows) on stdout as one JSON object, and the page's path
 on stderr.
-Permissions: Workflow.grantWatch (an execution's Step Functions reads) and JobQueue.grantOperate (the Batch reads);
-CloudWatch Logs GetLogEvents for the log lines (as batch-pipelines logs).
+Permissions: Workflow.grantWatch for a workflow run, JobQueue.grantOperate for a run of jobs (both include the
+Batch reads and the jobs' log lines, as batch-pipelines logs reads them).
 
 Exit codes: 0 written (whatever the run's outcome: the report says it); 1 AWS error; 2 invalid arguments.
 `;
