@@ -139,7 +139,7 @@ function failuresSection(report: RunReport): string {
     .map(
       (
         f,
-      ) => `<div class="failure" data-job="${esc(f.jobId)}"><div><b>item ${esc(f.item)}</b>, step <b>${esc(f.step)}</b>,
+      ) => `<div class="failure" data-job="${esc(f.jobId)}"><div><b>item ${esc(f.item)}${f.itemId === undefined ? '' : ` (${esc(f.itemId)})`}</b>, step <b>${esc(f.step)}</b>,
 job <code>${esc(f.jobId)}</code>${f.exitCode === undefined ? '' : `, exit code <b>${esc(f.exitCode)}</b>`}</div>
 <div class="reason">${esc(f.reason)}</div>
 ${f.logLines.length ? `<pre>${esc(f.logLines.join('\n'))}</pre>` : `<div class="muted">log: ${esc(f.logMissing ?? 'empty')}</div>`}

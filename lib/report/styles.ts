@@ -23,7 +23,7 @@ header { background: #1d2430; color: #fff; padding: 16px 24px; }
 header h1 { margin: 0 0 4px; font-size: 20px; }
 header .sub { color: #c9d1dc; }
 main { padding: 16px 24px 48px; max-width: 1500px; }
-section { background: #fff; border: 1px solid #dde1e7; border-radius: 6px; padding: 12px 16px; margin: 16px 0; }
+section { background: #fff; border: 1px solid #dde1e7; border-radius: 6px; padding: 12px 16px; margin: 16px 0; overflow-x: auto; }
 h2 { font-size: 16px; margin: 0 0 8px; }
 h3 { font-size: 14px; margin: 12px 0 6px; }
 table { border-collapse: collapse; width: 100%; }

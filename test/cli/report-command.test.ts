@@ -122,6 +122,7 @@ describe('report of a workflow run', () => {
     // The failure's last log lines, escaped; the steps served from the cache, from the outcomes.
     expect(html).toContain('reading S2.fq\n&lt;script&gt;alert(1)&lt;/script&gt;\nError: bad input');
     expect(html).not.toContain('<script>');
+    expect(html).toContain('<b>item 2 (S2)</b>, step <b>callVariants</b>');
     expect(html).toMatch(
       /<tr data-step="qc"><td>qc<\/td>\s*<td class="r"><span class="n" data-json="steps.3.items">2<\/span>/,
     );
@@ -139,7 +140,9 @@ describe('report of a workflow run', () => {
       ['aggregate', 1, 0],
       ['qc', 2, 2],
     ]);
+    // The failed item's id comes from the run's outcomes.
     expect(report.failures[0]).toMatchObject({
+      itemId: 'S2',
       jobId: 'c2',
       exitCode: 2,
       logLines: ['reading S2.fq', '<script>alert(1)</script>', 'Error: bad input'],

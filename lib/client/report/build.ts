@@ -27,6 +27,8 @@ export interface ReportInput {
   readonly queues: Record<string, QueuePricing>;
   /** Per step, items served from the step cache. */
   readonly cached?: Record<string, number>;
+  /** Items' ids by item key, as the run's outcomes name them. */
+  readonly ids?: Record<string, string>;
   /** When the report is made (what has not ended ends now). */
   readonly now: number;
   /** The command that reruns what failed. */
@@ -59,7 +61,7 @@ export function buildRunReport(input: ReportInput): RunReport {
   const failures: ReportFailure[] = steps
     .filter((s) => s.status === 'FAILED')
     .sort((a, b) => a.step.localeCompare(b.step) || compareItems(a.item, b.item))
-    .map(failureOf);
+    .map((s) => failureOf(s, input.ids?.[s.item]));
   return {
     version: 1,
     run: { ...input.run, start: safeStart, end, generatedAt: input.now },
@@ -152,10 +154,11 @@ export function priceJobs(jobs: PlacedJob[], queues: Record<string, QueuePricing
   return priceRun([...groups.values()], DEFAULT_SPOT_DISCOUNT, DEFAULT_FARGATE_SPOT_DISCOUNT);
 }
 
-function failureOf(s: ReportItemStep): ReportFailure {
+function failureOf(s: ReportItemStep, itemId: string | undefined): ReportFailure {
   const last = s.attempts[s.attempts.length - 1];
   return {
     item: s.item,
+    ...(itemId === undefined ? {} : { itemId }),
     step: s.step,
     jobId: last.jobId,
     reason: last.reason ?? 'Batch gave no reason',

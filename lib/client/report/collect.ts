@@ -91,12 +91,20 @@ export async function executionReport(
     }
   }
   let cached: Record<string, number> | undefined;
+  const ids: Record<string, string> = {};
   const status = execution.status ?? 'UNKNOWN';
   if (status !== 'RUNNING' && status !== 'PENDING_REDRIVE') {
+    // The run's outcomes: the steps served from the step cache, and the failed items' ids (job names carry indexes).
     try {
-      cached = (await executionFailures(aws, executionArn)).cached;
+      const outcomes = await executionFailures(aws, executionArn);
+      cached = outcomes.cached;
+      for (const item of [...outcomes.failed, ...outcomes.invalid]) {
+        if (item.id !== undefined) {
+          ids[String(item.index)] = item.id;
+        }
+      }
     } catch (e) {
-      notes.push(`the step cache's counts were not read: ${(e as Error).message}`);
+      notes.push(`the run's outcomes (step cache counts, failed items' ids) were not read: ${(e as Error).message}`);
     }
   }
   const report = buildRunReport({
@@ -111,6 +119,7 @@ export async function executionReport(
     jobs,
     queues: pricing,
     cached,
+    ids,
     now: aws.now(),
     rerun: `batch-pipelines rerun --execution-arn ${executionArn}`,
     notes,

@@ -186,6 +186,8 @@ export interface SlowItem {
 export interface ReportFailure {
   /** The item. */
   readonly item: string;
+  /** The item's id (the fan-out's `idField`), when the run's outcomes name it. */
+  readonly itemId?: string;
   /** The step that failed. */
   readonly step: string;
   /** Its last job. */
