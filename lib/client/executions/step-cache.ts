@@ -213,9 +213,10 @@ async function objectEtags(
       const r = await aws.call(() => aws.s3.send(new aws.sdk.s3.HeadObjectCommand({ Bucket: o.bucket, Key: key })));
       etags[o.field] = r.ETag;
     } catch (e) {
-      // Missing, or not readable by the caller: the state machine's role may read it, so its fate is unknown here.
-      const status = httpStatusOf(e);
-      if (status !== 404 && status !== 403 && (e as { name?: string }).name !== 'NotFound') {
+      // Missing, not readable by the caller, or refused (an SSE-C object answers HEAD with 400): the state machine
+      // treats every failure as unverified, and so does the count.
+      const status = httpStatusOf(e) ?? 0;
+      if (!(status >= 400 && status < 500) && (e as { name?: string }).name !== 'NotFound') {
         throw e;
       }
     }

@@ -63,8 +63,10 @@ function readOne(
       ResultPath: at,
     },
   });
+  // Only a client-side failure is retried: without ListBucket a missing object is a 403, which HEAD reports without an
+  // error code (a generic S3.S3Exception), and would be asked again for nothing.
   head.addRetry({
-    errors: ['S3.S3Exception', 'S3.SdkClientException'],
+    errors: ['S3.SdkClientException'],
     maxAttempts: 3,
     jitterStrategy: sfn.JitterType.FULL,
   });
@@ -85,20 +87,25 @@ function readOne(
     resultPath: at,
   });
   const byCount = new sfn.Choice(states, `${id} key parts`);
-  // parts: 's3:', the bucket, then the key's parts.
-  for (let n = 1; n <= MAX_INPUT_OBJECT_KEY_PARTS; n++) {
-    const parts = Array.from({ length: n }, (_, i) => `States.ArrayGetItem(${at}.parts, ${i + 2})`).join(', ');
-    const slots = Array(n).fill('{}').join('/');
-    byCount.when(
-      C.numberEquals(`${at}.count`, n + 2),
-      new sfn.Pass(states, `${id} key of ${n} part${n === 1 ? '' : 's'}`, {
-        parameters: {
-          'key.$': `States.Format('${slots}', ${parts})`,
-          'uri.$': `States.Format('s3://${o.bucket}/${slots}', ${parts})`,
-        },
-        resultPath: at,
-      }).next(exact),
-    );
+  // parts: 's3:', the bucket, then the key's parts. AWS's StringSplit drops empty strings (see above); were it to keep
+  // them, 's3://' would leave one at index 1, and the key would start one later: both are read. Each part is a path
+  // argument of one States.Format (AWS allows at most 10 intrinsic functions in a field; this is 1).
+  for (const skip of [0, 1]) {
+    for (let n = 1; n <= MAX_INPUT_OBJECT_KEY_PARTS; n++) {
+      const parts = Array.from({ length: n }, (_, i) => `${at}.parts[${i + 2 + skip}]`).join(', ');
+      const slots = Array(n).fill('{}').join('/');
+      const emptyKept = C.stringEquals(`${at}.parts[1]`, '');
+      byCount.when(
+        C.and(C.numberEquals(`${at}.count`, n + 2 + skip), skip ? emptyKept : C.not(emptyKept)),
+        new sfn.Pass(states, `${id} key of ${n} part${n === 1 ? '' : 's'}${skip ? ' after an empty one' : ''}`, {
+          parameters: {
+            'key.$': `States.Format('${slots}', ${parts})`,
+            'uri.$': `States.Format('s3://${o.bucket}/${slots}', ${parts})`,
+          },
+          resultPath: at,
+        }).next(exact),
+      );
+    }
   }
   byCount.otherwise(unverified);
   // The prefix first: a URI elsewhere is not split at all. StringMatches takes `*` as a wildcard, `\\*` as a star.
