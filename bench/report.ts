@@ -128,25 +128,21 @@ async function endToEnd(jobs: ReturnType<typeof largeRunJobs>, latency: number) 
     ],
   }));
   const executionArn = `arn:aws:states:us-east-1:123456789012:execution:GenomicsWorkflow:${RUN_NAME}`;
-  sfn
-    .on(DescribeExecutionCommand)
-    .resolves({
-      executionArn,
-      name: RUN_NAME,
-      status: 'SUCCEEDED',
-      startDate: new Date(Math.min(...jobs.map((j) => j.job.createdAt!))),
-      input: '{}',
-      output: '{"samplesOutcomes":[]}',
-    });
-  sfn
-    .on(DescribeStateMachineForExecutionCommand)
-    .resolves({
-      stateMachineArn: 'arn:sm',
-      name: 'GenomicsWorkflow',
-      roleArn: 'arn:role',
-      updateDate: new Date(),
-      definition: DEFINITION,
-    });
+  sfn.on(DescribeExecutionCommand).resolves({
+    executionArn,
+    name: RUN_NAME,
+    status: 'SUCCEEDED',
+    startDate: new Date(Math.min(...jobs.map((j) => j.job.createdAt!))),
+    input: '{}',
+    output: '{"samplesOutcomes":[]}',
+  });
+  sfn.on(DescribeStateMachineForExecutionCommand).resolves({
+    stateMachineArn: 'arn:sm',
+    name: 'GenomicsWorkflow',
+    roleArn: 'arn:role',
+    updateDate: new Date(),
+    definition: DEFINITION,
+  });
   const client = new PipelineClient({
     batch: new BatchClient({ region: 'us-east-1' }),
     sfn: new SFNClient({ region: 'us-east-1' }),

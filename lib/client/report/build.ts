@@ -43,9 +43,9 @@ export const DEFAULT_SLOWEST = 20;
 
 export function buildRunReport(input: ReportInput): RunReport {
   const steps = itemSteps(input.jobs, input.now);
-  const start = Math.min(input.run.start ?? Infinity, ...steps.map((s) => s.start));
-  const ends = steps.map((s) => s.end);
-  const end = input.run.end ?? (ends.length ? Math.max(...ends) : input.now);
+  // Folds, not Math.min(...xs): a run of 100,000 items has more steps than a call takes arguments.
+  const start = steps.reduce((t, s) => Math.min(t, s.start), input.run.start ?? Infinity);
+  const end = input.run.end ?? (steps.length ? steps.reduce((t, s) => Math.max(t, s.end), -Infinity) : input.now);
   const safeStart = Number.isFinite(start) ? start : end;
   const stepNames = orderOfSteps(steps, Object.keys(input.cached ?? {}));
   const summaries = stepNames.map((name) =>
@@ -195,7 +195,9 @@ function estimateStep(
     items: steps.length,
     actualJobHours: actual.jobHours,
     actualUsd: spot ? actual.spotUsd : actual.onDemandUsd,
-    actualSpanHours: (Math.max(...steps.map((s) => s.end)) - Math.min(...steps.map((s) => s.start))) / 3_600_000,
+    actualSpanHours:
+      (steps.reduce((t, s) => Math.max(t, s.end), -Infinity) - steps.reduce((t, s) => Math.min(t, s.start), Infinity)) /
+      3_600_000,
   };
   const hoursPerItem = spread(succeeded.map((a) => a.endedAt - a.startedAt!)).median / 3_600_000;
   const unpriced = (note: string): StepEstimate => ({

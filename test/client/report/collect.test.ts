@@ -133,7 +133,7 @@ test('no job of the run on the queue: the run id and queue to check', async () =
 });
 
 describe("an execution's jobs are listed in slices named from its definition", () => {
-  // Submit states' JobName.$ as the example's synthesized definition writes them (cdk.out/GenomicsPipeline.template.json).
+  // Submit states' JobName.$ as the example's synthesized definition writes them (cdk synth of bin/app.ts).
   const definition = JSON.stringify({
     States: {
       align: { Parameters: { 'JobName.$': "States.Format('{}-align-{}', $.run, $.index)" } },
