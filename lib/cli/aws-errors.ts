@@ -70,9 +70,10 @@ export function describeAwsError(e: unknown): string {
   if (name === 'AccessDeniedException' || name === 'AccessDenied' || err?.$metadata?.httpStatusCode === 403) {
     return (
       `access denied: ${message}. Fix: give your identity the permission named above; the library grants what each ` +
-      'command needs: Job.grantSubmit and JobQueue.grantOperate (submit, watch, rerun of jobs, cancel, logs and ' +
-      'report of jobs), Workflow.grantStartExecution (start, rerun), ' +
-      'Workflow.grantWatch (watch --execution-arn, rerun --dry-run, logs and report of a workflow run)'
+      'command needs: Job.grantSubmit and JobQueue.grantOperate (submit, watch, rerun of jobs, cancel, logs of ' +
+      'jobs), Workflow.grantStartExecution (start, rerun), ' +
+      'Workflow.grantWatch (watch --execution-arn, rerun --dry-run, logs of a workflow run); report needs what logs ' +
+      'of the same run needs'
     );
   }
   if (/job ?queue.*(does not exist|not found|invalid)/i.test(message) || /no job queue/i.test(message)) {

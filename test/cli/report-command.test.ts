@@ -204,6 +204,23 @@ describe('what report refuses, each with the fix', () => {
   });
 });
 
+test('access denied: the grants that give report what it reads', async () => {
+  // An IAM refusal as the SDK raises it: AccessDeniedException, HTTP 403.
+  batch.on(ListJobsCommand).rejects(
+    Object.assign(
+      new Error('User: arn:aws:sts::123456789012:assumed-role/ops/me is not authorized to perform: batch:ListJobs'),
+      {
+        name: 'AccessDeniedException',
+        $metadata: { httpStatusCode: 403 },
+      },
+    ),
+  );
+  const { io } = capturedIO();
+  await expect(reportCommand(['--execution-arn', ARN, '--out', join(dir, 'denied.html')], io, factory)).rejects.toThrow(
+    /access denied: .*batch:ListJobs\. Fix: .*Workflow\.grantWatch \(.*logs of a workflow run\); report needs what logs of the same run needs/,
+  );
+});
+
 test('main lists report and its help', async () => {
   expect((await runMain(['--help'])).stdout).toContain('report     write one HTML page about a run');
   const help = await runMain(['report', '--help']);
