@@ -86,3 +86,17 @@ describe('the report page', () => {
     expect(html.match(/<g class="row"/g)).toHaveLength(20);
   });
 });
+
+test('a run with no job (every step from the step cache) still gives a page', () => {
+  const empty = buildRunReport({
+    run: { kind: 'execution', name: 'week-49', status: 'SUCCEEDED', start: T0, end: T0 + 2 * MIN },
+    jobs: [],
+    queues: QUEUES,
+    cached: { align: 3 },
+    now: T0 + 10 * MIN,
+  });
+  const html = renderReportHtml(empty);
+  expect(html).toContain('<svg id="timeline-detail"');
+  expect(html).toContain('No step of any item failed.');
+  expect(html).toMatch(/<tr data-step="align"><td>align<\/td>/);
+});

@@ -219,3 +219,19 @@ test('the report is plain JSON: it survives a round trip unchanged', () => {
   const r = report();
   expect(JSON.parse(JSON.stringify(r))).toEqual(r);
 });
+
+test('a run every step of which was served from the step cache: no job, the counts, an empty timeline', () => {
+  const r = buildRunReport({
+    run: { kind: 'execution', name: 'week-49', status: 'SUCCEEDED', start: T0, end: T0 + 2 * MIN },
+    jobs: [],
+    queues: QUEUES,
+    cached: { align: 3, qc: 3 },
+    now: T0 + 10 * MIN,
+  });
+  expect(r.steps.map((s) => [s.step, s.items, s.cached, s.jobHours])).toEqual([
+    ['align', 3, 3, 0],
+    ['qc', 3, 3, 0],
+  ]);
+  expect(r).toMatchObject({ items: 0, jobs: 0, criticalPath: [], failures: [], estimate: [] });
+  expect(r.time).toMatchObject({ wallMs: 2 * MIN, idleMs: 2 * MIN });
+});
