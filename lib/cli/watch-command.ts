@@ -167,6 +167,8 @@ async function watchJobs(
   // Which jobs (or array children) failed, and why: what a person needs to act on, not only how many.
   const failed = final.FAILED > 0 ? await aws(() => client.jobFailures(ids)) : [];
   const rerun = failed.length > 0 ? await rerunCommandFor(client, ids, run) : undefined;
+  const runArgs = run ? `--queue ${run.queue} --run-id ${run.runId}` : rerun?.replace('batch-pipelines rerun ', '');
+  const next = runArgs ? nextCommands(runArgs, failed.length > 0) : undefined;
   // What it cost, as `estimate` prices it; a watch that cannot price (a permission, an unknown type) still reports.
   let cost: RunCost | { error: string };
   try {
@@ -175,7 +177,9 @@ async function watchJobs(
     cost = { error: describeAwsError(e) };
   }
   if (json) {
-    io.out(JSON.stringify({ done: true, time: new Date(now()).toISOString(), counts: final, failed, rerun, cost }));
+    io.out(
+      JSON.stringify({ done: true, time: new Date(now()).toISOString(), counts: final, failed, rerun, ...next, cost }),
+    );
   } else {
     io.out(
       final.FAILED > 0
@@ -187,6 +191,7 @@ async function watchJobs(
     if (rerun) {
       io.out(`rerun the failed items: ${rerun}`);
     }
+    printNext(io, next);
   }
   return final.FAILED > 0 ? ExitCode.JOBS_FAILED : ExitCode.OK;
 }
@@ -257,6 +262,7 @@ async function watchRun(
   const failed = outcomes?.failed ?? [];
   const invalid = outcomes?.invalid ?? [];
   const rerun = failed.length > 0 ? `batch-pipelines rerun --execution-arn ${executionArn}` : undefined;
+  const next = nextCommands(`--execution-arn ${executionArn}`, failed.length > 0 || end.status !== 'SUCCEEDED');
   const ok = end.status === 'SUCCEEDED' && failed.length === 0 && invalid.length === 0;
   if (json) {
     io.out(
@@ -270,6 +276,7 @@ async function watchRun(
         invalid,
         ...(outcomes?.cached ? { cached: outcomes.cached } : {}),
         rerun,
+        ...next,
       }),
     );
     return ok ? ExitCode.OK : ExitCode.JOBS_FAILED;
@@ -294,7 +301,28 @@ async function watchRun(
   if (rerun) {
     io.out(`rerun the ${failed.length} failed item(s): ${rerun}`);
   }
+  printNext(io, next);
   return ok ? ExitCode.OK : ExitCode.JOBS_FAILED;
+}
+
+/**
+ * What to look at next, for the run named by `run` (`--execution-arn A` or `--queue Q --run-id R`): the run's report
+ * (where the time and money went), and the logs of its failed jobs when some failed.
+ */
+function nextCommands(run: string, anyFailed: boolean): { report: string; logs?: string } {
+  return {
+    report: `batch-pipelines report ${run}`,
+    ...(anyFailed ? { logs: `batch-pipelines logs --failed ${run}` } : {}),
+  };
+}
+
+function printNext(io: CommandIO, next: { report: string; logs?: string } | undefined): void {
+  if (next?.logs) {
+    io.out(`the failed jobs' logs: ${next.logs}`);
+  }
+  if (next) {
+    io.out(`where the time and money went: ${next.report}`);
+  }
 }
 
 /** Items over every Map Run of the execution. */

@@ -49,6 +49,8 @@ describe('watch --execution-arn follows a workflow run', () => {
       '  S3 (#3) align.OutOfMemory: ran out of memory at 61440 MiB',
       '  S7 (#7) States.Timeout: the item ran past its timeout',
       `rerun the 2 failed item(s): batch-pipelines rerun --execution-arn ${RUN}`,
+      `the failed jobs' logs: batch-pipelines logs --failed --execution-arn ${RUN}`,
+      `where the time and money went: batch-pipelines report --execution-arn ${RUN}`,
     ]);
   });
 
@@ -120,6 +122,8 @@ describe('watch --execution-arn follows a workflow run', () => {
       '  S2 (#2) align.ApplicationError: exit code 1',
       '  S5 (#5) align.ApplicationError: exit code 1',
       `rerun the 2 failed item(s): batch-pipelines rerun --execution-arn ${RUN}`,
+      `the failed jobs' logs: batch-pipelines logs --failed --execution-arn ${RUN}`,
+      `where the time and money went: batch-pipelines report --execution-arn ${RUN}`,
     ]);
   });
 
@@ -302,7 +306,11 @@ describe('the first line at once, and a heartbeat while nothing changes (a fake 
       '02:01:05 still 0/12 done (RUNNING: running 12), nothing changed for 1m 06s | elapsed 1m 06s',
       '02:06:40 still 0/12 done (RUNNING: running 12), nothing changed for 6m 41s | elapsed 6m 41s',
     ]);
-    expect(t.out[t.out.length - 1].line).toBe(`done: ${RUN.split(':').pop()} SUCCEEDED: 12 of 12 item(s) succeeded`);
+    // A run that succeeded names its report only (no failed job to read the log of).
+    expect(t.out.slice(-2).map((o) => o.line)).toEqual([
+      `done: ${RUN.split(':').pop()} SUCCEEDED: 12 of 12 item(s) succeeded`,
+      `where the time and money went: batch-pipelines report --execution-arn ${RUN}`,
+    ]);
   });
 
   test('--json: no header (every line stays JSON) and no heartbeat records, a record per change only', async () => {

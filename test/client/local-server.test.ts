@@ -234,9 +234,11 @@ describe('watch names the failed children of a 10,000-child array job, and rerun
         "estimate's discount, $0.01 per succeeded item on Spot (4 vCPU / 30 GiB as on r6i.xlarge ($0.252/h, 1 per instance))",
     );
     // Watched by job id: the run and queue come from the job's run tag.
-    expect(watch.stdout.trimEnd().split('\n').pop()).toBe(
+    expect(watch.stdout.trimEnd().split('\n').slice(-3)).toEqual([
       'rerun the failed items: batch-pipelines rerun --queue standard --run-id thumbs-1',
-    );
+      "the failed jobs' logs: batch-pipelines logs --failed --queue standard --run-id thumbs-1",
+      'where the time and money went: batch-pipelines report --queue standard --run-id thumbs-1',
+    ]);
   });
 
   test('rerun --dry-run names the failed children and what it would submit, and submits nothing', async () => {
