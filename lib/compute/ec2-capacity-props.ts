@@ -1,6 +1,7 @@
 import { Duration, Size } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { PurchaseOption } from './capacity';
 import { JobResources } from './fit';
@@ -88,6 +89,21 @@ export interface Ec2CapacityProps {
    * @default false - 5-minute basic monitoring, which costs nothing
    */
   readonly detailedMonitoring?: boolean;
+
+  /**
+   * CloudWatch Container Insights on the ECS cluster behind the compute environment (the compute environment's
+   * `EcsSettings.ContainerInsights`): `ENABLED` writes a performance log event a minute for each running job's ECS
+   * task (its memory and CPU used) to `/aws/ecs/containerinsights/<cluster>/performance`, which
+   * `batch-pipelines rightsize` reads to size jobs by what they use; `ENHANCED` adds per-task and per-container
+   * metrics. CloudWatch charges the metrics as custom metrics and the log events as log ingestion; `CostReport`
+   * prices them when this is on. Once set, CloudFormation cannot return it to unset: removing the prop later sets
+   * `DISABLED`. https://docs.aws.amazon.com/batch/latest/userguide/cloudwatch-container-insights.html
+   * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-batch-computeenvironment-ecssettings.html
+   * @default - not set: Batch passes no setting and the account's ECS `containerInsights` default applies (off unless
+   * the account turned it on), so nothing is paid for metrics no one reads; set `ENABLED` before running `rightsize`
+   * https://docs.aws.amazon.com/batch/latest/userguide/cloudwatch-container-insights-default-behavior.html
+   */
+  readonly containerInsights?: ecs.ContainerInsights;
 
   /**
    * The AMIs the instances boot (one or two; Batch matches each to the instance types by `imageType`): aws-cdk-lib's
@@ -202,6 +218,7 @@ export const EC2_CAPACITY_PROPS_KEYS: KnownKeys<Ec2CapacityProps> = {
   spotBidPercentage: true,
   containerMetadataAccess: true,
   detailedMonitoring: true,
+  containerInsights: true,
   images: true,
   rootVolumeSize: true,
   scratchVolumeSize: true,

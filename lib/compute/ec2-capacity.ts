@@ -1,6 +1,7 @@
 import { Duration, Size } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
 import { CapacityPlatform, ICapacity, PurchaseOption } from './capacity';
 import { fitOnEc2Capacity, warnUnknownInstanceTypes } from './capacity-fit';
@@ -26,6 +27,7 @@ import { defaultPrivateSubnets } from '../private/subnets';
 import { ECS_AMI_MIN_ROOT_GIB } from '../private/limits';
 import { checkKnownProps } from '../private/known-props';
 import { EC2_CAPACITY_PROPS_KEYS } from './ec2-capacity-props';
+import { PipelineTag } from '../core/pipeline-tag';
 
 /**
  * EC2 capacity (Spot or On-Demand) for Batch jobs that scales to zero, with a launch template the construct owns:
@@ -74,12 +76,15 @@ export class Ec2Capacity extends Construct implements ICapacity {
   public readonly instanceTypeNames: string[];
   /** Where the scratch volume is mounted on the host, when there is one. */
   public readonly scratchMountPath?: string;
+  /** The Container Insights setting of the environment's ECS cluster, when one was given. */
+  public readonly containerInsights?: ecs.ContainerInsights;
 
   private readonly unknownTypes: string[];
   private warnedUnknown = false;
 
   constructor(scope: Construct, id: string, props: Ec2CapacityProps) {
     super(scope, id);
+    PipelineTag.applyTo(this);
     checkKnownProps(this, 'Ec2CapacityProps', props, EC2_CAPACITY_PROPS_KEYS);
     if (props.computeEnvironmentName !== undefined) {
       claimPhysicalName(this, 'compute environment', 'computeEnvironmentName', props.computeEnvironmentName);
@@ -175,6 +180,12 @@ export class Ec2Capacity extends Construct implements ICapacity {
     this.computeEnvironment = this.ec2ComputeEnvironment;
     const cfn = this.ec2ComputeEnvironment.node.defaultChild as batch.CfnComputeEnvironment;
     cfn.addPropertyOverride('ComputeResources.LaunchTemplate.Version', this.launchTemplate.latestVersionNumber);
+    this.containerInsights = props.containerInsights;
+    if (props.containerInsights !== undefined) {
+      // The L2 has no prop for EcsSettings; CloudFormation takes ENABLED | ENHANCED | DISABLED, aws-cdk-lib's enum
+      // holds them in lower case.
+      cfn.ecsSettings = { containerInsights: props.containerInsights.toUpperCase() };
+    }
   }
 
   /** Whether every instance type the capacity launches is in the catalog (so its names can be checked against). */
