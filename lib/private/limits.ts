@@ -392,3 +392,12 @@ export const GET_LOG_EVENTS_CALLS_PER_SECOND = 25;
  * @see https://docs.aws.amazon.com/batch/latest/userguide/using_awslogs.html
  */
 export const BATCH_DEFAULT_LOG_GROUP = '/aws/batch/job';
+
+/**
+ * AWS Budgets: a budget has at most 10 notifications, each with one SNS subscriber and up to 10 e-mail ones; a budget
+ * action's IAM definition names 1 to 100 roles (by name, not ARN).
+ * @see https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_Notification.html
+ * @see https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_IamActionDefinition.html
+ */
+export const MAX_NOTIFICATIONS_PER_BUDGET = 10;
+export const MAX_ROLES_PER_BUDGET_ACTION = 100;
