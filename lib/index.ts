@@ -5,6 +5,10 @@
 export { BatchPipelinesValidationError, PipelineErrors } from './core/validation-error';
 export type { ProblemParts } from './core/validation-error';
 
+// The cost-allocation tag on everything the library creates (read by `batch-pipelines spend` and budgets).
+export { PipelineTag } from './core/pipeline-tag';
+export type { PipelineTagValue } from './core/pipeline-tag';
+
 // Where jobs run: capacity, the instance catalog and the fit check.
 export { CapacityPlatform, PurchaseOption } from './compute/capacity';
 export type { ICapacity } from './compute/capacity';

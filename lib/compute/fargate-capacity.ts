@@ -12,6 +12,7 @@ import { claimPhysicalName } from '../private/names';
 import { defaultPrivateSubnets } from '../private/subnets';
 import type { KnownKeys } from '../private/known-props';
 import { checkKnownProps } from '../private/known-props';
+import { PipelineTag } from '../core/pipeline-tag';
 
 /** Props of `FargateCapacity`. */
 export interface FargateCapacityProps {
@@ -120,6 +121,7 @@ export class FargateCapacity extends Construct implements ICapacity {
 
   constructor(scope: Construct, id: string, props: FargateCapacityProps) {
     super(scope, id);
+    PipelineTag.applyTo(this);
     if (props.computeEnvironmentName !== undefined) {
       claimPhysicalName(this, 'compute environment', 'computeEnvironmentName', props.computeEnvironmentName);
     }

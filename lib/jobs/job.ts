@@ -46,6 +46,7 @@ import { checkBatchName, claimPhysicalName, defaultJobDefinitionName } from '../
 import { ensureStackLimitChecks } from '../private/stack-limits';
 import { checkKnownProps } from '../private/known-props';
 import { JOB_PROPS_KEYS } from './job-props';
+import { PipelineTag } from '../core/pipeline-tag';
 
 /**
  * A Batch job definition bound to the queues it is submitted to, checked at synth against every capacity of those
@@ -137,6 +138,7 @@ export class Job extends Construct implements IJob, iam.IGrantable {
 
   constructor(scope: Construct, id: string, props: JobProps) {
     super(scope, id);
+    PipelineTag.applyTo(this);
     checkKnownProps(this, 'JobProps', props, JOB_PROPS_KEYS);
     if (props.queues.length === 0) {
       fail(this, {

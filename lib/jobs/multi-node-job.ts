@@ -36,6 +36,7 @@ import { checkEnvironment, checkImage, checkTags, checkTimeout } from './job-che
 import { MAX_NODE_RANGES } from '../private/limits';
 import { checkBatchName, claimPhysicalName, defaultJobDefinitionName } from '../private/names';
 import { checkKnownProps, KnownKeys } from '../private/known-props';
+import { PipelineTag } from '../core/pipeline-tag';
 
 /**
  * The container run on a range of nodes of a multi-node parallel job, with the container settings of
@@ -194,6 +195,7 @@ export class MultiNodeJob extends Construct implements IJob, iam.IGrantable {
 
   constructor(scope: Construct, id: string, props: MultiNodeJobProps) {
     super(scope, id);
+    PipelineTag.applyTo(this);
     checkKnownProps(this, 'MultiNodeJobProps', props, MULTI_NODE_JOB_PROPS_KEYS);
     (props.nodeRanges ?? []).forEach((r, i) =>
       checkKnownProps(this, 'NodeRange', r, NODE_RANGE_KEYS, `nodeRanges[${i}].`),

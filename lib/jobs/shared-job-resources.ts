@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { checkKnownProps, KnownKeys } from '../private/known-props';
+import { PipelineTag } from '../core/pipeline-tag';
 
 /** Props of `SharedJobResources`. */
 export interface SharedJobResourcesProps {
@@ -53,6 +54,7 @@ export class SharedJobResources extends Construct {
 
   constructor(scope: Construct, id: string, props: SharedJobResourcesProps = {}) {
     super(scope, id);
+    PipelineTag.applyTo(this);
     checkKnownProps(this, 'SharedJobResourcesProps', props, SHARED_JOB_RESOURCES_PROPS_KEYS);
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,

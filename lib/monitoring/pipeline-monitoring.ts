@@ -28,6 +28,7 @@ import { MAX_ALARM_WINDOW_SECONDS, MIN_ALARM_WINDOW_SECONDS } from '../private/l
 import { UNCATCHABLE_ERRORS } from '../workflow/states/run-summary-states';
 import { Workflow } from '../workflow/workflow';
 import { checkKnownProps, KnownKeys } from '../private/known-props';
+import { PipelineTag } from '../core/pipeline-tag';
 
 /** Props of `PipelineMonitoring`. */
 export interface PipelineMonitoringProps {
@@ -113,6 +114,7 @@ export class PipelineMonitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: PipelineMonitoringProps) {
     super(scope, id);
+    PipelineTag.applyTo(this);
     checkKnownProps(this, 'PipelineMonitoringProps', props, PIPELINE_MONITORING_PROPS_KEYS);
     if (props.queues.length === 0) {
       fail(this, {

@@ -13,6 +13,7 @@ import { vendedLogGroupName } from '../private/names';
 import { BLOCKED_REASON_PATTERNS } from '../private/limits';
 import { checkKnownProps, KnownKeys } from '../private/known-props';
 import { eventsLogGroup, eventsTargetArn } from './events-log-group';
+import { PipelineTag } from '../core/pipeline-tag';
 
 /** Props of `QueueProbe`. */
 export interface QueueProbeProps {
@@ -80,6 +81,7 @@ export class QueueProbe extends Construct {
 
   constructor(scope: Construct, id: string, props: QueueProbeProps) {
     super(scope, id);
+    PipelineTag.applyTo(this);
     checkKnownProps(this, 'QueueProbeProps', props, QUEUE_PROBE_PROPS_KEYS);
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.EXPRESS,

@@ -19,6 +19,7 @@ import {
 } from '../private/limits';
 import type { KnownKeys } from '../private/known-props';
 import { checkKnownProps } from '../private/known-props';
+import { PipelineTag } from '../core/pipeline-tag';
 
 export type { FairShare, FairShareOptions } from './fair-share';
 
@@ -212,6 +213,7 @@ export class JobQueue extends JobQueueBase {
 
   constructor(scope: Construct, id: string, props: JobQueueProps = {}) {
     super(scope, id);
+    PipelineTag.applyTo(this);
     checkKnownProps(this, 'JobQueueProps', props, JOB_QUEUE_PROPS_KEYS);
     this.priority = props.priority ?? 10;
     if (

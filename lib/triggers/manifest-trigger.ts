@@ -25,6 +25,7 @@ import { ManifestSource } from '../workflow/step';
 import { Workflow } from '../workflow/workflow';
 import type { KnownKeys } from '../private/known-props';
 import { checkKnownProps } from '../private/known-props';
+import { PipelineTag } from '../core/pipeline-tag';
 
 /** Props of `ManifestTrigger`. */
 export interface ManifestTriggerProps {
@@ -86,6 +87,7 @@ export class ManifestTrigger extends Construct {
 
   constructor(scope: Construct, id: string, props: ManifestTriggerProps) {
     super(scope, id);
+    PipelineTag.applyTo(this);
     checkKnownProps(this, 'ManifestTriggerProps', props, MANIFEST_TRIGGER_PROPS_KEYS);
     this.manifest = this.manifestOf(props.workflow);
     const suffix = props.suffix ?? '.json';

@@ -38,6 +38,7 @@ import { vendedLogGroupName } from '../private/names';
 import { ensureStackLimitChecks } from '../private/stack-limits';
 import { MAX_DEFINITION_CHARS } from '../private/limits';
 import { checkKnownProps, KnownKeys } from '../private/known-props';
+import { PipelineTag } from '../core/pipeline-tag';
 
 /** Props of `Workflow`. */
 export interface WorkflowProps {
@@ -157,6 +158,7 @@ export class Workflow extends Construct {
 
   constructor(scope: Construct, id: string, props: WorkflowProps) {
     super(scope, id);
+    PipelineTag.applyTo(this);
     checkKnownProps(this, 'WorkflowProps', props, WORKFLOW_PROPS_KEYS);
     this.declaredSteps = [...props.steps];
     this.states = new Construct(this, 'States');
