@@ -401,3 +401,28 @@ export const BATCH_DEFAULT_LOG_GROUP = '/aws/batch/job';
  */
 export const MAX_NOTIFICATIONS_PER_BUDGET = 10;
 export const MAX_ROLES_PER_BUDGET_ACTION = 100;
+
+/**
+ * Right-sizing (`batch-pipelines rightsize`, lib/cost/rightsize.ts). Container Insights samples a task's memory and
+ * CPU once a minute (a `Type: Task` performance event a minute), so a shorter peak is not seen, and the next input
+ * may need more than the ones measured: the recommendation is the measured max plus 20%, rounded up to whole GiB and
+ * vCPUs. Fewer than 5 measured jobs make p95 the max of a handful of inputs: the command says so instead of advising.
+ * A measured peak at 90% of the request or more is an out-of-memory risk. The reference workload is 500 samples a week
+ * (500 × 52 / 12 a month), the README's.
+ * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Container-Insights-reference-performance-logs-ECS.html
+ */
+export const RIGHTSIZE_HEADROOM = 0.2;
+export const RIGHTSIZE_MIN_JOBS = 5;
+export const RIGHTSIZE_NEAR_LIMIT = 0.9;
+export const RIGHTSIZE_REFERENCE_ITEMS_PER_MONTH = (500 * 52) / 12;
+
+/**
+ * Container Insights' performance log group of an ECS cluster, and ECS's CPU units a vCPU (`CpuUtilized` is in CPU
+ * units: "The CPU units used by tasks").
+ * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Container-Insights-reference-performance-logs-ECS.html
+ * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Container-Insights-metrics-ECS.html
+ * @see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html (1,024 CPU units = 1 vCPU)
+ */
+export const containerInsightsLogGroup = (clusterName: string) =>
+  `/aws/ecs/containerinsights/${clusterName}/performance`;
+export const ECS_CPU_UNITS_PER_VCPU = 1024;
