@@ -378,6 +378,8 @@ describe('the notifier turns events into readable messages', () => {
       'Workflow execution batch-42 ended SUCCEEDED.\n\nsamples: PARTIAL, 1 of 3 items failed\n\n' +
         'List the failed items and their reasons: batch-pipelines rerun --execution-arn ' +
         'arn:aws:states:us-east-1:123456789012:execution:Workflow:batch-42 --dry-run (without --dry-run it reruns them).\n' +
+        'Where the time and money went: batch-pipelines report --execution-arn ' +
+        'arn:aws:states:us-east-1:123456789012:execution:Workflow:batch-42\n' +
         'Execution: https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/v2/executions/details/' +
         'arn:aws:states:us-east-1:123456789012:execution:Workflow:batch-42',
     );

@@ -110,7 +110,8 @@ describe('a run sends its own message', () => {
     expect(r.published[0].Message).toBe(
       'Workflow execution run-1 ended SUCCEEDED.\n\nsamples: SUCCEEDED, 0 of 3 items failed\n\n' +
         `List the failed items and their reasons: batch-pipelines rerun --execution-arn ${ARN} --dry-run ` +
-        `(without --dry-run it reruns them).\nExecution: ${LINK}`,
+        `(without --dry-run it reruns them).\nWhere the time and money went: batch-pipelines report --execution-arn ${ARN}\n` +
+        `Execution: ${LINK}`,
     );
     expect(r.published[0].TopicArn).toMatch(/Topic/);
     expect(Object.keys(r.output!)).not.toContain('runFailure');
@@ -126,7 +127,8 @@ describe('a run sends its own message', () => {
     expect(r.published[0].Message).toBe(
       'Workflow execution run-1 ended SUCCEEDED.\n\nsamples: PARTIAL, 1 of 3 items failed\n\n' +
         `List the failed items and their reasons: batch-pipelines rerun --execution-arn ${ARN} --dry-run ` +
-        `(without --dry-run it reruns them).\nExecution: ${LINK}`,
+        `(without --dry-run it reruns them).\nWhere the time and money went: batch-pipelines report --execution-arn ${ARN}\n` +
+        `Execution: ${LINK}`,
     );
   });
 
@@ -139,7 +141,9 @@ describe('a run sends its own message', () => {
     const cause = r.error!.message;
     expect(JSON.parse(cause)).toMatchObject({ status: 'FAILED', items: 3, failed: 1 });
     expect(r.published[0].Message).toBe(
-      `Workflow execution run-1 ended FAILED.\n\nError: samples.TooManyItemsFailed\nCause: ${cause}\nExecution: ${LINK}`,
+      `Workflow execution run-1 ended FAILED.\n\nError: samples.TooManyItemsFailed\nCause: ${cause}\n` +
+        `Logs of the failed jobs: batch-pipelines logs --failed --execution-arn ${ARN}\n` +
+        `Where the time and money went: batch-pipelines report --execution-arn ${ARN}\nExecution: ${LINK}`,
     );
   });
 
@@ -157,7 +161,8 @@ describe('a run sends its own message', () => {
     expect(r.published.map((p) => p.Message)).toEqual([
       'Workflow execution run-1 ended SUCCEEDED.\n\n\n' +
         `List the failed items and their reasons: batch-pipelines rerun --execution-arn ${ARN} --dry-run ` +
-        `(without --dry-run it reruns them).\nExecution: ${LINK}`,
+        `(without --dry-run it reruns them).\nWhere the time and money went: batch-pipelines report --execution-arn ${ARN}\n` +
+        `Execution: ${LINK}`,
     ]);
   });
 

@@ -34,8 +34,8 @@ export function succeededMessage(run: RunPaths, text: string | undefined, region
   return (
     `States.Format('Workflow execution {} ended SUCCEEDED.\n${text === undefined ? '' : '{}'}\n\nList the failed ` +
     'items and their reasons: batch-pipelines rerun --execution-arn {} --dry-run (without --dry-run it reruns ' +
-    "them).\nExecution: {}', " +
-    `${[run.name, ...(text === undefined ? [] : [text]), run.arn].join(', ')}, ` +
+    "them).\nWhere the time and money went: batch-pipelines report --execution-arn {}\nExecution: {}', " +
+    `${[run.name, ...(text === undefined ? [] : [text]), run.arn, run.arn].join(', ')}, ` +
     `States.Format(${executionLinkTemplate(region)}, ${run.arn}))`
   );
 }
@@ -43,8 +43,11 @@ export function succeededMessage(run: RunPaths, text: string | undefined, region
 /** The message of a run that ended `status` (an argument) with `error` and `cause` (arguments giving strings). */
 export function endedBadlyMessage(run: RunPaths, status: string, error: string, cause: string, region: string): string {
   return (
-    "States.Format('Workflow execution {} ended {}.\n\nError: {}\nCause: {}\nExecution: {}', " +
-    `${run.name}, ${status}, ${error}, ${cause}, States.Format(${executionLinkTemplate(region)}, ${run.arn}))`
+    "States.Format('Workflow execution {} ended {}.\n\nError: {}\nCause: {}\nLogs of the failed jobs: " +
+    'batch-pipelines logs --failed --execution-arn {}\nWhere the time and money went: batch-pipelines report ' +
+    "--execution-arn {}\nExecution: {}', " +
+    `${run.name}, ${status}, ${error}, ${cause}, ${run.arn}, ${run.arn}, ` +
+    `States.Format(${executionLinkTemplate(region)}, ${run.arn}))`
   );
 }
 
