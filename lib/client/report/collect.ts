@@ -173,7 +173,7 @@ export async function jobsReport(
  * with a JOB_NAME filter returns jobs of any status
  * (https://docs.aws.amazon.com/batch/latest/APIReference/API_ListJobs.html), DescribeJobs 100 ids a call.
  */
-async function runJobs(
+export async function runJobs(
   aws: AwsCalls,
   jobQueue: string,
   run: string,
