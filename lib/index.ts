@@ -80,6 +80,11 @@ export type { PipelineMonitoringProps } from './monitoring/pipeline-monitoring';
 export { QueueProbe } from './monitoring/queue-probe';
 export type { QueueProbeProps } from './monitoring/queue-probe';
 
+// Capping it: a monthly budget that stops new work at its cap.
+export { PipelineBudget } from './budget/pipeline-budget';
+export { BudgetAlertType } from './budget/pipeline-budget-props';
+export type { BudgetAlert, PipelineBudgetProps } from './budget/pipeline-budget-props';
+
 // Paying for it: the cost model and the cost report.
 export { CostModel, estimateCost, formatCostTable } from './cost/cost-model';
 export {
