@@ -53,7 +53,7 @@ const CALLS_AT_ONCE = 8;
 const STATUSES: JobStatus[] = ['SUBMITTED', 'PENDING', 'RUNNABLE', 'STARTING', 'RUNNING', 'SUCCEEDED', 'FAILED'];
 
 /** Job queue ARNs in a state machine definition (the steps' queues and their On-Demand ones). */
-const QUEUE_ARN = /arn:aws[\w-]*:batch:[\w-]+:\d{12}:job-queue\/[\w-]+/g;
+export const QUEUE_ARN = /arn:aws[\w-]*:batch:[\w-]+:\d{12}:job-queue\/[\w-]+/g;
 
 /**
  * The report of a workflow execution. Its jobs are found on the queues its state machine's definition names
