@@ -11,7 +11,7 @@ import {
   PipelineBudgetProps,
   startingRoles,
 } from './pipeline-budget-props';
-import { PIPELINE_TAG_KEY } from '../contract/cost-tag';
+import { PipelineTag } from '../core/pipeline-tag';
 import { checkKnownProps } from '../private/known-props';
 import { IJobQueue } from '../queues/job-queue-base';
 import { Workflow } from '../workflow/workflow';
@@ -58,6 +58,8 @@ export class PipelineBudget extends Construct {
     const stack = Stack.of(this);
     this.stoppedRoles = startingRoles(props);
     this.queues = queuesOf(props.workflow);
+    // The value the library tags the workflow's resources with (its scope's PipelineTag.set name, or its stack's).
+    const tag = PipelineTag.of(props.workflow);
 
     this.budget = new budgets.CfnBudget(this, 'Budget', {
       budget: {
@@ -69,7 +71,7 @@ export class PipelineBudget extends Construct {
         // https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_CreateBudget.html
         // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-budgets-budget-tagvalues.html
         filterExpression: {
-          tags: { key: PIPELINE_TAG_KEY, values: [pipelineTagValue(this)], matchOptions: ['EQUALS'] },
+          tags: { key: tag.key, values: [tag.value], matchOptions: ['EQUALS'] },
         },
         metrics: ['UnblendedCost'],
       },
@@ -220,9 +222,4 @@ function queuesOf(workflow: Workflow): IJobQueue[] {
     return [...o.job.queues, ...(o.queue ? [o.queue] : []), ...(o.onDemandQueue ? [o.onDemandQueue] : [])];
   });
   return all.filter((q, i) => all.indexOf(q) === i);
-}
-
-/** The pipeline's cost-allocation tag value: the stack's name (the default of `PipelineTag`). */
-function pipelineTagValue(scope: Construct): string {
-  return Stack.of(scope).stackName;
 }

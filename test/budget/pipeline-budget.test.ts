@@ -1,4 +1,6 @@
-import { CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import { App, CfnElement, Size, Stack, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -6,13 +8,18 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import {
   BudgetAlertType,
+  Job,
+  JobQueue,
   ManifestTrigger,
   PipelineBudget,
   PipelineBudgetProps,
   PipelineMonitoring,
+  PipelineTag,
   Workflow,
+  WorkflowStep,
 } from '../../lib';
 import { PIPELINE_TAG_KEY } from '../../lib/contract/cost-tag';
+import { capacities } from '../support/capacity';
 import { genomicsJobs, genomicsSteps } from '../support/pipeline';
 import { validationFindings } from '../support/synth';
 
@@ -98,6 +105,32 @@ describe('PipelineBudget', () => {
         },
         Subscribers: [{ SubscriptionType: 'SNS', Address: topicRef }],
       })),
+    });
+  });
+
+  test("the filter follows PipelineTag.set: the name the pipeline's resources are tagged with", () => {
+    const app = new App({ builtinCloudFormationValidation: false });
+    const stack = new Stack(app, 'Lab');
+    PipelineTag.set(stack, 'exome-grant-42');
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+    const queue = new JobQueue(stack, 'Queue', { capacities: [capacities(stack, vpc).onDemand] });
+    const job = new Job(stack, 'Align', {
+      queues: [queue],
+      image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:1.36'),
+      vcpus: 2,
+      memory: Size.gibibytes(4),
+    });
+    const workflow = new Workflow(stack, 'Pipeline', { steps: [new WorkflowStep('align', { job })] });
+    new PipelineBudget(stack, 'Budget', { monthlyLimitUsd: 50, workflow, topic: new sns.Topic(stack, 'Alerts') });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Budgets::Budget', {
+      Budget: Match.objectLike({
+        FilterExpression: { Tags: { Key: PIPELINE_TAG_KEY, Values: ['exome-grant-42'], MatchOptions: ['EQUALS'] } },
+      }),
+    });
+    // The same value the library tags the queue's resources with.
+    template.hasResourceProperties('AWS::Batch::JobQueue', {
+      Tags: Match.objectLike({ [PIPELINE_TAG_KEY]: 'exome-grant-42' }),
     });
   });
 
