@@ -1,5 +1,6 @@
 import type { BatchClient } from '@aws-sdk/client-batch';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
@@ -25,7 +26,12 @@ import { tailJobLog } from './logs/tail';
 import { FailedJobLogs, FollowedJobLog, FollowJobLogOptions, JobLogTail } from './logs/types';
 import { executionReport, jobsReport, RunReportOptions } from './report/collect';
 import { RunReport } from './report/types';
+import { rightsize, RightsizeResult, RightsizeRunOptions, RightsizeTarget } from './rightsize';
 import { RunCost } from './run-cost';
+import { spend } from './spend';
+import { activateTag, COST_EXPLORER_REGION, loadCostExplorerSdk } from './spend/cost-explorer';
+import { SpendOptions, SpendReport } from './spend/types';
+import { PIPELINE_TAG_KEY } from '../contract/cost-tag';
 import { SUBMIT_JOB_CALLS_PER_SECOND } from '../private/limits';
 
 // The client is TypeScript only (it runs on the AWS SDK for JavaScript): `@jsii ignore` keeps it out of the other
@@ -62,6 +68,11 @@ export interface PipelineClientOptions {
    */
   readonly logs?: CloudWatchLogsClient;
   /**
+   * The Cost Explorer client (what a pipeline cost, read by `spend`).
+   * @default - a new CostExplorerClient in us-east-1 (Cost Explorer's only endpoint), made on first use
+   */
+  readonly costExplorer?: CostExplorerClient;
+  /**
    * SubmitJob calls per second.
    * @default 50 - Batch's account limit
    */
@@ -97,6 +108,7 @@ export interface PipelineClientOptions {
  */
 export class PipelineClient {
   private readonly aws: AwsCalls;
+  private costExplorerClient?: CostExplorerClient;
 
   constructor(options: PipelineClientOptions = {}) {
     const sdk = loadSdk();
@@ -111,6 +123,7 @@ export class PipelineClient {
       options.serviceQuotas,
       options.logs,
     );
+    this.costExplorerClient = options.costExplorer;
   }
 
   // --- Runs of jobs ------------------------------------------------------------------------------------------------
@@ -174,6 +187,30 @@ export class PipelineClient {
    */
   public runCost(jobIds: string[], options: RunCostOptions = {}): Promise<RunCost> {
     return runCost(this.aws, jobIds, options);
+  }
+
+  /**
+   * What the pipeline cost by day or week (Cost Explorer, filtered by its `batch-pipelines:pipeline` tag, split by
+   * service), beside the list price of the jobs Batch ran in the period, with the differences it can explain.
+   */
+  public spend(options: SpendOptions): Promise<SpendReport> {
+    return spend(this.aws, this.costExplorer, options);
+  }
+
+  /**
+   * Activates `batch-pipelines:pipeline` as a cost allocation tag (management account only); returns Cost Explorer's
+   * per-tag errors, empty when it took.
+   */
+  public activateCostTag(): Promise<string[]> {
+    return activateTag(this.aws, this.costExplorer, PIPELINE_TAG_KEY);
+  }
+
+  private get costExplorer(): CostExplorerClient {
+    this.costExplorerClient ??= new (loadCostExplorerSdk().CostExplorerClient)({
+      maxAttempts: 1,
+      region: COST_EXPLORER_REGION,
+    });
+    return this.costExplorerClient;
   }
 
   /** Jobs RUNNABLE on a queue for longer than `olderThanMinutes`, each with Batch's reason translated into a fix. */
@@ -270,6 +307,14 @@ export class PipelineClient {
   /** What a workflow execution did, for `batch-pipelines report` (as `jobsReport`, per step of each item). */
   public executionReport(executionArn: string, options: RunReportOptions = {}): Promise<RunReport> {
     return executionReport(this.aws, executionArn, { tailLog: (id, n) => this.tailJobLog(id, n), ...options });
+  }
+
+  /**
+   * Right-sizing advice for a run's (or a period's) steps from what their jobs used, read from Container Insights'
+   * performance log events (the capacity needs `containerInsights` on): see `batch-pipelines rightsize`.
+   */
+  public rightsize(target: RightsizeTarget, options: RightsizeRunOptions = {}): Promise<RightsizeResult> {
+    return rightsize(this.aws, target, options);
   }
 
   /**
