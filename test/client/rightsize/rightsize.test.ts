@@ -1,0 +1,169 @@
+import {
+  BatchClient,
+  DescribeComputeEnvironmentsCommand,
+  DescribeJobQueuesCommand,
+  DescribeJobsCommand,
+  JobDetail,
+  ListJobsCommand,
+} from '@aws-sdk/client-batch';
+import {
+  CloudWatchLogsClient,
+  FilterLogEventsCommand,
+  FilterLogEventsCommandInput,
+} from '@aws-sdk/client-cloudwatch-logs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { DOC_CONTAINER_EVENT, taskEvent } from './fixtures';
+import { foldEvent, taskRefOf, TaskPeak } from '../../../lib/client/rightsize/insights';
+import { mockedPipelineClient } from '../../support/clients';
+import { jobDetail, MIN, OOM_REASON, T0 } from '../report/jobs';
+
+const batch = mockClient(BatchClient);
+const logs = mockClient(CloudWatchLogsClient);
+
+beforeEach(() => {
+  batch.reset();
+  logs.reset();
+});
+
+/**
+ * Run week-48's align: `n` jobs of 4 vCPU / 30 GiB, each run for 4 h, on queue standard. Their attempts' task ARNs
+ * are `arn:aws:ecs:us-east-1:123456789012:task/batch/<job id>0` (test/client/report/jobs.ts, DescribeJobs' shape).
+ * The queue's one compute environment is On-Demand r6i.xlarge, as DescribeJobQueues and
+ * DescribeComputeEnvironments describe it (https://docs.aws.amazon.com/batch/latest/APIReference/API_JobQueueDetail.html,
+ * https://docs.aws.amazon.com/batch/latest/APIReference/API_ComputeResource.html).
+ */
+function run(n: number, extra: Partial<JobDetail> = {}): JobDetail[] {
+  const jobs = Array.from({ length: n }, (_, i) => ({
+    ...jobDetail({
+      id: `a${i}`,
+      name: `week-48-align-S${i}`,
+      queue: 'standard',
+      created: 0,
+      tries: [{ start: 1, stop: 241, exitCode: 0 }],
+    }),
+    ...extra,
+  }));
+  batch.on(ListJobsCommand).resolves({ jobSummaryList: jobs.map((j) => ({ jobId: j.jobId!, jobName: j.jobName! })) });
+  batch
+    .on(DescribeJobsCommand)
+    .callsFake(async (input: { jobs: string[] }) => ({ jobs: jobs.filter((j) => input.jobs.includes(j.jobId!)) }));
+  batch.on(DescribeJobQueuesCommand).resolves({
+    jobQueues: [
+      {
+        jobQueueName: 'standard',
+        jobQueueArn: 'arn:aws:batch:us-east-1:123456789012:job-queue/standard',
+        state: 'ENABLED',
+        priority: 1,
+        computeEnvironmentOrder: [
+          { order: 1, computeEnvironment: 'arn:aws:batch:us-east-1:123456789012:compute-environment/od' },
+        ],
+      },
+    ],
+  });
+  batch.on(DescribeComputeEnvironmentsCommand).resolves({
+    computeEnvironments: [
+      {
+        computeEnvironmentName: 'od',
+        computeEnvironmentArn: 'arn:aws:batch:us-east-1:123456789012:compute-environment/od',
+        status: 'VALID',
+        computeResources: { type: 'EC2', instanceTypes: ['r6i.xlarge'], maxvCpus: 256, subnets: [] },
+      },
+    ],
+  });
+  return jobs;
+}
+
+test('the reference run: 11 GiB and 1.6 vCPU peaks recommend 2 vCPU / 14 GiB, 2 jobs per r6i.xlarge; events read from the cluster group, Task events only', async () => {
+  // GIVEN 6 align jobs whose tasks peaked at 11 GiB and 1,638 CPU units (1.6 vCPU), over two pages of events,
+  // with a Container event and another task's event among them
+  run(6);
+  const events = Array.from({ length: 6 }, (_, i) => [
+    { timestamp: T0 + 30 * MIN, message: taskEvent(`a${i}0`, 'batch', T0 + 30 * MIN, 9000, 1200) },
+    { timestamp: T0 + 90 * MIN, message: taskEvent(`a${i}0`, 'batch', T0 + 90 * MIN, i === 5 ? 11264 : 10000, 1638) },
+  ]).flat();
+  const noise = [
+    { timestamp: T0, message: JSON.stringify({ ...DOC_CONTAINER_EVENT, TaskId: 'a00', MemoryUtilized: 99999 }) },
+    { timestamp: T0, message: taskEvent('not-this-run', 'batch', T0, 99999, 4096) },
+  ];
+  logs
+    .on(FilterLogEventsCommand)
+    .callsFake(async (input: FilterLogEventsCommandInput) =>
+      input.nextToken ? { events: events.slice(6) } : { events: [...noise, ...events.slice(0, 6)], nextToken: 'p2' },
+    );
+  // WHEN
+  const got = await mockedPipelineClient().rightsize({ jobQueue: 'standard', runId: 'week-48' }, { hoursPerItem: 4 });
+  // THEN
+  expect(got.logGroups).toEqual(['/aws/ecs/containerinsights/batch/performance']);
+  const input = logs.commandCalls(FilterLogEventsCommand)[0].args[0].input;
+  expect(input).toMatchObject({
+    logGroupName: '/aws/ecs/containerinsights/batch/performance',
+    filterPattern: '{ $.Type = "Task" }',
+    startTime: T0 + 1 * MIN - MIN,
+    endTime: T0 + 241 * MIN + MIN,
+  });
+  const [align] = got.advice.steps;
+  expect(align).toMatchObject({
+    step: 'align',
+    jobs: 6,
+    unmeasured: 0,
+    memoryMiB: { max: 11264 },
+    recommended: { vcpus: 2, memoryMiB: 14336, instanceType: 'r6i.xlarge', jobsPerInstance: 2 },
+    change: "vcpus: 2, memory: Size.gibibytes(14) on Job 'align'",
+  });
+  expect(align.vcpus?.max).toBeCloseTo(1638 / 1024, 6);
+  expect(align.savingMonthlyUsd).toBeGreaterThan(1000);
+});
+
+test('a cluster without Container Insights: the error names the log group and the prop that turns it on', async () => {
+  run(6);
+  logs
+    .on(FilterLogEventsCommand)
+    .rejects(
+      Object.assign(new Error('The specified log group does not exist.'), { name: 'ResourceNotFoundException' }),
+    );
+  await expect(mockedPipelineClient().rightsize({ jobQueue: 'standard', runId: 'week-48' })).rejects.toThrow(
+    'no job of run week-48 on queue standard has Container Insights measurements (read: ' +
+      '/aws/ecs/containerinsights/batch/performance). Fix: set containerInsights: ecs.ContainerInsights.ENABLED on ' +
+      'the Ec2Capacity of its queue, deploy, and run it again',
+  );
+});
+
+test('an attempt killed for memory is flagged; a job with no events counts as unmeasured', async () => {
+  const jobs = run(6);
+  jobs[0].attempts![0].container!.reason = OOM_REASON;
+  logs.on(FilterLogEventsCommand).resolves({
+    events: jobs
+      .slice(0, 5)
+      .map((j) => ({ timestamp: T0, message: taskEvent(`${j.jobId}0`, 'batch', T0, 30720, 1024) })),
+  });
+  const got = await mockedPipelineClient().rightsize({ jobQueue: 'standard', runId: 'week-48' });
+  expect(got.advice.steps[0]).toMatchObject({ jobs: 5, unmeasured: 1 });
+  expect(got.advice.steps[0].warnings).toEqual([
+    expect.stringMatching(/^align: measured peak 30 GiB is 100% of the 30 GiB requested: out-of-memory risk/),
+    'align: 1 job(s) had an attempt stopped for running out of memory: their peak is the limit they hit, not what ' +
+      'they needed',
+  ]);
+});
+
+describe('task ARNs and events', () => {
+  test('the long ARN gives cluster and task id; the old one (no cluster) gives nothing', () => {
+    // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-account-settings.html#ecs-resource-ids
+    expect(taskRefOf('arn:aws:ecs:us-west-2:637146863587:task/MyCluster/7ac4dfba69214411b4783a3b8189c9ba')).toEqual({
+      cluster: 'MyCluster',
+      taskId: '7ac4dfba69214411b4783a3b8189c9ba',
+    });
+    expect(taskRefOf('arn:aws:ecs:us-west-2:637146863587:task/7ac4dfba69214411b4783a3b8189c9ba')).toBeUndefined();
+    expect(taskRefOf(undefined)).toBeUndefined();
+  });
+
+  test('only Task events of wanted tasks count; CPU units become vCPUs; a line that is not JSON is skipped', () => {
+    const peaks = new Map<string, TaskPeak>();
+    const wanted = new Set(['t1']);
+    foldEvent(taskEvent('t1', 'c', 0, 100, 2048), wanted, peaks);
+    foldEvent(taskEvent('t1', 'c', 1, 50, 4096), wanted, peaks);
+    foldEvent(JSON.stringify({ ...DOC_CONTAINER_EVENT, TaskId: 't1', MemoryUtilized: 900 }), wanted, peaks);
+    foldEvent('not json', wanted, peaks);
+    foldEvent(taskEvent('t2', 'c', 0, 900, 9000), wanted, peaks);
+    expect(peaks).toEqual(new Map([['t1', { memoryMiB: 100, vcpus: 4, samples: 2 }]]));
+  });
+});
