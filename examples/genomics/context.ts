@@ -16,6 +16,7 @@ export const CONTEXT_KEYS = {
   networkMode: "'nat' or 'endpoints'",
   notificationEmail: 'an e-mail address',
   compliance: "'true' or 'false'",
+  monthlyBudgetUsd: 'a number of US dollars above 0',
 } as const;
 
 /** Thrown for a context value the example cannot use. */
@@ -139,6 +140,20 @@ export function genomicsPropsFromContext(scope: Construct): GenomicsPipelineStac
       throw new ContextError('compliance', compliance, CONTEXT_KEYS.compliance, 'e.g. -c compliance=false');
     }
     props.compliance = compliance === 'true';
+  }
+
+  const budget = get('monthlyBudgetUsd');
+  if (budget !== undefined) {
+    const n = Number(budget);
+    if (!/^\d+(\.\d+)?$/.test(budget) || !(n > 0)) {
+      throw new ContextError(
+        'monthlyBudgetUsd',
+        budget,
+        CONTEXT_KEYS.monthlyBudgetUsd,
+        'e.g. -c monthlyBudgetUsd=2000',
+      );
+    }
+    props.monthlyBudgetUsd = n;
   }
   return props;
 }

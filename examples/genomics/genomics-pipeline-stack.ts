@@ -15,6 +15,7 @@ import {
   JobProps,
   JobQueue,
   ManifestTrigger,
+  PipelineBudget,
   PipelineMonitoring,
   PurchaseOption,
   RetryPolicy,
@@ -84,6 +85,12 @@ export interface GenomicsPipelineStackProps extends StackProps {
    * @default - none; subscribe to the monitoring topic yourself
    */
   readonly notificationEmail?: string;
+  /**
+   * A monthly budget in US dollars for what the stack tags (`PipelineBudget`): alerts to the monitoring topic, and at
+   * the cap no new runs or jobs start (running jobs finish). The `BudgetLiftCommand` output lifts the stop.
+   * @default - no budget
+   */
+  readonly monthlyBudgetUsd?: number;
 }
 
 /**
@@ -126,6 +133,8 @@ export class GenomicsPipelineStack extends Stack {
   public readonly manifestTrigger: ManifestTrigger;
   /** Notifications, alarms and the dashboard. */
   public readonly monitoring: PipelineMonitoring;
+  /** The monthly budget that stops new work at its cap, with `monthlyBudgetUsd`. */
+  public readonly budget?: PipelineBudget;
   /** What the reference workload costs on this capacity, printed at synth and kept in the assembly. */
   public readonly cost: CostReport;
   /** The week priced from the workflow's steps, with the step cache's cost and saving. */
@@ -336,6 +345,14 @@ export class GenomicsPipelineStack extends Stack {
       alarmTopic: this.monitoring.topic,
       logRetention,
     });
+    if (props.monthlyBudgetUsd !== undefined) {
+      this.budget = new PipelineBudget(this, 'Budget', {
+        monthlyLimitUsd: props.monthlyBudgetUsd,
+        workflow: this.workflow,
+        topic: this.monitoring.topic,
+        triggers: [this.manifestTrigger],
+      });
+    }
 
     // 500 samples a week (2,167 a month), 4 h each, at the configured concurrency; jobs checkpoint.
     this.cost = new CostReport(this, 'CostEstimate', {
@@ -365,6 +382,15 @@ export class GenomicsPipelineStack extends Stack {
       ['UrgentQueue', this.urgentQueue.jobQueue.jobQueueName, 'On-Demand queue: escalations and the cohort step'],
       ['NotificationTopicArn', this.monitoring.topic.topicArn, 'Subscribe a person to failures and run outcomes'],
       ['NotStartedQueueUrl', this.manifestTrigger.deadLetterQueue.queueUrl, 'Manifests whose run could not start'],
+      ...(this.budget
+        ? [
+            ['BudgetLiftCommand', this.budget.liftCommand, 'Lifts the budget stop (raise monthlyBudgetUsd first)'] as [
+              string,
+              string,
+              string,
+            ],
+          ]
+        : []),
     ];
     for (const [id, value, description] of outputs) {
       // Named as the README names them (the construct id differs from the queues' own).
