@@ -7,6 +7,8 @@ import { CommandIO, ExitCode } from './io';
 import { LOGS_HELP, logsCommand } from './logs-command';
 import { REPORT_HELP, reportCommand } from './report-command';
 import { RERUN_HELP, rerunCommand } from './rerun-command';
+import { RIGHTSIZE_HELP, rightsizeCommand } from './rightsize-command';
+import { SPEND_HELP, spendCommand } from './spend-command';
 import { START_HELP, startCommand } from './start-command';
 import { SUBMIT_HELP, submitCommand } from './submit-command';
 import { WATCH_HELP, watchCommand } from './watch-command';
@@ -22,7 +24,9 @@ Commands:
   cancel     cancel a run's queued jobs and terminate its running ones
   logs       print a job's log, an item's step's, or every failed job's (CloudWatch Logs)
   report     write one HTML page about a run: timeline, per-step time and cost, failures with logs
+  rightsize  per step: memory and vCPU asked vs used (Container Insights), a size that fits and what it saves
   estimate   what a workload costs a month and how long a burst takes (no AWS calls)
+  spend      what a pipeline actually cost by day or week (Cost Explorer, by its tag) beside its runs and estimate
 
 Run batch-pipelines <command> --help for a command's options.
 
@@ -42,7 +46,9 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   cancel: { run: (a, io) => cancelCommand(a, io), help: CANCEL_HELP },
   logs: { run: (a, io) => logsCommand(a, io), help: LOGS_HELP },
   report: { run: (a, io) => reportCommand(a, io), help: REPORT_HELP },
+  rightsize: { run: (a, io) => rightsizeCommand(a, io), help: RIGHTSIZE_HELP },
   estimate: { run: estimateCommand, help: ESTIMATE_HELP },
+  spend: { run: (a, io) => spendCommand(a, io), help: SPEND_HELP },
 };
 
 /** Runs the command line; returns the exit code. */

@@ -1,6 +1,8 @@
 import { Stack, Tags, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
 import { PIPELINE_TAG_KEY } from '../contract/cost-tag';
+import { acknowledgeOnGrantee } from '../private/nag';
 import { BatchPipelinesValidationError } from './validation-error';
 
 /** The cost-allocation tag of a scope: the key the library tags with and the value it gives. */
@@ -85,6 +87,32 @@ export class PipelineTag {
   public static applyTo(scope: IConstruct): void {
     const { key, value } = PipelineTag.of(scope);
     Tags.of(scope).add(key, value);
+  }
+
+  /**
+   * Lets `grantee` read what `batch-pipelines spend` reads from Cost Explorer: `ce:GetCostAndUsage` and
+   * `ce:ListCostAllocationTags` (to say why a bill is empty). Cost Explorer has no resource-level permissions, so
+   * this reads the whole account's cost data (any tag, any service), not only the pipeline's: grant it to the people
+   * who may see the bill. The jobs `spend` prices need `JobQueue.grantOperate` as well. Activating the tag
+   * (`--activate-tag`) needs `ce:UpdateCostAllocationTagsStatus`, which this does not grant.
+   * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscostexplorerservice.html
+   */
+  public static grantSpend(grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['ce:GetCostAndUsage', 'ce:ListCostAllocationTags'],
+      resourceArns: ['*'],
+    });
+    if (grant.principalStatement) {
+      acknowledgeOnGrantee(
+        grantee.grantPrincipal as unknown as IConstruct,
+        grantee,
+        '*',
+        'Cost Explorer actions (ce:GetCostAndUsage, ce:ListCostAllocationTags) have no resource-level permissions: ' +
+          'the Service Authorization Reference lists no resource type for them, so the resource must be *.',
+      );
+    }
+    return grant;
   }
 
   private constructor() {}
