@@ -26,6 +26,7 @@ from moto.cloudformation.models import ChangeSet
 from moto.cloudformation.parsing import OutputMap
 from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
 from moto.ec2.models.flow_logs import FlowLogsBackend
+from moto.kms.models import Key as KmsKey
 from moto.server import main
 from moto.servicequotas.models import ServiceQuotasBackend
 from moto.core.config import default_user_config
@@ -543,6 +544,23 @@ def _get_ec2_service_quota(self, service_code, quota_code):
 
 
 ServiceQuotasBackend.get_service_quota = _get_ec2_service_quota
+
+# A KMS key with Tags in a CloudFormation template: moto passes the template's tags ({Key, Value}, the
+# AWS::KMS::Key Tags property, https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kms-key.html)
+# to its KMS backend as they are, which reads KMS API tags ({TagKey, TagValue}, https://docs.aws.amazon.com/kms/latest/APIReference/API_Tag.html)
+# and fails with KeyError 'TagKey' (moto/kms/models.py, Key.create_from_cloudformation_json): the key is not created and
+# every reference to it is "undefined". CloudFormation creates it with its tags; this converts them.
+_create_key_from_cfn = KmsKey.create_from_cloudformation_json.__func__
+
+
+def _create_key_with_cfn_tags(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    properties = cloudformation_json.get("Properties", {})
+    tags = [{"TagKey": t["Key"], "TagValue": t["Value"]} for t in properties.get("Tags", [])]
+    converted = {**cloudformation_json, "Properties": {**properties, "Tags": tags}}
+    return _create_key_from_cfn(cls, resource_name, converted, account_id, region_name, **kwargs)
+
+
+KmsKey.create_from_cloudformation_json = classmethod(_create_key_with_cfn_tags)
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
