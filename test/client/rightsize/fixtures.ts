@@ -1,3 +1,16 @@
+import {
+  BatchClientResolvedConfig,
+  DescribeComputeEnvironmentsCommand,
+  DescribeJobQueuesCommand,
+  DescribeJobsCommand,
+  JobDetail,
+  ListJobsCommand,
+  ServiceInputTypes,
+  ServiceOutputTypes,
+} from '@aws-sdk/client-batch';
+import type { AwsStub } from 'aws-sdk-client-mock';
+import { jobDetail, MIN, T0 } from '../report/jobs';
+
 /**
  * A Container Insights performance log event of `"Type": "Task"`, exactly as the CloudWatch User Guide shows it
  * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Container-Insights-reference-performance-logs-ECS.html,
@@ -86,4 +99,68 @@ export function taskEvent(taskId: string, cluster: string, timestamp: number, me
     MemoryUtilized: memoryMiB,
     CpuUtilized: cpuUnits,
   });
+}
+
+/**
+ * Run week-48's align (mocked on `batch`): `n` jobs of 4 vCPU / 30 GiB, each run for 4 h, on queue standard. Their
+ * attempts' task ARNs are `arn:aws:ecs:us-east-1:123456789012:task/batch/<job id>0` (test/client/report/jobs.ts,
+ * DescribeJobs' shape). The queue's one compute environment is On-Demand r6i.xlarge, as DescribeJobQueues and
+ * DescribeComputeEnvironments describe it (https://docs.aws.amazon.com/batch/latest/APIReference/API_JobQueueDetail.html,
+ * https://docs.aws.amazon.com/batch/latest/APIReference/API_ComputeResource.html).
+ */
+export function referenceRun(
+  batch: AwsStub<ServiceInputTypes, ServiceOutputTypes, BatchClientResolvedConfig>,
+  n: number,
+): JobDetail[] {
+  const jobs = Array.from({ length: n }, (_, i) => ({
+    ...jobDetail({
+      id: `a${i}`,
+      name: `week-48-align-S${i}`,
+      queue: 'standard',
+      created: 0,
+      tries: [{ start: 1, stop: 241, exitCode: 0 }],
+    }),
+  }));
+  batch.on(ListJobsCommand).resolves({ jobSummaryList: jobs.map((j) => ({ jobId: j.jobId!, jobName: j.jobName! })) });
+  batch
+    .on(DescribeJobsCommand)
+    .callsFake(async (input: { jobs: string[] }) => ({ jobs: jobs.filter((j) => input.jobs.includes(j.jobId!)) }));
+  batch.on(DescribeJobQueuesCommand).resolves({
+    jobQueues: [
+      {
+        jobQueueName: 'standard',
+        jobQueueArn: 'arn:aws:batch:us-east-1:123456789012:job-queue/standard',
+        state: 'ENABLED',
+        priority: 1,
+        computeEnvironmentOrder: [
+          { order: 1, computeEnvironment: 'arn:aws:batch:us-east-1:123456789012:compute-environment/od' },
+        ],
+      },
+    ],
+  });
+  batch.on(DescribeComputeEnvironmentsCommand).resolves({
+    computeEnvironments: [
+      {
+        computeEnvironmentName: 'od',
+        computeEnvironmentArn: 'arn:aws:batch:us-east-1:123456789012:compute-environment/od',
+        status: 'VALID',
+        computeResources: { type: 'EC2', instanceTypes: ['r6i.xlarge'], maxvCpus: 256, subnets: [] },
+      },
+    ],
+  });
+  return jobs;
+}
+
+/**
+ * Two Task events a job (the 30th and 90th minute): the second at `peakMiB` for the last job and 10,000 MiB for the
+ * others, both at `cpuUnits`.
+ */
+export function referenceEvents(jobs: JobDetail[], peakMiB: number, cpuUnits: number) {
+  return jobs.flatMap((j, i) => [
+    { timestamp: T0 + 30 * MIN, message: taskEvent(`${j.jobId}0`, 'batch', T0 + 30 * MIN, 9000, cpuUnits * 0.7) },
+    {
+      timestamp: T0 + 90 * MIN,
+      message: taskEvent(`${j.jobId}0`, 'batch', T0 + 90 * MIN, i === jobs.length - 1 ? peakMiB : 10000, cpuUnits),
+    },
+  ]);
 }

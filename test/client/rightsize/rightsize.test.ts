@@ -1,21 +1,14 @@
-import {
-  BatchClient,
-  DescribeComputeEnvironmentsCommand,
-  DescribeJobQueuesCommand,
-  DescribeJobsCommand,
-  JobDetail,
-  ListJobsCommand,
-} from '@aws-sdk/client-batch';
+import { BatchClient } from '@aws-sdk/client-batch';
 import {
   CloudWatchLogsClient,
   FilterLogEventsCommand,
   FilterLogEventsCommandInput,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DOC_CONTAINER_EVENT, taskEvent } from './fixtures';
+import { DOC_CONTAINER_EVENT, referenceRun, taskEvent } from './fixtures';
 import { foldEvent, taskRefOf, TaskPeak } from '../../../lib/client/rightsize/insights';
 import { mockedPipelineClient } from '../../support/clients';
-import { jobDetail, MIN, OOM_REASON, T0 } from '../report/jobs';
+import { MIN, OOM_REASON, T0 } from '../report/jobs';
 
 const batch = mockClient(BatchClient);
 const logs = mockClient(CloudWatchLogsClient);
@@ -25,58 +18,10 @@ beforeEach(() => {
   logs.reset();
 });
 
-/**
- * Run week-48's align: `n` jobs of 4 vCPU / 30 GiB, each run for 4 h, on queue standard. Their attempts' task ARNs
- * are `arn:aws:ecs:us-east-1:123456789012:task/batch/<job id>0` (test/client/report/jobs.ts, DescribeJobs' shape).
- * The queue's one compute environment is On-Demand r6i.xlarge, as DescribeJobQueues and
- * DescribeComputeEnvironments describe it (https://docs.aws.amazon.com/batch/latest/APIReference/API_JobQueueDetail.html,
- * https://docs.aws.amazon.com/batch/latest/APIReference/API_ComputeResource.html).
- */
-function run(n: number, extra: Partial<JobDetail> = {}): JobDetail[] {
-  const jobs = Array.from({ length: n }, (_, i) => ({
-    ...jobDetail({
-      id: `a${i}`,
-      name: `week-48-align-S${i}`,
-      queue: 'standard',
-      created: 0,
-      tries: [{ start: 1, stop: 241, exitCode: 0 }],
-    }),
-    ...extra,
-  }));
-  batch.on(ListJobsCommand).resolves({ jobSummaryList: jobs.map((j) => ({ jobId: j.jobId!, jobName: j.jobName! })) });
-  batch
-    .on(DescribeJobsCommand)
-    .callsFake(async (input: { jobs: string[] }) => ({ jobs: jobs.filter((j) => input.jobs.includes(j.jobId!)) }));
-  batch.on(DescribeJobQueuesCommand).resolves({
-    jobQueues: [
-      {
-        jobQueueName: 'standard',
-        jobQueueArn: 'arn:aws:batch:us-east-1:123456789012:job-queue/standard',
-        state: 'ENABLED',
-        priority: 1,
-        computeEnvironmentOrder: [
-          { order: 1, computeEnvironment: 'arn:aws:batch:us-east-1:123456789012:compute-environment/od' },
-        ],
-      },
-    ],
-  });
-  batch.on(DescribeComputeEnvironmentsCommand).resolves({
-    computeEnvironments: [
-      {
-        computeEnvironmentName: 'od',
-        computeEnvironmentArn: 'arn:aws:batch:us-east-1:123456789012:compute-environment/od',
-        status: 'VALID',
-        computeResources: { type: 'EC2', instanceTypes: ['r6i.xlarge'], maxvCpus: 256, subnets: [] },
-      },
-    ],
-  });
-  return jobs;
-}
-
 test('the reference run: 11 GiB and 1.6 vCPU peaks recommend 2 vCPU / 14 GiB, 2 jobs per r6i.xlarge; events read from the cluster group, Task events only', async () => {
   // GIVEN 6 align jobs whose tasks peaked at 11 GiB and 1,638 CPU units (1.6 vCPU), over two pages of events,
   // with a Container event and another task's event among them
-  run(6);
+  referenceRun(batch, 6);
   const events = Array.from({ length: 6 }, (_, i) => [
     { timestamp: T0 + 30 * MIN, message: taskEvent(`a${i}0`, 'batch', T0 + 30 * MIN, 9000, 1200) },
     { timestamp: T0 + 90 * MIN, message: taskEvent(`a${i}0`, 'batch', T0 + 90 * MIN, i === 5 ? 11264 : 10000, 1638) },
@@ -115,7 +60,7 @@ test('the reference run: 11 GiB and 1.6 vCPU peaks recommend 2 vCPU / 14 GiB, 2 
 });
 
 test('a cluster without Container Insights: the error names the log group and the prop that turns it on', async () => {
-  run(6);
+  referenceRun(batch, 6);
   logs
     .on(FilterLogEventsCommand)
     .rejects(
@@ -129,7 +74,7 @@ test('a cluster without Container Insights: the error names the log group and th
 });
 
 test('an attempt killed for memory is flagged; a job with no events counts as unmeasured', async () => {
-  const jobs = run(6);
+  const jobs = referenceRun(batch, 6);
   jobs[0].attempts![0].container!.reason = OOM_REASON;
   logs.on(FilterLogEventsCommand).resolves({
     events: jobs
