@@ -56,7 +56,8 @@ export async function spend(aws: AwsCalls, ce: CostExplorerClient, options: Spen
     usd,
     requests,
     runs,
-    differences: explainDifferences(services, runs),
+    // Runs of no tagged queue are not a price to compare with: the note says so.
+    differences: explainDifferences(services, runs && runs.queues.length > 0 ? runs : undefined),
     notes,
   };
 }
