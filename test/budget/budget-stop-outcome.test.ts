@@ -1,0 +1,39 @@
+import { FailureKind } from '../../lib';
+import { apiError, genomicsPipeline, runLocally, threeSamples } from '../support/pipeline';
+
+/**
+ * A submit refused by the budget's deny policy, as the workflow's Batch task raises it after its retries. The text is
+ * IAM's access-denied message for an explicit deny, which names the denying policy in the same account
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html), wrapped as the Java SDK wraps
+ * Batch's errors (the wrapper as in ./batch-failures' captured throttling message). The error name is an assumption
+ * stated in lib/private/limits.ts (BATCH_API_RETRYABLE_ERRORS): Step Functions names an exception SubmitJob does not
+ * model `Batch.AWSBatchException`; no captured AccessDenied from `submitJob.sync` was found.
+ */
+const DENY_POLICY = 'arn:aws:iam::123456789012:policy/Test-BudgetStopNewWork1A2B3C4D-EXAMPLE';
+const DENIED = {
+  name: 'Batch.AWSBatchException',
+  message:
+    'User: arn:aws:sts::123456789012:assumed-role/Test-PipelineStateMachineRole-EXAMPLE/a1b2c3 is not authorized to ' +
+    'perform: batch:SubmitJob on resource: arn:aws:batch:us-east-1:123456789012:job-queue/Standard with an explicit ' +
+    `deny in an identity-based policy: ${DENY_POLICY} (Service: AWSBatch; Status Code: 403; Error Code: ` +
+    'AccessDeniedException; Request ID: 2f3e4d5c-6b7a-4c8d-9e0f-1a2b3c4d5e6f; Proxy: null)',
+};
+
+describe('a run in flight when the budget stops new work', () => {
+  test('a refused submit ends its item as SubmitFailed with a reason that names the deny policy; the others finish', async () => {
+    // Some items may fail: the run goes on with the others (PARTIAL), and every item has its outcome.
+    const { stack } = genomicsPipeline({ maxFailedItems: 3 });
+    // s2's align is refused (the policy was attached after s1 and s3 had submitted theirs).
+    const run = await runLocally(stack, threeSamples, (call) => {
+      if (call.input.JobName.includes('align') && call.input.Parameters?.sampleId === 's2') {
+        throw apiError(DENIED);
+      }
+    });
+    const outcomes = run.output!.samplesOutcomes as Array<Record<string, unknown>>;
+    const s2 = outcomes.find((o) => o.id === 's2')!;
+    expect(s2).toMatchObject({ status: 'FAILED', step: 'align', kind: FailureKind.SUBMIT_FAILED });
+    expect(s2.reason).toBe(`Batch did not accept the job (Batch.AWSBatchException): ${DENIED.message}`);
+    expect(s2.reason).toContain(DENY_POLICY);
+    expect(outcomes.filter((o) => o.status === 'SUCCEEDED').map((o) => o.id)).toEqual(['s1', 's3']);
+  });
+});
