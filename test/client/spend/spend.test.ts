@@ -150,7 +150,7 @@ describe('PipelineClient.spend', () => {
     expect(report.runs).toBeUndefined();
   });
 
-  test.each([
+  test.each<['Active' | 'Inactive' | undefined, RegExp]>([
     ['Inactive', /not activated as a cost allocation tag\. Fix: activate it in the Billing console/],
     ['Active', /The tag is active: nothing carrying this value was billed/],
     [undefined, /not yet among the account's cost allocation tags: it appears after a tagged resource has been billed/],
