@@ -3,6 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
+import { grantContainerInsightsReads } from './insights-grant';
 import { JOB_METRICS_NAMESPACE, JobMetric } from './job-metrics';
 import { CapacityPlatform, ICapacity } from '../compute/capacity';
 import { SharedJobResources } from '../jobs/shared-job-resources';
@@ -93,8 +94,9 @@ export abstract class JobQueueBase extends Construct implements IJobQueue {
    * sets the account's EC2 vCPU quotas against the queue with (GetServiceQuota, GetAWSDefaultServiceQuota; read-only),
    * and the jobs' logs `batch-pipelines logs` reads (GetLogEvents in the log groups of the job resources shared in the
    * queue's stack, `SharedJobResources`, where its jobs write, and in Batch's default `/aws/batch/job`; a job whose
-   * `shared` resources are in another stack: grant `logs:GetLogEvents` on `job.shared.logGroup.logGroupArn`).
-   * Submitting is `grantSubmit`.
+   * `shared` resources are in another stack: grant `logs:GetLogEvents` on `job.shared.logGroup.logGroupArn`), and
+   * the Container Insights performance events `batch-pipelines rightsize` reads (FilterLogEvents in
+   * `/aws/ecs/containerinsights/<cluster>/performance`). Submitting is `grantSubmit`.
    * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/iam-access-control-overview-cwl.html
    * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsbatch.html
    * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_servicequotas.html
@@ -131,7 +133,7 @@ export abstract class JobQueueBase extends Construct implements IJobQueue {
       jobs,
       'Jobs to cancel or terminate exist only at run time, with ids no policy can name.',
     );
-    return read.combine(stop).combine(grantJobLogs(this, grantee));
+    return read.combine(stop).combine(grantJobLogs(this, grantee)).combine(grantContainerInsightsReads(this, grantee));
   }
 
   /** Grants `grantee` permission to submit jobs to this queue (with any job definition it is also granted). */

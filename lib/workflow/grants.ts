@@ -7,6 +7,7 @@ import { CachePlan } from './plan/cache-plan';
 import { StepPlan } from './plan/step-plan';
 import { FanOut, WorkflowStep } from './step';
 import { Job } from '../jobs/job';
+import { grantContainerInsightsReads } from '../queues/insights-grant';
 import { IJobQueue } from '../queues/job-queue-base';
 import { acknowledgeOnGrantee, acknowledgeWildcards } from '../private/nag';
 import { stackJobDefinitionsArn, stackNamePart } from '../private/names';
@@ -351,11 +352,13 @@ function grantJobLogs(scope: Construct, grantee: iam.IGrantable): iam.Grant {
     resourceArns: ['*'],
   });
   acknowledgeOnGrantee(scope, grantee, '*', 'Batch List and Describe actions have no resource-level permissions.');
-  return grant.combine(
-    iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['logs:GetLogEvents'],
-      resourceArns: [...groups].map((g) => g.logGroupArn),
-    }),
-  );
+  return grant
+    .combine(
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['logs:GetLogEvents'],
+        resourceArns: [...groups].map((g) => g.logGroupArn),
+      }),
+    )
+    .combine(grantContainerInsightsReads(scope, grantee)); // what `rightsize` reads
 }

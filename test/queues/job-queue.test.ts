@@ -218,6 +218,8 @@ describe('JobQueue options', () => {
         'servicequotas:GetServiceQuota',
         // logs reads the jobs' logs.
         'logs:GetLogEvents',
+        // rightsize reads Container Insights' performance events.
+        'logs:FilterLogEvents',
       ].sort(),
     );
   });
