@@ -110,17 +110,15 @@ export function sortServices(services: Map<string, number>): ServiceCost[] {
  * tag is not in the list at all (no tagged resource has been billed yet).
  * https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_ListCostAllocationTags.html
  */
-export async function tagStatus(
-  aws: AwsCalls,
-  ce: CostExplorerClient,
-  key: string,
-): Promise<{ status?: string; error?: string }> {
+export async function tagStatus(ce: CostExplorerClient, key: string): Promise<{ status?: string; error?: string }> {
   const sdk = loadCostExplorerSdk();
   try {
-    const out = await aws.call(() => ce.send(new sdk.ListCostAllocationTagsCommand({ TagKeys: [key] })));
+    // One attempt, not retried: it only says why a bill is empty, and an endpoint that does not serve it (a local
+    // test server) answers with a page the SDK cannot parse, which `aws.call` would retry as a server fault.
+    const out = await ce.send(new sdk.ListCostAllocationTagsCommand({ TagKeys: [key] }));
     return { status: out.CostAllocationTags?.find((t) => t.TagKey === key)?.Status };
   } catch (e) {
-    return { error: `${(e as Error).name}: ${(e as Error).message}` };
+    return { error: `${(e as Error).name}: ${(e as Error).message.split('\n')[0]}` };
   }
 }
 

@@ -37,7 +37,7 @@ export async function spend(aws: AwsCalls, ce: CostExplorerClient, options: Spen
       'the last day or two are incomplete.',
   ];
   if (usd === 0) {
-    const status = await tagStatus(aws, ce, tag.key);
+    const status = await tagStatus(ce, tag.key);
     notes.push(emptyNote(tag, status));
   }
   if (runs && runs.queues.length === 0) {
