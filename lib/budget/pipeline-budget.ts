@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Aws, Stack } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Aws, Stack, Token } from 'aws-cdk-lib';
 import * as budgets from 'aws-cdk-lib/aws-budgets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -11,7 +11,9 @@ import {
   PipelineBudgetProps,
   startingRoles,
 } from './pipeline-budget-props';
+import { budgetNameFor, budgetStopPolicyName } from '../contract/budget-stop';
 import { PipelineTag } from '../core/pipeline-tag';
+import { fail } from '../private/errors';
 import { checkKnownProps } from '../private/known-props';
 import { IJobQueue } from '../queues/job-queue-base';
 import { Workflow } from '../workflow/workflow';
@@ -24,7 +26,9 @@ import { Workflow } from '../workflow/workflow';
  * at `stopAtPercent` of actual spending attaches one managed deny policy (`denyPolicy`) to the roles that start work:
  * the workflow's state machine role (its submits to the pipeline's queues), each trigger's starter and the operators'
  * roles (starting and redriving runs, submitting jobs). Running jobs finish; runs in flight fail their next submit
- * (the outcome's reason is Batch's AccessDenied, naming the deny policy); new runs are refused.
+ * (the outcome's reason is Batch's AccessDenied, naming the deny policy); new runs are refused. The budget
+ * (`<pipeline>-pipeline`) and the policy (`batch-pipelines-budget-stop-<pipeline>`) are named after the pipeline
+ * (lib/contract/budget-stop.ts): one budget a pipeline and account.
  *
  * Budgets reads costs a few times a day and the tag counts only once activated as a cost allocation tag, so the stop
  * comes hours after the cap, not at it. Lift it with `liftCommand` (AWS Budgets detaches the policy), after raising
@@ -33,8 +37,13 @@ import { Workflow } from '../workflow/workflow';
 export class PipelineBudget extends Construct {
   /** The AWS Budgets cost budget (aws-cdk-lib has no L2 for it). */
   public readonly budget: budgets.CfnBudget;
-  /** The budget's name (CloudFormation generates it). */
+  /**
+   * The budget's name, `<pipeline>-pipeline`: fixed by the pipeline's name (its `PipelineTag` value), so that the
+   * workflow can name it in an item's outcome (lib/contract/budget-stop.ts).
+   */
   public readonly budgetName: string;
+  /** The pipeline's name: the value of its cost-allocation tag, which the budget filters on. */
+  public readonly pipeline: string;
   /** Denies starting runs and submitting jobs; attached at the cap, detached when the action is reversed. */
   public readonly denyPolicy: iam.ManagedPolicy;
   /** The budget action that attaches `denyPolicy` at the cap. */
@@ -60,9 +69,13 @@ export class PipelineBudget extends Construct {
     this.queues = queuesOf(props.workflow);
     // The value the library tags the workflow's resources with (its scope's PipelineTag.set name, or its stack's).
     const tag = PipelineTag.of(props.workflow);
+    this.pipeline = tag.value;
+    this.checkPipelineName();
+    this.budgetName = budgetNameFor(tag.value);
 
     this.budget = new budgets.CfnBudget(this, 'Budget', {
       budget: {
+        budgetName: this.budgetName,
         budgetType: 'COST',
         timeUnit: 'MONTHLY',
         budgetLimit: { amount: props.monthlyLimitUsd, unit: 'USD' },
@@ -85,11 +98,11 @@ export class PipelineBudget extends Construct {
         subscribers: [{ subscriptionType: 'SNS', address: props.topic.topicArn }],
       })),
     });
-    // Ref of AWS::Budgets::Budget is the budget's name.
-    this.budgetName = this.budget.ref;
     this.allowBudgetsToPublish(props.topic);
 
     this.denyPolicy = new iam.ManagedPolicy(this, 'StopNewWork', {
+      // Named, not generated: the workflow tells a submit it refused by its name (lib/contract/budget-stop.ts).
+      managedPolicyName: budgetStopPolicyName(tag.value),
       description: 'Attached by the pipeline budget at its cap: no new runs, no new jobs (running jobs finish)',
       statements: this.denyStatements(props.workflow),
     });
@@ -112,7 +125,8 @@ export class PipelineBudget extends Construct {
 
     // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-budgets-budgetsaction.html
     this.action = new budgets.CfnBudgetsAction(this, 'StopAtCap', {
-      budgetName: this.budgetName,
+      // The budget's Ref (its name) orders the action after it.
+      budgetName: this.budget.ref,
       notificationType: 'ACTUAL',
       actionType: 'APPLY_IAM_POLICY',
       actionThreshold: { type: 'PERCENTAGE', value: props.stopAtPercent ?? 100 },
@@ -135,6 +149,29 @@ export class PipelineBudget extends Construct {
     this.liftCommand =
       `aws budgets execute-budget-action --account-id ${stack.account} --budget-name ${this.budgetName} ` +
       `--action-id ${this.action.attrActionId} --execution-type REVERSE_BUDGET_ACTION`;
+  }
+
+  /** One budget a pipeline name: its budget and deny policy are named after it, once in an account. */
+  private checkPipelineName(): void {
+    if (Token.isUnresolved(this.pipeline)) {
+      fail(this, {
+        prop: 'workflow (its PipelineTag name)',
+        received: 'a name only known at deploy time',
+        allowed: 'a name known at synth: the budget and its deny policy are named after it',
+        fix: "PipelineTag.set(scope, 'my-pipeline') with a literal name, or leave it to the stack's name",
+      });
+    }
+    const other = this.node.root.node
+      .findAll()
+      .find((c): c is PipelineBudget => c instanceof PipelineBudget && c !== this && c.pipeline === this.pipeline);
+    if (other) {
+      fail(this, {
+        prop: 'workflow',
+        received: `a workflow of pipeline '${this.pipeline}', which ${other.node.path} already budgets`,
+        allowed: 'one PipelineBudget a pipeline (the budget follows the pipeline tag, and is named after it)',
+        fix: `use ${other.node.path} for both workflows, or name the pipelines apart with PipelineTag.set(scope, 'other-name')`,
+      });
+    }
   }
 
   /**

@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { Construct } from 'constructs';
 import {
   BudgetAlertType,
   Job,
@@ -26,7 +27,11 @@ import { validationFindings } from '../support/synth';
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown; Sid?: string };
 
 /** The reference pipeline with a manifest trigger and an operator role that may start runs and submit jobs. */
-function scene(budget: Partial<PipelineBudgetProps> = {}, topic?: (stack: Stack) => sns.ITopic) {
+function scene(
+  budget: Partial<PipelineBudgetProps> = {},
+  topic?: (stack: Stack) => sns.ITopic,
+  moreOperators: (stack: Stack) => iam.IRole[] = () => [],
+) {
   const g = genomicsJobs();
   const stack = g.stack;
   const input = new s3.Bucket(stack, 'Input', { eventBridgeEnabled: true });
@@ -46,7 +51,7 @@ function scene(budget: Partial<PipelineBudgetProps> = {}, topic?: (stack: Stack)
     workflow,
     topic: t,
     triggers: [trigger],
-    operatorRoles: [operator],
+    operatorRoles: [operator, ...moreOperators(stack)],
     ...budget,
   });
   return { ...g, input, workflow, trigger, operator, budget: b, topic: t };
@@ -305,22 +310,47 @@ describe('PipelineBudget', () => {
     });
   });
 
-  test('liftCommand reverses the action, naming the budget and the action id', () => {
+  test('the budget and the deny policy are named after the pipeline; liftCommand reverses the action', () => {
     const { stack, budget } = scene();
+    const template = Template.fromStack(stack);
+    expect(budget.budgetName).toBe('Test-pipeline');
+    template.hasResourceProperties('AWS::Budgets::Budget', {
+      Budget: Match.objectLike({ BudgetName: 'Test-pipeline' }),
+    });
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      ManagedPolicyName: 'batch-pipelines-budget-stop-Test',
+    });
     const command = JSON.stringify(stack.resolve(budget.liftCommand));
     expect(command).toContain('aws budgets execute-budget-action --account-id ');
+    expect(command).toContain('--budget-name Test-pipeline --action-id ');
     expect(command).toContain('--execution-type REVERSE_BUDGET_ACTION');
     expect(command).toContain(JSON.stringify(stack.resolve(budget.action.attrActionId)));
-    expect(command).toContain(JSON.stringify(stack.resolve(budget.budgetName)));
   });
 
-  test('two budgets in one stack: no id or statement collisions', () => {
+  test('two pipelines in one stack, named apart with PipelineTag.set: two budgets, no id or name collisions', () => {
     const s = scene();
-    new PipelineBudget(s.stack, 'Second', { monthlyLimitUsd: 100, workflow: s.workflow, topic: s.topic });
+    const labB = new Construct(s.stack, 'LabB');
+    PipelineTag.set(labB, 'lab-b');
+    const { steps } = genomicsSteps(s);
+    const workflow = new Workflow(labB, 'Pipeline', { steps: Object.values(steps) });
+    const second = new PipelineBudget(labB, 'Budget', { monthlyLimitUsd: 100, workflow, topic: s.topic });
+    expect(second.budgetName).toBe('lab-b-pipeline');
     const template = Template.fromStack(s.stack);
     template.resourceCountIs('AWS::Budgets::Budget', 2);
     template.resourceCountIs('AWS::Budgets::BudgetsAction', 2);
-    template.resourceCountIs('AWS::IAM::ManagedPolicy', 2);
+    const names = Object.values(template.findResources('AWS::IAM::ManagedPolicy')).map(
+      (p) => p.Properties.ManagedPolicyName,
+    );
+    expect(names).toEqual(['batch-pipelines-budget-stop-Test', 'batch-pipelines-budget-stop-lab-b']);
+  });
+
+  test('a second budget of the same pipeline is refused (it would be named as the first)', () => {
+    const s = scene();
+    expect(
+      () => new PipelineBudget(s.stack, 'Again', { monthlyLimitUsd: 100, workflow: s.workflow, topic: s.topic }),
+    ).toThrow(
+      "Test/Again: workflow a workflow of pipeline 'Test', which Test/Budget already budgets is not allowed; allowed: one PipelineBudget a pipeline (the budget follows the pipeline tag, and is named after it). Fix: use Test/Budget for both workflows, or name the pipelines apart with PipelineTag.set(scope, 'other-name')",
+    );
   });
 
   test('cdk-nag AwsSolutions: the budget adds no finding', () => {
@@ -369,17 +399,12 @@ describe('PipelineBudget', () => {
   });
 
   test('more than 100 roles in all are refused', () => {
-    const { stack, workflow, topic } = scene();
-    const many = Array.from({ length: 99 }, (_, i) => iam.Role.fromRoleName(stack, `Many${i}`, `many-${i}`));
-    // 99 operators and the workflow's role: 100.
-    expect(
-      () => new PipelineBudget(stack, 'Full', { monthlyLimitUsd: 1, workflow, topic, operatorRoles: many }),
-    ).not.toThrow();
-    const more = [...many, iam.Role.fromRoleName(stack, 'OneMore', 'one-more')];
-    expect(
-      () => new PipelineBudget(stack, 'TooMany', { monthlyLimitUsd: 1, workflow, topic, operatorRoles: more }),
-    ).toThrow(
-      "Test/TooMany: operatorRoles 100 roles (101 with the workflow's and the triggers') is not allowed; allowed: at most 100 roles in all (a budget action's IAM definition). Fix: let operators assume a few shared roles, and pass those",
+    const operators = (n: number) => (stack: Stack) =>
+      Array.from({ length: n }, (_, i) => iam.Role.fromRoleName(stack, `Many${i}`, `many-${i}`));
+    // The workflow's, the trigger's, the operator's and 97 more: 100.
+    expect(() => scene({}, undefined, operators(97))).not.toThrow();
+    expect(() => scene({}, undefined, operators(98))).toThrow(
+      "Test/Budget: operatorRoles 99 roles (101 with the workflow's and the triggers') is not allowed; allowed: at most 100 roles in all (a budget action's IAM definition). Fix: let operators assume a few shared roles, and pass those",
     );
   });
 });
