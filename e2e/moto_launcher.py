@@ -19,7 +19,7 @@ import sys
 import uuid
 
 import botocore.session
-from moto.batch.models import BatchBackend, ComputeEnvironment, JobDefinition, JobQueue, batch_backends
+from moto.batch.models import BatchBackend, ComputeEnvironment, Job, JobDefinition, JobQueue, batch_backends
 from moto.batch.utils import lowercase_first_key
 from moto.batch_simple.models import BatchSimpleBackend
 from moto.cloudformation.models import ChangeSet
@@ -561,6 +561,25 @@ def _create_key_with_cfn_tags(cls, resource_name, cloudformation_json, account_i
 
 
 KmsKey.create_from_cloudformation_json = classmethod(_create_key_with_cfn_tags)
+
+# An attempt's ECS task: moto's Job._start_attempt (moto/batch/models.py) sets the attempt's `container.taskArn` to the
+# job definition's ARN. On AWS it is the ARN of the ECS task the attempt ran as, `arn:aws:ecs:<region>:<account>:task/
+# <cluster>/<task id>` (https://docs.aws.amazon.com/batch/latest/APIReference/API_AttemptContainerDetail.html, the
+# long ARN format: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-account-settings.html#ecs-resource-ids),
+# in the ECS cluster of the compute environment, which moto creates and names (`ecs_name`). Container Insights names its
+# events by that task id (`rightsize` joins them to jobs by it).
+_moto_start_attempt = Job._start_attempt
+
+
+def _start_attempt_with_task_arn(self):
+    _moto_start_attempt(self)
+    environments = self.job_queue.environments
+    cluster = (environments[0].ecs_name if environments else "") or "batch"
+    _, _, _, region, account, _ = self.job_queue.arn.split(":", 5)
+    self.latest_attempt["container"]["taskArn"] = f"arn:aws:ecs:{region}:{account}:task/{cluster}/{uuid.uuid4().hex}"
+
+
+Job._start_attempt = _start_attempt_with_task_arn
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
