@@ -426,3 +426,16 @@ export const RIGHTSIZE_REFERENCE_ITEMS_PER_MONTH = (500 * 52) / 12;
 export const containerInsightsLogGroup = (clusterName: string) =>
   `/aws/ecs/containerinsights/${clusterName}/performance`;
 export const ECS_CPU_UNITS_PER_VCPU = 1024;
+
+/**
+ * Container Insights' custom metrics of one ECS cluster, counted from the `CloudWatchMetrics` blocks of its
+ * performance events: a Task event puts 8 metrics (CpuUtilized, CpuReserved, MemoryUtilized, MemoryReserved,
+ * StorageReadBytes, StorageWriteBytes, NetworkRxBytes, NetworkTxBytes) under the dimensions [ClusterName] and
+ * [ClusterName, TaskDefinitionFamily], a Cluster event 3 (TaskCount, ContainerInstanceCount, ServiceCount) under
+ * [ClusterName]: 11 a cluster and 8 a task definition family (a Batch job definition). A count from below: the
+ * metrics page lists more for container instances and services.
+ * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Container-Insights-reference-performance-logs-ECS.html
+ * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Container-Insights-metrics-ECS.html
+ */
+export const CONTAINER_INSIGHTS_METRICS_PER_CLUSTER = 11;
+export const CONTAINER_INSIGHTS_METRICS_PER_TASK_FAMILY = 8;
