@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import {
@@ -444,6 +444,26 @@ describe('the deployed workflow, started by batch-pipelines over a manifest in t
     const watched = await cli(['watch', '--execution-arn', execution.executionArn!, '--interval', '1']);
     expect(watched.code).toBe(0);
     expect(watched.stdout).toContain('served from the step cache (items): align 4, callVariants 3, qc 4');
+    // The run's own summary counts the same hits (a DynamoDB counter row per run and fan-out, read after the map).
+    const described = await sfn.send(new DescribeExecutionCommand({ executionArn: execution.executionArn! }));
+    const output = JSON.parse(described.output ?? '{}') as { samplesSummary?: { cached?: string } };
+    summary.push(`resumed run's summary: cached ${output.samplesSummary?.cached}`);
+    expect(output.samplesSummary?.cached).toBe('align 4, callVariants 3, qc 4');
+    // The report of the resumed run: one page, and the same figures as JSON.
+    const page = join(dir, 'week-51-resumed.html');
+    const report = await cli(['report', '--execution-arn', execution.executionArn!, '--out', page, '--json']);
+    expect(report.code).toBe(0);
+    const data = JSON.parse(report.stdout) as { steps: Array<{ step: string; cached?: number }> };
+    expect(data.steps.map((s) => s.step)).toEqual(expect.arrayContaining(['callVariants', 'aggregate']));
+    expect(readFileSync(page, 'utf8')).toContain('<svg');
+    // The logs of the failed run's jobs: moto's jobs write no log stream, which logs says per job.
+    const logs = await cli(['logs', '--failed', '--execution-arn', first.executionArn!, '--lines', '5']);
+    summary.push(`logs --failed of the failed run: exit ${logs.code}`);
+    expect(logs.stdout).toContain('callVariants');
+    transcript.push(
+      `$ batch-pipelines logs --failed --execution-arn ${first.executionArn} --lines 5`,
+      logs.stdout.trimEnd(),
+    );
     transcript.push(
       `$ batch-pipelines rerun --execution-arn ${first.executionArn} --dry-run`,
       planned.stdout.trimEnd(),
@@ -484,6 +504,8 @@ describe('the deployed workflow, started by batch-pipelines over a manifest in t
     expect(lines.slice(doneAt + 1)).toEqual([
       'not rerunnable as they are, fix these in the manifest first:',
       expect.stringMatching(/^ {2}item 3 \(#3\) Item\.Invalid: .*fix the manifest line and rerun/),
+      // No job failed (the line was refused before any): the report, not the logs.
+      `where the time and money went: batch-pipelines report --execution-arn ${executionArn}`,
     ]);
     summary.push(`watch --execution-arn: exit ${watched.code}, ${lines.length} lines, item 3 reported as it failed`);
     const execution = await follow(executionArn);

@@ -262,7 +262,9 @@ async function watchRun(
   const failed = outcomes?.failed ?? [];
   const invalid = outcomes?.invalid ?? [];
   const rerun = failed.length > 0 ? `batch-pipelines rerun --execution-arn ${executionArn}` : undefined;
-  const next = nextCommands(`--execution-arn ${executionArn}`, failed.length > 0 || end.status !== 'SUCCEEDED');
+  // Logs when a job failed: an item's (its outcome says), or the run's without outcomes (a step outside a fan-out).
+  const jobFailed = failed.length > 0 || (!outcomes && end.status !== 'SUCCEEDED');
+  const next = nextCommands(`--execution-arn ${executionArn}`, jobFailed);
   const ok = end.status === 'SUCCEEDED' && failed.length === 0 && invalid.length === 0;
   if (json) {
     io.out(
