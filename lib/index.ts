@@ -168,4 +168,11 @@ export type {
   TimeShares,
 } from './client/report/types';
 export { renderReportHtml } from './report/html';
-export type { FailedJobLog, FailedJobLogs, FollowedJobLog, FollowJobLogOptions, JobLogTail } from './client/logs/types';
+export type {
+  FailedJobLog,
+  FailedJobLogs,
+  FollowedJobLog,
+  FollowJobLogOptions,
+  ItemStepJob,
+  JobLogTail,
+} from './client/logs/types';

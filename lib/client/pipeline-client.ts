@@ -23,7 +23,7 @@ import { failedExecutionLogs, failedRunJobLogs } from './logs/failed';
 import { followJobLog } from './logs/follow';
 import { itemStepJob } from './logs/item-job';
 import { tailJobLog } from './logs/tail';
-import { FailedJobLogs, FollowedJobLog, FollowJobLogOptions, JobLogTail } from './logs/types';
+import { FailedJobLogs, FollowedJobLog, FollowJobLogOptions, ItemStepJob, JobLogTail } from './logs/types';
 import { executionReport, jobsReport, RunReportOptions } from './report/collect';
 import { RunReport } from './report/types';
 import { rightsize, RightsizeResult, RightsizeRunOptions, RightsizeTarget } from './rightsize';
@@ -300,7 +300,7 @@ export class PipelineClient {
   }
 
   /** The Batch job that ran `step` for `item` (its id or index; none outside a fan-out) in a workflow run. */
-  public itemStepJob(executionArn: string, step: string, item?: string): Promise<{ jobId: string; jobName: string }> {
+  public itemStepJob(executionArn: string, step: string, item?: string): Promise<ItemStepJob> {
     return itemStepJob(this.aws, executionArn, step, item);
   }
 

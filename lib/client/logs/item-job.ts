@@ -2,6 +2,7 @@ import type { JobSummary } from '@aws-sdk/client-batch';
 import { RUN_TAG } from '../../contract/job-env';
 import { didYouMean } from '../../private/did-you-mean';
 import { AwsCalls } from '../aws-calls';
+import { ItemStepJob } from './types';
 import { PipelineErrors } from '../../core/validation-error';
 import { PipelineClientError } from '../errors';
 import { executionFailures } from '../executions/failures';
@@ -32,7 +33,7 @@ export async function itemStepJob(
   executionArn: string,
   step: string,
   item?: string,
-): Promise<{ jobId: string; jobName: string }> {
+): Promise<ItemStepJob> {
   const execution = await aws.call(() => aws.sfn.send(new aws.sdk.sfn.DescribeExecutionCommand({ executionArn })));
   // The definition the execution ran (a deploy since may have changed the state machine's).
   const machine = await aws.call(() =>

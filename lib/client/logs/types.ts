@@ -88,3 +88,11 @@ export interface FollowedJobLog {
   /** Why the log could not be followed (an array job's parent, a log not in CloudWatch Logs). */
   readonly missing?: string;
 }
+
+/** The Batch job that ran an item's step in a workflow run (`PipelineClient.itemStepJob`). */
+export interface ItemStepJob {
+  /** The job's id. */
+  readonly jobId: string;
+  /** The job's name, `<run>-<step>-<item index>` (`<run>-<step>` outside a fan-out). */
+  readonly jobName: string;
+}
