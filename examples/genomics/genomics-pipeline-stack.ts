@@ -17,6 +17,7 @@ import {
   ManifestTrigger,
   PipelineBudget,
   PipelineMonitoring,
+  PipelineTag,
   PurchaseOption,
   RetryPolicy,
   SharedJobResources,
@@ -144,6 +145,9 @@ export class GenomicsPipelineStack extends Stack {
     super(scope, id, props);
     // Access logs are delivered under a bucket policy, not ACLs, whatever the app's feature flags say.
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
+    // The pipeline's cost-allocation tag on everything here, the NAT gateway and the buckets too (the library's
+    // constructs tag theirs anyway), so batch-pipelines spend and the budget count the whole stack.
+    PipelineTag.applyTo(this);
     const maxConcurrentJobs = props.maxConcurrentJobs ?? 50;
     const images = { ...GenomicsPipelineStack.PLACEHOLDER_IMAGES, ...props.images };
     const compliance = props.compliance ?? true;

@@ -26,6 +26,13 @@ const CONTEXT_KEY = PIPELINE_TAG_KEY;
 const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$/u;
 
 /**
+ * Types left untagged. AWS::CloudWatch::Dashboard takes `Tags` in aws-cdk-lib's schema, but cfn-lint 1.51 (the linter
+ * this project and many users run on templates) rejects the property; a dashboard costs $3 a month beyond the first
+ * three (https://aws.amazon.com/cloudwatch/pricing/), which `spend` then sees only in the account's bill.
+ */
+const UNTAGGED_TYPES = ['AWS::CloudWatch::Dashboard'];
+
+/**
  * The cost-allocation tag (`batch-pipelines:pipeline`) the library puts on everything it creates, so that Cost
  * Explorer (`batch-pipelines spend`) and AWS Budgets can select one pipeline's spending.
  *
@@ -86,7 +93,7 @@ export class PipelineTag {
    */
   public static applyTo(scope: IConstruct): void {
     const { key, value } = PipelineTag.of(scope);
-    Tags.of(scope).add(key, value);
+    Tags.of(scope).add(key, value, { excludeResourceTypes: UNTAGGED_TYPES });
   }
 
   /**

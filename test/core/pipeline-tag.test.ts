@@ -1,11 +1,14 @@
-import { App, CfnResource, Size, Stack, TagManager } from 'aws-cdk-lib';
+import { App, Size, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import { IConstruct } from 'constructs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Validations } from 'aws-cdk-lib';
 import { BatchPipelinesValidationError, Ec2Capacity, FargateCapacity, Job, JobQueue, PipelineTag } from '../../lib';
 import { PIPELINE_TAG_KEY } from '../../lib/contract/cost-tag';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { errorOf } from '../support/capacity';
+import { synthValidated, validatingApp } from '../support/synth';
 import { typeCheck } from '../support/compiles';
 
 const KEY = 'batch-pipelines:pipeline';
@@ -38,7 +41,7 @@ function pipeline(stackName: string, name?: string): { stack: Stack; template: T
 }
 
 /** The tag's value in a resource's rendered `Tags` (a list of Key/Value pairs or a map), if it has one. */
-export function tagIn(tags: unknown, key = KEY): string | undefined {
+function tagIn(tags: unknown, key = KEY): string | undefined {
   if (Array.isArray(tags)) {
     const hit = tags.find((t) => (t as { Key?: string }).Key === key) as { Value?: string } | undefined;
     return hit?.Value;
@@ -47,14 +50,6 @@ export function tagIn(tags: unknown, key = KEY): string | undefined {
     return (tags as Record<string, string>)[key];
   }
   return undefined;
-}
-
-/** Logical ids of the taggable CloudFormation resources under `root`. */
-export function taggableUnder(stack: Stack, root: IConstruct): string[] {
-  return root.node
-    .findAll()
-    .filter((c): c is CfnResource => CfnResource.isCfnResource(c) && TagManager.isTaggable(c))
-    .map((r) => stack.resolve(r.logicalId) as string);
 }
 
 describe('the cost-allocation tag', () => {
@@ -143,6 +138,23 @@ describe('the cost-allocation tag', () => {
     const q = (s: Stack) => Object.values(Template.fromStack(s).findResources('AWS::Batch::JobQueue'))[0];
     expect(tagIn(q(a).Properties.Tags)).toBe('One');
     expect(tagIn(q(b).Properties.Tags)).toBe('Two');
+  });
+
+  test('grantSpend: ce:GetCostAndUsage and ce:ListCostAllocationTags on *; cdk-nag passes (IAM5 acknowledged)', () => {
+    // GIVEN an app that runs cdk-nag's AWS Solutions checks (any unacknowledged finding fails the synth)
+    const app = validatingApp();
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    const stack = new Stack(app, 'S');
+    const role = new iam.Role(stack, 'Analyst', { assumedBy: new iam.AccountRootPrincipal() });
+    // WHEN
+    const grant = PipelineTag.grantSpend(role);
+    // THEN
+    expect(grant.success).toBe(true);
+    synthValidated(app, stack).hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [{ Action: ['ce:GetCostAndUsage', 'ce:ListCostAllocationTags'], Effect: 'Allow', Resource: '*' }],
+      },
+    });
   });
 
   describe('errors', () => {
