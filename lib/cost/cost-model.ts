@@ -126,6 +126,14 @@ export function estimateWithHints(
     const v = fixedInput[key];
     check(v === undefined || (Number.isInteger(v) && v >= 0), key, v, 'a whole number >= 0', 'give a count, e.g. 1');
   }
+  const metrics = fixedInput.containerInsightsMetrics;
+  if (metrics !== undefined && !(Number.isInteger(metrics) && metrics >= 0)) {
+    // Not among the input names: it comes from CostReport's count of the stack, or from fixedCosts in code.
+    throw new CostModelError(
+      `fixedCosts.containerInsightsMetrics: ${metrics} is not allowed; allowed: a whole number >= 0. Fix: give a ` +
+        'count, e.g. 19 (11 a cluster and 8 a job definition)',
+    );
+  }
 
   const unknown = a.instanceTypes.filter((t) => !InstanceCatalog.tryLookup(t));
   const families = [...new Set(InstanceCatalog.all().map((i) => i.family))];

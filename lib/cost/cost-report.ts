@@ -1,4 +1,5 @@
 import { Annotations, CfnResource, Stack } from 'aws-cdk-lib';
+import * as batch from 'aws-cdk-lib/aws-batch';
 import { Construct } from 'constructs';
 import { estimateCost, formatCostTable } from './cost-model';
 import {
@@ -18,6 +19,7 @@ import { COST_REPORT_PROPS_KEYS, CostReportProps } from './cost-report-props';
 import { checkDeclaredProps } from './report-props';
 import { Ec2Capacity } from '../compute/ec2-capacity';
 import { checkKnownProps } from '../private/known-props';
+import { CONTAINER_INSIGHTS_METRICS_PER_CLUSTER, CONTAINER_INSIGHTS_METRICS_PER_TASK_FAMILY } from '../private/limits';
 
 /** Metadata type under which the estimate is stored in the cloud assembly. */
 export const COST_ESTIMATE_METADATA = 'cdk-batch-pipelines:cost-estimate';
@@ -157,10 +159,23 @@ export class CostReport extends Construct {
       .node.findAll()
       .filter((c): c is CfnResource => c instanceof CfnResource);
     const count = (type: string) => resources.filter((r) => r.cfnResourceType === type).length;
+    // Compute environments with Container Insights on (ENABLED or ENHANCED): each its ECS cluster's metrics, and 8
+    // for each job definition that may run there (every one in the stack: a count from above for one capacity).
+    const insights = resources.filter(
+      (r) => r instanceof batch.CfnComputeEnvironment && ['ENABLED', 'ENHANCED'].includes(insightsOf(r) ?? ''),
+    ).length;
     return {
       natGateways: count('AWS::EC2::NatGateway'),
       kmsKeys: count('AWS::KMS::Key'),
       alarms: count('AWS::CloudWatch::Alarm'),
+      ...(insights > 0
+        ? {
+            containerInsightsMetrics:
+              insights *
+              (CONTAINER_INSIGHTS_METRICS_PER_CLUSTER +
+                CONTAINER_INSIGHTS_METRICS_PER_TASK_FAMILY * count('AWS::Batch::JobDefinition')),
+          }
+        : {}),
     };
   }
 
@@ -185,6 +200,12 @@ export class CostReport extends Construct {
       Annotations.of(this).addWarningV2(COST_BACKLOG_WARNING, `${this.node.path}: ${warning}`);
     }
   }
+}
+
+/** A compute environment's Container Insights setting, when it is a plain value (not a token). */
+function insightsOf(cfn: batch.CfnComputeEnvironment): string | undefined {
+  const settings = cfn.ecsSettings as batch.CfnComputeEnvironment.EcsSettingsProperty | undefined;
+  return typeof settings?.containerInsights === 'string' ? settings.containerInsights : undefined;
 }
 
 /** The fields of `f` that were given, so an undefined one does not hide a counted one. */

@@ -80,6 +80,11 @@ export const FIXED_COST_PRICES: FixedCostPrices = {
   // "$0.025 per 1,000 state transitions" (US East (N. Virginia) $0.0250), https://aws.amazon.com/step-functions/pricing/,
   // looked up 2026-11-29; 4,000 transitions a month are free.
   stateTransitionUsd: 0.025 / 1000,
+  // Container Insights "are charged as custom metrics by CloudWatch"
+  // (https://docs.aws.amazon.com/batch/latest/userguide/cloudwatch-container-insights.html): $0.30 per metric a month
+  // for the first 10,000, prorated by the hour, from https://c3x.dev/blog/aws-cloudwatch-metrics-cost/ ("$0.30/metric/
+  // month (first 10k)"), as https://aws.amazon.com/cloudwatch/pricing/ as stored does not show the paid rate.
+  customMetricMonthlyUsd: 0.3,
 };
 
 /** Fargate's price per vCPU-hour and per GB-hour. */
@@ -100,6 +105,8 @@ export interface FixedCostPrices {
   readonly alarmMonthlyUsd: number;
   /** USD per Step Functions Standard state transition. */
   readonly stateTransitionUsd: number;
+  /** USD per CloudWatch custom metric a month (the first 10,000), which Container Insights' metrics are billed as. */
+  readonly customMetricMonthlyUsd: number;
 }
 
 /** What the pipeline runs. */
@@ -208,6 +215,13 @@ export interface FixedCosts {
    * @default - not priced
    */
   readonly stateTransitionsPerItem?: number;
+  /**
+   * CloudWatch custom metrics Container Insights keeps (`Ec2Capacity` `containerInsights`), billed as custom metrics;
+   * `CostReport` with `includeFixedCosts` counts them from the stack. The performance log events they come from are
+   * log ingestion, not priced.
+   * @default - not priced
+   */
+  readonly containerInsightsMetrics?: number;
 }
 
 /** How an estimate is made beyond the workload and the assumptions. */

@@ -46,6 +46,16 @@ export function priceFixedCosts(f: FixedCosts, itemsRunPerMonth: number): FixedC
         `$${(p.stateTransitionUsd * 1000).toFixed(3)} per 1,000`,
     });
   }
+  if (f.containerInsightsMetrics !== undefined) {
+    lines.push({
+      item: 'Container Insights metrics',
+      quantity: f.containerInsightsMetrics,
+      monthlyUsd: f.containerInsightsMetrics * p.customMetricMonthlyUsd,
+      basis:
+        `${count(f.containerInsightsMetrics)} custom metrics × $${p.customMetricMonthlyUsd.toFixed(2)} per ` +
+        'metric-month (performance log ingestion and ENHANCED per-task metrics not priced)',
+    });
+  }
   return lines.length > 0 ? { lines, monthlyUsd: lines.reduce((s, l) => s + l.monthlyUsd, 0) } : undefined;
 }
 
