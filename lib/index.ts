@@ -153,6 +153,8 @@ export type { ExecutionFailures } from './client/executions/failures';
 export type { ExecutionRerunResult, RerunExecutionOptions } from './client/executions/rerun';
 export type { StepCacheCount } from './client/executions/step-cache';
 export type { FailedItem, RunManifest } from './client/run-outcomes';
+export type { RightsizeResult, RightsizeRunOptions, RightsizeTarget } from './client/rightsize';
+export type { PricedSize, RightsizeAdvice, StepAdvice, UsageStats } from './cost/rightsize';
 export type { RunReportOptions, TailJobLog } from './client/report/collect';
 export type {
   AttemptEnd,

@@ -18,7 +18,10 @@ import {
  * nothing else.
  */
 
-/** What one job (every attempt of it) used at its peak. */
+/**
+ * What one job (every attempt of it) used at its peak.
+ * @jsii ignore
+ */
 export interface MeasuredJob {
   /** The Batch job id. */
   readonly jobId: string;
@@ -32,7 +35,10 @@ export interface MeasuredJob {
   readonly outOfMemory?: boolean;
 }
 
-/** One step's request and its measured jobs. */
+/**
+ * One step's request and its measured jobs.
+ * @jsii ignore
+ */
 export interface StepMeasurement {
   /** The step (as its jobs' names carry it). */
   readonly step: string;
@@ -44,7 +50,10 @@ export interface StepMeasurement {
   readonly unmeasured: number;
 }
 
-/** Where the advice is checked and at what workload it is priced. */
+/**
+ * Where the advice is checked and at what workload it is priced.
+ * @jsii ignore
+ */
 export interface RightsizeOptions {
   /** The queue's instance types (the catalog's names). */
   readonly instanceTypes: string[];
@@ -77,14 +86,20 @@ export interface RightsizeOptions {
   readonly minJobs?: number;
 }
 
-/** p50, p95 and max of a measured quantity. */
+/**
+ * p50, p95 and max of a measured quantity.
+ * @jsii ignore
+ */
 export interface UsageStats {
   readonly p50: number;
   readonly p95: number;
   readonly max: number;
 }
 
-/** How a size lands on the queue's instance types, and what the workload costs at it. */
+/**
+ * How a size lands on the queue's instance types, and what the workload costs at it.
+ * @jsii ignore
+ */
 export interface PricedSize {
   readonly vcpus: number;
   readonly memoryMiB: number;
@@ -96,7 +111,10 @@ export interface PricedSize {
   readonly monthlyUsd?: number;
 }
 
-/** The advice for one step. */
+/**
+ * The advice for one step.
+ * @jsii ignore
+ */
 export interface StepAdvice {
   readonly step: string;
   /** Measured jobs. */
@@ -121,7 +139,10 @@ export interface StepAdvice {
   readonly warnings: string[];
 }
 
-/** The advice for every step, with the reference workload it was priced at. */
+/**
+ * The advice for every step, with the reference workload it was priced at.
+ * @jsii ignore
+ */
 export interface RightsizeAdvice {
   readonly steps: StepAdvice[];
   readonly itemsPerMonth: number;
