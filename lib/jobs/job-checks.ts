@@ -53,15 +53,25 @@ export function checkEnvironment(scope: IConstruct, env: Record<string, string>)
   }
 }
 
-/** Throws on more tags than Batch accepts with propagation. */
+/**
+ * Tags the library adds: the cost-allocation tag on the definition (`PipelineTag`) and the run tag on each job.
+ * Batch fails a job whose own and definition's tags together exceed 50 when they are propagated.
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-batch-jobdefinition.html#cfn-batch-jobdefinition-propagatetags
+ */
+const LIBRARY_TAGS = 2;
+
+/** Throws on more tags than Batch accepts with propagation, beside the library's own. */
 export function checkTags(scope: IConstruct, tags: Record<string, string>): void {
   const n = Object.keys(tags).length;
-  if (n > MAX_TAGS) {
+  const max = MAX_TAGS - LIBRARY_TAGS;
+  if (n > max) {
     fail(scope, {
       prop: 'tags',
       received: `${n} tags`,
-      allowed: `at most ${MAX_TAGS} (with propagated tags, a job whose tags exceed ${MAX_TAGS} fails)`,
-      fix: 'drop tags, or tag at the stack level where they are not propagated to jobs',
+      allowed:
+        `at most ${max} (with propagated tags, a job whose tags exceed ${MAX_TAGS} fails; the library adds ` +
+        'batch-pipelines:pipeline to the definition and batch-pipelines:run to each job)',
+      fix: `drop ${n - max} of them`,
     });
   }
 }
