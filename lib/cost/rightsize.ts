@@ -48,6 +48,11 @@ export interface StepMeasurement {
   readonly jobs: MeasuredJob[];
   /** Its jobs without measurements (not started, no task, or no performance events). */
   readonly unmeasured: number;
+  /**
+   * How the prop change names the Job.
+   * @default - `Job '<step>'`
+   */
+  readonly job?: string;
 }
 
 /**
@@ -277,7 +282,7 @@ function changeOf(m: StepMeasurement, size: JobResources): string | undefined {
   if (size.memory.toMebibytes() !== m.requested.memory.toMebibytes()) {
     parts.push(`memory: Size.gibibytes(${size.memory.toGibibytes()})`);
   }
-  return parts.length > 0 ? `${parts.join(', ')} on Job '${m.step}'` : undefined;
+  return parts.length > 0 ? `${parts.join(', ')} on ${m.job ?? `Job '${m.step}'`}` : undefined;
 }
 
 /** A peak close to the request (out-of-memory risk), and attempts stopped for memory. */

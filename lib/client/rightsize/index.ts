@@ -83,6 +83,8 @@ export interface RightsizeResult {
 interface StepJob {
   readonly job: JobDetail;
   readonly step: string;
+  /** How a prop change names its Job, when not by the step. */
+  readonly label?: string;
 }
 
 /** Reads the target's jobs, their tasks' peaks, and advises. */
@@ -193,7 +195,7 @@ async function since(aws: AwsCalls, t: RightsizeTarget): Promise<StepJob[]> {
       : [job];
     // A definition's name: `arn:aws:batch:…:job-definition/<name>:<revision>`.
     const step = (job.jobDefinition ?? '').split('/').pop()!.replace(/:\d+$/, '');
-    out.push(...jobs.map((j) => ({ job: j, step })));
+    out.push(...jobs.map((j) => ({ job: j, step, label: `the Job of job definition '${step}'` })));
   }
   return out;
 }
@@ -268,6 +270,7 @@ function measure(jobs: StepJob[], peaks: Map<string, TaskPeak>): StepMeasurement
     }
     out.push({
       step,
+      job: list[0].label,
       requested: { vcpus: requested.vcpus, memory: requested.memory, gpus: requested.gpus },
       jobs: measured,
       unmeasured: list.length - measured.length,

@@ -111,11 +111,12 @@ export function taskEvent(taskId: string, cluster: string, timestamp: number, me
 export function referenceRun(
   batch: AwsStub<ServiceInputTypes, ServiceOutputTypes, BatchClientResolvedConfig>,
   n: number,
+  name = (i: number) => `week-48-align-S${i}`,
 ): JobDetail[] {
   const jobs = Array.from({ length: n }, (_, i) => ({
     ...jobDetail({
       id: `a${i}`,
-      name: `week-48-align-S${i}`,
+      name: name(i),
       queue: 'standard',
       created: 0,
       tries: [{ start: 1, stop: 241, exitCode: 0 }],

@@ -1,21 +1,24 @@
-import { BatchClient } from '@aws-sdk/client-batch';
+import { BatchClient, ListJobsCommand } from '@aws-sdk/client-batch';
+import { DescribeStateMachineForExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import {
   CloudWatchLogsClient,
   FilterLogEventsCommand,
   FilterLogEventsCommandInput,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DOC_CONTAINER_EVENT, referenceRun, taskEvent } from './fixtures';
+import { DOC_CONTAINER_EVENT, referenceEvents, referenceRun, taskEvent } from './fixtures';
 import { foldEvent, taskRefOf, TaskPeak } from '../../../lib/client/rightsize/insights';
 import { mockedPipelineClient } from '../../support/clients';
 import { MIN, OOM_REASON, T0 } from '../report/jobs';
 
 const batch = mockClient(BatchClient);
 const logs = mockClient(CloudWatchLogsClient);
+const sfn = mockClient(SFNClient);
 
 beforeEach(() => {
   batch.reset();
   logs.reset();
+  sfn.reset();
 });
 
 test('the reference run: 11 GiB and 1.6 vCPU peaks recommend 2 vCPU / 14 GiB, 2 jobs per r6i.xlarge; events read from the cluster group, Task events only', async () => {
@@ -111,4 +114,48 @@ describe('task ARNs and events', () => {
     foldEvent(taskEvent('t2', 'c', 0, 900, 9000), wanted, peaks);
     expect(peaks).toEqual(new Map([['t1', { memoryMiB: 100, vcpus: 4, samples: 2 }]]));
   });
+});
+
+test("an execution: its jobs on the queues its definition names, steps from the workflow's job names", async () => {
+  // GIVEN execution week-48 of a state machine whose align step submits `<execution>-align-<index>` to queue standard
+  // (the definition's shape: lib/workflow/states/step-states.ts)
+  const jobs = referenceRun(batch, 6, (i) => `week-48-align-${i}`);
+  sfn.on(DescribeStateMachineForExecutionCommand).resolves({
+    stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:Genomics',
+    name: 'Genomics',
+    roleArn: 'arn:aws:iam::123456789012:role/sfn',
+    updateDate: new Date(T0),
+    definition: JSON.stringify({
+      States: {
+        Align: {
+          Parameters: {
+            JobQueue: 'arn:aws:batch:us-east-1:123456789012:job-queue/standard',
+            'JobName.$': "States.Format('{}-align-{}', $$.Execution.Name, $.index)",
+          },
+        },
+      },
+    }),
+  });
+  logs.on(FilterLogEventsCommand).resolves({ events: referenceEvents(jobs, 11 * 1024, 1638) });
+  const got = await mockedPipelineClient().rightsize({
+    executionArn: 'arn:aws:states:us-east-1:123456789012:execution:Genomics:week-48',
+  });
+  expect(got.target).toBe('execution week-48');
+  expect(got.advice.steps.map((s) => [s.step, s.jobs])).toEqual([['align', 6]]);
+  // Listed in the slices the definition's name format gives (report's nameFilters)
+  const filters = batch.commandCalls(ListJobsCommand).map((c) => c.args[0].input.filters?.[0]?.values?.[0]);
+  expect(filters).toContain('week-48-align-0*');
+});
+
+test('--since: every job created on the queue since then, by job definition', async () => {
+  const jobs = referenceRun(batch, 6);
+  logs.on(FilterLogEventsCommand).resolves({ events: referenceEvents(jobs, 11 * 1024, 1638) });
+  const got = await mockedPipelineClient().rightsize({ jobQueue: 'standard', since: T0 - 7 * 24 * 60 * MIN });
+  expect(batch.commandCalls(ListJobsCommand)[0].args[0].input.filters).toEqual([
+    { name: 'AFTER_CREATED_AT', values: [String(T0 - 7 * 24 * 60 * MIN)] },
+  ]);
+  expect(got.advice.steps.map((s) => [s.step, s.jobs])).toEqual([['Genomics_Align', 6]]);
+  expect(got.advice.steps[0].change).toBe(
+    "vcpus: 2, memory: Size.gibibytes(14) on the Job of job definition 'Genomics_Align'",
+  );
 });
