@@ -1,6 +1,6 @@
 import { Size } from 'aws-cdk-lib';
 import { estimateCost } from './cost-model';
-import { CostEstimate } from './cost-types';
+import { CostEstimate, CostModelError } from './cost-types';
 import { fitOnEc2Capacity } from '../compute/capacity-fit';
 import { FitResult, JobResources } from '../compute/fit';
 import {
@@ -204,8 +204,12 @@ function priceAt(
       },
       { instanceTypes: o.instanceTypes },
     );
-  } catch {
-    return undefined;
+  } catch (e) {
+    // A size the model cannot place (none of the types holds it) is not priced; anything else is a bug.
+    if (e instanceof CostModelError) {
+      return undefined;
+    }
+    throw e;
   }
 }
 
