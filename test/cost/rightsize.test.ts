@@ -69,6 +69,16 @@ describe('rightsize on the reference workload', () => {
     );
   });
 
+  test('a request no queue type holds (40 GiB on r6i.xlarge) is not priced, so no saving is claimed', () => {
+    const advice = adviseStep(
+      { ...align(jobs(10, 11, 1.6)), requested: { vcpus: 4, memory: Size.gibibytes(40) } },
+      reference,
+    );
+    expect(advice.requested.monthlyUsd).toBeUndefined();
+    expect(advice.recommended).toMatchObject({ vcpus: 2, memoryMiB: 14 * GIB, jobsPerInstance: 2 });
+    expect(advice.savingMonthlyUsd).toBeUndefined();
+  });
+
   test('too few measured jobs says so instead of advising', () => {
     const advice = adviseStep(align(jobs(3, 11, 1.6)), reference);
     expect(advice.noAdvice).toBe('too few measured jobs (3 < 5)');
