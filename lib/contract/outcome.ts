@@ -15,6 +15,8 @@ export enum FailureKind {
   JOB_FAILED = 'JobFailed',
   /** Batch did not accept the job (a client error, or throttling and server errors after the retries). */
   SUBMIT_FAILED = 'SubmitFailed',
+  /** Batch refused the job because the pipeline's budget stop (PipelineBudget) denies new work. */
+  BUDGET_STOPPED = 'BudgetStopped',
   /** The item lacks a declared field, or a field is not a string (a malformed manifest line). */
   INVALID_ITEM = 'InvalidItem',
   /** A Step Functions error that is none of the above (permissions, data limits). */

@@ -1,5 +1,5 @@
 import { FailureKind } from '../../lib';
-import { BUDGET_STOP_CAUSE_PATTERN, budgetStopPolicyName } from '../../lib/contract/budget-stop';
+import { BUDGET_STOP_CAUSE_PATTERN, budgetStopPolicyName, budgetStopReason } from '../../lib/contract/budget-stop';
 import { apiError, genomicsPipeline, runLocally, threeSamples } from '../support/pipeline';
 
 /**
@@ -30,7 +30,7 @@ function stringMatches(pattern: string, text: string): boolean {
 }
 
 describe('a run in flight when the budget stops new work', () => {
-  test('a refused submit ends its item as SubmitFailed with a reason that names the deny policy; the others finish', async () => {
+  test('a submit refused by the budget stop ends its item as BudgetStopped, saying how to lift it; the others finish', async () => {
     // Some items may fail: the run goes on with the others (PARTIAL), and every item has its outcome.
     const { stack } = genomicsPipeline({ maxFailedItems: 3 });
     // s2's align is refused (the policy was attached after s1 and s3 had submitted theirs).
@@ -39,14 +39,26 @@ describe('a run in flight when the budget stops new work', () => {
         throw apiError(DENIED);
       }
     });
+    expect(stringMatches(BUDGET_STOP_CAUSE_PATTERN, DENIED.message)).toBe(true);
     const outcomes = run.output!.samplesOutcomes as Array<Record<string, unknown>>;
     const s2 = outcomes.find((o) => o.id === 's2')!;
-    expect(s2).toMatchObject({ status: 'FAILED', step: 'align', kind: FailureKind.SUBMIT_FAILED });
-    expect(s2.reason).toBe(`Batch did not accept the job (Batch.AWSBatchException): ${DENIED.message}`);
-    expect(s2.reason).toContain(DENY_POLICY);
-    // What the workflow would recognize as the budget's stop (lib/contract/budget-stop.ts); until its failure states
-    // do, the reason is Batch's text above.
-    expect(stringMatches(BUDGET_STOP_CAUSE_PATTERN, DENIED.message)).toBe(true);
+    expect(s2).toMatchObject({ status: 'FAILED', step: 'align', kind: FailureKind.BUDGET_STOPPED });
+    // The stack is named Test: its pipeline (PipelineTag) is Test, its budget Test-pipeline.
+    expect(s2.reason).toBe(budgetStopReason('Test'));
+    expect(s2.reason).toContain('Test-pipeline stopped new work');
     expect(outcomes.filter((o) => o.status === 'SUCCEEDED').map((o) => o.id)).toEqual(['s1', 's3']);
+  });
+
+  test("a submit denied by another policy stays SubmitFailed, with Batch's text", async () => {
+    const { stack } = genomicsPipeline({ maxFailedItems: 3 });
+    const other = { ...DENIED, message: DENIED.message.replace(budgetStopPolicyName('Test'), 'lab-guardrails') };
+    const run = await runLocally(stack, threeSamples, (call) => {
+      if (call.input.JobName.includes('align') && call.input.Parameters?.sampleId === 's2') {
+        throw apiError(other);
+      }
+    });
+    const s2 = (run.output!.samplesOutcomes as Array<Record<string, unknown>>).find((o) => o.id === 's2')!;
+    expect(s2).toMatchObject({ status: 'FAILED', step: 'align', kind: FailureKind.SUBMIT_FAILED });
+    expect(s2.reason).toBe(`Batch did not accept the job (Batch.AWSBatchException): ${other.message}`);
   });
 });

@@ -1,3 +1,4 @@
+import { Lazy } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { C } from '../asl/conditions';
@@ -11,7 +12,9 @@ import {
   SPOT_RECLAIM_REASON_PATTERN,
   SPOT_WAIT_REASON_PATTERN,
 } from '../../private/limits';
+import { BUDGET_STOP_CAUSE_PATTERN, budgetStopReason } from '../../contract/budget-stop';
 import { FailureKind, OutcomeStatus } from '../../contract/outcome';
+import { PipelineTag } from '../../core/pipeline-tag';
 import { ATTEMPT_FIELDS, OUTCOME_FIELDS, STEP_STATE_KEYS } from '../../contract/run-state';
 
 /**
@@ -28,7 +31,7 @@ import { ATTEMPT_FIELDS, OUTCOME_FIELDS, STEP_STATE_KEYS } from '../../contract/
  */
 export class FailureScope {
   private jobFailure?: sfn.Choice;
-  private apiFailure?: sfn.Pass;
+  private apiFailure?: sfn.Choice;
   private classified?: sfn.Choice;
   private record?: sfn.Pass;
   private escalate?: sfn.Choice;
@@ -196,24 +199,42 @@ export class FailureScope {
       .otherwise(bare);
   }
 
-  /** Batch refused the job: a client error, or throttling and server errors that outlasted the retries. */
-  private submitFailed(): sfn.Pass {
-    this.apiFailure ??= this.failureOf(
-      'submit failed',
-      FailureKind.SUBMIT_FAILED,
-      "States.Format('Batch did not accept the job ({}): {}', $.error.Error, $.error.Cause)",
-    );
+  /**
+   * Batch refused the job: a client error, or throttling and server errors that outlasted the retries. A refusal by
+   * the pipeline's budget stop (PipelineBudget's deny policy, named in IAM's message) says so, and how to lift it.
+   */
+  private submitFailed(): sfn.Choice {
+    if (!this.apiFailure) {
+      const cause = '$.error.Cause';
+      // Read when the template is written: PipelineTag.set may name the pipeline after the workflow is built.
+      const stopped = Lazy.string({ produce: () => budgetStopReason(PipelineTag.of(this.states).value) });
+      this.apiFailure = new sfn.Choice(this.states, this.name('stopped by the budget?'))
+        .when(
+          C.and(C.isPresent(cause), C.isString(cause), C.stringMatches(cause, BUDGET_STOP_CAUSE_PATTERN)),
+          this.failureOf('stopped by the budget', FailureKind.BUDGET_STOPPED, undefined, stopped),
+        )
+        .otherwise(
+          this.failureOf(
+            'submit failed',
+            FailureKind.SUBMIT_FAILED,
+            "States.Format('Batch did not accept the job ({}): {}', $.error.Error, $.error.Cause)",
+          ),
+        );
+    }
     return this.apiFailure;
   }
 
-  /** A failure without a job description: `$.failure` gets the same shape as a parsed one, with empty job fields. */
-  private failureOf(name: string, kind: FailureKind, reason: string): sfn.Pass {
+  /**
+   * A failure without a job description: `$.failure` gets the same shape as a parsed one, with empty job fields. The
+   * reason is an intrinsic over the state (`reason`), or a text (`text`).
+   */
+  private failureOf(name: string, kind: FailureKind, reason: string | undefined, text?: string): sfn.Pass {
     const pass = new sfn.Pass(this.states, this.name(name), {
       parameters: {
         job: { JobId: '', StatusReason: '' },
         container: { 'ExitCode.$': "States.StringToJson('null')", Reason: '', LogStreamName: '' },
         attempts: 0,
-        why: { kind, 'reason.$': reason },
+        why: reason === undefined ? { kind, reason: text } : { kind, 'reason.$': reason },
       },
       resultPath: '$.failure',
     });
