@@ -98,7 +98,7 @@ export async function spendCommand(
   }
   const json = Boolean(values.json);
   if (values['activate-tag']) {
-    const errors = await aws(() => factory(values).activateCostTag());
+    const errors = await costExplorerCall(() => factory(values).activateCostTag());
     if (errors.length > 0) {
       throw new CliError(
         'aws',
@@ -125,13 +125,46 @@ export async function spendCommand(
   const { start, end } = periodOf(values, now());
   const by = byOf(values.by);
   const estimate = estimateOf(values, pipeline, daysBetween(start, end));
-  const report = await aws(() => factory(values).spend({ pipeline, start, end, by, runs: !values['skip-runs'] }));
+  const report = await costExplorerCall(() =>
+    factory(values).spend({ pipeline, start, end, by, runs: !values['skip-runs'] }),
+  );
   io.out(
     json
       ? JSON.stringify({ ...report, estimate: estimate.estimate ?? null, estimateMissing: estimate.missing })
       : spendText(report, estimate),
   );
   return ExitCode.OK;
+}
+
+/**
+ * Cost Explorer's own failures, with their fix: access denied names the grant (the shared AWS error line names the
+ * Batch grants), and an account whose Cost Explorer is not enabled yet says how to enable it.
+ * https://docs.aws.amazon.com/cost-management/latest/userguide/ce-enable.html
+ */
+async function costExplorerCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    const { name, message = '' } = e as { name?: string; message?: string };
+    const line = message.split('\n')[0];
+    if (name === 'DataUnavailableException') {
+      throw new CliError(
+        'aws',
+        `Cost Explorer has no data for this account (${name}: ${line}). Fix: enable Cost Explorer in the Billing ` +
+          'and Cost Management console (it prepares the data in about 24 hours), then run spend again',
+      );
+    }
+    if ((name === 'AccessDeniedException' || name === 'AccessDenied') && /\bce:/.test(line)) {
+      throw new CliError(
+        'aws',
+        `access denied: ${line}. Fix: PipelineTag.grantSpend(<your role>) grants ce:GetCostAndUsage and ` +
+          'ce:ListCostAllocationTags (--activate-tag needs ce:UpdateCostAllocationTagsStatus in the management ' +
+          "account); the period's jobs need JobQueue.grantOperate",
+      );
+    }
+    // Everything else as every command reports AWS's errors.
+    return aws(() => Promise.reject(e));
+  }
 }
 
 /** The days asked for: `--days` back from today, or `--start` to `--end` (included), as Cost Explorer's range. */

@@ -173,6 +173,39 @@ describe('batch-pipelines spend', () => {
     );
   });
 
+  test('access denied by Cost Explorer names the grant that gives it', async () => {
+    // The message in the form of the IAM User Guide's access-denied examples:
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html
+    ce.on(GetCostAndUsageCommand).rejects(
+      Object.assign(
+        new Error(
+          'User: arn:aws:iam::123456789012:user/analyst is not authorized to perform: ce:GetCostAndUsage because ' +
+            'no identity-based policy allows the ce:GetCostAndUsage action',
+        ),
+        { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } },
+      ),
+    );
+    expect(await usageError(['--pipeline', 'Genomics'])).toBe(
+      'aws: access denied: User: arn:aws:iam::123456789012:user/analyst is not authorized to perform: ' +
+        'ce:GetCostAndUsage because no identity-based policy allows the ce:GetCostAndUsage action. Fix: ' +
+        'PipelineTag.grantSpend(<your role>) grants ce:GetCostAndUsage and ce:ListCostAllocationTags ' +
+        "(--activate-tag needs ce:UpdateCostAllocationTagsStatus in the management account); the period's jobs need " +
+        'JobQueue.grantOperate',
+    );
+  });
+
+  test('an account whose Cost Explorer is not enabled is told how to enable it', async () => {
+    // https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_GetCostAndUsage.html#API_GetCostAndUsage_Errors
+    ce.on(GetCostAndUsageCommand).rejects(
+      Object.assign(new Error('The requested data is unavailable.'), { name: 'DataUnavailableException' }),
+    );
+    expect(await usageError(['--pipeline', 'Genomics'])).toBe(
+      'aws: Cost Explorer has no data for this account (DataUnavailableException: The requested data is ' +
+        'unavailable.). Fix: enable Cost Explorer in the Billing and Cost Management console (it prepares the data ' +
+        'in about 24 hours), then run spend again',
+    );
+  });
+
   test.each([
     [
       ['--days', '3'],
