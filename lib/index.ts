@@ -140,6 +140,14 @@ export type { CancelJobsOptions, CancelResult } from './client/jobs/cancel';
 export type { PollOptions } from './client/aws-calls';
 export type { RunCostOptions } from './client/cost';
 export type { RunCost } from './client/run-cost';
+export type {
+  RunsInPeriod,
+  ServiceCost,
+  SpendDifference,
+  SpendOptions,
+  SpendPeriod,
+  SpendReport,
+} from './client/spend/types';
 export type { DiagnoseOptions, StuckJob } from './client/diagnose';
 export type { QueueQuotas, QuotaFinding } from './client/account-quotas';
 export type { StartedExecution, StartExecutionOptions } from './client/executions/start';

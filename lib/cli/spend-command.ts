@@ -5,7 +5,7 @@ import { CliError } from './errors';
 import { CommandIO, ExitCode } from './io';
 import { PipelineClient } from '../client/pipeline-client';
 import { COST_EXPLORER_REGION, loadCostExplorerSdk } from '../client/spend/cost-explorer';
-import { estimateFromAssembly, SpendEstimate } from '../client/spend/estimate';
+import { estimateFromAssembly, proRate, SpendEstimate } from '../client/spend/estimate';
 import { addDays, dayMs, daysBetween, isoDay } from '../client/spend/periods';
 import { SpendReport } from '../client/spend/types';
 import { PIPELINE_TAG_KEY } from '../contract/cost-tag';
@@ -233,7 +233,7 @@ function estimateOf(values: Values, pipeline: string, days: number): { estimate?
         source: '--estimate-monthly-usd',
         basis: 'as given',
         monthlyUsd,
-        periodUsd: (monthlyUsd * days * 24) / 730,
+        periodUsd: proRate(monthlyUsd, days),
       },
     };
   }

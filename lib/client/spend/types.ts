@@ -26,7 +26,10 @@ export interface SpendOptions {
   readonly runs?: boolean;
 }
 
-/** One service's cost, as Cost Explorer's SERVICE dimension names it. */
+/**
+ * One service's cost, as Cost Explorer's SERVICE dimension names it.
+ * @jsii ignore
+ */
 export interface ServiceCost {
   /** E.g. `Amazon Elastic Compute Cloud - Compute`, `EC2 - Other`, `AmazonCloudWatch`. */
   readonly service: string;
@@ -34,7 +37,10 @@ export interface ServiceCost {
   readonly usd: number;
 }
 
-/** A day or a week of spend. */
+/**
+ * A day or a week of spend.
+ * @jsii ignore
+ */
 export interface SpendPeriod {
   /** First day, `YYYY-MM-DD`. */
   readonly start: string;
@@ -50,7 +56,10 @@ export interface SpendPeriod {
   readonly partial: boolean;
 }
 
-/** The list price of the jobs Batch recorded in the period. */
+/**
+ * The list price of the jobs Batch recorded in the period.
+ * @jsii ignore
+ */
 export interface RunsInPeriod {
   /** The pipeline's queues (tagged with its name). */
   readonly queues: string[];
@@ -60,7 +69,10 @@ export interface RunsInPeriod {
   readonly usd: number;
 }
 
-/** A difference between the bill and the runs, and what explains it. */
+/**
+ * A difference between the bill and the runs, and what explains it.
+ * @jsii ignore
+ */
 export interface SpendDifference {
   /** The service, or `compute` for EC2 and Fargate together. */
   readonly what: string;
