@@ -12,6 +12,7 @@ import { CliError } from '../../lib/cli/errors';
 import { spendCommand } from '../../lib/cli/spend-command';
 import { PipelineClient } from '../../lib';
 import { THREE_DAYS } from '../client/spend/fixtures';
+import { runMain } from '../support/cli';
 
 const ce = mockClient(CostExplorerClient);
 const batch = mockClient(BatchClient);
@@ -148,6 +149,14 @@ describe('batch-pipelines spend', () => {
       periodUsd: 72,
     });
     expect(record.runs.queues).toEqual([]);
+  });
+
+  test('is a command of batch-pipelines, with its help', async () => {
+    const { code, stdout } = await runMain(['spend', '--help']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('Usage: batch-pipelines spend --pipeline NAME');
+    expect(stdout).toContain('The tag must be activated as a cost allocation tag');
+    expect((await runMain(['--help'])).stdout).toContain('  spend      what a pipeline actually cost');
   });
 
   test('--activate-tag activates the key and stops', async () => {
