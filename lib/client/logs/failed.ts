@@ -10,10 +10,23 @@ import { PipelineClientError } from '../errors';
 /** The failed jobs of a run, each with the last lines of its log. */
 
 /**
- * Logs read at once: a few, well under GetLogEvents' rate per account (each tail is a DescribeJobs and one or more
- * GetLogEvents), so a run with hundreds of failures is read in seconds without being throttled much.
+ * Logs read at once: a few (each tail is a DescribeJobs and one or more GetLogEvents), so a run with hundreds of
+ * failures is read in seconds. It bounds calls in flight, not calls a second: a throttled call is retried.
  */
 const CONCURRENT_TAILS = Math.max(1, Math.floor(GET_LOG_EVENTS_CALLS_PER_SECOND / 5));
+
+/**
+ * A job's last lines, or why they could not be read (a log group the caller may not read, throttling past the
+ * retries): one job's log never stops the listing of the others.
+ */
+async function tailOrSay(aws: AwsCalls, jobId: string, lines: number): Promise<JobLogTail> {
+  try {
+    return await tailJobLog(aws, { jobId }, lines);
+  } catch (e) {
+    const error = e as { name?: string; message?: string };
+    return { jobId, lines: [], missing: `could not read it: ${error.name ?? 'Error'}: ${error.message ?? String(e)}` };
+  }
+}
 
 /** Each failed job (or array child) of the run of jobs `runId` on `jobQueue`, with the last `lines` of its log. */
 export async function failedRunJobLogs(
@@ -42,7 +55,7 @@ export async function failedRunJobLogs(
       step: f.arrayIndex === undefined ? f.jobName : `${f.jobName}[${f.arrayIndex}]`,
       reason: reason || 'no reason given',
       ...(f.exitCode === undefined ? {} : { exitCode: f.exitCode }),
-      log: await tailJobLog(aws, { jobId: f.jobId }, lines),
+      log: await tailOrSay(aws, f.jobId, lines),
     };
   });
   return { run: `run ${runId} on queue ${jobQueue}`, failed };
@@ -53,7 +66,7 @@ export async function failedExecutionLogs(aws: AwsCalls, executionArn: string, l
   const run = await executionFailures(aws, executionArn);
   const items = [...run.failed, ...run.invalid].sort((a, b) => a.index - b.index);
   const failed = await inTurns(items, async (f): Promise<FailedJobLog> => {
-    const log: JobLogTail | undefined = f.jobId ? await tailJobLog(aws, { jobId: f.jobId }, lines) : undefined;
+    const log: JobLogTail | undefined = f.jobId ? await tailOrSay(aws, f.jobId, lines) : undefined;
     return {
       item: f.index < 0 ? f.id : `${f.id ?? 'item'} (#${f.index})`,
       ...(f.step ? { step: f.step } : {}),

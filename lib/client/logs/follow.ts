@@ -26,6 +26,8 @@ export async function followJobLog(
   const emit = (lines: string[]) => lines.length > 0 && options.onLines?.(lines);
   let token: string | undefined;
   let started = false;
+  // The stream read: a retried job's next attempt writes to a stream of its own, read from its start.
+  let stream: string | undefined;
   let lastStatus: string | undefined;
   for (;;) {
     const [job] = await describeJobs(aws, [jobId]);
@@ -51,8 +53,13 @@ export async function followJobLog(
         started = end.lines.length > 0;
         token = started ? end.forwardToken : undefined;
       } else {
+        if (at.logStreamName !== stream) {
+          emit([`-- attempt ${(job.attempts?.length ?? 0) + (ended ? 0 : 1)}: ${at.logStreamName}`]);
+          token = undefined;
+        }
         token = await readOn(aws, at.logGroupName!, at.logStreamName, token, emit);
       }
+      stream = at.logStreamName;
     } else if (!at.pending) {
       return { ...endOf(job), logGroupName: at.logGroupName, missing: at.missing };
     } else if (job.status !== lastStatus) {

@@ -68,10 +68,11 @@ const matches = (pattern: string, text: string | undefined) =>
   text !== undefined && text.startsWith(pattern.replace(/\*$/, ''));
 
 /** How an attempt ended, from its own status reason and container reason (the job's status for its last). */
-function endOf(a: AttemptDetail | undefined, job: JobDetail, last: boolean): AttemptEnd {
+function endOf(a: AttemptDetail | undefined, job: JobDetail, last: boolean, spot: boolean): AttemptEnd {
   const reason = a?.statusReason ?? (last ? job.statusReason : undefined);
   const container = a?.container?.reason ?? (last ? job.container?.reason : undefined);
-  if (matches(SPOT_RECLAIM_REASON_PATTERN, reason) || matches(FARGATE_SPOT_REASON_PATTERN, reason)) {
+  // `Host EC2 … terminated` also ends On-Demand jobs (instance retirement, scale-in): a Spot interruption only on Spot.
+  if (spot && (matches(SPOT_RECLAIM_REASON_PATTERN, reason) || matches(FARGATE_SPOT_REASON_PATTERN, reason))) {
     return 'spot-interruption';
   }
   if (matches(OUT_OF_MEMORY_REASON_PATTERN, container)) {
@@ -129,7 +130,7 @@ function jobAttempts(p: PlacedJob): Array<Omit<ReportAttempt, 'onDemandFallback'
       queuedAt,
       startedAt,
       stoppedAt,
-      end: endOf(a, job, last),
+      end: endOf(a, job, last, p.spot),
       exitCode: a?.container?.exitCode ?? (last ? job.container?.exitCode : undefined),
       reason: reasons.length ? [...new Set(reasons)].join('; ') : undefined,
       logStreamName: a?.container?.logStreamName ?? job.container?.logStreamName,

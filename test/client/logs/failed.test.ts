@@ -66,6 +66,25 @@ describe('failedJobLogs of a workflow run', () => {
     const asked = batch.commandCalls(DescribeJobsCommand).map((c) => c.args[0].input.jobs);
     expect(asked).toEqual([[f.log!.jobId]]);
   });
+
+  test('a log the caller may not read is said for that item; it does not stop the listing', async () => {
+    const { run } = await runWithAFailure();
+    sfn
+      .on(DescribeExecutionCommand)
+      .resolves(describeExecutionSucceeded({ executionArn: RUN, input: threeSamples, output: run.output }));
+    batchKnowsJobs();
+    // CloudWatch Logs' refusal of a group the policy does not name (an AccessDeniedException, as the SDK raises it:
+    // https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/CommonErrors.html).
+    const denied = Object.assign(new Error('User: arn:aws:sts::123456789012:assumed-role/ops/x is not authorized'), {
+      name: 'AccessDeniedException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    logs.on(GetLogEventsCommand).rejects(denied);
+    const got = await mockedPipelineClient().failedJobLogs({ executionArn: RUN }, 2);
+    expect(got.failed).toHaveLength(1);
+    expect(got.failed[0].log).toMatchObject({ lines: [] });
+    expect(got.failed[0].log!.missing).toMatch(/^could not read it: AccessDeniedException: User: .* is not authorized/);
+  });
 });
 
 describe('failedJobLogs of a run of jobs', () => {

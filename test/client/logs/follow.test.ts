@@ -3,7 +3,7 @@ import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloud
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { JOB_ID, STREAM, failedJob, logPage, runnableJob } from './fixtures';
+import { FIRST_STREAM, JOB_ID, STREAM, failedJob, logPage, runnableJob } from './fixtures';
 import { PipelineClient } from '../../../lib';
 
 const batch = mockClient(BatchClient);
@@ -90,4 +90,41 @@ test('a job that ends without ever starting ends the follow with its reason', as
   expect(end.missing).toBe(
     `job ${JOB_ID} failed before its container ran (Job cancelled: run stopped): it wrote no log`,
   );
+});
+
+test("a retried job's next attempt is followed in its own stream, from its start", async () => {
+  // Each attempt writes to a stream of its own (the ECS task's id): the attempt's container.logStreamName
+  // (https://docs.aws.amazon.com/batch/latest/APIReference/API_AttemptContainerDetail.html).
+  const job = failedJob();
+  const firstAttempt = { ...job.attempts![0] };
+  const onFirst = { ...running(), attempts: [], container: { ...job.container, logStreamName: FIRST_STREAM } };
+  const onSecond = { ...running(), attempts: [firstAttempt] };
+  const ended = { ...failedJob(), status: 'SUCCEEDED' as const, statusReason: undefined };
+  batch
+    .on(DescribeJobsCommand)
+    .resolvesOnce({ jobs: [onFirst] })
+    .resolvesOnce({ jobs: [onSecond] })
+    .resolves({ jobs: [ended] });
+  logs
+    .on(GetLogEventsCommand, { logStreamName: FIRST_STREAM, startFromHead: false, nextToken: undefined })
+    .resolves(logPage(['attempt 1 starts'], 'b/a1', 'f/a1'))
+    .on(GetLogEventsCommand, { logStreamName: FIRST_STREAM, startFromHead: false, nextToken: 'b/a1' })
+    .resolves(logPage([], 'b/a1', 'f/a0'))
+    // The second stream from its start (no token), then on from its forward token.
+    .on(GetLogEventsCommand, { logStreamName: STREAM, startFromHead: true, nextToken: undefined })
+    .resolves(logPage(['attempt 2 starts'], 'b/b1', 'f/b1'))
+    .on(GetLogEventsCommand, { logStreamName: STREAM, startFromHead: true, nextToken: 'f/b1' })
+    .resolvesOnce(logPage([], 'b/b1', 'f/b1'))
+    .resolvesOnce(logPage(['attempt 2 ends'], 'b/b2', 'f/b2'))
+    .resolves(logPage([], 'b/b1', 'f/b1'))
+    .on(GetLogEventsCommand, { logStreamName: STREAM, startFromHead: true, nextToken: 'f/b2' })
+    .resolves(logPage([], 'b/b2', 'f/b2'));
+  const { client } = clocked();
+  const seen: string[] = [];
+  const end = await client.followJobLog(JOB_ID, { intervalMs: 1_000, onLines: (l) => seen.push(...l) });
+  expect(seen).toEqual(['attempt 1 starts', `-- attempt 2: ${STREAM}`, 'attempt 2 starts', 'attempt 2 ends']);
+  expect(end).toMatchObject({ status: 'SUCCEEDED', logStreamName: STREAM });
+  // No call ever asked the second stream with the first stream's token.
+  const asked = logs.commandCalls(GetLogEventsCommand).map((c) => c.args[0].input);
+  expect(asked.filter((i) => i.logStreamName === STREAM && String(i.nextToken).startsWith('f/a'))).toEqual([]);
 });
