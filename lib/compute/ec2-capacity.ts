@@ -28,7 +28,6 @@ import { ECS_AMI_MIN_ROOT_GIB } from '../private/limits';
 import { checkKnownProps } from '../private/known-props';
 import { EC2_CAPACITY_PROPS_KEYS } from './ec2-capacity-props';
 import { PipelineTag } from '../core/pipeline-tag';
-import { PipelineTag } from '../core/pipeline-tag';
 
 /**
  * EC2 capacity (Spot or On-Demand) for Batch jobs that scales to zero, with a launch template the construct owns:
@@ -85,7 +84,6 @@ export class Ec2Capacity extends Construct implements ICapacity {
 
   constructor(scope: Construct, id: string, props: Ec2CapacityProps) {
     super(scope, id);
-    PipelineTag.applyTo(this);
     PipelineTag.applyTo(this);
     checkKnownProps(this, 'Ec2CapacityProps', props, EC2_CAPACITY_PROPS_KEYS);
     if (props.computeEnvironmentName !== undefined) {
