@@ -61,13 +61,14 @@ import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as efs from 'aws-cdk-lib/aws-efs';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as lib from '../../lib';
 const { ${libNames.join(', ')} } = lib;
-void [Aspects, CfnOutput, batch, ec2, ecs, efs, kms, logs, s3, sns, Duration, Size, ${libNames.join(', ')}];
+void [Aspects, CfnOutput, batch, ec2, ecs, efs, iam, kms, logs, s3, sns, Duration, Size, ${libNames.join(', ')}];
 `;
 
 // The README's blocks, then any in docs/*.md (a guide's code must run as the README's does).
