@@ -147,6 +147,7 @@ export type {
   SpendOptions,
   SpendPeriod,
   SpendReport,
+  SpendTag,
 } from './client/spend/types';
 export type { DiagnoseOptions, StuckJob } from './client/diagnose';
 export type { QueueQuotas, QuotaFinding } from './client/account-quotas';

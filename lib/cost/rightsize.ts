@@ -96,8 +96,11 @@ export interface RightsizeOptions {
  * @jsii ignore
  */
 export interface UsageStats {
+  /** The median over the measured jobs' peaks. */
   readonly p50: number;
+  /** The 95th percentile over the measured jobs' peaks. */
   readonly p95: number;
+  /** The largest peak measured. */
   readonly max: number;
 }
 
@@ -106,7 +109,9 @@ export interface UsageStats {
  * @jsii ignore
  */
 export interface PricedSize {
+  /** vCPUs requested. */
   readonly vcpus: number;
+  /** Memory requested, in MiB. */
   readonly memoryMiB: number;
   /** The instance type the cost model places it on (cheapest per job-hour). */
   readonly instanceType?: string;
@@ -121,6 +126,7 @@ export interface PricedSize {
  * @jsii ignore
  */
 export interface StepAdvice {
+  /** The step (or job) advised on. */
   readonly step: string;
   /** Measured jobs. */
   readonly jobs: number;
@@ -149,9 +155,13 @@ export interface StepAdvice {
  * @jsii ignore
  */
 export interface RightsizeAdvice {
+  /** Each step's advice, in the order measured. */
   readonly steps: StepAdvice[];
+  /** The items a month the savings are priced at. */
   readonly itemsPerMonth: number;
+  /** The headroom added to the measured maximum (0.2 for 20%). */
   readonly headroom: number;
+  /** The fewest measured jobs a step needs for advice. */
   readonly minJobs: number;
   /** `Batch On-Demand` or `Batch Spot`: the cost model's line compared. */
   readonly priced: string;

@@ -83,14 +83,28 @@ export interface SpendDifference {
 }
 
 /**
+ * A cost-allocation tag: its key and the value a pipeline's resources carry.
+ * @jsii ignore
+ */
+export interface SpendTag {
+  /** The tag's key, `batch-pipelines:pipeline`. */
+  readonly key: string;
+  /** The pipeline's name. */
+  readonly value: string;
+}
+
+/**
  * What a pipeline cost in a period, by Cost Explorer, beside the list price of its runs.
  * @jsii ignore
  */
 export interface SpendReport {
   /** The tag filtered on. */
-  readonly tag: { readonly key: string; readonly value: string };
+  readonly tag: SpendTag;
+  /** The first day, `YYYY-MM-DD` (UTC). */
   readonly start: string;
+  /** The day after the last, `YYYY-MM-DD` (exclusive, as Cost Explorer's `TimePeriod.End`). */
   readonly end: string;
+  /** Whether the periods are days or weeks (Monday to Sunday, summed from Cost Explorer's days). */
   readonly by: 'day' | 'week';
   /** Days or weeks, oldest first. */
   readonly periods: SpendPeriod[];
