@@ -43,7 +43,7 @@ describe('unknown prop keys are refused at run time, with the allowed keys and "
     expect(errorOf(() => new Workflow(stack, 'Wf', { steps: [step] })).message).toBe(
       "Test/Wf: fanOut 'videos'.maxConcurency 10 is not a prop of FanOutOptions (it would be ignored); allowed: " +
         'manifest, results, itemsPath, idField, itemFields, maxConcurrency, expectedItems, mode, maxFailedItems, ' +
-        'maxFailedPercentage. Fix: did you mean `maxConcurrency`? `maxConcurrency: 10`',
+        'maxFailedPercentage, inputObjects. Fix: did you mean `maxConcurrency`? `maxConcurrency: 10`',
     );
   });
 
