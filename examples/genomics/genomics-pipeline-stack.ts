@@ -92,6 +92,12 @@ export interface GenomicsPipelineStackProps extends StackProps {
    * @default - no budget
    */
   readonly monthlyBudgetUsd?: number;
+  /**
+   * The roles people run `batch-pipelines` as (start, rerun, submit): at the budget's cap they may no longer start
+   * work either (with `monthlyBudgetUsd`).
+   * @default - none: the CLI's own credentials are not stopped (runs they start fail at their first submit)
+   */
+  readonly operatorRoles?: iam.IRole[];
 }
 
 /**
@@ -355,6 +361,7 @@ export class GenomicsPipelineStack extends Stack {
         workflow: this.workflow,
         topic: this.monitoring.topic,
         triggers: [this.manifestTrigger],
+        operatorRoles: props.operatorRoles,
       });
     }
 

@@ -1,4 +1,4 @@
-import { App, CfnElement, Validations } from 'aws-cdk-lib';
+import { App, CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -53,6 +53,16 @@ describe('GenomicsPipelineStack monthlyBudgetUsd', () => {
       const output = template.toJSON().Outputs.BudgetLiftCommand;
       expect(JSON.stringify(output.Value)).toContain('REVERSE_BUDGET_ACTION');
     });
+  });
+
+  test("the roles people run the CLI as are stopped too, when given (the CLI's path to new work)", () => {
+    const app = new App();
+    const scratch = new Stack(app, 'Accounts');
+    const operators = new iam.Role(scratch, 'LabOperators', { assumedBy: new iam.AccountRootPrincipal() });
+    const stack = new GenomicsPipelineStack(app, 'Genomics', { monthlyBudgetUsd: 2000, operatorRoles: [operators] });
+    const action = Object.values(Template.fromStack(stack).findResources('AWS::Budgets::BudgetsAction'))[0];
+    expect(JSON.stringify(action.Properties.Definition.IamActionDefinition.Roles)).toContain('LabOperators');
+    expect(action.Properties.Definition.IamActionDefinition.Roles).toHaveLength(3);
   });
 
   test('cdk context monthlyBudgetUsd turns it on; a value that is not a positive amount is refused', () => {
