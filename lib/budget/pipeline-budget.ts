@@ -109,7 +109,11 @@ export class PipelineBudget extends Construct {
     this.executionRole = new iam.Role(this, 'ActionRole', {
       description: 'AWS Budgets attaches and detaches the pipeline budget deny policy with it',
       // https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-action-role.html
-      assumedBy: new iam.ServicePrincipal('budgets.amazonaws.com'),
+      // Only for this account's budgets (the confused-deputy guard AWS recommends for service roles).
+      // https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html
+      assumedBy: new iam.ServicePrincipal('budgets.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
     });
     // AWS's example grants iam:Attach/Detach*Policy on '*'; here only on the roles that start work, and only for
     // the deny policy (iam:PolicyARN).

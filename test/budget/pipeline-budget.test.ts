@@ -158,6 +158,19 @@ describe('PipelineBudget', () => {
       budget.executionRole.node.findChild('DefaultPolicy').node.defaultChild as CfnElement,
     );
     expect(action.DependsOn).toContain(policyId);
+    // Budgets may assume the execution role for this account's budgets only.
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Action: 'sts:AssumeRole',
+            Effect: 'Allow',
+            Principal: { Service: 'budgets.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          },
+        ],
+      },
+    });
   });
 
   test('the deny policy covers every path that starts work: the CLI (operator role), the trigger, the workflow', () => {
