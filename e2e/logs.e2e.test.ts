@@ -9,8 +9,7 @@ import {
   CreateLogStreamCommand,
   PutLogEventsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
-import { Moto } from './moto';
-import { runCliAsync } from '../test/support/cli';
+import { cliOnMoto, Moto, MOTO_CREDENTIALS } from './moto';
 
 /**
  * `batch-pipelines logs` against moto's Batch and CloudWatch Logs: a run whose jobs all fail, two of which wrote to
@@ -23,23 +22,13 @@ import { runCliAsync } from '../test/support/cli';
  * group the definition names (https://docs.aws.amazon.com/batch/latest/userguide/using_awslogs.html).
  */
 const moto = new Moto();
-const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
-const env = {
-  AWS_ACCESS_KEY_ID: 'testing',
-  AWS_SECRET_ACCESS_KEY: 'testing',
-  AWS_SESSION_TOKEN: 'testing',
-  AWS_REGION: 'us-east-1',
-};
+const credentials = MOTO_CREDENTIALS;
 let batch: BatchClient;
 let logs: CloudWatchLogsClient;
 let dir: string;
 const transcript: string[] = [];
 
-async function cli(args: string[]) {
-  const result = await runCliAsync([...args, '--endpoint', moto.endpoint], env);
-  transcript.push(`$ batch-pipelines ${args.join(' ')}\n${result.stdout}${result.stderr}(exit ${result.code})`);
-  return result;
-}
+const cli = cliOnMoto(moto, transcript);
 
 /** The run's jobs as Batch describes them, by item id (the last part of `<run>-align-<id>`). */
 async function jobsOf(runId: string) {

@@ -3,6 +3,7 @@ import { readFileSync } from 'fs';
 import { createServer } from 'net';
 import { join } from 'path';
 import { promisify } from 'util';
+import { runCliAsync } from '../test/support/cli';
 
 const root = join(__dirname, '..');
 
@@ -139,4 +140,27 @@ function freePort(): Promise<number> {
     });
     server.on('error', reject);
   });
+}
+
+/** Fake credentials for the SDK clients a suite makes against moto. */
+export const MOTO_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+
+/** What the CLI needs, beside `--endpoint`, to talk to moto: fake credentials and the region. */
+export const MOTO_CLI_ENV: Record<string, string> = {
+  AWS_ACCESS_KEY_ID: 'testing',
+  AWS_SECRET_ACCESS_KEY: 'testing',
+  AWS_SESSION_TOKEN: 'testing',
+  AWS_REGION: 'us-east-1',
+};
+
+/**
+ * `batch-pipelines <args> --endpoint <moto>` as a user runs it, each call recorded in `transcript` with its output and
+ * exit code (a suite prints it at its end).
+ */
+export function cliOnMoto(moto: Moto, transcript: string[]) {
+  return async (args: string[]) => {
+    const result = await runCliAsync([...args, '--endpoint', moto.endpoint], MOTO_CLI_ENV);
+    transcript.push(`$ batch-pipelines ${args.join(' ')}\n${result.stdout}${result.stderr}(exit ${result.code})`);
+    return result;
+  };
 }

@@ -9,9 +9,8 @@ import {
   CreateLogStreamCommand,
   PutLogEventsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
-import { Moto } from './moto';
+import { cliOnMoto, Moto, MOTO_CREDENTIALS } from './moto';
 import { taskEvent } from '../test/client/rightsize/fixtures';
-import { runCliAsync } from '../test/support/cli';
 
 /**
  * `batch-pipelines rightsize` against moto's Batch and CloudWatch Logs. moto runs no container and has no Container
@@ -24,23 +23,13 @@ import { runCliAsync } from '../test/support/cli';
  * r5.xlarge and r5.2xlarge; its job definitions ask 4 vCPU / 30 GiB.
  */
 const moto = new Moto();
-const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
-const env = {
-  AWS_ACCESS_KEY_ID: 'testing',
-  AWS_SECRET_ACCESS_KEY: 'testing',
-  AWS_SESSION_TOKEN: 'testing',
-  AWS_REGION: 'us-east-1',
-};
+const credentials = MOTO_CREDENTIALS;
 let batch: BatchClient;
 let logs: CloudWatchLogsClient;
 let dir: string;
 const transcript: string[] = [];
 
-async function cli(args: string[]) {
-  const result = await runCliAsync([...args, '--endpoint', moto.endpoint], env);
-  transcript.push(`$ batch-pipelines ${args.join(' ')}\n${result.stdout}${result.stderr}(exit ${result.code})`);
-  return result;
-}
+const cli = cliOnMoto(moto, transcript);
 
 /** Submits `n` align jobs as run `runId` and returns them as Batch describes them. */
 async function submitRun(runId: string, n: number): Promise<JobDetail[]> {

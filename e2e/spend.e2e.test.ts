@@ -1,8 +1,7 @@
 import { execFileSync } from 'child_process';
 import { join } from 'path';
 import { BatchClient, CreateJobQueueCommand, SubmitJobCommand } from '@aws-sdk/client-batch';
-import { Moto } from './moto';
-import { runCliAsync } from '../test/support/cli';
+import { cliOnMoto, Moto, MOTO_CREDENTIALS } from './moto';
 
 /**
  * `batch-pipelines spend` against moto: Cost Explorer's GetCostAndUsage answers what moto's control API was given
@@ -14,21 +13,11 @@ import { runCliAsync } from '../test/support/cli';
  * unreadable tag status.
  */
 const moto = new Moto();
-const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
-const env = {
-  AWS_ACCESS_KEY_ID: 'testing',
-  AWS_SECRET_ACCESS_KEY: 'testing',
-  AWS_SESSION_TOKEN: 'testing',
-  AWS_REGION: 'us-east-1',
-};
+const credentials = MOTO_CREDENTIALS;
 const transcript: string[] = [];
 let batch: BatchClient;
 
-async function cli(args: string[]) {
-  const result = await runCliAsync([...args, '--endpoint', moto.endpoint], env);
-  transcript.push(`$ batch-pipelines ${args.join(' ')}\n${result.stdout}${result.stderr}(exit ${result.code})`);
-  return result;
-}
+const cli = cliOnMoto(moto, transcript);
 
 const today = new Date().toISOString().slice(0, 10);
 const dayOffset = (n: number) => new Date(Date.parse(`${today}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);

@@ -20,6 +20,13 @@ export const COMMON_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+/** The flags that name a run: a workflow run (`--execution-arn`), or a run of jobs (`--queue --run-id`). */
+export const RUN_OPTIONS = {
+  'execution-arn': { type: 'string' },
+  queue: { type: 'string' },
+  'run-id': { type: 'string' },
+} as const;
+
 export const COMMON_HELP = `AWS:
   --region R               region (default: the AWS SDK configuration chain, e.g. AWS_REGION)
   --profile P              profile (default: AWS_PROFILE or default)

@@ -1,6 +1,6 @@
 import { existsSync, statSync, writeFileSync } from 'fs';
 import { dirname, resolve } from 'path';
-import { aws, COMMON_HELP, COMMON_OPTIONS, defaultClientFactory, parseFlags } from './common';
+import { aws, COMMON_HELP, COMMON_OPTIONS, defaultClientFactory, parseFlags, RUN_OPTIONS } from './common';
 import { CliError } from './errors';
 import { CommandIO, ExitCode } from './io';
 import { RunReport } from '../client/report/types';
@@ -41,9 +41,7 @@ export async function reportCommand(args: string[], io: CommandIO, factory = def
     args,
     options: {
       ...COMMON_OPTIONS,
-      'execution-arn': { type: 'string' },
-      queue: { type: 'string' },
-      'run-id': { type: 'string' },
+      ...RUN_OPTIONS,
       out: { type: 'string' },
     },
   });

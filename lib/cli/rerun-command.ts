@@ -1,4 +1,4 @@
-import { aws, COMMON_HELP, COMMON_OPTIONS, defaultClientFactory, parseFlags, required } from './common';
+import { aws, COMMON_HELP, COMMON_OPTIONS, defaultClientFactory, parseFlags, required, RUN_OPTIONS } from './common';
 import { CliError } from './errors';
 import { describeJobFailure, printFailures } from './failure-text';
 import { CommandIO, ExitCode } from './io';
@@ -42,9 +42,7 @@ export async function rerunCommand(args: string[], io: CommandIO, factory = defa
     args,
     options: {
       ...COMMON_OPTIONS,
-      'execution-arn': { type: 'string' },
-      queue: { type: 'string' },
-      'run-id': { type: 'string' },
+      ...RUN_OPTIONS,
       'dry-run': { type: 'boolean' },
       'no-cache': { type: 'boolean' },
     },

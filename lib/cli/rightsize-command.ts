@@ -1,4 +1,4 @@
-import { aws, COMMON_HELP, COMMON_OPTIONS, defaultClientFactory, parseFlags } from './common';
+import { aws, COMMON_HELP, COMMON_OPTIONS, defaultClientFactory, parseFlags, RUN_OPTIONS } from './common';
 import { CliError } from './errors';
 import { CommandIO, ExitCode } from './io';
 import { RightsizeTarget } from '../client/rightsize';
@@ -42,9 +42,7 @@ export async function rightsizeCommand(args: string[], io: CommandIO, factory = 
     args,
     options: {
       ...COMMON_OPTIONS,
-      'execution-arn': { type: 'string' },
-      queue: { type: 'string' },
-      'run-id': { type: 'string' },
+      ...RUN_OPTIONS,
       since: { type: 'string' },
       'items-per-week': { type: 'string' },
       'items-per-month': { type: 'string' },
