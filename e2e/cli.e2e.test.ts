@@ -196,9 +196,11 @@ describe('batch-pipelines against moto', () => {
         'Host EC2 (instance i-0a1b2c3d4e5f60718) terminated.',
         'Host EC2 (instance i-0a1b2c3d4e5f60718) terminated.',
       ]);
-      expect(watch.stdout.trimEnd().split('\n').pop()).toBe(
+      expect(watch.stdout.trimEnd().split('\n').slice(-3)).toEqual([
         'rerun the failed items: batch-pipelines rerun --queue standard --run-id lost',
-      );
+        "the failed jobs' logs: batch-pipelines logs --failed --queue standard --run-id lost",
+        'where the time and money went: batch-pipelines report --queue standard --run-id lost',
+      ]);
       // The capacity is back: the command watch printed runs the two samples again, once however often it is run.
       await moto.api('config', { batch: { use_docker: false } });
       const rerun = await cli(['rerun', '--queue', 'standard', '--run-id', 'lost']);
