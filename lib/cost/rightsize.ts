@@ -258,7 +258,11 @@ export function adviseStep(m: StepMeasurement, options: RightsizeOptions): StepA
   if (m.jobs.length < minJobs) {
     return { ...measured, noAdvice: `too few measured jobs (${m.jobs.length} < ${minJobs})` };
   }
-  const size = { ...recommendedSize(memoryMiB.max, vcpus.max, headroom, m.requested.vcpus), gpus: m.requested.gpus };
+  const measuredSize = recommendedSize(memoryMiB.max, vcpus.max, headroom, m.requested.vcpus);
+  // A job stopped for memory peaked at the limit it hit, not at what it needed: never advise less memory then.
+  const keepMemory =
+    m.jobs.some((j) => j.outOfMemory) && measuredSize.memory.toMebibytes() < m.requested.memory.toMebibytes();
+  const size = { ...measuredSize, ...(keepMemory ? { memory: m.requested.memory } : {}), gpus: m.requested.gpus };
   const fit = fitOnQueue(size, options);
   if (!fit.fits) {
     return {

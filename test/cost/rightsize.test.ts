@@ -96,11 +96,17 @@ describe('rightsize on the reference workload', () => {
     expect(advice.savingMonthlyUsd).toBeLessThan(0);
   });
 
-  test('out-of-memory attempts are named: their peak is the limit', () => {
+  test('out-of-memory attempts are named, and memory is never shrunk after one: their peak is the limit', () => {
     const measured = jobs(6, 11, 1.6).map((j, i) => (i === 0 ? { ...j, outOfMemory: true } : j));
-    expect(adviseStep(align(measured), reference).warnings).toEqual([
+    const advice = adviseStep(align(measured), reference);
+    expect(advice.warnings).toEqual([
       'align: 1 job(s) had an attempt stopped for running out of memory: their peak is the limit they hit, not what they needed',
     ]);
+    // The 30 GiB asked stay (11 GiB + 20% would be 14); only the vCPUs the jobs did not use come down.
+    expect(advice.recommended?.memoryMiB).toBe(30 * GIB);
+    expect(advice.change).toBe("vcpus: 2 on Job 'align'");
+    // Without the out-of-memory attempt, the same peaks give 14 GiB.
+    expect(adviseStep(align(jobs(6, 11, 1.6)), reference).recommended?.memoryMiB).toBe(14 * GIB);
   });
 
   test('no measured jobs at all', () => {
