@@ -67,6 +67,12 @@ export async function followJobLog(
     }
     lastStatus = job.status;
     if (ended) {
+      if (started && at.logStreamName) {
+        // The awslogs driver sends a container's last lines as it stops: one more read, an interval later, finds them.
+        // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html
+        await aws.sleep(interval);
+        await readOn(aws, at.logGroupName!, at.logStreamName, token, emit);
+      }
       return { ...endOf(job), logGroupName: at.logGroupName, logStreamName: at.logStreamName };
     }
     await aws.sleep(interval);

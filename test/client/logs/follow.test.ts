@@ -52,7 +52,11 @@ test('waits for the job to start, prints what is written, then each new line, un
     .on(GetLogEventsCommand, { startFromHead: true, nextToken: 'f/0002' })
     .resolvesOnce(logPage(['done'], 'b/0003', 'f/0003'))
     .on(GetLogEventsCommand, { startFromHead: true, nextToken: 'f/0003' })
-    .resolves(logPage([], 'b/0003', 'f/0003'));
+    .resolvesOnce(logPage([], 'b/0003', 'f/0003'))
+    // The container's last line, delivered by the awslogs driver after the job was already SUCCEEDED.
+    .resolvesOnce(logPage(['the last line'], 'b/0004', 'f/0004'))
+    .on(GetLogEventsCommand, { startFromHead: true, nextToken: 'f/0004' })
+    .resolves(logPage([], 'b/0004', 'f/0004'));
   const { client, sleeps } = clocked();
   const seen: string[] = [];
   const statuses: string[] = [];
@@ -63,10 +67,11 @@ test('waits for the job to start, prints what is written, then each new line, un
     onStatus: (s) => statuses.push(s),
   });
   expect(statuses).toEqual(['RUNNABLE']);
-  expect(seen).toEqual(['start', 'read 1', 'read 2', 'done']);
+  expect(seen).toEqual(['start', 'read 1', 'read 2', 'done', 'the last line']);
   expect(end).toMatchObject({ jobId: JOB_ID, status: 'SUCCEEDED', exitCode: 0, logStreamName: STREAM });
-  // A look per interval until the job ended: RUNNABLE, RUNNING, RUNNING, then SUCCEEDED without a wait.
-  expect(sleeps).toEqual([2_000, 2_000, 2_000]);
+  // A look per interval until the job ended (RUNNABLE, RUNNING, RUNNING, SUCCEEDED), then one more read an interval
+  // later for the lines the log driver sent as the container stopped.
+  expect(sleeps).toEqual([2_000, 2_000, 2_000, 2_000]);
 });
 
 test("an array job's parent cannot be followed: the reason, at once", async () => {
