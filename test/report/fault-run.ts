@@ -1,6 +1,15 @@
 import { App } from 'aws-cdk-lib';
 import { GenomicsPipelineStack } from '../../examples/genomics/genomics-pipeline-stack';
-import { Accepted, BATCH_ATTEMPTS, random, RUN_NAME } from './simulated-jobs';
+import { Accepted, RUN_NAME } from './simulated-jobs';
+import {
+  BATCH_ATTEMPTS,
+  FAULT_ITEMS,
+  FAULT_SEED,
+  faultWeekManifest,
+  random,
+  SPOT_RATE,
+  THROTTLE_RATE,
+} from '../support/fault-week';
 import {
   applicationError,
   BATCH_API_ERRORS,
@@ -17,23 +26,9 @@ import { apiError, jobFailure, runLocally, SubmitCall } from '../support/pipelin
  * submits Batch accepted back as its job descriptions, with 50 items at once (the example's maxConcurrentJobs).
  */
 
-const SEED = 20261129;
-const ITEMS = 500;
-const SPOT_RATE = 0.2;
-const THROTTLE_RATE = 0.05;
-
-function manifest(): unknown[] {
-  const items: unknown[] = Array.from({ length: ITEMS }, (_, i) => ({
-    sampleId: `S${String(i).padStart(4, '0')}`,
-    inputUri: `s3://in/S${i}.fq`,
-    outputUri: `s3://out/S${i}/`,
-  }));
-  items[17] = { sampleId: 'S0017', outputUri: 's3://out/S17/' };
-  items[230] = { sampleId: 230, inputUri: 's3://in/S230.fq', outputUri: 's3://out/S230/' };
-  items[401] = 'S0401,s3://in/S401.fq';
-  items[499] = { ...(items[12] as object), inputUri: 's3://in/S12-resequenced.fq' };
-  return items;
-}
+const SEED = FAULT_SEED;
+const ITEMS = FAULT_ITEMS;
+const manifest = faultWeekManifest;
 
 /** Runs the seeded week locally and returns every submit Batch accepted, in order. */
 export async function runFaultWeek(): Promise<Accepted[]> {

@@ -2,6 +2,9 @@ import type { AttemptDetail, JobDetail } from '@aws-sdk/client-batch';
 import { nameOf, PlacedJob } from '../../lib/client/report/attempts';
 import { QueuePricing } from '../../lib/client/report/build';
 import type { JobDescription } from '../support/batch-failures';
+import { BATCH_ATTEMPTS, random } from '../support/fault-week';
+
+export { BATCH_ATTEMPTS, random };
 
 /**
  * Submits that Batch accepted, read back as Batch would describe their jobs: each a job whose tries and reasons are
@@ -12,19 +15,6 @@ import type { JobDescription } from '../support/batch-failures';
  * try cut short at a random point. No aws-cdk-lib here: the benchmark loads it too.
  */
 
-/** mulberry32, as the fault-injection test seeds it. */
-export function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Batch's own tries of a job reclaimed by Spot (RetryPolicy.spotInterruptions(3)). */
-export const BATCH_ATTEMPTS = 3;
 const MIN = 60_000;
 export const RUN_NAME = 'week-48';
 export const STARTED = Date.parse('2026-11-23T02:00:00.000Z');

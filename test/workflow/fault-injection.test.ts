@@ -2,6 +2,15 @@ import { App } from 'aws-cdk-lib';
 import { GenomicsPipelineStack } from '../../examples/genomics/genomics-pipeline-stack';
 import { applicationError, bareFailure, BATCH_API_ERRORS, outOfMemory, spotReclaimed } from '../support/batch-failures';
 import { OUTCOME_BYTES } from '../../lib/workflow/plan/budgets';
+import {
+  BATCH_ATTEMPTS,
+  FAULT_ITEMS,
+  FAULT_SEED,
+  faultWeekManifest,
+  random,
+  SPOT_RATE,
+  THROTTLE_RATE,
+} from '../support/fault-week';
 import { apiError, genomicsPipeline, jobFailure, runLocally, SubmitCall } from '../support/pipeline';
 
 /**
@@ -9,23 +18,8 @@ import { apiError, genomicsPipeline, jobFailure, runLocally, SubmitCall } from '
  * reports it (fixtures in ../support/batch-failures, each with its source). Figures are in docs/fault-injection.md.
  */
 
-/** A small seeded generator (mulberry32), so a failing run can be replayed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const SEED = 20261129;
-const ITEMS = 500;
-/** Batch's own attempts per job (RetryPolicy.spotInterruptions(3)): Spot must take all three to fail the job. */
-const BATCH_ATTEMPTS = 3;
-const SPOT_RATE = 0.2;
-const THROTTLE_RATE = 0.05;
+const SEED = FAULT_SEED;
+const ITEMS = FAULT_ITEMS;
 /**
  * Events one submit of a step can add to an item's history: plan 2, the check whether Spot was lost before and the
  * router 4, task 6, failure reading and escalation 14.
@@ -39,20 +33,7 @@ const queueOf = (c: SubmitCall) => (c.input.JobQueue.includes('UrgentQueue') ? '
 const memoryOf = (c: SubmitCall) =>
   c.input.ContainerOverrides?.ResourceRequirements?.find((r) => r.Type === 'MEMORY')?.Value;
 
-function manifest() {
-  const items: unknown[] = Array.from({ length: ITEMS }, (_, i) => ({
-    sampleId: `S${String(i).padStart(4, '0')}`,
-    inputUri: `s3://in/S${i}.fq`,
-    outputUri: `s3://out/S${i}/`,
-  }));
-  // Malformed lines: a missing field, a number where a string belongs, not an object at all.
-  items[17] = { sampleId: 'S0017', outputUri: 's3://out/S17/' };
-  items[230] = { sampleId: 230, inputUri: 's3://in/S230.fq', outputUri: 's3://out/S230/' };
-  items[401] = 'S0401,s3://in/S401.fq';
-  // A duplicated sample id (the line copied, then its input changed): it would share the first line's checkpoints.
-  items[499] = { ...(items[12] as object), inputUri: 's3://in/S12-resequenced.fq' };
-  return items;
-}
+const manifest = faultWeekManifest;
 
 describe('a seeded bad week over the example state machine', () => {
   const stack = new GenomicsPipelineStack(new App(), 'Genomics');
