@@ -10,6 +10,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeFinding, acknowledgeWildcards } from '../private/nag';
+import { bookkeepingTable } from '../private/tables';
 import { vendedLogGroupName } from '../private/names';
 import { WORKFLOW_JOB_PARAMETER } from '../contract/job-env';
 import { fanOutPaths } from '../contract/run-state';
@@ -199,16 +200,7 @@ export function createNotifier(
  * https://docs.aws.amazon.com/step-functions/latest/dg/choosing-workflow-type.html (Express: at least once)
  */
 function createSentTable(scope: Construct): dynamodb.Table {
-  const table = new dynamodb.Table(scope, 'NotifierSent', {
-    partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
-    billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-    // Control Tower's DynamoDB controls (CT.DYNAMODB.PR.1, .PR.2) ask for both; on a table of a few keys they cost
-    // next to nothing.
-    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-    encryption: dynamodb.TableEncryption.AWS_MANAGED,
-    removalPolicy: RemovalPolicy.DESTROY,
-  });
-  return table;
+  return bookkeepingTable(scope, 'NotifierSent');
 }
 
 /**

@@ -1,8 +1,8 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { HIT_COUNTER_KEY, HitCounter } from './states/cache-count-states';
+import { bookkeepingTable } from '../private/tables';
 
 /**
  * The table of a cached workflow's hit counts (states/cache-count-states.ts): one row per run and fan-out while it
@@ -10,16 +10,7 @@ import { HIT_COUNTER_KEY, HitCounter } from './states/cache-count-states';
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode.html
  */
 export function createCacheHitsTable(scope: Construct): dynamodb.Table {
-  return new dynamodb.Table(scope, 'CacheHits', {
-    partitionKey: { name: HIT_COUNTER_KEY, type: dynamodb.AttributeType.STRING },
-    billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-    // Control Tower's DynamoDB controls (CT.DYNAMODB.PR.1, .PR.2) ask for both, as on the notifier's table; on a
-    // table of a few rows they cost next to nothing.
-    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-    encryption: dynamodb.TableEncryption.AWS_MANAGED,
-    // Counts of runs in progress only: nothing to keep when the workflow goes.
-    removalPolicy: RemovalPolicy.DESTROY,
-  });
+  return bookkeepingTable(scope, 'CacheHits');
 }
 
 /** The counter the states use. */

@@ -5,6 +5,7 @@ import { Fragment } from '../asl/fragment';
 import { Substitutions } from '../asl/substitutions';
 import { InputObjects } from '../step';
 import { fanOutPaths, ITEM_INPUT_KEYS, SUMMARY_FIELDS } from '../../contract/run-state';
+import { BOOKKEEPING_KEY } from '../../private/tables';
 
 // How many items each cached step took from the step cache, for the fan-out's summary and the run's message. The
 // items of a Distributed Map are child executions whose states the parent cannot read, so each hit adds 1 to a
@@ -35,7 +36,7 @@ export function cachedCount(fanOut: string, cached: boolean): Record<string, str
 }
 
 /** The partition key of the hit counter's table. */
-export const HIT_COUNTER_KEY = 'id';
+export const HIT_COUNTER_KEY = BOOKKEEPING_KEY;
 
 /**
  * A step's count in the row: `h<slot>`, its index among its fan-out's cached steps. Not the step's name: a step may
