@@ -49,6 +49,19 @@ describe('a run in flight when the budget stops new work', () => {
     expect(outcomes.filter((o) => o.status === 'SUCCEEDED').map((o) => o.id)).toEqual(['s1', 's3']);
   });
 
+  test('a refusal by the budget stop under another error name is still BudgetStopped (the cause decides)', async () => {
+    const { stack } = genomicsPipeline({ maxFailedItems: 3 });
+    // Step Functions' name for a denied SubmitJob is not documented: whatever it is, the cause names the policy.
+    const renamed = { ...DENIED, name: 'Batch.AccessDeniedException' };
+    const run = await runLocally(stack, threeSamples, (call) => {
+      if (call.input.JobName.includes('align') && call.input.Parameters?.sampleId === 's2') {
+        throw apiError(renamed);
+      }
+    });
+    const s2 = (run.output!.samplesOutcomes as Array<Record<string, unknown>>).find((o) => o.id === 's2')!;
+    expect(s2).toMatchObject({ status: 'FAILED', step: 'align', kind: FailureKind.BUDGET_STOPPED });
+  });
+
   test("a submit denied by another policy stays SubmitFailed, with Batch's text", async () => {
     const { stack } = genomicsPipeline({ maxFailedItems: 3 });
     const other = { ...DENIED, message: DENIED.message.replace(budgetStopPolicyName('Test'), 'lab-guardrails') };

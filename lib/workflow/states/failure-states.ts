@@ -31,7 +31,8 @@ import { ATTEMPT_FIELDS, OUTCOME_FIELDS, STEP_STATE_KEYS } from '../../contract/
  */
 export class FailureScope {
   private jobFailure?: sfn.Choice;
-  private apiFailure?: sfn.Choice;
+  private apiFailure?: sfn.Pass;
+  private budgetStop?: sfn.Pass;
   private classified?: sfn.Choice;
   private record?: sfn.Pass;
   private escalate?: sfn.Choice;
@@ -86,7 +87,14 @@ export class FailureScope {
   }
 
   private routeError(): sfn.Choice {
+    const cause = '$.error.Cause';
+    // A refusal by the pipeline's budget stop is known by its cause (IAM's message names the deny policy), whatever
+    // name the error arrives under; other Batch API errors are submit failures.
     this.errorRouter ??= new sfn.Choice(this.states, this.name('which error?'))
+      .when(
+        C.and(C.isPresent(cause), C.isString(cause), C.stringMatches(cause, BUDGET_STOP_CAUSE_PATTERN)),
+        this.budgetStopped(),
+      )
       .when(C.or(...BATCH_API_ERRORS.map((e) => C.stringEquals('$.error.Error', e))), this.submitFailed())
       .otherwise(this.readJob());
     return this.errorRouter;
@@ -199,29 +207,22 @@ export class FailureScope {
       .otherwise(bare);
   }
 
-  /**
-   * Batch refused the job: a client error, or throttling and server errors that outlasted the retries. A refusal by
-   * the pipeline's budget stop (PipelineBudget's deny policy, named in IAM's message) says so, and how to lift it.
-   */
-  private submitFailed(): sfn.Choice {
-    if (!this.apiFailure) {
-      const cause = '$.error.Cause';
-      // Read when the template is written: PipelineTag.set may name the pipeline after the workflow is built.
-      const stopped = Lazy.string({ produce: () => budgetStopReason(PipelineTag.of(this.states).value) });
-      this.apiFailure = new sfn.Choice(this.states, this.name('stopped by the budget?'))
-        .when(
-          C.and(C.isPresent(cause), C.isString(cause), C.stringMatches(cause, BUDGET_STOP_CAUSE_PATTERN)),
-          this.failureOf('stopped by the budget', FailureKind.BUDGET_STOPPED, undefined, stopped),
-        )
-        .otherwise(
-          this.failureOf(
-            'submit failed',
-            FailureKind.SUBMIT_FAILED,
-            "States.Format('Batch did not accept the job ({}): {}', $.error.Error, $.error.Cause)",
-          ),
-        );
-    }
+  /** Batch refused the job: a client error, or throttling and server errors that outlasted the retries. */
+  private submitFailed(): sfn.Pass {
+    this.apiFailure ??= this.failureOf(
+      'submit failed',
+      FailureKind.SUBMIT_FAILED,
+      "States.Format('Batch did not accept the job ({}): {}', $.error.Error, $.error.Cause)",
+    );
     return this.apiFailure;
+  }
+
+  /** The pipeline's budget stop (PipelineBudget's deny policy) refused the job: the reason says how to lift it. */
+  private budgetStopped(): sfn.Pass {
+    // Read when the template is written: PipelineTag.set may name the pipeline after the workflow is built.
+    const reason = Lazy.string({ produce: () => budgetStopReason(PipelineTag.of(this.states).value) });
+    this.budgetStop ??= this.failureOf('stopped by the budget', FailureKind.BUDGET_STOPPED, undefined, reason);
+    return this.budgetStop;
   }
 
   /**
