@@ -34,11 +34,11 @@ const EVENTS_PER_PLAN = 6;
 /** Events of an escalation (failure caught, cause parsed and merged, choice, resubmission) allowed per task. */
 const EVENTS_PER_ESCALATION = 14;
 /**
- * A cached step's own states on a miss: its key and the cached? choice (2 each), the lookup and the record (S3 tasks
- * of 5 events), and the mark that the item ran (2). A hit has fewer: key, choice, lookup and the hit's count (a
- * DynamoDB task of 5 events), 14.
+ * A cached step's own states on a miss: its key, the cached? choice and the check that its job's id is known (2
+ * each), the lookup and the record (S3 tasks of 5 events), and the mark that the item ran (2). A hit has fewer: key,
+ * choice, lookup and the hit's count (a DynamoDB task of 5 events), 14.
  */
-const EVENTS_PER_CACHED_STEP = 16;
+const EVENTS_PER_CACHED_STEP = 18;
 
 /**
  * The most items a run of the fan-out can take when its outcomes are kept in the state (items in the input, no

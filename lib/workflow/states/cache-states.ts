@@ -149,8 +149,13 @@ export function withCache(frag: Fragment, plan: StepPlan, c: StepCacheContext): 
     comment: 'The record could not be written: a rerun runs the step again',
   });
   record.addCatch(notRecorded, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
+  // The job's id is read only once it is known to be there: a missing path would raise States.Runtime.
+  const jobId = `${CACHE_JOB_ID_RESULT}.Cause`;
+  const known = new sfn.Choice(c.states, `${step}: job id known?`)
+    .when(C.and(C.isPresent(jobId), C.isString(jobId)), record)
+    .otherwise(notRecorded);
   for (const end of frag.ends) {
-    end.next(record);
+    end.next(known);
   }
   const counted = countHit(c.states, c.substitutions, c.hitCounter, c.fanOut, step, c.slot);
   lookup.next(counted.start);
