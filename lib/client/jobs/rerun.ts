@@ -199,11 +199,10 @@ export async function rerunJobs(
 async function latestRevisions(aws: AwsCalls, stages: JobStage[]): Promise<Map<string, number>> {
   const latest = new Map<string, number>();
   for (const name of new Set(stages.map((s) => s.jobDefinition))) {
+    // aws.pages retries each page's call itself.
     for await (const page of aws.pages((nextToken) =>
-      aws.call(() =>
-        aws.batch.send(
-          new aws.sdk.batch.DescribeJobDefinitionsCommand({ jobDefinitionName: name, status: 'ACTIVE', nextToken }),
-        ),
+      aws.batch.send(
+        new aws.sdk.batch.DescribeJobDefinitionsCommand({ jobDefinitionName: name, status: 'ACTIVE', nextToken }),
       ),
     )) {
       for (const d of page.jobDefinitions ?? []) {

@@ -67,7 +67,8 @@ export async function followJobLog(
     }
     lastStatus = job.status;
     if (ended) {
-      if (started && at.logStreamName) {
+      // A short job whose stream was still empty at the first look is read from its start (no token yet).
+      if (at.logStreamName) {
         // The awslogs driver sends a container's last lines as it stops: one more read, an interval later, finds them.
         // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html
         await aws.sleep(interval);

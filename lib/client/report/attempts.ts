@@ -1,6 +1,7 @@
 import type { AttemptDetail, JobDetail } from '@aws-sdk/client-batch';
 import { ReportAttempt, ReportItemStep, AttemptEnd } from './types';
 import { ITEM_ENV } from '../../contract/job-env';
+import { jobKey } from '../jobs/rerun-plan';
 import {
   FARGATE_SPOT_REASON_PATTERN,
   OUT_OF_MEMORY_REASON_PATTERN,
@@ -42,8 +43,8 @@ export const RUN_ITEM = '(run)';
  * Step and item of a job by its name. A workflow names jobs `<execution name>-<step>-<item index>` (or
  * `<execution name>-<step>` outside fan-outs: lib/workflow/states/step-states.ts); `submit` names them
  * `<run id>-<stage>-<chunk or item id>` (lib/client/jobs/submit.ts). Step names are read up to the last `-<digits>`
- * for a workflow and up to the first `-` for a run of jobs (item ids may hold a `-`). An array child's item is its
- * chunk's offset (`BATCH_PIPELINES_OFFSET`) plus its array index.
+ * for a workflow, and as `rerun` reads them (`jobKey`) for a run of jobs (stage names and item ids may hold a `-`).
+ * An array child's item is its chunk's offset (`BATCH_PIPELINES_OFFSET`) plus its array index.
  */
 export function nameOf(job: JobDetail, run: string, kind: 'execution' | 'jobs'): NamedJob {
   const rest = (job.jobName ?? '').startsWith(`${run}-`) ? job.jobName!.slice(run.length + 1) : (job.jobName ?? '');
@@ -53,8 +54,15 @@ export function nameOf(job: JobDetail, run: string, kind: 'execution' | 'jobs'):
     const m = /^(.+)-(\d+)$/.exec(rest);
     [step, item] = m ? [m[1], m[2]] : [rest, RUN_ITEM];
   } else {
+    // As rerun reads the run's jobs: a stage name may hold a '-' (submit allows it), the item ends the name.
+    // A job neither names (no offset, no parameter its name ends with) is read up to its first '-'.
+    const key = jobKey(run, job, ITEM_ENV.offset);
     const dash = rest.indexOf('-');
-    [step, item] = dash > 0 ? [rest.slice(0, dash), rest.slice(dash + 1)] : [rest, RUN_ITEM];
+    [step, item] = key
+      ? [key.stage, key.id ?? String(key.chunk)]
+      : dash > 0
+        ? [rest.slice(0, dash), rest.slice(dash + 1)]
+        : [rest, RUN_ITEM];
   }
   const offset = Number(job.container?.environment?.find((e) => e.name === ITEM_ENV.offset)?.value ?? Number.NaN);
   if (Number.isFinite(offset)) {

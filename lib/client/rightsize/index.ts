@@ -236,7 +236,9 @@ async function peaksOf(aws: AwsCalls, jobs: StepJob[], now: number) {
 function measure(jobs: StepJob[], peaks: Map<string, TaskPeak>): StepMeasurement[] {
   const steps = new Map<string, StepJob[]>();
   for (const j of jobs) {
-    steps.set(j.step, [...(steps.get(j.step) ?? []), j]);
+    const list = steps.get(j.step) ?? [];
+    list.push(j);
+    steps.set(j.step, list);
   }
   const out: StepMeasurement[] = [];
   for (const [step, list] of steps) {

@@ -101,6 +101,17 @@ describe('job names', () => {
     );
   });
 
+  test('a run of jobs whose stage name holds a dash: read as rerun reads it (the item is the parameter it ends with)', () => {
+    const job = { jobName: 'run1-call-variants-S-7', parameters: { sampleId: 'S-7' } };
+    expect(nameOf(job as unknown as JobDetail, 'run1', 'jobs')).toEqual({ step: 'call-variants', item: 'S-7' });
+    const chunk = {
+      jobName: 'run1-call-variants-2',
+      arrayProperties: { index: 3 },
+      container: { environment: [{ name: 'BATCH_PIPELINES_OFFSET', value: '200' }] },
+    };
+    expect(nameOf(chunk as unknown as JobDetail, 'run1', 'jobs')).toEqual({ step: 'call-variants', item: '203' });
+  });
+
   test("an array child's item is its chunk's offset plus its index", () => {
     const child = {
       jobName: 'run1-align-1',
