@@ -1,4 +1,4 @@
-import { aws, COMMON_HELP, COMMON_OPTIONS, defaultClientFactory, parseFlags } from './common';
+import { aws, COMMON_HELP, COMMON_OPTIONS, defaultClientFactory, parseFlags, RUN_OPTIONS } from './common';
 import { CliError } from './errors';
 import { CommandIO, ExitCode } from './io';
 import { FailedJobLog, FailedJobLogs, JobLogTail } from '../client/logs/types';
@@ -37,13 +37,11 @@ job failed.
 
 const OPTIONS = {
   ...COMMON_OPTIONS,
+  ...RUN_OPTIONS,
   'job-id': { type: 'string' },
-  'execution-arn': { type: 'string' },
   step: { type: 'string' },
   item: { type: 'string' },
   failed: { type: 'boolean' },
-  queue: { type: 'string' },
-  'run-id': { type: 'string' },
   lines: { type: 'string' },
   follow: { type: 'boolean' },
   interval: { type: 'string' },
@@ -111,8 +109,16 @@ function checkCombination(values: Values): void {
       );
     }
     if ((arn === undefined) === !(values.queue && values['run-id'])) {
+      // Say what was given and what is missing: a --queue without its --run-id is not "neither".
+      const given = arn
+        ? 'both --execution-arn and a run of jobs'
+        : values.queue
+          ? '--queue without --run-id'
+          : values['run-id']
+            ? '--run-id without --queue'
+            : 'neither';
       throw CliError.usage(
-        `--failed needs one run: --execution-arn ARN, or --queue Q and --run-id ID (got ${arn ? 'both' : 'neither'}). ` +
+        `--failed needs one run: --execution-arn ARN, or --queue Q and --run-id ID (got ${given}). ` +
           `Fix: batch-pipelines logs --failed --execution-arn <ARN>, or --failed --queue <Q> --run-id <ID>`,
       );
     }

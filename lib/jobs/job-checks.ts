@@ -14,6 +14,8 @@ import {
   RESERVED_ENV_PREFIX,
 } from '../private/limits';
 import { CapacityPlatform, ICapacity } from '../compute/capacity';
+import { PIPELINE_TAG_KEY } from '../contract/cost-tag';
+import { RUN_TAG } from '../contract/job-env';
 import { describeProblem } from '../core/validation-error';
 import type { JobProps } from './job-props';
 
@@ -58,19 +60,19 @@ export function checkEnvironment(scope: IConstruct, env: Record<string, string>)
  * Batch fails a job whose own and definition's tags together exceed 50 when they are propagated.
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-batch-jobdefinition.html#cfn-batch-jobdefinition-propagatetags
  */
-const LIBRARY_TAGS = 2;
+const LIBRARY_TAGS = [PIPELINE_TAG_KEY, RUN_TAG];
 
 /** Throws on more tags than Batch accepts with propagation, beside the library's own. */
 export function checkTags(scope: IConstruct, tags: Record<string, string>): void {
   const n = Object.keys(tags).length;
-  const max = MAX_TAGS - LIBRARY_TAGS;
+  const max = MAX_TAGS - LIBRARY_TAGS.length;
   if (n > max) {
     fail(scope, {
       prop: 'tags',
       received: `${n} tags`,
       allowed:
         `at most ${max} (with propagated tags, a job whose tags exceed ${MAX_TAGS} fails; the library adds ` +
-        'batch-pipelines:pipeline to the definition and batch-pipelines:run to each job)',
+        `${LIBRARY_TAGS[0]} to the definition and ${LIBRARY_TAGS[1]} to each job)`,
       fix: `drop ${n - max} of them`,
     });
   }

@@ -64,8 +64,8 @@ describe('arguments', () => {
     const r = await run(['--nope']);
     expect(r.code).toBe(2);
     expect(r.err[0]).toBe(
-      'batch-pipelines logs: unknown flag --nope. The flags of logs: --job-id, --execution-arn, --step, --item, ' +
-        '--failed, --queue, --run-id, --lines, --follow, --interval, --region, --profile, --endpoint, --json, ' +
+      'batch-pipelines logs: unknown flag --nope. The flags of logs: --execution-arn, --queue, --run-id, --job-id, ' +
+        '--step, --item, --failed, --lines, --follow, --interval, --region, --profile, --endpoint, --json, ' +
         '-h/--help. Fix: use one of them (batch-pipelines logs --help says what each takes)',
     );
   });
@@ -95,6 +95,10 @@ describe('arguments', () => {
       '--queue and --run-id name a run of jobs, whose logs logs prints with --failed.',
     ],
     [['--failed'], '--failed needs one run: --execution-arn ARN, or --queue Q and --run-id ID (got neither).'],
+    [
+      ['--failed', '--queue', 'Q'],
+      '--failed needs one run: --execution-arn ARN, or --queue Q and --run-id ID (got --queue without --run-id).',
+    ],
     [['--failed', '--queue', 'Q', '--run-id', 'r', '--follow'], '--failed prints the failed jobs of a whole run;'],
     [['--job-id', 'a', '--interval', '2'], '--interval paces --follow. Fix: add --follow, or drop --interval'],
     [

@@ -445,7 +445,12 @@ export async function runLocally(
           ? options.inputObjects.get(uri)
           : `"${createHash('md5').update(uri).digest('hex')}"`;
         if (etag === undefined) {
-          throw noSuchKey(Key);
+          // A HEAD response has no body, so no error code: the Java SDK Step Functions uses raises a generic
+          // S3Exception for it (404, or 403 without s3:ListBucket: API_HeadObject's "If the object you request doesn't
+          // exist"). https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
+          const e = new Error(`null (Service: S3, Status Code: 403, Key: ${Key})`);
+          e.name = 'S3.S3Exception';
+          throw e;
         }
         return { ETag: etag, ContentLength: 1024, ContentType: 'application/octet-stream' } as Json;
       };
