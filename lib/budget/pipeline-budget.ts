@@ -167,7 +167,12 @@ export class PipelineBudget extends Construct {
     }
     const other = this.node.root.node
       .findAll()
-      .find((c): c is PipelineBudget => c instanceof PipelineBudget && c !== this && c.pipeline === this.pipeline);
+      // Compared by the budget's name: pipelines whose names differ only in characters the names cannot hold
+      // ('a b' and 'a-b') would get the same budget and deny policy.
+      .find(
+        (c): c is PipelineBudget =>
+          c instanceof PipelineBudget && c !== this && budgetNameFor(c.pipeline) === budgetNameFor(this.pipeline),
+      );
     if (other) {
       fail(this, {
         prop: 'workflow',

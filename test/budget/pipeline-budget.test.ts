@@ -366,6 +366,25 @@ describe('PipelineBudget', () => {
     );
   });
 
+  test('a pipeline whose name differs only in characters budget names cannot hold is refused too', () => {
+    const s = scene();
+    const lab = new Construct(s.stack, 'Lab');
+    // A space is no character of IAM's names: 'Te st' and 'Te-st' both name their budget 'Te-st-pipeline'.
+    PipelineTag.set(lab, 'Te st');
+    const other = new Construct(s.stack, 'Other');
+    PipelineTag.set(other, 'Te-st');
+    const build = (scope: Construct) =>
+      new PipelineBudget(scope, 'Budget', {
+        monthlyLimitUsd: 100,
+        workflow: new Workflow(scope, 'Pipeline', { steps: Object.values(genomicsSteps(s).steps) }),
+        topic: s.topic,
+      });
+    expect(build(lab).budgetName).toBe('Te-st-pipeline');
+    expect(() => build(other)).toThrow(
+      /Test\/Other\/Budget: workflow a workflow of pipeline 'Te-st', which Test\/Lab\/Budget already budgets/,
+    );
+  });
+
   test('cdk-nag AwsSolutions: the budget adds no finding', () => {
     const { app } = scene();
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
